@@ -1,0 +1,234 @@
+"""Client configuration: timeouts, credentials, endpoint. Values only, no I/O.
+
+Environment variables are read by :func:`resolve_credentials` when a client is
+constructed, never at import time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .errors import CredentialsError, InvalidRequestError, ErrorDetail
+from .signing import SignatureMode
+from .validation import check_header_value
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "Credentials",
+    "Endpoint",
+    "RetryConfig",
+    "Timeout",
+    "TimeoutLike",
+    "VerifyLike",
+    "parse_endpoint",
+    "resolve_credentials",
+    "to_timeout",
+]
+
+ENV_ACCESS_KEY_ID = "OBS_ACCESS_KEY_ID"
+ENV_SECRET_ACCESS_KEY = "OBS_SECRET_ACCESS_KEY"
+ENV_SECURITY_TOKEN = "OBS_SECURITY_TOKEN"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeout:
+    """Per-attempt time limits in seconds (``None`` disables a limit).
+
+    ``total`` bounds one attempt from sending to the last byte of the answer (the
+    wait for a free pooled connection is *not* counted: the client queues calls
+    itself before the attempt's clock starts); ``connect`` bounds opening the TCP/TLS
+    connection; ``read`` bounds the wait for each chunk of the answer. The
+    deadline across all retries of a call is set separately (``deadline=``).
+    """
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+    read: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("total", "connect", "read"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f"Timeout.{name} must be positive or None (got {value!r})")
+
+
+TimeoutLike = float | int | Timeout
+"""Seconds (the per-attempt total) or a :class:`Timeout`."""
+
+DEFAULT_TIMEOUT = Timeout()
+
+
+def to_timeout(value: TimeoutLike) -> Timeout:
+    """Normalise ``timeout=`` arguments."""
+    if isinstance(value, Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"timeout must be seconds or a Timeout (got {type(value).__name__})")
+    return Timeout(total=float(value), connect=min(float(value), DEFAULT_TIMEOUT.connect or 10.0))
+
+
+@dataclass(frozen=True, slots=True)
+class RetryConfig:
+    """How often and how patiently to retry; see ``docs/errors-and-retries.md``."""
+
+    max_retries: int = 3
+    retry_non_idempotent: bool = False
+    backoff_base: float = 0.5
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 60.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
+            raise TypeError("max_retries must be an int (0 disables retries)")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0 (got {self.max_retries})")
+        if self.backoff_base < 0 or self.backoff_cap < 0 or self.retry_after_cap < 0:
+            raise ValueError("backoff and Retry-After bounds must be >= 0")
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """An access key pair and optional security token. ``repr`` never shows secrets."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        ak = self.access_key_id
+        shown = ak[:4] + "..." if len(ak) > 8 else "***"
+        token = ", security_token=***" if self.security_token else ""
+        return f"Credentials(access_key_id={shown!r}, secret_access_key=***{token})"
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None
+
+
+def resolve_credentials(
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    security_token: str | None,
+    environ: Mapping[str, str] | None = None,
+) -> Credentials:
+    """Explicit keys win; otherwise ``OBS_ACCESS_KEY_ID``/``OBS_SECRET_ACCESS_KEY``/``OBS_SECURITY_TOKEN``.
+
+    Raises :class:`CredentialsError` when no complete key pair is found, so a
+    missing key is reported before any request instead of as a 403.
+    """
+    ak, sk, token = _clean(access_key_id), _clean(secret_access_key), _clean(security_token)
+    source = "arguments"
+    if ak is None and sk is None:
+        env = os.environ if environ is None else environ
+        ak = _clean(env.get(ENV_ACCESS_KEY_ID))
+        sk = _clean(env.get(ENV_SECRET_ACCESS_KEY))
+        if token is None:
+            token = _clean(env.get(ENV_SECURITY_TOKEN))
+        source = f"environment ({ENV_ACCESS_KEY_ID}, {ENV_SECRET_ACCESS_KEY})"
+    if ak is None or sk is None:
+        missing = " and ".join(
+            name
+            for name, value in (("access_key_id", ak), ("secret_access_key", sk))
+            if value is None
+        )
+        raise CredentialsError(
+            f"missing {missing}: pass access_key_id= and secret_access_key=, or set "
+            f"{ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY} (looked in {source})"
+        )
+    for name, value in (("access_key_id", ak), ("security_token", token)):
+        if value is not None and check_header_value(value) is not None:
+            raise CredentialsError(f"{name} must not contain CR, LF or NUL characters")
+    return Credentials(ak, sk, token)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where requests go: scheme, host and port of the OBS endpoint."""
+
+    scheme: Literal["http", "https"]
+    host: str
+    port: int
+
+    @property
+    def host_header(self) -> str:
+        """``host``, or ``host:port`` when the port is not 80 or 443 (as the SDK sends it)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port in (80, 443) else f"{host}:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return f"{self.scheme}://{host}" + ("" if self.port == default else f":{self.port}")
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def parse_endpoint(server: str) -> Endpoint:
+    """``https://host[:port]``, ``http://host[:port]`` or a bare ``host[:port]`` (https)."""
+    text = server.strip()
+    if not text:
+        raise InvalidRequestError([ErrorDetail("server", "must not be empty")])
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidRequestError([ErrorDetail("server", "scheme must be http or https")])
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InvalidRequestError(
+            [ErrorDetail("server", "must be a scheme and host only, without a path or query")]
+        )
+    if parts.username or parts.password:
+        raise InvalidRequestError([ErrorDetail("server", "must not contain credentials")])
+    try:
+        port = parts.port
+    except ValueError:
+        raise InvalidRequestError([ErrorDetail("server", "has an invalid port")]) from None
+    host = parts.hostname
+    if not host:
+        raise InvalidRequestError([ErrorDetail("server", "must name a host")])
+    checked: Literal["http", "https"] = "https" if scheme == "https" else "http"
+    return Endpoint(checked, host, port or (443 if checked == "https" else 80))
+
+
+VerifyLike = bool | str | os.PathLike[str] | ssl.SSLContext
+"""``True`` (system CAs), a CA bundle path, an ``SSLContext``, or ``False`` (no checks)."""
+
+
+def build_ssl_context(verify: VerifyLike) -> ssl.SSLContext | Literal[False]:
+    """Build the TLS setting once (this loads CA files: call it off the event loop)."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is False:
+        return False
+    if verify is True:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=os.fspath(verify))
+
+
+def check_signature_mode(signature: str) -> SignatureMode:
+    lowered = signature.lower()
+    if lowered == "obs":
+        return "obs"
+    if lowered == "v2":
+        return "v2"
+    if lowered == "v4":
+        return "v4"
+    raise InvalidRequestError([ErrorDetail("signature", "must be 'obs', 'v2' or 'v4'")])

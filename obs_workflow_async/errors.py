@@ -1,0 +1,310 @@
+"""The exception hierarchy: everything the client raises derives from :class:`ObsWorkflowError`.
+
+``aiohttp`` exceptions are kept as ``__cause__`` for debugging but are never part of
+the public contract. ``asyncio.CancelledError`` is never caught or wrapped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "CredentialsError",
+    "ErrorDetail",
+    "InvalidRequestError",
+    "NotFoundError",
+    "ObsWorkflowError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseParseError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "TransportError",
+    "error_for_status",
+    "parse_error_body",
+]
+
+
+class ObsWorkflowError(Exception):
+    """Root of every exception this package raises."""
+
+
+class ClientClosedError(ObsWorkflowError, RuntimeError):
+    """The client was closed (or is bound to another event loop) and cannot send."""
+
+
+class CredentialsError(ObsWorkflowError):
+    """No usable credentials: raised before any request is sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """One failed validation rule."""
+
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.rule}"
+
+
+class InvalidRequestError(ObsWorkflowError, ValueError):
+    """An argument broke a documented rule; nothing was sent.
+
+    ``errors`` lists every broken rule; ``field`` is the first one's field name.
+    """
+
+    def __init__(self, errors: list[ErrorDetail]) -> None:
+        self.errors: tuple[ErrorDetail, ...] = tuple(errors)
+        self.field: str = errors[0].field if errors else ""
+        super().__init__("; ".join(str(e) for e in errors) or "invalid request")
+
+    def __str__(self) -> str:
+        return "invalid request: " + "; ".join(str(e) for e in self.errors)
+
+
+class TransportError(ObsWorkflowError):
+    """The request did not complete at the HTTP level (connect failure, reset, timeout).
+
+    ``request_sent`` tells whether the request may have reached the service: when
+    it is ``True`` the outcome is *ambiguous* (a workflow may have been started), when
+    ``False`` the service cannot have acted on it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        url: str,
+        request_sent: bool,
+        retries_taken: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.request_sent = request_sent
+        self.retries_taken = retries_taken
+
+    def __str__(self) -> str:
+        sent = "request may have been processed" if self.request_sent else "request not sent"
+        return (
+            f"{self.message} ({self.method} {self.url}; {sent}; "
+            f"retries taken: {self.retries_taken})"
+        )
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """A per-attempt timeout or the call's deadline expired."""
+
+
+class APIStatusError(ObsWorkflowError):
+    """The service answered with an HTTP error status.
+
+    ``code``, ``message`` and ``request_id`` come from the error body (JSON or the
+    generic OBS XML form) or the headers; ``body`` is the raw text (bounded).
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: str | None,
+        message: str | None,
+        request_id: str | None,
+        headers: Mapping[str, str],
+        body: str,
+        reason: str | None = None,
+        retries_taken: int = 0,
+        retry_after: float | None = None,
+        host_id: str | None = None,
+        resource: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.headers: dict[str, str] = dict(headers)
+        self.body = body
+        self.reason = reason
+        self.retries_taken = retries_taken
+        self.retry_after = retry_after
+        self.host_id = host_id
+        self.resource = resource
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return (
+            f"HTTP {self.status} {self.code or '-'}: {self.message or self.reason or '-'} "
+            f"(request id: {self.request_id or '-'})"
+        )
+
+
+class BadRequestError(APIStatusError):
+    """400: the service rejected the request's content."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 or 403: credentials, signature, clock or permissions."""
+
+
+class PermissionDeniedError(AuthenticationError):
+    """403: signature mismatch, clock skew, access denied."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such workflow, bucket or API."""
+
+
+class ConflictError(APIStatusError):
+    """409: a conflicting operation."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests."""
+
+
+class ServerError(APIStatusError):
+    """5xx: the service failed."""
+
+
+class ServiceUnavailableError(ServerError):
+    """503: the service is overloaded; it did not act on the request."""
+
+
+class ResponseParseError(ObsWorkflowError):
+    """A 2xx answer whose body is not the JSON the call expects."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        request_id: str | None,
+        body: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+        self.body = body
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return (
+            f"unexpected response body for HTTP {self.status}: {self.message} "
+            f"(request id: {self.request_id or '-'})"
+        )
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+}
+
+_XML_FIELD = {
+    name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL)
+    for name in ("Code", "Message", "RequestId", "HostId", "Resource")
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedErrorBody:
+    """The fields an error body may carry, whatever its format."""
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    host_id: str | None = None
+    resource: str | None = None
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def parse_error_body(body: str) -> ParsedErrorBody:
+    """Read ``code``/``message``/``request_id`` from a JSON or OBS-XML error body.
+
+    Accepts the v2 form ``{code, message, request_id}``, the DWR v3 form
+    ``{error_code, error_msg}`` and ``<Error><Code/>...</Error>``; anything else
+    gives an empty result. Never raises.
+    """
+    stripped = body.strip()
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return ParsedErrorBody(
+                code=_text(data.get("code", data.get("error_code"))),
+                message=_text(data.get("message", data.get("error_msg"))),
+                request_id=_text(data.get("request_id")),
+            )
+        return ParsedErrorBody()
+    if "<Error" in stripped:
+        found: dict[str, str | None] = {}
+        for name, pattern in _XML_FIELD.items():
+            match = pattern.search(stripped)
+            found[name] = match.group(1).strip() if match else None
+        return ParsedErrorBody(
+            code=found["Code"],
+            message=found["Message"],
+            request_id=found["RequestId"],
+            host_id=found["HostId"],
+            resource=found["Resource"],
+        )
+    return ParsedErrorBody()
+
+
+def error_for_status(
+    *,
+    status: int,
+    reason: str | None,
+    headers: Mapping[str, str],
+    body: str,
+    request_id: str | None,
+    retries_taken: int,
+    retry_after: float | None,
+) -> APIStatusError:
+    """Build the typed exception for an HTTP error answer."""
+    parsed = parse_error_body(body)
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    message = parsed.message
+    if message is None and parsed.code is None and body.strip():
+        # A proxy's HTML page or plain text: keep a short, single-line excerpt.
+        message = " ".join(body.split())[:200]
+    return cls(
+        status=status,
+        code=parsed.code,
+        message=message,
+        request_id=request_id or parsed.request_id,
+        headers=headers,
+        body=body,
+        reason=reason,
+        retries_taken=retries_taken,
+        retry_after=retry_after,
+        host_id=parsed.host_id,
+        resource=parsed.resource,
+    )

@@ -1,0 +1,147 @@
+"""Pydantic v2 models: validated requests going out, typed results coming back.
+
+Request models run the rules of :mod:`.validation` so that a bad name fails
+*before* anything is sent; :func:`validate_request` turns pydantic's
+``ValidationError`` into :class:`~.errors.InvalidRequestError` naming the field
+and the rule. Result models keep unknown fields the service adds
+(``extra="allow"``) instead of failing on them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Annotated, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
+
+from . import validation
+from .errors import ErrorDetail, InvalidRequestError
+
+__all__ = [
+    "BucketName",
+    "GraphName",
+    "ObjectKey",
+    "StartWorkflowRequest",
+    "StartWorkflowResult",
+    "WorkflowInputs",
+    "validate_request",
+]
+
+
+def _rule(check: Callable[[str], str | None]) -> Callable[[str], str]:
+    def validator(value: str) -> str:
+        problem = check(value)
+        if problem is not None:
+            raise PydanticCustomError("obs_rule", problem)
+        return value
+
+    return validator
+
+
+def _inputs_rule(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    problem = validation.check_inputs(value)
+    if problem is not None:
+        raise PydanticCustomError("obs_rule", problem)
+    return value
+
+
+GraphName = Annotated[str, Field(strict=True), AfterValidator(_rule(validation.check_graph_name))]
+"""A workflow (graph) or template name."""
+BucketName = Annotated[str, Field(strict=True), AfterValidator(_rule(validation.check_bucket_name))]
+"""An OBS bucket name."""
+ObjectKey = Annotated[str, Field(strict=True), AfterValidator(_rule(validation.check_object_key))]
+"""An object key (unicode, 1-1024 characters)."""
+WorkflowInputs = Annotated[dict[str, JsonValue], AfterValidator(_inputs_rule)]
+"""Workflow parameters by name; values must serialise to JSON."""
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StartWorkflowRequest(_Request):
+    """Arguments of ``POST /v2/workflows/{graph_name}`` (start an execution)."""
+
+    graph_name: GraphName
+    bucket: BucketName
+    object_key: ObjectKey
+    inputs: WorkflowInputs | None = None
+
+    def body(self) -> bytes:
+        """The JSON body, formatted as the official SDK formats it; no ``"inputs": null``."""
+        payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
+        if self.inputs is not None:
+            payload["inputs"] = self.inputs
+        return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+_R = TypeVar("_R", bound=BaseModel)
+
+_PYDANTIC_RULES = {
+    "string_type": "must be a string",
+    "dict_type": "must be a mapping",
+    "missing": "is required",
+    "extra_forbidden": "is not a known argument",
+}
+
+
+def _describe(error: Mapping[str, object]) -> ErrorDetail:
+    loc = error.get("loc", ())
+    parts = [str(p) for p in loc] if isinstance(loc, tuple) else []
+    field = ".".join(parts) or "request"
+    kind = str(error.get("type", ""))
+    rule = _PYDANTIC_RULES.get(kind) or str(error.get("msg", "is invalid"))
+    return ErrorDetail(field=field, rule=rule)
+
+
+def validate_request(model: type[_R], **values: object) -> _R:
+    """Build ``model`` from ``values`` or raise :class:`InvalidRequestError`.
+
+    The error lists every broken rule with its field name; it never echoes the
+    values themselves (they may be long or private).
+    """
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        details = [_describe(e) for e in exc.errors(include_url=False, include_input=False)]
+        raise InvalidRequestError(details) from None
+
+
+def _assume_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
+"""A timestamp; one without a zone is taken as UTC (the service writes ``...Z``)."""
+
+
+class ResponseModel(BaseModel):
+    """Base of the result models: unknown fields from the service are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class StartWorkflowResult(ResponseModel):
+    """The answer to a start call.
+
+    ``request_id`` comes from ``X-Request-ID``, else ``x-obs-request-id``, else the
+    body's ``request_id``; ``headers`` are the response headers (lower-case names);
+    ``retries_taken`` counts the attempts after the first one.
+    """
+
+    execution_urn: str
+    execution_name: str
+    started_at: AwareDatetime
+    request_id: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    retries_taken: int = 0

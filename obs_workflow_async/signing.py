@@ -1,0 +1,272 @@
+"""Request signing, byte-identical with ``esdk-obs-python`` 3.26.x.
+
+Pure functions only: no I/O, no clock, no globals that change. The caller passes
+the time in, so the same inputs always give the same ``Authorization`` header.
+
+Three modes, chosen with :data:`SignatureMode`:
+
+``"obs"``
+    HMAC-SHA1 over the OBS StringToSign, header ``OBS <AK>:<signature>``;
+    ``x-obs-*`` headers (``x-obs-security-token`` included) are signed.
+``"v2"``
+    The same algorithm with the ``AWS`` prefix and ``x-amz-*`` headers.
+``"v4"``
+    AWS4-HMAC-SHA256 over a canonical request that signs every header present
+    at signing time, with ``x-amz-content-sha256: UNSIGNED-PAYLOAD``.
+
+See ``docs/signing.md`` for the exact strings and the spec section they follow.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+from urllib.parse import quote
+
+__all__ = [
+    "ALLOWED_RESOURCE_PARAMETER_NAMES",
+    "SignatureMode",
+    "SigningRequest",
+    "canonical_resource",
+    "encode_object_key",
+    "encode_query",
+    "format_http_date",
+    "obs_string_to_sign",
+    "sign",
+    "v4_canonical_request",
+]
+
+SignatureMode = Literal["obs", "v2", "v4"]
+"""The three signing modes the official SDK offers."""
+
+QueryItems = Sequence[tuple[str, "str | None"]]
+"""Query arguments in insertion order; ``None`` means a key without a value."""
+
+# const.ALLOWED_RESOURCE_PARAMTER_NAMES of esdk-obs-python 3.26.6: the query keys that
+# take part in the OBS/V2 canonical resource (besides keys with the header prefix).
+ALLOWED_RESOURCE_PARAMETER_NAMES: frozenset[str] = frozenset(
+    {
+        "acl", "backtosource", "policy", "torrent", "logging", "location", "storageinfo",
+        "quota", "storageclass", "storagepolicy", "requestpayment", "versions", "versioning",
+        "versionid", "uploads", "uploadid", "partnumber", "website", "notification",
+        "dispolicy", "lifecycle", "deletebucket", "delete", "cors", "restore", "tagging",
+        "replication", "metadata", "encryption", "publicaccessblock", "bucketstatus",
+        "policystatus", "x-obs-accesslabel", "inventory", "obscompresspolicy", "object-lock",
+        "retention", "directcoldaccess", "append", "position", "truncate", "modify", "rename",
+        "length", "name", "fileinterface", "response-content-type",
+        "response-content-language", "response-expires", "response-cache-control",
+        "response-content-disposition", "response-content-encoding", "x-image-save-bucket",
+        "x-image-save-object", "x-image-process", "x-oss-process", "x-workflow-prefix",
+        "x-workflow-start", "x-workflow-limit", "x-workflow-template-name",
+        "x-workflow-graph-name", "x-workflow-execution-state", "x-workflow-execution-type",
+        "x-workflow-next-marker", "obsworkflowtriggerpolicy", "obsbucketalias", "obsalias",
+    }
+)  # fmt: skip
+
+_CONTENT_HEADERS = ("content-type", "content-md5", "date")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+V4_UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+
+@dataclass(frozen=True, slots=True)
+class SigningRequest:
+    """What the signature covers, in the official SDK's terms.
+
+    ``key`` is the *unencoded* resource path without its leading slash, e.g.
+    ``"v2/workflows/my-graph"``; ``bucket`` is set only for bucket-addressed calls
+    (virtual-host style, like the trigger-policy calls). ``headers`` are the request
+    headers present at signing time (for v4 that includes ``Host`` and
+    ``Content-Length``).
+    """
+
+    method: str
+    key: str
+    headers: Mapping[str, str]
+    query: QueryItems = ()
+    bucket: str | None = None
+
+
+def header_prefix(mode: SignatureMode) -> str:
+    """``x-obs-`` for the OBS mode, ``x-amz-`` for V2 and V4."""
+    return "x-obs-" if mode == "obs" else "x-amz-"
+
+
+def format_http_date(now: datetime) -> str:
+    """RFC 1123 date in GMT, independent of the process locale (unlike ``strftime``)."""
+    utc = now.astimezone(timezone.utc) if now.tzinfo is not None else now
+    return (
+        f"{_DAYS[utc.weekday()]}, {utc.day:02d} {_MONTHS[utc.month - 1]} {utc.year:04d} "
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d} GMT"
+    )
+
+
+def encode_object_key(key: str) -> str:
+    """Percent-encode a resource path the way the SDK does (``quote(safe='/~')``)."""
+    return quote(key, safe="/~")
+
+
+def encode_query(query: QueryItems) -> str:
+    """The query string as the SDK puts it on the wire.
+
+    Keys without a value come first, then ``key=value`` pairs in insertion order;
+    keys are encoded with ``safe='/'``, values with ``safe='/'``. Returns ``""`` for no
+    arguments, otherwise a string starting with ``?``.
+    """
+    bare = [quote(k, safe="/") for k, v in query if v is None]
+    pairs = [f"{quote(k, safe='/')}={quote(v, safe='/')}" for k, v in query if v is not None]
+    if not bare and not pairs:
+        return ""
+    return "?" + "&".join(bare + pairs)
+
+
+def canonical_resource(request: SigningRequest, mode: SignatureMode) -> str:
+    """The OBS/V2 CanonicalizedResource: path plus the signed sub-resources."""
+    uri = ""
+    if request.bucket:
+        uri = "/" + request.bucket + "/"
+    if request.key:
+        if not uri.endswith("/"):
+            uri += "/"
+        uri += encode_object_key(request.key)
+    resource = uri or "/"
+    if request.query:
+        prefix = header_prefix(mode)
+        parts: list[str] = []
+        for key, value in sorted(request.query, key=lambda kv: kv[0]):
+            lowered = key.lower()
+            if lowered in ALLOWED_RESOURCE_PARAMETER_NAMES or lowered.startswith(prefix):
+                encoded = quote(key, safe="/")
+                parts.append(encoded if value is None else f"{encoded}={value}")
+        # The SDK appends "?" and drops the last character, so an all-filtered
+        # query leaves nothing behind.
+        if parts:
+            resource += "?" + "&".join(parts)
+    return resource
+
+
+def obs_string_to_sign(request: SigningRequest, mode: SignatureMode) -> str:
+    """The StringToSign of the OBS and V2 modes (spec section 1.3)."""
+    prefix = header_prefix(mode)
+    meta_prefix = prefix + "meta-"
+    interesting: dict[str, str] = {}
+    for name, value in request.headers.items():
+        lowered = name.lower()
+        if lowered in _CONTENT_HEADERS or lowered.startswith(prefix):
+            interesting[lowered] = value
+    if prefix + "date" in interesting:
+        interesting["date"] = ""
+    interesting.setdefault("content-type", "")
+    interesting.setdefault("content-md5", "")
+    lines = [request.method + "\n"]
+    for name in sorted(interesting):
+        value = interesting[name]
+        if name.startswith(meta_prefix):
+            lines.append(f"{name}:{value.strip()}\n")
+        elif name.startswith(prefix):
+            lines.append(f"{name}:{value}\n")
+        else:
+            lines.append(value + "\n")
+    lines.append(canonical_resource(request, mode))
+    return "".join(lines)
+
+
+def v4_canonical_request(request: SigningRequest) -> tuple[str, str]:
+    """The V4 canonical request and its SignedHeaders list."""
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    names = sorted(headers)
+    signed_headers = ";".join(names)
+    uri = "/" + request.key if request.key else "/"
+    query = "&".join(
+        f"{quote(k, safe='/')}={quote(v or '', safe='')}"
+        for k, v in sorted(request.query, key=lambda kv: kv[0])
+    )
+    canonical_headers = "".join(f"{name}:{headers[name]}\n" for name in names)
+    canonical = "\n".join(
+        [
+            request.method,
+            encode_object_key(uri),
+            query,
+            canonical_headers,
+            signed_headers,
+            V4_UNSIGNED_PAYLOAD,
+        ]
+    )
+    return canonical, signed_headers
+
+
+def _hmac_sha256(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+
+
+def sign(
+    request: SigningRequest,
+    *,
+    access_key_id: str,
+    secret_access_key: str,
+    mode: SignatureMode,
+    now: datetime,
+    region: str = "region",
+) -> str:
+    """Return the ``Authorization`` header value for ``request``.
+
+    For ``"v4"`` the caller must already have put ``x-amz-content-sha256:
+    UNSIGNED-PAYLOAD`` (see :func:`v4_extra_headers`) among ``request.headers``;
+    ``now`` must be the instant written into the ``Date`` header.
+    """
+    if mode == "v4":
+        utc = now.astimezone(timezone.utc) if now.tzinfo is not None else now
+        short_date = f"{utc.year:04d}{utc.month:02d}{utc.day:02d}"
+        long_date = f"{short_date}T{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
+        scope = f"{short_date}/{region}/s3/aws4_request"
+        canonical, signed_headers = v4_canonical_request(request)
+        string_to_sign = "\n".join(
+            [
+                "AWS4-HMAC-SHA256",
+                long_date,
+                scope,
+                hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+            ]
+        )
+        key = _hmac_sha256(("AWS4" + secret_access_key).encode("utf-8"), short_date)
+        key = _hmac_sha256(key, region)
+        key = _hmac_sha256(key, "s3")
+        key = _hmac_sha256(key, "aws4_request")
+        signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        return (
+            f"AWS4-HMAC-SHA256 Credential={access_key_id}/{scope},"
+            f"SignedHeaders={signed_headers},Signature={signature}"
+        )
+    string_to_sign = obs_string_to_sign(request, mode)
+    digest = hmac.new(
+        secret_access_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1
+    ).digest()
+    prefix = "OBS" if mode == "obs" else "AWS"
+    return f"{prefix} {access_key_id}:{base64.b64encode(digest).decode('ascii')}"
+
+
+def v4_extra_headers(mode: SignatureMode) -> dict[str, str]:
+    """Headers the mode adds before signing (``x-amz-content-sha256`` for v4)."""
+    return {"x-amz-content-sha256": V4_UNSIGNED_PAYLOAD} if mode == "v4" else {}
+
+
+def security_token_header(mode: SignatureMode) -> str:
+    """``x-obs-security-token`` or ``x-amz-security-token``."""
+    return header_prefix(mode) + "security-token"
+
+
+def signing_headers_for(
+    mode: SignatureMode, base: Mapping[str, str], security_token: str | None
+) -> dict[str, str]:
+    """``base`` plus the token and mode headers, in the order the SDK adds them."""
+    headers = dict(base)
+    if security_token is not None:
+        headers[security_token_header(mode)] = security_token
+    headers.update(v4_extra_headers(mode))
+    return headers
+

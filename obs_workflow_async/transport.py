@@ -1,0 +1,391 @@
+"""HTTP transport: the pooled aiohttp session, one signed attempt, and the retry loop.
+
+The client builds a :class:`RequestSpec` and calls :meth:`Transport.request`; the
+transport signs every attempt afresh (new ``Date``), sends it through one pooled
+``aiohttp.ClientSession``, reads the answer (bounded), maps failures to the
+exceptions of :mod:`.errors` and retries what :mod:`.retry` allows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+import aiohttp
+from yarl import URL
+
+from . import signing
+from .config import Credentials, Endpoint, RetryConfig, Timeout, VerifyLike, build_ssl_context
+from .errors import (
+    APIStatusError,
+    ClientClosedError,
+    RequestTimeoutError,
+    TransportError,
+    error_for_status,
+    parse_error_body,
+)
+from .retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
+
+__all__ = ["CallOptions", "RawResponse", "RequestSpec", "Transport"]
+
+logger = logging.getLogger("obs_workflow_async")
+
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+"""Answers larger than this are refused without being read whole."""
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """One logical call, before signing: what to send where."""
+
+    method: str
+    key: str
+    """Unencoded resource path without the leading slash, e.g. ``v2/workflows/g``."""
+    query: tuple[tuple[str, str | None], ...] = ()
+    body: bytes | None = None
+    bucket: str | None = None
+    """Set for bucket-addressed (virtual-host) calls."""
+
+    @property
+    def idempotent(self) -> bool:
+        return self.method in IDEMPOTENT_METHODS
+
+    @property
+    def path(self) -> str:
+        return "/" + signing.encode_object_key(self.key) + signing.encode_query(self.query)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """The effective timeout, deadline and retry settings of one call."""
+
+    timeout: Timeout
+    retry: RetryConfig
+    deadline: float | None = None
+    """Seconds across all attempts and backoff sleeps of the call, or ``None``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """A successful (2xx) answer."""
+
+    status: int
+    reason: str | None
+    headers: dict[str, str]
+    body: bytes
+    request_id: str | None
+    retries_taken: int = field(default=0)
+
+
+class _AttemptFailed(Exception):
+    """Internal: an attempt failed; carries the public error and its retry class."""
+
+    def __init__(
+        self, error: APIStatusError | TransportError, failure: Failure, delay: float | None
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.failure = failure
+        self.retry_after = delay
+
+
+def _request_id(headers: dict[str, str]) -> str | None:
+    return headers.get("x-request-id") or headers.get("x-obs-request-id")
+
+
+class Transport:
+    """Owns (or borrows) the ``aiohttp.ClientSession``; signs, sends and retries."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: Endpoint,
+        credentials: Credentials,
+        signature: signing.SignatureMode,
+        region: str,
+        verify: VerifyLike,
+        max_connections: int,
+        keepalive_timeout: float,
+        user_agent: str,
+        session: aiohttp.ClientSession | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._credentials = credentials
+        self._signature: signing.SignatureMode = signature
+        self._region = region
+        self._verify = verify
+        self._max_connections = max_connections
+        self._keepalive_timeout = keepalive_timeout
+        self._user_agent = user_agent
+        self._session = session
+        self._owns_session = session is None
+        self._ssl: ssl.SSLContext | Literal[False] | None = None
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._slots = asyncio.Semaphore(max_connections)
+        self._open_lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def open(self) -> aiohttp.ClientSession:
+        """Create the pooled session inside the running loop (once)."""
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new AsyncWorkflowClient")
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and self._loop is not loop:
+            raise ClientClosedError(
+                "the client is bound to another event loop; create one client per loop"
+            )
+        session = self._session
+        if session is not None and self._ssl is not None:
+            return session
+        async with self._open_lock:
+            if self._closed:
+                raise ClientClosedError("the client is closed; create a new AsyncWorkflowClient")
+            if self._ssl is None:
+                if self.endpoint.scheme == "https":
+                    # Loading CA files is blocking I/O: keep it off the event loop.
+                    self._ssl = await asyncio.to_thread(build_ssl_context, self._verify)
+                else:
+                    self._ssl = False
+            if self._session is None:
+                connector = aiohttp.TCPConnector(
+                    limit=self._max_connections,
+                    limit_per_host=self._max_connections,
+                    keepalive_timeout=self._keepalive_timeout,
+                    ssl=self._ssl,
+                )
+                self._session = aiohttp.ClientSession(
+                    connector=connector,
+                    timeout=aiohttp.ClientTimeout(total=None),
+                    headers={"User-Agent": self._user_agent},
+                    trust_env=False,
+                    auto_decompress=True,
+                )
+            self._loop = loop
+            return self._session
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+            # Let the transports' connection_lost callbacks run (aiohttp's advice).
+            await asyncio.sleep(0)
+
+    # -- one attempt -----------------------------------------------------------------
+
+    def build_headers(self, spec: RequestSpec, now: datetime) -> dict[str, str]:
+        """The signed headers of one attempt (pure apart from reading ``self``)."""
+        base: dict[str, str] = {"Content-Type": "application/json"}
+        if spec.body is not None:
+            base["Content-Length"] = str(len(spec.body))
+        host = self.endpoint.host_header
+        base["Host"] = f"{spec.bucket}.{host}" if spec.bucket else host
+        base["Date"] = signing.format_http_date(now)
+        creds = self._credentials
+        headers = signing.signing_headers_for(self._signature, base, creds.security_token)
+        headers["Authorization"] = signing.sign(
+            signing.SigningRequest(
+                method=spec.method,
+                key=spec.key,
+                headers=headers,
+                query=spec.query,
+                bucket=spec.bucket,
+            ),
+            access_key_id=creds.access_key_id,
+            secret_access_key=creds.secret_access_key,
+            mode=self._signature,
+            now=now,
+            region=self._region,
+        )
+        return headers
+
+    def url_for(self, spec: RequestSpec) -> URL:
+        origin = self.endpoint.origin
+        if spec.bucket:
+            scheme, _, rest = origin.partition("://")
+            origin = f"{scheme}://{spec.bucket}.{rest}"
+        return URL(origin + spec.path, encoded=True)
+
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        length = response.content_length
+        if length is not None and length > MAX_RESPONSE_BYTES:
+            raise aiohttp.ClientPayloadError(
+                f"response body of {length} bytes exceeds the {MAX_RESPONSE_BYTES}-byte limit"
+            )
+        if length is not None:
+            return await response.read()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise aiohttp.ClientPayloadError(
+                    f"response body exceeds the {MAX_RESPONSE_BYTES}-byte limit"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _attempt(
+        self, spec: RequestSpec, timeout: Timeout, budget: float | None, retries: int
+    ) -> RawResponse:
+        session = await self.open()
+        url = self.url_for(spec)
+        total = timeout.total
+        if budget is not None:
+            total = budget if total is None else min(total, budget)
+        client_timeout = aiohttp.ClientTimeout(
+            total=total, sock_connect=timeout.connect, sock_read=timeout.read
+        )
+        async with self._slots:
+            started = self._clock()
+            headers = self.build_headers(spec, datetime.now(timezone.utc))
+            try:
+                async with session.request(
+                    spec.method,
+                    url,
+                    data=spec.body,
+                    headers=headers,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                    ssl=self._ssl if self._ssl is not None else True,
+                ) as response:
+                    body = await self._read_body(response)
+                    status = response.status
+                    reason = response.reason
+                    resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            except aiohttp.ClientConnectorCertificateError as exc:
+                raise self._failed(spec, url, "TLS certificate verification failed",
+                                   Failure.FINAL, sent=False, retries=retries) from exc
+            except aiohttp.ClientSSLError as exc:
+                raise self._failed(spec, url, "TLS handshake failed",
+                                   Failure.FINAL, sent=False, retries=retries) from exc
+            except aiohttp.ConnectionTimeoutError as exc:
+                raise self._failed(spec, url, "timed out while connecting",
+                                   Failure.NOT_SENT, sent=False, retries=retries,
+                                   timed_out=True) from exc
+            except aiohttp.ClientConnectorError as exc:
+                raise self._failed(spec, url, f"cannot connect: {exc.os_error}",
+                                   Failure.NOT_SENT, sent=False, retries=retries) from exc
+            except (aiohttp.SocketTimeoutError, asyncio.TimeoutError) as exc:
+                raise self._failed(spec, url, "timed out waiting for the response",
+                                   Failure.AMBIGUOUS, sent=True, retries=retries,
+                                   timed_out=True) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                raise self._failed(spec, url,
+                                   f"connection failed after sending: {type(exc).__name__}: {exc}",
+                                   Failure.AMBIGUOUS, sent=True, retries=retries) from exc
+            finally:
+                elapsed = self._clock() - started
+        request_id = _request_id(resp_headers)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
+                spec.method, spec.path, status, request_id, elapsed * 1000, retries,
+            )  # fmt: skip
+        if status < 300:
+            return RawResponse(status, reason, resp_headers, body, request_id, retries)
+        text = body.decode("utf-8", errors="replace")
+        retry_after = parse_retry_after(resp_headers)
+        error = error_for_status(
+            status=status,
+            reason=reason,
+            headers=resp_headers,
+            body=text,
+            request_id=request_id or parse_error_body(text).request_id,
+            retries_taken=retries,
+            retry_after=retry_after,
+        )
+        raise _AttemptFailed(error, classify_status(status), retry_after)
+
+    def _failed(
+        self,
+        spec: RequestSpec,
+        url: URL,
+        message: str,
+        failure: Failure,
+        *,
+        sent: bool,
+        retries: int,
+        timed_out: bool = False,
+    ) -> _AttemptFailed:
+        cls = RequestTimeoutError if timed_out else TransportError
+        safe_url = str(url.with_query(None))
+        error = cls(message, method=spec.method, url=safe_url, request_sent=sent,
+                    retries_taken=retries)  # fmt: skip
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s -> %s retry=%d", spec.method, spec.path, message, retries)
+        return _AttemptFailed(error, failure, None)
+
+    # -- the retry loop -------------------------------------------------------------------
+
+    async def request(self, spec: RequestSpec, options: CallOptions) -> RawResponse:
+        """Send ``spec`` with retries; return the 2xx answer or raise a typed error."""
+        retry = options.retry
+        deadline_at = None if options.deadline is None else self._clock() + options.deadline
+        retries = 0
+        any_sent = False
+        while True:
+            budget = None if deadline_at is None else deadline_at - self._clock()
+            if budget is not None and budget <= 0:
+                raise RequestTimeoutError(
+                    f"deadline of {options.deadline}s exceeded",
+                    method=spec.method,
+                    url=str(self.url_for(spec).with_query(None)),
+                    request_sent=any_sent,
+                    retries_taken=retries,
+                )
+            try:
+                return await self._attempt(spec, options.timeout, budget, retries)
+            except _AttemptFailed as failed:
+                error = failed.error
+                if isinstance(error, TransportError):
+                    any_sent = any_sent or error.request_sent
+                    error.request_sent = any_sent
+                    if (
+                        deadline_at is not None
+                        and isinstance(error, RequestTimeoutError)
+                        and self._clock() >= deadline_at
+                    ):
+                        error.message += f" (deadline of {options.deadline}s exceeded)"
+                        raise error from failed.__cause__
+                if retries >= retry.max_retries or not should_retry(
+                    failed.failure, idempotent=spec.idempotent, config=retry
+                ):
+                    raise error from failed.__cause__
+                if failed.retry_after is not None:
+                    if failed.retry_after > retry.retry_after_cap:
+                        raise error from failed.__cause__
+                    delay = failed.retry_after
+                else:
+                    delay = backoff_delay(retries + 1, retry, self._rng)
+                if deadline_at is not None and self._clock() + delay >= deadline_at:
+                    raise error from failed.__cause__
+                retries += 1
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "%s %s: retry %d in %.3fs after %s",
+                        spec.method, spec.path, retries, delay, type(error).__name__,
+                    )  # fmt: skip
+                await asyncio.sleep(delay)
