@@ -98,6 +98,10 @@ class _AttemptFailed(Exception):
         self.retry_after = delay
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def _request_id(headers: dict[str, str]) -> str | None:
     return headers.get("x-request-id") or headers.get("x-obs-request-id")
 
@@ -118,6 +122,7 @@ class Transport:
         user_agent: str,
         session: aiohttp.ClientSession | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.endpoint = endpoint
@@ -132,6 +137,7 @@ class Transport:
         self._owns_session = session is None
         self._ssl: ssl.SSLContext | Literal[False] | None = None
         self._clock = clock
+        self._wall_clock = wall_clock or _utc_now
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(max_connections)
         self._open_lock = asyncio.Lock()
@@ -260,7 +266,7 @@ class Transport:
         )
         async with self._slots:
             started = self._clock()
-            headers = self.build_headers(spec, datetime.now(timezone.utc))
+            headers = self.build_headers(spec, self._wall_clock())
             try:
                 async with session.request(
                     spec.method,

@@ -211,7 +211,9 @@ class FakeWorkflowServer:
         return app
 
     async def start(self) -> FakeWorkflowServer:
-        runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=0.5)
+        runner = web.AppRunner(
+            self.app(), access_log=None, shutdown_timeout=0.5, handler_cancellation=True
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()

@@ -1,0 +1,59 @@
+"""Shared fixtures: an in-loop fake server, a client factory, and a secret scan.
+
+Every test runs with the ``obs_workflow_async`` logger at DEBUG; afterwards the
+captured log text is scanned for the test secrets (redaction must hold in every
+test, not just the one that looks for it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from obs_workflow_async import AsyncWorkflowClient
+from obs_workflow_async.testing import FakeWorkflowServer
+
+SECRET = "test-secret-key-DO-NOT-LEAK-0001"
+TOKEN = "test-security-token-DO-NOT-LEAK-0002"
+ACCESS_KEY = "TESTACCESSKEYID00001"
+SECRETS = (SECRET, TOKEN)
+
+
+@pytest.fixture(autouse=True)
+def _scan_logs_for_secrets(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG, logger="obs_workflow_async")
+    yield
+    text = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in SECRETS:
+        assert secret not in text, "a secret reached the logs"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWorkflowServer]:
+    """The fake service in the test's own event loop, with the test credentials."""
+    async with FakeWorkflowServer(
+        access_key_id=ACCESS_KEY, secret_access_key=SECRET, security_token=TOKEN
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+async def make_client(
+    fake: FakeWorkflowServer,
+) -> AsyncIterator[Callable[..., AsyncWorkflowClient]]:
+    """Build clients for ``fake`` (closed at the end of the test)."""
+    clients: list[AsyncWorkflowClient] = []
+
+    def make(**overrides: Any) -> AsyncWorkflowClient:
+        kwargs: dict[str, Any] = dict(fake.client_kwargs())
+        kwargs.update(overrides)
+        client = AsyncWorkflowClient(**kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
