@@ -141,7 +141,10 @@ def test_compat_result_matches_sdk_shape(server: FakeWorkflowServer) -> None:
     # x-obs-request-id, which the fake also sends); we keep it and fill requestId from it.
     assert "x-request-id" not in {name.lower() for name, _ in sdk_result.header}
     assert ("x-request-id", our_result.requestId) in our_result.header
-    assert set(vars(sdk_result.body)) >= {"executionUrn", "startedAt", "executionName"}
     assert our_result.body is not None
     for name in ("executionUrn", "startedAt", "executionName"):
+        assert isinstance(getattr(sdk_result.body, name), str)
         assert isinstance(getattr(our_result.body, name), str)
+    assert our_result.body.startedAt.endswith("Z")  # the raw string, as the SDK keeps it
+    for name in ("status", "reason", "errorCode", "errorMessage", "indicator", "hostId", "resource"):
+        assert getattr(our_result, name) == getattr(sdk_result, name)
