@@ -31,7 +31,7 @@ def run(*cmd: str | os.PathLike[str]) -> None:
 
 def ensure_venv(extra: str) -> None:
     """Create .venv and install the project with ``extra`` when needed."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - dev.py may run on an older python3
         sys.exit("python >= 3.10 is required")
     if not PY.exists():
         run(sys.executable, "-m", "venv", VENV)

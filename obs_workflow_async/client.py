@@ -110,7 +110,9 @@ class AsyncWorkflowClient:
         )
         self._timeout = to_timeout(timeout)
         self._deadline = deadline
-        self._retry = RetryConfig(max_retries=max_retries, retry_non_idempotent=retry_non_idempotent)
+        self._retry = RetryConfig(
+            max_retries=max_retries, retry_non_idempotent=retry_non_idempotent
+        )
         self._signature = mode
         self._transport = Transport(
             endpoint=endpoint,
@@ -162,7 +164,7 @@ class AsyncWorkflowClient:
         self,
         timeout: TimeoutLike | NotGiven,
         max_retries: int | NotGiven,
-        deadline: float | None | NotGiven,
+        deadline: float | NotGiven | None,
         retry_non_idempotent: bool | NotGiven,
     ) -> CallOptions:
         retry = self._retry
@@ -247,7 +249,7 @@ class AsyncWorkflowClient:
         *,
         timeout: TimeoutLike | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
-        deadline: float | None | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven | None = NOT_GIVEN,
         retry_non_idempotent: bool | NotGiven = NOT_GIVEN,
     ) -> StartWorkflowResult:
         """Start one execution of workflow ``graph_name`` on ``bucket``/``object_key``.
@@ -316,4 +318,3 @@ class AsyncWorkflowClient:
                 executionName=result.execution_name,
             ),
         )
-

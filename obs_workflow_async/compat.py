@@ -1,4 +1,4 @@
-"""Typed look-alikes of the official SDK's ``GetResult`` for code migrating from ``obs.WorkflowClient``.
+"""Typed look-alikes of the official SDK's ``GetResult``, for code leaving ``obs.WorkflowClient``.
 
 The official SDK returns a ``GetResult`` for HTTP errors instead of raising; the
 camelCase methods of :class:`~obs_workflow_async.AsyncWorkflowClient` do the same

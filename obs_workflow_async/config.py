@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .errors import CredentialsError, InvalidRequestError, ErrorDetail
+from .errors import CredentialsError, ErrorDetail, InvalidRequestError
 from .signing import SignatureMode
 from .validation import check_header_value
 
@@ -120,7 +120,8 @@ def resolve_credentials(
     security_token: str | None,
     environ: Mapping[str, str] | None = None,
 ) -> Credentials:
-    """Explicit keys win; otherwise ``OBS_ACCESS_KEY_ID``/``OBS_SECRET_ACCESS_KEY``/``OBS_SECURITY_TOKEN``.
+    """Explicit keys win; otherwise the ``OBS_ACCESS_KEY_ID``, ``OBS_SECRET_ACCESS_KEY`` and
+    ``OBS_SECURITY_TOKEN`` environment variables (or ``environ`` when given).
 
     Raises :class:`CredentialsError` when no complete key pair is found, so a
     missing key is reported before any request instead of as a 403.

@@ -66,8 +66,9 @@ def should_retry(failure: Failure, *, idempotent: bool, config: RetryConfig) -> 
 
 def backoff_delay(retry_number: int, config: RetryConfig, rng: random.Random) -> float:
     """Exponential backoff with jitter: ``min(base * 2**n, cap)`` scaled by 0.5-1.0."""
-    ceiling = min(config.backoff_base * (2 ** max(retry_number - 1, 0)), config.backoff_cap)
-    return ceiling * (0.5 + rng.random() / 2)
+    ceiling = min(config.backoff_base * (2.0 ** max(retry_number - 1, 0)), config.backoff_cap)
+    jitter: float = rng.random()
+    return ceiling * (0.5 + jitter / 2)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:

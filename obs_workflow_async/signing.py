@@ -269,4 +269,3 @@ def signing_headers_for(
         headers[security_token_header(mode)] = security_token
     headers.update(v4_extra_headers(mode))
     return headers
-

@@ -86,7 +86,7 @@ class RawResponse:
     retries_taken: int = field(default=0)
 
 
-class _AttemptFailed(Exception):
+class _AttemptError(Exception):
     """Internal: an attempt failed; carries the public error and its retry class."""
 
     def __init__(
@@ -176,7 +176,7 @@ class Transport:
                     limit=self._max_connections,
                     limit_per_host=self._max_connections,
                     keepalive_timeout=self._keepalive_timeout,
-                    ssl=self._ssl,
+                    ssl=self._ssl if self._ssl is not None else True,
                 )
                 self._session = aiohttp.ClientSession(
                     connector=connector,
@@ -282,26 +282,56 @@ class Transport:
                     reason = response.reason
                     resp_headers = {k.lower(): v for k, v in response.headers.items()}
             except aiohttp.ClientConnectorCertificateError as exc:
-                raise self._failed(spec, url, "TLS certificate verification failed",
-                                   Failure.FINAL, sent=False, retries=retries) from exc
+                raise self._failed(
+                    spec,
+                    url,
+                    "TLS certificate verification failed",
+                    Failure.FINAL,
+                    sent=False,
+                    retries=retries,
+                ) from exc
             except aiohttp.ClientSSLError as exc:
-                raise self._failed(spec, url, "TLS handshake failed",
-                                   Failure.FINAL, sent=False, retries=retries) from exc
+                raise self._failed(
+                    spec, url, "TLS handshake failed", Failure.FINAL, sent=False, retries=retries
+                ) from exc
             except aiohttp.ConnectionTimeoutError as exc:
-                raise self._failed(spec, url, "timed out while connecting",
-                                   Failure.NOT_SENT, sent=False, retries=retries,
-                                   timed_out=True) from exc
+                raise self._failed(
+                    spec,
+                    url,
+                    "timed out while connecting",
+                    Failure.NOT_SENT,
+                    sent=False,
+                    retries=retries,
+                    timed_out=True,
+                ) from exc
             except aiohttp.ClientConnectorError as exc:
-                raise self._failed(spec, url, f"cannot connect: {exc.os_error}",
-                                   Failure.NOT_SENT, sent=False, retries=retries) from exc
+                raise self._failed(
+                    spec,
+                    url,
+                    f"cannot connect: {exc.os_error}",
+                    Failure.NOT_SENT,
+                    sent=False,
+                    retries=retries,
+                ) from exc
             except (aiohttp.SocketTimeoutError, asyncio.TimeoutError) as exc:
-                raise self._failed(spec, url, "timed out waiting for the response",
-                                   Failure.AMBIGUOUS, sent=True, retries=retries,
-                                   timed_out=True) from exc
+                raise self._failed(
+                    spec,
+                    url,
+                    "timed out waiting for the response",
+                    Failure.AMBIGUOUS,
+                    sent=True,
+                    retries=retries,
+                    timed_out=True,
+                ) from exc
             except (aiohttp.ClientError, OSError) as exc:
-                raise self._failed(spec, url,
-                                   f"connection failed after sending: {type(exc).__name__}: {exc}",
-                                   Failure.AMBIGUOUS, sent=True, retries=retries) from exc
+                raise self._failed(
+                    spec,
+                    url,
+                    f"connection failed after sending: {type(exc).__name__}: {exc}",
+                    Failure.AMBIGUOUS,
+                    sent=True,
+                    retries=retries,
+                ) from exc
             finally:
                 elapsed = self._clock() - started
         request_id = _request_id(resp_headers)
@@ -323,7 +353,7 @@ class Transport:
             retries_taken=retries,
             retry_after=retry_after,
         )
-        raise _AttemptFailed(error, classify_status(status), retry_after)
+        raise _AttemptError(error, classify_status(status), retry_after)
 
     def _failed(
         self,
@@ -335,14 +365,14 @@ class Transport:
         sent: bool,
         retries: int,
         timed_out: bool = False,
-    ) -> _AttemptFailed:
+    ) -> _AttemptError:
         cls = RequestTimeoutError if timed_out else TransportError
         safe_url = str(url.with_query(None))
         error = cls(message, method=spec.method, url=safe_url, request_sent=sent,
                     retries_taken=retries)  # fmt: skip
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %s retry=%d", spec.method, spec.path, message, retries)
-        return _AttemptFailed(error, failure, None)
+        return _AttemptError(error, failure, None)
 
     # -- the retry loop -------------------------------------------------------------------
 
@@ -364,7 +394,7 @@ class Transport:
                 )
             try:
                 return await self._attempt(spec, options.timeout, budget, retries)
-            except _AttemptFailed as failed:
+            except _AttemptError as failed:
                 error = failed.error
                 if isinstance(error, TransportError):
                     any_sent = any_sent or error.request_sent

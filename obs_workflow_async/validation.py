@@ -72,9 +72,10 @@ def check_object_key(value: str) -> str | None:
     return None
 
 
-def check_inputs(value: Mapping[object, object]) -> str | None:
+def check_inputs(value: Mapping[str, object]) -> str | None:
     """Workflow inputs: str keys and values that serialise to strict JSON (no NaN/Infinity)."""
-    for key in value:
+    keys: list[object] = list(value)  # callers may pass anything despite the annotation
+    for key in keys:
         if not isinstance(key, str):
             return f"keys must be strings (got {type(key).__name__})"
         if not key:

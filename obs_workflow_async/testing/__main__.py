@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from .server import FakeWorkflowServer
@@ -27,10 +28,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record-requests", action="store_true")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.port, args.record_requests))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

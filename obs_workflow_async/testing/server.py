@@ -297,7 +297,10 @@ class FakeWorkflowServer:
             sent = sent.replace(tzinfo=timezone.utc)
         skew = abs((datetime.now(timezone.utc) - sent).total_seconds())
         if skew > self.max_skew_seconds:
-            return "RequestTimeTooSkewed", "the difference between the request time and now is too large"
+            return (
+                "RequestTimeTooSkewed",
+                "the difference between the request time and now is too large",
+            )
         if not self.check_signature:
             return None
         return verify_signature(
@@ -348,7 +351,11 @@ class FakeWorkflowServer:
                 return web.Response(
                     status=fault.status,
                     text=fault.body,
-                    headers={"X-Request-ID": request_id, "Content-Type": fault.content_type, **extra},
+                    headers={
+                        "X-Request-ID": request_id,
+                        "Content-Type": fault.content_type,
+                        **extra,
+                    },
                 )
             return self._error(
                 fault.status,
@@ -368,13 +375,19 @@ class FakeWorkflowServer:
             or not isinstance(payload.get("bucket"), str)
             or not isinstance(payload.get("object"), str)
         ):
-            return self._error(400, "SYS.0010", "bucket and object are required strings", request_id)
+            return self._error(
+                400, "SYS.0010", "bucket and object are required strings", request_id
+            )
         inputs = payload.get("inputs")
         if inputs is not None and not isinstance(inputs, dict):
             return self._error(400, "SYS.0010", "inputs must be an object", request_id)
         if self.known_graphs is not None and graph not in self.known_graphs:
-            return self._error(404, "WorkflowNotFound", f"workflow {graph} does not exist", request_id)
-        execution = self._record_execution(graph, payload["bucket"], payload["object"], inputs, request_id)
+            return self._error(
+                404, "WorkflowNotFound", f"workflow {graph} does not exist", request_id
+            )
+        execution = self._record_execution(
+            graph, payload["bucket"], payload["object"], inputs, request_id
+        )
         answer = {
             "execution_urn": execution.execution_urn,
             "execution_name": execution.execution_name,
@@ -500,4 +513,3 @@ def verify_signature(
     if expected != authorization:
         return "SignatureDoesNotMatch", "the request signature we calculated does not match"
     return None
-

@@ -38,7 +38,9 @@ path_text = st.text(
 )  # fmt: skip
 query_values = st.one_of(st.none(), st.text(max_size=20), st.integers(1, 1000).map(str))
 dates = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(timezone.utc)
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2099, 12, 31),
+    timezones=st.just(timezone.utc),
 ).map(lambda d: d.replace(microsecond=0))
 
 
@@ -47,13 +49,14 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
     keys = draw(st.lists(st.sampled_from(WORKFLOW_QUERY_KEYS), unique=True, max_size=5))
     return {
         "method": draw(st.sampled_from(["GET", "PUT", "POST", "DELETE"])),
-        "key": "v2/" + draw(st.sampled_from(["workflows", "workflowtemplates", "workflowexecutions"]))
+        "key": "v2/"
+        + draw(st.sampled_from(["workflows", "workflowtemplates", "workflowexecutions"]))
         + draw(st.one_of(st.just(""), path_text.map(lambda p: "/" + p))),
         "query": tuple((k, draw(query_values)) for k in keys),
         "body": draw(st.one_of(st.none(), st.binary(max_size=64))),
         "bucket": draw(st.one_of(st.none(), st.sampled_from(["bkt", "my-bucket.v2", "b0b"]))),
         "token": draw(st.one_of(st.none(), header_safe_text)),
-        "ak": draw(st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1, max_size=24)),
+        "ak": draw(st.text(alphabet=string.ascii_uppercase + string.digits, min_size=1)),
         "sk": draw(st.text(min_size=1, max_size=40).filter(lambda s: s.strip() == s)),
         "now": draw(dates),
         "region": draw(st.sampled_from(["cn-north-4", "ap-southeast-1", "region"])),
@@ -93,9 +96,13 @@ def sdk_authorization(mode: SignatureMode, r: dict[str, object], headers: dict[s
             r["ak"], r["sk"], str(r["region"]), now.strftime("%Y%m%d"),
             now.strftime("%Y%m%dT%H%M%SZ"), False, ha,
         )  # fmt: skip
-        return str(v4.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"])
+        return str(
+            v4.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"]
+        )
     obs_auth = sdk_auth.Authentication(r["ak"], r["sk"], False, ha, "server", False)
-    return str(obs_auth.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"])
+    return str(
+        obs_auth.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"]
+    )
 
 
 @settings(max_examples=400, deadline=None)

@@ -47,9 +47,7 @@ def our_client(server: FakeWorkflowServer, mode: str) -> AsyncWorkflowClient:
 
 
 graph_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True)
-object_keys = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
-)
+object_keys = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
 inputs = st.dictionaries(
     st.text(alphabet=string.ascii_lowercase + "-", min_size=1, max_size=8),
     st.one_of(st.text(max_size=10), st.integers(), st.booleans(), st.floats(allow_nan=False,
@@ -58,7 +56,9 @@ inputs = st.dictionaries(
 )  # fmt: skip
 
 
-@settings(max_examples=45, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=45, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     mode=st.sampled_from(["obs", "v2", "v4"]),
     graph=graph_names,
@@ -146,5 +146,13 @@ def test_compat_result_matches_sdk_shape(server: FakeWorkflowServer) -> None:
         assert isinstance(getattr(sdk_result.body, name), str)
         assert isinstance(getattr(our_result.body, name), str)
     assert our_result.body.startedAt.endswith("Z")  # the raw string, as the SDK keeps it
-    for name in ("status", "reason", "errorCode", "errorMessage", "indicator", "hostId", "resource"):
+    for name in (
+        "status",
+        "reason",
+        "errorCode",
+        "errorMessage",
+        "indicator",
+        "hostId",
+        "resource",
+    ):
         assert getattr(our_result, name) == getattr(sdk_result, name)

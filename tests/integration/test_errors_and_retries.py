@@ -88,14 +88,16 @@ async def test_missing_token_is_refused(fake: FakeWorkflowServer) -> None:
 
 
 async def test_unknown_workflow_is_not_found() -> None:
-    async with FakeWorkflowServer(known_graphs={"exists"}) as server:
-        async with AsyncWorkflowClient(**server.client_kwargs()) as client:  # type: ignore[arg-type]
-            await client.start_workflow("exists", "my-bucket", "k")
-            with pytest.raises(NotFoundError):
-                await client.start_workflow("missing", "my-bucket", "k")
+    server = FakeWorkflowServer(known_graphs={"exists"})
+    async with server, AsyncWorkflowClient(**server.client_kwargs()) as client:  # type: ignore[arg-type]
+        await client.start_workflow("exists", "my-bucket", "k")
+        with pytest.raises(NotFoundError):
+            await client.start_workflow("missing", "my-bucket", "k")
 
 
-async def test_html_error_page_from_a_proxy(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
+async def test_html_error_page_from_a_proxy(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
     fake.add_fault(Fault("status", status=502, body="<html><h1>Bad Gateway</h1></html>",
                          content_type="text/html"))  # fmt: skip
     with pytest.raises(ServerError) as caught:
@@ -163,7 +165,9 @@ async def test_max_retries_zero_disables_retries(
     assert fake.attempts["g"] == 1
 
 
-async def test_per_call_override_of_retries(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
+async def test_per_call_override_of_retries(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
     client = make_client(max_retries=0)
     fake.add_fault(Fault("status", status=503, retry_after="0"), times=1)
     result = await client.start_workflow("g", "my-bucket", "k", max_retries=1)
@@ -231,7 +235,9 @@ async def test_connection_dropped_mid_response(
     assert len(fake.executions) == 2
 
 
-async def test_drop_with_opt_in_is_retried(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
+async def test_drop_with_opt_in_is_retried(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
     fake.add_fault(Fault("drop"))
     client = make_client(retry_non_idempotent=True)
     client._transport._rng.seed(1)
@@ -272,7 +278,9 @@ async def test_per_call_timeout_override(fake: FakeWorkflowServer, make_client: 
     assert time.monotonic() - began < 1.0
 
 
-async def test_deadline_bounds_all_retries(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
+async def test_deadline_bounds_all_retries(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
     fake.add_fault(Fault("status", status=503, retry_after="0.2"), times=None)
     began = time.monotonic()
     with pytest.raises(ServiceUnavailableError) as caught:
@@ -282,7 +290,9 @@ async def test_deadline_bounds_all_retries(fake: FakeWorkflowServer, make_client
     assert 1 <= caught.value.retries_taken <= 3
 
 
-async def test_deadline_cuts_a_slow_attempt(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
+async def test_deadline_cuts_a_slow_attempt(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
     fake.add_fault(Fault("delay", delay=3.0))
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError, match="deadline"):

@@ -98,8 +98,9 @@ async def test_invalid_names_never_reach_the_server(
     assert client._transport._session is None  # not even a connection was opened
 
 
-async def test_2000_concurrent_starts_respect_the_pool_limit(make_client: MakeClient,
-                                                            fake: FakeWorkflowServer) -> None:
+async def test_2000_concurrent_starts_respect_the_pool_limit(
+    make_client: MakeClient, fake: FakeWorkflowServer
+) -> None:
     fake.record_requests = False
     fake.add_fault(Fault("delay", delay=0.005), times=None)  # so that calls overlap
     client = make_client(max_connections=40)
@@ -120,7 +121,9 @@ async def test_cancelling_100_inflight_starts_leaves_a_usable_client(
 ) -> None:
     fake.add_fault(Fault("delay", delay=5.0), times=100)
     client = make_client()
-    tasks = [asyncio.create_task(client.start_workflow("g", "my-bucket", f"k{i}")) for i in range(100)]
+    tasks = [
+        asyncio.create_task(client.start_workflow("g", "my-bucket", f"k{i}")) for i in range(100)
+    ]
     for _ in range(200):
         if fake.in_flight == 100:
             break

@@ -7,7 +7,12 @@ import ssl
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, CredentialsError, InvalidRequestError, Timeout
-from obs_workflow_async.config import build_ssl_context, parse_endpoint, resolve_credentials, to_timeout
+from obs_workflow_async.config import (
+    build_ssl_context,
+    parse_endpoint,
+    resolve_credentials,
+    to_timeout,
+)
 from tests.conftest import SECRET, TOKEN
 
 
@@ -40,11 +45,19 @@ def test_bad_endpoints(server: str) -> None:
 def test_explicit_credentials_win_over_environment() -> None:
     env = {"OBS_ACCESS_KEY_ID": "ENVAK", "OBS_SECRET_ACCESS_KEY": "envsk"}
     creds = resolve_credentials(" AK ", "SK\n", None, env)
-    assert (creds.access_key_id, creds.secret_access_key, creds.security_token) == ("AK", "SK", None)
+    assert (creds.access_key_id, creds.secret_access_key, creds.security_token) == (
+        "AK",
+        "SK",
+        None,
+    )
 
 
 def test_environment_fallback_includes_token() -> None:
-    env = {"OBS_ACCESS_KEY_ID": "ENVAK", "OBS_SECRET_ACCESS_KEY": "envsk", "OBS_SECURITY_TOKEN": "t"}
+    env = {
+        "OBS_ACCESS_KEY_ID": "ENVAK",
+        "OBS_SECRET_ACCESS_KEY": "envsk",
+        "OBS_SECURITY_TOKEN": "t",
+    }
     creds = resolve_credentials(None, None, None, env)
     assert (creds.access_key_id, creds.secret_access_key, creds.security_token) == (
         "ENVAK", "envsk", "t",

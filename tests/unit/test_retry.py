@@ -42,7 +42,9 @@ def test_classify_status(status: int, failure: Failure) -> None:
         (Failure.FINAL, True, UNSAFE, False),
     ],
 )
-def test_should_retry(failure: Failure, idempotent: bool, config: RetryConfig, expected: bool) -> None:
+def test_should_retry(
+    failure: Failure, idempotent: bool, config: RetryConfig, expected: bool
+) -> None:
     assert should_retry(failure, idempotent=idempotent, config=config) is expected
 
 

@@ -31,7 +31,9 @@ def reference_bucket_name(value: str) -> bool:
 
 
 name_chars = st.text(alphabet=string.ascii_letters + string.digits + "_-.é /", max_size=70)
-bucket_chars = st.text(alphabet=string.ascii_lowercase[:6] + string.digits[:4] + ".-A_", max_size=66)
+bucket_chars = st.text(
+    alphabet=string.ascii_lowercase[:6] + string.digits[:4] + ".-A_", max_size=66
+)
 
 
 @given(name_chars)
