@@ -1,0 +1,101 @@
+"""The command line (demo, start) and the shipped pytest fixture."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from obs_workflow_async import AsyncWorkflowClient, cli
+from obs_workflow_async.testing import FakeWorkflowServer, Fault
+
+
+def test_demo_starts_hundreds_and_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["demo", "--count", "250"]) == 0
+    out = capsys.readouterr().out
+    assert "started:    250" in out
+    assert "failed:     0" in out
+    assert "250 executions" in out
+    assert "execution_name:" in out and "request_id:" in out
+
+
+def test_start_prints_the_result_as_json(
+    obs_fake_server: FakeWorkflowServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OBS_ACCESS_KEY_ID", obs_fake_server.access_key_id)
+    monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", obs_fake_server.secret_access_key)
+    code = cli.main([
+        "start", "graph-1", "--bucket", "my-bucket", "--object", "videos/a.mp4",
+        "--input", "resolution=720p", "--input", "fps=30", "--server", obs_fake_server.url,
+    ])  # fmt: skip
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    (execution,) = obs_fake_server.executions
+    assert printed["execution_name"] == execution.execution_name
+    assert printed["request_id"] == execution.request_id
+    assert execution.inputs == {"resolution": "720p", "fps": 30}
+
+
+def test_start_error_prints_status_code_message_request_id(
+    obs_fake_server: FakeWorkflowServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OBS_ACCESS_KEY_ID", obs_fake_server.access_key_id)
+    monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", obs_fake_server.secret_access_key)
+    obs_fake_server.add_fault(Fault("status", status=404, code="SYS.0003", message="no such"))
+    code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
+                     "--server", obs_fake_server.url])  # fmt: skip
+    assert code == 1
+    error = json.loads(capsys.readouterr().err)
+    assert error["status"] == 404 and error["code"] == "SYS.0003"
+    assert error["message"] == "no such" and error["request_id"]
+
+
+def test_start_without_credentials_fails_before_sending(
+    obs_fake_server: FakeWorkflowServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "OBS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
+                     "--server", obs_fake_server.url])  # fmt: skip
+    assert code == 1
+    assert "CredentialsError" in capsys.readouterr().err
+    assert obs_fake_server.requests == []
+
+
+def test_start_with_an_invalid_name_fails_before_sending(
+    obs_fake_server: FakeWorkflowServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OBS_ACCESS_KEY_ID", "AK")
+    monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", "SK")
+    code = cli.main(["start", "--bucket", "my-bucket", "--object", "k",
+                     "--server", obs_fake_server.url, "--", "-bad"])  # fmt: skip
+    assert code == 1
+    assert "graph_name" in capsys.readouterr().err
+    assert obs_fake_server.requests == []
+
+
+def test_module_entry_point_runs_the_demo() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "obs_workflow_async", "demo", "--count", "50"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "started:    50" in done.stdout
+
+
+async def test_the_shipped_fixture_works_in_async_tests(
+    obs_fake_server: FakeWorkflowServer,
+) -> None:
+    async with AsyncWorkflowClient(**obs_fake_server.client_kwargs()) as client:  # type: ignore[arg-type]
+        result = await client.start_workflow("g", "my-bucket", "k")
+    assert [e.execution_name for e in obs_fake_server.executions] == [result.execution_name]
