@@ -114,6 +114,7 @@ class AsyncWorkflowClient:
             max_retries=max_retries, retry_non_idempotent=retry_non_idempotent
         )
         self._signature = mode
+        self._default_options = CallOptions(self._timeout, self._retry, self._deadline)
         self._transport = Transport(
             endpoint=endpoint,
             credentials=self._credentials,
@@ -167,6 +168,13 @@ class AsyncWorkflowClient:
         deadline: float | NotGiven | None,
         retry_non_idempotent: bool | NotGiven,
     ) -> CallOptions:
+        if (
+            timeout is NOT_GIVEN
+            and max_retries is NOT_GIVEN
+            and deadline is NOT_GIVEN
+            and retry_non_idempotent is NOT_GIVEN
+        ):
+            return self._default_options
         retry = self._retry
         if max_retries is not NOT_GIVEN or retry_non_idempotent is not NOT_GIVEN:
             retry = RetryConfig(
@@ -187,56 +195,37 @@ class AsyncWorkflowClient:
         )
 
     @staticmethod
-    def _json_object(raw: RawResponse) -> dict[str, JsonValue]:
-        try:
-            data = json.loads(raw.body)
-        except ValueError as exc:
-            raise ResponseParseError(
-                f"body is not JSON ({exc})",
-                status=raw.status,
-                request_id=raw.request_id,
-                body=raw.body[:2000].decode("utf-8", errors="replace"),
-                headers=raw.headers,
-            ) from None
-        if not isinstance(data, dict):
-            raise ResponseParseError(
-                f"expected a JSON object, got {type(data).__name__}",
-                status=raw.status,
-                request_id=raw.request_id,
-                body=raw.body[:2000].decode("utf-8", errors="replace"),
-                headers=raw.headers,
+    def _parse_error(
+        raw: RawResponse, model: type[BaseModel], exc: ValidationError
+    ) -> ResponseParseError:
+        problems = exc.errors(include_url=False, include_input=False)
+        if problems and problems[0]["type"] == "json_invalid":
+            what = "body is not JSON"
+        elif problems and problems[0]["type"] == "model_type":
+            what = "expected a JSON object"
+        else:
+            what = (
+                f"body does not match {model.__name__} ("
+                + ", ".join(".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in problems)
+                + ")"
             )
-        return data
+        return ResponseParseError(
+            what,
+            status=raw.status,
+            request_id=raw.request_id,
+            body=raw.body[:2000].decode("utf-8", errors="replace"),
+            headers=raw.headers,
+        )
 
-    def _parse(
-        self, model: type[_M], raw: RawResponse, data: dict[str, JsonValue] | None = None
-    ) -> _M:
-        if data is None:
-            data = self._json_object(raw)
-        request_id = raw.request_id
-        if request_id is None and isinstance(data.get("request_id"), str):
-            request_id = str(data["request_id"])
+    def _parse(self, model: type[_M], raw: RawResponse) -> _M:
+        """Validate the JSON body into ``model``, adding the response metadata."""
+        context: dict[str, object] = {"headers": raw.headers, "retries_taken": raw.retries_taken}
+        if raw.request_id is not None:
+            context["request_id"] = raw.request_id  # else the body's request_id, if any
         try:
-            return model.model_validate(
-                {
-                    **data,
-                    "request_id": request_id,
-                    "headers": raw.headers,
-                    "retries_taken": raw.retries_taken,
-                }
-            )
+            return model.model_validate_json(raw.body, context=context)
         except ValidationError as exc:
-            fields = ", ".join(
-                ".".join(str(p) for p in e["loc"]) + ": " + e["msg"]
-                for e in exc.errors(include_url=False, include_input=False)
-            )
-            raise ResponseParseError(
-                f"body does not match {model.__name__} ({fields})",
-                status=raw.status,
-                request_id=request_id,
-                body=raw.body[:2000].decode("utf-8", errors="replace"),
-                headers=raw.headers,
-            ) from None
+            raise self._parse_error(raw, model, exc) from None
 
     # -- executions --------------------------------------------------------------
 
@@ -259,29 +248,10 @@ class AsyncWorkflowClient:
         The call is not idempotent: by default it is retried only when the service
         cannot have started anything (connection not made, 429, 503).
         """
+        spec = _start_spec(graph_name, bucket, object_key, inputs)
         options = self._options(timeout, max_retries, deadline, retry_non_idempotent)
-        raw = await self._start_raw(graph_name, bucket, object_key, inputs, options)
+        raw = await self._transport.request(spec, options)
         return self._parse(StartWorkflowResult, raw)
-
-    async def _start_raw(
-        self,
-        graph_name: object,
-        bucket: object,
-        object_key: object,
-        inputs: object,
-        options: CallOptions,
-    ) -> RawResponse:
-        request = validate_request(
-            StartWorkflowRequest,
-            graph_name=graph_name,
-            bucket=bucket,
-            object_key=object_key,
-            inputs=inputs,
-        )
-        spec = RequestSpec(
-            method="POST", key=f"v2/workflows/{request.graph_name}", body=request.body()
-        )
-        return await self._transport.request(spec, options)
 
     # -- official SDK names (migration) ------------------------------------------
 
@@ -297,15 +267,13 @@ class AsyncWorkflowClient:
         Returns a :class:`~.compat.GetResult` for HTTP errors instead of raising, as
         the official SDK does; invalid arguments and transport failures still raise.
         """
+        spec = _start_spec(graphName, bucket, object, inputs)
         try:
-            raw = await self._start_raw(graphName, bucket, object, inputs, self._options(
-                NOT_GIVEN, NOT_GIVEN, NOT_GIVEN, NOT_GIVEN
-            ))  # fmt: skip
+            raw = await self._transport.request(spec, self._default_options)
         except APIStatusError as error:
             return GetResult[AsyncAPIStartWorkflowResponse].from_error(error)
-        data = self._json_object(raw)
-        result = self._parse(StartWorkflowResult, raw, data)
-        started_at = data.get("started_at")
+        result = self._parse(StartWorkflowResult, raw)
+        started_at = _raw_started_at(raw.body)
         return GetResult[AsyncAPIStartWorkflowResponse](
             status=raw.status,
             reason=raw.reason,
@@ -314,7 +282,28 @@ class AsyncWorkflowClient:
             header=compat_headers(raw.headers),
             body=AsyncAPIStartWorkflowResponse(
                 executionUrn=result.execution_urn,
-                startedAt=started_at if isinstance(started_at, str) else None,
+                startedAt=started_at,
                 executionName=result.execution_name,
             ),
         )
+
+
+def _start_spec(
+    graph_name: object, bucket: object, object_key: object, inputs: object
+) -> RequestSpec:
+    """Validate the start arguments (nothing is sent if they break a rule) and build the
+    request; only the spec outlives this call, not the validated model."""
+    request = validate_request(
+        StartWorkflowRequest,
+        graph_name=graph_name,
+        bucket=bucket,
+        object_key=object_key,
+        inputs=inputs,
+    )
+    return RequestSpec("POST", f"v2/workflows/{request.graph_name}", (), request.body())
+
+
+def _raw_started_at(body: bytes) -> str | None:
+    """``started_at`` exactly as the service wrote it (the SDK keeps the string)."""
+    value = json.loads(body).get("started_at")
+    return value if isinstance(value, str) else None

@@ -134,7 +134,7 @@ class APIStatusError(ObsWorkflowError):
         self.code = code
         self.message = message
         self.request_id = request_id
-        self.headers: dict[str, str] = dict(headers)
+        self.headers: dict[str, str] = {k.lower(): v for k, v in headers.items()}
         self.body = body
         self.reason = reason
         self.retries_taken = retries_taken
@@ -198,7 +198,7 @@ class ResponseParseError(ObsWorkflowError):
         self.status = status
         self.request_id = request_id
         self.body = body
-        self.headers: dict[str, str] = dict(headers or {})
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

@@ -20,7 +20,11 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    PlainSerializer,
+    SkipValidation,
     ValidationError,
+    ValidationInfo,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -65,6 +69,10 @@ WorkflowInputs = Annotated[dict[str, JsonValue], AfterValidator(_inputs_rule)]
 """Workflow parameters by name; values must serialise to JSON."""
 
 
+# json.dumps(ensure_ascii=False), as the SDK calls it, without building an encoder per call.
+_JSON_AS_SDK = json.JSONEncoder(ensure_ascii=False)
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -82,7 +90,7 @@ class StartWorkflowRequest(_Request):
         payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
         if self.inputs is not None:
             payload["inputs"] = self.inputs
-        return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        return _JSON_AS_SDK.encode(payload).encode("utf-8")
 
 
 _R = TypeVar("_R", bound=BaseModel)
@@ -125,17 +133,43 @@ AwareDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
 """A timestamp; one without a zone is taken as UTC (the service writes ``...Z``)."""
 
 
+def _headers_as_dict(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
+
+
+ResponseHeaders = Annotated[
+    Mapping[str, str],
+    SkipValidation,
+    PlainSerializer(_headers_as_dict, return_type=dict[str, str]),
+]
+"""Response headers as received: case-insensitive lookups; dumped as a lower-case dict."""
+
+
 class ResponseModel(BaseModel):
-    """Base of the result models: unknown fields from the service are kept."""
+    """Base of the result models: unknown fields from the service are kept.
+
+    Parse with :meth:`from_response`: the JSON body is parsed and validated in one
+    step, and the transport's metadata (request id, headers, retries) is merged in
+    through the validation context.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_response_metadata(cls, data: object, info: ValidationInfo) -> object:
+        context = info.context
+        if isinstance(context, dict) and isinstance(data, dict):
+            return {**data, **context}
+        return data
 
 
 class StartWorkflowResult(ResponseModel):
     """The answer to a start call.
 
     ``request_id`` comes from ``X-Request-ID``, else ``x-obs-request-id``, else the
-    body's ``request_id``; ``headers`` are the response headers (lower-case names);
+    body's ``request_id``; ``headers`` are the response headers (a case-insensitive
+    mapping);
     ``retries_taken`` counts the attempts after the first one.
     """
 
@@ -143,5 +177,6 @@ class StartWorkflowResult(ResponseModel):
     execution_name: str
     started_at: AwareDatetime
     request_id: str | None = None
-    headers: dict[str, str] = Field(default_factory=dict, repr=False)
+    # The response's own case-insensitive header mapping: not copied, not re-validated.
+    headers: ResponseHeaders = Field(default_factory=dict, repr=False)
     retries_taken: int = 0

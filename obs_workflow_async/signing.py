@@ -23,9 +23,8 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import quote
 
 __all__ = [
@@ -68,14 +67,12 @@ ALLOWED_RESOURCE_PARAMETER_NAMES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-_CONTENT_HEADERS = ("content-type", "content-md5", "date")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 V4_UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 
-@dataclass(frozen=True, slots=True)
-class SigningRequest:
+class SigningRequest(NamedTuple):
     """What the signature covers, in the official SDK's terms.
 
     ``key`` is the *unencoded* resource path without its leading slash, e.g.
@@ -151,29 +148,37 @@ def canonical_resource(request: SigningRequest, mode: SignatureMode) -> str:
 
 
 def obs_string_to_sign(request: SigningRequest, mode: SignatureMode) -> str:
-    """The StringToSign of the OBS and V2 modes (spec section 1.3)."""
+    """The StringToSign of the OBS and V2 modes (spec section 1.3).
+
+    The SDK lower-cases the header names, keeps ``content-md5``, ``content-type``,
+    ``date`` (blank when ``x-obs-date``/``x-amz-date`` is present) and the prefixed
+    headers, and sorts them; since ``content-md5 < content-type < date < x-...``
+    that is always ``METHOD\nMD5\nTYPE\nDATE\n`` followed by the sorted prefixed
+    headers as ``name:value`` lines (``*-meta-*`` values stripped).
+    """
     prefix = header_prefix(mode)
-    meta_prefix = prefix + "meta-"
-    interesting: dict[str, str] = {}
+    content_md5 = content_type = date = ""
+    prefixed: dict[str, str] = {}
     for name, value in request.headers.items():
         lowered = name.lower()
-        if lowered in _CONTENT_HEADERS or lowered.startswith(prefix):
-            interesting[lowered] = value
-    if prefix + "date" in interesting:
-        interesting["date"] = ""
-    interesting.setdefault("content-type", "")
-    interesting.setdefault("content-md5", "")
-    lines = [request.method + "\n"]
-    for name in sorted(interesting):
-        value = interesting[name]
-        if name.startswith(meta_prefix):
-            lines.append(f"{name}:{value.strip()}\n")
-        elif name.startswith(prefix):
-            lines.append(f"{name}:{value}\n")
-        else:
-            lines.append(value + "\n")
-    lines.append(canonical_resource(request, mode))
-    return "".join(lines)
+        if lowered == "content-type":
+            content_type = value
+        elif lowered == "content-md5":
+            content_md5 = value
+        elif lowered == "date":
+            date = value
+        elif lowered.startswith(prefix):
+            prefixed[lowered] = value
+    if prefix + "date" in prefixed:
+        date = ""
+    head = f"{request.method}\n{content_md5}\n{content_type}\n{date}\n"
+    if prefixed:
+        meta_prefix = prefix + "meta-"
+        head += "".join(
+            f"{name}:{prefixed[name].strip() if name.startswith(meta_prefix) else prefixed[name]}\n"
+            for name in sorted(prefixed)
+        )
+    return head + canonical_resource(request, mode)
 
 
 def v4_canonical_request(request: SigningRequest) -> tuple[str, str]:
@@ -201,7 +206,7 @@ def v4_canonical_request(request: SigningRequest) -> tuple[str, str]:
 
 
 def _hmac_sha256(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, message.encode("utf-8"), "sha256")
 
 
 def sign(
@@ -237,15 +242,13 @@ def sign(
         key = _hmac_sha256(key, region)
         key = _hmac_sha256(key, "s3")
         key = _hmac_sha256(key, "aws4_request")
-        signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        signature = hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
         return (
             f"AWS4-HMAC-SHA256 Credential={access_key_id}/{scope},"
             f"SignedHeaders={signed_headers},Signature={signature}"
         )
     string_to_sign = obs_string_to_sign(request, mode)
-    digest = hmac.new(
-        secret_access_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1
-    ).digest()
+    digest = hmac.digest(secret_access_key.encode("utf-8"), string_to_sign.encode("utf-8"), "sha1")
     prefix = "OBS" if mode == "obs" else "AWS"
     return f"{prefix} {access_key_id}:{base64.b64encode(digest).decode('ascii')}"
 

@@ -13,10 +13,9 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import aiohttp
 from yarl import URL
@@ -40,11 +39,12 @@ logger = logging.getLogger("obs_workflow_async")
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 """Answers larger than this are refused without being read whole."""
 
+_URL_CACHE_SIZE = 1024
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
-@dataclass(frozen=True, slots=True)
-class RequestSpec:
+class RequestSpec(NamedTuple):
     """One logical call, before signing: what to send where."""
 
     method: str
@@ -64,8 +64,7 @@ class RequestSpec:
         return "/" + signing.encode_object_key(self.key) + signing.encode_query(self.query)
 
 
-@dataclass(frozen=True, slots=True)
-class CallOptions:
+class CallOptions(NamedTuple):
     """The effective timeout, deadline and retry settings of one call."""
 
     timeout: Timeout
@@ -74,35 +73,32 @@ class CallOptions:
     """Seconds across all attempts and backoff sleeps of the call, or ``None``."""
 
 
-@dataclass(frozen=True, slots=True)
-class RawResponse:
+class RawResponse(NamedTuple):
     """A successful (2xx) answer."""
 
     status: int
     reason: str | None
-    headers: dict[str, str]
+    headers: Mapping[str, str]
+    """Case-insensitive (aiohttp's ``CIMultiDictProxy``); not copied."""
     body: bytes
     request_id: str | None
-    retries_taken: int = field(default=0)
+    retries_taken: int = 0
 
 
-class _AttemptError(Exception):
-    """Internal: an attempt failed; carries the public error and its retry class."""
+class _Failed(NamedTuple):
+    """How one attempt failed: the public error, its retry class, and the cause."""
 
-    def __init__(
-        self, error: APIStatusError | TransportError, failure: Failure, delay: float | None
-    ) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.failure = failure
-        self.retry_after = delay
+    error: APIStatusError | TransportError
+    failure: Failure
+    retry_after: float | None
+    cause: BaseException | None
 
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _request_id(headers: dict[str, str]) -> str | None:
+def _request_id(headers: Mapping[str, str]) -> str | None:
     return headers.get("x-request-id") or headers.get("x-obs-request-id")
 
 
@@ -139,6 +135,11 @@ class Transport:
         self._clock = clock
         self._wall_clock = wall_clock or _utc_now
         self._rng = rng or random.Random()
+        self._host_header = endpoint.host_header
+        self._origin = endpoint.origin
+        self._urls: dict[tuple[str | None, str, tuple[tuple[str, str | None], ...]], URL] = {}
+        self._timeouts: dict[tuple[Timeout, float | None], aiohttp.ClientTimeout] = {}
+        self._last_date: tuple[datetime, str] | None = None
         self._slots = asyncio.Semaphore(max_connections)
         self._open_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -206,9 +207,9 @@ class Transport:
         base: dict[str, str] = {"Content-Type": "application/json"}
         if spec.body is not None:
             base["Content-Length"] = str(len(spec.body))
-        host = self.endpoint.host_header
+        host = self._host_header
         base["Host"] = f"{spec.bucket}.{host}" if spec.bucket else host
-        base["Date"] = signing.format_http_date(now)
+        base["Date"] = self._http_date(now)
         creds = self._credentials
         headers = signing.signing_headers_for(self._signature, base, creds.security_token)
         headers["Authorization"] = signing.sign(
@@ -227,12 +228,45 @@ class Transport:
         )
         return headers
 
+    def _http_date(self, now: datetime) -> str:
+        """``Date`` header text; the formatting is reused within the same second."""
+        second = now.replace(microsecond=0)
+        cached = self._last_date
+        if cached is not None and cached[0] == second:
+            return cached[1]
+        text = signing.format_http_date(second)
+        self._last_date = (second, text)
+        return text
+
     def url_for(self, spec: RequestSpec) -> URL:
-        origin = self.endpoint.origin
-        if spec.bucket:
-            scheme, _, rest = origin.partition("://")
-            origin = f"{scheme}://{spec.bucket}.{rest}"
-        return URL(origin + spec.path, encoded=True)
+        """The request URL, encoded exactly as signed (cached: the same few paths recur)."""
+        cache_key = (spec.bucket, spec.key, spec.query)
+        url = self._urls.get(cache_key)
+        if url is None:
+            origin = self._origin
+            if spec.bucket:
+                scheme, _, rest = origin.partition("://")
+                origin = f"{scheme}://{spec.bucket}.{rest}"
+            url = URL(origin + spec.path, encoded=True)
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            self._urls[cache_key] = url
+        return url
+
+    def _client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
+        total = timeout.total
+        if budget is not None:
+            total = budget if total is None else min(total, budget)
+            return aiohttp.ClientTimeout(
+                total=total, sock_connect=timeout.connect, sock_read=timeout.read
+            )
+        cached = self._timeouts.get((timeout, None))
+        if cached is None:
+            cached = aiohttp.ClientTimeout(
+                total=total, sock_connect=timeout.connect, sock_read=timeout.read
+            )
+            self._timeouts[(timeout, None)] = cached
+        return cached
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         length = response.content_length
@@ -240,8 +274,6 @@ class Transport:
             raise aiohttp.ClientPayloadError(
                 f"response body of {length} bytes exceeds the {MAX_RESPONSE_BYTES}-byte limit"
             )
-        if length is not None:
-            return await response.read()
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.content.iter_chunked(65536):
@@ -253,175 +285,155 @@ class Transport:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _attempt(
-        self, spec: RequestSpec, timeout: Timeout, budget: float | None, retries: int
-    ) -> RawResponse:
-        session = await self.open()
-        url = self.url_for(spec)
-        total = timeout.total
-        if budget is not None:
-            total = budget if total is None else min(total, budget)
-        client_timeout = aiohttp.ClientTimeout(
-            total=total, sock_connect=timeout.connect, sock_read=timeout.read
-        )
-        async with self._slots:
-            started = self._clock()
-            headers = self.build_headers(spec, self._wall_clock())
-            try:
-                async with session.request(
-                    spec.method,
-                    url,
-                    data=spec.body,
-                    headers=headers,
-                    timeout=client_timeout,
-                    allow_redirects=False,
-                    ssl=self._ssl if self._ssl is not None else True,
-                ) as response:
-                    body = await self._read_body(response)
-                    status = response.status
-                    reason = response.reason
-                    resp_headers = {k.lower(): v for k, v in response.headers.items()}
-            except aiohttp.ClientConnectorCertificateError as exc:
-                raise self._failed(
-                    spec,
-                    url,
-                    "TLS certificate verification failed",
-                    Failure.FINAL,
-                    sent=False,
-                    retries=retries,
-                ) from exc
-            except aiohttp.ClientSSLError as exc:
-                raise self._failed(
-                    spec, url, "TLS handshake failed", Failure.FINAL, sent=False, retries=retries
-                ) from exc
-            except aiohttp.ConnectionTimeoutError as exc:
-                raise self._failed(
-                    spec,
-                    url,
-                    "timed out while connecting",
-                    Failure.NOT_SENT,
-                    sent=False,
-                    retries=retries,
-                    timed_out=True,
-                ) from exc
-            except aiohttp.ClientConnectorError as exc:
-                raise self._failed(
-                    spec,
-                    url,
-                    f"cannot connect: {exc.os_error}",
-                    Failure.NOT_SENT,
-                    sent=False,
-                    retries=retries,
-                ) from exc
-            except (aiohttp.SocketTimeoutError, asyncio.TimeoutError) as exc:
-                raise self._failed(
-                    spec,
-                    url,
-                    "timed out waiting for the response",
-                    Failure.AMBIGUOUS,
-                    sent=True,
-                    retries=retries,
-                    timed_out=True,
-                ) from exc
-            except (aiohttp.ClientError, OSError) as exc:
-                raise self._failed(
-                    spec,
-                    url,
-                    f"connection failed after sending: {type(exc).__name__}: {exc}",
-                    Failure.AMBIGUOUS,
-                    sent=True,
-                    retries=retries,
-                ) from exc
-            finally:
-                elapsed = self._clock() - started
-        request_id = _request_id(resp_headers)
+    def _transport_failure(
+        self, exc: BaseException, spec: RequestSpec, url: URL, retries: int
+    ) -> _Failed:
+        """Map an aiohttp/OS exception to our error and its retry class."""
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+            args = ("TLS certificate verification failed", Failure.FINAL, False, False)
+        elif isinstance(exc, aiohttp.ClientSSLError):
+            args = ("TLS handshake failed", Failure.FINAL, False, False)
+        elif isinstance(exc, aiohttp.ConnectionTimeoutError):
+            args = ("timed out while connecting", Failure.NOT_SENT, False, True)
+        elif isinstance(exc, aiohttp.ClientConnectorError):
+            args = (f"cannot connect: {exc.os_error}", Failure.NOT_SENT, False, False)
+        elif isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
+            args = ("timed out waiting for the response", Failure.AMBIGUOUS, True, True)
+        else:
+            message = f"connection failed after sending: {type(exc).__name__}: {exc}"
+            args = (message, Failure.AMBIGUOUS, True, False)
+        message, failure, sent, timed_out = args
+        cls = RequestTimeoutError if timed_out else TransportError
+        error = cls(message, method=spec.method, url=str(url.with_query(None)),
+                    request_sent=sent, retries_taken=retries)  # fmt: skip
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
-                spec.method, spec.path, status, request_id, elapsed * 1000, retries,
-            )  # fmt: skip
-        if status < 300:
-            return RawResponse(status, reason, resp_headers, body, request_id, retries)
+            logger.debug("%s %s -> %s retry=%d", spec.method, spec.path, message, retries)
+        return _Failed(error, failure, None, exc)
+
+    @staticmethod
+    def _status_failure(
+        status: int, reason: str | None, headers: Mapping[str, str], body: bytes,
+        request_id: str | None, retries: int,
+    ) -> _Failed:  # fmt: skip
+        """Map an HTTP error answer to our error and its retry class."""
         text = body.decode("utf-8", errors="replace")
-        retry_after = parse_retry_after(resp_headers)
+        retry_after = parse_retry_after(headers)
         error = error_for_status(
             status=status,
             reason=reason,
-            headers=resp_headers,
+            headers=headers,
             body=text,
             request_id=request_id or parse_error_body(text).request_id,
             retries_taken=retries,
             retry_after=retry_after,
         )
-        raise _AttemptError(error, classify_status(status), retry_after)
-
-    def _failed(
-        self,
-        spec: RequestSpec,
-        url: URL,
-        message: str,
-        failure: Failure,
-        *,
-        sent: bool,
-        retries: int,
-        timed_out: bool = False,
-    ) -> _AttemptError:
-        cls = RequestTimeoutError if timed_out else TransportError
-        safe_url = str(url.with_query(None))
-        error = cls(message, method=spec.method, url=safe_url, request_sent=sent,
-                    retries_taken=retries)  # fmt: skip
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s -> %s retry=%d", spec.method, spec.path, message, retries)
-        return _AttemptError(error, failure, None)
+        return _Failed(error, classify_status(status), retry_after, None)
 
     # -- the retry loop -------------------------------------------------------------------
 
     async def request(self, spec: RequestSpec, options: CallOptions) -> RawResponse:
-        """Send ``spec`` with retries; return the 2xx answer or raise a typed error."""
+        """Send ``spec`` with retries; return the 2xx answer or raise a typed error.
+
+        Every attempt is built and signed afresh (new ``Date``). The attempt's clock
+        starts once a pooled connection slot is free, so queueing behind
+        ``max_connections`` never counts against the per-attempt timeout (it does
+        count against the call's ``deadline``).
+        """
         retry = options.retry
+        timeout = options.timeout
         deadline_at = None if options.deadline is None else self._clock() + options.deadline
         retries = 0
         any_sent = False
+        url = self.url_for(spec)
         while True:
             budget = None if deadline_at is None else deadline_at - self._clock()
             if budget is not None and budget <= 0:
                 raise RequestTimeoutError(
                     f"deadline of {options.deadline}s exceeded",
                     method=spec.method,
-                    url=str(self.url_for(spec).with_query(None)),
+                    url=str(url.with_query(None)),
                     request_sent=any_sent,
                     retries_taken=retries,
                 )
-            try:
-                return await self._attempt(spec, options.timeout, budget, retries)
-            except _AttemptError as failed:
-                error = failed.error
-                if isinstance(error, TransportError):
-                    any_sent = any_sent or error.request_sent
-                    error.request_sent = any_sent
-                    if (
-                        deadline_at is not None
-                        and isinstance(error, RequestTimeoutError)
-                        and self._clock() >= deadline_at
-                    ):
-                        error.message += f" (deadline of {options.deadline}s exceeded)"
-                        raise error from failed.__cause__
-                if retries >= retry.max_retries or not should_retry(
-                    failed.failure, idempotent=spec.idempotent, config=retry
-                ):
-                    raise error from failed.__cause__
-                if failed.retry_after is not None:
-                    if failed.retry_after > retry.retry_after_cap:
-                        raise error from failed.__cause__
-                    delay = failed.retry_after
-                else:
-                    delay = backoff_delay(retries + 1, retry, self._rng)
-                if deadline_at is not None and self._clock() + delay >= deadline_at:
-                    raise error from failed.__cause__
-                retries += 1
+            session = self._session
+            if session is None or self._ssl is None or self._loop is not asyncio.get_running_loop():
+                session = await self.open()
+            client_timeout = self._client_timeout(timeout, budget)
+            failed: _Failed | None = None
+            async with self._slots:
+                started = self._clock()
+                try:
+                    async with session.request(
+                        spec.method,
+                        url,
+                        data=spec.body,
+                        headers=self.build_headers(spec, self._wall_clock()),
+                        timeout=client_timeout,
+                        allow_redirects=False,
+                        ssl=self._ssl,
+                    ) as response:
+                        length = response.content_length
+                        if length is not None and length <= MAX_RESPONSE_BYTES:
+                            body = await response.read()
+                        else:
+                            body = await self._read_body(response)
+                        status = response.status
+                        reason = response.reason
+                        headers = response.headers
+                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+                    failed = self._transport_failure(exc, spec, url, retries)
+                elapsed = self._clock() - started
+            if failed is None:
+                request_id = _request_id(headers)
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
-                        "%s %s: retry %d in %.3fs after %s",
-                        spec.method, spec.path, retries, delay, type(error).__name__,
+                        "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
+                        spec.method, spec.path, status, request_id, elapsed * 1000, retries,
                     )  # fmt: skip
-                await asyncio.sleep(delay)
+                if status < 300:
+                    return RawResponse(status, reason, headers, body, request_id, retries)
+                failed = self._status_failure(status, reason, headers, body, request_id, retries)
+            delay = self._retry_delay(failed, spec, retry, retries, deadline_at)
+            error = failed.error
+            if isinstance(error, TransportError):
+                any_sent = any_sent or error.request_sent
+                error.request_sent = any_sent
+                if (
+                    delay is None
+                    and deadline_at is not None
+                    and isinstance(error, RequestTimeoutError)
+                    and self._clock() >= deadline_at
+                ):
+                    error.message += f" (deadline of {options.deadline}s exceeded)"
+            if delay is None:
+                raise error from failed.cause
+            retries += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s: retry %d in %.3fs after %s",
+                    spec.method, spec.path, retries, delay, type(error).__name__,
+                )  # fmt: skip
+            await asyncio.sleep(delay)
+
+    def _retry_delay(
+        self,
+        failed: _Failed,
+        spec: RequestSpec,
+        retry: RetryConfig,
+        retries: int,
+        deadline_at: float | None,
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to give up."""
+        if retries >= retry.max_retries or not should_retry(
+            failed.failure, idempotent=spec.idempotent, config=retry
+        ):
+            return None
+        if failed.retry_after is not None:
+            if failed.retry_after > retry.retry_after_cap:
+                return None
+            delay = failed.retry_after
+        else:
+            delay = backoff_delay(retries + 1, retry, self._rng)
+        if deadline_at is not None and self._clock() + delay >= deadline_at:
+            return None
+        return delay

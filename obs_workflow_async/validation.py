@@ -30,6 +30,7 @@ _GRAPH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _BUCKET_CHARS = re.compile(r"[a-z0-9.-]+")
 _ALNUM_LOWER = frozenset(string.ascii_lowercase + string.digits)
 _ALNUM = frozenset(string.ascii_letters + string.digits)
+_DIGITS_AND_DOTS = string.digits + "."
 
 
 def check_graph_name(value: str) -> str | None:
@@ -56,6 +57,8 @@ def check_bucket_name(value: str) -> str | None:
     for bad in ("..", ".-", "-."):
         if bad in value:
             return f"must not contain '{bad}'"
+    if value.strip(_DIGITS_AND_DOTS):
+        return None  # has a letter or '-': cannot be an IP address
     try:
         ipaddress.IPv4Address(value)
     except ValueError:

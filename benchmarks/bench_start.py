@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Start-call benchmark: this client vs a hand-written aiohttp baseline vs the official SDK.
+
+    python3 dev.py bench                 # or: .venv/bin/python benchmarks/bench_start.py
+    python3 dev.py bench --count 5000 --repeat 3
+
+The fake server runs in its own process (``python -m obs_workflow_async.testing``)
+and checks every signature. Each client configuration runs in a fresh process so
+that its CPU time and peak RSS are its own; every configuration is measured in
+the same run against the same server. Reported per configuration: starts per
+second, client CPU microseconds per start (user + system time of the client
+process divided by the number of starts) and the client's peak RSS. Quote the
+ratios, not the absolute numbers: machines are noisy.
+
+Configurations:
+
+- ``baseline``: a minimal hand-written aiohttp client that signs inline (no
+  validation, no retries, no typed results), ``asyncio.gather`` + semaphore 64.
+- ``obs-workflow-async``: ``AsyncWorkflowClient.start_workflow`` with
+  ``asyncio.gather`` + semaphore 64 (``max_connections=64``).
+- ``sdk-long-conn``: ``obs.WorkflowClient(long_conn_mode=True)`` in a 64-thread pool.
+- ``sdk-default``: ``obs.WorkflowClient`` with its defaults (a new connection per
+  call) in a 64-thread pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email.utils import formatdate
+from typing import Any
+
+CONCURRENCY = 64
+GRAPH = "bench-graph"
+BUCKET = "bench-bucket"
+CONFIGS = ("baseline", "obs-workflow-async", "sdk-long-conn", "sdk-default")
+
+
+# -- the clients ------------------------------------------------------------------------
+
+
+async def run_baseline(url: str, ak: str, sk: str, count: int) -> int:
+    import aiohttp
+
+    host = url.split("://", 1)[1]
+    path = f"/v2/workflows/{GRAPH}"
+    key = sk.encode()
+    ok = 0
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            body = json.dumps({"bucket": BUCKET, "object": f"objects/{i:07d}.mp4"}).encode()
+            async with gate:
+                date = formatdate(usegmt=True)
+                to_sign = f"POST\n\napplication/json\n{date}\n{path}"
+                sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
+                headers = {
+                    "Content-Type": "application/json",
+                    "Date": date,
+                    "Host": host,
+                    "Authorization": f"OBS {ak}:{sig.decode()}",
+                }
+                async with session.post(url + path, data=body, headers=headers) as response:
+                    data = await response.json(content_type=None)
+                    if response.status == 200 and "execution_name" in data:
+                        ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+async def run_ours(url: str, ak: str, sk: str, count: int) -> int:
+    from obs_workflow_async import AsyncWorkflowClient
+
+    ok = 0
+    async with AsyncWorkflowClient(
+        server=url, access_key_id=ak, secret_access_key=sk, max_connections=CONCURRENCY
+    ) as client:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            async with gate:
+                result = await client.start_workflow(GRAPH, BUCKET, f"objects/{i:07d}.mp4")
+            if result.execution_name:
+                ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+def run_sdk(url: str, ak: str, sk: str, count: int, long_conn: bool) -> int:
+    from obs import WorkflowClient
+
+    client = WorkflowClient(
+        access_key_id=ak, secret_access_key=sk, server=url, long_conn_mode=long_conn
+    )
+
+    def one(i: int) -> bool:
+        result = client.asyncAPIStartWorkflow(GRAPH, BUCKET, f"objects/{i:07d}.mp4")
+        return result.status == 200
+
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        ok = sum(pool.map(one, range(count)))
+    client.close()
+    return ok
+
+
+def run_config(name: str, url: str, ak: str, sk: str, count: int) -> int:
+    if name == "baseline":
+        return asyncio.run(run_baseline(url, ak, sk, count))
+    if name == "obs-workflow-async":
+        return asyncio.run(run_ours(url, ak, sk, count))
+    return run_sdk(url, ak, sk, count, long_conn=name == "sdk-long-conn")
+
+
+# -- measurement ------------------------------------------------------------------------
+
+
+def worker(name: str, url: str, ak: str, sk: str, count: int, warmup: int) -> dict[str, Any]:
+    """Runs in a child process: warm up, then measure one configuration."""
+    run_config(name, url, ak, sk, warmup)
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    began = time.perf_counter()
+    ok = run_config(name, url, ak, sk, count)
+    wall = time.perf_counter() - began
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    return {
+        "name": name,
+        "ok": ok,
+        "count": count,
+        "per_second": count / wall,
+        "cpu_us": cpu / count * 1e6,
+        "peak_rss_mb": usage1.ru_maxrss / 1024,
+    }
+
+
+def start_server() -> tuple[subprocess.Popen[str], str, str, str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "obs_workflow_async.testing"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    url, ak, sk = server.stdout.readline().split()
+    return server, url, ak, sk
+
+
+def measure(name: str, url: str, ak: str, sk: str, count: int, warmup: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", name, "--url", url, "--ak", ak, "--sk", sk,
+         "--count", str(count), "--warmup", str(warmup)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=3000, help="starts per configuration")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per config; median kept")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--ak", help=argparse.SUPPRESS)
+    parser.add_argument("--sk", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.url, args.ak, args.sk, args.count, args.warmup)))
+        return
+
+    configs = [c for c in args.configs.split(",") if c]
+    server, url, ak, sk = start_server()
+    try:
+        runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+        for _ in range(args.repeat):  # interleave configurations so drift hits all alike
+            for config in configs:
+                runs[config].append(measure(config, url, ak, sk, args.count, args.warmup))
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(timeout=10)
+
+    rows = {
+        c: {
+            "per_second": statistics.median(r["per_second"] for r in rs),
+            "cpu_us": statistics.median(r["cpu_us"] for r in rs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+            "ok": min(r["ok"] for r in rs),
+        }
+        for c, rs in runs.items()
+    }
+    base = rows.get("baseline")
+    sdk_best = max(
+        (rows[c]["per_second"] for c in ("sdk-long-conn", "sdk-default") if c in rows),
+        default=None,
+    )
+    print(
+        f"\n{args.count} starts per run, concurrency {CONCURRENCY}, median of {args.repeat} runs; "
+        f"fake server in its own process; {os.cpu_count()} CPUs; Python "
+        f"{sys.version.split()[0]}\n"
+    )
+    header = (
+        f"{'client':<22}{'starts/s':>10}{'CPU us/start':>14}{'peak RSS MB':>13}"
+        f"{'CPU vs base':>13}{'thr vs SDK best':>17}{'ok':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for config, row in rows.items():
+        cpu_ratio = f"{row['cpu_us'] / base['cpu_us']:.2f}x" if base else "-"
+        thr_ratio = f"{row['per_second'] / sdk_best:.2f}x" if sdk_best else "-"
+        print(
+            f"{config:<22}{row['per_second']:>10,.0f}{row['cpu_us']:>14,.0f}"
+            f"{row['peak_rss_mb']:>13,.1f}{cpu_ratio:>13}{thr_ratio:>17}{row['ok']:>8}"
+        )
+
+
+if __name__ == "__main__":
+    main()
