@@ -160,7 +160,7 @@ class ResponseModel(BaseModel):
     def _merge_response_metadata(cls, data: object, info: ValidationInfo) -> object:
         context = info.context
         if isinstance(context, dict) and isinstance(data, dict):
-            return {**data, **context}
+            return {**data, **context}  # a copy: python-mode input belongs to the caller
         return data
 
 

@@ -221,7 +221,7 @@ def sign(
     """Return the ``Authorization`` header value for ``request``.
 
     For ``"v4"`` the caller must already have put ``x-amz-content-sha256:
-    UNSIGNED-PAYLOAD`` (see :func:`v4_extra_headers`) among ``request.headers``;
+    UNSIGNED-PAYLOAD`` (see :func:`add_signing_headers`) among ``request.headers``;
     ``now`` must be the instant written into the ``Date`` header.
     """
     if mode == "v4":
@@ -253,22 +253,17 @@ def sign(
     return f"{prefix} {access_key_id}:{base64.b64encode(digest).decode('ascii')}"
 
 
-def v4_extra_headers(mode: SignatureMode) -> dict[str, str]:
-    """Headers the mode adds before signing (``x-amz-content-sha256`` for v4)."""
-    return {"x-amz-content-sha256": V4_UNSIGNED_PAYLOAD} if mode == "v4" else {}
-
-
 def security_token_header(mode: SignatureMode) -> str:
     """``x-obs-security-token`` or ``x-amz-security-token``."""
     return header_prefix(mode) + "security-token"
 
 
-def signing_headers_for(
-    mode: SignatureMode, base: Mapping[str, str], security_token: str | None
-) -> dict[str, str]:
-    """``base`` plus the token and mode headers, in the order the SDK adds them."""
-    headers = dict(base)
+def add_signing_headers(
+    mode: SignatureMode, headers: dict[str, str], security_token: str | None
+) -> None:
+    """Add the security-token header and the mode's own headers (v4) to ``headers``,
+    as the SDK does right before signing."""
     if security_token is not None:
         headers[security_token_header(mode)] = security_token
-    headers.update(v4_extra_headers(mode))
-    return headers
+    if mode == "v4":
+        headers["x-amz-content-sha256"] = V4_UNSIGNED_PAYLOAD

@@ -31,6 +31,7 @@ from .errors import (
     parse_error_body,
 )
 from .retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
+from .slots import SlotGate
 
 __all__ = ["CallOptions", "RawResponse", "RequestSpec", "Transport"]
 
@@ -140,7 +141,7 @@ class Transport:
         self._urls: dict[tuple[str | None, str, tuple[tuple[str, str | None], ...]], URL] = {}
         self._timeouts: dict[tuple[Timeout, float | None], aiohttp.ClientTimeout] = {}
         self._last_date: tuple[datetime, str] | None = None
-        self._slots = asyncio.Semaphore(max_connections)
+        self._slots = SlotGate(max_connections)
         self._open_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -204,14 +205,14 @@ class Transport:
 
     def build_headers(self, spec: RequestSpec, now: datetime) -> dict[str, str]:
         """The signed headers of one attempt (pure apart from reading ``self``)."""
-        base: dict[str, str] = {"Content-Type": "application/json"}
+        headers: dict[str, str] = {"Content-Type": "application/json"}
         if spec.body is not None:
-            base["Content-Length"] = str(len(spec.body))
+            headers["Content-Length"] = str(len(spec.body))
         host = self._host_header
-        base["Host"] = f"{spec.bucket}.{host}" if spec.bucket else host
-        base["Date"] = self._http_date(now)
+        headers["Host"] = f"{spec.bucket}.{host}" if spec.bucket else host
+        headers["Date"] = self._http_date(now)
         creds = self._credentials
-        headers = signing.signing_headers_for(self._signature, base, creds.security_token)
+        signing.add_signing_headers(self._signature, headers, creds.security_token)
         headers["Authorization"] = signing.sign(
             signing.SigningRequest(
                 method=spec.method,
@@ -360,7 +361,9 @@ class Transport:
                 session = await self.open()
             client_timeout = self._client_timeout(timeout, budget)
             failed: _Failed | None = None
-            async with self._slots:
+            if not self._slots.try_acquire():
+                await self._slots.acquire()
+            try:
                 started = self._clock()
                 try:
                     async with session.request(
@@ -383,6 +386,8 @@ class Transport:
                 except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
                     failed = self._transport_failure(exc, spec, url, retries)
                 elapsed = self._clock() - started
+            finally:
+                self._slots.release()
             if failed is None:
                 request_id = _request_id(headers)
                 if logger.isEnabledFor(logging.DEBUG):
