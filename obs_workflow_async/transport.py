@@ -347,23 +347,17 @@ class Transport:
         any_sent = False
         url = self.url_for(spec)
         while True:
-            budget = None if deadline_at is None else deadline_at - self._clock()
-            if budget is not None and budget <= 0:
-                raise RequestTimeoutError(
-                    f"deadline of {options.deadline}s exceeded",
-                    method=spec.method,
-                    url=str(url.with_query(None)),
-                    request_sent=any_sent,
-                    retries_taken=retries,
-                )
             session = self._session
             if session is None or self._ssl is None or self._loop is not asyncio.get_running_loop():
                 session = await self.open()
-            client_timeout = self._client_timeout(timeout, budget)
             failed: _Failed | None = None
             if not self._slots.try_acquire():
-                await self._slots.acquire()
+                await self._wait_for_slot(deadline_at, options, spec, url, any_sent, retries)
             try:
+                budget = None if deadline_at is None else deadline_at - self._clock()
+                if budget is not None and budget <= 0:
+                    raise self._deadline_error(options, spec, url, any_sent, retries)
+                client_timeout = self._client_timeout(timeout, budget)
                 started = self._clock()
                 try:
                     async with session.request(
@@ -419,6 +413,38 @@ class Transport:
                     spec.method, spec.path, retries, delay, type(error).__name__,
                 )  # fmt: skip
             await asyncio.sleep(delay)
+
+    async def _wait_for_slot(
+        self,
+        deadline_at: float | None,
+        options: CallOptions,
+        spec: RequestSpec,
+        url: URL,
+        any_sent: bool,
+        retries: int,
+    ) -> None:
+        """Queue for a slot; the call's deadline (not the attempt timeout) bounds the wait."""
+        if deadline_at is None:
+            await self._slots.acquire()
+            return
+        try:
+            await asyncio.wait_for(self._slots.acquire(), max(deadline_at - self._clock(), 0.0))
+        except asyncio.TimeoutError:
+            error = self._deadline_error(options, spec, url, any_sent, retries)
+            error.message += " while waiting for a free connection"
+            raise error from None
+
+    @staticmethod
+    def _deadline_error(
+        options: CallOptions, spec: RequestSpec, url: URL, any_sent: bool, retries: int
+    ) -> RequestTimeoutError:
+        return RequestTimeoutError(
+            f"deadline of {options.deadline}s exceeded",
+            method=spec.method,
+            url=str(url.with_query(None)),
+            request_sent=any_sent,
+            retries_taken=retries,
+        )
 
     def _retry_delay(
         self,

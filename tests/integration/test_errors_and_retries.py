@@ -300,6 +300,26 @@ async def test_deadline_cuts_a_slow_attempt(
     assert time.monotonic() - began < 1.0
 
 
+async def test_deadline_covers_the_wait_for_a_connection(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
+    fake.add_fault(Fault("delay", delay=1.0), times=1)
+    client = make_client(max_connections=1, timeout=0.2)
+    slow = asyncio.create_task(client.start_workflow("g", "my-bucket", "slow", timeout=5))
+    await asyncio.sleep(0.05)  # `slow` holds the only connection
+    began = time.monotonic()
+    with pytest.raises(RequestTimeoutError, match="waiting for a free connection") as caught:
+        await client.start_workflow("g", "my-bucket", "queued", deadline=0.3)
+    assert 0.25 <= time.monotonic() - began < 0.8
+    assert caught.value.request_sent is False
+    # The per-attempt timeout (0.2 s) did not count the queueing: once the slot is
+    # free, a queued call without a deadline still gets its full attempt.
+    queued = asyncio.create_task(client.start_workflow("g", "my-bucket", "queued-2"))
+    await slow
+    await queued
+    assert sorted(e.object_key for e in fake.executions) == ["queued-2", "slow"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
