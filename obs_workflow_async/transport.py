@@ -168,6 +168,11 @@ class Transport:
             if self._closed:
                 raise ClientClosedError("the client is closed; create a new AsyncWorkflowClient")
             if self._ssl is None:
+                if self.endpoint.scheme == "https" and self._verify is False:
+                    logger.warning(
+                        "TLS certificate verification is disabled for %s (verify=False)",
+                        self._origin,
+                    )
                 if self.endpoint.scheme == "https":
                     # Loading CA files is blocking I/O: keep it off the event loop.
                     self._ssl = await asyncio.to_thread(build_ssl_context, self._verify)

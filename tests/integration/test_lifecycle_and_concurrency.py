@@ -53,6 +53,23 @@ async def test_an_injected_session_is_never_closed(fake: FakeWorkflowServer) -> 
     assert len(fake.executions) == 1
 
 
+async def test_user_agent_and_keep_alive(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
+    client = make_client(user_agent="my-service/1.2")
+    for i in range(5):
+        await client.start_workflow("g", "my-bucket", f"k{i}")
+    assert {r.headers["User-Agent"] for r in fake.requests} == {"my-service/1.2"}
+    assert len(fake.peers) == 1  # one pooled connection, reused
+    assert all(r.headers.get("Connection", "keep-alive") != "close" for r in fake.requests)
+
+
+async def test_disabling_tls_verification_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    client = AsyncWorkflowClient(server="https://obs.example.com", access_key_id="a",
+                                 secret_access_key="b", verify=False)  # fmt: skip
+    async with client:
+        pass
+    assert "verification is disabled" in caplog.text
+
+
 async def test_two_clients_with_different_credentials_are_independent(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
