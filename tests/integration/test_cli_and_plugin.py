@@ -21,13 +21,20 @@ def test_demo_starts_hundreds_and_prints_a_summary(capsys: pytest.CaptureFixture
     assert "execution_name:" in out and "request_id:" in out
 
 
-def test_start_prints_the_result_as_json(
-    obs_fake_server: FakeWorkflowServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@pytest.fixture
+def fake_env(
+    obs_fake_server: FakeWorkflowServer, monkeypatch: pytest.MonkeyPatch
+) -> FakeWorkflowServer:
+    """The fake's credentials in the environment, as the CLI reads them."""
     monkeypatch.setenv("OBS_ACCESS_KEY_ID", obs_fake_server.access_key_id)
     monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", obs_fake_server.secret_access_key)
+    return obs_fake_server
+
+
+def test_start_prints_the_result_as_json(
+    fake_env: FakeWorkflowServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    obs_fake_server = fake_env
     code = cli.main([
         "start", "graph-1", "--bucket", "my-bucket", "--object", "videos/a.mp4",
         "--input", "resolution=720p", "--input", "fps=30", "--server", obs_fake_server.url,
@@ -41,12 +48,9 @@ def test_start_prints_the_result_as_json(
 
 
 def test_start_error_prints_status_code_message_request_id(
-    obs_fake_server: FakeWorkflowServer,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    fake_env: FakeWorkflowServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("OBS_ACCESS_KEY_ID", obs_fake_server.access_key_id)
-    monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", obs_fake_server.secret_access_key)
+    obs_fake_server = fake_env
     obs_fake_server.add_fault(Fault("status", status=404, code="SYS.0003", message="no such"))
     code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
                      "--server", obs_fake_server.url])  # fmt: skip

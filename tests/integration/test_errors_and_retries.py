@@ -17,9 +17,6 @@ import pytest
 from obs_workflow_async import (
     APIStatusError,
     AsyncWorkflowClient,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -32,26 +29,12 @@ from obs_workflow_async import (
 )
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.conftest import ACCESS_KEY, SECRET, TOKEN
+from tests.status_table import STATUS_CLASSES
 
 MakeClient = Callable[..., AsyncWorkflowClient]
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (405, APIStatusError),
-        (409, ConflictError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (502, ServerError),
-        (503, ServiceUnavailableError),
-        (504, ServerError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 async def test_every_status_error_class(
     fake: FakeWorkflowServer, make_client: MakeClient, status: int, cls: type[APIStatusError]
 ) -> None:

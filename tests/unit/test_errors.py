@@ -7,19 +7,13 @@ import pytest
 from obs_workflow_async import (
     APIStatusError,
     AuthenticationError,
-    BadRequestError,
-    ConflictError,
     InvalidRequestError,
-    NotFoundError,
     ObsWorkflowError,
-    PermissionDeniedError,
-    RateLimitError,
     RequestTimeoutError,
-    ServerError,
-    ServiceUnavailableError,
     TransportError,
 )
 from obs_workflow_async.errors import error_for_status, parse_error_body
+from tests.status_table import STATUS_CLASSES
 
 
 def make(status: int, body: str = "", headers: dict[str, str] | None = None) -> APIStatusError:
@@ -29,22 +23,7 @@ def make(status: int, body: str = "", headers: dict[str, str] | None = None) -> 
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("status", "cls"),
-    [
-        (400, BadRequestError),
-        (401, AuthenticationError),
-        (403, PermissionDeniedError),
-        (404, NotFoundError),
-        (405, APIStatusError),
-        (409, ConflictError),
-        (429, RateLimitError),
-        (500, ServerError),
-        (502, ServerError),
-        (503, ServiceUnavailableError),
-        (504, ServerError),
-    ],
-)
+@pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
 def test_status_maps_to_class(status: int, cls: type[APIStatusError]) -> None:
     error = make(status)
     assert type(error) is cls
