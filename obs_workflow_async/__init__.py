@@ -6,7 +6,8 @@ test your own code against.
 """
 
 from ._version import __version__
-from .client import NOT_GIVEN, AsyncWorkflowClient, NotGiven
+from .base_client import RequestOptions
+from .client import AsyncWorkflowClient
 from .compat import AsyncAPIStartWorkflowResponse, GetResult
 from .config import Credentials, Timeout
 from .errors import (
@@ -17,6 +18,7 @@ from .errors import (
     ConflictError,
     CredentialsError,
     ErrorDetail,
+    ExecutionFailedError,
     InvalidRequestError,
     NotFoundError,
     ObsWorkflowError,
@@ -27,11 +29,34 @@ from .errors import (
     ServerError,
     ServiceUnavailableError,
     TransportError,
+    WaitTimeoutError,
 )
-from .models import StartWorkflowRequest, StartWorkflowResult
+from .models import (
+    CreateTemplateResult,
+    CreateWorkflowResult,
+    ExecutionDetail,
+    ExecutionPage,
+    ExecutionState,
+    ExecutionSummary,
+    ExecutionType,
+    InputParameter,
+    OperationResult,
+    RestoreExecutionResult,
+    StartWorkflowRequest,
+    StartWorkflowResult,
+    State,
+    TemplatePage,
+    TemplateSummary,
+    TriggerPolicy,
+    TriggerRule,
+    UpdateWorkflowResult,
+    Workflow,
+    WorkflowPage,
+    WorkflowSummary,
+    WorkflowTemplate,
+)
 
 __all__ = [
-    "NOT_GIVEN",
     "APIStatusError",
     "AsyncAPIStartWorkflowResponse",
     "AsyncWorkflowClient",
@@ -41,21 +66,43 @@ __all__ = [
     "ConflictError",
     "Credentials",
     "CredentialsError",
+    "CreateTemplateResult",
+    "CreateWorkflowResult",
     "ErrorDetail",
+    "ExecutionDetail",
+    "ExecutionFailedError",
+    "ExecutionPage",
+    "ExecutionState",
+    "ExecutionSummary",
+    "ExecutionType",
     "GetResult",
+    "InputParameter",
     "InvalidRequestError",
     "NotFoundError",
-    "NotGiven",
     "ObsWorkflowError",
+    "OperationResult",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestOptions",
     "RequestTimeoutError",
     "ResponseParseError",
+    "RestoreExecutionResult",
     "ServerError",
     "ServiceUnavailableError",
     "StartWorkflowRequest",
     "StartWorkflowResult",
+    "State",
+    "TemplatePage",
+    "TemplateSummary",
     "Timeout",
     "TransportError",
+    "TriggerPolicy",
+    "TriggerRule",
+    "UpdateWorkflowResult",
+    "WaitTimeoutError",
+    "Workflow",
+    "WorkflowPage",
+    "WorkflowSummary",
+    "WorkflowTemplate",
     "__version__",
 ]

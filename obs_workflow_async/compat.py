@@ -11,13 +11,29 @@ from collections.abc import Mapping
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasGenerator, BaseModel, ConfigDict, JsonValue
+from pydantic.alias_generators import to_snake
 
 from .errors import APIStatusError
 
-__all__ = ["AsyncAPIStartWorkflowResponse", "GetResult", "compat_headers"]
+__all__ = [
+    "AsyncAPIStartWorkflowResponse",
+    "CreateWorkflowResponse",
+    "CreateWorkflowTemplateResponse",
+    "GetResult",
+    "GetTriggerPolicyResponse",
+    "GetWorkflowExecutionResponse",
+    "GetWorkflowResponse",
+    "GetWorkflowTemplateResponse",
+    "ListWorkflowExecutionResponse",
+    "ListWorkflowResponse",
+    "ListWorkflowTemplateResponse",
+    "RestoreFailedWorkflowExecutionResponse",
+    "UpdateWorkflowResponse",
+    "compat_headers",
+]
 
-BodyT = TypeVar("BodyT", bound=BaseModel)
+BodyT = TypeVar("BodyT")
 
 # const.ALLOWED_RESPONSE_HTTP_HEADER_METADATA_NAMES of esdk-obs-python 3.26.6.
 _KEPT_HEADERS = frozenset(
@@ -46,18 +62,101 @@ def compat_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
     return result
 
 
-class AsyncAPIStartWorkflowResponse(BaseModel):
-    """``GetResult.body`` of ``asyncAPIStartWorkflow``: the SDK's camelCase fields."""
+class _SdkBody(BaseModel):
+    """A ``GetResult.body``: the SDK's camelCase names, read from the service's snake_case
+    JSON; fields the SDK does not know are kept too."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        alias_generator=AliasGenerator(validation_alias=to_snake),
+        populate_by_name=True,
+    )
+
+
+class CreateWorkflowTemplateResponse(_SdkBody):
+    templateName: str | None = None
+
+
+class GetWorkflowTemplateResponse(_SdkBody):
+    templateName: str | None = None
+    description: str | None = None
+    states: JsonValue = None
+    inputs: JsonValue = None
+    tags: JsonValue = None
+    createTime: str | None = None
+    lastModifyTime: str | None = None
+
+
+class ListWorkflowTemplateResponse(_SdkBody):
+    templates: list[JsonValue] | None = None
+    count: int | None = None
+    nextStart: int | None = None
+    isTruncated: bool | None = None
+
+
+class CreateWorkflowResponse(_SdkBody):
+    graphName: str | None = None
+    graphUrn: str | None = None
+    createdAt: str | None = None
+
+
+class GetWorkflowResponse(_SdkBody):
+    name: str | None = None
+    createdAt: str | None = None
+    definition: JsonValue = None
+    graphUrn: str | None = None
+    description: str | None = None
+
+
+class UpdateWorkflowResponse(_SdkBody):
+    graphName: str | None = None
+    graphUrn: str | None = None
+    lastModified: str | None = None
+
+
+class ListWorkflowResponse(_SdkBody):
+    graphs: list[JsonValue] | None = None
+    count: int | None = None
+    nextStart: int | None = None
+    isTruncated: bool | None = None
+
+
+class AsyncAPIStartWorkflowResponse(_SdkBody):
+    """``GetResult.body`` of ``asyncAPIStartWorkflow``: the SDK's camelCase fields."""
 
     executionUrn: str | None = None
     startedAt: str | None = None
     executionName: str | None = None
 
 
+class ListWorkflowExecutionResponse(_SdkBody):
+    count: int | None = None
+    nextMarker: str | None = None
+    isTruncated: bool | None = None
+    executions: list[JsonValue] | None = None
+
+
+class GetWorkflowExecutionResponse(_SdkBody):
+    executionInfo: JsonValue = None
+
+
+class RestoreFailedWorkflowExecutionResponse(_SdkBody):
+    executionUrn: str | None = None
+    restoredAt: str | None = None
+    executionName: str | None = None
+
+
+class GetTriggerPolicyResponse(_SdkBody):
+    rules: list[JsonValue] | None = None
+
+
 class GetResult(BaseModel, Generic[BodyT]):
-    """Shaped like ``obs.model.GetResult``; ``body`` is ``None`` when ``status >= 300``."""
+    """Shaped like ``obs.model.GetResult``; ``body`` is ``None`` when ``status >= 300``.
+
+    For deletes and ``putTriggerPolicy`` the SDK's body is the raw response text, and
+    so is ours (``GetResult[str]``).
+    """
 
     model_config = ConfigDict(frozen=True)
 

@@ -172,6 +172,14 @@ class Endpoint:
         return f"{self.scheme}://{host}" + ("" if self.port == default else f":{self.port}")
 
     @property
+    def is_ipv4(self) -> bool:
+        try:
+            ipaddress.IPv4Address(self.host)
+        except ValueError:
+            return False
+        return True
+
+    @property
     def is_loopback(self) -> bool:
         if self.host == "localhost":
             return True

@@ -10,9 +10,15 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ExecutionDetail
 
 __all__ = [
     "APIStatusError",
+    "ExecutionFailedError",
+    "WaitTimeoutError",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
@@ -106,6 +112,58 @@ class TransportError(ObsWorkflowError):
 
 class RequestTimeoutError(TransportError, TimeoutError):
     """A per-attempt timeout or the call's deadline expired."""
+
+
+class WaitTimeoutError(RequestTimeoutError):
+    """An execution did not reach a terminal state within the wait's timeout.
+
+    ``graph_name``, ``execution_name`` and ``last_state`` (as last polled) name it;
+    the execution itself goes on running on the service.
+    """
+
+    def __init__(
+        self,
+        *,
+        graph_name: str,
+        execution_name: str,
+        timeout: float,
+        last_state: str | None,
+        url: str,
+    ) -> None:
+        super().__init__(
+            f"execution {execution_name} of workflow {graph_name} did not finish within "
+            f"{timeout:g}s (last state: {last_state or 'unknown'})",
+            method="GET",
+            url=url,
+            request_sent=False,
+        )
+        self.graph_name = graph_name
+        self.execution_name = execution_name
+        self.timeout = timeout
+        self.last_state = last_state
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ExecutionFailedError(ObsWorkflowError):
+    """An awaited execution ended in a state other than SUCCESS (``raise_on_failure=True``).
+
+    ``execution`` is the final :class:`~obs_workflow_async.models.ExecutionDetail`.
+    """
+
+    def __init__(self, execution: ExecutionDetail) -> None:
+        self.execution = execution
+        self.graph_urn = execution.graph_urn
+        self.execution_name = execution.execution_name
+        self.state = str(execution.execution_state.value)
+        failed = [
+            name
+            for name, run in execution.state_map.items()
+            if run.status and run.status.upper() in ("FAILED", "FAIL")
+        ]
+        where = f" in state {', '.join(failed)}" if failed else ""
+        super().__init__(f"execution {self.execution_name} ended {self.state}{where}")
 
 
 class APIStatusError(ObsWorkflowError):

@@ -87,6 +87,8 @@ class SigningRequest(NamedTuple):
     headers: Mapping[str, str]
     query: QueryItems = ()
     bucket: str | None = None
+    path_style: bool = False
+    """Bucket in the path (``/bucket``) instead of the host; the SDK uses it for IP servers."""
 
 
 def header_prefix(mode: SignatureMode) -> str:
@@ -126,7 +128,7 @@ def canonical_resource(request: SigningRequest, mode: SignatureMode) -> str:
     """The OBS/V2 CanonicalizedResource: path plus the signed sub-resources."""
     uri = ""
     if request.bucket:
-        uri = "/" + request.bucket + "/"
+        uri = "/" + request.bucket + ("" if request.path_style else "/")
     if request.key:
         if not uri.endswith("/"):
             uri += "/"
@@ -186,7 +188,10 @@ def v4_canonical_request(request: SigningRequest) -> tuple[str, str]:
     headers = {name.lower(): value for name, value in request.headers.items()}
     names = sorted(headers)
     signed_headers = ";".join(names)
-    uri = "/" + request.key if request.key else "/"
+    uri = "/" + request.bucket if request.path_style and request.bucket else ""
+    if request.key:
+        uri += "/" + request.key
+    uri = uri or "/"
     query = "&".join(
         f"{quote(k, safe='/')}={quote(v or '', safe='')}"
         for k, v in sorted(request.query, key=lambda kv: kv[0])

@@ -62,7 +62,13 @@ class RequestSpec(NamedTuple):
 
     @property
     def path(self) -> str:
+        """Path and query as sent to a virtual-host (or bucket-less) address."""
         return "/" + signing.encode_object_key(self.key) + signing.encode_query(self.query)
+
+    def path_style_path(self) -> str:
+        """Path and query with the bucket in the path (``/bucket[/key]``)."""
+        key = "/" + signing.encode_object_key(self.key) if self.key else ""
+        return f"/{self.bucket}{key}" + signing.encode_query(self.query)
 
 
 class CallOptions(NamedTuple):
@@ -137,6 +143,8 @@ class Transport:
         self._wall_clock = wall_clock or _utc_now
         self._rng = rng or random.Random()
         self._host_header = endpoint.host_header
+        # Like the SDK: bucket-addressed calls to an IPv4 server put the bucket in the path.
+        self._path_style = endpoint.is_ipv4
         self._origin = endpoint.origin
         self._urls: dict[tuple[str | None, str, tuple[tuple[str, str | None], ...]], URL] = {}
         self._timeouts: dict[tuple[Timeout, float | None], aiohttp.ClientTimeout] = {}
@@ -214,7 +222,8 @@ class Transport:
         if spec.body is not None:
             headers["Content-Length"] = str(len(spec.body))
         host = self._host_header
-        headers["Host"] = f"{spec.bucket}.{host}" if spec.bucket else host
+        virtual_host = spec.bucket and not self._path_style
+        headers["Host"] = f"{spec.bucket}.{host}" if virtual_host else host
         headers["Date"] = self._http_date(now)
         creds = self._credentials
         signing.add_signing_headers(self._signature, headers, creds.security_token)
@@ -225,6 +234,7 @@ class Transport:
                 headers=headers,
                 query=spec.query,
                 bucket=spec.bucket,
+                path_style=self._path_style,
             ),
             access_key_id=creds.access_key_id,
             secret_access_key=creds.secret_access_key,
@@ -250,10 +260,13 @@ class Transport:
         url = self._urls.get(cache_key)
         if url is None:
             origin = self._origin
-            if spec.bucket:
-                scheme, _, rest = origin.partition("://")
-                origin = f"{scheme}://{spec.bucket}.{rest}"
-            url = URL(origin + spec.path, encoded=True)
+            if spec.bucket and self._path_style:
+                url = URL(origin + spec.path_style_path(), encoded=True)
+            else:
+                if spec.bucket:
+                    scheme, _, rest = origin.partition("://")
+                    origin = f"{scheme}://{spec.bucket}.{rest}"
+                url = URL(origin + spec.path, encoded=True)
             if len(self._urls) >= _URL_CACHE_SIZE:
                 self._urls.clear()
             self._urls[cache_key] = url
@@ -313,7 +326,7 @@ class Transport:
         error = cls(message, method=spec.method, url=str(url.with_query(None)),
                     request_sent=sent, retries_taken=retries)  # fmt: skip
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s -> %s retry=%d", spec.method, spec.path, message, retries)
+            logger.debug("%s %s -> %s retry=%d", spec.method, url.raw_path_qs, message, retries)
         return _Failed(error, failure, None, exc)
 
     @staticmethod
@@ -392,7 +405,7 @@ class Transport:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
-                        spec.method, spec.path, status, request_id, elapsed * 1000, retries,
+                        spec.method, url.raw_path_qs, status, request_id, elapsed * 1000, retries,
                     )  # fmt: skip
                 if status < 300:
                     return RawResponse(status, reason, headers, body, request_id, retries)
@@ -415,7 +428,7 @@ class Transport:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s: retry %d in %.3fs after %s",
-                    spec.method, spec.path, retries, delay, type(error).__name__,
+                    spec.method, url.raw_path_qs, retries, delay, type(error).__name__,
                 )  # fmt: skip
             await asyncio.sleep(delay)
 

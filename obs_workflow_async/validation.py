@@ -15,6 +15,9 @@ from collections.abc import Mapping
 
 __all__ = [
     "check_bucket_name",
+    "check_description",
+    "check_execution_name",
+    "check_trigger_rule_id",
     "check_graph_name",
     "check_header_value",
     "check_inputs",
@@ -87,6 +90,45 @@ def check_inputs(value: Mapping[str, object]) -> str | None:
         json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         return f"values must serialise to JSON ({exc})"
+    return None
+
+
+EXECUTION_NAME_MAX = 256
+DESCRIPTION_MAX = 256
+RULE_ID_MAX = 256
+_RULE_ID = re.compile(r"[A-Za-z0-9_-]+")
+_DESCRIPTION_PUNCTUATION = frozenset(",.:-_ ")
+
+
+def check_execution_name(value: str) -> str | None:
+    """Execution names are opaque, but they are a path segment: 1-256, no '/', no controls."""
+    if not value:
+        return "must not be empty"
+    if len(value) > EXECUTION_NAME_MAX:
+        return f"must be at most {EXECUTION_NAME_MAX} characters (got {len(value)})"
+    if "/" in value or not value.isprintable():
+        return "must not contain '/' or control characters"
+    return None
+
+
+def check_description(value: str) -> str | None:
+    """Descriptions: 0-256; letters, digits, ',', '.', ':', '-', '_' and spaces."""
+    if len(value) > DESCRIPTION_MAX:
+        return f"must be at most {DESCRIPTION_MAX} characters (got {len(value)})"
+    for char in value:
+        if not (char.isalnum() or char in _DESCRIPTION_PUNCTUATION):
+            return f"may contain only letters, digits, spaces and ,.:-_ (found {char!r})"
+    return None
+
+
+def check_trigger_rule_id(value: str) -> str | None:
+    """Trigger rule ids: 1-256; letters, digits, '_' and '-'."""
+    if not value:
+        return "must not be empty"
+    if len(value) > RULE_ID_MAX:
+        return f"must be at most {RULE_ID_MAX} characters (got {len(value)})"
+    if _RULE_ID.fullmatch(value) is None or not value.isascii():
+        return "may contain only letters, digits, '_' and '-'"
     return None
 
 

@@ -90,16 +90,18 @@ def sdk_authorization(mode: SignatureMode, r: dict[str, object], headers: dict[s
                    if k not in ("Authorization", "x-amz-content-sha256")}  # fmt: skip
     path_args = dict(r["query"])  # type: ignore[call-overload]
     ha = Adapter(mode)
+    # The SDK forces path style for IPv4 servers (_BasicClient._check_path_style).
+    path_style = parse_endpoint(str(r["server"])).is_ipv4
     if mode == "v4":
         now: datetime = r["now"]  # type: ignore[assignment]
         v4 = sdk_auth.V4Authentication(
             r["ak"], r["sk"], str(r["region"]), now.strftime("%Y%m%d"),
-            now.strftime("%Y%m%dT%H%M%SZ"), False, ha,
+            now.strftime("%Y%m%dT%H%M%SZ"), path_style, ha,
         )  # fmt: skip
         return str(
             v4.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"]
         )
-    obs_auth = sdk_auth.Authentication(r["ak"], r["sk"], False, ha, "server", False)
+    obs_auth = sdk_auth.Authentication(r["ak"], r["sk"], path_style, ha, "server", False)
     return str(
         obs_auth.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"]
     )

@@ -1,9 +1,9 @@
-"""Pydantic v2 models: validated requests going out, typed results coming back.
+"""Shared pieces of the models: validated name types, request and response bases.
 
-Request models run the rules of :mod:`.validation` so that a bad name fails
+Request models run the rules of :mod:`..validation` so that a bad name fails
 *before* anything is sent; :func:`validate_request` turns pydantic's
-``ValidationError`` into :class:`~.errors.InvalidRequestError` naming the field
-and the rule. Result models keep unknown fields the service adds
+``ValidationError`` into :class:`~..errors.InvalidRequestError` naming the field
+and the rule. Response models keep unknown fields the service adds
 (``extra="allow"``) instead of failing on them.
 """
 
@@ -17,6 +17,7 @@ from typing import Annotated, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
@@ -28,16 +29,28 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from . import validation
-from .errors import ErrorDetail, InvalidRequestError
+from .. import validation
+from ..errors import ErrorDetail, InvalidRequestError
 
 __all__ = [
+    "AwareDatetime",
     "BucketName",
+    "Description",
+    "ExecutionName",
     "GraphName",
+    "ListLimit",
+    "ListStart",
     "ObjectKey",
-    "StartWorkflowRequest",
-    "StartWorkflowResult",
+    "OperationResult",
+    "OptionalAwareDatetime",
+    "RequestModel",
+    "ResponseHeaders",
+    "ResponseModel",
+    "ResultModel",
+    "decode_json_text",
+    "TemplateName",
     "WorkflowInputs",
+    "json_body",
     "validate_request",
 ]
 
@@ -60,44 +73,42 @@ def _inputs_rule(value: dict[str, JsonValue]) -> dict[str, JsonValue]:
 
 
 GraphName = Annotated[str, Field(strict=True), AfterValidator(_rule(validation.check_graph_name))]
-"""A workflow (graph) or template name."""
+"""A workflow (graph) name: 1-64; letter or digit first; letters, digits, ``_``, ``-``."""
+TemplateName = GraphName
+"""Template names follow the graph-name rule."""
 BucketName = Annotated[str, Field(strict=True), AfterValidator(_rule(validation.check_bucket_name))]
 """An OBS bucket name."""
 ObjectKey = Annotated[str, Field(strict=True), AfterValidator(_rule(validation.check_object_key))]
 """An object key (unicode, 1-1024 characters)."""
+ExecutionName = Annotated[
+    str, Field(strict=True), AfterValidator(_rule(validation.check_execution_name))
+]
+"""An execution name as the service returned it."""
+Description = Annotated[
+    str, Field(strict=True), AfterValidator(_rule(validation.check_description))
+]
+"""A description: 0-256; letters, digits, spaces and ``,.:-_``."""
 WorkflowInputs = Annotated[dict[str, JsonValue], AfterValidator(_inputs_rule)]
 """Workflow parameters by name; values must serialise to JSON."""
+ListLimit = Annotated[int, Field(strict=True, ge=1, le=1000)]
+"""Items per page: 1-1000."""
+ListStart = Annotated[int, Field(strict=True, ge=1)]
+"""Offset of the first item (1-based), as ``next_start`` returned it."""
 
 
-# json.dumps(ensure_ascii=False), as the SDK calls it, without building an encoder per call.
-_JSON_AS_SDK = json.JSONEncoder(ensure_ascii=False)
+class RequestModel(BaseModel):
+    """Base of the request models: immutable, unknown arguments refused."""
 
-
-class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StartWorkflowRequest(_Request):
-    """Arguments of ``POST /v2/workflows/{graph_name}`` (start an execution)."""
-
-    graph_name: GraphName
-    bucket: BucketName
-    object_key: ObjectKey
-    inputs: WorkflowInputs | None = None
-
-    def body(self) -> bytes:
-        """The JSON body, formatted as the official SDK formats it; no ``"inputs": null``."""
-        payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
-        if self.inputs is not None:
-            payload["inputs"] = self.inputs
-        return _JSON_AS_SDK.encode(payload).encode("utf-8")
 
 
 _R = TypeVar("_R", bound=BaseModel)
 
 _PYDANTIC_RULES = {
     "string_type": "must be a string",
+    "int_type": "must be an integer",
     "dict_type": "must be a mapping",
+    "list_type": "must be a list",
     "missing": "is required",
     "extra_forbidden": "is not a known argument",
 }
@@ -125,12 +136,38 @@ def validate_request(model: type[_R], **values: object) -> _R:
         raise InvalidRequestError(details) from None
 
 
+# json.dumps(ensure_ascii=False), as the SDK calls it, without building an encoder per call.
+_JSON_AS_SDK = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_body(payload: Mapping[str, object]) -> bytes:
+    """A request body serialised exactly as the official SDK serialises it."""
+    return _JSON_AS_SDK.encode(payload).encode("utf-8")
+
+
+def decode_json_text(value: object) -> object:
+    """A field documented as "JSON" may come as an object or as JSON text: accept both."""
+    if isinstance(value, str | bytes):
+        try:
+            decoded: object = json.loads(value)
+        except ValueError:
+            return value
+        return decoded
+    return value
+
+
 def _assume_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
 AwareDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
 """A timestamp; one without a zone is taken as UTC (the service writes ``...Z``)."""
+OptionalAwareDatetime = Annotated[AwareDatetime | None, BeforeValidator(_blank_is_none)]
+"""A timestamp that may be missing or ``""`` (e.g. ``stopped_at`` of a running execution)."""
 
 
 def _headers_as_dict(headers: Mapping[str, str]) -> dict[str, str]:
@@ -146,14 +183,24 @@ ResponseHeaders = Annotated[
 
 
 class ResponseModel(BaseModel):
-    """Base of the result models: unknown fields from the service are kept.
-
-    Parse with :meth:`from_response`: the JSON body is parsed and validated in one
-    step, and the transport's metadata (request id, headers, retries) is merged in
-    through the validation context.
-    """
+    """Base of the response models: unknown fields from the service are kept."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ResultModel(ResponseModel):
+    """A whole answer: the body's fields plus ``request_id``, ``headers``, ``retries_taken``.
+
+    The client parses the JSON body and validates it in one step; the transport's
+    metadata is merged in through the validation context.
+    """
+
+    request_id: str | None = None
+    """``X-Request-ID``, else ``x-obs-request-id``, else the body's ``request_id``."""
+    headers: ResponseHeaders = Field(default_factory=dict, repr=False)
+    """The response headers (a case-insensitive mapping)."""
+    retries_taken: int = 0
+    """Attempts after the first one."""
 
     @model_validator(mode="before")
     @classmethod
@@ -164,19 +211,8 @@ class ResponseModel(BaseModel):
         return data
 
 
-class StartWorkflowResult(ResponseModel):
-    """The answer to a start call.
+class OperationResult(ResultModel):
+    """The answer to a call whose body carries nothing (deletes, putting a policy)."""
 
-    ``request_id`` comes from ``X-Request-ID``, else ``x-obs-request-id``, else the
-    body's ``request_id``; ``headers`` are the response headers (a case-insensitive
-    mapping);
-    ``retries_taken`` counts the attempts after the first one.
-    """
-
-    execution_urn: str
-    execution_name: str
-    started_at: AwareDatetime
-    request_id: str | None = None
-    # The response's own case-insensitive header mapping: not copied, not re-validated.
-    headers: ResponseHeaders = Field(default_factory=dict, repr=False)
-    retries_taken: int = 0
+    status: int
+    """The HTTP status (200 or 204)."""

@@ -1,0 +1,287 @@
+"""Executions: start, list (one page or all, with a state filter), get, restore, wait."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING
+
+from pydantic import JsonValue
+
+from ..base_client import BaseClient, RequestOptions
+from ..errors import (
+    ErrorDetail,
+    ExecutionFailedError,
+    InvalidRequestError,
+    RequestTimeoutError,
+    WaitTimeoutError,
+)
+from ..models import (
+    ExecutionDetail,
+    ExecutionPage,
+    ExecutionRef,
+    ExecutionState,
+    ExecutionSummary,
+    ExecutionType,
+    ListExecutionsRequest,
+    RestoreExecutionResult,
+    StartWorkflowRequest,
+    StartWorkflowResult,
+    validate_request,
+)
+from ..transport import RequestSpec
+from .paging import follow_marker_pages
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "ExecutionsAPI",
+    "get_execution_spec",
+    "list_executions_spec",
+    "restore_execution_spec",
+    "start_spec",
+]
+
+EXECUTIONS = "v2/workflowexecutions"
+
+
+def start_spec(
+    graph_name: object, bucket: object, object_key: object, inputs: object
+) -> RequestSpec:
+    """Validate the start arguments (nothing is sent if they break a rule) and build the
+    request; only the spec outlives this call, not the validated model."""
+    request = validate_request(
+        StartWorkflowRequest,
+        graph_name=graph_name,
+        bucket=bucket,
+        object_key=object_key,
+        inputs=inputs,
+    )
+    return RequestSpec("POST", f"v2/workflows/{request.graph_name}", (), request.body())
+
+
+def list_executions_spec(request: ListExecutionsRequest) -> RequestSpec:
+    return RequestSpec("GET", EXECUTIONS, request.query())
+
+
+def _ref(graph_name: object, execution_name: object) -> ExecutionRef:
+    return validate_request(ExecutionRef, graph_name=graph_name, execution_name=execution_name)
+
+
+def get_execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
+    ref = _ref(graph_name, execution_name)
+    return RequestSpec(
+        "GET", f"{EXECUTIONS}/{ref.execution_name}", (("x-workflow-graph-name", ref.graph_name),)
+    )
+
+
+def restore_execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
+    ref = _ref(graph_name, execution_name)
+    return RequestSpec(
+        "PUT", f"{EXECUTIONS}/{ref.execution_name}", (("x-workflow-graph-name", ref.graph_name),)
+    )
+
+
+def _positive(name: str, value: float | None, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
+
+
+class ExecutionsAPI(BaseClient):
+    """``POST /v2/workflows/{graph}`` (start) and ``/v2/workflowexecutions``."""
+
+    async def start_workflow(
+        self,
+        graph_name: str,
+        bucket: str,
+        object_key: str,
+        inputs: Mapping[str, JsonValue] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> StartWorkflowResult:
+        """Start one execution of workflow ``graph_name`` on ``bucket``/``object_key``.
+
+        ``POST /v2/workflows/{graph_name}`` with ``{"bucket", "object", "inputs"}``.
+        Arguments are validated first (:class:`InvalidRequestError`, nothing sent).
+        The call is not idempotent: by default it is retried only when the service
+        cannot have started anything (connection not made, 429, 503).
+        """
+        spec = start_spec(graph_name, bucket, object_key, inputs)
+        return self._parse(StartWorkflowResult, await self._send(spec, options))
+
+    async def list_executions(
+        self,
+        graph_name: str,
+        *,
+        state: ExecutionState | str | None = None,
+        execution_type: ExecutionType | str | None = None,
+        next_marker: str | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> ExecutionPage:
+        """One page of ``graph_name``'s executions, oldest marker first.
+
+        ``state`` filters the page on the client (the service has no documented state
+        filter), so a page may hold fewer than ``limit`` items, even none, while
+        ``is_truncated`` is true; nothing is skipped: pass ``next_marker`` on, or use
+        :meth:`iter_executions`.
+        """
+        request = validate_request(
+            ListExecutionsRequest,
+            graph_name=graph_name,
+            execution_type=execution_type,
+            next_marker=next_marker,
+            limit=limit,
+            state=state,
+        )
+        page = await self._call(list_executions_spec(request), ExecutionPage, options)
+        if request.state is None:
+            return page
+        wanted = request.state
+        kept = [e for e in page.executions if e.execution_state == wanted]
+        return page.model_copy(update={"executions": kept})
+
+    async def iter_executions(
+        self,
+        graph_name: str,
+        *,
+        state: ExecutionState | str | None = None,
+        execution_type: ExecutionType | str | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[ExecutionSummary]:
+        """Every execution of ``graph_name`` (matching ``state``), following ``next_marker``."""
+
+        async def page(marker: str | None) -> tuple[list[ExecutionSummary], bool, str | None]:
+            got = await self.list_executions(
+                graph_name,
+                state=state,
+                execution_type=execution_type,
+                next_marker=marker,
+                limit=page_size,
+                **options,
+            )
+            return got.executions, got.is_truncated, got.next_marker
+
+        async for item in follow_marker_pages(page, max_items):
+            yield item
+
+    async def get_execution(
+        self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
+    ) -> ExecutionDetail:
+        return await self._call(
+            get_execution_spec(graph_name, execution_name), ExecutionDetail, options
+        )
+
+    async def restore_failed_execution(
+        self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
+    ) -> RestoreExecutionResult:
+        """Resume a FAILED execution from the state that failed (succeeded states are not rerun)."""
+        return await self._call(
+            restore_execution_spec(graph_name, execution_name), RestoreExecutionResult, options
+        )
+
+    async def wait_for_execution(
+        self,
+        graph_name: str,
+        execution_name: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+        raise_on_failure: bool = False,
+        request_options: RequestOptions | None = None,
+    ) -> ExecutionDetail:
+        """Poll :meth:`get_execution` until the execution reaches a terminal state.
+
+        Polls start every ``poll_interval`` seconds and back off by a factor of 1.5 up to
+        ``max_poll_interval``. Returns the final :class:`ExecutionDetail`, FAILED
+        included, unless ``raise_on_failure`` (then :class:`ExecutionFailedError`).
+        After ``timeout`` seconds (``None``: no limit) raises :class:`WaitTimeoutError`
+        naming the execution. Cancelling the waiting task stops polling at once.
+        ``request_options`` apply to each poll (by default each poll's deadline is the
+        time left of the wait).
+        """
+        options: RequestOptions = request_options or {}
+        spec = get_execution_spec(graph_name, execution_name)  # validates both names
+        _positive("timeout", timeout, optional=True)
+        _positive("poll_interval", poll_interval, optional=False)
+        _positive("max_poll_interval", max_poll_interval, optional=False)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        interval = poll_interval
+        last_state: str | None = None
+        while True:
+            call_options = options
+            if deadline is not None and "deadline" not in options:
+                call_options = options.copy()
+                call_options["deadline"] = max(deadline - loop.time(), 0.001)
+            try:
+                detail = await self._call(spec, ExecutionDetail, call_options)
+            except RequestTimeoutError as exc:
+                if deadline is None or loop.time() < deadline:
+                    raise
+                raise self._wait_timeout(
+                    spec, graph_name, execution_name, timeout, last_state
+                ) from exc
+            last_state = detail.execution_state.value
+            if detail.is_terminal:
+                if raise_on_failure and not detail.succeeded:
+                    raise ExecutionFailedError(detail)
+                return detail
+            pause = interval
+            if deadline is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise self._wait_timeout(spec, graph_name, execution_name, timeout, last_state)
+                pause = min(pause, remaining)
+            await asyncio.sleep(pause)
+            interval = min(interval * 1.5, max_poll_interval)
+
+    def _wait_timeout(
+        self,
+        spec: RequestSpec,
+        graph_name: str,
+        execution_name: str,
+        timeout: float | None,
+        last_state: str | None,
+    ) -> WaitTimeoutError:
+        return WaitTimeoutError(
+            graph_name=graph_name,
+            execution_name=execution_name,
+            timeout=float(timeout or 0),
+            last_state=last_state,
+            url=str(self._transport.url_for(spec).with_query(None)),
+        )
+
+    async def start_and_wait(
+        self,
+        graph_name: str,
+        bucket: str,
+        object_key: str,
+        inputs: Mapping[str, JsonValue] | None = None,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+        raise_on_failure: bool = False,
+        request_options: RequestOptions | None = None,
+    ) -> ExecutionDetail:
+        """:meth:`start_workflow`, then :meth:`wait_for_execution` on the new execution.
+
+        ``timeout`` bounds the wait; ``request_options`` apply to the start and each poll.
+        """
+        options: RequestOptions = request_options or {}
+        started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
+        return await self.wait_for_execution(
+            graph_name,
+            started.execution_name,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            raise_on_failure=raise_on_failure,
+            request_options=options,
+        )

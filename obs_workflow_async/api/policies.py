@@ -1,0 +1,68 @@
+"""Bucket trigger policies: put, get, delete (bucket-addressed calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ..base_client import BaseClient, RequestOptions
+from ..models import (
+    OperationResult,
+    PutTriggerPolicyRequest,
+    TriggerPolicy,
+    TriggerRule,
+    validate_request,
+)
+from ..models.base import BucketName, RequestModel
+from ..transport import RequestSpec
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "TriggerPoliciesAPI",
+    "delete_trigger_policy_spec",
+    "get_trigger_policy_spec",
+    "put_trigger_policy_spec",
+]
+
+SUBRESOURCE = (("obsworkflowtriggerpolicy", None),)
+
+
+class BucketRef(RequestModel):
+    bucket: BucketName
+
+
+def put_trigger_policy_spec(request: PutTriggerPolicyRequest) -> RequestSpec:
+    return RequestSpec("PUT", "", SUBRESOURCE, request.body(), request.bucket)
+
+
+def get_trigger_policy_spec(bucket: object) -> RequestSpec:
+    ref = validate_request(BucketRef, bucket=bucket)
+    return RequestSpec("GET", "", SUBRESOURCE, None, ref.bucket)
+
+
+def delete_trigger_policy_spec(bucket: object) -> RequestSpec:
+    ref = validate_request(BucketRef, bucket=bucket)
+    return RequestSpec("DELETE", "", SUBRESOURCE, None, ref.bucket)
+
+
+class TriggerPoliciesAPI(BaseClient):
+    """``<bucket>.<host>/?obsworkflowtriggerpolicy`` (path style for IP endpoints)."""
+
+    async def put_trigger_policy(
+        self, bucket: str, rules: Sequence[TriggerRule], **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        """Replace ``bucket``'s trigger policy with ``rules`` (models or plain dicts)."""
+        request = validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
+        return await self._operation(put_trigger_policy_spec(request), options)
+
+    async def get_trigger_policy(
+        self, bucket: str, **options: Unpack[RequestOptions]
+    ) -> TriggerPolicy:
+        return await self._call(get_trigger_policy_spec(bucket), TriggerPolicy, options)
+
+    async def delete_trigger_policy(
+        self, bucket: str, **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        return await self._operation(delete_trigger_policy_spec(bucket), options)

@@ -1,0 +1,153 @@
+"""Workflows: create, get, update, delete, list (one page or all)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import JsonValue
+
+from ..base_client import BaseClient, RequestOptions
+from ..models import (
+    CreateWorkflowRequest,
+    CreateWorkflowResult,
+    InputParameter,
+    ListRequest,
+    OperationResult,
+    UpdateWorkflowRequest,
+    UpdateWorkflowResult,
+    Workflow,
+    WorkflowPage,
+    WorkflowSummary,
+    validate_request,
+)
+from ..models.base import GraphName, RequestModel
+from ..transport import RequestSpec
+from .paging import follow_offset_pages
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "WorkflowsAPI",
+    "create_workflow_spec",
+    "delete_workflow_spec",
+    "get_workflow_spec",
+    "list_workflows_spec",
+    "update_workflow_spec",
+]
+
+WORKFLOWS = "v2/workflows"
+
+
+class GraphRef(RequestModel):
+    graph_name: GraphName
+
+
+def create_workflow_spec(request: CreateWorkflowRequest) -> RequestSpec:
+    return RequestSpec(
+        "POST",
+        f"{WORKFLOWS}/{request.graph_name}",
+        (("x-workflow-template-name", request.template_name),),
+        request.body(),
+    )
+
+
+def get_workflow_spec(graph_name: object) -> RequestSpec:
+    ref = validate_request(GraphRef, graph_name=graph_name)
+    return RequestSpec("GET", f"{WORKFLOWS}/{ref.graph_name}")
+
+
+def update_workflow_spec(request: UpdateWorkflowRequest) -> RequestSpec:
+    return RequestSpec("PUT", f"{WORKFLOWS}/{request.graph_name}", (), request.body())
+
+
+def delete_workflow_spec(graph_name: object) -> RequestSpec:
+    ref = validate_request(GraphRef, graph_name=graph_name)
+    return RequestSpec("DELETE", f"{WORKFLOWS}/{ref.graph_name}")
+
+
+def list_workflows_spec(request: ListRequest) -> RequestSpec:
+    return RequestSpec("GET", f"{WORKFLOWS}/{request.prefix or ''}", request.query())
+
+
+class WorkflowsAPI(BaseClient):
+    """``/v2/workflows``."""
+
+    async def create_workflow(
+        self,
+        graph_name: str,
+        template_name: str,
+        agency: str,
+        *,
+        description: str | None = None,
+        parameters: Sequence[InputParameter] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CreateWorkflowResult:
+        """Create workflow ``graph_name`` from ``template_name`` (the SDK's form).
+
+        ``agency`` is the IAM agency that lets Data+ call FunctionGraph. A POST: it
+        is retried only where nothing can have been created (connect failure, 429, 503).
+        """
+        request = validate_request(
+            CreateWorkflowRequest,
+            graph_name=graph_name,
+            template_name=template_name,
+            agency=agency,
+            description=description,
+            parameters=parameters,
+        )
+        return await self._call(create_workflow_spec(request), CreateWorkflowResult, options)
+
+    async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> Workflow:
+        return await self._call(get_workflow_spec(graph_name), Workflow, options)
+
+    async def update_workflow(
+        self,
+        graph_name: str,
+        *,
+        parameters: Sequence[InputParameter] | Mapping[str, JsonValue] | None = None,
+        description: str | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> UpdateWorkflowResult:
+        request = validate_request(
+            UpdateWorkflowRequest,
+            graph_name=graph_name,
+            parameters=parameters,
+            description=description,
+        )
+        return await self._call(update_workflow_spec(request), UpdateWorkflowResult, options)
+
+    async def delete_workflow(
+        self, graph_name: str, **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        return await self._operation(delete_workflow_spec(graph_name), options)
+
+    async def list_workflows(
+        self,
+        prefix: str | None = None,
+        *,
+        start: int | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> WorkflowPage:
+        """One page of workflows whose name starts with ``prefix``; see :meth:`iter_workflows`."""
+        request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
+        return await self._call(list_workflows_spec(request), WorkflowPage, options)
+
+    async def iter_workflows(
+        self,
+        prefix: str | None = None,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[WorkflowSummary]:
+        """Every workflow (or the first ``max_items``), following ``next_start``."""
+
+        async def page(start: int | None) -> tuple[list[WorkflowSummary], bool, int | None]:
+            got = await self.list_workflows(prefix, start=start, limit=page_size, **options)
+            return got.graphs, got.is_truncated, got.next_start
+
+        async for item in follow_offset_pages(page, max_items):
+            yield item

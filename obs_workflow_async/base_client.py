@@ -1,0 +1,235 @@
+"""The client core: configuration, lifecycle, and one typed call through the transport.
+
+The API groups (:mod:`.api`) build a validated :class:`~.transport.RequestSpec`
+and call :meth:`BaseClient._call`; every call goes through the same transport,
+signing, retry policy and error hierarchy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, TypedDict, TypeVar
+
+import aiohttp
+from pydantic import BaseModel, ValidationError
+
+from ._version import __version__
+from .config import (
+    DEFAULT_TIMEOUT,
+    Credentials,
+    RetryConfig,
+    TimeoutLike,
+    VerifyLike,
+    check_signature_mode,
+    parse_endpoint,
+    resolve_credentials,
+    to_timeout,
+)
+from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
+from .models import OperationResult
+from .transport import CallOptions, RawResponse, RequestSpec, Transport
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, Unpack
+
+__all__ = ["BaseClient", "RequestOptions"]
+
+DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
+_M = TypeVar("_M", bound=BaseModel)
+_REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
+
+
+class RequestOptions(TypedDict, total=False):
+    """Per-call overrides of the client's settings; omitted keys keep the client's."""
+
+    timeout: TimeoutLike
+    max_retries: int
+    deadline: float | None
+    retry_non_idempotent: bool
+
+
+class BaseClient:
+    """Configuration, lifecycle and the typed call; see :class:`~.AsyncWorkflowClient`."""
+
+    def __init__(
+        self,
+        *,
+        server: str,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        security_token: str | None = None,
+        signature: str = "obs",
+        region: str | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_retries: int = 3,
+        retry_non_idempotent: bool = False,
+        max_connections: int = 100,
+        keepalive_timeout: float = 10.0,
+        verify: VerifyLike = True,
+        user_agent: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        endpoint = parse_endpoint(server)
+        mode = check_signature_mode(signature)
+        if mode == "v4" and region is None:
+            match = _REGION_FROM_HOST.match(endpoint.host)
+            if match is None:
+                raise InvalidRequestError(
+                    [ErrorDetail("region", "is required for signature='v4' with this server")]
+                )
+            region = match.group(1)
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise TypeError("max_connections must be an int")
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be >= 1 (got {max_connections})")
+        if deadline is not None and not deadline > 0:
+            raise ValueError(f"deadline must be positive or None (got {deadline!r})")
+        self._credentials: Credentials = resolve_credentials(
+            access_key_id, secret_access_key, security_token, environ
+        )
+        self._signature = mode
+        self._default_options = CallOptions(
+            to_timeout(timeout),
+            RetryConfig(max_retries=max_retries, retry_non_idempotent=retry_non_idempotent),
+            deadline,
+        )
+        self._owns_transport = True
+        self._transport = Transport(
+            endpoint=endpoint,
+            credentials=self._credentials,
+            signature=mode,
+            region=region or "region",
+            verify=verify,
+            max_connections=max_connections,
+            keepalive_timeout=keepalive_timeout,
+            user_agent=user_agent or DEFAULT_USER_AGENT,
+            session=session,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self._transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the pooled session (unless it was passed in). Safe to call twice.
+
+        A copy made with :meth:`with_options` shares its parent's pool and does not
+        close it.
+        """
+        if self._owns_transport:
+            await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._transport.closed
+
+    @property
+    def server(self) -> str:
+        return self._transport.endpoint.origin
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(server={self.server!r}, signature={self._signature!r}, "
+            f"credentials={self._credentials!r}, closed={self.closed})"
+        )
+
+    def with_options(self, **options: Unpack[RequestOptions]) -> Self:
+        """A view of this client with other defaults, sharing its connection pool.
+
+        ``client.with_options(timeout=5, max_retries=0)``; closing the view does not
+        close the pool, closing the parent does.
+        """
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._default_options = self._options(options)
+        view._owns_transport = False
+        return view
+
+    # -- plumbing ----------------------------------------------------------------
+
+    def _options(self, overrides: RequestOptions) -> CallOptions:
+        if not overrides:
+            return self._default_options
+        unknown = set(overrides) - set(RequestOptions.__annotations__)
+        if unknown:
+            raise TypeError(f"unknown request options: {', '.join(sorted(unknown))}")
+        base = self._default_options
+        retry = base.retry
+        if "max_retries" in overrides or "retry_non_idempotent" in overrides:
+            retry = RetryConfig(
+                max_retries=overrides.get("max_retries", retry.max_retries),
+                retry_non_idempotent=overrides.get(
+                    "retry_non_idempotent", retry.retry_non_idempotent
+                ),
+                backoff_base=retry.backoff_base,
+                backoff_cap=retry.backoff_cap,
+                retry_after_cap=retry.retry_after_cap,
+            )
+        deadline = overrides.get("deadline", base.deadline)
+        if deadline is not None and not deadline > 0:
+            raise ValueError(f"deadline must be positive or None (got {deadline!r})")
+        timeout = to_timeout(overrides["timeout"]) if "timeout" in overrides else base.timeout
+        return CallOptions(timeout, retry, deadline)
+
+    async def _send(self, spec: RequestSpec, options: RequestOptions) -> RawResponse:
+        return await self._transport.request(spec, self._options(options))
+
+    @staticmethod
+    def _parse_error(
+        raw: RawResponse, model: type[BaseModel], exc: ValidationError
+    ) -> ResponseParseError:
+        problems = exc.errors(include_url=False, include_input=False)
+        if problems and problems[0]["type"] == "json_invalid":
+            what = "body is not JSON"
+        elif problems and problems[0]["type"] == "model_type":
+            what = "expected a JSON object"
+        else:
+            details = ", ".join(
+                ".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in problems
+            )
+            what = f"body does not match {model.__name__} ({details})"
+        return ResponseParseError(
+            what,
+            status=raw.status,
+            request_id=raw.request_id,
+            body=raw.body[:2000].decode("utf-8", errors="replace"),
+            headers=raw.headers,
+        )
+
+    def _parse(self, model: type[_M], raw: RawResponse) -> _M:
+        """Validate the JSON body into ``model``, adding the response metadata."""
+        context: dict[str, object] = {"headers": raw.headers, "retries_taken": raw.retries_taken}
+        if raw.request_id is not None:
+            context["request_id"] = raw.request_id  # else the body's request_id, if any
+        try:
+            return model.model_validate_json(raw.body, context=context)
+        except ValidationError as exc:
+            raise self._parse_error(raw, model, exc) from None
+
+    async def _call(self, spec: RequestSpec, model: type[_M], options: RequestOptions) -> _M:
+        """Send ``spec`` and parse the 2xx answer into ``model``."""
+        return self._parse(model, await self._send(spec, options))
+
+    async def _operation(self, spec: RequestSpec, options: RequestOptions) -> OperationResult:
+        """Send a call whose answer has no meaningful body (204 or an empty/opaque 200)."""
+        raw = await self._send(spec, options)
+        return OperationResult(
+            status=raw.status,
+            request_id=raw.request_id,
+            headers=raw.headers,
+            retries_taken=raw.retries_taken,
+        )

@@ -1,0 +1,215 @@
+"""Executions: start, list, get, restore; their states and types."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import Field, JsonValue, model_validator
+
+from .base import (
+    AwareDatetime,
+    BucketName,
+    ExecutionName,
+    GraphName,
+    ListLimit,
+    ObjectKey,
+    OptionalAwareDatetime,
+    RequestModel,
+    ResponseModel,
+    ResultModel,
+    WorkflowInputs,
+    decode_json_text,
+    json_body,
+)
+
+__all__ = [
+    "ExecutionDetail",
+    "ExecutionPage",
+    "ExecutionState",
+    "ExecutionSummary",
+    "ExecutionType",
+    "ListExecutionsRequest",
+    "RestoreExecutionResult",
+    "StartWorkflowRequest",
+    "StartWorkflowResult",
+    "StateRun",
+]
+
+
+class _OpenEnum(str, Enum):
+    """A string enum that also accepts values the service adds later.
+
+    An unknown value becomes a pseudo-member (``ExecutionState("timeout")``) that
+    compares equal to its string, instead of failing validation.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if isinstance(value, str) and value:
+            member = str.__new__(cls, value)
+            member._name_ = value.upper()
+            member._value_ = value
+            return member
+        return None
+
+
+class ExecutionState(_OpenEnum):
+    """State of an execution. v2 documents RUNNING, SUCCESS, FAILED; others are kept."""
+
+    RUNNING = "RUNNING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Finished, one way or another (DWR v3 spellings included)."""
+        return self.value.upper() in _TERMINAL
+
+    @property
+    def is_success(self) -> bool:
+        return self.value.upper() == "SUCCESS"
+
+
+_TERMINAL = frozenset({"SUCCESS", "FAILED", "FAIL", "TIMEOUT", "CANCEL", "CANCELLED", "CANCELED"})
+
+
+class ExecutionType(_OpenEnum):
+    """How an execution was started."""
+
+    APICALL = "APICALL"
+    """Started through the API (``start_workflow``)."""
+    TRIGGERCAL = "TRIGGERCAL"
+    """Started by a bucket event through a trigger policy."""
+
+
+# -- requests ------------------------------------------------------------------------
+
+
+class StartWorkflowRequest(RequestModel):
+    """Arguments of ``POST /v2/workflows/{graph_name}`` (start an execution)."""
+
+    graph_name: GraphName
+    bucket: BucketName
+    object_key: ObjectKey
+    inputs: WorkflowInputs | None = None
+
+    def body(self) -> bytes:
+        """The JSON body, formatted as the official SDK formats it; no ``"inputs": null``."""
+        payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
+        if self.inputs is not None:
+            payload["inputs"] = self.inputs
+        return json_body(payload)
+
+
+class ListExecutionsRequest(RequestModel):
+    """Arguments of ``GET /v2/workflowexecutions``."""
+
+    graph_name: GraphName
+    execution_type: ExecutionType | None = None
+    next_marker: str | None = Field(default=None, min_length=1, max_length=1024)
+    limit: ListLimit | None = None
+    state: ExecutionState | None = None
+
+    def query(self) -> tuple[tuple[str, str | None], ...]:
+        """Query arguments in the SDK's order. The state filter is applied client-side."""
+        query: list[tuple[str, str | None]] = [("x-workflow-graph-name", self.graph_name)]
+        if self.next_marker:
+            query.append(("x-workflow-next-marker", self.next_marker))
+        if self.limit:
+            query.append(("x-workflow-limit", str(self.limit)))
+        if self.execution_type is not None:
+            query.append(("x-workflow-execution-type", self.execution_type.value))
+        return tuple(query)
+
+
+class ExecutionRef(RequestModel):
+    """A graph and one of its executions."""
+
+    graph_name: GraphName
+    execution_name: ExecutionName
+
+
+# -- responses --------------------------------------------------------------------------
+
+
+class StartWorkflowResult(ResultModel):
+    """The answer to a start call (plus ``request_id``, ``headers``, ``retries_taken``)."""
+
+    execution_urn: str
+    execution_name: str
+    started_at: AwareDatetime
+
+
+class ExecutionSummary(ResponseModel):
+    """One item of an execution list."""
+
+    execution_name: str
+    execution_state: ExecutionState
+    execution_type: ExecutionType | None = None
+    execution_urn: str | None = None
+    graph_urn: str | None = None
+    started_at: OptionalAwareDatetime = None
+    stopped_at: OptionalAwareDatetime = None
+    """``None`` while the execution runs (the service sends ``""``)."""
+
+
+class ExecutionPage(ResultModel):
+    """One page of ``list_executions``; follow ``next_marker`` while ``is_truncated``."""
+
+    count: int | None = None
+    """What the service reported for this page (before any client-side state filter)."""
+    executions: list[ExecutionSummary] = Field(default_factory=list)
+    is_truncated: bool = False
+    next_marker: str | None = None
+
+
+class StateRun(ResponseModel):
+    """One state of an execution's ``state_map``."""
+
+    state_name: str | None = None
+    status: str | None = None
+    type: str | None = None
+    started_at: OptionalAwareDatetime = None
+    input: JsonValue = None
+
+
+class ExecutionDetail(ResultModel):
+    """``get_execution``: the service's ``execution_info``, typed and flattened."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap_execution_info(cls, data: object) -> object:
+        if isinstance(data, dict) and "execution_info" in data:
+            info = decode_json_text(data["execution_info"])
+            if isinstance(info, dict):
+                rest = {k: v for k, v in data.items() if k != "execution_info"}
+                return {**info, **rest}
+        return data
+
+    execution_name: str
+    execution_state: ExecutionState
+    execution_type: ExecutionType | None = None
+    execution_urn: str | None = None
+    graph_urn: str | None = None
+    started_at: OptionalAwareDatetime = None
+    stopped_at: OptionalAwareDatetime = None
+    start_state: str | None = None
+    input: JsonValue = None
+    state_map: dict[str, StateRun] = Field(default_factory=dict)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.execution_state.is_terminal
+
+    @property
+    def succeeded(self) -> bool:
+        return self.execution_state.is_success
+
+
+class RestoreExecutionResult(ResultModel):
+    """The answer to restoring a failed execution."""
+
+    execution_urn: str | None = None
+    execution_name: str
+    restored_at: OptionalAwareDatetime = None
