@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .client import AsyncWorkflowClient
 from .errors import ObsWorkflowError
 from .models import StartWorkflowResult
-from .testing.server import FakeWorkflowServer, Fault
+from .testing import FakeWorkflowServer, Fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ async def run_demo(count: int = 300, concurrency: int = 64) -> DemoSummary:
     async with FakeWorkflowServer() as server:
         # A few refusals the client retries safely (the service started nothing).
         server.add_fault(Fault("status", status=503, retry_after="0"), times=3)
-        async with AsyncWorkflowClient(**server.client_kwargs()) as client:  # type: ignore[arg-type]
+        async with AsyncWorkflowClient(**server.client_kwargs()) as client:
             gate = asyncio.Semaphore(concurrency)
 
             async def one(i: int) -> StartWorkflowResult:

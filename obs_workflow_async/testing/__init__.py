@@ -6,6 +6,24 @@ point, or ``pytest_plugins = ["obs_workflow_async.testing.pytest_plugin"]``)
 provides the ``obs_fake_server`` fixture.
 """
 
-from .server import Execution, FakeWorkflowServer, Fault, RecordedRequest, verify_signature
+from .server import (
+    ClientKwargs,
+    FakeWorkflowServer,
+    Fault,
+    Operation,
+    RecordedRequest,
+    verify_signature,
+)
+from .state import Execution, ServiceError, WorkflowStore
 
-__all__ = ["Execution", "FakeWorkflowServer", "Fault", "RecordedRequest", "verify_signature"]
+__all__ = [
+    "ClientKwargs",
+    "Execution",
+    "FakeWorkflowServer",
+    "Fault",
+    "Operation",
+    "RecordedRequest",
+    "ServiceError",
+    "WorkflowStore",
+    "verify_signature",
+]

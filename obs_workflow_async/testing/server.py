@@ -2,8 +2,8 @@
 
 It is a real HTTP server (``aiohttp.web`` on 127.0.0.1, random port) that checks
 the signature and the ``Date`` skew like the service, answers like the service
-(JSON bodies, ``X-Request-ID``), records every started execution and can inject
-faults per graph or per call.
+(JSON bodies, ``X-Request-ID``), serves every workflow endpoint statefully
+(:mod:`.state`), and can inject faults per graph, per operation or per call.
 
 Run it in the test's own event loop::
 
@@ -21,27 +21,42 @@ or in a background thread (any test style, sync code, benchmarks)::
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal, TypedDict
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from .. import signing
+from .state import Execution, Outcome, ServiceError, WorkflowStore
 
-__all__ = ["Execution", "Fault", "FakeWorkflowServer", "RecordedRequest"]
+__all__ = [
+    "ClientKwargs",
+    "Execution",
+    "FakeWorkflowServer",
+    "Fault",
+    "RecordedRequest",
+    "verify_signature",
+]
 
 FaultKind = Literal["status", "delay", "drop", "reset_mid_response", "non_json"]
+
+Operation = Literal[
+    "start", "create_workflow", "get_workflow", "update_workflow", "delete_workflow",
+    "list_workflows", "create_template", "get_template", "delete_template", "list_templates",
+    "list_executions", "get_execution", "restore_execution", "put_trigger_policy",
+    "get_trigger_policy", "delete_trigger_policy",
+]  # fmt: skip
+"""The calls the fake serves, named after the client's methods."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +67,14 @@ class Fault:
 
     - ``"status"``: answer ``status`` with a service-style JSON error (``code``,
       ``message``), or with ``body``/``content_type`` as given (e.g. an HTML page);
-      ``retry_after`` adds a ``Retry-After`` header. Nothing is started.
-    - ``"delay"``: wait ``delay`` seconds, then behave normally (the execution *is*
-      started once the delay has passed, unless the client has gone).
-    - ``"drop"``: start the execution, then close the connection without answering
-      (the outcome the client sees is ambiguous).
-    - ``"reset_mid_response"``: start the execution, send the headers and part of
-      the body, then close the connection.
-    - ``"non_json"``: start the execution and answer 200 with a non-JSON body.
+      ``retry_after`` adds a ``Retry-After`` header. Nothing is done.
+    - ``"delay"``: wait ``delay`` seconds, then behave normally (the call takes
+      effect once the delay has passed, unless the client has gone).
+    - ``"drop"``: do it, then close the connection without answering (the outcome
+      the client sees is ambiguous).
+    - ``"reset_mid_response"``: do it, send the headers and part of the body, then
+      close the connection.
+    - ``"non_json"``: do it and answer 200 with a non-JSON body.
     """
 
     kind: FaultKind
@@ -72,18 +87,13 @@ class Fault:
     delay: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class Execution:
-    """A workflow execution the fake started."""
+class ClientKwargs(TypedDict, total=False):
+    """The connection arguments of :class:`~obs_workflow_async.AsyncWorkflowClient`."""
 
-    graph_name: str
-    bucket: str
-    object_key: str
-    inputs: dict[str, object] | None
-    execution_name: str
-    execution_urn: str
-    started_at: str
-    request_id: str
+    server: str
+    access_key_id: str
+    secret_access_key: str
+    security_token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,33 +106,43 @@ class RecordedRequest:
     body: bytes
     graph_name: str | None
     peer: tuple[str, int] | None
+    operation: str | None = None
 
 
 @dataclass
-class _FaultQueue:
-    faults: list[tuple[Fault, int | None]] = field(default_factory=list)
+class _FaultRule:
+    fault: Fault
+    graph: str | None
+    operation: str | None
+    remaining: int | None
 
-    def take(self) -> Fault | None:
-        if not self.faults:
-            return None
-        fault, remaining = self.faults[0]
-        if remaining is not None:
-            if remaining <= 1:
-                self.faults.pop(0)
-            else:
-                self.faults[0] = (fault, remaining - 1)
-        return fault
+    def matches(self, graph: str | None, operation: str) -> bool:
+        return (self.graph is None or self.graph == graph) and (
+            self.operation is None or self.operation == operation
+        )
 
 
-def _now_iso() -> str:
-    now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+@dataclass
+class _Call:
+    """A request resolved to an operation of the store."""
+
+    operation: Operation
+    graph: str | None = None
+    run: Callable[[], Awaitable[tuple[int, object]]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeWorkflowServer:
-    """In-memory stand-in for the OBS workflow endpoint (see the module docstring)."""
+    """In-memory stand-in for the OBS workflow endpoint (see the module docstring).
 
-    REGION = "cn-north-4"
+    ``strict_workflows`` (default False) makes a start on an unknown workflow a 404;
+    otherwise the workflow is created on the fly. ``known_graphs`` pre-creates
+    workflows and turns strict mode on. ``execution_duration`` (seconds, default
+    None) moves executions from RUNNING to the state ``outcome(execution)`` returns
+    (default SUCCESS) after that long; with None they stay RUNNING until
+    :meth:`complete` is called.
+    """
+
     PROJECT_ID = "0123456789abcdef0123456789abcdef"
     DOMAIN_ID = "fedcba9876543210fedcba9876543210"
 
@@ -136,6 +156,9 @@ class FakeWorkflowServer:
         max_skew_seconds: float = 900.0,
         region: str = "cn-north-4",
         known_graphs: set[str] | None = None,
+        strict_workflows: bool = False,
+        execution_duration: float | None = None,
+        outcome: Outcome | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         record_requests: bool = True,
@@ -146,55 +169,86 @@ class FakeWorkflowServer:
         self.check_signature = check_signature
         self.max_skew_seconds = max_skew_seconds
         self.region = region
-        self.known_graphs = known_graphs
         self.host = host
         self.port = port
         self.record_requests = record_requests
-        self.executions: list[Execution] = []
+        self.store = WorkflowStore(
+            region=region,
+            project_id=self.PROJECT_ID,
+            domain_id=self.DOMAIN_ID,
+            strict_workflows=strict_workflows or known_graphs is not None,
+            execution_duration=execution_duration,
+            outcome=outcome,
+        )
+        for graph in known_graphs or ():
+            self.store.ensure_workflow_record(graph)
         self.requests: list[RecordedRequest] = []
         self.attempts: Counter[str] = Counter()
         """Start requests received per graph name (faulted ones included)."""
+        self.calls: Counter[str] = Counter()
+        """Requests received per operation (faulted ones included)."""
         self.in_flight = 0
         self.max_in_flight = 0
         self.peers: set[tuple[str, int]] = set()
         """Distinct client (host, port) pairs seen: one per TCP connection."""
         self._lock = threading.Lock()
-        self._faults: dict[str | None, _FaultQueue] = {}
-        self._counter = itertools.count(1)
+        self._faults: list[_FaultRule] = []
         self._runner: web.AppRunner | None = None
 
-    # -- configuration ---------------------------------------------------------------
+    # -- state and configuration ---------------------------------------------------------
 
-    def add_fault(self, fault: Fault, *, graph: str | None = None, times: int | None = 1) -> None:
-        """Apply ``fault`` to the next ``times`` start calls (of ``graph``, or of any graph
-        when ``graph`` is None; ``times=None`` means every call until :meth:`clear_faults`)."""
+    @property
+    def executions(self) -> list[Execution]:
+        """Every execution started so far, in start order."""
+        return self.store.executions
+
+    def complete(self, execution_name: str, state: str = "SUCCESS") -> Execution:
+        """Finish a running execution now, in ``state`` (e.g. ``"FAILED"``)."""
         with self._lock:
-            self._faults.setdefault(graph, _FaultQueue()).faults.append((fault, times))
+            for execution in self.store.executions:
+                if execution.execution_name == execution_name:
+                    self.store.finish(execution, state)
+                    return execution
+        raise KeyError(execution_name)
+
+    def add_fault(
+        self,
+        fault: Fault,
+        *,
+        graph: str | None = None,
+        operation: Operation | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Apply ``fault`` to the next ``times`` matching calls (``times=None``: every
+        one until :meth:`clear_faults`). ``graph`` and ``operation`` narrow the match;
+        with neither, any call matches."""
+        with self._lock:
+            self._faults.append(_FaultRule(fault, graph, operation, times))
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self, graph: str) -> Fault | None:
+    def _take_fault(self, graph: str | None, operation: str) -> Fault | None:
         with self._lock:
-            for key in (graph, None):
-                queue = self._faults.get(key)
-                if queue is not None:
-                    fault = queue.take()
-                    if fault is not None:
-                        return fault
+            for rule in self._faults:
+                if rule.matches(graph, operation):
+                    if rule.remaining is not None:
+                        rule.remaining -= 1
+                        if rule.remaining <= 0:
+                            self._faults.remove(rule)
+                    return rule.fault
         return None
 
-    def client_kwargs(self, **overrides: object) -> dict[str, object]:
-        """Keyword arguments for :class:`~obs_workflow_async.AsyncWorkflowClient`."""
-        kwargs: dict[str, object] = {
+    def client_kwargs(self) -> ClientKwargs:
+        """Where and how to connect, for ``AsyncWorkflowClient(**server.client_kwargs(), ...)``."""
+        kwargs: ClientKwargs = {
             "server": self.url,
             "access_key_id": self.access_key_id,
             "secret_access_key": self.secret_access_key,
         }
         if self.security_token is not None:
             kwargs["security_token"] = self.security_token
-        kwargs.update(overrides)
         return kwargs
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -207,7 +261,7 @@ class FakeWorkflowServer:
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
-        app.router.add_post("/v2/workflows/{graph_name}", self._start)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 
     async def start(self) -> FakeWorkflowServer:
@@ -217,8 +271,7 @@ class FakeWorkflowServer:
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()
-        sockets = runner.addresses
-        self.port = int(sockets[0][1])
+        self.port = int(runner.addresses[0][1])
         self._runner = runner
         return self
 
@@ -272,8 +325,16 @@ class FakeWorkflowServer:
 
     # -- request handling -----------------------------------------------------------------
 
+    @staticmethod
+    def _json(status: int, body: object, request_id: str) -> web.Response:
+        headers = {"X-Request-ID": request_id, "x-obs-request-id": request_id}
+        if status == 204 or body is None:
+            return web.Response(status=status, headers=headers)
+        return web.json_response(body, status=status, headers=headers)
+
+    @staticmethod
     def _error(
-        self, status: int, code: str, message: str, request_id: str,
+        status: int, code: str, message: str, request_id: str,
         extra_headers: Mapping[str, str] | None = None,
     ) -> web.Response:  # fmt: skip
         body = json.dumps({"code": code, "message": message, "request_id": request_id})
@@ -285,7 +346,12 @@ class FakeWorkflowServer:
         }
         return web.Response(status=status, text=body, headers=headers)
 
-    def _auth_problem(self, request: web.Request) -> tuple[str, str] | None:
+    def _bucket_from_host(self, request: web.Request) -> str | None:
+        host = request.headers.get("Host", "").rsplit(":", 1)[0]
+        suffix = "." + self.host
+        return host[: -len(suffix)] if host.endswith(suffix) else None
+
+    def _auth_problem(self, request: web.Request, bucket: str | None) -> tuple[str, str] | None:
         date_text = request.headers.get("Date")
         if date_text is None:
             return "AccessDenied", "the Date header is missing"
@@ -312,15 +378,24 @@ class FakeWorkflowServer:
             security_token=self.security_token,
             region=self.region,
             now=sent,
+            bucket=bucket,
         )
 
-    async def _start(self, request: web.Request) -> web.StreamResponse:
-        graph = request.match_info["graph_name"]
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         request_id = uuid.uuid4().hex
         body = await request.read()
         peer = request.transport.get_extra_info("peername") if request.transport else None
+        path, query = _split_raw_path(request.raw_path)
+        args = dict(query)
+        bucket = self._bucket_from_host(request)
+        try:
+            call = self._resolve(request.method, path, args, body, request_id, bucket)
+        except ServiceError as error:
+            return self._error(error.status, error.code, error.message, request_id)
         with self._lock:
-            self.attempts[graph] += 1
+            self.calls[call.operation] += 1
+            if call.operation == "start" and call.graph is not None:
+                self.attempts[call.graph] += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             if peer is not None:
@@ -328,23 +403,24 @@ class FakeWorkflowServer:
             if self.record_requests:
                 self.requests.append(
                     RecordedRequest(
-                        request.method, request.raw_path, dict(request.headers), body, graph,
-                        (str(peer[0]), int(peer[1])) if peer else None,
+                        request.method, request.raw_path, dict(request.headers), body,
+                        call.graph, (str(peer[0]), int(peer[1])) if peer else None,
+                        call.operation,
                     )
                 )  # fmt: skip
         try:
-            return await self._handle_start(request, graph, body, request_id)
+            return await self._answer(request, call, request_id, bucket)
         finally:
             with self._lock:
                 self.in_flight -= 1
 
-    async def _handle_start(
-        self, request: web.Request, graph: str, body: bytes, request_id: str
+    async def _answer(
+        self, request: web.Request, call: _Call, request_id: str, bucket: str | None
     ) -> web.StreamResponse:
-        problem = self._auth_problem(request)
+        problem = self._auth_problem(request, bucket)
         if problem is not None:
             return self._error(403, problem[0], problem[1], request_id)
-        fault = self._take_fault(graph)
+        fault = self._take_fault(call.graph, call.operation)
         if fault is not None and fault.kind == "status":
             extra = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             if fault.body is not None:
@@ -366,41 +442,20 @@ class FakeWorkflowServer:
             )
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.delay)
+        assert call.run is not None
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return self._error(400, "SYS.0006", "the request body is not valid JSON", request_id)
-        if (
-            not isinstance(payload, dict)
-            or not isinstance(payload.get("bucket"), str)
-            or not isinstance(payload.get("object"), str)
-        ):
-            return self._error(
-                400, "SYS.0010", "bucket and object are required strings", request_id
-            )
-        inputs = payload.get("inputs")
-        if inputs is not None and not isinstance(inputs, dict):
-            return self._error(400, "SYS.0010", "inputs must be an object", request_id)
-        if self.known_graphs is not None and graph not in self.known_graphs:
-            return self._error(
-                404, "WorkflowNotFound", f"workflow {graph} does not exist", request_id
-            )
-        execution = self._record_execution(
-            graph, payload["bucket"], payload["object"], inputs, request_id
-        )
-        answer = {
-            "execution_urn": execution.execution_urn,
-            "execution_name": execution.execution_name,
-            "started_at": execution.started_at,
-        }
-        headers = {"X-Request-ID": request_id, "x-obs-request-id": request_id}
+            status, answer = await call.run()
+        except ServiceError as error:
+            return self._error(error.status, error.code, error.message, request_id)
         if fault is not None and fault.kind == "drop":
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # aiohttp treats this as "client went away"
         if fault is not None and fault.kind == "reset_mid_response":
             data = json.dumps(answer).encode()
-            response = web.StreamResponse(status=200, headers=headers)
+            response = web.StreamResponse(
+                status=status, headers={"X-Request-ID": request_id, "x-obs-request-id": request_id}
+            )
             response.content_type = "application/json"
             response.content_length = len(data)
             await response.prepare(request)
@@ -410,32 +465,182 @@ class FakeWorkflowServer:
             return response
         if fault is not None and fault.kind == "non_json":
             return web.Response(
-                status=200, text=fault.body or "<html>gateway</html>",
-                content_type="text/html", headers=headers,
+                status=200, text=fault.body or "<html>gateway</html>", content_type="text/html",
+                headers={"X-Request-ID": request_id, "x-obs-request-id": request_id},
             )  # fmt: skip
-        return web.json_response(answer, headers=headers)
+        return self._json(status, answer, request_id)
 
-    def _record_execution(
-        self, graph: str, bucket: str, object_key: str, inputs: dict[str, object] | None,
+    # -- routing -----------------------------------------------------------------------------
+
+    def _resolve(
+        self,
+        method: str,
+        path: str,
+        args: Mapping[str, str | None],
+        body: bytes,
         request_id: str,
-    ) -> Execution:  # fmt: skip
-        number = next(self._counter)
-        name = f"{uuid.uuid4().hex[:24]}{number:08d}"
-        execution = Execution(
-            graph_name=graph,
-            bucket=bucket,
-            object_key=object_key,
-            inputs=inputs,
-            execution_name=name,
-            execution_urn=(
-                f"urn:fgs:{self.region}:{self.PROJECT_ID}:execution:{graph}:{name}:{self.DOMAIN_ID}"
-            ),
-            started_at=_now_iso(),
-            request_id=request_id,
-        )
-        with self._lock:
-            self.executions.append(execution)
-        return execution
+        host_bucket: str | None,
+    ) -> _Call:
+        """Map a request to an operation of the store (the service's URL scheme)."""
+        store = self.store
+        lock = self._lock
+
+        def run(
+            status: int, action: Callable[[], object]
+        ) -> Callable[[], Awaitable[tuple[int, object]]]:
+            async def go() -> tuple[int, object]:
+                with lock:
+                    return status, action()
+
+            return go
+
+        parts = path.strip("/").split("/") if path.strip("/") else []
+        if "obsworkflowtriggerpolicy" in args:
+            bucket = host_bucket or (parts[0] if len(parts) == 1 else None)
+            if bucket is None:
+                raise ServiceError(400, "InvalidBucketName", "no bucket in the request")
+            if method == "PUT":
+                payload = _object(body)
+                return _Call(
+                    "put_trigger_policy", None, run(200, lambda: store.put_policy(bucket, payload))
+                )
+            if method == "GET":
+                return _Call("get_trigger_policy", None, run(200, lambda: store.get_policy(bucket)))
+            if method == "DELETE":
+                return _Call(
+                    "delete_trigger_policy", None, run(204, lambda: store.delete_policy(bucket))
+                )
+            raise ServiceError(405, "MethodNotAllowed", f"{method} is not allowed here")
+        if len(parts) < 2 or parts[0] != "v2":
+            raise ServiceError(404, "SYS.0003", "unsupported API")
+        resource, name = parts[1], "/".join(parts[2:])
+        listing = "x-workflow-prefix" in args
+        if resource == "workflows":
+            if method == "GET" and listing:
+                start, limit = _paging(args)
+                return _Call(
+                    "list_workflows",
+                    None,
+                    run(200, lambda: store.list_workflows(name, start, limit)),
+                )
+            if not name:
+                raise ServiceError(404, "SYS.0003", "unsupported API")
+            if method == "POST" and "x-workflow-template-name" in args:
+                template = args["x-workflow-template-name"] or ""
+                payload = _object(body)
+                return _Call(
+                    "create_workflow",
+                    name,
+                    run(201, lambda: store.create_workflow(name, template, payload)),
+                )
+            if method == "POST":
+                payload = _object(body)
+                bucket_name, object_key, inputs = _start_args(payload)
+                return _Call(
+                    "start",
+                    name,
+                    run(
+                        200,
+                        lambda: _started(
+                            store.start(name, bucket_name, object_key, inputs, request_id)
+                        ),
+                    ),
+                )
+            if method == "GET":
+                return _Call("get_workflow", name, run(200, lambda: store.get_workflow(name)))
+            if method == "PUT":
+                payload = _object(body)
+                return _Call(
+                    "update_workflow", name, run(200, lambda: store.update_workflow(name, payload))
+                )
+            if method == "DELETE":
+                return _Call("delete_workflow", name, run(204, lambda: store.delete_workflow(name)))
+        if resource == "workflowtemplates":
+            if method == "GET" and listing:
+                start, limit = _paging(args)
+                return _Call(
+                    "list_templates",
+                    None,
+                    run(200, lambda: store.list_templates(name, start, limit)),
+                )
+            if not name:
+                raise ServiceError(404, "SYS.0003", "unsupported API")
+            if method == "POST":
+                payload = _object(body)
+                return _Call(
+                    "create_template", None, run(201, lambda: store.create_template(name, payload))
+                )
+            if method == "GET":
+                return _Call("get_template", None, run(200, lambda: store.get_template(name)))
+            if method == "DELETE":
+                return _Call("delete_template", None, run(204, lambda: store.delete_template(name)))
+        if resource == "workflowexecutions":
+            graph = args.get("x-workflow-graph-name")
+            if not graph:
+                raise ServiceError(400, "SYS.0010", "x-workflow-graph-name is required")
+            if method == "GET" and not name:
+                _, limit = _paging(args)
+                kind = args.get("x-workflow-execution-type")
+                marker = args.get("x-workflow-next-marker")
+                return _Call(
+                    "list_executions",
+                    graph,
+                    run(200, lambda: store.list_executions(graph, kind, marker, limit)),
+                )
+            if method == "GET":
+                return _Call(
+                    "get_execution", graph, run(200, lambda: store.get_execution(graph, name))
+                )
+            if method == "PUT":
+                return _Call(
+                    "restore_execution", graph, run(200, lambda: store.restore(graph, name))
+                )
+        raise ServiceError(404, "SYS.0003", "unsupported API")
+
+
+def _started(execution: Execution) -> dict[str, str]:
+    return {
+        "execution_urn": execution.execution_urn,
+        "execution_name": execution.execution_name,
+        "started_at": execution.started_at,
+    }
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise ServiceError(400, "SYS.0006", "the request body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise ServiceError(400, "SYS.0006", "the request body must be a JSON object")
+    return payload
+
+
+def _start_args(payload: Mapping[str, Any]) -> tuple[str, str, dict[str, object] | None]:
+    bucket, object_key, inputs = payload.get("bucket"), payload.get("object"), payload.get("inputs")
+    if not isinstance(bucket, str) or not isinstance(object_key, str):
+        raise ServiceError(400, "SYS.0010", "bucket and object are required strings")
+    if inputs is not None and not isinstance(inputs, dict):
+        raise ServiceError(400, "SYS.0010", "inputs must be an object")
+    return bucket, object_key, inputs
+
+
+def _paging(args: Mapping[str, str | None]) -> tuple[int, int]:
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = args.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ServiceError(400, "InvalidArgument", f"{name} must be an integer") from None
+        if not low <= value <= high:
+            raise ServiceError(400, "InvalidArgument", f"{name} must be {low} to {high}")
+        return value
+
+    return number("x-workflow-start", 1, 1, 10**9), number("x-workflow-limit", 10, 1, 1000)
 
 
 _DEFAULT_CODES = {
@@ -473,7 +678,11 @@ def verify_signature(
     now: datetime,
     bucket: str | None = None,
 ) -> tuple[str, str] | None:
-    """Check ``Authorization`` the way the service does; return ``(code, message)`` or None."""
+    """Check ``Authorization`` the way the service does; return ``(code, message)`` or None.
+
+    ``bucket`` is the bucket named by the Host header (virtual-host style); a
+    path-style bucket is simply the first path segment and needs nothing special.
+    """
     authorization = headers.get("Authorization")
     if authorization is None:
         return "AccessDenied", "the request is not signed"

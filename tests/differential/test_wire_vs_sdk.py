@@ -42,8 +42,9 @@ def sdk_client(server: FakeWorkflowServer, mode: str) -> WorkflowClient:
 
 
 def our_client(server: FakeWorkflowServer, mode: str) -> AsyncWorkflowClient:
-    return AsyncWorkflowClient(**server.client_kwargs(  # type: ignore[arg-type]
-        security_token=TOKEN, signature=mode, region="cn-north-4"))  # fmt: skip
+    return AsyncWorkflowClient(
+        **server.client_kwargs(), security_token=TOKEN, signature=mode, region="cn-north-4"
+    )  # fmt: skip
 
 
 graph_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True)

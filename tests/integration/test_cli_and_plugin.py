@@ -100,6 +100,6 @@ def test_module_entry_point_runs_the_demo() -> None:
 async def test_the_shipped_fixture_works_in_async_tests(
     obs_fake_server: FakeWorkflowServer,
 ) -> None:
-    async with AsyncWorkflowClient(**obs_fake_server.client_kwargs()) as client:  # type: ignore[arg-type]
+    async with AsyncWorkflowClient(**obs_fake_server.client_kwargs()) as client:
         result = await client.start_workflow("g", "my-bucket", "k")
     assert [e.execution_name for e in obs_fake_server.executions] == [result.execution_name]

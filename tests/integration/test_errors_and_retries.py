@@ -72,7 +72,7 @@ async def test_missing_token_is_refused(fake: FakeWorkflowServer) -> None:
 
 async def test_unknown_workflow_is_not_found() -> None:
     server = FakeWorkflowServer(known_graphs={"exists"})
-    async with server, AsyncWorkflowClient(**server.client_kwargs()) as client:  # type: ignore[arg-type]
+    async with server, AsyncWorkflowClient(**server.client_kwargs()) as client:
         await client.start_workflow("exists", "my-bucket", "k")
         with pytest.raises(NotFoundError):
             await client.start_workflow("missing", "my-bucket", "k")

@@ -45,7 +45,7 @@ async def test_using_a_closed_client_raises_a_clear_error(make_client: MakeClien
 
 async def test_an_injected_session_is_never_closed(fake: FakeWorkflowServer) -> None:
     async with aiohttp.ClientSession() as session:
-        async with AsyncWorkflowClient(**fake.client_kwargs(session=session)) as client:  # type: ignore[arg-type]
+        async with AsyncWorkflowClient(**fake.client_kwargs(), session=session) as client:  # type: ignore[arg-type]
             await client.start_workflow("g", "my-bucket", "k")
         assert not session.closed
         async with session.get(fake.url + "/nothing-here") as response:
@@ -175,7 +175,7 @@ async def test_closing_leaves_nothing_unclosed(
     fake: FakeWorkflowServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger="asyncio")
-    async with AsyncWorkflowClient(**fake.client_kwargs()) as client:  # type: ignore[arg-type]
+    async with AsyncWorkflowClient(**fake.client_kwargs()) as client:
         await asyncio.gather(*(client.start_workflow("g", "my-bucket", f"{i}") for i in range(20)))
     del client
     gc.collect()
@@ -184,7 +184,7 @@ async def test_closing_leaves_nothing_unclosed(
 
 
 async def test_client_from_another_loop_is_refused(fake: FakeWorkflowServer) -> None:
-    client = AsyncWorkflowClient(**fake.client_kwargs())  # type: ignore[arg-type]
+    client = AsyncWorkflowClient(**fake.client_kwargs())
     await client.start_workflow("g", "my-bucket", "k")
 
     def other_loop() -> None:
