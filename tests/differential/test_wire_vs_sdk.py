@@ -43,7 +43,7 @@ def sdk_client(server: FakeWorkflowServer, mode: str) -> WorkflowClient:
 
 def our_client(server: FakeWorkflowServer, mode: str) -> AsyncWorkflowClient:
     return AsyncWorkflowClient(
-        **server.client_kwargs(), security_token=TOKEN, signature=mode, region="cn-north-4"
+        **server.client_kwargs(), signature=mode, region="cn-north-4"
     )  # fmt: skip
 
 
