@@ -27,6 +27,9 @@ STATES = [{"type": "OPERATION", "state_name": "transcode", "start": True, "next_
           {"type": "END", "state_name": "end"}]  # fmt: skip
 
 
+RULE = {"id": "r1", "graph_urn": "urn:fgs:r:p:graph:g", "events": ["ObjectCreated:*"]}
+
+
 def fail_bad_objects_once(execution: Execution) -> str:
     return (
         "FAILED" if execution.object_key.endswith("-bad") and execution.restores == 0 else "SUCCESS"
@@ -165,8 +168,9 @@ async def test_trigger_policies(server: FakeWorkflowServer, client: AsyncWorkflo
         (lambda c: c.get_workflow("bad name"), "graph_name"),
         (lambda c: c.create_workflow("g", "t", ""), "agency"),
         (lambda c: c.put_trigger_policy("photos", []), "rules"),
-        (lambda c: c.put_trigger_policy("photos", [{"id": "x", "graph_urn": "u", "events": ["Nope"]}]), "rules.0.events.0"),
-        (lambda c: c.put_trigger_policy("Bad_Bucket", [{"id": "x", "graph_urn": "u", "events": ["ObjectCreated:*"]}]), "bucket"),
+        (lambda c: c.put_trigger_policy("photos", [{**RULE, "events": ["Nope"]}]), "rules.0.events.0"),
+        (lambda c: c.put_trigger_policy("photos", [RULE, RULE]), "rules"),
+        (lambda c: c.put_trigger_policy("Bad_Bucket", [RULE]), "bucket"),
         (lambda c: c.create_workflow_template("t", states=[{"state_name": "s"}]), "states.0.type"),
         (lambda c: c.create_workflow_template("t", description="no <html> here"), "description"),
     ],
