@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from .. import validation
 from .base import BucketName, RequestModel, ResponseModel, ResultModel, _rule, json_body
@@ -44,7 +45,9 @@ class TriggerRule(RequestModel):
     @model_validator(mode="after")
     def _filters_fit(self) -> TriggerRule:
         if len(self.prefix or "") + len(self.suffix or "") > 1024:
-            raise ValueError("prefix and suffix together must be at most 1024 characters")
+            raise PydanticCustomError(
+                "obs_rule", "prefix and suffix together must be at most 1024 characters"
+            )
         return self
 
 
@@ -54,12 +57,13 @@ class PutTriggerPolicyRequest(RequestModel):
     bucket: BucketName
     rules: Annotated[list[TriggerRule], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> PutTriggerPolicyRequest:
-        ids = [rule.id for rule in self.rules]
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[TriggerRule]) -> list[TriggerRule]:
+        ids = [rule.id for rule in rules]
         if len(ids) != len(set(ids)):
-            raise ValueError("rule ids must be unique within the policy")
-        return self
+            raise PydanticCustomError("obs_rule", "rule ids must be unique within the policy")
+        return rules
 
     def body(self) -> bytes:
         rules = [rule.model_dump(mode="json", exclude_none=True) for rule in self.rules]

@@ -168,7 +168,7 @@ async def test_trigger_policies(server: FakeWorkflowServer, client: AsyncWorkflo
         (lambda c: c.get_workflow("bad name"), "graph_name"),
         (lambda c: c.create_workflow("g", "t", ""), "agency"),
         (lambda c: c.put_trigger_policy("photos", []), "rules"),
-        (lambda c: c.put_trigger_policy("photos", [{**RULE, "events": ["Nope"]}]), "rules.0.events.0"),
+        (lambda c: c.put_trigger_policy("b-1", [{**RULE, "events": ["No"]}]), "rules.0.events.0"),
         (lambda c: c.put_trigger_policy("photos", [RULE, RULE]), "rules"),
         (lambda c: c.put_trigger_policy("Bad_Bucket", [RULE]), "bucket"),
         (lambda c: c.create_workflow_template("t", states=[{"state_name": "s"}]), "states.0.type"),
