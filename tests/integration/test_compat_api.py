@@ -14,9 +14,9 @@ STATES = [{"type": "END", "state_name": "end", "start": True}]
 
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncWorkflowClient]:
-    async with FakeWorkflowServer(strict_workflows=True) as server:
-        async with AsyncWorkflowClient(**server.client_kwargs()) as c:
-            yield c
+    server = FakeWorkflowServer(strict_workflows=True)
+    async with server, AsyncWorkflowClient(**server.client_kwargs()) as c:
+        yield c
 
 
 async def test_an_sdk_style_program_runs_with_await(client: AsyncWorkflowClient) -> None:
