@@ -1,9 +1,17 @@
 """``obs-workflow``: the command line.
 
-``obs-workflow demo`` runs the demo against the embedded fake server;
-``obs-workflow start GRAPH --bucket B --object KEY [--input name=value ...]``
-starts one real workflow with credentials from the environment and prints the
-result as JSON. Errors print status, code, message and request id and exit 1.
+``demo`` runs against the embedded fake server. The other commands talk to a real
+endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
+``OBS_ACCESS_KEY_ID``/``OBS_SECRET_ACCESS_KEY`` (and ``OBS_SECURITY_TOKEN``):
+
+- ``start GRAPH --bucket B --object KEY [--input name=value ...] [--wait]``
+- ``get workflow NAME`` / ``get template NAME`` / ``get execution GRAPH EXECUTION``
+- ``list workflows|templates [--prefix P]`` / ``list executions GRAPH [--state S]``
+  (JSON lines, one item per line; ``--limit`` caps the number of items)
+- ``wait GRAPH EXECUTION [--timeout S]`` / ``restore GRAPH EXECUTION``
+
+Results print as JSON on stdout. Errors print status, code, message and request id
+as JSON on stderr and exit 1; a waited execution that did not succeed exits 3.
 """
 
 from __future__ import annotations
@@ -13,17 +21,19 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from pydantic import JsonValue
+from pydantic import BaseModel, JsonValue
 
 from .client import AsyncWorkflowClient
 from .demo import format_summary, run_demo
 from .errors import APIStatusError, ObsWorkflowError, TransportError
+from .models import ExecutionDetail
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_EXECUTION_FAILED = 3
 
 
 def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
@@ -60,7 +70,71 @@ def _error_json(error: ObsWorkflowError) -> dict[str, object]:
     return {"error": type(error).__name__, "message": str(error)}
 
 
-async def _start(args: argparse.Namespace) -> int:
+def _dump(model: BaseModel, indent: int | None = 2) -> str:
+    return model.model_dump_json(exclude={"headers"}, indent=indent)
+
+
+Command = Callable[[AsyncWorkflowClient, argparse.Namespace], Awaitable[int]]
+
+
+async def _start(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    inputs = _parse_inputs(args.input)
+    if not args.wait:
+        print(_dump(await client.start_workflow(args.graph, args.bucket, args.object, inputs)))
+        return EXIT_OK
+    final = await client.start_and_wait(
+        args.graph, args.bucket, args.object, inputs, timeout=args.wait_timeout
+    )
+    return _print_outcome(final)
+
+
+def _print_outcome(final: ExecutionDetail) -> int:
+    print(_dump(final))
+    return EXIT_OK if final.succeeded else EXIT_EXECUTION_FAILED
+
+
+async def _get(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    result: BaseModel
+    if args.kind == "workflow":
+        result = await client.get_workflow(args.name)
+    elif args.kind == "template":
+        result = await client.get_workflow_template(args.name)
+    else:
+        if not args.execution:
+            raise SystemExit("obs-workflow: get execution GRAPH EXECUTION")
+        result = await client.get_execution(args.name, args.execution)
+    print(_dump(result))
+    return EXIT_OK
+
+
+async def _list(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    items: AsyncIterator[BaseModel]
+    if args.kind == "workflows":
+        items = client.iter_workflows(args.name, max_items=args.limit)
+    elif args.kind == "templates":
+        items = client.iter_workflow_templates(args.name, max_items=args.limit)
+    else:
+        if not args.name:
+            raise SystemExit("obs-workflow: list executions GRAPH")
+        items = client.iter_executions(
+            args.name, state=args.state, execution_type=args.type, max_items=args.limit
+        )
+    async for item in items:
+        print(item.model_dump_json(), flush=True)
+    return EXIT_OK
+
+
+async def _wait(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    final = await client.wait_for_execution(args.graph, args.execution, timeout=args.timeout)
+    return _print_outcome(final)
+
+
+async def _restore(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    print(_dump(await client.restore_failed_execution(args.graph, args.execution)))
+    return EXIT_OK
+
+
+async def _run(command: Command, args: argparse.Namespace) -> int:
     server = args.server or os.environ.get("OBS_SERVER")
     if not server:
         print("obs-workflow: pass --server or set OBS_SERVER", file=sys.stderr)
@@ -70,31 +144,35 @@ async def _start(args: argparse.Namespace) -> int:
             server=server,
             signature=args.signature,
             region=args.region,
-            timeout=args.timeout,
+            timeout=args.request_timeout,
             max_retries=args.max_retries,
         ) as client:
-            result = await client.start_workflow(
-                args.graph, args.bucket, args.object, inputs=_parse_inputs(args.input)
-            )
+            return await command(client, args)
     except ObsWorkflowError as error:
         print(json.dumps(_error_json(error), ensure_ascii=False), file=sys.stderr)
         return EXIT_FAILED
-    print(result.model_dump_json(exclude={"headers"}, indent=2))
-    return EXIT_OK
+
+
+def _connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", help="endpoint URL or host (default: $OBS_SERVER)")
+    parser.add_argument("--signature", choices=["obs", "v2", "v4"], default="obs")
+    parser.add_argument("--region", help="region for --signature v4")
+    parser.add_argument(
+        "--request-timeout", type=float, default=60.0, help="seconds per attempt (60)"
+    )
+    parser.add_argument("--max-retries", type=int, default=3)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="obs-workflow", description="Start Huawei Cloud OBS workflows from the shell."
+        prog="obs-workflow", description="Huawei Cloud OBS workflows from the shell."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the demo against the embedded fake server")
     demo.add_argument("--count", type=int, default=300, help="workflows to start (300)")
     demo.add_argument("--concurrency", type=int, default=64, help="calls in flight (64)")
-    start = sub.add_parser(
-        "start",
-        help="start one workflow (credentials from OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY)",
-    )
+
+    start = sub.add_parser("start", help="start one workflow execution")
     start.add_argument("graph", help="workflow (graph) name")
     start.add_argument("--bucket", required=True)
     start.add_argument("--object", required=True, help="object key")
@@ -102,11 +180,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--input", action="append", default=[], metavar="NAME=VALUE",
         help="workflow input; JSON values are parsed (repeatable)",
     )  # fmt: skip
-    start.add_argument("--server", help="endpoint URL or host (default: $OBS_SERVER)")
-    start.add_argument("--signature", choices=["obs", "v2", "v4"], default="obs")
-    start.add_argument("--region", help="region for --signature v4")
-    start.add_argument("--timeout", type=float, default=60.0, help="seconds per attempt (60)")
-    start.add_argument("--max-retries", type=int, default=3)
+    start.add_argument("--wait", action="store_true", help="wait for the outcome")
+    start.add_argument("--wait-timeout", type=float, default=600.0, help="seconds (600)")
+    _connection_options(start)
+    start.set_defaults(run=_start)
+
+    get = sub.add_parser("get", help="show a workflow, template or execution")
+    get.add_argument("kind", choices=["workflow", "template", "execution"])
+    get.add_argument("name", help="workflow or template name (the graph for an execution)")
+    get.add_argument("execution", nargs="?", help="execution name (for 'get execution')")
+    _connection_options(get)
+    get.set_defaults(run=_get)
+
+    listing = sub.add_parser("list", help="list workflows, templates or executions (JSON lines)")
+    listing.add_argument("kind", choices=["workflows", "templates", "executions"])
+    listing.add_argument("name", nargs="?", help="name prefix, or the graph for executions")
+    listing.add_argument("--state", help="executions in this state only (e.g. FAILED)")
+    listing.add_argument("--type", choices=["APICALL", "TRIGGERCAL"], help="execution type")
+    listing.add_argument("--limit", type=int, help="at most this many items")
+    _connection_options(listing)
+    listing.set_defaults(run=_list)
+
+    wait = sub.add_parser("wait", help="wait for an execution to finish")
+    wait.add_argument("graph")
+    wait.add_argument("execution")
+    wait.add_argument("--timeout", type=float, default=600.0, help="seconds (600)")
+    _connection_options(wait)
+    wait.set_defaults(run=_wait)
+
+    restore = sub.add_parser("restore", help="resume a failed execution")
+    restore.add_argument("graph")
+    restore.add_argument("execution")
+    _connection_options(restore)
+    restore.set_defaults(run=_restore)
     return parser
 
 
@@ -116,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = asyncio.run(run_demo(args.count, args.concurrency))
         print(format_summary(summary))
         return EXIT_OK if summary.failed == 0 else EXIT_FAILED
-    return asyncio.run(_start(args))
+    return asyncio.run(_run(args.run, args))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -103,3 +103,42 @@ async def test_the_shipped_fixture_works_in_async_tests(
     async with AsyncWorkflowClient(**obs_fake_server.client_kwargs()) as client:
         result = await client.start_workflow("g", "my-bucket", "k")
     assert [e.execution_name for e in obs_fake_server.executions] == [result.execution_name]
+
+
+def _run_cli(server: FakeWorkflowServer, *args: str) -> int:
+    return cli.main([*args, "--server", server.url])
+
+
+def test_list_get_wait_restore_and_start_wait(
+    fake_env: FakeWorkflowServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = fake_env
+    server.store.execution_duration = 0.05
+    server.store.outcome = lambda e: (
+        "FAILED" if e.object_key == "bad" and not e.restores else "SUCCESS"
+    )
+
+    assert _run_cli(server, "start", "g", "--bucket", "media", "--object", "ok", "--wait") == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["execution_state"] == "SUCCESS"
+    assert _run_cli(server, "start", "g", "--bucket", "media", "--object", "bad", "--wait") == 3
+    failed = json.loads(capsys.readouterr().out)
+    assert failed["execution_state"] == "FAILED"
+
+    assert _run_cli(server, "list", "executions", "g", "--state", "FAILED") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["execution_name"] for line in lines] == [failed["execution_name"]]
+    assert _run_cli(server, "list", "executions", "g", "--limit", "1") == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert _run_cli(server, "list", "workflows") == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "g"
+
+    assert _run_cli(server, "get", "execution", "g", failed["execution_name"]) == 0
+    assert json.loads(capsys.readouterr().out)["execution_state"] == "FAILED"
+    assert _run_cli(server, "restore", "g", failed["execution_name"]) == 0
+    assert json.loads(capsys.readouterr().out)["execution_name"] == failed["execution_name"]
+    assert _run_cli(server, "wait", "g", failed["execution_name"]) == 0
+    assert json.loads(capsys.readouterr().out)["execution_state"] == "SUCCESS"
+
+    assert _run_cli(server, "get", "workflow", "nope") == 1
+    assert json.loads(capsys.readouterr().err)["status"] == 404
