@@ -16,6 +16,8 @@ Configurations:
 
 - ``baseline``: a minimal hand-written aiohttp client that signs inline (no
   validation, no retries, no typed results), ``asyncio.gather`` + semaphore 64.
+- ``baseline+pydantic``: the same, in a process that has imported this package
+  (pydantic's objects on the heap make every full garbage collection dearer).
 - ``obs-workflow-async``: ``AsyncWorkflowClient.start_workflow`` with
   ``asyncio.gather`` + semaphore 64 (``max_connections=64``).
 - ``sdk-long-conn``: ``obs.WorkflowClient(long_conn_mode=True)`` in a 64-thread pool.
@@ -44,7 +46,13 @@ from typing import Any
 CONCURRENCY = 64
 GRAPH = "bench-graph"
 BUCKET = "bench-bucket"
-CONFIGS = ("baseline", "obs-workflow-async", "sdk-long-conn", "sdk-default")
+CONFIGS = (
+    "baseline",
+    "baseline+pydantic",
+    "obs-workflow-async",
+    "sdk-long-conn",
+    "sdk-default",
+)
 
 
 # -- the clients ------------------------------------------------------------------------
@@ -121,7 +129,7 @@ def run_sdk(url: str, ak: str, sk: str, count: int, long_conn: bool) -> int:
 
 
 def run_config(name: str, url: str, ak: str, sk: str, count: int) -> int:
-    if name == "baseline":
+    if name.startswith("baseline"):
         return asyncio.run(run_baseline(url, ak, sk, count))
     if name == "obs-workflow-async":
         return asyncio.run(run_ours(url, ak, sk, count))
@@ -133,6 +141,10 @@ def run_config(name: str, url: str, ak: str, sk: str, count: int) -> int:
 
 def worker(name: str, url: str, ak: str, sk: str, count: int, warmup: int) -> dict[str, Any]:
     """Runs in a child process: warm up, then measure one configuration."""
+    if name == "baseline+pydantic":
+        # The same baseline with this package (and so pydantic) imported, as in any
+        # application that uses pydantic: separates per-call cost from import footprint.
+        import obs_workflow_async  # noqa: F401
     run_config(name, url, ak, sk, warmup)
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     began = time.perf_counter()

@@ -222,7 +222,8 @@ class BaseClient:
 
     async def _call(self, spec: RequestSpec, model: type[_M], options: RequestOptions) -> _M:
         """Send ``spec`` and parse the 2xx answer into ``model``."""
-        return self._parse(model, await self._send(spec, options))
+        raw = await self._transport.request(spec, self._options(options))
+        return self._parse(model, raw)
 
     async def _operation(self, spec: RequestSpec, options: RequestOptions) -> OperationResult:
         """Send a call whose answer has no meaningful body (204 or an empty/opaque 200)."""

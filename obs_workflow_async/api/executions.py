@@ -109,7 +109,9 @@ class ExecutionsAPI(BaseClient):
         cannot have started anything (connection not made, 429, 503).
         """
         spec = start_spec(graph_name, bucket, object_key, inputs)
-        return self._parse(StartWorkflowResult, await self._send(spec, options))
+        # The hot path: straight to the transport, no intermediate coroutine.
+        raw = await self._transport.request(spec, self._options(options))
+        return self._parse(StartWorkflowResult, raw)
 
     async def list_executions(
         self,
