@@ -30,7 +30,7 @@ from ..models import (
     validate_request,
 )
 from ..transport import RequestSpec
-from .paging import follow_marker_pages
+from .paging import follow_pages
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -168,7 +168,7 @@ class ExecutionsAPI(BaseClient):
             )
             return got.executions, got.is_truncated, got.next_marker
 
-        async for item in follow_marker_pages(page, max_items):
+        async for item in follow_pages(page, max_items, "next_marker"):
             yield item
 
     async def get_execution(

@@ -7,12 +7,10 @@ from typing import TypeVar
 
 from ..errors import ErrorDetail, InvalidRequestError, ResponseParseError
 
-__all__ = ["check_max_items", "follow_marker_pages", "follow_offset_pages"]
+__all__ = ["check_max_items", "follow_pages"]
 
 T = TypeVar("T")
-
-OffsetPage = Callable[[int | None], Awaitable[tuple[list[T], bool, int | None]]]
-MarkerPage = Callable[[str | None], Awaitable[tuple[list[T], bool, str | None]]]
+C = TypeVar("C", int, str)
 
 
 def check_max_items(max_items: int | None) -> None:
@@ -30,35 +28,23 @@ def _stuck(what: str) -> ResponseParseError:
     )
 
 
-async def follow_offset_pages(fetch: OffsetPage[T], max_items: int | None) -> AsyncIterator[T]:
-    """Yield items page after page, passing each ``next_start`` back as ``start``."""
-    check_max_items(max_items)
-    start: int | None = None
-    yielded = 0
-    while True:
-        items, truncated, next_start = await fetch(start)
-        for item in items:
-            yield item
-            yielded += 1
-            if max_items is not None and yielded >= max_items:
-                return
-        if not truncated:
-            return
-        if next_start is None or (start is not None and next_start <= start):
-            raise _stuck("next_start")
-        start = next_start
-
-
-async def follow_marker_pages(
-    fetch: MarkerPage[T], max_items: int | None, first_marker: str | None = None
+async def follow_pages(
+    fetch: Callable[[C | None], Awaitable[tuple[list[T], bool, C | None]]],
+    max_items: int | None,
+    cursor_name: str,
 ) -> AsyncIterator[T]:
-    """Yield items page after page, passing each ``next_marker`` back."""
+    """Yield items page after page, passing each page's cursor (``next_start`` or
+    ``next_marker``) back, until a page is not truncated or ``max_items`` were yielded.
+
+    A truncated page without a cursor, or with one already used, means the service
+    would send us round in circles: that raises instead of looping.
+    """
     check_max_items(max_items)
-    marker = first_marker
-    seen: set[str] = set()
+    cursor: C | None = None
+    used: set[C] = set()
     yielded = 0
     while True:
-        items, truncated, next_marker = await fetch(marker)
+        items, truncated, next_cursor = await fetch(cursor)
         for item in items:
             yield item
             yielded += 1
@@ -66,7 +52,7 @@ async def follow_marker_pages(
                 return
         if not truncated:
             return
-        if not next_marker or next_marker in seen:
-            raise _stuck("next_marker")
-        seen.add(next_marker)
-        marker = next_marker
+        if next_cursor is None or next_cursor == "" or next_cursor in used:
+            raise _stuck(cursor_name)
+        used.add(next_cursor)
+        cursor = next_cursor

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..models.base import RequestModel, TemplateName
 from ..transport import RequestSpec
-from .paging import follow_offset_pages
+from .paging import follow_pages
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -124,5 +124,5 @@ class TemplatesAPI(BaseClient):
             )
             return got.templates, got.is_truncated, got.next_start
 
-        async for item in follow_offset_pages(page, max_items):
+        async for item in follow_pages(page, max_items, "next_start"):
             yield item

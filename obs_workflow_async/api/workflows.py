@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..models.base import GraphName, RequestModel
 from ..transport import RequestSpec
-from .paging import follow_offset_pages
+from .paging import follow_pages
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -149,5 +149,5 @@ class WorkflowsAPI(BaseClient):
             got = await self.list_workflows(prefix, start=start, limit=page_size, **options)
             return got.graphs, got.is_truncated, got.next_start
 
-        async for item in follow_offset_pages(page, max_items):
+        async for item in follow_pages(page, max_items, "next_start"):
             yield item

@@ -153,6 +153,14 @@ class ExecutionSummary(ResponseModel):
     stopped_at: OptionalAwareDatetime = None
     """``None`` while the execution runs (the service sends ``""``)."""
 
+    @property
+    def is_terminal(self) -> bool:
+        return self.execution_state.is_terminal
+
+    @property
+    def succeeded(self) -> bool:
+        return self.execution_state.is_success
+
 
 class ExecutionPage(ResultModel):
     """One page of ``list_executions``; follow ``next_marker`` while ``is_truncated``."""
@@ -174,7 +182,7 @@ class StateRun(ResponseModel):
     input: JsonValue = None
 
 
-class ExecutionDetail(ResultModel):
+class ExecutionDetail(ExecutionSummary, ResultModel):
     """``get_execution``: the service's ``execution_info``, typed and flattened."""
 
     @model_validator(mode="before")
@@ -187,24 +195,9 @@ class ExecutionDetail(ResultModel):
                 return {**info, **rest}
         return data
 
-    execution_name: str
-    execution_state: ExecutionState
-    execution_type: ExecutionType | None = None
-    execution_urn: str | None = None
-    graph_urn: str | None = None
-    started_at: OptionalAwareDatetime = None
-    stopped_at: OptionalAwareDatetime = None
     start_state: str | None = None
     input: JsonValue = None
     state_map: dict[str, StateRun] = Field(default_factory=dict)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.execution_state.is_terminal
-
-    @property
-    def succeeded(self) -> bool:
-        return self.execution_state.is_success
 
 
 class RestoreExecutionResult(ResultModel):
