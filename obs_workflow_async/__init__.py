@@ -7,6 +7,7 @@ test your own code against.
 
 from ._version import __version__
 from .base_client import RequestOptions
+from .batch import BatchRun, BatchStats, StartOutcome, StartRequest
 from .client import AsyncWorkflowClient
 from .compat import AsyncAPIStartWorkflowResponse, GetResult
 from .config import Credentials, Timeout
@@ -61,6 +62,8 @@ __all__ = [
     "AsyncAPIStartWorkflowResponse",
     "AsyncWorkflowClient",
     "AuthenticationError",
+    "BatchRun",
+    "BatchStats",
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
@@ -89,6 +92,8 @@ __all__ = [
     "RestoreExecutionResult",
     "ServerError",
     "ServiceUnavailableError",
+    "StartOutcome",
+    "StartRequest",
     "StartWorkflowRequest",
     "StartWorkflowResult",
     "State",

@@ -8,6 +8,7 @@ answer into a typed model.
 
 from __future__ import annotations
 
+from .api.batch import BatchAPI
 from .api.compat import SdkCompatAPI
 from .api.executions import ExecutionsAPI
 from .api.policies import TriggerPoliciesAPI
@@ -18,7 +19,7 @@ __all__ = ["AsyncWorkflowClient"]
 
 
 class AsyncWorkflowClient(
-    ExecutionsAPI, WorkflowsAPI, TemplatesAPI, TriggerPoliciesAPI, SdkCompatAPI
+    ExecutionsAPI, BatchAPI, WorkflowsAPI, TemplatesAPI, TriggerPoliciesAPI, SdkCompatAPI
 ):
     """Async client for Huawei Cloud OBS workflows (Data+).
 

@@ -78,6 +78,8 @@ class CallOptions(NamedTuple):
     retry: RetryConfig
     deadline: float | None = None
     """Seconds across all attempts and backoff sleeps of the call, or ``None``."""
+    on_failed_attempt: Callable[[APIStatusError | TransportError], None] | None = None
+    """Called with the error of every failed attempt, retried or not (batch throttling)."""
 
 
 class RawResponse(NamedTuple):
@@ -410,8 +412,10 @@ class Transport:
                 if status < 300:
                     return RawResponse(status, reason, headers, body, request_id, retries)
                 failed = self._status_failure(status, reason, headers, body, request_id, retries)
-            delay = self._retry_delay(failed, spec, retry, retries, deadline_at)
             error = failed.error
+            if options.on_failed_attempt is not None:
+                options.on_failed_attempt(error)
+            delay = self._retry_delay(failed, spec, retry, retries, deadline_at)
             if isinstance(error, TransportError):
                 any_sent = any_sent or error.request_sent
                 error.request_sent = any_sent

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 import uuid
 from collections import Counter
@@ -115,6 +116,7 @@ class _FaultRule:
     graph: str | None
     operation: str | None
     remaining: int | None
+    probability: float = 1.0
 
     def matches(self, graph: str | None, operation: str) -> bool:
         return (self.graph is None or self.graph == graph) and (
@@ -162,6 +164,7 @@ class FakeWorkflowServer:
         host: str = "127.0.0.1",
         port: int = 0,
         record_requests: bool = True,
+        seed: int = 0,
     ) -> None:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
@@ -193,6 +196,7 @@ class FakeWorkflowServer:
         """Distinct client (host, port) pairs seen: one per TCP connection."""
         self._lock = threading.Lock()
         self._faults: list[_FaultRule] = []
+        self._random = random.Random(seed)
         self._runner: web.AppRunner | None = None
 
     # -- state and configuration ---------------------------------------------------------
@@ -218,12 +222,17 @@ class FakeWorkflowServer:
         graph: str | None = None,
         operation: Operation | None = None,
         times: int | None = 1,
+        probability: float = 1.0,
     ) -> None:
         """Apply ``fault`` to the next ``times`` matching calls (``times=None``: every
         one until :meth:`clear_faults`). ``graph`` and ``operation`` narrow the match;
-        with neither, any call matches."""
+        with neither, any call matches. With ``probability`` < 1 each matching call
+        is faulted only with that chance (drawn from the server's seeded random
+        generator, so runs repeat)."""
+        if not 0 < probability <= 1:
+            raise ValueError("probability must be in (0, 1]")
         with self._lock:
-            self._faults.append(_FaultRule(fault, graph, operation, times))
+            self._faults.append(_FaultRule(fault, graph, operation, times, probability))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -233,6 +242,8 @@ class FakeWorkflowServer:
         with self._lock:
             for rule in self._faults:
                 if rule.matches(graph, operation):
+                    if rule.probability < 1 and self._random.random() >= rule.probability:
+                        continue
                     if rule.remaining is not None:
                         rule.remaining -= 1
                         if rule.remaining <= 0:

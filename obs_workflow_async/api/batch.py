@@ -1,0 +1,96 @@
+"""Batch starts: ``start_many`` (a lazily-consuming async iterator) and ``start_all``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..base_client import BaseClient, RequestOptions
+from ..batch.models import StartOutcome, StartRequest
+from ..batch.runner import BatchRun, ProgressCallback, StartItems
+from ..models import StartWorkflowResult
+from ..transport import CallOptions, RequestSpec
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BatchAPI"]
+
+
+class BatchAPI(BaseClient):
+    """Many starts with bounded memory, concurrency, rate and adaptive throttling."""
+
+    async def _start_request(
+        self, request: StartRequest, options: CallOptions
+    ) -> StartWorkflowResult:
+        spec = RequestSpec("POST", f"v2/workflows/{request.graph_name}", (), request.body())
+        return self._parse(StartWorkflowResult, await self._transport.request(spec, options))
+
+    def start_many(
+        self,
+        requests: StartItems,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        burst: float | None = None,
+        ordered: bool = False,
+        stop_on_error: bool = False,
+        adaptive: bool = True,
+        on_progress: ProgressCallback | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> BatchRun:
+        """Start a workflow for every item of ``requests``; iterate the outcomes.
+
+        ``requests`` is any iterable or async iterable of :class:`StartRequest` (or
+        mappings with its fields), consumed lazily: at most ``concurrency`` items are
+        held at once, whatever the input's size. Outcomes come as they finish, or
+        in input order with ``ordered=True``. An invalid item becomes that item's
+        outcome (an :class:`InvalidRequestError`) and the batch goes on.
+        ``stop_on_error`` stops taking new items after the first failure (nothing
+        already sent is cancelled). ``rate_limit`` caps starts per second (token
+        bucket, ``burst`` tokens saved up at most, default a tenth of a second's
+        worth). With ``adaptive`` (default), every 429/503 halves the effective
+        concurrency and rate (at most once per 0.2 s) and successes add them back
+        gradually; ``run.stats`` shows the current values. Retries follow the
+        client's policy: an item is never started twice unless
+        ``retry_non_idempotent=True``. ``on_progress(stats)`` is called after each
+        outcome. Use ``async with client.start_many(...) as run: async for o in run``
+        so that leaving early cancels what is in flight.
+        """
+        return BatchRun(
+            self._start_request,
+            requests,
+            options=self._options(options),
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            burst=burst,
+            ordered=ordered,
+            stop_on_error=stop_on_error,
+            adaptive=adaptive,
+            on_progress=on_progress,
+        )
+
+    async def start_all(
+        self,
+        requests: StartItems,
+        *,
+        concurrency: int = 64,
+        rate_limit: float | None = None,
+        burst: float | None = None,
+        stop_on_error: bool = False,
+        adaptive: bool = True,
+        on_progress: ProgressCallback | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> list[StartOutcome]:
+        """:meth:`start_many` collected into a list in input order (for small batches)."""
+        async with self.start_many(
+            requests,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            burst=burst,
+            ordered=True,
+            stop_on_error=stop_on_error,
+            adaptive=adaptive,
+            on_progress=on_progress,
+            **options,
+        ) as run:
+            return [outcome async for outcome in run]

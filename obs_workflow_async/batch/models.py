@@ -1,0 +1,93 @@
+"""What a batch takes in, what it gives back, and what it reports while it runs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from pydantic import Field
+
+from ..errors import APIStatusError, InvalidRequestError, ObsWorkflowError, TransportError
+from ..models.executions import StartWorkflowRequest, StartWorkflowResult
+from ..retry import Failure, classify_status
+
+__all__ = ["BatchStats", "StartOutcome", "StartRequest"]
+
+
+class StartRequest(StartWorkflowRequest):
+    """One start of a batch. ``key`` is yours, for correlation (it is not sent)."""
+
+    key: str | None = Field(default=None, max_length=1024)
+
+
+@dataclass(frozen=True, slots=True)
+class StartOutcome:
+    """How one item of a batch ended.
+
+    Exactly one of ``result`` and ``error`` is set. ``request`` is the validated
+    :class:`StartRequest`, or ``None`` when the item itself was invalid (then
+    ``error`` is an :class:`InvalidRequestError` and ``raw_item`` holds the input).
+    """
+
+    index: int
+    request: StartRequest | None
+    result: StartWorkflowResult | None = None
+    error: ObsWorkflowError | None = None
+    attempts: int = 0
+    raw_item: object = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+    @property
+    def ambiguous(self) -> bool:
+        """The request may have started a workflow although no success came back
+        (a 500/502/504, a read timeout, a connection dropped after sending)."""
+        error = self.error
+        if isinstance(error, TransportError):
+            return error.request_sent
+        if isinstance(error, APIStatusError):
+            return classify_status(error.status) is Failure.AMBIGUOUS
+        return False
+
+    @property
+    def invalid(self) -> bool:
+        return isinstance(self.error, InvalidRequestError)
+
+
+@dataclass(slots=True)
+class BatchStats:
+    """Live counters of a running batch (read them from ``on_progress`` or ``run.stats``)."""
+
+    submitted: int = 0
+    """Items taken from the input so far (invalid ones included)."""
+    in_flight: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    """Items that ended with an error (ambiguous and invalid ones included)."""
+    ambiguous: int = 0
+    invalid: int = 0
+    retried: int = 0
+    """Retries made, summed over all items."""
+    throttled: int = 0
+    """429/503 answers seen (each one shrinks the effective concurrency and rate)."""
+    concurrency: int = 0
+    """The effective concurrency limit now (adaptive)."""
+    rate_limit: float | None = None
+    """The effective starts-per-second limit now (adaptive), or ``None``."""
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def done(self) -> int:
+        return self.succeeded + self.failed
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started_at
+
+    @property
+    def rate(self) -> float:
+        """Items finished per second since the batch began."""
+        elapsed = self.elapsed
+        return self.done / elapsed if elapsed > 0 else 0.0
