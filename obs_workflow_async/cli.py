@@ -9,6 +9,10 @@ endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
 - ``list workflows|templates [--prefix P]`` / ``list executions GRAPH [--state S]``
   (JSON lines, one item per line; ``--limit`` caps the number of items)
 - ``wait GRAPH EXECUTION [--timeout S]`` / ``restore GRAPH EXECUTION``
+- ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS]
+  [--retry-ambiguous] [--concurrency N] [--rate R]``: a resumable batch run (see
+  :mod:`.batch.manifest` for the files); SIGINT/SIGTERM stop taking new items and
+  let the ones in flight finish (exit 130), a second signal stops at once
 
 Results print as JSON on stdout. Errors print status, code, message and request id
 as JSON on stderr and exit 1; a waited execution that did not succeed exits 3.
@@ -20,11 +24,26 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import BaseModel, JsonValue
 
+from .batch.manifest import (
+    ManifestError,
+    ManifestItem,
+    ResultsLog,
+    ResumeState,
+    count_items,
+    outcome_record,
+    read_manifest,
+    read_results,
+)
+from .batch.models import StartOutcome
+from .batch.progress import ProgressPrinter
 from .client import AsyncWorkflowClient
 from .demo import format_summary, run_demo
 from .errors import APIStatusError, ObsWorkflowError, TransportError
@@ -34,6 +53,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_EXECUTION_FAILED = 3
+EXIT_INTERRUPTED = 130
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
@@ -134,6 +155,132 @@ async def _restore(client: AsyncWorkflowClient, args: argparse.Namespace) -> int
     return EXIT_OK
 
 
+@dataclass
+class _BatchCounts:
+    skipped_started: int = 0
+    skipped_ambiguous: int = 0
+    invalid_lines: int = 0
+
+
+@dataclass(frozen=True)
+class _BatchPlan:
+    manifest: Path
+    results_path: Path
+    ambiguous_path: Path
+    resume: ResumeState
+    total: int
+
+
+def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
+    """The file work before the event loop starts: check the manifest, read the resume file."""
+    manifest = Path(args.manifest)
+    if not manifest.is_file():
+        raise SystemExit(f"obs-workflow: no such manifest: {manifest}")
+    results_path = Path(args.results or args.resume or f"{manifest}.results.jsonl")
+    try:
+        resume = read_results(Path(args.resume)) if args.resume else ResumeState()
+        total = count_items(manifest)
+    except ManifestError as error:
+        raise SystemExit(f"obs-workflow: {error}") from None
+    ambiguous_path = results_path.with_name(results_path.name + ".ambiguous")
+    return _BatchPlan(manifest, results_path, ambiguous_path, resume, total)
+
+
+async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    plan: _BatchPlan = args.plan
+    manifest, results_path, ambiguous_path = plan.manifest, plan.results_path, plan.ambiguous_path
+    resume, total = plan.resume, plan.total
+    counts = _BatchCounts()
+    pending: dict[int, ManifestItem] = {}  # only the items in flight: bounded
+    log = ResultsLog.open(results_path)
+    ambiguous_log = ResultsLog.open(ambiguous_path)
+
+    def source() -> Iterator[dict[str, object]]:
+        for item in read_manifest(manifest):
+            resume.check(item)
+            if item.index in resume.started:
+                counts.skipped_started += 1
+                continue
+            if item.index in resume.ambiguous and not args.retry_ambiguous:
+                counts.skipped_ambiguous += 1
+                ambiguous_log.write(resume.ambiguous[item.index])
+                continue
+            if item.problem is not None:
+                counts.invalid_lines += 1
+                log.write({"index": item.index, "bucket": item.bucket, "object": item.object_key,
+                           "status": "invalid", "message": item.problem})  # fmt: skip
+                continue
+            pending[item.index] = item
+            log.write({"index": item.index, "bucket": item.bucket, "object": item.object_key,
+                       "status": "sending"})  # fmt: skip
+            yield {"graph_name": args.graph, "bucket": item.bucket, "object_key": item.object_key,
+                   "inputs": item.inputs, "key": str(item.index)}  # fmt: skip
+
+    todo = max(
+        total - len(resume.started) - (0 if args.retry_ambiguous else len(resume.ambiguous)), 0
+    )
+    printer = ProgressPrinter(sys.stderr, todo) if args.progress else None
+    loop = asyncio.get_running_loop()
+    interrupted = False
+    try:
+        async with client.start_many(
+            source(), concurrency=args.concurrency, rate_limit=args.rate, burst=args.burst,
+            on_progress=printer.update if printer else None,
+        ) as run:  # fmt: skip
+
+            def stop() -> None:
+                nonlocal interrupted
+                interrupted = True
+                run.stop()
+                for sig in _SIGNALS:  # a second signal interrupts at once
+                    loop.remove_signal_handler(sig)
+
+            for sig in _SIGNALS:
+                loop.add_signal_handler(sig, stop)
+            async for outcome in run:
+                index = int(_outcome_key(outcome))
+                item = pending.pop(index)
+                record = outcome_record(outcome, item)
+                log.write(record)
+                if outcome.ambiguous:
+                    ambiguous_log.write(record)
+            stats = run.stats
+    except ManifestError as error:
+        raise SystemExit(f"obs-workflow: {error}") from None
+    finally:
+        for sig in _SIGNALS:
+            loop.remove_signal_handler(sig)
+        log.close()
+        ambiguous_log.close()
+    if printer is not None:
+        printer.finish(stats)
+    summary = {
+        "started": stats.succeeded,
+        "failed": stats.failed - stats.ambiguous,
+        "ambiguous": stats.ambiguous,
+        "invalid": stats.invalid + counts.invalid_lines,
+        "skipped_already_started": counts.skipped_started,
+        "skipped_ambiguous": counts.skipped_ambiguous,
+        "results": str(results_path),
+        "ambiguous_list": str(ambiguous_path),
+        "interrupted": interrupted,
+    }
+    print(json.dumps(summary), file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    unsettled = stats.failed + counts.invalid_lines + counts.skipped_ambiguous
+    return EXIT_OK if unsettled == 0 else EXIT_FAILED
+
+
+def _outcome_key(outcome: StartOutcome) -> str:
+    if outcome.request is not None and outcome.request.key is not None:
+        return outcome.request.key
+    raw = outcome.raw_item
+    if isinstance(raw, dict):
+        return str(raw["key"])
+    raise RuntimeError("an outcome without its manifest index")  # pragma: no cover
+
+
 async def _run(command: Command, args: argparse.Namespace) -> int:
     server = args.server or os.environ.get("OBS_SERVER")
     if not server:
@@ -208,6 +355,29 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_options(wait)
     wait.set_defaults(run=_wait)
 
+    many = sub.add_parser("start-many", help="start GRAPH for every line of a manifest (resumable)")
+    many.add_argument("graph", help="workflow (graph) name")
+    many.add_argument(
+        "--manifest", required=True,
+        help="CSV (bucket,object[,inputs-json]) or JSON lines ({bucket, object, inputs, key})",
+    )  # fmt: skip
+    many.add_argument(
+        "--results", help="results file, JSON lines (default: MANIFEST.results.jsonl)"
+    )
+    many.add_argument(
+        "--resume", metavar="RESULTS", help="skip what this results file says started"
+    )
+    many.add_argument(
+        "--retry-ambiguous", action="store_true",
+        help="also resend items whose outcome is unknown (may start them twice)",
+    )  # fmt: skip
+    many.add_argument("--concurrency", type=int, default=64)
+    many.add_argument("--rate", type=float, help="starts per second at most")
+    many.add_argument("--burst", type=float, help="starts allowed at once above the rate")
+    many.add_argument("--no-progress", dest="progress", action="store_false")
+    _connection_options(many)
+    many.set_defaults(run=_start_many)
+
     restore = sub.add_parser("restore", help="resume a failed execution")
     restore.add_argument("graph")
     restore.add_argument("execution")
@@ -218,6 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "start-many":
+        args.plan = _plan_batch(args)
     if args.command == "demo":
         summary = asyncio.run(run_demo(args.count, args.concurrency))
         print(format_summary(summary))

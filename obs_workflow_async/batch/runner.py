@@ -107,6 +107,7 @@ class BatchRun:
         self._bucket: TokenBucket | None = None
         self.stats = BatchStats(concurrency=concurrency, rate_limit=rate_limit)
         self._iterator: AsyncGenerator[StartOutcome, None] | None = None
+        self._stop_requested = False
 
     # -- iteration and cleanup ---------------------------------------------------------
 
@@ -125,6 +126,10 @@ class BatchRun:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def stop(self) -> None:
+        """Take no new items; what is in flight finishes and is still yielded."""
+        self._stop_requested = True
 
     async def aclose(self) -> None:
         """Stop: cancel whatever is in flight and wait for it to unwind."""
@@ -194,6 +199,7 @@ class BatchRun:
         exhausted = stopping = False
         try:
             while True:
+                stopping = stopping or self._stop_requested
                 while (
                     not exhausted
                     and not stopping

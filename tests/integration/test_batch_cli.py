@@ -1,0 +1,130 @@
+"""obs-workflow start-many: manifests, results, interruption and resume, ambiguous items."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from obs_workflow_async import cli
+from obs_workflow_async.batch.manifest import ManifestError, read_manifest, read_results
+from obs_workflow_async.testing import FakeWorkflowServer, Fault
+
+
+def _env(server: FakeWorkflowServer) -> dict[str, str]:
+    return {**os.environ, "OBS_ACCESS_KEY_ID": server.access_key_id,
+            "OBS_SECRET_ACCESS_KEY": server.secret_access_key, "OBS_SERVER": server.url}  # fmt: skip
+
+
+def _statuses(path: Path) -> dict[int, str]:
+    last: dict[int, str] = {}
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        last[record["index"]] = record["status"]
+    return last
+
+
+def test_manifest_formats(tmp_path: Path) -> None:
+    csv_file = tmp_path / "m.csv"
+    csv_file.write_text(
+        'bucket,object,inputs\nb-1,a.mp4,"{""r"": ""720p""}"\nb-1,b.mp4\nonly-one\n'
+    )
+    items = list(read_manifest(csv_file))
+    assert [(i.index, i.bucket, i.object_key, i.inputs) for i in items[:2]] == [
+        (0, "b-1", "a.mp4", {"r": "720p"}), (1, "b-1", "b.mp4", None),
+    ]  # fmt: skip
+    assert items[2].problem is not None
+    jsonl = tmp_path / "m.jsonl"
+    jsonl.write_text('{"bucket": "b-1", "object": "x", "key": 7}\n\n[1]\n{"bucket": 1}\n')
+    items = list(read_manifest(jsonl))
+    assert (items[0].bucket, items[0].object_key, items[0].key) == ("b-1", "x", "7")
+    assert items[1].problem and items[2].problem and len(items) == 3
+
+
+def test_resume_refuses_a_changed_manifest(tmp_path: Path) -> None:
+    results = tmp_path / "r.jsonl"
+    results.write_text('{"index": 0, "bucket": "b-1", "object": "old", "status": "started"}\n')
+    state = read_results(results)
+    (item,) = read_manifest(_write(tmp_path / "m.csv", ["b-1,new"]))
+    with pytest.raises(ManifestError, match="manifest changed"):
+        state.check(item)
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_killed_and_resumed_run_starts_each_item_exactly_once(
+    obs_fake_server: FakeWorkflowServer, tmp_path: Path
+) -> None:
+    server = obs_fake_server
+    server.record_requests = False
+    server.add_fault(Fault("delay", delay=0.01), times=None)  # long enough to interrupt
+    manifest = _write(
+        tmp_path / "objects.csv", ["bucket,object"] + [f"media,v/{i:05d}.mp4" for i in range(5000)]
+    )
+    results = tmp_path / "results.jsonl"
+    command = [sys.executable, "-m", "obs_workflow_async", "start-many", "transcode",
+               "--manifest", str(manifest), "--results", str(results), "--concurrency", "32"]  # fmt: skip
+    first = subprocess.Popen(command, env=_env(server), stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while len(server.executions) < 1000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGINT)
+    _, err = first.communicate(timeout=30)
+    assert first.returncode == 130, err
+    summary = json.loads(err.strip().splitlines()[-1])
+    assert summary["interrupted"] and 1000 <= summary["started"] < 5000
+    assert summary["ambiguous"] == 0  # in-flight items were allowed to finish
+    assert len(server.executions) == summary["started"]
+
+    second = subprocess.run([*command[:-4], "--resume", str(results)], env=_env(server),
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert second.returncode == 0, second.stderr
+    summary2 = json.loads(second.stderr.strip().splitlines()[-1])
+    assert summary2["skipped_already_started"] == summary["started"]
+    assert summary2["started"] == 5000 - summary["started"]
+    objects = Counter(e.object_key for e in server.executions)
+    assert len(server.executions) == 5000 and len(objects) == 5000  # exactly once each
+    assert set(_statuses(results).values()) == {"started"}
+
+
+def test_ambiguous_items_are_listed_not_resent(
+    obs_fake_server: FakeWorkflowServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    server = obs_fake_server
+    for name, value in _env(server).items():
+        monkeypatch.setenv(name, value)
+    manifest = _write(tmp_path / "m.jsonl", [json.dumps({"bucket": "media", "object": f"o{i}"})
+                                             for i in range(40)] + ['{"bucket": "BAD"}'])  # fmt: skip
+    results = tmp_path / "r.jsonl"
+    server.add_fault(Fault("drop"), times=3)
+    code = cli.main(["start-many", "g", "--manifest", str(manifest), "--results", str(results),
+                     "--no-progress", "--concurrency", "1"])  # fmt: skip
+    assert code == 1
+    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (summary["started"], summary["ambiguous"], summary["invalid"]) == (37, 3, 1)
+    listed = Path(summary["ambiguous_list"]).read_text().splitlines()
+    assert len(listed) == 3 and len(server.executions) == 40  # the dropped ones did start
+
+    code = cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
+                     "--no-progress"])  # fmt: skip
+    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert summary["skipped_ambiguous"] == 3 and summary["started"] == 0
+    assert len(server.executions) == 40  # nothing resent
+    assert code == 1  # still unsettled: 3 ambiguous, 1 invalid
+
+    cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
+              "--retry-ambiguous", "--no-progress"])  # fmt: skip
+    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert summary["started"] == 3
+    assert len(server.executions) == 43  # the documented price of --retry-ambiguous
