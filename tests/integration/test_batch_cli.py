@@ -19,8 +19,12 @@ from obs_workflow_async.testing import FakeWorkflowServer, Fault
 
 
 def _env(server: FakeWorkflowServer) -> dict[str, str]:
-    return {**os.environ, "OBS_ACCESS_KEY_ID": server.access_key_id,
-            "OBS_SECRET_ACCESS_KEY": server.secret_access_key, "OBS_SERVER": server.url}  # fmt: skip
+    return {
+        **os.environ,
+        "OBS_ACCESS_KEY_ID": server.access_key_id,
+        "OBS_SECRET_ACCESS_KEY": server.secret_access_key,
+        "OBS_SERVER": server.url,
+    }
 
 
 def _statuses(path: Path) -> dict[int, str]:
@@ -104,8 +108,8 @@ def test_ambiguous_items_are_listed_not_resent(
     server = obs_fake_server
     for name, value in _env(server).items():
         monkeypatch.setenv(name, value)
-    manifest = _write(tmp_path / "m.jsonl", [json.dumps({"bucket": "media", "object": f"o{i}"})
-                                             for i in range(40)] + ['{"bucket": "BAD"}'])  # fmt: skip
+    lines = [json.dumps({"bucket": "media", "object": f"o{i}"}) for i in range(40)]
+    manifest = _write(tmp_path / "m.jsonl", [*lines, '{"bucket": "BAD"}'])
     results = tmp_path / "r.jsonl"
     server.add_fault(Fault("drop"), times=3)
     code = cli.main(["start-many", "g", "--manifest", str(manifest), "--results", str(results),
