@@ -77,7 +77,8 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     )
     results = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "obs_workflow_async", "start-many", "transcode",
-               "--manifest", str(manifest), "--results", str(results), "--concurrency", "32"]  # fmt: skip
+               "--manifest", str(manifest), "--concurrency", "32",
+               "--results", str(results)]  # fmt: skip
     first = subprocess.Popen(command, env=_env(server), stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while len(server.executions) < 1000 and time.monotonic() < deadline:
@@ -90,7 +91,7 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     assert summary["ambiguous"] == 0  # in-flight items were allowed to finish
     assert len(server.executions) == summary["started"]
 
-    second = subprocess.run([*command[:-4], "--resume", str(results)], env=_env(server),
+    second = subprocess.run([*command[:-2], "--resume", str(results)], env=_env(server),
                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert second.returncode == 0, second.stderr
     summary2 = json.loads(second.stderr.strip().splitlines()[-1])
