@@ -36,12 +36,13 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import formatdate
 from typing import Any
+
+from harness import ServerProcess, print_table, run_worker
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -162,26 +163,12 @@ def worker(name: str, url: str, ak: str, sk: str, count: int, warmup: int) -> di
     }
 
 
-def start_server() -> tuple[subprocess.Popen[str], str, str, str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "obs_workflow_async.testing"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert server.stdout is not None
-    url, ak, sk = server.stdout.readline().split()
-    return server, url, ak, sk
-
-
-def measure(name: str, url: str, ak: str, sk: str, count: int, warmup: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--url", url, "--ak", ak, "--sk", sk,
+def measure(name: str, server: ServerProcess, count: int, warmup: int) -> dict[str, Any]:
+    return run_worker(
+        __file__,
+        ["--worker", name, "--url", server.url, "--ak", server.ak, "--sk", server.sk,
          "--count", str(count), "--warmup", str(warmup)],
-        capture_output=True, text=True, check=True,
     )  # fmt: skip
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def main() -> None:
@@ -200,16 +187,14 @@ def main() -> None:
         return
 
     configs = [c for c in args.configs.split(",") if c]
-    server, url, ak, sk = start_server()
+    server = ServerProcess()
     try:
         runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
         for _ in range(args.repeat):  # interleave configurations so drift hits all alike
             for config in configs:
-                runs[config].append(measure(config, url, ak, sk, args.count, args.warmup))
+                runs[config].append(measure(config, server, args.count, args.warmup))
     finally:
-        assert server.stdin is not None
-        server.stdin.close()
-        server.wait(timeout=10)
+        server.stop()
 
     rows = {
         c: {
@@ -230,19 +215,24 @@ def main() -> None:
         f"fake server in its own process; {os.cpu_count()} CPUs; Python "
         f"{sys.version.split()[0]}\n"
     )
-    header = (
-        f"{'client':<22}{'starts/s':>10}{'CPU us/start':>14}{'peak RSS MB':>13}"
-        f"{'CPU vs base':>13}{'thr vs SDK best':>17}{'ok':>8}"
-    )
-    print(header)
-    print("-" * len(header))
-    for config, row in rows.items():
-        cpu_ratio = f"{row['cpu_us'] / base['cpu_us']:.2f}x" if base else "-"
-        thr_ratio = f"{row['per_second'] / sdk_best:.2f}x" if sdk_best else "-"
-        print(
-            f"{config:<22}{row['per_second']:>10,.0f}{row['cpu_us']:>14,.0f}"
-            f"{row['peak_rss_mb']:>13,.1f}{cpu_ratio:>13}{thr_ratio:>17}{row['ok']:>8}"
-        )
+    table = [
+        {
+            "client": config,
+            "starts/s": round(row["per_second"]),
+            "cpu": round(row["cpu_us"]),
+            "rss": row["peak_rss_mb"],
+            "cpu_ratio": f"{row['cpu_us'] / base['cpu_us']:.2f}x" if base else "-",
+            "thr_ratio": f"{row['per_second'] / sdk_best:.2f}x" if sdk_best else "-",
+            "ok": row["ok"],
+        }
+        for config, row in rows.items()
+    ]
+    print_table(
+        [("client", "client", 22), ("starts/s", "starts/s", 10), ("cpu", "CPU us/start", 14),
+         ("rss", "peak RSS MB", 13), ("cpu_ratio", "CPU vs base", 13),
+         ("thr_ratio", "thr vs SDK best", 17), ("ok", "ok", 8)],
+        table,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
