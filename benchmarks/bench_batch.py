@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -131,6 +132,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--faults", action="store_true", help="also the 503/reset fault run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per cell; median kept")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--ak", help=argparse.SUPPRESS)
@@ -142,19 +144,29 @@ def main() -> None:
         result = worker(args.worker, args.url, args.ak, args.sk, args.n, args.offset)
         print(json.dumps(result))
         return
-    rows = []
+    runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
     server = ServerProcess()
     offset = 0
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            for config in args.configs.split(","):
-                offset += 10**7
-                rows.append(run_worker(__file__, [
-                    "--worker", config, "--url", server.url, "--ak", server.ak,
-                    "--sk", server.sk, "--n", str(size), "--offset", str(offset),
-                ]))  # fmt: skip
+            for _ in range(args.repeat):  # interleaved, so drift hits every client alike
+                for config in args.configs.split(","):
+                    offset += 10**7
+                    runs.setdefault((size, config), []).append(run_worker(__file__, [
+                        "--worker", config, "--url", server.url, "--ak", server.ak,
+                        "--sk", server.sk, "--n", str(size), "--offset", str(offset),
+                    ]))  # fmt: skip
     finally:
         summary = server.stop()
+    rows = [
+        {
+            **cell[0],
+            "starts/s": round(statistics.median(r["starts/s"] for r in cell)),
+            "cpu": round(statistics.median(r["cpu"] for r in cell)),
+            "rss_growth": max(r["rss_growth"] for r in cell),
+        }
+        for cell in runs.values()
+    ]
     print(f"\nconcurrency {CONCURRENCY}; fake server in its own process; Python "
           f"{sys.version.split()[0]}; server saw {summary.get('executions')} executions, "
           f"{summary.get('duplicated_objects')} objects started twice\n")  # fmt: skip
@@ -169,8 +181,9 @@ def main() -> None:
 def fault_run(columns: list[tuple[str, str, int]]) -> None:
     server = ServerProcess("--fault-503", "0.10", "--fault-reset", "0.01")
     try:
-        row = run_worker(__file__, ["--worker", "start_many", "--url", server.url,
-                                    "--ak", server.ak, "--sk", server.sk, "--n", "10000"])  # fmt: skip
+        args = ["--worker", "start_many", "--url", server.url, "--ak", server.ak,
+                "--sk", server.sk, "--n", "10000"]  # fmt: skip
+        row = run_worker(__file__, args)
     finally:
         summary = server.stop()
     print("\nfault run: 10,000 starts, 10% answered 503, 1% of connections dropped after start")

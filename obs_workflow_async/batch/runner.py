@@ -168,17 +168,26 @@ class BatchRun:
         if self._on_progress is not None:
             self._on_progress(stats)
 
-    async def _one(self, index: int, request: StartRequest) -> StartOutcome:
+    async def _one(
+        self, index: int, request: StartRequest, finished: asyncio.Queue[StartOutcome]
+    ) -> None:
         try:
             result = await self._start(request, self._options)
         except ObsWorkflowError as error:
             retries = getattr(error, "retries_taken", 0)
-            return StartOutcome(index, request, error=error, attempts=retries + 1)
-        return StartOutcome(index, request, result=result, attempts=result.retries_taken + 1)
+            outcome = StartOutcome(index, request, error=error, attempts=retries + 1)
+        else:
+            outcome = StartOutcome(index, request, result=result, attempts=result.retries_taken + 1)
+        finished.put_nowait(outcome)
 
     # -- the scheduler -----------------------------------------------------------------
 
     async def _run(self) -> AsyncGenerator[StartOutcome, None]:
+        """Admit items while slots are free, then take finished outcomes from a queue.
+
+        Each task reports its own outcome to ``finished`` (O(1) per item, unlike
+        ``asyncio.wait`` over every task in flight).
+        """
         loop = asyncio.get_running_loop()
         self.stats.started_at = loop.time()
         limits = AdaptiveLimits(
@@ -193,7 +202,8 @@ class BatchRun:
             self._bucket = TokenBucket(self._rate_limit, burst, loop.time)
         stats = self.stats
         source = _enumerate(self._items)
-        in_flight: dict[asyncio.Task[StartOutcome], int] = {}
+        in_flight: dict[int, asyncio.Task[None]] = {}
+        finished: asyncio.Queue[StartOutcome] = asyncio.Queue()
         ready: dict[int, StartOutcome] = {}
         next_index = 0
         exhausted = stopping = False
@@ -224,8 +234,7 @@ class BatchRun:
                         continue
                     if self._bucket is not None:
                         await self._bucket.acquire()
-                    task = loop.create_task(self._one(index, request))
-                    in_flight[task] = index
+                    in_flight[index] = loop.create_task(self._one(index, request, finished))
                     stats.in_flight = len(in_flight)
                 if self._ordered:
                     while next_index in ready:
@@ -235,26 +244,29 @@ class BatchRun:
                     if exhausted or stopping:
                         break
                     continue
-                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    index = in_flight.pop(task)
-                    outcome = task.result()
+                outcome = await finished.get()
+                while True:
+                    del in_flight[outcome.index]
                     stats.in_flight = len(in_flight)
                     self._record(outcome)
                     if not outcome.ok and self._stop_on_error:
                         stopping = True
                     if self._ordered:
-                        ready[index] = outcome
+                        ready[outcome.index] = outcome
                     else:
                         yield outcome
+                    if finished.empty():
+                        break
+                    outcome = finished.get_nowait()
                 if self._ordered:
                     while next_index in ready:
                         yield ready.pop(next_index)
                         next_index += 1
         finally:
-            for task in in_flight:
+            tasks = list(in_flight.values())
+            for task in tasks:
                 task.cancel()
-            if in_flight:
-                await asyncio.gather(*in_flight, return_exceptions=True)
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
             stats.in_flight = 0
             await source.aclose()
