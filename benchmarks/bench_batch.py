@@ -41,8 +41,10 @@ def _rss_mb() -> float:
 
 
 def _objects(n: int, offset: int) -> Iterator[str]:
+    """Object keys; ``offset`` < 0 names the warm-up's own keys (never measured)."""
+    prefix = "warmup" if offset < 0 else "bench"
     for i in range(n):
-        yield f"bench/{offset + i:09d}.mp4"
+        yield f"{prefix}/{abs(offset) + i:010d}.mp4"
 
 
 def _client(url: str, ak: str, sk: str) -> Any:
@@ -109,7 +111,7 @@ def run_config(name: str, url: str, ak: str, sk: str, n: int, offset: int) -> di
 
 
 def worker(name: str, url: str, ak: str, sk: str, n: int, offset: int) -> dict[str, Any]:
-    run_config(name, url, ak, sk, 200, offset + 10**8)  # warm-up (imports, pools)
+    run_config(name, url, ak, sk, 200, -(offset + 1))  # warm-up (imports, pools)
     idle_rss = _rss_mb()
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
     began = time.perf_counter()
@@ -122,7 +124,7 @@ def worker(name: str, url: str, ak: str, sk: str, n: int, offset: int) -> dict[s
         "items": n,
         "starts/s": round(n / wall),
         "cpu": round(cpu / n * 1e6),
-        "rss_growth": max(round(usage1.ru_maxrss / 1024 - idle_rss, 1), 0.0),
+        "rss_growth": max(0.0, round(usage1.ru_maxrss / 1024 - idle_rss, 1)),
         **counts,
     }
 

@@ -20,9 +20,9 @@ class StartRequest(StartWorkflowRequest):
     key: str | None = Field(default=None, max_length=1024)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StartOutcome:
-    """How one item of a batch ended.
+    """How one item of a batch ended (treat it as read-only).
 
     Exactly one of ``result`` and ``error`` is set. ``request`` is the validated
     :class:`StartRequest`, or ``None`` when the item itself was invalid (then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -60,6 +61,30 @@ async def _enumerate(items: StartItems) -> AsyncGenerator[tuple[int, object], No
     else:
         for index, item in enumerate(items):
             yield index, item
+
+
+class _Finished:
+    """Outcomes waiting to be yielded: a deque and one wake-up future (cheaper than a Queue)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.items: deque[StartOutcome] = deque()
+        self._loop = loop
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, outcome: StartOutcome) -> None:
+        self.items.append(outcome)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> StartOutcome:
+        while not self.items:
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self.items.popleft()
 
 
 class BatchRun:
@@ -155,11 +180,13 @@ class BatchRun:
 
     def _record(self, outcome: StartOutcome) -> None:
         stats = self.stats
-        stats.retried += max(outcome.attempts - 1, 0)
-        if outcome.ok:
+        if outcome.attempts > 1:
+            stats.retried += outcome.attempts - 1
+        if outcome.result is not None:
             stats.succeeded += 1
-            if self._limits is not None:
-                self._limits.on_success()
+            limits = self._limits
+            if limits is not None and limits.below_maximum:
+                limits.on_success()
                 self._publish_limits()
         else:
             stats.failed += 1
@@ -168,9 +195,7 @@ class BatchRun:
         if self._on_progress is not None:
             self._on_progress(stats)
 
-    async def _one(
-        self, index: int, request: StartRequest, finished: asyncio.Queue[StartOutcome]
-    ) -> None:
+    async def _one(self, index: int, request: StartRequest, finished: _Finished) -> None:
         try:
             result = await self._start(request, self._options)
         except ObsWorkflowError as error:
@@ -178,7 +203,7 @@ class BatchRun:
             outcome = StartOutcome(index, request, error=error, attempts=retries + 1)
         else:
             outcome = StartOutcome(index, request, result=result, attempts=result.retries_taken + 1)
-        finished.put_nowait(outcome)
+        finished.put(outcome)
 
     # -- the scheduler -----------------------------------------------------------------
 
@@ -203,7 +228,7 @@ class BatchRun:
         stats = self.stats
         source = _enumerate(self._items)
         in_flight: dict[int, asyncio.Task[None]] = {}
-        finished: asyncio.Queue[StartOutcome] = asyncio.Queue()
+        finished = _Finished(loop)
         ready: dict[int, StartOutcome] = {}
         next_index = 0
         exhausted = stopping = False
@@ -255,9 +280,9 @@ class BatchRun:
                         ready[outcome.index] = outcome
                     else:
                         yield outcome
-                    if finished.empty():
+                    if not finished.items:
                         break
-                    outcome = finished.get_nowait()
+                    outcome = finished.items.popleft()
                 if self._ordered:
                     while next_index in ready:
                         yield ready.pop(next_index)

@@ -81,6 +81,15 @@ class AdaptiveLimits:
     def concurrency_limit(self) -> int:
         return max(1, int(self.concurrency))
 
+    @property
+    def below_maximum(self) -> bool:
+        """Whether a success still has something to restore."""
+        if not self._adaptive:
+            return False
+        if self.concurrency < self.max_concurrency:
+            return True
+        return self.rate is not None and self.max_rate is not None and self.rate < self.max_rate
+
     def on_throttle(self) -> bool:
         """A 429/503: back off (once per cooldown). Returns whether limits changed."""
         if not self._adaptive:
