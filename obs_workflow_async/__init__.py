@@ -10,7 +10,17 @@ from .base_client import RequestOptions
 from .batch import BatchRun, BatchStats, StartOutcome, StartRequest
 from .client import AsyncWorkflowClient
 from .compat import AsyncAPIStartWorkflowResponse, GetResult
-from .config import Credentials, Timeout
+from .config import Timeout
+from .credentials import (
+    ChainProvider,
+    Credentials,
+    CredentialsProvider,
+    EcsMetadataProvider,
+    EnvironmentProvider,
+    OidcProvider,
+    StaticProvider,
+    default_chain,
+)
 from .errors import (
     APIStatusError,
     AuthenticationError,
@@ -65,10 +75,14 @@ __all__ = [
     "BatchRun",
     "BatchStats",
     "BadRequestError",
+    "ChainProvider",
     "ClientClosedError",
     "ConflictError",
     "Credentials",
     "CredentialsError",
+    "CredentialsProvider",
+    "EcsMetadataProvider",
+    "EnvironmentProvider",
     "CreateTemplateResult",
     "CreateWorkflowResult",
     "ErrorDetail",
@@ -83,6 +97,7 @@ __all__ = [
     "InvalidRequestError",
     "NotFoundError",
     "ObsWorkflowError",
+    "OidcProvider",
     "OperationResult",
     "PermissionDeniedError",
     "RateLimitError",
@@ -93,6 +108,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "StartOutcome",
+    "StaticProvider",
     "StartRequest",
     "StartWorkflowRequest",
     "StartWorkflowResult",
@@ -110,4 +126,5 @@ __all__ = [
     "WorkflowSummary",
     "WorkflowTemplate",
     "__version__",
+    "default_chain",
 ]

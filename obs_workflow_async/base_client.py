@@ -18,18 +18,24 @@ from pydantic import BaseModel, ValidationError
 from ._version import __version__
 from .config import (
     DEFAULT_TIMEOUT,
-    Credentials,
     RetryConfig,
     TimeoutLike,
     VerifyLike,
     check_signature_mode,
     parse_endpoint,
-    resolve_credentials,
     to_timeout,
+)
+from .credentials import (
+    Credentials,
+    CredentialsCache,
+    CredentialsProvider,
+    StaticProvider,
+    resolve_credentials,
 )
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .models import OperationResult
 from .transport import CallOptions, RawResponse, RequestSpec, Transport
+from .validation import check_header_value
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -39,6 +45,27 @@ __all__ = ["BaseClient", "RequestOptions"]
 DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
 _M = TypeVar("_M", bound=BaseModel)
 _REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
+
+
+def _credentials_cache(
+    credentials: Credentials | CredentialsProvider | None,
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    security_token: str | None,
+    environ: Mapping[str, str] | None,
+) -> CredentialsCache:
+    if credentials is not None:
+        if access_key_id or secret_access_key or security_token:
+            raise InvalidRequestError(
+                [ErrorDetail("credentials", "pass either credentials= or the key arguments")]
+            )
+        if isinstance(credentials, Credentials):
+            return CredentialsCache(StaticProvider(credentials), initial=credentials)
+        if not isinstance(credentials, CredentialsProvider):
+            raise TypeError("credentials must be Credentials or a provider with async get()")
+        return CredentialsCache(credentials)
+    static = resolve_credentials(access_key_id, secret_access_key, security_token, environ)
+    return CredentialsCache(StaticProvider(static), initial=static)
 
 
 class RequestOptions(TypedDict, total=False):
@@ -60,6 +87,7 @@ class BaseClient:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         security_token: str | None = None,
+        credentials: Credentials | CredentialsProvider | None = None,
         signature: str = "obs",
         region: str | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
@@ -88,9 +116,11 @@ class BaseClient:
             raise ValueError(f"max_connections must be >= 1 (got {max_connections})")
         if deadline is not None and not deadline > 0:
             raise ValueError(f"deadline must be positive or None (got {deadline!r})")
-        self._credentials: Credentials = resolve_credentials(
-            access_key_id, secret_access_key, security_token, environ
+        self._credentials = _credentials_cache(
+            credentials, access_key_id, secret_access_key, security_token, environ
         )
+        if user_agent is not None and check_header_value(user_agent) is not None:
+            raise InvalidRequestError([ErrorDetail("user_agent", "must not contain CR, LF or NUL")])
         self._signature = mode
         self._default_options = CallOptions(
             to_timeout(timeout),

@@ -1,6 +1,6 @@
 """Client configuration: timeouts, credentials, endpoint. Values only, no I/O.
 
-Environment variables are read by :func:`resolve_credentials` when a client is
+Environment variables are read (by :mod:`.credentials`) when a client is
 constructed, never at import time.
 """
 
@@ -9,31 +9,23 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .errors import CredentialsError, ErrorDetail, InvalidRequestError
+from .errors import ErrorDetail, InvalidRequestError
 from .signing import SignatureMode
-from .validation import check_header_value
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "Credentials",
     "Endpoint",
     "RetryConfig",
     "Timeout",
     "TimeoutLike",
     "VerifyLike",
     "parse_endpoint",
-    "resolve_credentials",
     "to_timeout",
 ]
-
-ENV_ACCESS_KEY_ID = "OBS_ACCESS_KEY_ID"
-ENV_SECRET_ACCESS_KEY = "OBS_SECRET_ACCESS_KEY"
-ENV_SECURITY_TOKEN = "OBS_SECURITY_TOKEN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,65 +82,6 @@ class RetryConfig:
             raise ValueError(f"max_retries must be >= 0 (got {self.max_retries})")
         if self.backoff_base < 0 or self.backoff_cap < 0 or self.retry_after_cap < 0:
             raise ValueError("backoff and Retry-After bounds must be >= 0")
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """An access key pair and optional security token. ``repr`` never shows secrets."""
-
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
-
-    def __repr__(self) -> str:
-        ak = self.access_key_id
-        shown = ak[:4] + "..." if len(ak) > 8 else "***"
-        token = ", security_token=***" if self.security_token else ""
-        return f"Credentials(access_key_id={shown!r}, secret_access_key=***{token})"
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    stripped = value.strip()
-    return stripped or None
-
-
-def resolve_credentials(
-    access_key_id: str | None,
-    secret_access_key: str | None,
-    security_token: str | None,
-    environ: Mapping[str, str] | None = None,
-) -> Credentials:
-    """Explicit keys win; otherwise the ``OBS_ACCESS_KEY_ID``, ``OBS_SECRET_ACCESS_KEY`` and
-    ``OBS_SECURITY_TOKEN`` environment variables (or ``environ`` when given).
-
-    Raises :class:`CredentialsError` when no complete key pair is found, so a
-    missing key is reported before any request instead of as a 403.
-    """
-    ak, sk, token = _clean(access_key_id), _clean(secret_access_key), _clean(security_token)
-    source = "arguments"
-    if ak is None and sk is None:
-        env = os.environ if environ is None else environ
-        ak = _clean(env.get(ENV_ACCESS_KEY_ID))
-        sk = _clean(env.get(ENV_SECRET_ACCESS_KEY))
-        if token is None:
-            token = _clean(env.get(ENV_SECURITY_TOKEN))
-        source = f"environment ({ENV_ACCESS_KEY_ID}, {ENV_SECRET_ACCESS_KEY})"
-    if ak is None or sk is None:
-        missing = " and ".join(
-            name
-            for name, value in (("access_key_id", ak), ("secret_access_key", sk))
-            if value is None
-        )
-        raise CredentialsError(
-            f"missing {missing}: pass access_key_id= and secret_access_key=, or set "
-            f"{ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY} (looked in {source})"
-        )
-    for name, value in (("access_key_id", ak), ("security_token", token)):
-        if value is not None and check_header_value(value) is not None:
-            raise CredentialsError(f"{name} must not contain CR, LF or NUL characters")
-    return Credentials(ak, sk, token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ import aiohttp
 from yarl import URL
 
 from . import signing
-from .config import Credentials, Endpoint, RetryConfig, Timeout, VerifyLike, build_ssl_context
+from .config import Endpoint, RetryConfig, Timeout, VerifyLike, build_ssl_context
+from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
     ClientClosedError,
@@ -118,7 +119,7 @@ class Transport:
         self,
         *,
         endpoint: Endpoint,
-        credentials: Credentials,
+        credentials: CredentialsCache,
         signature: signing.SignatureMode,
         region: str,
         verify: VerifyLike,
@@ -218,8 +219,10 @@ class Transport:
 
     # -- one attempt -----------------------------------------------------------------
 
-    def build_headers(self, spec: RequestSpec, now: datetime) -> dict[str, str]:
-        """The signed headers of one attempt (pure apart from reading ``self``)."""
+    def build_headers(
+        self, spec: RequestSpec, now: datetime, credentials: Credentials | None = None
+    ) -> dict[str, str]:
+        """The signed headers of one attempt (with ``credentials``, else the current ones)."""
         headers: dict[str, str] = {"Content-Type": "application/json"}
         if spec.body is not None:
             headers["Content-Length"] = str(len(spec.body))
@@ -227,7 +230,9 @@ class Transport:
         virtual_host = spec.bucket and not self._path_style
         headers["Host"] = f"{spec.bucket}.{host}" if virtual_host else host
         headers["Date"] = self._http_date(now)
-        creds = self._credentials
+        creds = credentials or self._credentials.current
+        if creds is None:
+            raise RuntimeError("no credentials fetched yet")  # pragma: no cover
         signing.add_signing_headers(self._signature, headers, creds.security_token)
         headers["Authorization"] = signing.sign(
             signing.SigningRequest(
@@ -378,13 +383,14 @@ class Transport:
                 if budget is not None and budget <= 0:
                     raise self._deadline_error(options, spec, url, any_sent, retries)
                 client_timeout = self._client_timeout(timeout, budget)
+                creds = self._credentials.fresh() or await self._credentials.get()
                 started = self._clock()
                 try:
                     async with session.request(
                         spec.method,
                         url,
                         data=spec.body,
-                        headers=self.build_headers(spec, self._wall_clock()),
+                        headers=self.build_headers(spec, self._wall_clock(), creds),
                         timeout=client_timeout,
                         allow_redirects=False,
                         ssl=self._ssl,

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from obs import auth as sdk_auth
 from obs.convertor import Adapter
 
-from obs_workflow_async.config import Credentials, parse_endpoint
+from obs_workflow_async.config import parse_endpoint
+from obs_workflow_async.credentials import Credentials, CredentialsCache, StaticProvider
 from obs_workflow_async.signing import SignatureMode
 from obs_workflow_async.transport import RequestSpec, Transport
 
@@ -67,9 +68,10 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
 
 
 def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
+    creds = Credentials(str(r["ak"]), str(r["sk"]), r["token"])  # type: ignore[arg-type]
     transport = Transport(
         endpoint=parse_endpoint(str(r["server"])),
-        credentials=Credentials(str(r["ak"]), str(r["sk"]), r["token"]),  # type: ignore[arg-type]
+        credentials=CredentialsCache(StaticProvider(creds), initial=creds),
         signature=mode,
         region=str(r["region"]),
         verify=True,

@@ -7,12 +7,8 @@ import ssl
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, CredentialsError, InvalidRequestError, Timeout
-from obs_workflow_async.config import (
-    build_ssl_context,
-    parse_endpoint,
-    resolve_credentials,
-    to_timeout,
-)
+from obs_workflow_async.config import build_ssl_context, parse_endpoint, to_timeout
+from obs_workflow_async.credentials import resolve_credentials
 from tests.conftest import SECRET, TOKEN
 
 
