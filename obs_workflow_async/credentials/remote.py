@@ -167,8 +167,8 @@ class OidcProvider:
             subject_token = headers.get("X-Subject-Token")
             if status not in (200, 201) or not subject_token:
                 raise CredentialsError(f"the OIDC token exchange answered {status}")
-            body = {"auth": {"identity": {"methods": ["token"],
-                                          "token": {"duration_seconds": self._duration}}}}  # fmt: skip
+            identity = {"methods": ["token"], "token": {"duration_seconds": self._duration}}
+            body = {"auth": {"identity": identity}}
             status, answer, _ = await _attempts(
                 session, "POST", self.iam_endpoint + "/v3.0/OS-CREDENTIAL/securitytokens",
                 headers={"X-Auth-Token": subject_token, "Content-Type": "application/json"},
