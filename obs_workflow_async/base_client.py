@@ -48,7 +48,7 @@ _REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
 
 
 def _credentials_cache(
-    credentials: Credentials | CredentialsProvider | None,
+    credentials: Credentials | CredentialsProvider | CredentialsCache | None,
     access_key_id: str | None,
     secret_access_key: str | None,
     security_token: str | None,
@@ -61,6 +61,8 @@ def _credentials_cache(
             )
         if isinstance(credentials, Credentials):
             return CredentialsCache(StaticProvider(credentials), initial=credentials)
+        if isinstance(credentials, CredentialsCache):
+            return credentials  # custom refresh windows, or shared between clients
         if not isinstance(credentials, CredentialsProvider):
             raise TypeError("credentials must be Credentials or a provider with async get()")
         return CredentialsCache(credentials)
@@ -87,7 +89,7 @@ class BaseClient:
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         security_token: str | None = None,
-        credentials: Credentials | CredentialsProvider | None = None,
+        credentials: Credentials | CredentialsProvider | CredentialsCache | None = None,
         signature: str = "obs",
         region: str | None = None,
         timeout: TimeoutLike = DEFAULT_TIMEOUT,
