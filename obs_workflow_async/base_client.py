@@ -23,6 +23,7 @@ from .config import (
     VerifyLike,
     check_signature_mode,
     parse_endpoint,
+    parse_proxy,
     to_timeout,
 )
 from .credentials import (
@@ -99,6 +100,8 @@ class BaseClient:
         max_connections: int = 100,
         keepalive_timeout: float = 10.0,
         verify: VerifyLike = True,
+        proxy: str | None = None,
+        trust_env: bool = False,
         user_agent: str | None = None,
         session: aiohttp.ClientSession | None = None,
         environ: Mapping[str, str] | None = None,
@@ -140,6 +143,8 @@ class BaseClient:
             keepalive_timeout=keepalive_timeout,
             user_agent=user_agent or DEFAULT_USER_AGENT,
             session=session,
+            proxy=parse_proxy(proxy) if proxy is not None else None,
+            trust_env=trust_env,
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -176,7 +181,8 @@ class BaseClient:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(server={self.server!r}, signature={self._signature!r}, "
-            f"credentials={self._credentials!r}, closed={self.closed})"
+            f"credentials={self._credentials!r}, proxy={self._transport.proxy!r}, "
+            f"closed={self.closed})"
         )
 
     def with_options(self, **options: Unpack[RequestOptions]) -> Self:

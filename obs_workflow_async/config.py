@@ -6,12 +6,13 @@ constructed, never at import time.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .errors import ErrorDetail, InvalidRequestError
 from .signing import SignatureMode
@@ -19,11 +20,13 @@ from .signing import SignatureMode
 __all__ = [
     "DEFAULT_TIMEOUT",
     "Endpoint",
+    "Proxy",
     "RetryConfig",
     "Timeout",
     "TimeoutLike",
     "VerifyLike",
     "parse_endpoint",
+    "parse_proxy",
     "to_timeout",
 ]
 
@@ -148,6 +151,35 @@ def parse_endpoint(server: str) -> Endpoint:
         raise InvalidRequestError([ErrorDetail("server", "must name a host")])
     checked: Literal["http", "https"] = "https" if scheme == "https" else "http"
     return Endpoint(checked, host, port or (443 if checked == "https" else 80))
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """An HTTP proxy: its URL without credentials, and the ``Proxy-Authorization`` value."""
+
+    url: str
+    authorization: str | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        auth = ", authorization=***" if self.authorization else ""
+        return f"Proxy(url={self.url!r}{auth})"
+
+
+def parse_proxy(proxy: str) -> Proxy:
+    """``http://[user:password@]host:port``; the credentials move to a header, never logged."""
+    parts = urlsplit(proxy.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequestError([ErrorDetail("proxy", "must be an http:// or https:// URL")])
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InvalidRequestError([ErrorDetail("proxy", "must not have a path or query")])
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    url = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    authorization = None
+    if parts.username is not None:
+        user, password = unquote(parts.username), unquote(parts.password or "")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        authorization = f"Basic {token}"
+    return Proxy(url, authorization)
 
 
 VerifyLike = bool | str | os.PathLike[str] | ssl.SSLContext

@@ -21,7 +21,7 @@ import aiohttp
 from yarl import URL
 
 from . import signing
-from .config import Endpoint, RetryConfig, Timeout, VerifyLike, build_ssl_context
+from .config import Endpoint, Proxy, RetryConfig, Timeout, VerifyLike, build_ssl_context
 from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
@@ -127,6 +127,8 @@ class Transport:
         keepalive_timeout: float,
         user_agent: str,
         session: aiohttp.ClientSession | None = None,
+        proxy: Proxy | None = None,
+        trust_env: bool = False,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
@@ -141,6 +143,19 @@ class Transport:
         self._user_agent = user_agent
         self._session = session
         self._owns_session = session is None
+        self._proxy = proxy
+        # Through a proxy, an https request tunnels (CONNECT carries the proxy's
+        # credentials) while an http request is sent to the proxy itself (the request
+        # carries them, unsigned).
+        proxy_auth = (
+            {"Proxy-Authorization": proxy.authorization}
+            if proxy is not None and proxy.authorization
+            else None
+        )
+        tunnel = endpoint.scheme == "https"
+        self._proxy_headers = proxy_auth if tunnel else None
+        self._proxy_request_headers = None if tunnel else proxy_auth
+        self._trust_env = trust_env
         self._ssl: ssl.SSLContext | Literal[False] | None = None
         self._clock = clock
         self._wall_clock = wall_clock or _utc_now
@@ -163,6 +178,10 @@ class Transport:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def proxy(self) -> Proxy | None:
+        return self._proxy
+
     async def open(self) -> aiohttp.ClientSession:
         """Create the pooled session inside the running loop (once)."""
         if self._closed:
@@ -179,6 +198,12 @@ class Transport:
             if self._closed:
                 raise ClientClosedError("the client is closed; create a new AsyncWorkflowClient")
             if self._ssl is None:
+                if self.endpoint.scheme == "http" and not self.endpoint.is_loopback:
+                    logger.warning(
+                        "%s is plain HTTP: signatures, security tokens and bodies travel "
+                        "unencrypted; use https://",
+                        self._origin,
+                    )
                 if self.endpoint.scheme == "https" and self._verify is False:
                     logger.warning(
                         "TLS certificate verification is disabled for %s (verify=False)",
@@ -200,7 +225,7 @@ class Transport:
                     connector=connector,
                     timeout=aiohttp.ClientTimeout(total=None),
                     headers={"User-Agent": self._user_agent},
-                    trust_env=False,
+                    trust_env=self._trust_env,
                     auto_decompress=True,
                 )
             self._loop = loop
@@ -249,6 +274,8 @@ class Transport:
             now=now,
             region=self._region,
         )
+        if self._proxy_request_headers is not None:
+            headers.update(self._proxy_request_headers)
         return headers
 
     def _http_date(self, now: datetime) -> str:
@@ -394,6 +421,8 @@ class Transport:
                         timeout=client_timeout,
                         allow_redirects=False,
                         ssl=self._ssl,
+                        proxy=self._proxy.url if self._proxy is not None else None,
+                        proxy_headers=self._proxy_headers,
                     ) as response:
                         length = response.content_length
                         if length is not None and length <= MAX_RESPONSE_BYTES:

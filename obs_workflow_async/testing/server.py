@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import ssl
 import threading
 import uuid
 from collections import Counter
@@ -165,6 +166,7 @@ class FakeWorkflowServer:
         port: int = 0,
         record_requests: bool = True,
         seed: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
@@ -175,6 +177,7 @@ class FakeWorkflowServer:
         self.host = host
         self.port = port
         self.record_requests = record_requests
+        self.ssl_context = ssl_context
         self.store = WorkflowStore(
             region=region,
             project_id=self.PROJECT_ID,
@@ -268,7 +271,8 @@ class FakeWorkflowServer:
     def url(self) -> str:
         if self._runner is None:
             raise RuntimeError("the fake server is not running")
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -280,7 +284,9 @@ class FakeWorkflowServer:
             self.app(), access_log=None, shutdown_timeout=0.5, handler_cancellation=True
         )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(
+            runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context
+        )
         await site.start()
         self.port = int(runner.addresses[0][1])
         self._runner = runner
