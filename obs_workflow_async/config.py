@@ -128,6 +128,8 @@ class Endpoint:
 def parse_endpoint(server: str) -> Endpoint:
     """``https://host[:port]``, ``http://host[:port]`` or a bare ``host[:port]`` (https)."""
     text = server.strip()
+    if any(c in text for c in "\r\n\x00"):
+        raise InvalidRequestError([ErrorDetail("server", "must not contain CR, LF or NUL")])
     if not text:
         raise InvalidRequestError([ErrorDetail("server", "must not be empty")])
     if "://" not in text:
@@ -167,6 +169,8 @@ class Proxy:
 
 def parse_proxy(proxy: str) -> Proxy:
     """``http://[user:password@]host:port``; the credentials move to a header, never logged."""
+    if any(c in proxy for c in "\r\n\x00"):
+        raise InvalidRequestError([ErrorDetail("proxy", "must not contain CR, LF or NUL")])
     parts = urlsplit(proxy.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequestError([ErrorDetail("proxy", "must be an http:// or https:// URL")])

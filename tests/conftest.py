@@ -19,7 +19,20 @@ from obs_workflow_async.testing import FakeWorkflowServer
 SECRET = "test-secret-key-DO-NOT-LEAK-0001"
 TOKEN = "test-security-token-DO-NOT-LEAK-0002"
 ACCESS_KEY = "TESTACCESSKEYID00001"
-SECRETS = (SECRET, TOKEN)
+PROXY_PASSWORD = "proxy-pa55word-DO-NOT-LEAK"
+SECRETS = (SECRET, TOKEN, PROXY_PASSWORD)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Fail any test whose output, logs or traceback contains a test secret."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    texts = [report.longreprtext or "", report.capstdout, report.capstderr, report.caplog]
+    for secret in SECRETS:
+        if any(secret in text for text in texts) and report.passed:
+            report.outcome = "failed"
+            report.longrepr = f"a test secret appeared in the output of {item.nodeid}"
 
 
 @pytest.fixture(autouse=True)

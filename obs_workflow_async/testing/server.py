@@ -50,7 +50,7 @@ __all__ = [
     "verify_signature",
 ]
 
-FaultKind = Literal["status", "delay", "drop", "reset_mid_response", "non_json"]
+FaultKind = Literal["status", "delay", "drop", "reset_mid_response", "non_json", "huge_body"]
 
 Operation = Literal[
     "start", "create_workflow", "get_workflow", "update_workflow", "delete_workflow",
@@ -77,6 +77,8 @@ class Fault:
     - ``"reset_mid_response"``: do it, send the headers and part of the body, then
       close the connection.
     - ``"non_json"``: do it and answer 200 with a non-JSON body.
+    - ``"huge_body"``: do it and answer 200 with ``size`` bytes of JSON padding,
+      chunked unless ``content_length`` is set.
     """
 
     kind: FaultKind
@@ -87,6 +89,8 @@ class Fault:
     body: str | None = None
     content_type: str = "application/json;charset=UTF-8"
     delay: float = 0.0
+    size: int = 0
+    content_length: bool = False
 
 
 class ClientKwargs(TypedDict, total=False):
@@ -479,6 +483,25 @@ class FakeWorkflowServer:
             await response.write(data[: len(data) // 2])
             if request.transport is not None:
                 request.transport.abort()
+            return response
+        if fault is not None and fault.kind == "huge_body":
+            response = web.StreamResponse(status=200, headers={"X-Request-ID": request_id})
+            response.content_type = "application/json"
+            if fault.content_length:
+                response.content_length = fault.size
+            else:
+                response.enable_chunked_encoding()
+            await response.prepare(request)
+            chunk = b" " * 65536
+            sent = 0
+            try:
+                while sent < fault.size:
+                    piece = chunk[: fault.size - sent]
+                    await response.write(piece)
+                    sent += len(piece)
+            except (ConnectionResetError, RuntimeError):
+                return response  # the client refused the rest: that is the point
+            await response.write_eof()
             return response
         if fault is not None and fault.kind == "non_json":
             return web.Response(

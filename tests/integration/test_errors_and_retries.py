@@ -370,3 +370,14 @@ async def test_all_signature_modes_verify_on_the_server(
     assert fake.executions[0].object_key == "ü/k e y"
     token_header = "x-obs-security-token" if mode == "obs" else "x-amz-security-token"
     assert fake.requests[0].headers[token_header] == TOKEN
+
+
+@pytest.mark.parametrize("content_length", [True, False])
+async def test_huge_bodies_are_refused_without_reading_them_whole(
+    fake: FakeWorkflowServer, make_client: MakeClient, content_length: bool
+) -> None:
+    fake.add_fault(Fault("huge_body", size=12 * 1024 * 1024, content_length=content_length))
+    with pytest.raises(TransportError, match="exceeds the 10485760-byte limit") as caught:
+        await make_client().start_workflow("g", "my-bucket", "k")
+    assert caught.value.request_sent is True  # the start was processed: ambiguous
+    assert fake.attempts["g"] == 1

@@ -15,8 +15,7 @@ from aiohttp import web
 
 from obs_workflow_async import AsyncWorkflowClient, TransportError
 from obs_workflow_async.testing import FakeWorkflowServer
-
-PROXY_PASSWORD = "proxy-pa55word-DO-NOT-LEAK"
+from tests.conftest import PROXY_PASSWORD
 
 
 @pytest.fixture(scope="module")

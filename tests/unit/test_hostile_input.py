@@ -1,0 +1,198 @@
+"""Arbitrary and hostile input to every parser and validator: only our errors escape.
+
+Every response parser gets arbitrary bytes, truncated JSON and JSON of the wrong
+shapes; every validator gets arbitrary strings and must agree with the documented
+rule; every value that can reach a header is checked for CR/LF injection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
+
+from obs_workflow_async import (
+    AsyncWorkflowClient,
+    CredentialsError,
+    InvalidRequestError,
+    ObsWorkflowError,
+    compat,
+    models,
+    validation,
+)
+from obs_workflow_async.batch.manifest import ManifestError, read_manifest, read_results
+from obs_workflow_async.credentials import Credentials, parse_security_key
+from obs_workflow_async.errors import APIStatusError, error_for_status, parse_error_body
+from obs_workflow_async.retry import parse_retry_after
+from obs_workflow_async.transport import RawResponse
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=15), inner, max_size=6)
+    ),
+    max_leaves=25,
+)
+VALID_BODIES = [
+    b'{"execution_urn": "u", "execution_name": "e", "started_at": "2020-04-23T13:37:43.847Z"}',
+    b'{"count": 1, "executions": [{"execution_name": "e", "execution_state": "RUNNING"}], '
+    b'"is_truncated": true, "next_marker": "m"}',
+    b'{"execution_info": {"execution_name": "e", "execution_state": "FAILED", "state_map": {}}}',
+    b'{"rules": [{"id": "r", "graph_urn": "u", "events": ["ObjectCreated:*"]}]}',
+]  # fmt: skip
+bodies = st.one_of(
+    st.binary(max_size=300),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.tuples(st.sampled_from(VALID_BODIES), st.integers(0, 200)).map(lambda t: t[0][: t[1]]),
+)
+RESULT_MODELS = [m for m in vars(models).values()
+                 if isinstance(m, type) and issubclass(m, models.ResultModel)]  # fmt: skip
+SDK_BODIES = [
+    m for m in vars(compat).values()
+    if isinstance(m, type) and issubclass(m, compat._SdkBody) and m is not compat._SdkBody
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(model=st.sampled_from(RESULT_MODELS), body=bodies, status=st.integers(200, 299))
+def test_every_result_parser_gives_a_model_or_our_error(
+    model: type[models.ResultModel], body: bytes, status: int
+) -> None:
+    client = AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b")
+    raw = RawResponse(status, None, {}, body, None, 0)
+    with contextlib.suppress(ObsWorkflowError):
+        assert isinstance(client._parse(model, raw), model)
+
+
+@settings(max_examples=200, deadline=None)
+@given(model=st.sampled_from(SDK_BODIES), body=bodies)
+def test_sdk_compat_bodies_raise_only_validation_errors(
+    model: type[BaseModel], body: bytes
+) -> None:
+    with contextlib.suppress(
+        ValidationError
+    ):  # the compat layer turns this into ResponseParseError
+        model.model_validate_json(body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    status=st.integers(300, 599),
+    body=st.text(max_size=400) | bodies.map(lambda b: b.decode("utf-8", "replace")),
+    headers=st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=5),
+)
+def test_error_answers_always_give_a_status_error(
+    status: int, body: str, headers: dict[str, str]
+) -> None:
+    error = error_for_status(status=status, reason=None, headers=headers, body=body,
+                             request_id=None, retries_taken=0, retry_after=None)  # fmt: skip
+    assert isinstance(error, APIStatusError) and error.status == status
+    assert str(error).startswith(f"HTTP {status} ")
+    parse_error_body(body)  # never raises
+
+
+@given(st.text(max_size=60))
+def test_retry_after_is_a_delay_or_nothing(value: str) -> None:
+    delay = parse_retry_after({"retry-after": value})
+    assert delay is None or delay >= 0
+
+
+@given(bodies)
+def test_security_key_answers(body: bytes) -> None:
+    with contextlib.suppress(CredentialsError):
+        assert isinstance(parse_security_key(body), Credentials)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=80).map(lambda t: t.replace("\r", " ")), max_size=8),
+       st.sampled_from([".csv", ".jsonl", ".txt"]))  # fmt: skip
+def test_manifests_and_results_files(tmp_path_factory: pytest.TempPathFactory,
+                                     lines: list[str], suffix: str) -> None:  # fmt: skip
+    folder = tmp_path_factory.mktemp("m")
+    manifest = folder / f"m{suffix}"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for item in read_manifest(manifest):
+        assert item.problem is not None or (
+            isinstance(item.bucket, str) and item.object_key is not None
+        )
+    with contextlib.suppress(ManifestError):
+        read_results(manifest)
+
+
+# -- validators agree with the documented rules -----------------------------------------------
+
+REFERENCES = {
+    validation.check_graph_name:
+        lambda v: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", v) is not None,
+    validation.check_object_key: lambda v: 1 <= len(v) <= 1024,
+    validation.check_execution_name:
+        lambda v: 1 <= len(v) <= 256 and "/" not in v and v.isprintable(),
+    validation.check_description:
+        lambda v: len(v) <= 256 and all(c.isalnum() or c in ",.:-_ " for c in v),
+    validation.check_trigger_rule_id:
+        lambda v: re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v) is not None,
+    validation.check_header_value: lambda v: not any(c in v for c in "\r\n\x00"),
+}  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    check=st.sampled_from(list(REFERENCES)),
+    value=st.one_of(
+        st.text(max_size=300), st.text(alphabet=string.ascii_letters + "_-./ \r\n", max_size=70)
+    ),
+)
+def test_validators_never_raise_and_match_their_rule(check: object, value: str) -> None:
+    verdict = check(value)  # type: ignore[operator]
+    assert verdict is None or isinstance(verdict, str)
+    assert (verdict is None) == REFERENCES[check](value)  # type: ignore[index]
+
+
+# -- header injection: nothing with CR/LF reaches a header -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"security_token": "tok\r\nX-Evil: 1"},
+        {"access_key_id": "AK\nX-Evil: 1"},
+        {"user_agent": "ua\r\nX-Evil: 1"},
+        {"server": "https://obs.example.com\r\nX-Evil: 1"},
+        {"proxy": "http://proxy:3128\r\nX-Evil: 1"},
+    ],
+)
+def test_header_injection_is_refused_at_construction(kwargs: dict[str, str]) -> None:
+    base = {"server": "https://obs.example.com", "access_key_id": "AK", "secret_access_key": "SK"}
+    with pytest.raises((InvalidRequestError, CredentialsError)):
+        AsyncWorkflowClient(**{**base, **kwargs})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("call", "args"),
+    [
+        ("start_workflow", ("g\r\n", "media", "k")),
+        ("get_execution", ("g", "e\r\nX-Evil: 1")),
+        ("get_workflow", ("g\nx",)),
+        ("get_trigger_policy", ("bucket\r\n",)),
+        ("create_workflow_template", ("t",)),
+    ],
+)
+async def test_header_injection_in_arguments_never_sends(call: str, args: tuple[str, ...]) -> None:
+    from obs_workflow_async.testing import FakeWorkflowServer
+
+    async with FakeWorkflowServer() as server:
+        async with AsyncWorkflowClient(**server.client_kwargs()) as client:
+            method = getattr(client, call)
+            if call == "create_workflow_template":
+                with pytest.raises(InvalidRequestError):
+                    await method(*args, description="line\r\nX-Evil: 1")
+            else:
+                with pytest.raises(InvalidRequestError):
+                    await method(*args)
+        assert server.requests == []
