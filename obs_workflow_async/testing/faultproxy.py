@@ -1,0 +1,174 @@
+"""A fault-injecting TCP proxy on loopback, for testing clients against a bad network.
+
+It relays bytes between a client and an upstream server and, for each chunk the
+client sends (in practice: each request), may inject a fault drawn from its seeded
+random generator:
+
+- ``latency``: hold the chunk for ``latency`` seconds before relaying it;
+- ``reset_before``: drop the connection instead of relaying the chunk (the server
+  never sees that request);
+- ``reset_after``: relay the chunk, then drop the connection as soon as the answer
+  starts (the server did the work, the client never hears of it);
+- ``slow``: relay the answer one small piece every ``drip`` seconds (slow loris).
+
+``stop()`` and ``start()`` take the listener down and up again (with every
+connection) on the same port, like a server restarting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+__all__ = ["FaultPlan", "FaultProxy"]
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    """Chance of each fault per client chunk; they are tried in this order."""
+
+    reset_before: float = 0.0
+    reset_after: float = 0.0
+    slow: float = 0.0
+    latency: float = 0.0
+    latency_seconds: float = 0.2
+    drip_seconds: float = 0.05
+    drip_bytes: int = 8
+
+
+class FaultProxy:
+    """Relay ``127.0.0.1:<port>`` to ``upstream_host:upstream_port`` with injected faults."""
+
+    def __init__(
+        self,
+        upstream_host: str,
+        upstream_port: int,
+        plan: FaultPlan | None = None,
+        *,
+        seed: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.plan = plan or FaultPlan()
+        self.host = host
+        self.port = port
+        self.injected: Counter[str] = Counter()
+        """Faults injected so far, by kind."""
+        self.connections = 0
+        self._random = random.Random(seed)
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> FaultProxy:
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self.port, reuse_address=True
+        )
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self
+
+    async def stop(self) -> None:
+        """Close the listener and every relayed connection (a "restart" begins)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if server is not None:
+            await server.wait_closed()
+
+    async def __aenter__(self) -> FaultProxy:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _pick(self) -> str | None:
+        plan = self.plan
+        roll = self._random.random()
+        for kind, chance in (("reset_before", plan.reset_before), ("reset_after", plan.reset_after),
+                             ("slow", plan.slow), ("latency", plan.latency)):  # fmt: skip
+            if roll < chance:
+                self.injected[kind] += 1
+                return kind
+            roll -= chance
+        return None
+
+    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self._writers.add(client_w)
+        self.connections += 1
+        upstream_w: asyncio.StreamWriter | None = None
+        try:
+            upstream_r, upstream_w = await asyncio.open_connection(*self.upstream)
+            self._writers.add(upstream_w)
+            state = {"reset_on_answer": False, "slow": False}
+            await asyncio.gather(
+                self._client_to_upstream(client_r, client_w, upstream_w, state),
+                self._upstream_to_client(upstream_r, client_w, state),
+            )
+        except (OSError, asyncio.IncompleteReadError):
+            client_w.transport.abort()
+        finally:
+            for writer in (client_w, upstream_w):
+                if writer is not None:
+                    self._writers.discard(writer)
+                    writer.transport.abort()
+            self._tasks.discard(task)
+
+    async def _client_to_upstream(
+        self,
+        reader: asyncio.StreamReader,
+        client_w: asyncio.StreamWriter,
+        upstream_w: asyncio.StreamWriter,
+        state: dict[str, bool],
+    ) -> None:
+        while data := await reader.read(65536):
+            fault = self._pick()
+            if fault == "reset_before":
+                client_w.transport.abort()
+                upstream_w.transport.abort()
+                return
+            if fault == "latency":
+                await asyncio.sleep(self.plan.latency_seconds)
+            elif fault == "reset_after":
+                state["reset_on_answer"] = True
+            elif fault == "slow":
+                state["slow"] = True
+            upstream_w.write(data)
+            await upstream_w.drain()
+        with contextlib.suppress(OSError):
+            upstream_w.write_eof()
+
+    async def _upstream_to_client(
+        self, reader: asyncio.StreamReader, client_w: asyncio.StreamWriter, state: dict[str, bool]
+    ) -> None:
+        while data := await reader.read(65536):
+            if state["reset_on_answer"]:
+                client_w.transport.abort()
+                return
+            if state["slow"]:
+                step = self.plan.drip_bytes
+                for i in range(0, len(data), step):
+                    client_w.write(data[i : i + step])
+                    await client_w.drain()
+                    await asyncio.sleep(self.plan.drip_seconds)
+                state["slow"] = False
+                continue
+            client_w.write(data)
+            await client_w.drain()
+        client_w.transport.abort()

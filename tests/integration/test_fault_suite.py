@@ -1,0 +1,141 @@
+"""The fault suite at load: 10,000 starts through a fault-injecting proxy, with a restart.
+
+Latency spikes, connections reset before and after the request is relayed, slow-loris
+answers, and the endpoint restarting mid-run. Every start must end started exactly
+once or with a typed error that says whether the service may have started it; no
+object may be started twice; the pool must recover; nothing may leak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from obs_workflow_async import (
+    APIStatusError,
+    AsyncWorkflowClient,
+    StartOutcome,
+    StartRequest,
+    Timeout,
+    TransportError,
+)
+from obs_workflow_async.testing import FakeWorkflowServer
+from obs_workflow_async.testing.faultproxy import FaultPlan, FaultProxy
+
+PLAN = FaultPlan(reset_before=0.004, reset_after=0.004, slow=0.002, latency=0.02,
+                 latency_seconds=0.2, drip_seconds=0.05, drip_bytes=16)  # fmt: skip
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _requests(n: int, prefix: str) -> Iterator[StartRequest]:
+    for i in range(n):
+        yield StartRequest(graph_name="g", bucket="media", object_key=f"{prefix}/{i:05d}")
+
+
+async def test_10000_starts_under_faults_and_a_restart() -> None:
+    fds_before = _fds()
+    server = FakeWorkflowServer(record_requests=False)
+    await server.start()
+    proxy = await FaultProxy(server.host, server.port, PLAN, seed=7).start()
+    outcomes: list[StartOutcome] = []
+    restarted = asyncio.Event()
+    halfway = asyncio.Event()
+
+    async def restart_halfway() -> None:
+        await halfway.wait()
+        await proxy.stop()
+        await server.close()
+        await asyncio.sleep(0.3)
+        await server.start()
+        await proxy.start()
+        restarted.set()
+
+    try:
+        client = AsyncWorkflowClient(
+            server=proxy.url, access_key_id=server.access_key_id,
+            secret_access_key=server.secret_access_key,
+            timeout=Timeout(total=5.0, connect=1.0, read=0.5), max_retries=8,
+        )  # fmt: skip
+        async with client:
+            restart = asyncio.create_task(restart_halfway())
+            async with client.start_many(_requests(10_000, "load"), concurrency=64) as run:
+                async for outcome in run:
+                    outcomes.append(outcome)
+                    if len(outcomes) == 4000:
+                        halfway.set()
+            await restart
+            assert restarted.is_set()
+            # The pool has recovered: a clean batch after the storm all succeeds.
+            proxy.plan = FaultPlan()
+            after = await client.start_all(_requests(100, "after"))
+            assert all(o.ok for o in after)
+    finally:
+        await proxy.stop()
+        await server.close()
+
+    assert len(outcomes) == 10_000
+    started = Counter(e.object_key for e in server.executions)
+    assert max(started.values()) == 1  # zero duplicates
+    kinds = Counter()
+    for outcome in outcomes:
+        assert outcome.request is not None
+        key = outcome.request.object_key
+        if outcome.ok:
+            kinds["ok"] += 1
+            assert started[key] == 1
+            continue
+        assert isinstance(outcome.error, TransportError | APIStatusError), outcome.error
+        if outcome.ambiguous:
+            kinds["ambiguous"] += 1
+            assert started[key] <= 1
+        else:
+            kinds["not started"] += 1
+            assert started[key] == 0  # a definite failure never started anything
+    assert set(proxy.injected) == {"reset_before", "reset_after", "slow", "latency"}
+    print("fault suite:", dict(kinds), dict(proxy.injected), "retried", run.stats.retried)
+    assert kinds["ok"] >= 9_500 and kinds["ambiguous"] > 0, (kinds, proxy.injected)
+    assert run.stats.retried > 0  # the restart's refused connections were retried
+    await asyncio.sleep(0.05)
+    assert _fds() <= fds_before + 2  # no leaked sockets
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+
+class FailingResolver(AbstractResolver):
+    """A resolver that knows no name: DNS failures without touching the network."""
+
+    def __init__(self) -> None:
+        self.lookups = 0
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.lookups += 1
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_dns_failures_are_typed_not_sent_and_retried() -> None:
+    resolver = FailingResolver()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver)) as session:
+        client = AsyncWorkflowClient(
+            server="https://obs.unresolvable.example", access_key_id="a",
+            secret_access_key="b", session=session, max_retries=2,
+        )  # fmt: skip
+        client._transport._rng.seed(1)
+        with pytest.raises(TransportError, match="cannot connect") as caught:
+            await client.start_workflow("g", "media", "k")
+        await client.aclose()
+    assert caught.value.request_sent is False
+    assert caught.value.retries_taken == 2 and resolver.lookups == 3
