@@ -95,6 +95,10 @@ class RawResponse(NamedTuple):
     retries_taken: int = 0
 
 
+class _BodyTooLarge(aiohttp.ClientPayloadError):
+    """An answer over :data:`MAX_RESPONSE_BYTES`, refused without reading it whole."""
+
+
 class _Failed(NamedTuple):
     """How one attempt failed: the public error, its retry class, and the cause."""
 
@@ -324,7 +328,7 @@ class Transport:
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         length = response.content_length
         if length is not None and length > MAX_RESPONSE_BYTES:
-            raise aiohttp.ClientPayloadError(
+            raise _BodyTooLarge(
                 f"response body of {length} bytes exceeds the {MAX_RESPONSE_BYTES}-byte limit"
             )
         chunks: list[bytes] = []
@@ -332,9 +336,7 @@ class Transport:
         async for chunk in response.content.iter_chunked(65536):
             size += len(chunk)
             if size > MAX_RESPONSE_BYTES:
-                raise aiohttp.ClientPayloadError(
-                    f"response body exceeds the {MAX_RESPONSE_BYTES}-byte limit"
-                )
+                raise _BodyTooLarge(f"response body exceeds the {MAX_RESPONSE_BYTES}-byte limit")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -350,6 +352,9 @@ class Transport:
             args = ("timed out while connecting", Failure.NOT_SENT, False, True)
         elif isinstance(exc, aiohttp.ClientConnectorError):
             args = (f"cannot connect: {exc.os_error}", Failure.NOT_SENT, False, False)
+        elif isinstance(exc, _BodyTooLarge):
+            # The service answered: retrying would fetch the same oversized answer.
+            args = (str(exc), Failure.FINAL, True, False)
         elif isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
             args = ("timed out waiting for the response", Failure.AMBIGUOUS, True, True)
         else:

@@ -381,3 +381,12 @@ async def test_huge_bodies_are_refused_without_reading_them_whole(
         await make_client().start_workflow("g", "my-bucket", "k")
     assert caught.value.request_sent is True  # the start was processed: ambiguous
     assert fake.attempts["g"] == 1
+
+
+async def test_huge_answers_to_gets_are_not_retried(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
+    fake.add_fault(Fault("huge_body", size=11 * 1024 * 1024), operation="list_workflows")
+    with pytest.raises(TransportError, match="exceeds"):
+        await make_client().list_workflows()
+    assert fake.calls["list_workflows"] == 1
