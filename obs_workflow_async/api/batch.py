@@ -8,7 +8,8 @@ from ..base_client import BaseClient, RequestOptions
 from ..batch.models import StartOutcome, StartRequest
 from ..batch.runner import BatchRun, ProgressCallback, StartItems
 from ..models import StartWorkflowResult
-from ..transport import CallOptions, RequestSpec
+from ..transport import CallOptions
+from .executions import start_request_spec
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -22,8 +23,8 @@ class BatchAPI(BaseClient):
     async def _start_request(
         self, request: StartRequest, options: CallOptions
     ) -> StartWorkflowResult:
-        spec = RequestSpec("POST", f"v2/workflows/{request.graph_name}", (), request.body())
-        return self._parse(StartWorkflowResult, await self._transport.request(spec, options))
+        raw = await self._transport.request(start_request_spec(request), options)
+        return self._parse(StartWorkflowResult, raw)
 
     def start_many(
         self,

@@ -40,6 +40,7 @@ __all__ = [
     "get_execution_spec",
     "list_executions_spec",
     "restore_execution_spec",
+    "start_request_spec",
     "start_spec",
 ]
 
@@ -58,6 +59,11 @@ def start_spec(
         object_key=object_key,
         inputs=inputs,
     )
+    return start_request_spec(request)
+
+
+def start_request_spec(request: StartWorkflowRequest) -> RequestSpec:
+    """The start request for arguments already validated (a batch's ``StartRequest``)."""
     return RequestSpec("POST", f"v2/workflows/{request.graph_name}", (), request.body())
 
 
