@@ -8,7 +8,7 @@ signing, retry policy and error hierarchy.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
@@ -34,6 +34,7 @@ from .credentials import (
     resolve_credentials,
 )
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
+from .hooks import Hook
 from .models import OperationResult
 from .transport import CallOptions, RawResponse, RequestSpec, Transport
 from .validation import check_header_value
@@ -102,6 +103,7 @@ class BaseClient:
         verify: VerifyLike = True,
         proxy: str | None = None,
         trust_env: bool = False,
+        hooks: Sequence[Hook] = (),
         user_agent: str | None = None,
         session: aiohttp.ClientSession | None = None,
         environ: Mapping[str, str] | None = None,
@@ -145,6 +147,7 @@ class BaseClient:
             session=session,
             proxy=parse_proxy(proxy) if proxy is not None else None,
             trust_env=trust_env,
+            hooks=hooks,
         )
 
     # -- lifecycle ---------------------------------------------------------------

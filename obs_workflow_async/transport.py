@@ -9,11 +9,13 @@ exceptions of :mod:`.errors` and retries what :mod:`.retry` allows.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Literal, NamedTuple
 
@@ -26,11 +28,13 @@ from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
     ClientClosedError,
+    ObsWorkflowError,
     RequestTimeoutError,
     TransportError,
     error_for_status,
     parse_error_body,
 )
+from .hooks import Hook, RequestEvent
 from .retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
 from .slots import SlotGate
 
@@ -133,6 +137,7 @@ class Transport:
         session: aiohttp.ClientSession | None = None,
         proxy: Proxy | None = None,
         trust_env: bool = False,
+        hooks: Sequence[Hook] = (),
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
@@ -160,6 +165,8 @@ class Transport:
         self._proxy_headers = proxy_auth if tunnel else None
         self._proxy_request_headers = None if tunnel else proxy_auth
         self._trust_env = trust_env
+        self._hooks = tuple(hooks)
+        self._call_ids = itertools.count(1)
         self._ssl: ssl.SSLContext | Literal[False] | None = None
         self._clock = clock
         self._wall_clock = wall_clock or _utc_now
@@ -389,14 +396,53 @@ class Transport:
 
     # -- the retry loop -------------------------------------------------------------------
 
-    async def request(self, spec: RequestSpec, options: CallOptions) -> RawResponse:
+    def request(self, spec: RequestSpec, options: CallOptions) -> Awaitable[RawResponse]:
         """Send ``spec`` with retries; return the 2xx answer or raise a typed error.
 
         Every attempt is built and signed afresh (new ``Date``). The attempt's clock
         starts once a pooled connection slot is free, so queueing behind
         ``max_connections`` never counts against the per-attempt timeout (it does
-        count against the call's ``deadline``).
+        count against the call's ``deadline``). Without hooks this returns the
+        attempts coroutine itself: no extra layer on the hot path.
         """
+        if not self._hooks:
+            return self._attempts(spec, options, None)
+        return self._observed(spec, options)
+
+    async def _observed(self, spec: RequestSpec, options: CallOptions) -> RawResponse:
+        """:meth:`_attempts` with ``call_started`` / ``call_finished`` events around it."""
+        began = self._clock()
+        url = self.url_for(spec)
+        event = RequestEvent(
+            "call_started", next(self._call_ids), spec.method, str(url.with_query(None)),
+            url.raw_path_qs,
+        )  # fmt: skip
+        self._emit(event)
+        try:
+            raw = await self._attempts(spec, options, event)
+        except ObsWorkflowError as error:
+            self._emit(replace(event, kind="call_finished", outcome="error", error=error,
+                               elapsed=self._clock() - began))  # fmt: skip
+            raise
+        except asyncio.CancelledError:
+            self._emit(replace(event, kind="call_finished", outcome="cancelled",
+                               elapsed=self._clock() - began))  # fmt: skip
+            raise
+        self._emit(replace(event, kind="call_finished", outcome="ok", status=raw.status,
+                           request_id=raw.request_id, attempt=raw.retries_taken + 1,
+                           elapsed=self._clock() - began))  # fmt: skip
+        return raw
+
+    def _emit(self, event: RequestEvent) -> None:
+        for hook in self._hooks:
+            try:
+                hook(event)
+            except Exception:
+                logger.warning("hook %r failed on %s", hook, event.kind, exc_info=True)
+
+    async def _attempts(
+        self, spec: RequestSpec, options: CallOptions, event: RequestEvent | None
+    ) -> RawResponse:
         retry = options.retry
         timeout = options.timeout
         deadline_at = None if options.deadline is None else self._clock() + options.deadline
@@ -416,6 +462,8 @@ class Transport:
                     raise self._deadline_error(options, spec, url, any_sent, retries)
                 client_timeout = self._client_timeout(timeout, budget)
                 creds = self._credentials.fresh() or await self._credentials.get()
+                if event is not None:
+                    self._emit(replace(event, kind="attempt_started", attempt=retries + 1))
                 started = self._clock()
                 try:
                     async with session.request(
@@ -449,9 +497,17 @@ class Transport:
                         "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
                         spec.method, url.raw_path_qs, status, request_id, elapsed * 1000, retries,
                     )  # fmt: skip
+                if event is not None:
+                    self._emit(
+                        replace(event, kind="attempt_finished", attempt=retries + 1,
+                                status=status, request_id=request_id, elapsed=elapsed)
+                    )  # fmt: skip
                 if status < 300:
                     return RawResponse(status, reason, headers, body, request_id, retries)
                 failed = self._status_failure(status, reason, headers, body, request_id, retries)
+            elif event is not None:
+                self._emit(replace(event, kind="attempt_finished", attempt=retries + 1,
+                                   error=failed.error, elapsed=elapsed))  # fmt: skip
             error = failed.error
             if options.on_failed_attempt is not None:
                 options.on_failed_attempt(error)
@@ -469,6 +525,9 @@ class Transport:
             if delay is None:
                 raise error from failed.cause
             retries += 1
+            if event is not None:
+                self._emit(replace(event, kind="retry_scheduled", attempt=retries + 1,
+                                   delay=delay, error=error))  # fmt: skip
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s: retry %d in %.3fs after %s",
