@@ -1,0 +1,108 @@
+"""Type-checked, never run: how the public API looks to mypy --strict and pyright --strict.
+
+``python3 dev.py lint`` checks this module and examples/ as a user's code would be
+checked. ``assert_type`` pins the precise types; no ``Any`` may leak out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from typing_extensions import assert_type
+
+from obs_workflow_async import (
+    APIStatusError,
+    AsyncWorkflowClient,
+    BatchRun,
+    BatchStats,
+    ExecutionDetail,
+    ExecutionPage,
+    ExecutionState,
+    ExecutionSummary,
+    GetResult,
+    ObsWorkflowError,
+    OperationResult,
+    StartOutcome,
+    StartRequest,
+    StartWorkflowResult,
+    Timeout,
+    TransportError,
+    TriggerPolicy,
+    Workflow,
+    WorkflowPage,
+    WorkflowSummary,
+    default_chain,
+)
+from obs_workflow_async.compat import AsyncAPIStartWorkflowResponse, ListWorkflowResponse
+from obs_workflow_async.hooks import RequestEvent
+
+
+def on_event(event: RequestEvent) -> None:
+    assert_type(event.status, int | None)
+
+
+async def typed_usage() -> None:
+    async with AsyncWorkflowClient(
+        server="obs.cn-north-4.myhuaweicloud.com",
+        credentials=default_chain(),
+        timeout=Timeout(total=30, connect=5),
+        hooks=[on_event],
+    ) as client:
+        started = await client.start_workflow("g", "b-1", "k", inputs={"x": 1}, timeout=5)
+        assert_type(started, StartWorkflowResult)
+        assert_type(started.started_at, datetime)
+        assert_type(started.request_id, str | None)
+
+        page = await client.list_executions("g", state=ExecutionState.FAILED, limit=10)
+        assert_type(page, ExecutionPage)
+        assert_type(page.next_marker, str | None)
+        items = client.iter_executions("g", state="FAILED")
+        assert_type(items, AsyncIterator[ExecutionSummary])
+        async for item in items:
+            assert_type(item.execution_state, ExecutionState)
+
+        detail = await client.wait_for_execution("g", started.execution_name, timeout=60)
+        assert_type(detail, ExecutionDetail)
+        assert_type(detail.succeeded, bool)
+
+        workflows = await client.list_workflows(limit=5)
+        assert_type(workflows, WorkflowPage)
+        async for summary in client.iter_workflows(page_size=100):
+            assert_type(summary, WorkflowSummary)
+        assert_type(await client.get_workflow("g"), Workflow)
+        assert_type(await client.delete_workflow("g"), OperationResult)
+        assert_type(await client.get_trigger_policy("b-1"), TriggerPolicy)
+
+        compat = await client.asyncAPIStartWorkflow("g", "b-1", "k")
+        assert_type(compat, GetResult[AsyncAPIStartWorkflowResponse])
+        listed = await client.listWorkflow()
+        assert_type(listed, GetResult[ListWorkflowResponse])
+        assert_type(await client.deleteWorkflow("g"), GetResult[str])
+
+        run = client.start_many(
+            (StartRequest(graph_name="g", bucket="b-1", object_key=k) for k in ("a", "b")),
+            concurrency=8,
+            rate_limit=100.0,
+        )
+        assert_type(run, BatchRun)
+        async with run:
+            async for outcome in run:
+                assert_type(outcome, StartOutcome)
+                assert_type(outcome.result, StartWorkflowResult | None)
+        assert_type(run.stats, BatchStats)
+        outcomes = await client.start_all([{"graph_name": "g", "bucket": "b-1", "object_key": "k"}])
+        assert_type(outcomes, list[StartOutcome])
+
+        view = client.with_options(max_retries=0)
+        assert_type(view, AsyncWorkflowClient)
+
+        try:
+            await client.get_execution("g", "e")
+        except APIStatusError as error:
+            assert_type(error.status, int)
+            assert_type(error.request_id, str | None)
+        except TransportError as error:
+            assert_type(error.request_sent, bool)
+        except ObsWorkflowError:
+            pass
