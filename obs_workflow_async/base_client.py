@@ -8,7 +8,7 @@ signing, retry policy and error hierarchy.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
@@ -226,8 +226,9 @@ class BaseClient:
         timeout = to_timeout(overrides["timeout"]) if "timeout" in overrides else base.timeout
         return CallOptions(timeout, retry, deadline)
 
-    async def _send(self, spec: RequestSpec, options: RequestOptions) -> RawResponse:
-        return await self._transport.request(spec, self._options(options))
+    def _send(self, spec: RequestSpec, options: RequestOptions) -> Awaitable[RawResponse]:
+        """The transport's call for ``spec`` with these overrides (awaited by the caller)."""
+        return self._transport.request(spec, self._options(options))
 
     @staticmethod
     def _parse_error(
@@ -263,8 +264,7 @@ class BaseClient:
 
     async def _call(self, spec: RequestSpec, model: type[_M], options: RequestOptions) -> _M:
         """Send ``spec`` and parse the 2xx answer into ``model``."""
-        raw = await self._transport.request(spec, self._options(options))
-        return self._parse(model, raw)
+        return self._parse(model, await self._send(spec, options))
 
     async def _operation(self, spec: RequestSpec, options: RequestOptions) -> OperationResult:
         """Send a call whose answer has no meaningful body (204 or an empty/opaque 200)."""

@@ -127,7 +127,7 @@ def check_trigger_rule_id(value: str) -> str | None:
         return "must not be empty"
     if len(value) > RULE_ID_MAX:
         return f"must be at most {RULE_ID_MAX} characters (got {len(value)})"
-    if _RULE_ID.fullmatch(value) is None or not value.isascii():
+    if _RULE_ID.fullmatch(value) is None:
         return "may contain only letters, digits, '_' and '-'"
     return None
 

@@ -115,9 +115,7 @@ class ExecutionsAPI(BaseClient):
         cannot have started anything (connection not made, 429, 503).
         """
         spec = start_spec(graph_name, bucket, object_key, inputs)
-        # The hot path: straight to the transport, no intermediate coroutine.
-        raw = await self._transport.request(spec, self._options(options))
-        return self._parse(StartWorkflowResult, raw)
+        return self._parse(StartWorkflowResult, await self._send(spec, options))
 
     async def list_executions(
         self,
