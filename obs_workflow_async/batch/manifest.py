@@ -104,13 +104,26 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
+def _csv_rows(lines: Iterator[str]) -> Iterator[list[str] | str]:
+    """CSV rows; a line the csv module refuses (e.g. a NUL byte) comes as its error text."""
+    rows = csv.reader(lines)
+    while True:
+        try:
+            yield next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield f"not CSV: {exc}"
+
+
 def _read_csv(first: str, rest: Iterator[str]) -> Iterator[ManifestItem]:
-    rows = csv.reader(_chain(first, rest))
     index = 0
-    for number, row in enumerate(rows):
-        if number == 0 and row and row[0].strip().lower() == "bucket":
+    for number, row in enumerate(_csv_rows(_chain(first, rest))):
+        if isinstance(row, str):
+            yield ManifestItem(index, "", "", problem=row)
+        elif number == 0 and row and row[0].strip().lower() == "bucket":
             continue  # header
-        if len(row) < 2:
+        elif len(row) < 2:
             yield ManifestItem(index, "", "", problem="a row needs bucket,object[,inputs-json]")
         else:
             inputs: object = None
