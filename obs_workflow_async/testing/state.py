@@ -88,11 +88,20 @@ def _always_success(execution: Execution) -> str:
     return "SUCCESS"
 
 
-def _page_offset(items: list[Any], start: int, limit: int) -> tuple[list[Any], bool, int | None]:
+def _offset_listing(
+    key: str, names: list[str], start: int, limit: int, render: Callable[[str], JSON]
+) -> JSON:
+    """One page of an offset-paginated list (1-based ``start``, ``next_start`` if truncated)."""
     first = start - 1
-    page = items[first : first + limit]
-    truncated = first + limit < len(items)
-    return page, truncated, (start + limit if truncated else None)
+    page = names[first : first + limit]
+    body: JSON = {
+        "count": len(page),
+        key: [render(name) for name in page],
+        "is_truncated": first + limit < len(names),
+    }
+    if body["is_truncated"]:
+        body["next_start"] = start + limit
+    return body
 
 
 class WorkflowStore:
@@ -173,22 +182,16 @@ class WorkflowStore:
 
     def list_templates(self, prefix: str, start: int, limit: int) -> JSON:
         names = sorted(n for n in self.templates if n.startswith(prefix))
-        page, truncated, next_start = _page_offset(names, start, limit)
-        body: JSON = {
-            "count": len(page),
-            "templates": [
-                {
-                    "template_name": n,
-                    "description": self.templates[n].body.get("description"),
-                    "create_time": self.templates[n].create_time,
-                }
-                for n in page
-            ],
-            "is_truncated": truncated,
-        }
-        if next_start is not None:
-            body["next_start"] = next_start
-        return body
+
+        def render(name: str) -> JSON:
+            template = self.templates[name]
+            return {
+                "template_name": name,
+                "description": template.body.get("description"),
+                "create_time": template.create_time,
+            }
+
+        return _offset_listing("templates", names, start, limit, render)
 
     # -- workflows ---------------------------------------------------------------------
 
@@ -259,22 +262,16 @@ class WorkflowStore:
 
     def list_workflows(self, prefix: str, start: int, limit: int) -> JSON:
         names = sorted(n for n in self.workflows if n.startswith(prefix))
-        page, truncated, next_start = _page_offset(names, start, limit)
-        body: JSON = {
-            "count": len(page),
-            "graphs": [
-                {
-                    "name": n,
-                    "created_at": self.workflows[n].created_at,
-                    "graph_urn": self.workflows[n].graph_urn,
-                }
-                for n in page
-            ],
-            "is_truncated": truncated,
-        }
-        if next_start is not None:
-            body["next_start"] = next_start
-        return body
+
+        def render(name: str) -> JSON:
+            workflow = self.workflows[name]
+            return {
+                "name": name,
+                "created_at": workflow.created_at,
+                "graph_urn": workflow.graph_urn,
+            }
+
+        return _offset_listing("graphs", names, start, limit, render)
 
     # -- executions --------------------------------------------------------------------
 
