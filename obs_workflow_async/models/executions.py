@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
 
 from pydantic import Field, JsonValue, model_validator
 
@@ -45,7 +44,7 @@ class _OpenEnum(str, Enum):
     """
 
     @classmethod
-    def _missing_(cls, value: object) -> Any:
+    def _missing_(cls, value: object) -> _OpenEnum | None:
         if isinstance(value, str) and value:
             member = str.__new__(cls, value)
             member._name_ = value.upper()

@@ -29,11 +29,11 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, Literal, TypedDict
+from typing import Literal, TypedDict
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -136,7 +136,6 @@ class _Call:
     operation: Operation
     graph: str | None = None
     run: Callable[[], Awaitable[tuple[int, object]]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeWorkflowServer:
@@ -646,7 +645,7 @@ def _started(execution: Execution) -> dict[str, str]:
     }
 
 
-def _object(body: bytes) -> dict[str, Any]:
+def _object(body: bytes) -> dict[str, object]:
     if not body:
         return {}
     try:
@@ -658,7 +657,7 @@ def _object(body: bytes) -> dict[str, Any]:
     return payload
 
 
-def _start_args(payload: Mapping[str, Any]) -> tuple[str, str, dict[str, object] | None]:
+def _start_args(payload: Mapping[str, object]) -> tuple[str, str, dict[str, object] | None]:
     bucket, object_key, inputs = payload.get("bucket"), payload.get("object"), payload.get("inputs")
     if not isinstance(bucket, str) or not isinstance(object_key, str):
         raise ServiceError(400, "SYS.0010", "bucket and object are required strings")

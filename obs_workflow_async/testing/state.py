@@ -14,11 +14,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 __all__ = ["Execution", "ServiceError", "WorkflowStore"]
 
-JSON = dict[str, Any]
+JSON = dict[str, object]
 
 
 class ServiceError(Exception):
@@ -82,6 +81,10 @@ class _Workflow:
 
 Outcome = Callable[[Execution], str]
 """Decides how a running execution ends: ``"SUCCESS"`` or ``"FAILED"`` (or another state)."""
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _always_success(execution: Execution) -> str:
@@ -208,7 +211,7 @@ class WorkflowStore:
             now_iso(),
             template_name=template_name,
             agency=str(body["agency"]),
-            description=body.get("description"),
+            description=_text(body.get("description")),
             parameters=body.get("parameters"),
         )
         self.workflows[graph] = workflow
@@ -248,7 +251,7 @@ class WorkflowStore:
         if "parameters" in body:
             workflow.parameters = body["parameters"]
         if "description" in body:
-            workflow.description = body["description"]
+            workflow.description = _text(body["description"])
         workflow.last_modified = now_iso()
         return {
             "graph_name": graph,
