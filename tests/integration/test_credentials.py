@@ -185,7 +185,7 @@ async def test_1000_starts_at_expiry_fetch_once(
 async def test_advisory_window_refreshes_in_the_background(
     service: FakeWorkflowServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with FakeMetadata(delay=0.3) as slow:
+    async with FakeMetadata(delay=1.0) as slow:
         soon = datetime.now(timezone.utc) + timedelta(minutes=12)  # advisory, not mandatory
         cache = CredentialsCache(EcsMetadataProvider(endpoint=slow.url),
                                  initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon))  # fmt: skip
@@ -196,7 +196,7 @@ async def test_advisory_window_refreshes_in_the_background(
             others = await asyncio.gather(
                 *(client.start_workflow("g", "media", f"k{i}") for i in range(50))
             )
-            assert asyncio.get_running_loop().time() - began < 0.3  # nobody waited
+            assert asyncio.get_running_loop().time() - began < 0.8  # nobody waited for it
             await refresher
         assert len(others) == 50 and slow.fetches == 1
         assert cache.current is not None and cache.current.expires_at is not None
