@@ -18,19 +18,19 @@ import asyncio
 import contextlib
 import inspect
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import obs
 import pytest
-from obs import WorkflowClient
 
 from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError
 from obs_workflow_async.signing import SigningRequest, sign
 from obs_workflow_async.testing import FakeWorkflowServer, RecordedRequest
 from obs_workflow_async.testing.server import _split_raw_path
-from tests.conftest import ACCESS_KEY, SECRET, TOKEN
+from tests.conftest import ACCESS_KEY, SECRET
+from tests.differential.conftest import sdk_client
 
 # Nested objects are written in our models' field order so that the bytes match too.
 STATES = [
@@ -77,14 +77,6 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], Ours]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWorkflowServer]:
-    fake = FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-                              security_token=TOKEN)  # fmt: skip
-    with fake.run_in_thread() as running:
-        yield running
-
-
 def resign(request: RecordedRequest, date: str, mode: str) -> str:
     """Our signature of ``request`` had it been sent at ``date``."""
     path, query = _split_raw_path(request.path)
@@ -107,9 +99,7 @@ def test_same_request_as_the_sdk(
     server: FakeWorkflowServer, mode: str, name: str, args: tuple[Any, ...],
     kwargs: dict[str, Any], ours: Ours,
 ) -> None:  # fmt: skip
-    sdk = WorkflowClient(access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-                         security_token=TOKEN, server=server.url, signature=mode,
-                         region="cn-north-4", max_retry_count=0)  # fmt: skip
+    sdk = sdk_client(server, mode, max_retry_count=0)
     server.requests.clear()
     getattr(sdk, name)(*args, **kwargs)
     (theirs,) = server.requests

@@ -10,35 +10,17 @@ from __future__ import annotations
 import asyncio
 import json
 import string
-from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from obs import WorkflowClient
 
 from obs_workflow_async import AsyncWorkflowClient, ServerError
 from obs_workflow_async.signing import SignatureMode
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from obs_workflow_async.transport import RequestSpec
-from tests.conftest import ACCESS_KEY, SECRET, TOKEN
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeWorkflowServer]:
-    fake = FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-                              security_token=TOKEN)  # fmt: skip
-    with fake.run_in_thread() as running:
-        yield running
-
-
-def sdk_client(server: FakeWorkflowServer, mode: str) -> WorkflowClient:
-    # WorkflowClient is a process-wide singleton: each construction re-configures it.
-    return WorkflowClient(
-        access_key_id=ACCESS_KEY, secret_access_key=SECRET, security_token=TOKEN,
-        server=server.url, signature=mode, region="cn-north-4", max_retry_count=3,
-    )  # fmt: skip
+from tests.differential.conftest import sdk_client
 
 
 def our_client(server: FakeWorkflowServer, mode: str) -> AsyncWorkflowClient:
