@@ -41,6 +41,7 @@ from .errors import (
     ServiceUnavailableError,
     TransportError,
     WaitTimeoutError,
+    may_have_started,
 )
 from .models import (
     CreateTemplateResult,
@@ -127,4 +128,5 @@ __all__ = [
     "WorkflowTemplate",
     "__version__",
     "default_chain",
+    "may_have_started",
 ]

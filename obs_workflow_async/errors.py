@@ -36,12 +36,18 @@ __all__ = [
     "ServiceUnavailableError",
     "TransportError",
     "error_for_status",
+    "may_have_started",
     "parse_error_body",
 ]
 
 
 class ObsWorkflowError(Exception):
     """Root of every exception this package raises."""
+
+    @property
+    def may_have_started(self) -> bool:
+        """Whether the failed call may have started a workflow (:func:`may_have_started`)."""
+        return may_have_started(self)
 
 
 class ClientClosedError(ObsWorkflowError, RuntimeError):
@@ -366,3 +372,31 @@ def error_for_status(
         host_id=parsed.host_id,
         resource=parsed.resource,
     )
+
+
+def may_have_started(error: BaseException) -> bool:
+    """The one rule: may the failed start have started a workflow on the service?
+
+    ``False`` (definite: nothing started, safe to send again) only when
+
+    - the arguments failed validation (:class:`InvalidRequestError`), the client was
+      closed or had no credentials (nothing was built or sent);
+    - the connection was never made, or nothing of the request was written
+      (:class:`TransportError` with ``request_sent=False``);
+    - the service answered 4xx (429 included: it refused before acting), or 503
+      (it documents that it did not act) once the retries were used up.
+
+    Everything else *may have started*: any other 5xx, a 1xx or 3xx answer, any 2xx
+    (whatever its body: :class:`ResponseParseError`), a timeout or a lost
+    connection after sending, and anything unexpected (an unknown case defaults to
+    "may have started").
+    """
+    if isinstance(error, InvalidRequestError | ClientClosedError | CredentialsError):
+        return False
+    if isinstance(error, WaitTimeoutError):
+        return True  # not a start failure at all: the start succeeded before the wait
+    if isinstance(error, TransportError):
+        return error.request_sent
+    if isinstance(error, APIStatusError):
+        return not (400 <= error.status < 500 or error.status == 503)
+    return True

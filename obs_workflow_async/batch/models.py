@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
-from ..errors import APIStatusError, InvalidRequestError, ObsWorkflowError, TransportError
+from ..errors import InvalidRequestError, ObsWorkflowError, may_have_started
 from ..models.executions import StartWorkflowRequest, StartWorkflowResult
-from ..retry import Failure, classify_status
 
 __all__ = ["BatchStats", "StartOutcome", "StartRequest"]
 
@@ -42,14 +41,12 @@ class StartOutcome:
 
     @property
     def ambiguous(self) -> bool:
-        """The request may have started a workflow although no success came back
-        (a 500/502/504, a read timeout, a connection dropped after sending)."""
+        """The request may have started a workflow although no success came back:
+        decided by :func:`~obs_workflow_async.errors.may_have_started` (any 5xx but
+        503, a 2xx whose body did not parse, a timeout or a connection lost after
+        sending, anything unexpected). ``False`` means safe to send again."""
         error = self.error
-        if isinstance(error, TransportError):
-            return error.request_sent
-        if isinstance(error, APIStatusError):
-            return classify_status(error.status) is Failure.AMBIGUOUS
-        return False
+        return error is not None and may_have_started(error)
 
     @property
     def invalid(self) -> bool:
