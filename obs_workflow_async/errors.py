@@ -35,6 +35,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "TransportError",
+    "UnexpectedError",
     "error_for_status",
     "may_have_started",
     "parse_error_body",
@@ -150,6 +151,28 @@ class WaitTimeoutError(RequestTimeoutError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class UnexpectedError(ObsWorkflowError):
+    """Something the library did not foresee went wrong while handling a call.
+
+    The original exception is ``__cause__``. Whether anything was started is not
+    known, so :func:`may_have_started` is ``True`` for it.
+    """
+
+
+class RedactedCause(Exception):  # noqa: N818 - it stands in for another exception
+    """Stands in for the aiohttp or OS exception behind a :class:`TransportError`.
+
+    It keeps that exception's type name (``type_name``) and message with credentials
+    removed, and nothing else: no request headers (aiohttp's ``RequestInfo`` holds
+    the ``Authorization`` and security-token headers), no traceback and so no frame
+    locals. It is what ``TransportError.__cause__`` holds.
+    """
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+        self.type_name = type_name
 
 
 class ExecutionFailedError(ObsWorkflowError):

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import logging
 import random
+import re
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -29,9 +30,11 @@ from .errors import (
     APIStatusError,
     ClientClosedError,
     ObsWorkflowError,
+    RedactedCause,
     RequestTimeoutError,
     TransportError,
     error_for_status,
+    may_have_started,
     parse_error_body,
 )
 from .hooks import Hook, RequestEvent
@@ -112,6 +115,72 @@ class _Failed(NamedTuple):
     cause: BaseException | None
 
 
+_INF = float("inf")
+_CLOSING_TRANSPORT = "Cannot write to closing transport"
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def _aiohttp_timeout(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    if total is not None:
+        cap = total * 0.9 if total < 0.5 else total - 0.05
+        connect = cap if connect is None else min(connect, cap)
+    # ceil_threshold=inf: never round a timeout up to the next whole second.
+    return aiohttp.ClientTimeout(
+        total=total, connect=connect, sock_connect=connect, sock_read=read, ceil_threshold=_INF
+    )
+
+
+def _classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
+    """(message, retry class, request_sent, timed_out) of an exception raised by an attempt.
+
+    "Not sent" is claimed only where aiohttp proves it: the failure happened while
+    connecting (TCP, TLS, a proxy's CONNECT), or the very first write found the
+    connection closing (our bodies are written together with the headers).
+    """
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "TLS certificate verification failed: {cause}", Failure.FINAL, False, False
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return "TLS handshake failed: {cause}", Failure.FINAL, False, False
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return "timed out while connecting", Failure.NOT_SENT, False, True
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        final = Failure.FINAL if exc.status == 407 else Failure.NOT_SENT
+        return f"the proxy refused the tunnel: HTTP {exc.status}", final, False, False
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "cannot connect: {cause}", Failure.NOT_SENT, False, False
+    if isinstance(exc, aiohttp.ClientConnectionResetError) and str(exc) == _CLOSING_TRANSPORT:
+        return "the pooled connection was closed before sending", Failure.NOT_SENT, False, False
+    if isinstance(exc, _BodyTooLarge):
+        # The service answered: retrying would fetch the same oversized answer.
+        return str(exc), Failure.FINAL, True, False
+    if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
+        return "timed out waiting for the response", Failure.AMBIGUOUS, True, True
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return "connection failed after sending: {cause}", Failure.AMBIGUOUS, True, False
+    return "unexpected failure: {cause}", Failure.AMBIGUOUS, True, False
+
+
+def _redacted_cause(exc: BaseException, secrets: Sequence[str | None]) -> RedactedCause:
+    """A stand-in for ``exc``: its type and message, minus credentials; no traceback."""
+    try:
+        message = str(exc)
+    except Exception:  # a hostile __str__
+        message = ""
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    message = _URL_CREDENTIALS.sub("***@", message)[:500]
+    return RedactedCause(type(exc).__name__, message)
+
+
+def _retrieve(task: asyncio.Future[Credentials]) -> None:
+    """Mark an abandoned fetch's outcome as seen (no "exception was never retrieved")."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -163,6 +232,9 @@ class Transport:
         )
         tunnel = endpoint.scheme == "https"
         self._proxy_headers = proxy_auth if tunnel else None
+        self._static_secrets: tuple[str | None, ...] = (
+            proxy.authorization if proxy is not None else None,
+        )
         self._proxy_request_headers = None if tunnel else proxy_auth
         self._trust_env = trust_env
         self._hooks = tuple(hooks)
@@ -318,19 +390,21 @@ class Transport:
         return url
 
     def _client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
-        total = timeout.total
-        if budget is not None:
-            total = budget if total is None else min(total, budget)
-            return aiohttp.ClientTimeout(
-                total=total, sock_connect=timeout.connect, sock_read=timeout.read
-            )
-        cached = self._timeouts.get((timeout, None))
-        if cached is None:
-            cached = aiohttp.ClientTimeout(
-                total=total, sock_connect=timeout.connect, sock_read=timeout.read
-            )
-            self._timeouts[(timeout, None)] = cached
-        return cached
+        """aiohttp's timeouts for one attempt (``budget``: what is left of the deadline).
+
+        The connect phase (TCP, TLS, a proxy's CONNECT) is bounded strictly below the
+        attempt's total, so a connection that never completes fails as a connect
+        timeout (nothing sent) rather than as the total expiring mid-connect (which
+        aiohttp reports as a bare timeout, indistinguishable from a read timeout).
+        """
+        if budget is None:
+            cached = self._timeouts.get((timeout, None))
+            if cached is None:
+                cached = _aiohttp_timeout(timeout.total, timeout.connect, timeout.read)
+                self._timeouts[(timeout, None)] = cached
+            return cached
+        total = budget if timeout.total is None else min(timeout.total, budget)
+        return _aiohttp_timeout(total, timeout.connect, timeout.read)
 
     async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
         length = response.content_length
@@ -348,32 +422,30 @@ class Transport:
         return b"".join(chunks)
 
     def _transport_failure(
-        self, exc: BaseException, spec: RequestSpec, url: URL, retries: int
+        self,
+        exc: BaseException,
+        spec: RequestSpec,
+        url: URL,
+        retries: int,
+        secrets: tuple[str | None, ...],
     ) -> _Failed:
-        """Map an aiohttp/OS exception to our error and its retry class."""
-        if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-            args = ("TLS certificate verification failed", Failure.FINAL, False, False)
-        elif isinstance(exc, aiohttp.ClientSSLError):
-            args = ("TLS handshake failed", Failure.FINAL, False, False)
-        elif isinstance(exc, aiohttp.ConnectionTimeoutError):
-            args = ("timed out while connecting", Failure.NOT_SENT, False, True)
-        elif isinstance(exc, aiohttp.ClientConnectorError):
-            args = (f"cannot connect: {exc.os_error}", Failure.NOT_SENT, False, False)
-        elif isinstance(exc, _BodyTooLarge):
-            # The service answered: retrying would fetch the same oversized answer.
-            args = (str(exc), Failure.FINAL, True, False)
-        elif isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
-            args = ("timed out waiting for the response", Failure.AMBIGUOUS, True, True)
-        else:
-            message = f"connection failed after sending: {type(exc).__name__}: {exc}"
-            args = (message, Failure.AMBIGUOUS, True, False)
-        message, failure, sent, timed_out = args
+        """Map an aiohttp/OS exception to our error and its retry class.
+
+        The aiohttp exception itself is not kept: its ``request_info`` holds the
+        request headers (``Authorization``, the security token, ``Proxy-Authorization``)
+        and its traceback the locals of aiohttp's frames. A :class:`RedactedCause`
+        with its type and redacted message stands in for it.
+        """
+        message, failure, sent, timed_out = _classify_exception(exc)
+        cause = _redacted_cause(exc, (*secrets, *self._static_secrets))
+        if cause.args and message.endswith("{cause}"):
+            message = message.replace("{cause}", str(cause.args[0]))
         cls = RequestTimeoutError if timed_out else TransportError
         error = cls(message, method=spec.method, url=str(url.with_query(None)),
                     request_sent=sent, retries_taken=retries)  # fmt: skip
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s -> %s retry=%d", spec.method, url.raw_path_qs, message, retries)
-        return _Failed(error, failure, None, exc)
+        return _Failed(error, failure, None, cause)
 
     @staticmethod
     def _status_failure(
@@ -410,7 +482,10 @@ class Transport:
         return self._observed(spec, options)
 
     async def _observed(self, spec: RequestSpec, options: CallOptions) -> RawResponse:
-        """:meth:`_attempts` with ``call_started`` / ``call_finished`` events around it."""
+        """:meth:`_attempts` with ``call_started`` / ``call_finished`` events around it.
+
+        Every ``call_started`` has its ``call_finished``, whatever ends the call.
+        """
         began = self._clock()
         url = self.url_for(spec)
         event = RequestEvent(
@@ -428,6 +503,10 @@ class Transport:
             self._emit(replace(event, kind="call_finished", outcome="cancelled",
                                elapsed=self._clock() - began))  # fmt: skip
             raise
+        except BaseException:
+            self._emit(replace(event, kind="call_finished", outcome="error",
+                               elapsed=self._clock() - began))  # fmt: skip
+            raise
         self._emit(replace(event, kind="call_finished", outcome="ok", status=raw.status,
                            request_id=raw.request_id, attempt=raw.retries_taken + 1,
                            elapsed=self._clock() - began))  # fmt: skip
@@ -440,12 +519,40 @@ class Transport:
             except Exception:
                 logger.warning("hook %r failed on %s", hook, event.kind, exc_info=True)
 
+    async def _credentials_within(
+        self, limit: float | None, options: CallOptions, spec: RequestSpec, url: URL,
+        any_sent: bool, retries: int,
+    ) -> Credentials:  # fmt: skip
+        """The credentials for an attempt, waiting at most ``limit`` seconds for a fetch.
+
+        A fetch is shared by every caller (the cache's own business); this caller
+        stops waiting when its limit passes, without cancelling the fetch for others.
+        """
+        fetch = asyncio.ensure_future(self._credentials.get())
+        if limit is None:
+            return await fetch
+        try:
+            done, _ = await asyncio.wait((fetch,), timeout=max(limit, 0.0))
+        except asyncio.CancelledError:
+            fetch.cancel()
+            fetch.add_done_callback(_retrieve)
+            raise
+        if fetch in done:
+            return fetch.result()
+        fetch.cancel()
+        fetch.add_done_callback(_retrieve)
+        error = self._deadline_error(options, spec, url, any_sent, retries)
+        what = "deadline" if options.deadline is not None else "attempt timeout"
+        error.message = f"{what} exceeded while waiting for credentials"
+        raise error
+
     async def _attempts(
         self, spec: RequestSpec, options: CallOptions, event: RequestEvent | None
     ) -> RawResponse:
         retry = options.retry
         timeout = options.timeout
-        deadline_at = None if options.deadline is None else self._clock() + options.deadline
+        clock = self._clock
+        deadline_at = None if options.deadline is None else clock() + options.deadline
         retries = 0
         any_sent = False
         url = self.url_for(spec)
@@ -453,18 +560,28 @@ class Transport:
             session = self._session
             if session is None or self._ssl is None or self._loop is not asyncio.get_running_loop():
                 session = await self.open()
+            # Credentials first (bounded by the deadline, else by the attempt's total),
+            # then a connection slot (bounded by the deadline): no slot is held while
+            # a credentials fetch is awaited.
+            creds = self._credentials.fresh()
+            if creds is None:
+                limit = timeout.total if deadline_at is None else deadline_at - clock()
+                creds = await self._credentials_within(limit, options, spec, url, any_sent, retries)
+            if not self._slots.try_acquire() and not await self._slots.acquire(
+                None if deadline_at is None else deadline_at - clock()
+            ):
+                expired = self._deadline_error(options, spec, url, any_sent, retries)
+                expired.message += " while waiting for a free connection"
+                raise expired
             failed: _Failed | None = None
-            if not self._slots.try_acquire():
-                await self._wait_for_slot(deadline_at, options, spec, url, any_sent, retries)
             try:
-                budget = None if deadline_at is None else deadline_at - self._clock()
+                budget = None if deadline_at is None else deadline_at - clock()
                 if budget is not None and budget <= 0:
                     raise self._deadline_error(options, spec, url, any_sent, retries)
                 client_timeout = self._client_timeout(timeout, budget)
-                creds = self._credentials.fresh() or await self._credentials.get()
                 if event is not None:
                     self._emit(replace(event, kind="attempt_started", attempt=retries + 1))
-                started = self._clock()
+                started = clock()
                 try:
                     async with session.request(
                         spec.method,
@@ -485,9 +602,11 @@ class Transport:
                         status = response.status
                         reason = response.reason
                         headers = response.headers
-                except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-                    failed = self._transport_failure(exc, spec, url, retries)
-                elapsed = self._clock() - started
+                except Exception as exc:  # every failure maps to our errors
+                    failed = self._transport_failure(
+                        exc, spec, url, retries, (creds.security_token,)
+                    )
+                elapsed = clock() - started
             finally:
                 self._slots.release()
             if failed is None:
@@ -505,12 +624,16 @@ class Transport:
                 if status < 300:
                     return RawResponse(status, reason, headers, body, request_id, retries)
                 failed = self._status_failure(status, reason, headers, body, request_id, retries)
+                any_sent = any_sent or may_have_started(failed.error)
             elif event is not None:
                 self._emit(replace(event, kind="attempt_finished", attempt=retries + 1,
                                    error=failed.error, elapsed=elapsed))  # fmt: skip
             error = failed.error
             if options.on_failed_attempt is not None:
-                options.on_failed_attempt(error)
+                try:
+                    options.on_failed_attempt(error)
+                except Exception:
+                    logger.warning("on_failed_attempt callback failed", exc_info=True)
             delay = self._retry_delay(failed, spec, retry, retries, deadline_at)
             if isinstance(error, TransportError):
                 any_sent = any_sent or error.request_sent
@@ -519,7 +642,7 @@ class Transport:
                     delay is None
                     and deadline_at is not None
                     and isinstance(error, RequestTimeoutError)
-                    and self._clock() >= deadline_at
+                    and clock() >= deadline_at
                 ):
                     error.message += f" (deadline of {options.deadline}s exceeded)"
             if delay is None:
@@ -534,26 +657,6 @@ class Transport:
                     spec.method, url.raw_path_qs, retries, delay, type(error).__name__,
                 )  # fmt: skip
             await asyncio.sleep(delay)
-
-    async def _wait_for_slot(
-        self,
-        deadline_at: float | None,
-        options: CallOptions,
-        spec: RequestSpec,
-        url: URL,
-        any_sent: bool,
-        retries: int,
-    ) -> None:
-        """Queue for a slot; the call's deadline (not the attempt timeout) bounds the wait."""
-        if deadline_at is None:
-            await self._slots.acquire()
-            return
-        try:
-            await asyncio.wait_for(self._slots.acquire(), max(deadline_at - self._clock(), 0.0))
-        except asyncio.TimeoutError:
-            error = self._deadline_error(options, spec, url, any_sent, retries)
-            error.message += " while waiting for a free connection"
-            raise error from None
 
     @staticmethod
     def _deadline_error(

@@ -14,6 +14,7 @@ import trustme
 from aiohttp import web
 
 from obs_workflow_async import AsyncWorkflowClient, TransportError
+from obs_workflow_async.errors import RedactedCause
 from obs_workflow_async.testing import FakeWorkflowServer
 from tests.conftest import PROXY_PASSWORD
 
@@ -43,7 +44,10 @@ async def test_untrusted_certificate_fails_clearly_and_is_not_retried(
         with pytest.raises(TransportError, match="certificate verification failed") as caught:
             await client.start_workflow("g", "media", "k")
     assert caught.value.request_sent is False and caught.value.retries_taken == 0
-    assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorCertificateError)
+    cause = caught.value.__cause__
+    assert isinstance(cause, RedactedCause)
+    assert cause.type_name == "ClientConnectorCertificateError"
+    assert "CERTIFICATE_VERIFY_FAILED" in str(cause)
     assert tls_server.calls["start"] == 0
 
 
