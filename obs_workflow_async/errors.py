@@ -34,6 +34,7 @@ __all__ = [
     "ResponseParseError",
     "ServerError",
     "ServiceUnavailableError",
+    "StartCancelledError",
     "TransportError",
     "UnexpectedError",
     "error_for_status",
@@ -159,6 +160,19 @@ class UnexpectedError(ObsWorkflowError):
     The original exception is ``__cause__``. Whether anything was started is not
     known, so :func:`may_have_started` is ``True`` for it.
     """
+
+
+class StartCancelledError(ObsWorkflowError):
+    """A batch item still in flight when its run was left (``break``, an exception,
+    cancellation, ``aclose()``); it was cancelled.
+
+    ``request_sent`` is ``False`` only when its start had not begun at all; otherwise
+    the start may have reached the service, so :func:`may_have_started` is ``True``.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
 
 
 class RedactedCause(Exception):  # noqa: N818 - it stands in for another exception
@@ -418,7 +432,7 @@ def may_have_started(error: BaseException) -> bool:
         return False
     if isinstance(error, WaitTimeoutError):
         return True  # not a start failure at all: the start succeeded before the wait
-    if isinstance(error, TransportError):
+    if isinstance(error, TransportError | StartCancelledError):
         return error.request_sent
     if isinstance(error, APIStatusError):
         return not (400 <= error.status < 500 or error.status == 503)

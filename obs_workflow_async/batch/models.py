@@ -67,6 +67,9 @@ class BatchStats:
     invalid: int = 0
     retried: int = 0
     """Retries made, summed over all items."""
+    cancelled: int = 0
+    """Items cancelled in flight because the run was left early (counted in ``failed``;
+    those that may have been sent are counted in ``ambiguous`` too)."""
     throttled: int = 0
     """429/503 answers seen (each one shrinks the effective concurrency and rate)."""
     concurrency: int = 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -20,7 +22,9 @@ from ..errors import (
     ErrorDetail,
     InvalidRequestError,
     ObsWorkflowError,
+    StartCancelledError,
     TransportError,
+    UnexpectedError,
 )
 from ..models import validate_request
 from ..models.executions import StartWorkflowResult
@@ -38,18 +42,41 @@ ProgressCallback = Callable[[BatchStats], None]
 
 THROTTLING_STATUSES = frozenset({429, 503})
 
+logger = logging.getLogger("obs_workflow_async")
+
 
 def _coerce(item: object) -> StartRequest:
+    """The item as a validated :class:`StartRequest`; any failure is an invalid item."""
     if isinstance(item, StartRequest):
         return item
     if isinstance(item, Mapping):
         try:
             return validate_request(StartRequest, **dict(item))
-        except TypeError:
-            pass
+        except InvalidRequestError:
+            raise
+        except Exception as exc:  # a hostile mapping, a key that is not a string, ...
+            raise InvalidRequestError(
+                [ErrorDetail("item", f"cannot be read as a start request ({type(exc).__name__})")]
+            ) from None
     raise InvalidRequestError(
         [ErrorDetail("item", "must be a StartRequest or a mapping with its fields")]
     )
+
+
+class _Iteration:
+    """The iterator handed to ``async for``: when the loop drops it unfinished (a
+    ``break``, an exception, a cancellation), the run is closed at once."""
+
+    __slots__ = ("__weakref__", "_generator")
+
+    def __init__(self, generator: AsyncGenerator[StartOutcome, None]) -> None:
+        self._generator = generator
+
+    def __aiter__(self) -> _Iteration:
+        return self
+
+    def __anext__(self) -> Awaitable[StartOutcome]:
+        return self._generator.__anext__()
 
 
 async def _enumerate(items: StartItems) -> AsyncGenerator[tuple[int, object], None]:
@@ -132,14 +159,34 @@ class BatchRun:
         self._bucket: TokenBucket | None = None
         self.stats = BatchStats(concurrency=concurrency, rate_limit=rate_limit)
         self._iterator: AsyncGenerator[StartOutcome, None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._ended = False
         self._stop_requested = False
+        self.unreported: list[StartOutcome] = []
+        """Outcomes the iteration never yielded because the run was left early: items
+        cancelled in flight (:class:`~obs_workflow_async.errors.StartCancelledError`;
+        they may have started) and items that had finished but were not yet yielded.
+        Settle the ambiguous ones before sending any of them again."""
 
     # -- iteration and cleanup ---------------------------------------------------------
 
     def __aiter__(self) -> AsyncIterator[StartOutcome]:
         if self._iterator is None:
             self._iterator = self._run()
-        return self._iterator
+        iteration = _Iteration(self._iterator)
+        weakref.finalize(iteration, self._dropped).atexit = False
+        return iteration
+
+    def _dropped(self) -> None:
+        """The ``async for`` let go of its iterator: close the run if it is unfinished."""
+        generator = self._iterator
+        if generator is None or self._ended or self._closing is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - dropped outside the loop
+            return
+        self._closing = loop.create_task(generator.aclose())
 
     async def __aenter__(self) -> BatchRun:
         return self
@@ -157,8 +204,14 @@ class BatchRun:
         self._stop_requested = True
 
     async def aclose(self) -> None:
-        """Stop: cancel whatever is in flight and wait for it to unwind."""
-        if self._iterator is not None:
+        """Stop: cancel whatever is in flight and wait for it to unwind.
+
+        Items cancelled in flight, and outcomes finished but never yielded, are then
+        in :attr:`unreported` (and counted in :attr:`stats`).
+        """
+        if self._closing is not None:
+            await asyncio.shield(self._closing)
+        elif self._iterator is not None:
             await self._iterator.aclose()
 
     # -- feedback ---------------------------------------------------------------------
@@ -192,18 +245,60 @@ class BatchRun:
             stats.failed += 1
             stats.ambiguous += outcome.ambiguous
             stats.invalid += outcome.invalid
+            stats.cancelled += isinstance(outcome.error, StartCancelledError)
         if self._on_progress is not None:
-            self._on_progress(stats)
+            try:
+                self._on_progress(stats)
+            except Exception:
+                # One rule for user callbacks (hooks too): logged, never breaks the run.
+                logger.warning("on_progress callback failed", exc_info=True)
 
     async def _one(self, index: int, request: StartRequest, finished: _Finished) -> None:
+        """Start one item; whatever happens, exactly one outcome reaches ``finished``."""
         try:
             result = await self._start(request, self._options)
         except ObsWorkflowError as error:
             retries = getattr(error, "retries_taken", 0)
             outcome = StartOutcome(index, request, error=error, attempts=retries + 1)
+        except asyncio.CancelledError:
+            cancelled = StartCancelledError(
+                f"item {index} was cancelled in flight; it may have started", request_sent=True
+            )
+            finished.put(StartOutcome(index, request, error=cancelled, attempts=1))
+            raise
+        except BaseException as exc:
+            unexpected = UnexpectedError(
+                f"unexpected {type(exc).__name__} while starting item {index}; it may have started"
+            )
+            unexpected.__cause__ = exc
+            finished.put(StartOutcome(index, request, error=unexpected, attempts=1))
+            if not isinstance(exc, Exception):
+                raise
+            return
         else:
             outcome = StartOutcome(index, request, result=result, attempts=result.retries_taken + 1)
         finished.put(outcome)
+
+    def _account_unreported(
+        self,
+        in_flight: dict[int, tuple[asyncio.Task[None], StartRequest]],
+        finished: _Finished,
+        ready: dict[int, StartOutcome],
+    ) -> None:
+        """After the in-flight tasks unwound: every item not yet yielded is accounted for."""
+        reported = {outcome.index for outcome in finished.items}
+        for index, (_, request) in in_flight.items():
+            if index not in reported:  # cancelled before its coroutine ever ran
+                error = StartCancelledError(
+                    f"item {index} was cancelled before it was sent", request_sent=False
+                )
+                finished.items.append(StartOutcome(index, request, error=error, attempts=0))
+        while finished.items:
+            outcome = finished.items.popleft()
+            self._record(outcome)
+            self.unreported.append(outcome)
+        self.unreported.extend(ready[index] for index in sorted(ready))
+        ready.clear()
 
     # -- the scheduler -----------------------------------------------------------------
 
@@ -227,7 +322,7 @@ class BatchRun:
             self._bucket = TokenBucket(self._rate_limit, burst, loop.time)
         stats = self.stats
         source = _enumerate(self._items)
-        in_flight: dict[int, asyncio.Task[None]] = {}
+        in_flight: dict[int, tuple[asyncio.Task[None], StartRequest]] = {}
         finished = _Finished(loop)
         ready: dict[int, StartOutcome] = {}
         next_index = 0
@@ -259,7 +354,8 @@ class BatchRun:
                         continue
                     if self._bucket is not None:
                         await self._bucket.acquire()
-                    in_flight[index] = loop.create_task(self._one(index, request, finished))
+                    task = loop.create_task(self._one(index, request, finished))
+                    in_flight[index] = (task, request)
                     stats.in_flight = len(in_flight)
                 if self._ordered:
                     while next_index in ready:
@@ -288,10 +384,12 @@ class BatchRun:
                         yield ready.pop(next_index)
                         next_index += 1
         finally:
-            tasks = list(in_flight.values())
+            tasks = [task for task, _ in in_flight.values()]
             for task in tasks:
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            self._account_unreported(in_flight, finished, ready)
             stats.in_flight = 0
+            self._ended = True
             await source.aclose()
