@@ -99,7 +99,7 @@ class BaseClient:
         max_retries: int = 3,
         retry_non_idempotent: bool = False,
         max_connections: int = 100,
-        keepalive_timeout: float = 10.0,
+        keepalive_timeout: float = 1.5,
         verify: VerifyLike = True,
         proxy: str | None = None,
         trust_env: bool = False,
