@@ -10,7 +10,7 @@ from .base_client import RequestOptions
 from .batch import BatchRun, BatchStats, StartOutcome, StartRequest
 from .client import AsyncWorkflowClient
 from .compat import AsyncAPIStartWorkflowResponse, GetResult
-from .config import Timeout
+from .config import Runtime, Timeout
 from .credentials import (
     ChainProvider,
     Credentials,
@@ -31,6 +31,7 @@ from .errors import (
     ErrorDetail,
     ExecutionFailedError,
     InvalidRequestError,
+    LoopMismatchError,
     NotFoundError,
     ObsWorkflowError,
     PermissionDeniedError,
@@ -96,6 +97,7 @@ __all__ = [
     "GetResult",
     "InputParameter",
     "InvalidRequestError",
+    "LoopMismatchError",
     "NotFoundError",
     "ObsWorkflowError",
     "OidcProvider",
@@ -116,6 +118,7 @@ __all__ = [
     "State",
     "TemplatePage",
     "TemplateSummary",
+    "Runtime",
     "Timeout",
     "TransportError",
     "TriggerPolicy",

@@ -19,6 +19,7 @@ from ._version import __version__
 from .config import (
     DEFAULT_TIMEOUT,
     RetryConfig,
+    Runtime,
     TimeoutLike,
     VerifyLike,
     check_signature_mode,
@@ -36,6 +37,7 @@ from .credentials import (
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .hooks import Hook
 from .models import OperationResult
+from .sender import AiohttpSender, Sender
 from .transport import CallOptions, RawResponse, RequestSpec, Transport
 from .validation import check_header_value
 
@@ -107,6 +109,8 @@ class BaseClient:
         user_agent: str | None = None,
         session: aiohttp.ClientSession | None = None,
         environ: Mapping[str, str] | None = None,
+        sender: Sender | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         endpoint = parse_endpoint(server)
         mode = check_signature_mode(signature)
@@ -135,19 +139,31 @@ class BaseClient:
             deadline,
         )
         self._owns_transport = True
+        parsed_proxy = parse_proxy(proxy) if proxy is not None else None
+        runtime = runtime or Runtime()
+        if sender is None:
+            sender = AiohttpSender(
+                endpoint=endpoint,
+                verify=verify,
+                max_connections=max_connections,
+                keepalive_timeout=keepalive_timeout,
+                user_agent=user_agent or DEFAULT_USER_AGENT,
+                session=session,
+                proxy=parsed_proxy,
+                trust_env=trust_env,
+                clock=runtime.clock,
+            )
+        elif session is not None:
+            raise InvalidRequestError([ErrorDetail("session", "pass either sender= or session=")])
         self._transport = Transport(
             endpoint=endpoint,
             credentials=self._credentials,
             signature=mode,
             region=region or "region",
-            verify=verify,
-            max_connections=max_connections,
-            keepalive_timeout=keepalive_timeout,
-            user_agent=user_agent or DEFAULT_USER_AGENT,
-            session=session,
-            proxy=parse_proxy(proxy) if proxy is not None else None,
-            trust_env=trust_env,
+            sender=sender,
+            proxy=parsed_proxy,
             hooks=hooks,
+            runtime=runtime,
         )
 
     # -- lifecycle ---------------------------------------------------------------

@@ -6,11 +6,16 @@ constructed, never at import time.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ipaddress
 import os
+import random as _random
 import ssl
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +27,7 @@ __all__ = [
     "Endpoint",
     "Proxy",
     "RetryConfig",
+    "Runtime",
     "Timeout",
     "TimeoutLike",
     "VerifyLike",
@@ -66,6 +72,25 @@ def to_timeout(value: TimeoutLike) -> Timeout:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"timeout must be seconds or a Timeout (got {type(value).__name__})")
     return Timeout(total=float(value), connect=min(float(value), DEFAULT_TIMEOUT.connect or 10.0))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """Where the client gets time, sleep and randomness (inject them in tests).
+
+    ``clock`` is monotonic seconds (timeouts, deadlines, backoff), ``wall_clock`` the
+    UTC time written into signed ``Date`` headers, ``sleep`` waits between retries,
+    ``random`` draws the backoff jitter.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    wall_clock: Callable[[], datetime] = _utc_now
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    random: Callable[[], float] = field(default_factory=lambda: _random.Random().random)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ __all__ = [
     "CredentialsError",
     "ErrorDetail",
     "InvalidRequestError",
+    "LoopMismatchError",
     "NotFoundError",
     "ObsWorkflowError",
     "PermissionDeniedError",
@@ -54,6 +55,14 @@ class ObsWorkflowError(Exception):
 
 class ClientClosedError(ObsWorkflowError, RuntimeError):
     """The client was closed (or is bound to another event loop) and cannot send."""
+
+
+class LoopMismatchError(ObsWorkflowError, RuntimeError):
+    """The client was used from another event loop than the one it first ran in.
+
+    A client (its pooled connections) belongs to one loop: create one per loop, for
+    example one per ``asyncio.run``.
+    """
 
 
 class CredentialsError(ObsWorkflowError):
@@ -428,7 +437,9 @@ def may_have_started(error: BaseException) -> bool:
     connection after sending, and anything unexpected (an unknown case defaults to
     "may have started").
     """
-    if isinstance(error, InvalidRequestError | ClientClosedError | CredentialsError):
+    if isinstance(
+        error, InvalidRequestError | ClientClosedError | LoopMismatchError | CredentialsError
+    ):
         return False
     if isinstance(error, WaitTimeoutError):
         return True  # not a start failure at all: the start succeeded before the wait

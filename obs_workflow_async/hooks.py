@@ -37,7 +37,7 @@ class RequestEvent:
 
     kind: EventKind
     call_id: int
-    """Distinguishes concurrent calls of one client."""
+    """Distinguishes concurrent calls (unique across every client of the process)."""
     method: str
     url: str
     """Scheme, host and path, without the query string."""
@@ -51,6 +51,11 @@ class RequestEvent:
     delay: float | None = None
     error: ObsWorkflowError | None = None
     outcome: Literal["ok", "error", "cancelled"] | None = None
+    operation: str = ""
+    """The API operation (``start_workflow``, ``get_execution``, ...): a low-cardinality
+    label for metrics and span names."""
+    graph_name: str | None = None
+    """The workflow the call concerns, when there is one."""
 
 
 Hook = Callable[[RequestEvent], None]

@@ -19,7 +19,7 @@ other 4xx                         never               never
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
@@ -64,10 +64,15 @@ def should_retry(failure: Failure, *, idempotent: bool, config: RetryConfig) -> 
     return False
 
 
-def backoff_delay(retry_number: int, config: RetryConfig, rng: random.Random) -> float:
-    """Exponential backoff with jitter: ``min(base * 2**n, cap)`` scaled by 0.5-1.0."""
+def backoff_delay(
+    retry_number: int, config: RetryConfig, rng: random.Random | Callable[[], float]
+) -> float:
+    """Exponential backoff with jitter: ``min(base * 2**n, cap)`` scaled by 0.5-1.0.
+
+    ``rng`` is a ``random.Random`` or a function returning a float in [0, 1).
+    """
     ceiling = min(config.backoff_base * (2.0 ** max(retry_number - 1, 0)), config.backoff_cap)
-    jitter: float = rng.random()
+    jitter: float = rng.random() if isinstance(rng, random.Random) else rng()
     return ceiling * (0.5 + jitter / 2)
 
 

@@ -1,9 +1,11 @@
-"""HTTP transport: the pooled aiohttp session, one signed attempt, and the retry loop.
+"""The retry loop: credentials, signing, the deadline, backoff, hooks, and errors.
 
-The client builds a :class:`RequestSpec` and calls :meth:`Transport.request`; the
-transport signs every attempt afresh (new ``Date``), sends it through one pooled
-``aiohttp.ClientSession``, reads the answer (bounded), maps failures to the
-exceptions of :mod:`.errors` and retries what :mod:`.retry` allows.
+The client builds a :class:`RequestSpec` and calls :meth:`Transport.request`. For
+each attempt the transport gets credentials (bounded by the deadline), prepares a
+request that is signed when a connection slot is free, and hands it to its
+:class:`~.sender.Sender` (one attempt on the wire). It builds each error once,
+decides with :mod:`.retry` whether to try again, and reports every step to the
+hooks through an observer (a no-op one when there are no hooks).
 """
 
 from __future__ import annotations
@@ -11,26 +13,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import random
-import re
-import ssl
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import Literal, NamedTuple
+from datetime import datetime
+from typing import NamedTuple
 
-import aiohttp
 from yarl import URL
 
 from . import signing
-from .config import Endpoint, Proxy, RetryConfig, Timeout, VerifyLike, build_ssl_context
+from .config import Endpoint, Proxy, RetryConfig, Runtime, Timeout
 from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
-    ClientClosedError,
     ObsWorkflowError,
-    RedactedCause,
     RequestTimeoutError,
     TransportError,
     error_for_status,
@@ -39,18 +34,25 @@ from .errors import (
 )
 from .hooks import Hook, RequestEvent
 from .retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
-from .slots import SlotGate
+from .sender import (
+    MAX_RESPONSE_BYTES,
+    Answer,
+    PreparedRequest,
+    Sender,
+    SendFailure,
+    SlotWaitExpired,
+)
 
-__all__ = ["CallOptions", "RawResponse", "RequestSpec", "Transport"]
+__all__ = ["MAX_RESPONSE_BYTES", "CallOptions", "RawResponse", "RequestSpec", "Transport"]
 
 logger = logging.getLogger("obs_workflow_async")
-
-MAX_RESPONSE_BYTES = 10 * 1024 * 1024
-"""Answers larger than this are refused without being read whole."""
 
 _URL_CACHE_SIZE = 1024
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+_CALL_IDS = itertools.count(1)
+"""Call ids, unique across every client of the process (hooks shared by clients)."""
 
 
 class RequestSpec(NamedTuple):
@@ -63,6 +65,10 @@ class RequestSpec(NamedTuple):
     body: bytes | None = None
     bucket: str | None = None
     """Set for bucket-addressed (virtual-host) calls."""
+    operation: str = ""
+    """The API operation (``start_workflow``, ...): a low-cardinality label for hooks."""
+    graph_name: str | None = None
+    """The workflow the call concerns, if any (a label for hooks)."""
 
     @property
     def idempotent(self) -> bool:
@@ -102,10 +108,6 @@ class RawResponse(NamedTuple):
     retries_taken: int = 0
 
 
-class _BodyTooLarge(aiohttp.ClientPayloadError):
-    """An answer over :data:`MAX_RESPONSE_BYTES`, refused without reading it whole."""
-
-
 class _Failed(NamedTuple):
     """How one attempt failed: the public error, its retry class, and the cause."""
 
@@ -115,64 +117,96 @@ class _Failed(NamedTuple):
     cause: BaseException | None
 
 
-_INF = float("inf")
-_CLOSING_TRANSPORT = "Cannot write to closing transport"
-_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    return headers.get("x-request-id") or headers.get("x-obs-request-id")
 
 
-def _aiohttp_timeout(
-    total: float | None, connect: float | None, read: float | None
-) -> aiohttp.ClientTimeout:
-    if total is not None:
-        cap = total * 0.9 if total < 0.5 else total - 0.05
-        connect = cap if connect is None else min(connect, cap)
-    # ceil_threshold=inf: never round a timeout up to the next whole second.
-    return aiohttp.ClientTimeout(
-        total=total, connect=connect, sock_connect=connect, sock_read=read, ceil_threshold=_INF
-    )
+class _Observer:
+    """Reports the steps of one call to nobody (the no-hooks case)."""
+
+    __slots__ = ()
+
+    def call_started(self) -> None:
+        pass
+
+    def attempt_started(self, attempt: int) -> None:
+        pass
+
+    def attempt_finished(
+        self, attempt: int, elapsed: float, answer: Answer | None, error: ObsWorkflowError | None
+    ) -> None:
+        pass
+
+    def retry_scheduled(self, attempt: int, delay: float, error: ObsWorkflowError) -> None:
+        pass
+
+    def call_finished(self, raw: RawResponse | None, exc: BaseException | None) -> None:
+        pass
 
 
-def _classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
-    """(message, retry class, request_sent, timed_out) of an exception raised by an attempt.
-
-    "Not sent" is claimed only where aiohttp proves it: the failure happened while
-    connecting (TCP, TLS, a proxy's CONNECT), or the very first write found the
-    connection closing (our bodies are written together with the headers).
-    """
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return "TLS certificate verification failed: {cause}", Failure.FINAL, False, False
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return "TLS handshake failed: {cause}", Failure.FINAL, False, False
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return "timed out while connecting", Failure.NOT_SENT, False, True
-    if isinstance(exc, aiohttp.ClientHttpProxyError):
-        final = Failure.FINAL if exc.status == 407 else Failure.NOT_SENT
-        return f"the proxy refused the tunnel: HTTP {exc.status}", final, False, False
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return "cannot connect: {cause}", Failure.NOT_SENT, False, False
-    if isinstance(exc, aiohttp.ClientConnectionResetError) and str(exc) == _CLOSING_TRANSPORT:
-        return "the pooled connection was closed before sending", Failure.NOT_SENT, False, False
-    if isinstance(exc, _BodyTooLarge):
-        # The service answered: retrying would fetch the same oversized answer.
-        return str(exc), Failure.FINAL, True, False
-    if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
-        return "timed out waiting for the response", Failure.AMBIGUOUS, True, True
-    if isinstance(exc, aiohttp.ClientError | OSError):
-        return "connection failed after sending: {cause}", Failure.AMBIGUOUS, True, False
-    return "unexpected failure: {cause}", Failure.AMBIGUOUS, True, False
+_NO_OBSERVER = _Observer()
 
 
-def _redacted_cause(exc: BaseException, secrets: Sequence[str | None]) -> RedactedCause:
-    """A stand-in for ``exc``: its type and message, minus credentials; no traceback."""
-    try:
-        message = str(exc)
-    except Exception:  # a hostile __str__
-        message = ""
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "***")
-    message = _URL_CREDENTIALS.sub("***@", message)[:500]
-    return RedactedCause(type(exc).__name__, message)
+class _HookObserver(_Observer):
+    """Turns the steps of one call into :class:`RequestEvent` s for the hooks."""
+
+    __slots__ = ("_began", "_clock", "_event", "_hooks")
+
+    def __init__(
+        self,
+        hooks: tuple[Hook, ...],
+        spec: RequestSpec,
+        url: URL,
+        clock: Callable[[], float],
+    ) -> None:
+        self._hooks = hooks
+        self._clock = clock
+        self._began = clock()
+        self._event = RequestEvent(
+            "call_started", next(_CALL_IDS), spec.method, str(url.with_query(None)),
+            url.raw_path_qs, operation=spec.operation or spec.method,
+            graph_name=spec.graph_name,
+        )  # fmt: skip
+
+    def _emit(self, event: RequestEvent) -> None:
+        for hook in self._hooks:
+            try:
+                hook(event)
+            except Exception:
+                logger.warning("hook %r failed on %s", hook, event.kind, exc_info=True)
+
+    def call_started(self) -> None:
+        self._emit(self._event)
+
+    def attempt_started(self, attempt: int) -> None:
+        self._emit(replace(self._event, kind="attempt_started", attempt=attempt))
+
+    def attempt_finished(
+        self, attempt: int, elapsed: float, answer: Answer | None, error: ObsWorkflowError | None
+    ) -> None:
+        status = answer.status if answer is not None else None
+        request_id = _request_id(answer.headers) if answer is not None else None
+        self._emit(replace(self._event, kind="attempt_finished", attempt=attempt, status=status,
+                           request_id=request_id, elapsed=elapsed, error=error))  # fmt: skip
+
+    def retry_scheduled(self, attempt: int, delay: float, error: ObsWorkflowError) -> None:
+        self._emit(replace(self._event, kind="retry_scheduled", attempt=attempt, delay=delay,
+                           error=error))  # fmt: skip
+
+    def call_finished(self, raw: RawResponse | None, exc: BaseException | None) -> None:
+        elapsed = self._clock() - self._began
+        if raw is not None:
+            event = replace(self._event, kind="call_finished", outcome="ok", status=raw.status,
+                            request_id=raw.request_id, attempt=raw.retries_taken + 1,
+                            elapsed=elapsed)  # fmt: skip
+        elif isinstance(exc, asyncio.CancelledError):
+            event = replace(self._event, kind="call_finished", outcome="cancelled",
+                            elapsed=elapsed)  # fmt: skip
+        else:
+            error = exc if isinstance(exc, ObsWorkflowError) else None
+            event = replace(self._event, kind="call_finished", outcome="error", error=error,
+                            elapsed=elapsed)  # fmt: skip
+        self._emit(event)
 
 
 def _retrieve(task: asyncio.Future[Credentials]) -> None:
@@ -181,16 +215,8 @@ def _retrieve(task: asyncio.Future[Credentials]) -> None:
         task.exception()
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    return headers.get("x-request-id") or headers.get("x-obs-request-id")
-
-
 class Transport:
-    """Owns (or borrows) the ``aiohttp.ClientSession``; signs, sends and retries."""
+    """Signs, sends (through its sender) and retries; see the module docstring."""
 
     def __init__(
         self,
@@ -199,133 +225,43 @@ class Transport:
         credentials: CredentialsCache,
         signature: signing.SignatureMode,
         region: str,
-        verify: VerifyLike,
-        max_connections: int,
-        keepalive_timeout: float,
-        user_agent: str,
-        session: aiohttp.ClientSession | None = None,
+        sender: Sender,
         proxy: Proxy | None = None,
-        trust_env: bool = False,
         hooks: Sequence[Hook] = (),
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], datetime] | None = None,
-        rng: random.Random | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.sender = sender
+        self.proxy = proxy
         self._credentials = credentials
         self._signature: signing.SignatureMode = signature
         self._region = region
-        self._verify = verify
-        self._max_connections = max_connections
-        self._keepalive_timeout = keepalive_timeout
-        self._user_agent = user_agent
-        self._session = session
-        self._owns_session = session is None
-        self._proxy = proxy
-        # Through a proxy, an https request tunnels (CONNECT carries the proxy's
-        # credentials) while an http request is sent to the proxy itself (the request
-        # carries them, unsigned).
-        proxy_auth = (
-            {"Proxy-Authorization": proxy.authorization}
-            if proxy is not None and proxy.authorization
-            else None
-        )
-        tunnel = endpoint.scheme == "https"
-        self._proxy_headers = proxy_auth if tunnel else None
-        self._static_secrets: tuple[str | None, ...] = (
-            proxy.authorization if proxy is not None else None,
-        )
-        self._proxy_request_headers = None if tunnel else proxy_auth
-        self._trust_env = trust_env
         self._hooks = tuple(hooks)
-        self._call_ids = itertools.count(1)
-        self._ssl: ssl.SSLContext | Literal[False] | None = None
-        self._clock = clock
-        self._wall_clock = wall_clock or _utc_now
-        self._rng = rng or random.Random()
+        runtime = runtime or Runtime()
+        self._clock = runtime.clock
+        self._wall_clock = runtime.wall_clock
+        self._sleep = runtime.sleep
+        self._random = runtime.random
         self._host_header = endpoint.host_header
         # Like the SDK: bucket-addressed calls to an IPv4 server put the bucket in the path.
         self._path_style = endpoint.is_ipv4
         self._origin = endpoint.origin
         self._urls: dict[tuple[str | None, str, tuple[tuple[str, str | None], ...]], URL] = {}
-        self._timeouts: dict[tuple[Timeout, float | None], aiohttp.ClientTimeout] = {}
         self._last_date: tuple[datetime, str] | None = None
-        self._slots = SlotGate(max_connections)
-        self._open_lock = asyncio.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
 
     # -- lifecycle -----------------------------------------------------------------
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self.sender.closed
 
-    @property
-    def proxy(self) -> Proxy | None:
-        return self._proxy
-
-    async def open(self) -> aiohttp.ClientSession:
-        """Create the pooled session inside the running loop (once)."""
-        if self._closed:
-            raise ClientClosedError("the client is closed; create a new AsyncWorkflowClient")
-        loop = asyncio.get_running_loop()
-        if self._loop is not None and self._loop is not loop:
-            raise ClientClosedError(
-                "the client is bound to another event loop; create one client per loop"
-            )
-        session = self._session
-        if session is not None and self._ssl is not None:
-            return session
-        async with self._open_lock:
-            if self._closed:
-                raise ClientClosedError("the client is closed; create a new AsyncWorkflowClient")
-            if self._ssl is None:
-                if self.endpoint.scheme == "http" and not self.endpoint.is_loopback:
-                    logger.warning(
-                        "%s is plain HTTP: signatures, security tokens and bodies travel "
-                        "unencrypted; use https://",
-                        self._origin,
-                    )
-                if self.endpoint.scheme == "https" and self._verify is False:
-                    logger.warning(
-                        "TLS certificate verification is disabled for %s (verify=False)",
-                        self._origin,
-                    )
-                if self.endpoint.scheme == "https":
-                    # Loading CA files is blocking I/O: keep it off the event loop.
-                    self._ssl = await asyncio.to_thread(build_ssl_context, self._verify)
-                else:
-                    self._ssl = False
-            if self._session is None:
-                connector = aiohttp.TCPConnector(
-                    limit=self._max_connections,
-                    limit_per_host=self._max_connections,
-                    keepalive_timeout=self._keepalive_timeout,
-                    ssl=self._ssl if self._ssl is not None else True,
-                )
-                self._session = aiohttp.ClientSession(
-                    connector=connector,
-                    timeout=aiohttp.ClientTimeout(total=None),
-                    headers={"User-Agent": self._user_agent},
-                    trust_env=self._trust_env,
-                    auto_decompress=True,
-                )
-            self._loop = loop
-            return self._session
+    async def open(self) -> None:
+        await self.sender.open()
 
     async def aclose(self) -> None:
-        """Close the session if this transport created it. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session and not session.closed:
-            await session.close()
-            # Let the transports' connection_lost callbacks run (aiohttp's advice).
-            await asyncio.sleep(0)
+        await self.sender.aclose()
 
-    # -- one attempt -----------------------------------------------------------------
+    # -- building one attempt --------------------------------------------------------
 
     def build_headers(
         self, spec: RequestSpec, now: datetime, credentials: Credentials | None = None
@@ -357,8 +293,6 @@ class Transport:
             now=now,
             region=self._region,
         )
-        if self._proxy_request_headers is not None:
-            headers.update(self._proxy_request_headers)
         return headers
 
     def _http_date(self, now: datetime) -> str:
@@ -389,82 +323,60 @@ class Transport:
             self._urls[cache_key] = url
         return url
 
-    def _client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
-        """aiohttp's timeouts for one attempt (``budget``: what is left of the deadline).
+    def _prepare(self, spec: RequestSpec, url: URL, creds: Credentials) -> PreparedRequest:
+        def sign() -> dict[str, str]:
+            return self.build_headers(spec, self._wall_clock(), creds)
 
-        The connect phase (TCP, TLS, a proxy's CONNECT) is bounded strictly below the
-        attempt's total, so a connection that never completes fails as a connect
-        timeout (nothing sent) rather than as the total expiring mid-connect (which
-        aiohttp reports as a bare timeout, indistinguishable from a read timeout).
-        """
-        if budget is None:
-            cached = self._timeouts.get((timeout, None))
-            if cached is None:
-                cached = _aiohttp_timeout(timeout.total, timeout.connect, timeout.read)
-                self._timeouts[(timeout, None)] = cached
-            return cached
-        total = budget if timeout.total is None else min(timeout.total, budget)
-        return _aiohttp_timeout(total, timeout.connect, timeout.read)
+        return PreparedRequest(spec.method, url, spec.body, sign, (creds.security_token,))
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
-        length = response.content_length
-        if length is not None and length > MAX_RESPONSE_BYTES:
-            raise _BodyTooLarge(
-                f"response body of {length} bytes exceeds the {MAX_RESPONSE_BYTES}-byte limit"
-            )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.content.iter_chunked(65536):
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                raise _BodyTooLarge(f"response body exceeds the {MAX_RESPONSE_BYTES}-byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
+    # -- errors, built once --------------------------------------------------------------
 
-    def _transport_failure(
-        self,
-        exc: BaseException,
-        spec: RequestSpec,
-        url: URL,
-        retries: int,
-        secrets: tuple[str | None, ...],
-    ) -> _Failed:
-        """Map an aiohttp/OS exception to our error and its retry class.
-
-        The aiohttp exception itself is not kept: its ``request_info`` holds the
-        request headers (``Authorization``, the security token, ``Proxy-Authorization``)
-        and its traceback the locals of aiohttp's frames. A :class:`RedactedCause`
-        with its type and redacted message stands in for it.
-        """
-        message, failure, sent, timed_out = _classify_exception(exc)
-        cause = _redacted_cause(exc, (*secrets, *self._static_secrets))
-        if cause.args and message.endswith("{cause}"):
-            message = message.replace("{cause}", str(cause.args[0]))
-        cls = RequestTimeoutError if timed_out else TransportError
-        error = cls(message, method=spec.method, url=str(url.with_query(None)),
-                    request_sent=sent, retries_taken=retries)  # fmt: skip
+    def _transport_error(
+        self, failure: SendFailure, spec: RequestSpec, url: URL, retries: int, any_sent: bool,
+        suffix: str,
+    ) -> _Failed:  # fmt: skip
+        cls = RequestTimeoutError if failure.timed_out else TransportError
+        error = cls(failure.message + suffix, method=spec.method, url=str(url.with_query(None)),
+                    request_sent=any_sent or failure.request_sent,
+                    retries_taken=retries)  # fmt: skip
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s -> %s retry=%d", spec.method, url.raw_path_qs, message, retries)
-        return _Failed(error, failure, None, cause)
+            logger.debug(
+                "%s %s -> %s retry=%d", spec.method, url.raw_path_qs, failure.message, retries
+            )
+        return _Failed(error, failure.failure, None, failure.cause)
 
     @staticmethod
-    def _status_failure(
-        status: int, reason: str | None, headers: Mapping[str, str], body: bytes,
-        request_id: str | None, retries: int,
-    ) -> _Failed:  # fmt: skip
+    def _status_failure(answer: Answer, request_id: str | None, retries: int) -> _Failed:
         """Map an HTTP error answer to our error and its retry class."""
-        text = body.decode("utf-8", errors="replace")
-        retry_after = parse_retry_after(headers)
+        text = answer.body.decode("utf-8", errors="replace")
+        retry_after = parse_retry_after(answer.headers)
         error = error_for_status(
-            status=status,
-            reason=reason,
-            headers=headers,
+            status=answer.status,
+            reason=answer.reason,
+            headers=answer.headers,
             body=text,
             request_id=request_id or parse_error_body(text).request_id,
             retries_taken=retries,
             retry_after=retry_after,
         )
-        return _Failed(error, classify_status(status), retry_after, None)
+        return _Failed(error, classify_status(answer.status), retry_after, None)
+
+    @staticmethod
+    def _deadline_error(
+        options: CallOptions, spec: RequestSpec, url: URL, any_sent: bool, retries: int,
+        what: str = "",
+    ) -> RequestTimeoutError:  # fmt: skip
+        limit = (
+            f"deadline of {options.deadline}s" if options.deadline is not None
+            else "attempt timeout"
+        )  # fmt: skip
+        return RequestTimeoutError(
+            f"{limit} exceeded{what}",
+            method=spec.method,
+            url=str(url.with_query(None)),
+            request_sent=any_sent,
+            retries_taken=retries,
+        )
 
     # -- the retry loop -------------------------------------------------------------------
 
@@ -474,60 +386,24 @@ class Transport:
         Every attempt is built and signed afresh (new ``Date``). The attempt's clock
         starts once a pooled connection slot is free, so queueing behind
         ``max_connections`` never counts against the per-attempt timeout (it does
-        count against the call's ``deadline``). Without hooks this returns the
-        attempts coroutine itself: no extra layer on the hot path.
+        count against the call's ``deadline``).
         """
         if not self._hooks:
-            return self._attempts(spec, options, None)
-        return self._observed(spec, options)
-
-    async def _observed(self, spec: RequestSpec, options: CallOptions) -> RawResponse:
-        """:meth:`_attempts` with ``call_started`` / ``call_finished`` events around it.
-
-        Every ``call_started`` has its ``call_finished``, whatever ends the call.
-        """
-        began = self._clock()
+            return self._attempts(spec, options, _NO_OBSERVER)
         url = self.url_for(spec)
-        event = RequestEvent(
-            "call_started", next(self._call_ids), spec.method, str(url.with_query(None)),
-            url.raw_path_qs,
-        )  # fmt: skip
-        self._emit(event)
-        try:
-            raw = await self._attempts(spec, options, event)
-        except ObsWorkflowError as error:
-            self._emit(replace(event, kind="call_finished", outcome="error", error=error,
-                               elapsed=self._clock() - began))  # fmt: skip
-            raise
-        except asyncio.CancelledError:
-            self._emit(replace(event, kind="call_finished", outcome="cancelled",
-                               elapsed=self._clock() - began))  # fmt: skip
-            raise
-        except BaseException:
-            self._emit(replace(event, kind="call_finished", outcome="error",
-                               elapsed=self._clock() - began))  # fmt: skip
-            raise
-        self._emit(replace(event, kind="call_finished", outcome="ok", status=raw.status,
-                           request_id=raw.request_id, attempt=raw.retries_taken + 1,
-                           elapsed=self._clock() - began))  # fmt: skip
-        return raw
+        return self._attempts(spec, options, _HookObserver(self._hooks, spec, url, self._clock))
 
-    def _emit(self, event: RequestEvent) -> None:
-        for hook in self._hooks:
-            try:
-                hook(event)
-            except Exception:
-                logger.warning("hook %r failed on %s", hook, event.kind, exc_info=True)
-
-    async def _credentials_within(
-        self, limit: float | None, options: CallOptions, spec: RequestSpec, url: URL,
+    async def _credentials_for(
+        self, deadline_at: float | None, options: CallOptions, spec: RequestSpec, url: URL,
         any_sent: bool, retries: int,
     ) -> Credentials:  # fmt: skip
-        """The credentials for an attempt, waiting at most ``limit`` seconds for a fetch.
-
-        A fetch is shared by every caller (the cache's own business); this caller
-        stops waiting when its limit passes, without cancelling the fetch for others.
-        """
+        """The credentials of an attempt, waiting for a fetch at most until the deadline
+        (else for the attempt's total). A fetch is shared by every caller (the cache's
+        business); this caller stops waiting without cancelling it for the others."""
+        creds = self._credentials.fresh()
+        if creds is not None:
+            return creds
+        limit = options.timeout.total if deadline_at is None else deadline_at - self._clock()
         fetch = asyncio.ensure_future(self._credentials.get())
         if limit is None:
             return await fetch
@@ -541,13 +417,24 @@ class Transport:
             return fetch.result()
         fetch.cancel()
         fetch.add_done_callback(_retrieve)
-        error = self._deadline_error(options, spec, url, any_sent, retries)
-        what = "deadline" if options.deadline is not None else "attempt timeout"
-        error.message = f"{what} exceeded while waiting for credentials"
-        raise error
+        raise self._deadline_error(
+            options, spec, url, any_sent, retries, " while waiting for credentials"
+        )
 
     async def _attempts(
-        self, spec: RequestSpec, options: CallOptions, event: RequestEvent | None
+        self, spec: RequestSpec, options: CallOptions, observer: _Observer
+    ) -> RawResponse:
+        observer.call_started()
+        try:
+            raw = await self._retry_loop(spec, options, observer)
+        except BaseException as exc:
+            observer.call_finished(None, exc)
+            raise
+        observer.call_finished(raw, None)
+        return raw
+
+    async def _retry_loop(
+        self, spec: RequestSpec, options: CallOptions, observer: _Observer
     ) -> RawResponse:
         retry = options.retry
         timeout = options.timeout
@@ -556,123 +443,75 @@ class Transport:
         retries = 0
         any_sent = False
         url = self.url_for(spec)
+        sender = self.sender
         while True:
-            session = self._session
-            if session is None or self._ssl is None or self._loop is not asyncio.get_running_loop():
-                session = await self.open()
-            # Credentials first (bounded by the deadline, else by the attempt's total),
-            # then a connection slot (bounded by the deadline): no slot is held while
-            # a credentials fetch is awaited.
-            creds = self._credentials.fresh()
-            if creds is None:
-                limit = timeout.total if deadline_at is None else deadline_at - clock()
-                creds = await self._credentials_within(limit, options, spec, url, any_sent, retries)
-            if not self._slots.try_acquire() and not await self._slots.acquire(
-                None if deadline_at is None else deadline_at - clock()
-            ):
-                expired = self._deadline_error(options, spec, url, any_sent, retries)
-                expired.message += " while waiting for a free connection"
-                raise expired
-            failed: _Failed | None = None
+            creds = await self._credentials_for(deadline_at, options, spec, url, any_sent, retries)
+            observer.attempt_started(retries + 1)
+            started = clock()
+            sent: SendFailure | None = None
             try:
-                budget = None if deadline_at is None else deadline_at - clock()
-                if budget is not None and budget <= 0:
-                    raise self._deadline_error(options, spec, url, any_sent, retries)
-                client_timeout = self._client_timeout(timeout, budget)
-                if event is not None:
-                    self._emit(replace(event, kind="attempt_started", attempt=retries + 1))
-                started = clock()
-                try:
-                    async with session.request(
-                        spec.method,
-                        url,
-                        data=spec.body,
-                        headers=self.build_headers(spec, self._wall_clock(), creds),
-                        timeout=client_timeout,
-                        allow_redirects=False,
-                        ssl=self._ssl,
-                        proxy=self._proxy.url if self._proxy is not None else None,
-                        proxy_headers=self._proxy_headers,
-                    ) as response:
-                        length = response.content_length
-                        if length is not None and length <= MAX_RESPONSE_BYTES:
-                            body = await response.read()
-                        else:
-                            body = await self._read_body(response)
-                        status = response.status
-                        reason = response.reason
-                        headers = response.headers
-                except Exception as exc:  # every failure maps to our errors
-                    failed = self._transport_failure(
-                        exc, spec, url, retries, (creds.security_token,)
-                    )
-                elapsed = clock() - started
-            finally:
-                self._slots.release()
-            if failed is None:
-                request_id = _request_id(headers)
+                answer = await sender.send(self._prepare(spec, url, creds), timeout, deadline_at)
+            except SlotWaitExpired:
+                expired = True
+            except SendFailure as failure:
+                failure.__traceback__ = None  # its frames hold the signed headers
+                sent, expired = failure, False
+            else:
+                expired = False
+            if expired:
+                raise self._deadline_error(
+                    options, spec, url, any_sent, retries, " while waiting for a free connection"
+                )
+            elapsed = clock() - started
+            if sent is None:
+                request_id = _request_id(answer.headers)
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
-                        spec.method, url.raw_path_qs, status, request_id, elapsed * 1000, retries,
+                        spec.method, url.raw_path_qs, answer.status, request_id,
+                        elapsed * 1000, retries,
                     )  # fmt: skip
-                if event is not None:
-                    self._emit(
-                        replace(event, kind="attempt_finished", attempt=retries + 1,
-                                status=status, request_id=request_id, elapsed=elapsed)
+                observer.attempt_finished(retries + 1, elapsed, answer, None)
+                if answer.status < 300:
+                    return RawResponse(
+                        answer.status, answer.reason, answer.headers, answer.body, request_id,
+                        retries,
                     )  # fmt: skip
-                if status < 300:
-                    return RawResponse(status, reason, headers, body, request_id, retries)
-                failed = self._status_failure(status, reason, headers, body, request_id, retries)
+                failed = self._status_failure(answer, request_id, retries)
                 any_sent = any_sent or may_have_started(failed.error)
-            elif event is not None:
-                self._emit(replace(event, kind="attempt_finished", attempt=retries + 1,
-                                   error=failed.error, elapsed=elapsed))  # fmt: skip
+                delay = self._retry_delay(failed.failure, failed.retry_after, spec, retry,
+                                          retries, deadline_at)  # fmt: skip
+            else:
+                delay = self._retry_delay(sent.failure, None, spec, retry, retries, deadline_at)
+                out_of_time = (
+                    delay is None and sent.timed_out and deadline_at is not None
+                    and clock() >= deadline_at
+                )  # fmt: skip
+                suffix = f" (deadline of {options.deadline}s exceeded)" if out_of_time else ""
+                failed = self._transport_error(sent, spec, url, retries, any_sent, suffix)
+                any_sent = any_sent or sent.request_sent
+                observer.attempt_finished(retries + 1, elapsed, None, failed.error)
             error = failed.error
             if options.on_failed_attempt is not None:
                 try:
                     options.on_failed_attempt(error)
                 except Exception:
                     logger.warning("on_failed_attempt callback failed", exc_info=True)
-            delay = self._retry_delay(failed, spec, retry, retries, deadline_at)
-            if isinstance(error, TransportError):
-                any_sent = any_sent or error.request_sent
-                error.request_sent = any_sent
-                if (
-                    delay is None
-                    and deadline_at is not None
-                    and isinstance(error, RequestTimeoutError)
-                    and clock() >= deadline_at
-                ):
-                    error.message += f" (deadline of {options.deadline}s exceeded)"
             if delay is None:
                 raise error from failed.cause
             retries += 1
-            if event is not None:
-                self._emit(replace(event, kind="retry_scheduled", attempt=retries + 1,
-                                   delay=delay, error=error))  # fmt: skip
+            observer.retry_scheduled(retries + 1, delay, error)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s: retry %d in %.3fs after %s",
                     spec.method, url.raw_path_qs, retries, delay, type(error).__name__,
                 )  # fmt: skip
-            await asyncio.sleep(delay)
-
-    @staticmethod
-    def _deadline_error(
-        options: CallOptions, spec: RequestSpec, url: URL, any_sent: bool, retries: int
-    ) -> RequestTimeoutError:
-        return RequestTimeoutError(
-            f"deadline of {options.deadline}s exceeded",
-            method=spec.method,
-            url=str(url.with_query(None)),
-            request_sent=any_sent,
-            retries_taken=retries,
-        )
+            await self._sleep(delay)
 
     def _retry_delay(
         self,
-        failed: _Failed,
+        failure: Failure,
+        retry_after: float | None,
         spec: RequestSpec,
         retry: RetryConfig,
         retries: int,
@@ -680,15 +519,15 @@ class Transport:
     ) -> float | None:
         """Seconds to wait before the next attempt, or ``None`` to give up."""
         if retries >= retry.max_retries or not should_retry(
-            failed.failure, idempotent=spec.idempotent, config=retry
+            failure, idempotent=spec.idempotent, config=retry
         ):
             return None
-        if failed.retry_after is not None:
-            if failed.retry_after > retry.retry_after_cap:
+        if retry_after is not None:
+            if retry_after > retry.retry_after_cap:
                 return None
-            delay = failed.retry_after
+            delay = retry_after
         else:
-            delay = backoff_delay(retries + 1, retry, self._rng)
+            delay = backoff_delay(retries + 1, retry, self._random)
         if deadline_at is not None and self._clock() + delay >= deadline_at:
             return None
         return delay

@@ -7,6 +7,7 @@ service saw the POST, not what the client believes it sent.
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from obs_workflow_async import (
     Timeout,
     TransportError,
 )
+from obs_workflow_async.config import Runtime
 from obs_workflow_async.errors import RedactedCause
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.conftest import ACCESS_KEY, SECRET, TOKEN
@@ -224,8 +226,7 @@ async def test_drop_with_opt_in_is_retried(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
     fake.add_fault(Fault("drop"))
-    client = make_client(retry_non_idempotent=True)
-    client._transport._rng.seed(1)
+    client = make_client(retry_non_idempotent=True, runtime=Runtime(random=random.Random(1).random))
     result = await client.start_workflow("g", "my-bucket", "k")
     assert result.retries_taken == 1
     assert fake.attempts["g"] == 2
@@ -314,9 +315,10 @@ def _free_port() -> int:
 async def test_refused_connection_is_retried_until_the_server_is_up() -> None:
     port = _free_port()
     server = FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET, port=port)
+    runtime = Runtime(random=random.Random(3).random)
     async with AsyncWorkflowClient(server=f"http://127.0.0.1:{port}", access_key_id=ACCESS_KEY,
-                                   secret_access_key=SECRET, max_retries=5) as client:  # fmt: skip
-        client._transport._rng.seed(3)
+                                   secret_access_key=SECRET, max_retries=5,
+                                   runtime=runtime) as client:  # fmt: skip
         call = asyncio.create_task(client.start_workflow("g", "my-bucket", "k"))
         await asyncio.sleep(0.15)  # the first attempt has been refused by now
         async with server:
@@ -339,10 +341,11 @@ async def test_refused_connection_reports_not_sent() -> None:
 async def test_every_attempt_is_signed_afresh(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
-    client = make_client()
     base = datetime.now(timezone.utc)
     ticks = iter(range(100))
-    client._transport._wall_clock = lambda: base + timedelta(seconds=2 * next(ticks))
+    client = make_client(
+        runtime=Runtime(wall_clock=lambda: base + timedelta(seconds=2 * next(ticks)))
+    )
     fake.add_fault(Fault("status", status=503, retry_after="0"), times=2)
     await client.start_workflow("g", "my-bucket", "k")
     dates = [r.headers["Date"] for r in fake.requests]
@@ -354,8 +357,9 @@ async def test_every_attempt_is_signed_afresh(
 async def test_clock_skew_is_rejected_like_the_service(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
-    client = make_client()
-    client._transport._wall_clock = lambda: datetime.now(timezone.utc) - timedelta(minutes=20)
+    client = make_client(
+        runtime=Runtime(wall_clock=lambda: datetime.now(timezone.utc) - timedelta(minutes=20))
+    )
     with pytest.raises(PermissionDeniedError) as caught:
         await client.start_workflow("g", "my-bucket", "k")
     assert caught.value.code == "RequestTimeTooSkewed"

@@ -17,17 +17,19 @@ from obs_workflow_async import (
     ObsWorkflowError,
     PermissionDeniedError,
 )
+from obs_workflow_async.errors import LoopMismatchError
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.conftest import SECRET, TOKEN
+from tests.support.inspect import session_of
 
 MakeClient = Callable[..., AsyncWorkflowClient]
 
 
 async def test_session_is_created_lazily_and_closed_once(make_client: MakeClient) -> None:
     client = make_client()
-    assert client._transport._session is None
+    assert session_of(client) is None
     await client.start_workflow("g", "my-bucket", "k")
-    session = client._transport._session
+    session = session_of(client)
     assert session is not None and not session.closed
     await client.aclose()
     await client.aclose()  # idempotent
@@ -86,7 +88,7 @@ async def test_two_clients_with_different_credentials_are_independent(
     ]  # fmt: skip
     assert isinstance(results[1], PermissionDeniedError)
     assert results[1].code == "InvalidAccessKeyId"
-    assert good._transport._session is not bad._transport._session
+    assert session_of(good) is not session_of(bad)
 
 
 async def test_invalid_names_never_reach_the_server(
@@ -112,7 +114,7 @@ async def test_invalid_names_never_reach_the_server(
         with pytest.raises(InvalidRequestError):
             await client.start_workflow(graph, bucket, key, inputs=inputs)  # type: ignore[arg-type]
     assert fake.requests == []
-    assert client._transport._session is None  # not even a connection was opened
+    assert session_of(client) is None  # not even a connection was opened
 
 
 async def test_2000_concurrent_starts_respect_the_pool_limit(
@@ -188,7 +190,7 @@ async def test_client_from_another_loop_is_refused(fake: FakeWorkflowServer) -> 
     await client.start_workflow("g", "my-bucket", "k")
 
     def other_loop() -> None:
-        with pytest.raises(ClientClosedError, match="another event loop"):
+        with pytest.raises(LoopMismatchError, match="another event loop"):
             asyncio.run(client.start_workflow("g", "my-bucket", "k"))
 
     await asyncio.to_thread(other_loop)

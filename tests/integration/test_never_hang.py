@@ -30,6 +30,7 @@ from obs_workflow_async.credentials import CredentialsCache
 from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.hooks import RequestEvent
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from tests.support.inspect import free_slots
 
 MakeClient = Callable[..., AsyncWorkflowClient]
 
@@ -73,7 +74,7 @@ async def test_cancelling_queued_and_sending_calls_raises_only_cancelled(
         assert events.kinds["call_started"] == events.kinds["call_finished"] == 400
         assert events.outcomes["cancelled"] == kinds["CancelledError"]
     assert "never retrieved" not in caplog.text
-    assert client._transport._slots.free == 2
+    assert free_slots(client) == 2
 
 
 async def test_a_deadline_while_queued_is_a_timeout_and_nothing_is_sent(

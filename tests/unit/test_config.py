@@ -10,6 +10,7 @@ from obs_workflow_async import AsyncWorkflowClient, CredentialsError, InvalidReq
 from obs_workflow_async.config import build_ssl_context, parse_endpoint, to_timeout
 from obs_workflow_async.credentials import resolve_credentials
 from tests.conftest import SECRET, TOKEN
+from tests.support.inspect import session_of
 
 
 @pytest.mark.parametrize(
@@ -134,7 +135,7 @@ def test_tls_verification_is_on_by_default() -> None:
 
 def test_client_constructor_is_sync_and_lazy() -> None:
     client = AsyncWorkflowClient(server="obs.example.com", access_key_id="a", secret_access_key="b")
-    assert client._transport._session is None  # nothing created outside a loop
+    assert session_of(client) is None  # nothing created outside a loop
     assert not client.closed
 
 

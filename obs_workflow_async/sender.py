@@ -1,0 +1,384 @@
+"""One attempt on the wire: the pooled aiohttp session, TLS, proxy, connection slots,
+the body cap, and what each failure means for "was anything sent?".
+
+The retry loop (:mod:`.transport`) hands a :class:`PreparedRequest` to a
+:class:`Sender` and gets back an :class:`Answer` (any HTTP status) or a
+:class:`SendFailure` saying how the attempt failed. :class:`AiohttpSender` is the
+real one; :class:`obs_workflow_async.testing.MockSender` answers in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal, NamedTuple, Protocol, runtime_checkable
+
+import aiohttp
+from yarl import URL
+
+from .config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
+from .errors import ClientClosedError, LoopMismatchError, RedactedCause
+from .retry import Failure
+from .slots import SlotGate
+
+__all__ = [
+    "MAX_RESPONSE_BYTES",
+    "AiohttpSender",
+    "Answer",
+    "PreparedRequest",
+    "SendFailure",
+    "Sender",
+    "SlotWaitExpired",
+]
+
+logger = logging.getLogger("obs_workflow_async")
+
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+"""Answers larger than this are refused without being read whole."""
+
+_INF = float("inf")
+_CLOSING_TRANSPORT = "Cannot write to closing transport"
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+class PreparedRequest(NamedTuple):
+    """One attempt, ready to go: ``sign()`` builds its signed headers at send time
+    (once a connection slot is free, so the ``Date`` is fresh)."""
+
+    method: str
+    url: URL
+    body: bytes | None
+    sign: Callable[[], dict[str, str]]
+    secrets: tuple[str | None, ...] = ()
+    """Values to redact from any failure message (the security token)."""
+
+    def __repr__(self) -> str:  # never the secrets, even in a traceback's locals
+        return f"PreparedRequest({self.method} {self.url.with_query(None)})"
+
+
+class Answer(NamedTuple):
+    """An HTTP answer, whatever its status."""
+
+    status: int
+    reason: str | None
+    headers: Mapping[str, str]
+    """Case-insensitive (aiohttp's ``CIMultiDictProxy`` for the real sender)."""
+    body: bytes
+
+
+class SendFailure(Exception):  # noqa: N818 - internal, never raised to users
+    """An attempt that got no (complete) HTTP answer, and what that means."""
+
+    def __init__(
+        self,
+        message: str,
+        failure: Failure,
+        *,
+        request_sent: bool,
+        timed_out: bool = False,
+        cause: RedactedCause | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.failure = failure
+        self.request_sent = request_sent
+        self.timed_out = timed_out
+        self.cause = cause
+
+
+class SlotWaitExpired(Exception):  # noqa: N818 - a signal, not an error
+    """The deadline passed while waiting for a free connection slot (nothing sent)."""
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """What the retry loop needs from the wire."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    async def open(self) -> None:
+        """Get ready inside the running loop (idempotent)."""
+
+    async def send(
+        self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
+    ) -> Answer:
+        """Send once; raise :class:`SendFailure` or :class:`SlotWaitExpired`."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the connections (idempotent)."""
+
+
+def aiohttp_timeout(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for one attempt.
+
+    The connect phase (TCP, TLS, a proxy's CONNECT) is bounded strictly below the
+    attempt's total, so a connection that never completes fails as a connect
+    timeout (nothing sent) rather than as the total expiring mid-connect (which
+    aiohttp reports as a bare timeout, indistinguishable from a read timeout).
+    """
+    if total is not None:
+        cap = total * 0.9 if total < 0.5 else total - 0.05
+        connect = cap if connect is None else min(connect, cap)
+    # ceil_threshold=inf: never round a timeout up to the next whole second.
+    return aiohttp.ClientTimeout(
+        total=total, connect=connect, sock_connect=connect, sock_read=read, ceil_threshold=_INF
+    )
+
+
+def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
+    """(message, retry class, request_sent, timed_out) of an exception raised by an attempt.
+
+    "Not sent" is claimed only where aiohttp proves it: the failure happened while
+    connecting (TCP, TLS, a proxy's CONNECT), or the very first write found the
+    connection closing (our bodies are written together with the headers).
+    """
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "TLS certificate verification failed: {cause}", Failure.FINAL, False, False
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return "TLS handshake failed: {cause}", Failure.FINAL, False, False
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return "timed out while connecting", Failure.NOT_SENT, False, True
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        final = Failure.FINAL if exc.status == 407 else Failure.NOT_SENT
+        return f"the proxy refused the tunnel: HTTP {exc.status}", final, False, False
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "cannot connect: {cause}", Failure.NOT_SENT, False, False
+    if isinstance(exc, aiohttp.ClientConnectionResetError) and str(exc) == _CLOSING_TRANSPORT:
+        return "the pooled connection was closed before sending", Failure.NOT_SENT, False, False
+    if isinstance(exc, _BodyTooLarge):
+        # The service answered: retrying would fetch the same oversized answer.
+        return str(exc), Failure.FINAL, True, False
+    if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
+        return "timed out waiting for the response", Failure.AMBIGUOUS, True, True
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return "connection failed after sending: {cause}", Failure.AMBIGUOUS, True, False
+    return "unexpected failure: {cause}", Failure.AMBIGUOUS, True, False
+
+
+def redacted_cause(exc: BaseException, secrets: Sequence[str | None]) -> RedactedCause:
+    """A stand-in for ``exc``: its type and message, minus credentials; no traceback."""
+    try:
+        message = str(exc)
+    except Exception:  # a hostile __str__
+        message = ""
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    message = _URL_CREDENTIALS.sub("***@", message)[:500]
+    return RedactedCause(type(exc).__name__, message)
+
+
+def send_failure(exc: BaseException, secrets: Sequence[str | None]) -> SendFailure:
+    """The :class:`SendFailure` for an exception raised while sending or reading."""
+    message, failure, sent, timed_out = classify_exception(exc)
+    cause = redacted_cause(exc, secrets)
+    if "{cause}" in message:
+        message = message.replace("{cause}", str(cause.args[0]) if cause.args else "")
+    return SendFailure(message, failure, request_sent=sent, timed_out=timed_out, cause=cause)
+
+
+class _BodyTooLarge(aiohttp.ClientPayloadError):
+    """An answer over :data:`MAX_RESPONSE_BYTES`, refused without reading it whole."""
+
+
+class AiohttpSender:
+    """Owns (or borrows) the ``aiohttp.ClientSession``; one attempt at a time per slot."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: Endpoint,
+        verify: VerifyLike,
+        max_connections: int,
+        keepalive_timeout: float,
+        user_agent: str,
+        session: aiohttp.ClientSession | None = None,
+        proxy: Proxy | None = None,
+        trust_env: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.endpoint = endpoint
+        self._verify = verify
+        self._max_connections = max_connections
+        self._keepalive_timeout = keepalive_timeout
+        self._user_agent = user_agent
+        self._session = session
+        self._owns_session = session is None
+        self.proxy = proxy
+        # Through a proxy, an https request tunnels (CONNECT carries the proxy's
+        # credentials) while an http request is sent to the proxy itself (the request
+        # carries them, unsigned).
+        proxy_auth = (
+            {"Proxy-Authorization": proxy.authorization}
+            if proxy is not None and proxy.authorization
+            else None
+        )
+        tunnel = endpoint.scheme == "https"
+        self._proxy_url = proxy.url if proxy is not None else None
+        self._proxy_headers = proxy_auth if tunnel else None
+        self._proxy_request_headers = None if tunnel else proxy_auth
+        self._secrets: tuple[str | None, ...] = (
+            proxy.authorization if proxy is not None else None,
+        )
+        self._trust_env = trust_env
+        self._clock = clock
+        self._ssl: ssl.SSLContext | Literal[False] | None = None
+        self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self.slots = SlotGate(max_connections)
+        self._open_lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The pooled session (``None`` until the first call, and after closing)."""
+        return self._session
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new client")
+
+    async def open(self) -> None:
+        """Create the pooled session inside the running loop (once)."""
+        self._check_usable()
+        loop = asyncio.get_running_loop()
+        if self._loop is not None:
+            if self._loop is not loop:
+                raise LoopMismatchError(
+                    "the client is bound to another event loop; create one client per loop"
+                )
+            if self._session is not None and self._ssl is not None:
+                return
+        async with self._open_lock:
+            self._check_usable()
+            if self._ssl is None:
+                self._ssl = await self._tls()
+            if self._session is None:
+                connector = aiohttp.TCPConnector(
+                    limit=self._max_connections,
+                    limit_per_host=self._max_connections,
+                    keepalive_timeout=self._keepalive_timeout,
+                    ssl=self._ssl if self._ssl is not None else True,
+                )
+                self._session = aiohttp.ClientSession(
+                    connector=connector,
+                    timeout=aiohttp.ClientTimeout(total=None),
+                    headers={"User-Agent": self._user_agent},
+                    trust_env=self._trust_env,
+                    auto_decompress=True,
+                )
+            self._loop = loop
+
+    async def _tls(self) -> ssl.SSLContext | Literal[False]:
+        endpoint = self.endpoint
+        if endpoint.scheme == "http":
+            if not endpoint.is_loopback:
+                logger.warning(
+                    "%s is plain HTTP: signatures, security tokens and bodies travel "
+                    "unencrypted; use https://",
+                    endpoint.origin,
+                )
+            return False
+        if self._verify is False:
+            logger.warning(
+                "TLS certificate verification is disabled for %s (verify=False)", endpoint.origin
+            )
+        # Loading CA files is blocking I/O: keep it off the event loop.
+        return await asyncio.to_thread(build_ssl_context, self._verify)
+
+    async def aclose(self) -> None:
+        """Close the session if this sender created it. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session and not session.closed:
+            await session.close()
+            # Let the transports' connection_lost callbacks run (aiohttp's advice).
+            await asyncio.sleep(0)
+
+    def _client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
+        if budget is None:
+            cached = self._timeouts.get(timeout)
+            if cached is None:
+                cached = aiohttp_timeout(timeout.total, timeout.connect, timeout.read)
+                self._timeouts[timeout] = cached
+            return cached
+        total = budget if timeout.total is None else min(timeout.total, budget)
+        return aiohttp_timeout(total, timeout.connect, timeout.read)
+
+    async def send(
+        self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
+    ) -> Answer:
+        """Wait for a slot (bounded by ``deadline_at``), then send once and read the answer."""
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            await self.open()
+            session = self._session
+            assert session is not None
+        slots = self.slots
+        if not slots.try_acquire() and not await slots.acquire(
+            None if deadline_at is None else deadline_at - self._clock()
+        ):
+            raise SlotWaitExpired
+        try:
+            budget = None if deadline_at is None else deadline_at - self._clock()
+            if budget is not None and budget <= 0:
+                raise SlotWaitExpired
+            headers = request.sign()
+            if self._proxy_request_headers is not None:
+                headers.update(self._proxy_request_headers)
+            try:
+                async with session.request(
+                    request.method,
+                    request.url,
+                    data=request.body,
+                    headers=headers,
+                    timeout=self._client_timeout(timeout, budget),
+                    allow_redirects=False,
+                    ssl=self._ssl,
+                    proxy=self._proxy_url,
+                    proxy_headers=self._proxy_headers,
+                ) as response:
+                    length = response.content_length
+                    if length is not None and length <= MAX_RESPONSE_BYTES:
+                        body = await response.read()
+                    else:
+                        body = await _read_capped(response)
+                    return Answer(response.status, response.reason, response.headers, body)
+            except Exception as exc:  # every failure maps to a SendFailure
+                failure = send_failure(exc, (*request.secrets, *self._secrets))
+            raise failure
+        finally:
+            slots.release()
+
+    def __repr__(self) -> str:
+        return f"AiohttpSender({self.endpoint.origin!r}, proxy={self.proxy!r})"
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
+    length = response.content_length
+    if length is not None and length > MAX_RESPONSE_BYTES:
+        raise _BodyTooLarge(
+            f"response body of {length} bytes exceeds the {MAX_RESPONSE_BYTES}-byte limit"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise _BodyTooLarge(f"response body exceeds the {MAX_RESPONSE_BYTES}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
