@@ -349,7 +349,8 @@ class OidcProvider:
         return _parse(answer.body)
 
     def __repr__(self) -> str:
-        return f"OidcProvider(idp_id={self.idp_id!r}, token_file={str(self.token_file)!r})"
+        idp, path = getattr(self, "idp_id", None), getattr(self, "token_file", None)
+        return f"OidcProvider(idp_id={idp!r}, token_file={str(path)!r})"
 
 
 def _oidc_settings(
