@@ -130,6 +130,8 @@ class BaseClient:
         self._credentials = _credentials_cache(
             credentials, access_key_id, secret_access_key, security_token, environ
         )
+        # A cache passed in may be shared with other clients: only ours is closed here.
+        self._owns_credentials = not isinstance(credentials, CredentialsCache)
         if user_agent is not None and check_header_value(user_agent) is not None:
             raise InvalidRequestError([ErrorDetail("user_agent", "must not contain CR, LF or NUL")])
         self._signature = mode
@@ -188,6 +190,8 @@ class BaseClient:
         """
         if self._owns_transport:
             await self._transport.aclose()
+            if self._owns_credentials:
+                await self._credentials.aclose()  # a background refresh still running
 
     @property
     def closed(self) -> bool:
