@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +30,15 @@ from .models import StartOutcome
 __all__ = [
     "ManifestError",
     "ManifestItem",
+    "ResultsLock",
+    "ResultsLockedError",
     "ResultsLog",
     "ResumeState",
     "count_items",
     "outcome_record",
     "read_manifest",
     "read_results",
+    "results_line",
 ]
 
 
@@ -53,31 +59,88 @@ class ManifestItem:
     """Why the line cannot be used (it then becomes an ``invalid`` result)."""
 
 
+_BOM = b"\xef\xbb\xbf"
+_JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
 def _is_jsonl(path: Path, first: str) -> bool:
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return True
-    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return False
-    return first.lstrip().startswith("{")
+    """JSON lines by suffix, or by content: the first non-blank line starts with ``{``
+    (no CSV row can: a bucket name never starts with a brace)."""
+    return path.suffix.lower() in _JSON_SUFFIXES or first.lstrip().startswith("{")
+
+
+def _delimiter(path: Path, first: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".tsv":
+        return "\t"
+    if suffix != ".csv" and "\t" in first and "," not in first:
+        return "\t"  # tab-separated without the suffix
+    return ","
 
 
 def _lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line in handle:
+    """The non-blank lines, decoded as UTF-8 (a leading BOM is dropped).
+
+    A line that is not UTF-8 raises :class:`ManifestError` naming it (line numbers
+    count every physical line from 1).
+    """
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ManifestError(
+                    f"{path}:{number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                    f"{exc.start + 1}); save the manifest as UTF-8"
+                ) from None
             if line.strip():
                 yield line
 
 
 def read_manifest(path: Path) -> Iterator[ManifestItem]:
-    """Stream the manifest's items (lazily: a million lines are never all in memory)."""
+    """Stream the manifest's items (lazily: a million lines are never all in memory).
+
+    CSV (``.tsv``: tab-separated) or JSON lines, recognised by the suffix or, for
+    JSON lines, by the first non-blank line starting with ``{``. A UTF-8 BOM is
+    accepted; text that is not UTF-8 raises :class:`ManifestError` naming the line.
+    """
     lines = _lines(path)
     first = next(lines, None)
     if first is None:
         return
     if _is_jsonl(path, first):
-        yield from _read_jsonl(first, lines)
+        items = _read_jsonl(first, lines)
     else:
-        yield from _read_csv(first, lines)
+        items = _read_csv(first, lines, _delimiter(path, first))
+    for item in items:
+        yield _check_text(item)
+
+
+def _unencodable(value: object) -> bool:
+    """Whether some string in ``value`` cannot be sent as UTF-8 (a lone surrogate, as
+    ``os.fsdecode`` makes of a file name that is not UTF-8)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (TypeError, ValueError):
+        return False
+    return False
+
+
+def _check_text(item: ManifestItem) -> ManifestItem:
+    if item.problem is not None:
+        return item
+    for name, value in (("bucket", item.bucket), ("object", item.object_key),
+                        ("key", item.key), ("inputs", item.inputs)):  # fmt: skip
+        if _unencodable(value):
+            return ManifestItem(
+                item.index, item.bucket, item.object_key, item.inputs, item.key,
+                problem=f"{name} holds text that cannot be sent (not encodable as UTF-8)",
+            )  # fmt: skip
+    return item
 
 
 def _read_jsonl(first: str, rest: Iterator[str]) -> Iterator[ManifestItem]:
@@ -104,9 +167,9 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _csv_rows(lines: Iterator[str]) -> Iterator[list[str] | str]:
+def _csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[list[str] | str]:
     """CSV rows; a line the csv module refuses (e.g. a NUL byte) comes as its error text."""
-    rows = csv.reader(lines)
+    rows = csv.reader(lines, delimiter=delimiter)
     while True:
         try:
             yield next(rows)
@@ -116,9 +179,9 @@ def _csv_rows(lines: Iterator[str]) -> Iterator[list[str] | str]:
             yield f"not CSV: {exc}"
 
 
-def _read_csv(first: str, rest: Iterator[str]) -> Iterator[ManifestItem]:
+def _read_csv(first: str, rest: Iterator[str], delimiter: str = ",") -> Iterator[ManifestItem]:
     index = 0
-    for number, row in enumerate(_csv_rows(_chain(first, rest))):
+    for number, row in enumerate(_csv_rows(_chain(first, rest), delimiter)):
         if isinstance(row, str):
             yield ManifestItem(index, "", "", problem=row)
         elif number == 0 and row and row[0].strip().lower() == "bucket":
@@ -180,11 +243,22 @@ def outcome_record(outcome: StartOutcome, item: ManifestItem) -> dict[str, objec
 
 @dataclass
 class ResumeState:
-    """What an earlier run's results file says about each item."""
+    """What an earlier run's results file says about each item.
+
+    ``records`` holds the last line per item (what a run carries over into a new
+    results file). When the file ended in a torn line (a run killed mid-write),
+    ``complete_size`` is the byte length up to the last complete line and
+    ``repaired`` the ``sending`` records that stand for the torn lines whose item
+    could be read: they make those items ambiguous.
+    """
 
     started: set[int] = field(default_factory=set)
     ambiguous: dict[int, dict[str, object]] = field(default_factory=dict)
     identity: dict[int, tuple[str, str]] = field(default_factory=dict)
+    records: dict[int, dict[str, object]] = field(default_factory=dict)
+    torn: bool = False
+    complete_size: int = 0
+    repaired: list[dict[str, object]] = field(default_factory=list)
 
     def check(self, item: ManifestItem) -> None:
         seen = self.identity.get(item.index)
@@ -195,29 +269,184 @@ class ResumeState:
             )
 
 
+_INDEX_AT_START = re.compile(rb'\s*\{\s*"index"\s*:\s*(\d+)\s*[,}]')
+_RECORD_START = b'{"index"'
+
+
+def _record(text: bytes) -> tuple[int, dict[str, object]] | None:
+    try:
+        record = json.loads(text)
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    if not isinstance(record, dict):
+        return None
+    index = record.get("index")
+    if isinstance(index, str) and index.isdigit() and index.isascii():
+        index = int(index)
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        return None
+    return index, record
+
+
+def _torn(line: bytes, last: dict[int, dict[str, object]]) -> dict[str, object] | None:
+    """The ``sending`` record standing for a torn line, if its index can be read."""
+    match = _INDEX_AT_START.match(line)
+    if match is None:
+        return None
+    index = int(match.group(1))
+    record: dict[str, object] = {"index": index}
+    earlier = last.get(index, {})
+    for name in ("bucket", "object", "key"):
+        if name in earlier:
+            record[name] = earlier[name]
+    record.update(status="sending", repaired="torn line: the run died writing it")
+    return record
+
+
 def read_results(path: Path) -> ResumeState:
-    """The last status per item of a results file (a missing file means a fresh run)."""
+    """The last status per item of a results file (a missing file means a fresh run).
+
+    A line that does not parse (a run killed in the middle of writing it) counts as
+    ``sending`` for its item when its index can be read, so the item is ambiguous;
+    otherwise it is dropped and the item keeps its earlier state. A complete line
+    glued to a torn one (an older version appended after it) is still read.
+    Anything else that is not a results line raises :class:`ManifestError`.
+    """
     state = ResumeState()
     if not path.exists():
         return state
     last: dict[int, dict[str, object]] = {}
-    for number, line in enumerate(_lines(path), 1):
-        try:
-            record = json.loads(line)
-            index = int(record["index"])
-        except (ValueError, KeyError, TypeError):
-            if number > 1 and not line.endswith("\n"):
-                continue  # a torn last line from a killed run
-            raise ManifestError(f"{path}:{number}: not a results line") from None
-        last[index] = record
-        state.identity[index] = (str(record.get("bucket", "")), str(record.get("object", "")))
-    for index, record in last.items():
+    size = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                size += len(line)
+                continue
+            complete = line.endswith(b"\n")
+            parsed = _record(line)
+            if parsed is not None and complete:
+                _remember(state, last, parsed[1])
+            else:
+                found = [parsed[1]] if parsed is not None else _repair(line, last)
+                if not found and (complete or not _looks_like_a_record(line, number)):
+                    raise ManifestError(f"{path}:{number}: not a results line") from None
+                for record in found:
+                    _remember(state, last, record)
+                if not complete:  # the last line, torn: rewritten by the next run
+                    state.torn = True
+                    state.repaired = found
+                    break
+            size += len(line)
+    state.complete_size = size
+    state.records = dict(sorted(last.items()))
+    for index, record in state.records.items():
         status = record.get("status")
         if status == "started":
             state.started.add(index)
         elif status in ("ambiguous", "sending"):
             state.ambiguous[index] = record
     return state
+
+
+def _looks_like_a_record(line: bytes, number: int) -> bool:
+    """A torn first line must still look like the start of a results line (so that a
+    manifest passed to ``--resume`` by mistake is refused, not truncated)."""
+    head = line.lstrip()
+    return number > 1 or head.startswith(_RECORD_START) or _RECORD_START.startswith(head)
+
+
+def _repair(line: bytes, last: dict[int, dict[str, object]]) -> list[dict[str, object]]:
+    """What a damaged line still says: the torn record's item as ``sending``, then a
+    complete record glued after it (if any)."""
+    found: list[dict[str, object]] = []
+    torn = _torn(line, last)
+    if torn is not None:
+        found.append(torn)
+    glued = line.rfind(_RECORD_START, 1)
+    if glued > 0:
+        parsed = _record(line[glued:])
+        if parsed is not None:
+            found.append(parsed[1])
+    return found
+
+
+def _remember(state: ResumeState, last: dict[int, dict[str, object]],
+              record: dict[str, object]) -> None:  # fmt: skip
+    index = record["index"]
+    assert isinstance(index, int)
+    last[index] = record
+    bucket, obj = record.get("bucket"), record.get("object")
+    if isinstance(bucket, str) and isinstance(obj, str):
+        state.identity[index] = (bucket, obj)
+
+
+def results_line(record: dict[str, object]) -> str:
+    """One results line: ASCII JSON, so that any Python string (lone surrogates
+    included) is written and read back unchanged."""
+    return json.dumps(record, ensure_ascii=True) + "\n"
+
+
+class ResultsLockedError(ManifestError):
+    """Another run is using the results file."""
+
+
+class ResultsLock:
+    """An exclusive hold on a results file for the life of a run.
+
+    With ``fcntl`` (Linux, macOS, the BSDs) it is ``flock`` on the results file
+    itself: the operating system releases it when the process ends, however it
+    ends (``kill -9`` included), so there is nothing stale to clean up. Without
+    ``fcntl`` (Windows) it is a ``RESULTS.lock`` file created exclusively and
+    removed when the run ends; a run that is killed leaves it behind, and the next
+    run refuses with a message naming it (delete it once no run is using the file).
+    """
+
+    def __init__(self, path: Path, fd: int, lock_file: Path | None) -> None:
+        self.path = path
+        self._fd = fd
+        self._lock_file = lock_file
+
+    @classmethod
+    def acquire(cls, path: Path) -> ResultsLock:
+        """Open (creating it if need be) and lock ``path``; :class:`ResultsLockedError`
+        if another run holds it."""
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        if sys.platform == "win32":  # pragma: no cover - no fcntl there
+            lock_file = path.with_name(path.name + ".lock")
+            try:
+                os.close(os.open(lock_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            except FileExistsError:
+                os.close(fd)
+                raise ResultsLockedError(
+                    f"{path} is in use by another run ({lock_file} exists; if no run is "
+                    f"using the file, a killed run left it: delete it and try again)"
+                ) from None
+            return cls(path, fd, lock_file)
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ResultsLockedError(
+                f"{path} is in use by another run (locked); wait for it to finish"
+            ) from None
+        return cls(path, fd, None)
+
+    @property
+    def size(self) -> int:
+        return os.fstat(self._fd).st_size
+
+    def truncate(self, size: int) -> None:
+        os.ftruncate(self._fd, size)
+
+    def release(self) -> None:
+        if self._fd < 0:
+            return
+        os.close(self._fd)  # drops the flock
+        self._fd = -1
+        if self._lock_file is not None:  # pragma: no cover - Windows
+            self._lock_file.unlink(missing_ok=True)
 
 
 class ResultsLog:
@@ -227,11 +456,12 @@ class ResultsLog:
         self._handle = handle
 
     @classmethod
-    def open(cls, path: Path) -> ResultsLog:
-        return cls(path.open("a", encoding="utf-8"))
+    def open(cls, path: Path, *, mode: str = "a") -> ResultsLog:
+        """``mode="a"`` appends (results), ``"w"`` starts afresh (the ambiguous list)."""
+        return cls(path.open(mode, encoding="ascii"))
 
     def write(self, record: dict[str, object]) -> None:
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.write(results_line(record))
         self._handle.flush()
 
     def close(self) -> None:
