@@ -9,13 +9,27 @@ endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
 - ``list workflows|templates [--prefix P]`` / ``list executions GRAPH [--state S]``
   (JSON lines, one item per line; ``--limit`` caps the number of items)
 - ``wait GRAPH EXECUTION [--timeout S]`` / ``restore GRAPH EXECUTION``
-- ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS]
+- ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS] [--overwrite]
   [--retry-ambiguous] [--concurrency N] [--rate R]``: a resumable batch run (see
   :mod:`.batch.manifest` for the files); SIGINT/SIGTERM stop taking new items and
-  let the ones in flight finish (exit 130), a second signal stops at once
+  let the ones in flight finish (exit 130), a second signal stops at once. A run
+  holds a lock on its results file (and on the one it resumes from): a second run
+  on the same file is refused. ``--resume R1 --results R2`` first copies the last
+  line of every item of R1 into R2. Without ``--resume`` an existing results file
+  is refused unless ``--overwrite``.
 
 Results print as JSON on stdout. Errors print status, code, message and request id
-as JSON on stderr and exit 1; a waited execution that did not succeed exits 3.
+as JSON on stderr. Exit status:
+
+- 0: everything done (every batch item started);
+- 1: an API call or some batch items failed (or are ambiguous, or invalid);
+- 2: a usage error (bad arguments, a missing manifest or ``--resume`` file, an
+  existing results file, a results file in use, a manifest that cannot be read),
+  reported on stderr before anything is sent;
+- 3: an awaited execution did not succeed, or ``--timeout``/``--wait-timeout``
+  expired before it finished (stderr names the graph, execution, last state and
+  timeout; the execution goes on running);
+- 130: interrupted (SIGINT/SIGTERM).
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from pydantic import BaseModel, JsonValue
 from .batch.manifest import (
     ManifestError,
     ManifestItem,
+    ResultsLock,
     ResultsLog,
     ResumeState,
     count_items,
@@ -46,7 +61,7 @@ from .batch.models import StartOutcome
 from .batch.progress import ProgressPrinter
 from .client import AsyncWorkflowClient
 from .demo import format_summary, run_demo
-from .errors import APIStatusError, ObsWorkflowError, TransportError
+from .errors import APIStatusError, ObsWorkflowError, TransportError, WaitTimeoutError
 from .models import ExecutionDetail
 
 EXIT_OK = 0
@@ -57,6 +72,11 @@ EXIT_INTERRUPTED = 130
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+class UsageError(Exception):
+    """The command line cannot be carried out as given: ``obs-workflow: MESSAGE`` on
+    stderr and exit status 2, before anything is sent."""
+
+
 def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
     """``name=value`` pairs; a value that parses as JSON is taken as JSON, else as text."""
     if not pairs:
@@ -65,7 +85,7 @@ def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise SystemExit(f"obs-workflow: --input expects name=value, got {pair!r}")
+            raise UsageError(f"--input expects name=value, got {pair!r}")
         try:
             inputs[name] = json.loads(value)
         except ValueError:
@@ -73,7 +93,27 @@ def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
     return inputs
 
 
+def _json_text(data: object) -> str:
+    """JSON for the terminal: readable non-ASCII text, but never an encoding error (a
+    lone surrogate, e.g. from a service message, is written as an escape)."""
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data)
+    return text
+
+
 def _error_json(error: ObsWorkflowError) -> dict[str, object]:
+    if isinstance(error, WaitTimeoutError):
+        return {
+            "error": type(error).__name__,
+            "message": error.message,
+            "graph": error.graph_name,
+            "execution": error.execution_name,
+            "last_state": error.last_state,
+            "timeout": error.timeout,
+        }
     if isinstance(error, APIStatusError):
         return {
             "error": type(error).__name__,
@@ -122,7 +162,7 @@ async def _get(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
         result = await client.get_workflow_template(args.name)
     else:
         if not args.execution:
-            raise SystemExit("obs-workflow: get execution GRAPH EXECUTION")
+            raise UsageError("usage: get execution GRAPH EXECUTION")
         result = await client.get_execution(args.name, args.execution)
     print(_dump(result))
     return EXIT_OK
@@ -136,7 +176,7 @@ async def _list(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
         items = client.iter_workflow_templates(args.name, max_items=args.limit)
     else:
         if not args.name:
-            raise SystemExit("obs-workflow: list executions GRAPH")
+            raise UsageError("usage: list executions GRAPH")
         items = client.iter_executions(
             args.name, state=args.state, execution_type=args.type, max_items=args.limit
         )
@@ -162,28 +202,107 @@ class _BatchCounts:
     invalid_lines: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class _BatchPlan:
     manifest: Path
     results_path: Path
     ambiguous_path: Path
     resume: ResumeState
     total: int
+    locks: list[ResultsLock]
+
+    def release(self) -> None:
+        for lock in self.locks:
+            lock.release()
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return one.resolve() == other.resolve()
 
 
 def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
-    """The file work before the event loop starts: check the manifest, read the resume file."""
+    """The file work before anything is sent: check the manifest, lock the results file
+    (and the one resumed from), read and repair the resume file, carry it over."""
     manifest = Path(args.manifest)
     if not manifest.is_file():
-        raise SystemExit(f"obs-workflow: no such manifest: {manifest}")
+        raise UsageError(f"no such manifest: {manifest}")
+    resume_path = Path(args.resume) if args.resume else None
+    if resume_path is not None and not resume_path.is_file():
+        raise UsageError(
+            f"no such results file to resume from: {resume_path} (nothing was sent; "
+            "check the path, or leave out --resume for a fresh run)"
+        )
     results_path = Path(args.results or args.resume or f"{manifest}.results.jsonl")
+    same = resume_path is not None and _same_file(resume_path, results_path)
+    if same and args.overwrite:
+        raise UsageError("--overwrite would erase the results file --resume reads")
     try:
-        resume = read_results(Path(args.resume)) if args.resume else ResumeState()
-        total = count_items(manifest)
+        total = count_items(manifest)  # a manifest that cannot be read stops us here
     except ManifestError as error:
-        raise SystemExit(f"obs-workflow: {error}") from None
+        raise UsageError(str(error)) from None
+    locks: list[ResultsLock] = []
+    try:
+        if not same and results_path.exists() and results_path.stat().st_size > 0:
+            _refuse_existing(results_path, args.overwrite)
+        lock = ResultsLock.acquire(results_path)
+        locks.append(lock)
+        if resume_path is not None and not same:
+            locks.append(ResultsLock.acquire(resume_path))
+        if not same and lock.size > 0:  # written since the check above
+            _refuse_existing(results_path, args.overwrite)
+            lock.truncate(0)  # --overwrite
+        resume = read_results(resume_path) if resume_path is not None else ResumeState()
+        if same:
+            _repair_torn(lock, resume)
+        elif resume_path is not None:
+            _carry_over(results_path, resume)
+    except ManifestError as error:  # ResultsLockedError included
+        for held in locks:
+            held.release()
+        raise UsageError(str(error)) from None
+    except BaseException:
+        for held in locks:
+            held.release()
+        raise
     ambiguous_path = results_path.with_name(results_path.name + ".ambiguous")
-    return _BatchPlan(manifest, results_path, ambiguous_path, resume, total)
+    return _BatchPlan(manifest, results_path, ambiguous_path, resume, total, locks)
+
+
+def _refuse_existing(results_path: Path, overwrite: bool) -> None:
+    if not overwrite:
+        raise UsageError(
+            f"results file {results_path} exists: pass --resume {results_path} to go on "
+            "from it (items it records as started are skipped), or --overwrite to discard "
+            "it (items it records may then be started twice)"
+        )
+
+
+def _repair_torn(lock: ResultsLock, resume: ResumeState) -> None:
+    """A torn last line is cut off; what it still said is written again, the torn item
+    as ``sending`` (ambiguous)."""
+    if not resume.torn:
+        return
+    lock.truncate(resume.complete_size)
+    log = ResultsLog.open(lock.path)
+    try:
+        for record in resume.repaired:
+            log.write(record)
+    finally:
+        log.close()
+
+
+def _carry_over(results_path: Path, resume: ResumeState) -> None:
+    """The last line of every item of the resumed file goes into the new results file
+    first, so that resuming from the new file skips what resuming from the old one did."""
+    log = ResultsLog.open(results_path)
+    try:
+        for record in resume.records.values():
+            log.write(record)
+    finally:
+        log.close()
 
 
 async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
@@ -193,7 +312,7 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
     counts = _BatchCounts()
     pending: dict[int, ManifestItem] = {}  # only the items in flight: bounded
     log = ResultsLog.open(results_path)
-    ambiguous_log = ResultsLog.open(ambiguous_path)
+    ambiguous_log = ResultsLog.open(ambiguous_path, mode="w")  # rewritten on every run
 
     def source() -> Iterator[dict[str, object]]:
         for item in read_manifest(manifest):
@@ -203,7 +322,8 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
                 continue
             if item.index in resume.ambiguous and not args.retry_ambiguous:
                 counts.skipped_ambiguous += 1
-                ambiguous_log.write(resume.ambiguous[item.index])
+                listed = {"index": item.index, "bucket": item.bucket, "object": item.object_key}
+                ambiguous_log.write({**listed, **resume.ambiguous[item.index]})
                 continue
             if item.problem is not None:
                 counts.invalid_lines += 1
@@ -246,7 +366,7 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
                     ambiguous_log.write(record)
             stats = run.stats
     except ManifestError as error:
-        raise SystemExit(f"obs-workflow: {error}") from None
+        raise UsageError(str(error)) from None
     finally:
         for sig in _SIGNALS:
             loop.remove_signal_handler(sig)
@@ -295,8 +415,11 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
             max_retries=args.max_retries,
         ) as client:
             return await command(client, args)
+    except WaitTimeoutError as error:  # the execution goes on, but it did not succeed
+        print(_json_text(_error_json(error)), file=sys.stderr)
+        return EXIT_EXECUTION_FAILED
     except ObsWorkflowError as error:
-        print(json.dumps(_error_json(error), ensure_ascii=False), file=sys.stderr)
+        print(_json_text(_error_json(error)), file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -365,8 +488,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--results", help="results file, JSON lines (default: MANIFEST.results.jsonl)"
     )
     many.add_argument(
-        "--resume", metavar="RESULTS", help="skip what this results file says started"
+        "--resume",
+        metavar="RESULTS",
+        help="go on from this results file (it must exist): skip what it says started",
     )
+    many.add_argument(
+        "--overwrite", action="store_true",
+        help="replace an existing results file (without --resume a run refuses to)",
+    )  # fmt: skip
     many.add_argument(
         "--retry-ambiguous", action="store_true",
         help="also resend items whose outcome is unknown (may start them twice)",
@@ -387,14 +516,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "start-many":
-        args.plan = _plan_batch(args)
-    if args.command == "demo":
-        summary = asyncio.run(run_demo(args.count, args.concurrency))
-        print(format_summary(summary))
-        return EXIT_OK if summary.failed == 0 else EXIT_FAILED
-    return asyncio.run(_run(args.run, args))
+    """Run the command line; returns the exit status (see the module docstring)."""
+    args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
+    plan: _BatchPlan | None = None
+    try:
+        if args.command == "start-many":
+            plan = args.plan = _plan_batch(args)
+        if args.command == "demo":
+            summary = asyncio.run(run_demo(args.count, args.concurrency))
+            print(format_summary(summary))
+            return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+        return asyncio.run(_run(args.run, args))
+    except UsageError as error:
+        print(f"obs-workflow: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("obs-workflow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if plan is not None:
+            plan.release()
 
 
 if __name__ == "__main__":  # pragma: no cover
