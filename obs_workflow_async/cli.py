@@ -255,6 +255,7 @@ def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
             _refuse_existing(results_path, args.overwrite)
             lock.truncate(0)  # --overwrite
         resume = read_results(resume_path) if resume_path is not None else ResumeState()
+        _name_repaired_items(manifest, resume)
         if same:
             _repair_torn(lock, resume)
         elif resume_path is not None:
@@ -278,6 +279,18 @@ def _refuse_existing(results_path: Path, overwrite: bool) -> None:
             "from it (items it records as started are skipped), or --overwrite to discard "
             "it (items it records may then be started twice)"
         )
+
+
+def _name_repaired_items(manifest: Path, resume: ResumeState) -> None:
+    """A torn line may have lost its bucket and object: take them from the manifest."""
+    unnamed = {int(str(r["index"])): r for r in resume.repaired if "object" not in r}
+    if not unnamed:
+        return
+    for item in read_manifest(manifest):
+        record = unnamed.get(item.index)
+        if record is not None:
+            record.update(bucket=item.bucket, object=item.object_key)
+            resume.identity[item.index] = (item.bucket, item.object_key)
 
 
 def _repair_torn(lock: ResultsLock, resume: ResumeState) -> None:
