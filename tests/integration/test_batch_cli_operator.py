@@ -377,3 +377,17 @@ def test_a_manifest_that_is_not_utf8_names_the_line(
     assert f"{manifest}:3: not UTF-8" in done.stderr and "Traceback" not in done.stderr
     assert server.calls["start"] == 0 and not results.exists()  # nothing sent, nothing written
     _assert_exactly_once(server, [], results)
+
+
+def test_a_changed_manifest_stops_the_resume_with_exit_2(
+    obs_fake_server: FakeWorkflowServer, tmp_path: Path
+) -> None:
+    server = obs_fake_server
+    manifest, objects = _manifest(tmp_path / "m.csv", 5)
+    results = tmp_path / "r.jsonl"
+    assert _run(server, manifest, "--results", str(results)).returncode == 0
+    manifest.write_text("media,other.mp4\n" + manifest.read_text())
+    done = _run(server, manifest, "--resume", str(results))
+    assert done.returncode == 2 and "the manifest changed" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and server.calls["start"] == 5
+    _assert_exactly_once(server, objects, results)
