@@ -23,9 +23,10 @@ as JSON on stderr. Exit status:
 
 - 0: everything done (every batch item started);
 - 1: an API call or some batch items failed (or are ambiguous, or invalid);
-- 2: a usage error (bad arguments, a missing manifest or ``--resume`` file, an
-  existing results file, a results file in use, a manifest that cannot be read),
-  reported on stderr before anything is sent;
+- 2: a usage error (bad arguments, an invalid name or missing credentials, a
+  missing manifest or ``--resume`` file, an existing results file, a results file
+  in use, a manifest that cannot be read), reported on stderr before anything is
+  sent;
 - 3: an awaited execution did not succeed, or ``--timeout``/``--wait-timeout``
   expired before it finished (stderr names the graph, execution, last state and
   timeout; the execution goes on running);
@@ -61,7 +62,14 @@ from .batch.models import StartOutcome
 from .batch.progress import ProgressPrinter
 from .client import AsyncWorkflowClient
 from .demo import format_summary, run_demo
-from .errors import APIStatusError, ObsWorkflowError, TransportError, WaitTimeoutError
+from .errors import (
+    APIStatusError,
+    CredentialsError,
+    InvalidRequestError,
+    ObsWorkflowError,
+    TransportError,
+    WaitTimeoutError,
+)
 from .models import ExecutionDetail
 
 EXIT_OK = 0
@@ -431,6 +439,9 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
     except WaitTimeoutError as error:  # the execution goes on, but it did not succeed
         print(_json_text(_error_json(error)), file=sys.stderr)
         return EXIT_EXECUTION_FAILED
+    except (InvalidRequestError, CredentialsError) as error:  # bad input: nothing was sent
+        print(_json_text(_error_json(error)), file=sys.stderr)
+        return EXIT_USAGE
     except ObsWorkflowError as error:
         print(_json_text(_error_json(error)), file=sys.stderr)
         return EXIT_FAILED

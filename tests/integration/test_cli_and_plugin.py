@@ -69,7 +69,7 @@ def test_start_without_credentials_fails_before_sending(
         monkeypatch.delenv(name, raising=False)
     code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
                      "--server", obs_fake_server.url])  # fmt: skip
-    assert code == 1
+    assert code == 2  # a usage error: nothing was sent
     assert "CredentialsError" in capsys.readouterr().err
     assert obs_fake_server.requests == []
 
@@ -83,7 +83,7 @@ def test_start_with_an_invalid_name_fails_before_sending(
     monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", "SK")
     code = cli.main(["start", "--bucket", "my-bucket", "--object", "k",
                      "--server", obs_fake_server.url, "--", "-bad"])  # fmt: skip
-    assert code == 1
+    assert code == 2  # a usage error: nothing was sent
     assert "graph_name" in capsys.readouterr().err
     assert obs_fake_server.requests == []
 
