@@ -30,7 +30,7 @@ from ..models import (
     validate_request,
 )
 from ..transport import RequestSpec
-from .paging import follow_pages
+from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -42,6 +42,7 @@ __all__ = [
     "restore_execution_spec",
     "start_request_spec",
     "start_spec",
+    "state_filter",
 ]
 
 EXECUTIONS = "v2/workflowexecutions"
@@ -89,6 +90,36 @@ def restore_execution_spec(graph_name: object, execution_name: object) -> Reques
     )
 
 
+_KNOWN_STATES = {member.value.upper(): member for member in ExecutionState}
+
+
+def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
+    """Check a ``state=`` filter before anything is sent.
+
+    A string must name a documented state (``RUNNING``, ``SUCCESS``, ``FAILED``), in
+    any case: a typo such as ``"FAILD"`` is an :class:`InvalidRequestError`, not a
+    silently empty listing. A state the service adds later is passed explicitly as
+    an :class:`ExecutionState`, e.g. ``state=ExecutionState("TIMEOUT")``: an
+    ``ExecutionState`` value is taken as it is.
+    """
+    if state is None or isinstance(state, ExecutionState):
+        return state
+    if isinstance(state, str):
+        known = _KNOWN_STATES.get(state.strip().upper())
+        if known is not None:
+            return known
+    choices = ", ".join(sorted(_KNOWN_STATES))
+    raise InvalidRequestError(
+        [
+            ErrorDetail(
+                "state",
+                f"must be one of {choices} (any case); for another state pass "
+                "ExecutionState(value) explicitly",
+            )
+        ]
+    )
+
+
 def _positive(name: str, value: float | None, *, optional: bool) -> None:
     if value is None and optional:
         return
@@ -132,7 +163,9 @@ class ExecutionsAPI(BaseClient):
         ``state`` filters the page on the client (the service has no documented state
         filter), so a page may hold fewer than ``limit`` items, even none, while
         ``is_truncated`` is true; nothing is skipped: pass ``next_marker`` on, or use
-        :meth:`iter_executions`.
+        :meth:`iter_executions`. States match in any case; a ``state`` string that is
+        not a documented state raises :class:`InvalidRequestError` before sending (see
+        :func:`state_filter` for states the service adds later).
         """
         request = validate_request(
             ListExecutionsRequest,
@@ -140,13 +173,13 @@ class ExecutionsAPI(BaseClient):
             execution_type=execution_type,
             next_marker=next_marker,
             limit=limit,
-            state=state,
+            state=state_filter(state),
         )
         page = await self._call(list_executions_spec(request), ExecutionPage, options)
         if request.state is None:
             return page
-        wanted = request.state
-        kept = [e for e in page.executions if e.execution_state == wanted]
+        wanted = request.state.value.upper()
+        kept = [e for e in page.executions if e.execution_state.value.upper() == wanted]
         return page.model_copy(update={"executions": kept})
 
     async def iter_executions(
@@ -159,15 +192,22 @@ class ExecutionsAPI(BaseClient):
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncIterator[ExecutionSummary]:
-        """Every execution of ``graph_name`` (matching ``state``), following ``next_marker``."""
+        """Every execution of ``graph_name`` (matching ``state``), following ``next_marker``.
+
+        Pages hold ``page_size`` items (default: the maximum, 1000, or ``max_items`` if
+        fewer). A mistyped ``state`` raises :class:`InvalidRequestError` on the first
+        iteration, before anything is sent.
+        """
+        wanted = state_filter(state)
+        size = page_size_or_max(page_size, max_items)
 
         async def page(marker: str | None) -> tuple[list[ExecutionSummary], bool, str | None]:
             got = await self.list_executions(
                 graph_name,
-                state=state,
+                state=wanted,
                 execution_type=execution_type,
                 next_marker=marker,
-                limit=page_size,
+                limit=size,
                 **options,
             )
             return got.executions, got.is_truncated, got.next_marker

@@ -7,10 +7,23 @@ from typing import TypeVar
 
 from ..errors import ErrorDetail, InvalidRequestError, ResponseParseError
 
-__all__ = ["check_max_items", "follow_pages"]
+__all__ = ["MAX_PAGE_SIZE", "check_max_items", "follow_pages", "page_size_or_max"]
 
 T = TypeVar("T")
 C = TypeVar("C", int, str)
+
+MAX_PAGE_SIZE = 1000
+"""The largest page every list call accepts (``x-workflow-limit``, 1-1000)."""
+
+
+def page_size_or_max(page_size: int | None, max_items: int | None = None) -> int:
+    """The page size of an ``iter_*`` call: the caller's, else the maximum (one request
+    per 1,000 items instead of the service's default of 10), or ``max_items`` if fewer."""
+    if page_size is not None:
+        return page_size
+    if isinstance(max_items, int) and not isinstance(max_items, bool) and max_items > 0:
+        return min(max_items, MAX_PAGE_SIZE)
+    return MAX_PAGE_SIZE
 
 
 def check_max_items(max_items: int | None) -> None:

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..models.base import RequestModel, TemplateName
 from ..transport import RequestSpec
-from .paging import follow_pages
+from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -116,12 +116,15 @@ class TemplatesAPI(BaseClient):
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncIterator[TemplateSummary]:
-        """Every template (or the first ``max_items``), following ``next_start``."""
+        """Every template (or the first ``max_items``), following ``next_start``.
+
+        Pages hold ``page_size`` items (default: the maximum, 1000, or
+        ``max_items`` if fewer).
+        """
+        size = page_size_or_max(page_size, max_items)
 
         async def page(start: int | None) -> tuple[list[TemplateSummary], bool, int | None]:
-            got = await self.list_workflow_templates(
-                prefix, start=start, limit=page_size, **options
-            )
+            got = await self.list_workflow_templates(prefix, start=start, limit=size, **options)
             return got.templates, got.is_truncated, got.next_start
 
         async for item in follow_pages(page, max_items, "next_start"):
