@@ -39,13 +39,14 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from .. import signing
-from .state import Execution, Outcome, ServiceError, WorkflowStore
+from .state import Execution, InputMode, Outcome, ServiceError, WorkflowStore
 
 __all__ = [
     "ClientKwargs",
     "Execution",
     "FakeWorkflowServer",
     "Fault",
+    "InputMode",
     "RecordedRequest",
     "verify_signature",
 ]
@@ -147,6 +148,13 @@ class FakeWorkflowServer:
     None) moves executions from RUNNING to the state ``outcome(execution)`` returns
     (default SUCCESS) after that long; with None they stay RUNNING until
     :meth:`complete` is called.
+
+    Execution details carry ``execution_info.input`` as JSON text of ``{"bucket",
+    "object", "inputs"}`` (``input_mode="json_text"``, the default); ``"object"`` sends
+    it as a JSON object, ``"without_object"`` as the inputs alone (no bucket or
+    object: settling then answers ``unknown``), ``"none"`` leaves it out.
+    ``listing_lag`` (seconds) hides a new execution from listings for that long
+    (details see it at once), like a listing that lags behind starts.
     """
 
     PROJECT_ID = "0123456789abcdef0123456789abcdef"
@@ -170,6 +178,8 @@ class FakeWorkflowServer:
         record_requests: bool = True,
         seed: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        input_mode: InputMode = "json_text",
+        listing_lag: float = 0.0,
     ) -> None:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
@@ -188,6 +198,8 @@ class FakeWorkflowServer:
             strict_workflows=strict_workflows or known_graphs is not None,
             execution_duration=execution_duration,
             outcome=outcome,
+            input_mode=input_mode,
+            listing_lag=listing_lag,
         )
         for graph in known_graphs or ():
             self.store.ensure_workflow_record(graph)
@@ -211,6 +223,19 @@ class FakeWorkflowServer:
     def executions(self) -> list[Execution]:
         """Every execution started so far, in start order."""
         return self.store.executions
+
+    def seed_executions(
+        self,
+        graph: str,
+        count: int,
+        *,
+        started_at: datetime | None = None,
+        state: str = "SUCCESS",
+    ) -> list[Execution]:
+        """Add ``count`` finished API executions of ``graph`` (objects ``seeded/<n>`` in
+        bucket ``seeded``) started at ``started_at`` (default now), without requests."""
+        with self._lock:
+            return self.store.seed_executions(graph, count, started_at=started_at, state=state)
 
     def complete(self, execution_name: str, state: str = "SUCCESS") -> Execution:
         """Finish a running execution now, in ``state`` (e.g. ``"FAILED"``)."""

@@ -8,16 +8,22 @@ Execution states advance lazily: a read after ``finish_at`` sees the outcome.
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Literal
 
-__all__ = ["Execution", "ServiceError", "WorkflowStore"]
+__all__ = ["Execution", "InputMode", "ServiceError", "WorkflowStore"]
 
 JSON = dict[str, object]
+
+InputMode = Literal["json_text", "object", "without_object", "none"]
+"""How execution details carry ``execution_info.input`` (see :class:`WorkflowStore`)."""
 
 
 class ServiceError(Exception):
@@ -30,8 +36,8 @@ class ServiceError(Exception):
         self.message = message
 
 
-def now_iso() -> str:
-    now = datetime.now(timezone.utc)
+def now_iso(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
@@ -52,6 +58,8 @@ class Execution:
     stopped_at: str = ""
     finish_at: float | None = None
     restores: int = 0
+    visible_at: float = 0.0
+    """Store-clock time from which listings show it (``listing_lag``)."""
 
     @property
     def marker(self) -> str:
@@ -120,6 +128,8 @@ class WorkflowStore:
         execution_duration: float | None,
         outcome: Outcome | None,
         clock: Callable[[], float] = time.monotonic,
+        input_mode: InputMode = "json_text",
+        listing_lag: float = 0.0,
     ) -> None:
         self.region = region
         self.project_id = project_id
@@ -132,7 +142,17 @@ class WorkflowStore:
         self.workflows: dict[str, _Workflow] = {}
         self.executions: list[Execution] = []
         self.policies: dict[str, list[JSON]] = {}
+        self.input_mode: InputMode = input_mode
+        """``"json_text"`` (default): ``input`` is JSON text of ``{"bucket", "object",
+        "inputs"}``, as ``execution_info.input`` is documented ("JSON"); ``"object"``: the
+        same as a JSON object; ``"without_object"``: JSON text of the inputs only (no
+        bucket, no object); ``"none"``: no ``input`` at all."""
+        self.listing_lag = listing_lag
+        """Seconds (store clock) before a new execution shows in listings; details
+        see it at once."""
         self._counter = itertools.count(1)
+        self._by_name: dict[tuple[str, str], Execution] = {}
+        self._listed: dict[tuple[str, str | None], tuple[int, list[str], list[Execution]]] = {}
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -302,16 +322,61 @@ class WorkflowStore:
             started_at=now_iso(),
             request_id=request_id,
             execution_type=execution_type,
+            visible_at=self.clock() + self.listing_lag,
         )
         self._schedule(execution)
-        self.executions.append(execution)
+        self.add_execution(execution)
         return execution
+
+    def add_execution(self, execution: Execution) -> None:
+        """Remember an execution (started here, or seeded by a test with any ``started_at``)."""
+        self.executions.append(execution)
+        self._by_name[(execution.graph_name, execution.execution_name)] = execution
+
+    def seed_executions(
+        self,
+        graph: str,
+        count: int,
+        *,
+        bucket: str = "seeded",
+        started_at: datetime | None = None,
+        state: str = "SUCCESS",
+        execution_type: str = "APICALL",
+    ) -> list[Execution]:
+        """Add ``count`` finished executions of ``graph`` at once (objects
+        ``seeded/<n>``), started at ``started_at`` (default now): a large history for
+        listing tests and benchmarks without starting them one by one."""
+        self.ensure_workflow(graph)
+        stamp = now_iso(started_at)
+        made = []
+        for _ in range(count):
+            number = next(self._counter)
+            name = f"{uuid.uuid4().hex[:24]}{number:08d}"
+            execution = Execution(
+                graph_name=graph,
+                bucket=bucket,
+                object_key=f"seeded/{number}",
+                inputs=None,
+                execution_name=name,
+                execution_urn=(
+                    f"urn:fgs:{self.region}:{self.project_id}:execution:{graph}:{name}:"
+                    f"{self.domain_id}"
+                ),
+                started_at=stamp,
+                request_id="seeded",
+                execution_type=execution_type,
+                state=state,
+                stopped_at=stamp,
+            )
+            self.add_execution(execution)
+            made.append(execution)
+        return made
 
     def find_execution(self, graph: str, name: str) -> Execution:
         self._workflow(graph)
-        for execution in self.executions:
-            if execution.graph_name == graph and execution.execution_name == name:
-                return self._refresh(execution)
+        execution = self._by_name.get((graph, name))
+        if execution is not None:
+            return self._refresh(execution)
         raise ServiceError(404, "ExecutionNotFound", f"execution {name} does not exist")
 
     def _summary(self, execution: Execution) -> JSON:
@@ -329,26 +394,44 @@ class WorkflowStore:
         self, graph: str, execution_type: str | None, marker: str | None, limit: int
     ) -> JSON:
         self._workflow(graph)
-        items = sorted(
+        markers, ordered = self._sorted(graph, execution_type)
+        first = bisect.bisect_left(markers, marker) if marker else 0
+        now = self.clock()
+        page: list[Execution] = []
+        position = first
+        while position < len(ordered) and len(page) < limit:
+            execution = ordered[position]
+            position += 1
+            if execution.visible_at <= now:  # a lagging listing hides the newest ones
+                page.append(self._refresh(execution))
+        rest = next((e for e in ordered[position:] if e.visible_at <= now), None)
+        body: JSON = {
+            "count": len(page),
+            "executions": [self._summary(e) for e in page],
+            "is_truncated": rest is not None,
+        }
+        if rest is not None:
+            body["next_marker"] = rest.marker
+        return body
+
+    def _sorted(self, graph: str, execution_type: str | None) -> tuple[list[str], list[Execution]]:
+        """The graph's executions in marker order, cached until the next start."""
+        key = (graph, execution_type)
+        cached = self._listed.get(key)
+        if cached is not None and cached[0] == len(self.executions):
+            return cached[1], cached[2]
+        ordered = sorted(
             (
-                self._refresh(e)
+                e
                 for e in self.executions
                 if e.graph_name == graph
                 and (execution_type is None or e.execution_type == execution_type)
             ),
             key=lambda e: e.marker,
         )
-        if marker:
-            items = [e for e in items if e.marker >= marker]
-        page = items[:limit]
-        body: JSON = {
-            "count": len(page),
-            "executions": [self._summary(e) for e in page],
-            "is_truncated": len(items) > limit,
-        }
-        if len(items) > limit:
-            body["next_marker"] = items[limit].marker
-        return body
+        markers = [e.marker for e in ordered]
+        self._listed[key] = (len(self.executions), markers, ordered)
+        return markers, ordered
 
     def get_execution(self, graph: str, name: str) -> JSON:
         execution = self.find_execution(graph, name)
@@ -362,15 +445,22 @@ class WorkflowStore:
                 "started_at": execution.started_at,
             },
         }
-        return {
-            "execution_info": {
-                **self._summary(execution),
-                "input": {"bucket": execution.bucket, "object": execution.object_key,
-                          "inputs": execution.inputs},
-                "start_state": "start",
-                "state_map": state_map,
-            }
+        info: JSON = {
+            **self._summary(execution),
+            "start_state": "start",
+            "state_map": state_map,
+        }
+        full: JSON = {
+            "bucket": execution.bucket, "object": execution.object_key,
+            "inputs": execution.inputs,
         }  # fmt: skip
+        if self.input_mode == "json_text":
+            info["input"] = json.dumps(full)
+        elif self.input_mode == "object":
+            info["input"] = full
+        elif self.input_mode == "without_object":
+            info["input"] = json.dumps(execution.inputs or {})
+        return {"execution_info": info}
 
     def restore(self, graph: str, name: str) -> JSON:
         execution = self.find_execution(graph, name)
