@@ -12,6 +12,7 @@ from .api.batch import BatchAPI
 from .api.compat import SdkCompatAPI
 from .api.executions import ExecutionsAPI
 from .api.policies import TriggerPoliciesAPI
+from .api.settle import SettleAPI
 from .api.templates import TemplatesAPI
 from .api.workflows import WorkflowsAPI
 
@@ -19,7 +20,13 @@ __all__ = ["AsyncWorkflowClient"]
 
 
 class AsyncWorkflowClient(
-    ExecutionsAPI, BatchAPI, WorkflowsAPI, TemplatesAPI, TriggerPoliciesAPI, SdkCompatAPI
+    SettleAPI,
+    ExecutionsAPI,
+    BatchAPI,
+    WorkflowsAPI,
+    TemplatesAPI,
+    TriggerPoliciesAPI,
+    SdkCompatAPI,
 ):
     """Async client for Huawei Cloud OBS workflows (Data+).
 

@@ -1,0 +1,338 @@
+"""Settling ambiguous starts from the service: ``find_executions``, ``settle``,
+``settle_outcomes``. The verdict rules are in :mod:`..batch.settle`; see
+``docs/settling.md`` for what they can and cannot prove."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from ..base_client import RequestOptions
+from ..batch.models import StartOutcome
+from ..batch.settle import (
+    DEFAULT_MARGIN,
+    DEFAULT_SETTLE_DELAY,
+    Candidate,
+    ListingSweep,
+    SettleItem,
+    SettleResult,
+    WindowSet,
+    clock_offset,
+    input_target,
+    service_window,
+    verdict_for,
+)
+from ..errors import ErrorDetail, InvalidRequestError, ObsWorkflowError
+from ..models import ExecutionDetail, ExecutionType
+from .executions import ExecutionsAPI
+from .paging import MAX_PAGE_SIZE
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["ExecutionLookup", "SettleAPI", "SettleReport"]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionLookup:
+    """What :meth:`SettleAPI.find_executions` found for one object."""
+
+    executions: tuple[ExecutionDetail, ...]
+    """API executions of the graph started in the window whose input names the object
+    (oldest first)."""
+    undecided: tuple[str, ...]
+    """Executions in the window whose input (or details call) did not name any object:
+    any of them may be this object's."""
+    complete: bool
+    """The listing was read to its end (the service documents no time order, so a
+    lookup always sweeps the whole listing)."""
+    pages: int
+    listed: int
+    time_ordered: bool
+    """Whether the pages happened to come in start-time order (informational only)."""
+
+
+@dataclass(slots=True)
+class SettleReport:
+    """The verdicts of one settle pass (``results`` in the order the items came) and
+    what it cost."""
+
+    results: list[SettleResult] = field(default_factory=list)
+    sweeps: dict[str, ListingSweep] = field(default_factory=dict)
+    """One listing sweep per graph."""
+    detail_requests: int = 0
+    waited: float = 0.0
+    """Seconds spent waiting for ``settle_delay`` before listing."""
+
+    @property
+    def list_requests(self) -> int:
+        return sum(sweep.pages for sweep in self.sweeps.values())
+
+    def counts(self) -> dict[str, int]:
+        """How many items got each verdict, plus ``duplicate``."""
+        out = {"started": 0, "not_started": 0, "unknown": 0, "duplicate": 0}
+        for result in self.results:
+            out[result.verdict] += 1
+            out["duplicate"] += result.duplicate
+        return out
+
+
+def _check_items(items: Sequence[SettleItem]) -> None:
+    for position, item in enumerate(items):
+        if not isinstance(item, SettleItem):
+            raise TypeError("settle() takes SettleItem values")
+        if item.since.tzinfo is None or (item.until is not None and item.until.tzinfo is None):
+            raise InvalidRequestError(
+                [ErrorDetail(f"items[{position}]", "since/until must be aware datetimes")]
+            )
+        if item.until is not None and item.until < item.since:
+            raise InvalidRequestError([ErrorDetail(f"items[{position}]", "until is before since")])
+
+
+def _positive_int(name: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InvalidRequestError([ErrorDetail(name, "must be a positive integer")])
+
+
+def _seconds(name: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InvalidRequestError([ErrorDetail(name, "must be a number of seconds >= 0")])
+
+
+class SettleAPI(ExecutionsAPI):
+    """Find the executions an ambiguous start may have made, and settle it."""
+
+    async def find_executions(
+        self,
+        graph_name: str,
+        bucket: str,
+        object_key: str,
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        margin: float = DEFAULT_MARGIN,
+        concurrency: int = 16,
+        max_pages: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> ExecutionLookup:
+        """The API executions of ``graph_name`` for ``bucket``/``object_key`` started
+        between ``since`` and ``until`` (this machine's clock, aware datetimes;
+        ``until=None``: now).
+
+        Sweeps the graph's whole ``APICALL`` listing in pages of 1000 (the service
+        orders it by marker, not by time), keeps the executions whose ``started_at``
+        falls in the window (shifted by the offset the service's ``Date`` answers
+        show, widened by ``margin`` seconds), fetches their details (at most
+        ``concurrency`` at once) and matches ``execution_info.input`` on bucket and
+        object. Executions whose input names no object are returned in
+        ``undecided``: the lookup cannot rule them out.
+        """
+        item = SettleItem(graph_name, bucket, object_key, since, until)
+        _check_items([item])
+        sweep, details = await self._settle_graph(
+            graph_name, [item], _now(), margin, concurrency, max_pages, options
+        )
+        low, high = service_window(item, _now(), sweep.offset, margin)
+        found: list[ExecutionDetail] = []
+        undecided: list[str] = []
+        for candidate in sweep.candidates:
+            started = candidate.started_at
+            if started is not None and not low <= started <= high:
+                continue
+            detail = details.get(candidate.execution_name)
+            if candidate.target is None:
+                undecided.append(candidate.execution_name)
+            elif candidate.target == (bucket, object_key) and detail is not None:
+                found.append(detail)
+        far_past = datetime.min.replace(tzinfo=timezone.utc)
+        found.sort(key=lambda d: (d.started_at or far_past, d.execution_name))
+        return ExecutionLookup(
+            tuple(found), tuple(undecided), sweep.complete, sweep.pages, sweep.listed,
+            sweep.time_ordered,
+        )  # fmt: skip
+
+    async def settle(
+        self,
+        items: Iterable[SettleItem],
+        *,
+        settle_delay: float = DEFAULT_SETTLE_DELAY,
+        margin: float = DEFAULT_MARGIN,
+        concurrency: int = 16,
+        max_pages: int | None = None,
+        wait: bool = True,
+        **options: Unpack[RequestOptions],
+    ) -> SettleReport:
+        """Settle many ambiguous starts: ``started``, ``not_started`` or ``unknown``
+        each (see :class:`~obs_workflow_async.batch.settle.SettleResult`).
+
+        One listing sweep per graph, shared by all its items; details fetched once per
+        execution in any item's window, at most ``concurrency`` requests at once.
+        ``not_started`` needs the sweep to begin ``settle_delay`` seconds after the
+        item's ``until`` (listings may lag behind starts): with ``wait`` (default)
+        the pass first sleeps until then (at most ``settle_delay`` seconds past the
+        latest ``until``; items without ``until`` count from now). ``max_pages``
+        bounds each sweep (items a cut sweep cannot clear stay ``unknown``).
+        """
+        listed = list(items)
+        _check_items(listed)
+        _seconds("settle_delay", settle_delay)
+        _seconds("margin", margin)
+        _positive_int("concurrency", concurrency)
+        _positive_int("max_pages", max_pages)
+        report = SettleReport()
+        if not listed:
+            return report
+        now = _now()
+        if wait:
+            latest = max(item.until or now for item in listed)
+            pause = (latest + timedelta(seconds=settle_delay) - now).total_seconds()
+            if pause > 0:
+                await asyncio.sleep(pause)
+                report.waited = pause
+        default_until = now
+        by_graph: dict[str, list[SettleItem]] = defaultdict(list)
+        for item in listed:
+            by_graph[item.graph_name].append(item)
+        limit = asyncio.Semaphore(concurrency)
+        details_used = [0]
+
+        async def one_graph(graph: str) -> None:
+            sweep, details = await self._settle_graph(
+                graph, by_graph[graph], default_until, margin, concurrency, max_pages, options,
+                limit,
+            )  # fmt: skip
+            report.sweeps[graph] = sweep
+            details_used[0] += len(details)
+
+        await asyncio.gather(*(one_graph(graph) for graph in by_graph))
+        report.detail_requests = details_used[0]
+        for item in listed:
+            sweep = report.sweeps[item.graph_name]
+            window = service_window(item, default_until, sweep.offset, margin)
+            report.results.append(
+                verdict_for(
+                    item, window, sweep, default_until=default_until, settle_delay=settle_delay
+                )
+            )
+        return report
+
+    async def settle_outcomes(
+        self,
+        outcomes: Iterable[StartOutcome],
+        *,
+        since: datetime,
+        until: datetime | None = None,
+        settle_delay: float = DEFAULT_SETTLE_DELAY,
+        margin: float = DEFAULT_MARGIN,
+        concurrency: int = 16,
+        max_pages: int | None = None,
+        wait: bool = True,
+        **options: Unpack[RequestOptions],
+    ) -> SettleReport:
+        """Settle the ambiguous outcomes of a :meth:`start_many` run.
+
+        ``since``: a moment before the run sent anything (take
+        ``datetime.now(timezone.utc)`` before starting it); ``until``: a moment after
+        its last outcome (default: now). Outcomes that are not
+        :attr:`~obs_workflow_async.StartOutcome.ambiguous` are left out; each result's
+        ``item.key`` is its :class:`StartOutcome`.
+        """
+        items = [
+            SettleItem(
+                outcome.request.graph_name,
+                outcome.request.bucket,
+                outcome.request.object_key,
+                since,
+                until,
+                key=outcome,
+            )
+            for outcome in outcomes
+            if outcome.ambiguous and outcome.request is not None
+        ]
+        return await self.settle(
+            items, settle_delay=settle_delay, margin=margin, concurrency=concurrency,
+            max_pages=max_pages, wait=wait, **options,
+        )  # fmt: skip
+
+    async def _settle_graph(
+        self,
+        graph: str,
+        items: Sequence[SettleItem],
+        default_until: datetime,
+        margin: float,
+        concurrency: int,
+        max_pages: int | None,
+        options: RequestOptions,
+        limit: asyncio.Semaphore | None = None,
+    ) -> tuple[ListingSweep, dict[str, ExecutionDetail | None]]:
+        """One sweep of ``graph``'s API listing, then the details of every execution in
+        any item's window (each fetched once)."""
+        gate = limit or asyncio.Semaphore(concurrency)
+        sweep = ListingSweep(graph, _now())
+        windows: WindowSet | None = None
+        found: list[tuple[str, datetime | None]] = []
+        marker: str | None = None
+        previous: datetime | None = None
+        while True:
+            if max_pages is not None and sweep.pages >= max_pages:
+                sweep.error = f"stopped after max_pages={max_pages}"
+                break
+            sent = _now()
+            try:
+                async with gate:
+                    page = await self.list_executions(
+                        graph, execution_type=ExecutionType.APICALL, next_marker=marker,
+                        limit=MAX_PAGE_SIZE, **options,
+                    )  # fmt: skip
+            except ObsWorkflowError as error:
+                sweep.error = f"{type(error).__name__}: {error}"
+                break
+            sweep.pages += 1
+            if windows is None:  # the first page's Date sets the clock offset
+                offset = clock_offset(page.headers.get("Date"), sent, _now())
+                sweep.offset = offset if offset is not None else timedelta(0)
+                windows = WindowSet(
+                    service_window(item, default_until, sweep.offset, margin) for item in items
+                )
+            for summary in page.executions:
+                sweep.listed += 1
+                started = summary.started_at
+                if started is not None:
+                    if previous is not None and started < previous:
+                        sweep.time_ordered = False
+                    previous = started
+                if started is None or started in windows:
+                    found.append((summary.execution_name, started))
+            if not page.is_truncated:
+                sweep.complete = True
+                break
+            if not page.next_marker or page.next_marker == marker:
+                sweep.error = "the listing is truncated but gave no usable next_marker"
+                break
+            marker = page.next_marker
+        details: dict[str, ExecutionDetail | None] = {}
+
+        async def fetch(name: str) -> None:
+            async with gate:
+                try:
+                    details[name] = await self.get_execution(graph, name, **options)
+                except ObsWorkflowError:
+                    details[name] = None  # unread input: "unknown" for its windows
+
+        unique = list(dict.fromkeys(name for name, _ in found))
+        await asyncio.gather(*(fetch(name) for name in unique))
+        for name, started in found:
+            detail = details.get(name)
+            target = input_target(detail.input) if detail is not None else None
+            if started is None and detail is not None:
+                started = detail.started_at
+            sweep.candidates.append(Candidate(name, started, target))
+        return sweep, details
