@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, StartOutcome
 from obs_workflow_async.batch.settle import SettleItem
+from obs_workflow_async.batch.settle_file import (
+    pending_items,
+    read_last_records,
+    resume_action,
+    settle_results_file,
+    timestamp,
+)
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from obs_workflow_async.testing.state import now_iso
 
@@ -212,3 +221,26 @@ async def test_concurrency_is_bounded(
     assert report.results[0].verdict == "not_started"
     assert server.calls["get_execution"] == 40
     assert server.max_in_flight <= 3
+
+
+async def test_settle_a_results_file_appends_verdicts(
+    tmp_path: Path, server: FakeWorkflowServer, client: AsyncWorkflowClient
+) -> None:
+    sent = timestamp()
+    path = tmp_path / "run.results.jsonl"
+    lines = [
+        {"index": i, "bucket": "media", "object": f"k{i}", "status": "sending", "sent_at": sent}
+        for i in range(4)
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    await client.start_workflow("g", "media", "k0")
+    await client.start_workflow("g", "media", "k2")
+    report, written = await settle_results_file(client, path, "g", settle_delay=0)
+    assert [line["verdict"] for line in written] == [
+        "started", "not_started", "started", "not_started",
+    ]  # fmt: skip
+    assert report.list_requests == 1
+    last = read_last_records(path)
+    actions = [resume_action(last[i], retry_ambiguous=True, retry_unknown=False) for i in range(4)]
+    assert actions == ["skip_started", "send", "skip_started", "send"]
+    assert pending_items(path) == []
