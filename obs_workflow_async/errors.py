@@ -131,11 +131,12 @@ class RequestTimeoutError(TransportError, TimeoutError):
     """A per-attempt timeout or the call's deadline expired."""
 
 
-class WaitTimeoutError(RequestTimeoutError):
+class WaitTimeoutError(ObsWorkflowError, TimeoutError):
     """An execution did not reach a terminal state within the wait's timeout.
 
-    ``graph_name``, ``execution_name`` and ``last_state`` (as last polled) name it;
-    the execution itself goes on running on the service.
+    ``graph_name``, ``execution_name``, ``timeout`` and ``last_state`` (as last
+    polled) name it; the execution itself goes on running on the service. It is not
+    a :class:`TransportError`: nothing failed on the wire.
     """
 
     def __init__(
@@ -145,15 +146,12 @@ class WaitTimeoutError(RequestTimeoutError):
         execution_name: str,
         timeout: float,
         last_state: str | None,
-        url: str,
     ) -> None:
-        super().__init__(
+        self.message = (
             f"execution {execution_name} of workflow {graph_name} did not finish within "
-            f"{timeout:g}s (last state: {last_state or 'unknown'})",
-            method="GET",
-            url=url,
-            request_sent=False,
+            f"{timeout:g}s (last state: {last_state or 'unknown'})"
         )
+        super().__init__(self.message)
         self.graph_name = graph_name
         self.execution_name = execution_name
         self.timeout = timeout

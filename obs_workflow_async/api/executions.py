@@ -65,11 +65,24 @@ def start_spec(
 
 def start_request_spec(request: StartWorkflowRequest) -> RequestSpec:
     """The start request for arguments already validated (a batch's ``StartRequest``)."""
-    return RequestSpec("POST", f"v2/workflows/{request.graph_name}", (), request.body())
+    return RequestSpec(
+        "POST",
+        f"v2/workflows/{request.graph_name}",
+        (),
+        request.body(),
+        operation="start_workflow",
+        graph_name=request.graph_name,
+    )
 
 
 def list_executions_spec(request: ListExecutionsRequest) -> RequestSpec:
-    return RequestSpec("GET", EXECUTIONS, request.query())
+    return RequestSpec(
+        "GET",
+        EXECUTIONS,
+        request.query(),
+        operation="list_executions",
+        graph_name=request.graph_name,
+    )
 
 
 def _ref(graph_name: object, execution_name: object) -> ExecutionRef:
@@ -79,14 +92,22 @@ def _ref(graph_name: object, execution_name: object) -> ExecutionRef:
 def get_execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
     ref = _ref(graph_name, execution_name)
     return RequestSpec(
-        "GET", f"{EXECUTIONS}/{ref.execution_name}", (("x-workflow-graph-name", ref.graph_name),)
+        "GET",
+        f"{EXECUTIONS}/{ref.execution_name}",
+        (("x-workflow-graph-name", ref.graph_name),),
+        operation="get_execution",
+        graph_name=ref.graph_name,
     )
 
 
 def restore_execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
     ref = _ref(graph_name, execution_name)
     return RequestSpec(
-        "PUT", f"{EXECUTIONS}/{ref.execution_name}", (("x-workflow-graph-name", ref.graph_name),)
+        "PUT",
+        f"{EXECUTIONS}/{ref.execution_name}",
+        (("x-workflow-graph-name", ref.graph_name),),
+        operation="restore_failed_execution",
+        graph_name=ref.graph_name,
     )
 
 
@@ -117,6 +138,17 @@ def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
                 "ExecutionState(value) explicitly",
             )
         ]
+    )
+
+
+def _wait_timeout(
+    graph_name: object, execution_name: object, timeout: float | None, last_state: str | None
+) -> WaitTimeoutError:
+    return WaitTimeoutError(
+        graph_name=str(graph_name),
+        execution_name=str(execution_name),
+        timeout=timeout or 0.0,
+        last_state=last_state,
     )
 
 
@@ -270,9 +302,7 @@ class ExecutionsAPI(BaseClient):
             except RequestTimeoutError as exc:
                 if deadline is None or loop.time() < deadline:
                     raise
-                raise self._wait_timeout(
-                    spec, graph_name, execution_name, timeout, last_state
-                ) from exc
+                raise _wait_timeout(graph_name, execution_name, timeout, last_state) from exc
             last_state = detail.execution_state.value
             if detail.is_terminal:
                 if raise_on_failure and not detail.succeeded:
@@ -282,26 +312,10 @@ class ExecutionsAPI(BaseClient):
             if deadline is not None:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise self._wait_timeout(spec, graph_name, execution_name, timeout, last_state)
+                    raise _wait_timeout(graph_name, execution_name, timeout, last_state)
                 pause = min(pause, remaining)
             await asyncio.sleep(pause)
             interval = min(interval * 1.5, max_poll_interval)
-
-    def _wait_timeout(
-        self,
-        spec: RequestSpec,
-        graph_name: str,
-        execution_name: str,
-        timeout: float | None,
-        last_state: str | None,
-    ) -> WaitTimeoutError:
-        return WaitTimeoutError(
-            graph_name=graph_name,
-            execution_name=execution_name,
-            timeout=float(timeout or 0),
-            last_state=last_state,
-            url=str(self._transport.url_for(spec).with_query(None)),
-        )
 
     async def start_and_wait(
         self,

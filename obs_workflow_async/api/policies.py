@@ -34,17 +34,21 @@ class BucketRef(RequestModel):
 
 
 def put_trigger_policy_spec(request: PutTriggerPolicyRequest) -> RequestSpec:
-    return RequestSpec("PUT", "", SUBRESOURCE, request.body(), request.bucket)
+    return RequestSpec(
+        "PUT", "", SUBRESOURCE, request.body(), request.bucket, operation="put_trigger_policy"
+    )
 
 
 def get_trigger_policy_spec(bucket: object) -> RequestSpec:
     ref = validate_request(BucketRef, bucket=bucket)
-    return RequestSpec("GET", "", SUBRESOURCE, None, ref.bucket)
+    return RequestSpec("GET", "", SUBRESOURCE, None, ref.bucket, operation="get_trigger_policy")
 
 
 def delete_trigger_policy_spec(bucket: object) -> RequestSpec:
     ref = validate_request(BucketRef, bucket=bucket)
-    return RequestSpec("DELETE", "", SUBRESOURCE, None, ref.bucket)
+    return RequestSpec(
+        "DELETE", "", SUBRESOURCE, None, ref.bucket, operation="delete_trigger_policy"
+    )
 
 
 class TriggerPoliciesAPI(BaseClient):

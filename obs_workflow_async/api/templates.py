@@ -42,21 +42,34 @@ class TemplateRef(RequestModel):
 
 
 def create_template_spec(request: CreateTemplateRequest) -> RequestSpec:
-    return RequestSpec("POST", f"{TEMPLATES}/{request.template_name}", (), request.body())
+    return RequestSpec(
+        "POST",
+        f"{TEMPLATES}/{request.template_name}",
+        (),
+        request.body(),
+        operation="create_workflow_template",
+    )
 
 
 def get_template_spec(template_name: object) -> RequestSpec:
     ref = validate_request(TemplateRef, template_name=template_name)
-    return RequestSpec("GET", f"{TEMPLATES}/{ref.template_name}")
+    return RequestSpec("GET", f"{TEMPLATES}/{ref.template_name}", operation="get_workflow_template")
 
 
 def delete_template_spec(template_name: object) -> RequestSpec:
     ref = validate_request(TemplateRef, template_name=template_name)
-    return RequestSpec("DELETE", f"{TEMPLATES}/{ref.template_name}")
+    return RequestSpec(
+        "DELETE", f"{TEMPLATES}/{ref.template_name}", operation="delete_workflow_template"
+    )
 
 
 def list_templates_spec(request: ListRequest) -> RequestSpec:
-    return RequestSpec("GET", f"{TEMPLATES}/{request.prefix or ''}", request.query())
+    return RequestSpec(
+        "GET",
+        f"{TEMPLATES}/{request.prefix or ''}",
+        request.query(),
+        operation="list_workflow_templates",
+    )
 
 
 class TemplatesAPI(BaseClient):

@@ -50,25 +50,43 @@ def create_workflow_spec(request: CreateWorkflowRequest) -> RequestSpec:
         f"{WORKFLOWS}/{request.graph_name}",
         (("x-workflow-template-name", request.template_name),),
         request.body(),
+        operation="create_workflow",
+        graph_name=request.graph_name,
     )
 
 
 def get_workflow_spec(graph_name: object) -> RequestSpec:
     ref = validate_request(GraphRef, graph_name=graph_name)
-    return RequestSpec("GET", f"{WORKFLOWS}/{ref.graph_name}")
+    return RequestSpec(
+        "GET", f"{WORKFLOWS}/{ref.graph_name}", operation="get_workflow", graph_name=ref.graph_name
+    )
 
 
 def update_workflow_spec(request: UpdateWorkflowRequest) -> RequestSpec:
-    return RequestSpec("PUT", f"{WORKFLOWS}/{request.graph_name}", (), request.body())
+    return RequestSpec(
+        "PUT",
+        f"{WORKFLOWS}/{request.graph_name}",
+        (),
+        request.body(),
+        operation="update_workflow",
+        graph_name=request.graph_name,
+    )
 
 
 def delete_workflow_spec(graph_name: object) -> RequestSpec:
     ref = validate_request(GraphRef, graph_name=graph_name)
-    return RequestSpec("DELETE", f"{WORKFLOWS}/{ref.graph_name}")
+    return RequestSpec(
+        "DELETE",
+        f"{WORKFLOWS}/{ref.graph_name}",
+        operation="delete_workflow",
+        graph_name=ref.graph_name,
+    )
 
 
 def list_workflows_spec(request: ListRequest) -> RequestSpec:
-    return RequestSpec("GET", f"{WORKFLOWS}/{request.prefix or ''}", request.query())
+    return RequestSpec(
+        "GET", f"{WORKFLOWS}/{request.prefix or ''}", request.query(), operation="list_workflows"
+    )
 
 
 class WorkflowsAPI(BaseClient):

@@ -76,15 +76,59 @@ async def test_opentelemetry_spans() -> None:
     spans = exporter.get_finished_spans()
     assert len(spans) == 2
     good, bad = spans
-    assert good.kind is SpanKind.CLIENT and good.name == "POST"
+    assert good.kind is SpanKind.CLIENT and good.name == "start_workflow"
     attributes = dict(good.attributes or {})
     assert attributes["http.request.method"] == "POST"
     assert attributes["http.response.status_code"] == 200
     assert attributes["obs.request_id"] == ok.request_id
     assert attributes["http.request.resend_count"] == 1
     assert attributes["server.address"] == "127.0.0.1"
+    assert attributes["obs.operation"] == "start_workflow"
+    assert attributes["obs.workflow.graph_name"] == "g"
     assert [e.name for e in good.events] == ["retry"]
     assert bad.status.status_code is StatusCode.ERROR
     assert dict(bad.attributes or {})["error.type"] == "NotFoundError"
     assert dict(bad.attributes or {})["http.response.status_code"] == 404
     logging.getLogger(__name__).debug("spans: %s", [s.name for s in spans])
+
+
+async def test_opentelemetry_call_span_is_current_and_shared_hooks_lose_nothing() -> None:
+    """One hook shared by two clients with concurrent calls exports every span, and
+    while a call runs its span is the current one (so per-attempt spans nest)."""
+    from opentelemetry import trace
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    hook = OpenTelemetryHook(tracer_provider=provider)
+    tracer = provider.get_tracer("test")
+    current: list[str] = []
+
+    def attempt_span(event: RequestEvent) -> None:
+        if event.kind == "attempt_started":
+            # what an aiohttp instrumentation would do: a span per attempt
+            with tracer.start_as_current_span(f"attempt {event.attempt}"):
+                current.append(trace.get_current_span().get_span_context().span_id.__str__())
+
+    async with FakeWorkflowServer() as server:
+        server.add_fault(Fault("delay", delay=0.02), times=None)
+        kwargs = server.client_kwargs()
+        async with (
+            AsyncWorkflowClient(**kwargs, hooks=[hook, attempt_span]) as one,
+            AsyncWorkflowClient(**kwargs, hooks=[hook, attempt_span]) as two,
+        ):
+            await asyncio.gather(
+                one.start_workflow("g", "media", "a"), two.start_workflow("g", "media", "b"),
+                one.get_workflow_template("missing-tpl"), return_exceptions=True,
+            )  # fmt: skip
+    spans = exporter.get_finished_spans()
+    calls = [s for s in spans if not s.name.startswith("attempt")]
+    attempts = [s for s in spans if s.name.startswith("attempt")]
+    assert sorted(s.name for s in calls) == [
+        "get_workflow_template", "start_workflow", "start_workflow",
+    ]  # fmt: skip
+    by_id = {s.context.span_id: s for s in calls}
+    assert len(attempts) == 3
+    for attempt in attempts:
+        assert attempt.parent is not None and attempt.parent.span_id in by_id
+    assert trace.get_current_span() is trace.INVALID_SPAN  # nothing left attached
