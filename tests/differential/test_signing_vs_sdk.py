@@ -20,6 +20,7 @@ from obs.convertor import Adapter
 from obs_workflow_async.config import parse_endpoint
 from obs_workflow_async.credentials import Credentials, CredentialsCache, StaticProvider
 from obs_workflow_async.signing import SignatureMode
+from obs_workflow_async.testing.mock import MockResponse, MockSender
 from obs_workflow_async.transport import RequestSpec, Transport
 
 WORKFLOW_QUERY_KEYS = [
@@ -69,15 +70,13 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
 
 def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
     creds = Credentials(str(r["ak"]), str(r["sk"]), r["token"])  # type: ignore[arg-type]
+    endpoint = parse_endpoint(str(r["server"]))
     transport = Transport(
-        endpoint=parse_endpoint(str(r["server"])),
+        endpoint=endpoint,
         credentials=CredentialsCache(StaticProvider(creds), initial=creds),
         signature=mode,
         region=str(r["region"]),
-        verify=True,
-        max_connections=1,
-        keepalive_timeout=1.0,
-        user_agent="test",
+        sender=MockSender(lambda request: MockResponse(500)),
     )
     spec = RequestSpec(
         method=str(r["method"]), key=str(r["key"]), query=r["query"],  # type: ignore[arg-type]
