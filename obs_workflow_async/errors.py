@@ -326,10 +326,18 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     503: ServiceUnavailableError,
 }
 
-_XML_FIELD = {
-    name: re.compile(rf"<{name}>(.*?)</{name}>", re.DOTALL)
+ERROR_BODY_PREFIX = 64 * 1024
+"""Characters of an error body that :func:`parse_error_body` reads; the rest is ignored."""
+
+_XML_FIELD: dict[str, tuple[str, str]] = {
+    name: (f"<{name}>", f"</{name}>")
     for name in ("Code", "Message", "RequestId", "HostId", "Resource")
 }
+"""The OBS-XML error fields: opening and closing tag of each."""
+
+_XML_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+# Bounded alternatives only: one pass over the text, no backtracking.
+_XML_REFERENCE = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|amp|lt|gt|quot|apos);")
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,10 +351,62 @@ class ParsedErrorBody:
     resource: str | None = None
 
 
+def _writable(value: str) -> str:
+    """``value`` with any lone surrogate replaced by U+FFFD, so it can always be encoded."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if not isinstance(value, str):
+        try:
+            value = json.dumps(value, ensure_ascii=False)
+        except (ValueError, TypeError, RecursionError):
+            return None
+    return _writable(value)
+
+
+def _xml_reference(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref[0] != "#":
+        return _XML_ENTITIES[ref]
+    point = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
+    if point == 0 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+        return "\ufffd"  # not a character XML allows
+    return chr(point)
+
+
+def _xml_unescape(text: str) -> str:
+    """Decode the five XML entities and numeric character references."""
+    return _XML_REFERENCE.sub(_xml_reference, text) if "&" in text else text
+
+
+def _xml_field(text: str, name: str) -> str | None:
+    """The text of the first ``<name>...</name>`` in ``text``: two ``str.find``, linear."""
+    opening, closing = _XML_FIELD[name]
+    begin = text.find(opening)
+    if begin < 0:
+        return None
+    begin += len(opening)
+    end = text.find(closing, begin)
+    if end < 0:
+        return None
+    return _writable(_xml_unescape(text[begin:end].strip()))
+
+
+def _json_object(text: str) -> dict[str, object] | None:
+    try:
+        data: object = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def parse_error_body(body: str) -> ParsedErrorBody:
@@ -354,34 +414,38 @@ def parse_error_body(body: str) -> ParsedErrorBody:
 
     Accepts the v2 form ``{code, message, request_id}``, the DWR v3 form
     ``{error_code, error_msg}`` and ``<Error><Code/>...</Error>``; anything else
-    gives an empty result. Never raises.
+    gives an empty result. Never raises, and takes time linear in at most
+    :data:`ERROR_BODY_PREFIX` characters: the XML fields are read from that
+    prefix (first occurrence of each, entities decoded), and a JSON body is
+    parsed only when it fits in it (a deeper nesting than Python's stack gives an
+    empty result). The fields never hold a lone surrogate (replaced by U+FFFD).
     """
-    stripped = body.strip()
+    head = body[:ERROR_BODY_PREFIX]
+    stripped = head.strip()
     if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            data = None
-        if isinstance(data, dict):
-            return ParsedErrorBody(
-                code=_text(data.get("code", data.get("error_code"))),
-                message=_text(data.get("message", data.get("error_msg"))),
-                request_id=_text(data.get("request_id")),
-            )
-        return ParsedErrorBody()
-    if "<Error" in stripped:
-        found: dict[str, str | None] = {}
-        for name, pattern in _XML_FIELD.items():
-            match = pattern.search(stripped)
-            found[name] = match.group(1).strip() if match else None
+        data = _json_object(stripped) if len(body) <= ERROR_BODY_PREFIX else None
+        if data is None:
+            return ParsedErrorBody()
         return ParsedErrorBody(
-            code=found["Code"],
-            message=found["Message"],
-            request_id=found["RequestId"],
-            host_id=found["HostId"],
-            resource=found["Resource"],
+            code=_text(data.get("code", data.get("error_code"))),
+            message=_text(data.get("message", data.get("error_msg"))),
+            request_id=_text(data.get("request_id")),
+        )
+    if "<Error" in stripped:
+        return ParsedErrorBody(
+            code=_xml_field(stripped, "Code"),
+            message=_xml_field(stripped, "Message"),
+            request_id=_xml_field(stripped, "RequestId"),
+            host_id=_xml_field(stripped, "HostId"),
+            resource=_xml_field(stripped, "Resource"),
         )
     return ParsedErrorBody()
+
+
+def _excerpt(body: str) -> str | None:
+    """A short single-line excerpt of a non-JSON, non-XML body (a proxy's HTML page)."""
+    words = body[:8192].split()
+    return _writable(" ".join(words)[:200]) if words else None
 
 
 def error_for_status(
@@ -400,9 +464,9 @@ def error_for_status(
     if cls is None:
         cls = ServerError if status >= 500 else APIStatusError
     message = parsed.message
-    if message is None and parsed.code is None and body.strip():
+    if message is None and parsed.code is None:
         # A proxy's HTML page or plain text: keep a short, single-line excerpt.
-        message = " ".join(body.split())[:200]
+        message = _excerpt(body)
     return cls(
         status=status,
         code=parsed.code,
