@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 import string
 from collections.abc import Mapping
@@ -22,6 +23,8 @@ __all__ = [
     "check_header_value",
     "check_inputs",
     "check_object_key",
+    "check_text",
+    "find_unsendable",
 ]
 
 GRAPH_NAME_MAX = 64
@@ -34,12 +37,94 @@ _BUCKET_CHARS = re.compile(r"[a-z0-9.-]+")
 _ALNUM_LOWER = frozenset(string.ascii_lowercase + string.digits)
 _ALNUM = frozenset(string.ascii_letters + string.digits)
 _DIGITS_AND_DOTS = string.digits + "."
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+TEXT_RULE = "must be valid Unicode text (no lone surrogates)"
+"""What a string with a lone surrogate breaks (``os.fsdecode`` of a non-UTF-8 file name)."""
+NUMBER_RULE = "must be a finite number (JSON has no NaN or Infinity)"
+DOT_SEGMENT_RULE = "must not be '.' or '..' (a dot-segment in the URL path)"
+
+
+def check_text(value: str) -> str | None:
+    """Any string sent: it must encode to UTF-8, i.e. hold no lone surrogate."""
+    if value.isascii() or _SURROGATE.search(value) is None:
+        return None
+    return TEXT_RULE
+
+
+def _key_text(key: object) -> str:
+    """A key as it may appear in an error's field name: always encodable (escaped)."""
+    if not isinstance(key, str):
+        return repr(key)
+    return key if check_text(key) is None else key.encode("utf-8", "backslashreplace").decode()
+
+
+def _model_fields(value: object) -> dict[str, object]:
+    """``json.dumps``'s fallback: a pydantic model as its fields and extra fields."""
+    fields = getattr(value, "__pydantic_fields__", None)
+    if fields is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    found = {name: getattr(value, name) for name in fields}
+    found.update(getattr(value, "__pydantic_extra__", None) or {})
+    return found
+
+
+_STRICT_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=_model_fields)
+_STRICT_JSON_ONLY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def find_unsendable(value: object, path: str = "") -> tuple[str, str] | None:
+    """The first place in ``value`` (nested dicts, lists, keys included) that cannot be
+    sent as UTF-8 JSON: ``(path, rule)`` for a string with a lone surrogate or a float
+    that is NaN or infinite; ``None`` when everything can be sent.
+
+    ``path`` names the place as dotted keys and indexes (``inputs.a.0``). Pydantic
+    models are walked through their fields and extra fields.
+    """
+    try:  # the common case, at C speed: it all encodes
+        _STRICT_JSON.encode(value).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        pass
+    else:
+        return None
+    stack: list[tuple[str, object]] = [(path, value)]
+    seen: set[int] = set()  # containers already walked: a cycle ends the walk, not the loop
+    while stack:  # iterative: no RecursionError however deep the value
+        where, item = stack.pop()
+        if not isinstance(item, str | float | int) and item is not None:
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item) is not None:
+                return where, TEXT_RULE
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return where, NUMBER_RULE
+        elif isinstance(item, Mapping) or hasattr(item, "__pydantic_fields__"):
+            if isinstance(item, Mapping):
+                entries = list(item.items())
+            else:  # a pydantic model: its fields, then its extra fields
+                entries = [(name, getattr(item, name)) for name in type(item).__pydantic_fields__]
+                entries += list((getattr(item, "__pydantic_extra__", None) or {}).items())
+            for key, inner in reversed(entries):
+                name = _key_text(key)
+                place = f"{where}.{name}" if where else name
+                if isinstance(key, str) and check_text(key) is not None:
+                    return place, "keys " + TEXT_RULE
+                stack.append((place, inner))
+        elif isinstance(item, list | tuple):
+            for index in range(len(item) - 1, -1, -1):
+                stack.append((f"{where}.{index}" if where else str(index), item[index]))
+    return None
 
 
 def check_graph_name(value: str) -> str | None:
     """Graph and template names: 1-64; letter or digit first; letters, digits, ``_``, ``-``."""
     if not value:
         return "must not be empty"
+    if check_text(value) is not None:
+        return TEXT_RULE
     if len(value) > GRAPH_NAME_MAX:
         return f"must be at most {GRAPH_NAME_MAX} characters (got {len(value)})"
     if value[0] not in _ALNUM:
@@ -51,6 +136,8 @@ def check_graph_name(value: str) -> str | None:
 
 def check_bucket_name(value: str) -> str | None:
     """Bucket names: the OBS rules (3-63, lower-case, no IP address, no ``..``/``.-``/``-.``)."""
+    if check_text(value) is not None:
+        return TEXT_RULE
     if not BUCKET_NAME_MIN <= len(value) <= BUCKET_NAME_MAX:
         return f"must be {BUCKET_NAME_MIN} to {BUCKET_NAME_MAX} characters (got {len(value)})"
     if _BUCKET_CHARS.fullmatch(value) is None:
@@ -70,16 +157,21 @@ def check_bucket_name(value: str) -> str | None:
 
 
 def check_object_key(value: str) -> str | None:
-    """Object keys: 1-1024 characters, any unicode."""
+    """Object keys: 1-1024 characters, any Unicode text (sent in the JSON body, never in a path)."""
     if not value:
         return "must not be empty"
+    if check_text(value) is not None:
+        return TEXT_RULE
     if len(value) > OBJECT_KEY_MAX:
         return f"must be at most {OBJECT_KEY_MAX} characters (got {len(value)})"
     return None
 
 
 def check_inputs(value: Mapping[str, object]) -> str | None:
-    """Workflow inputs: str keys and values that serialise to strict JSON (no NaN/Infinity)."""
+    """Workflow inputs: str keys and values that serialise to strict UTF-8 JSON.
+
+    No NaN/Infinity, no lone surrogate in any key or value, however deep.
+    """
     keys: list[object] = list(value)  # callers may pass anything despite the annotation
     for key in keys:
         if not isinstance(key, str):
@@ -87,8 +179,12 @@ def check_inputs(value: Mapping[str, object]) -> str | None:
         if not key:
             return "keys must not be empty"
     try:
-        json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        _STRICT_JSON_ONLY.encode(value).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
+        unsendable = find_unsendable(value)  # where and why, only once it failed
+        if unsendable is not None:
+            where, rule = unsendable
+            return f"values must serialise to JSON: at {where}, {rule}"
         return f"values must serialise to JSON ({exc})"
     return None
 
@@ -101,9 +197,14 @@ _DESCRIPTION_PUNCTUATION = frozenset(",.:-_ ")
 
 
 def check_execution_name(value: str) -> str | None:
-    """Execution names are opaque, but they are a path segment: 1-256, no '/', no controls."""
+    """Execution names are opaque, but they are a path segment: 1-256, no '/', no controls,
+    not ``.`` or ``..`` (sent as is, they would be dot-segments that move the path)."""
     if not value:
         return "must not be empty"
+    if check_text(value) is not None:
+        return TEXT_RULE
+    if value in (".", ".."):
+        return DOT_SEGMENT_RULE
     if len(value) > EXECUTION_NAME_MAX:
         return f"must be at most {EXECUTION_NAME_MAX} characters (got {len(value)})"
     if "/" in value or not value.isprintable():
@@ -113,6 +214,8 @@ def check_execution_name(value: str) -> str | None:
 
 def check_description(value: str) -> str | None:
     """Descriptions: 0-256; letters, digits, ',', '.', ':', '-', '_' and spaces."""
+    if check_text(value) is not None:
+        return TEXT_RULE
     if len(value) > DESCRIPTION_MAX:
         return f"must be at most {DESCRIPTION_MAX} characters (got {len(value)})"
     for char in value:
@@ -125,6 +228,8 @@ def check_trigger_rule_id(value: str) -> str | None:
     """Trigger rule ids: 1-256; letters, digits, '_' and '-'."""
     if not value:
         return "must not be empty"
+    if check_text(value) is not None:
+        return TEXT_RULE
     if len(value) > RULE_ID_MAX:
         return f"must be at most {RULE_ID_MAX} characters (got {len(value)})"
     if _RULE_ID.fullmatch(value) is None:
@@ -133,7 +238,9 @@ def check_trigger_rule_id(value: str) -> str | None:
 
 
 def check_header_value(value: str) -> str | None:
-    """Values that reach an HTTP header: no CR, LF or NUL (header injection)."""
+    """Values that reach an HTTP header: no CR, LF or NUL (header injection), no lone surrogate."""
+    if check_text(value) is not None:
+        return TEXT_RULE
     if any(c in value for c in "\r\n\x00"):
         return "must not contain CR, LF or NUL characters"
     return None

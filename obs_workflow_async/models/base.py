@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,9 @@ from pydantic_core import PydanticCustomError
 
 from .. import validation
 from ..errors import ErrorDetail, InvalidRequestError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "AwareDatetime",
@@ -97,9 +100,23 @@ ListStart = Annotated[int, Field(strict=True, ge=1)]
 
 
 class RequestModel(BaseModel):
-    """Base of the request models: immutable, unknown arguments refused."""
+    """Base of the request models: immutable, unknown arguments refused.
+
+    Every string the request holds, however deep (nested inputs, their keys, the
+    parts of a template), must be valid Unicode text, and every number finite: a
+    lone surrogate (what ``os.fsdecode`` gives for a non-UTF-8 file name) or a NaN
+    fails here, naming the field, instead of failing to encode when sent.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _sendable(self) -> Self:
+        found = validation.find_unsendable(self)
+        if found is not None:
+            where, rule = found
+            raise PydanticCustomError("obs_rule", rule, {"field": where})
+        return self
 
 
 _R = TypeVar("_R", bound=BaseModel)
@@ -111,12 +128,16 @@ _PYDANTIC_RULES = {
     "list_type": "must be a list",
     "missing": "is required",
     "extra_forbidden": "is not a known argument",
+    "string_unicode": validation.TEXT_RULE,
 }
 
 
 def _describe(error: Mapping[str, object]) -> ErrorDetail:
     loc = error.get("loc", ())
     parts = [str(p) for p in loc] if isinstance(loc, tuple) else []
+    context = error.get("ctx")
+    if isinstance(context, Mapping) and isinstance(context.get("field"), str):
+        parts.append(context["field"])  # a model-level rule that names the field it broke
     field = ".".join(parts) or "request"
     kind = str(error.get("type", ""))
     rule = _PYDANTIC_RULES.get(kind) or str(error.get("msg", "is invalid"))

@@ -127,17 +127,27 @@ def test_manifests_and_results_files(tmp_path_factory: pytest.TempPathFactory,
 
 # -- validators agree with the documented rules -----------------------------------------------
 
+
+def _utf8(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 REFERENCES = {
     validation.check_graph_name:
         lambda v: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", v) is not None,
-    validation.check_object_key: lambda v: 1 <= len(v) <= 1024,
+    validation.check_object_key: lambda v: 1 <= len(v) <= 1024 and _utf8(v),
     validation.check_execution_name:
-        lambda v: 1 <= len(v) <= 256 and "/" not in v and v.isprintable(),
+        lambda v: 1 <= len(v) <= 256 and "/" not in v and v.isprintable()
+        and v not in (".", ".."),
     validation.check_description:
         lambda v: len(v) <= 256 and all(c.isalnum() or c in ",.:-_ " for c in v),
     validation.check_trigger_rule_id:
         lambda v: re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v) is not None,
-    validation.check_header_value: lambda v: not any(c in v for c in "\r\n\x00"),
+    validation.check_header_value: lambda v: not any(c in v for c in "\r\n\x00") and _utf8(v),
 }  # fmt: skip
 
 
@@ -145,7 +155,9 @@ REFERENCES = {
 @given(
     check=st.sampled_from(list(REFERENCES)),
     value=st.one_of(
-        st.text(max_size=300), st.text(alphabet=string.ascii_letters + "_-./ \r\n", max_size=70)
+        st.text(max_size=300),
+        st.text(alphabet=string.ascii_letters + "_-./ \r\n", max_size=70),
+        st.text(alphabet="a.\udce9", max_size=4),  # surrogates, dot-segments
     ),
 )
 def test_validators_never_raise_and_match_their_rule(check: object, value: str) -> None:
