@@ -10,9 +10,10 @@ and the rule. Response models keep unknown fields the service adds
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar, overload
 
 from pydantic import (
     AfterValidator,
@@ -22,7 +23,7 @@ from pydantic import (
     Field,
     JsonValue,
     PlainSerializer,
-    SkipValidation,
+    PlainValidator,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -41,6 +42,7 @@ __all__ = [
     "Description",
     "ExecutionName",
     "GraphName",
+    "Headers",
     "ListLimit",
     "ListStart",
     "ObjectKey",
@@ -50,6 +52,7 @@ __all__ = [
     "ResponseHeaders",
     "ResponseModel",
     "ResultModel",
+    "copy_headers",
     "decode_json_text",
     "TemplateName",
     "WorkflowInputs",
@@ -120,6 +123,7 @@ class RequestModel(BaseModel):
 
 
 _R = TypeVar("_R", bound=BaseModel)
+_T = TypeVar("_T")
 
 _PYDANTIC_RULES = {
     "string_type": "must be a string",
@@ -191,22 +195,97 @@ OptionalAwareDatetime = Annotated[AwareDatetime | None, BeforeValidator(_blank_i
 """A timestamp that may be missing or ``""`` (e.g. ``stopped_at`` of a running execution)."""
 
 
+_NAMES: dict[str, str] = {}
+"""Header names seen, lower-cased once and shared by every result (bounded)."""
+_NAMES_MAX = 512
+
+
+def _lower_name(name: str) -> str:
+    lowered = _NAMES.get(name)
+    if lowered is None:
+        lowered = sys.intern(str(name).lower())
+        if len(_NAMES) < _NAMES_MAX:
+            _NAMES[name] = lowered
+    return lowered
+
+
+class Headers(dict[str, str]):
+    """Response headers: a plain ``dict`` copy with lower-case names.
+
+    Lookups (``[]``, ``get``, ``in``) take any case, so ``headers["X-Request-ID"]``
+    and ``headers["x-request-id"]`` agree. It holds no aiohttp object: a kept result
+    pins only these strings, not the response. A repeated header keeps its last value.
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower() if isinstance(name, str) else name)
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name.lower() if isinstance(name, str) else name)
+
+    @overload
+    def get(self, name: str, default: None = None, /) -> str | None: ...
+    @overload
+    def get(self, name: str, default: str, /) -> str: ...
+    @overload
+    def get(self, name: str, default: _T, /) -> str | _T: ...
+    def get(self, name: str, default: object = None, /) -> object:
+        return super().get(name.lower() if isinstance(name, str) else name, default)
+
+
+_VALUES: dict[str, str] = {}
+"""Values of the low-cardinality headers below, shared by every result (bounded)."""
+_SHARED_VALUES = frozenset(
+    {"content-type", "content-length", "server", "connection", "content-encoding"}
+)
+
+
+def copy_headers(headers: object) -> Headers:
+    """A :class:`Headers` copy of any mapping of header names to values.
+
+    Equal values within one answer (``x-request-id`` and ``x-obs-request-id``) are
+    one string, and the few values that repeat across answers (``content-type``,
+    ``server``) are shared: a kept result costs little more than its own ids.
+    """
+    if isinstance(headers, Headers):
+        return headers
+    if not isinstance(headers, Mapping):
+        raise PydanticCustomError("dict_type", "headers must be a mapping")
+    copied = Headers()
+    seen: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str):
+            continue
+        text = value if isinstance(value, str) else str(value)
+        lowered = _lower_name(name)
+        if lowered in _SHARED_VALUES and len(text) <= 128:
+            text = _VALUES.setdefault(text, text) if len(_VALUES) < _NAMES_MAX else text
+        copied[lowered] = seen.setdefault(text, text)
+    return copied
+
+
 def _headers_as_dict(headers: Mapping[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()}
+    return dict(headers)
 
 
 ResponseHeaders = Annotated[
-    Mapping[str, str],
-    SkipValidation,
+    Mapping[str, str],  # at run time always a Headers: the type lets a mapping be passed
+    PlainValidator(copy_headers),
     PlainSerializer(_headers_as_dict, return_type=dict[str, str]),
 ]
-"""Response headers as received: case-insensitive lookups; dumped as a lower-case dict."""
+"""Response headers, copied into a plain lower-case :class:`Headers` dict (no aiohttp
+object is kept): case-insensitive lookups; dumped as a lower-case dict."""
 
 
 class ResponseModel(BaseModel):
     """Base of the response models: unknown fields from the service are kept."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
+
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
 
 
 class ResultModel(ResponseModel):
@@ -218,10 +297,21 @@ class ResultModel(ResponseModel):
 
     request_id: str | None = None
     """``X-Request-ID``, else ``x-obs-request-id``, else the body's ``request_id``."""
-    headers: ResponseHeaders = Field(default_factory=dict, repr=False)
-    """The response headers (a case-insensitive mapping)."""
+    headers: ResponseHeaders = Field(default_factory=Headers, repr=False)
+    """The response headers: a plain ``dict`` copy, lower-case names, lookups in any case."""
     retries_taken: int = 0
     """Attempts after the first one."""
+
+    def model_post_init(self, context: object, /) -> None:
+        # The set of fields given is the same for most answers of a kind: share one
+        # (results are frozen, and pydantic copies the set before changing a copy).
+        given = self.__pydantic_fields_set__
+        key = frozenset(given)
+        shared = _FIELDS_SETS.get(key)
+        if shared is not None:
+            object.__setattr__(self, "__pydantic_fields_set__", shared)
+        elif len(_FIELDS_SETS) < _NAMES_MAX:
+            _FIELDS_SETS[key] = given
 
     @model_validator(mode="before")
     @classmethod
