@@ -36,7 +36,7 @@ from .credentials import (
 )
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .hooks import Hook
-from .models import OperationResult
+from .models import OperationResult, StartWorkflowResult
 from .sender import AiohttpSender, Sender
 from .transport import CallOptions, RawResponse, RequestSpec, Transport
 from .validation import check_header_value
@@ -264,6 +264,12 @@ class BaseClient:
                 ".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in problems
             )
             what = f"body does not match {model.__name__} ({details})"
+        if issubclass(model, StartWorkflowResult):
+            # A 2xx to a start is a start: say so, whatever the body (may_have_started).
+            what += (
+                "; the execution may have started: check the workflow's executions "
+                "before starting this object again"
+            )
         return ResponseParseError(
             what,
             status=raw.status,

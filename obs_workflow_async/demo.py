@@ -76,7 +76,7 @@ def format_summary(summary: DemoSummary) -> str:
             "  sample result:",
             f"    execution_name: {s.execution_name}",
             f"    execution_urn:  {s.execution_urn}",
-            f"    started_at:     {s.started_at.isoformat()}",
+            f"    started_at:     {s.started_at.isoformat() if s.started_at else '-'}",
             f"    request_id:     {s.request_id}",
         ]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from ..errors import (
     ExecutionFailedError,
     InvalidRequestError,
     RequestTimeoutError,
+    ResponseParseError,
     WaitTimeoutError,
 )
 from ..models import (
@@ -336,6 +337,15 @@ class ExecutionsAPI(BaseClient):
         """
         options: RequestOptions = request_options or {}
         started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
+        if started.execution_name is None:  # started, but named only by its URN
+            raise ResponseParseError(
+                "the start answer has no execution_name to wait for (the execution started: "
+                f"{started.execution_urn})",
+                status=200,
+                request_id=started.request_id,
+                body="",
+                headers=started.headers,
+            )
         return await self.wait_for_execution(
             graph_name,
             started.execution_name,

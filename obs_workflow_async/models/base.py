@@ -10,9 +10,12 @@ and the rule. Response models keep unknown fields the service adds
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Annotated, TypeVar, overload
 
 from pydantic import (
@@ -47,6 +50,9 @@ __all__ = [
     "ListStart",
     "ObjectKey",
     "OperationResult",
+    "Flag",
+    "NullableDict",
+    "NullableList",
     "OptionalAwareDatetime",
     "RequestModel",
     "ResponseHeaders",
@@ -57,6 +63,7 @@ __all__ = [
     "TemplateName",
     "WorkflowInputs",
     "json_body",
+    "parse_timestamp",
     "validate_request",
 ]
 
@@ -181,18 +188,121 @@ def decode_json_text(value: object) -> object:
     return value
 
 
+_TIME = re.compile(
+    r"(\d{4})([-/])(\d{1,2})\2(\d{1,2})"  # date: 2020-04-23 or 2020/04/23
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"  # time, fraction
+    r"\s*(?:(Z|z|UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?"  # zone
+)
+_EPOCH_MS = re.compile(r"-?\d{1,16}(?:\.\d{1,9})?")
+_TIME_TEXT_MAX = 64
+
+
+def _from_epoch_ms(value: float) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _from_match(match: re.Match[str]) -> datetime:
+    year, _, month, day, hour, minute, second, fraction, _utc, sign, zh, zm = match.groups()
+    zone = timezone.utc
+    if sign is not None:
+        offset = timedelta(hours=int(zh), minutes=int(zm or 0))
+        zone = timezone(-offset if sign == "-" else offset)
+    return datetime(
+        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+        int((fraction or "0")[:6].ljust(6, "0")), tzinfo=zone,
+    )  # fmt: skip
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """A timestamp in any form the service (or a proxy) writes, as an aware datetime.
+
+    Accepts ISO 8601 (with or without a zone, ``Z``, any fractional seconds),
+    ``YYYY/MM/DD HH:MM:SS``, RFC 1123 (``Thu, 23 Apr 2020 13:37:43 GMT``) and epoch
+    milliseconds (a number or a numeric string). A time without a zone is taken as
+    UTC. Anything else (``""``, ``null``, garbage, out of range) gives ``None``.
+    """
+    if isinstance(value, datetime):
+        return _assume_utc(value)
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return _from_epoch_ms(value) if math.isfinite(value) else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > _TIME_TEXT_MAX:
+        return None
+    if _EPOCH_MS.fullmatch(text):
+        return _from_epoch_ms(float(text))
+    match = _TIME.fullmatch(text)
+    try:
+        if match is not None:
+            return _from_match(match)
+        if any(c.isalpha() for c in text):
+            return _assume_utc(parsedate_to_datetime(text))
+        return _assume_utc(datetime.fromisoformat(text))
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+
+
 def _assume_utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _required_timestamp(value: object) -> datetime:
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise PydanticCustomError(
+            "datetime_parsing",
+            "not a timestamp (ISO 8601, RFC 1123, YYYY/MM/DD HH:MM:SS or epoch milliseconds)",
+        )
+    return parsed
 
 
 def _blank_is_none(value: object) -> object:
     return None if value == "" else value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_assume_utc)]
-"""A timestamp; one without a zone is taken as UTC (the service writes ``...Z``)."""
-OptionalAwareDatetime = Annotated[AwareDatetime | None, BeforeValidator(_blank_is_none)]
-"""A timestamp that may be missing or ``""`` (e.g. ``stopped_at`` of a running execution)."""
+AwareDatetime = Annotated[datetime, BeforeValidator(_required_timestamp)]
+"""A timestamp in any of the forms :func:`parse_timestamp` reads; without a zone, UTC."""
+OptionalAwareDatetime = Annotated[datetime | None, BeforeValidator(parse_timestamp)]
+"""The one timestamp type of every result model: any form :func:`parse_timestamp`
+reads; ``None`` when missing, ``""``, ``null`` or unreadable (a garbled time never
+fails the whole answer)."""
+
+
+def _none_is_empty_list(value: object) -> object:
+    """``null`` where a list is expected reads as ``[]``; ``null`` items are dropped."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [item for item in value if item is not None]
+    return value
+
+
+def _none_is_empty_dict(value: object) -> object:
+    """``null`` where an object is expected reads as ``{}``; ``null`` values are dropped."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return {key: item for key, item in value.items() if item is not None}
+    return value
+
+
+def _none_is_false(value: object) -> object:
+    return False if value is None else value
+
+
+_L = TypeVar("_L")
+NullableList = Annotated[list[_L], BeforeValidator(_none_is_empty_list)]
+"""A list in an answer: ``null`` (or a missing field) is an empty list."""
+NullableDict = Annotated[dict[str, _L], BeforeValidator(_none_is_empty_dict)]
+"""An object in an answer: ``null`` (or a missing field) is an empty dict."""
+Flag = Annotated[bool, BeforeValidator(_none_is_false)]
+"""A boolean in an answer: ``null`` is ``False``."""
 
 
 _NAMES: dict[str, str] = {}

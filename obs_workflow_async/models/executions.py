@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import BeforeValidator, Field, JsonValue, model_validator
+from pydantic_core import PydanticCustomError
 
 from .base import (
-    AwareDatetime,
     BucketName,
     ExecutionName,
+    Flag,
     GraphName,
     ListLimit,
+    NullableDict,
+    NullableList,
     ObjectKey,
     OptionalAwareDatetime,
     RequestModel,
@@ -20,6 +24,7 @@ from .base import (
     WorkflowInputs,
     decode_json_text,
     json_body,
+    parse_timestamp,
 )
 
 __all__ = [
@@ -54,11 +59,16 @@ class _OpenEnum(str, Enum):
 
 
 class ExecutionState(_OpenEnum):
-    """State of an execution. v2 documents RUNNING, SUCCESS, FAILED; others are kept."""
+    """State of an execution. v2 documents RUNNING, SUCCESS, FAILED; others are kept.
+
+    ``UNKNOWN`` (value ``""``) is what an answer with an empty, ``null`` or missing
+    ``execution_state`` reads as: not terminal, so a wait goes on polling.
+    """
 
     RUNNING = "RUNNING"
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
+    UNKNOWN = ""
 
     @property
     def is_terminal(self) -> bool:
@@ -132,20 +142,66 @@ class ExecutionRef(RequestModel):
 # -- responses --------------------------------------------------------------------------
 
 
-class StartWorkflowResult(ResultModel):
-    """The answer to a start call (plus ``request_id``, ``headers``, ``retries_taken``)."""
+def _scalar_text(value: object) -> object:
+    """An id in an answer: a number reads as its text; ``""`` and anything else as ``None``."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
 
-    execution_urn: str
-    execution_name: str
-    started_at: AwareDatetime
+
+def _state(value: object) -> object:
+    return "" if value is None else value
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+AnswerText = Annotated[str | None, BeforeValidator(_scalar_text)]
+"""An id the service returns: ``None`` when missing, ``null``, ``""`` or not text."""
+_StateField = Annotated[ExecutionState, BeforeValidator(_state)]
+"""An execution state: ``""``, ``null`` or missing read as :attr:`ExecutionState.UNKNOWN`."""
+_TypeField = Annotated[ExecutionType | None, BeforeValidator(_blank_is_none)]
+
+
+class StartWorkflowResult(ResultModel):
+    """The answer to a start call (plus ``request_id``, ``headers``, ``retries_taken``).
+
+    A 2xx answer is a start: it is a result as soon as it names the execution by
+    ``execution_name`` or ``execution_urn`` (either may then be ``None``).
+    ``started_at`` reads any form of :func:`~.base.parse_timestamp`; when the body's
+    is missing, empty, ``null`` or unreadable, it is the answer's ``Date`` header,
+    and ``None`` only if that is missing or unreadable too. An answer naming no
+    execution raises :class:`~obs_workflow_async.errors.ResponseParseError`, which
+    says the execution may have started.
+    """
+
+    execution_urn: AnswerText = None
+    execution_name: AnswerText = None
+    started_at: OptionalAwareDatetime = None
+
+    @model_validator(mode="after")
+    def _names_an_execution(self) -> StartWorkflowResult:
+        if self.execution_name is None and self.execution_urn is None:
+            raise PydanticCustomError(
+                "obs_start", "the answer names no execution (no execution_name or execution_urn)"
+            )
+        if self.started_at is None:
+            date = parse_timestamp(self.headers.get("date"))
+            if date is not None:
+                object.__setattr__(self, "started_at", date)  # frozen: set once, here
+        return self
 
 
 class ExecutionSummary(ResponseModel):
     """One item of an execution list."""
 
     execution_name: str
-    execution_state: ExecutionState
-    execution_type: ExecutionType | None = None
+    execution_state: _StateField = ExecutionState.UNKNOWN
+    """``UNKNOWN`` (``""``) when the service sent none, ``""`` or ``null``."""
+    execution_type: _TypeField = None
     execution_urn: str | None = None
     graph_urn: str | None = None
     started_at: OptionalAwareDatetime = None
@@ -166,8 +222,9 @@ class ExecutionPage(ResultModel):
 
     count: int | None = None
     """What the service reported for this page (before any client-side state filter)."""
-    executions: list[ExecutionSummary] = Field(default_factory=list)
-    is_truncated: bool = False
+    executions: NullableList[ExecutionSummary] = Field(default_factory=list)
+    """``null`` reads as ``[]`` (and ``null`` items are dropped)."""
+    is_truncated: Flag = False
     next_marker: str | None = None
 
 
@@ -196,12 +253,12 @@ class ExecutionDetail(ExecutionSummary, ResultModel):
 
     start_state: str | None = None
     input: JsonValue = None
-    state_map: dict[str, StateRun] = Field(default_factory=dict)
+    state_map: NullableDict[StateRun] = Field(default_factory=dict)
 
 
 class RestoreExecutionResult(ResultModel):
     """The answer to restoring a failed execution."""
 
-    execution_urn: str | None = None
+    execution_urn: AnswerText = None
     execution_name: str
     restored_at: OptionalAwareDatetime = None

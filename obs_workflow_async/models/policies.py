@@ -8,7 +8,15 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .. import validation
-from .base import BucketName, RequestModel, ResponseModel, ResultModel, _rule, json_body
+from .base import (
+    BucketName,
+    NullableList,
+    RequestModel,
+    ResponseModel,
+    ResultModel,
+    _rule,
+    json_body,
+)
 
 __all__ = [
     "PutTriggerPolicyRequest",
@@ -75,7 +83,7 @@ class TriggerRuleInfo(ResponseModel):
 
     id: str
     graph_urn: str | None = None
-    events: list[str] = Field(default_factory=list)
+    events: NullableList[str] = Field(default_factory=list)
     prefix: str | None = None
     suffix: str | None = None
 
@@ -83,4 +91,4 @@ class TriggerRuleInfo(ResponseModel):
 class TriggerPolicy(ResultModel):
     """``get_trigger_policy``: the bucket's rules."""
 
-    rules: list[TriggerRuleInfo] = Field(default_factory=list)
+    rules: NullableList[TriggerRuleInfo] = Field(default_factory=list)

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from .base import (
     Description,
+    Flag,
     GraphName,
     ListLimit,
     ListStart,
+    NullableList,
     OptionalAwareDatetime,
     RequestModel,
     ResponseModel,
@@ -234,9 +236,9 @@ class TemplatePage(ResultModel):
     """One page of ``list_workflow_templates``; pass ``next_start`` as ``start``."""
 
     count: int | None = None
-    templates: list[TemplateSummary] = Field(default_factory=list)
+    templates: NullableList[TemplateSummary] = Field(default_factory=list)
     next_start: int | None = None
-    is_truncated: bool = False
+    is_truncated: Flag = False
 
 
 class CreateWorkflowResult(ResultModel):
@@ -281,6 +283,6 @@ class WorkflowPage(ResultModel):
     """One page of ``list_workflows``; pass ``next_start`` as ``start``."""
 
     count: int | None = None
-    graphs: list[WorkflowSummary] = Field(default_factory=list)
+    graphs: NullableList[WorkflowSummary] = Field(default_factory=list)
     next_start: int | None = None
-    is_truncated: bool = False
+    is_truncated: Flag = False
