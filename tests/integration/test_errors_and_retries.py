@@ -33,6 +33,7 @@ from obs_workflow_async.errors import RedactedCause
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.conftest import ACCESS_KEY, SECRET, TOKEN
 from tests.status_table import STATUS_CLASSES
+from tests.support.waiting import until
 
 MakeClient = Callable[..., AsyncWorkflowClient]
 
@@ -292,8 +293,7 @@ async def test_deadline_covers_the_wait_for_a_connection(
     fake.add_fault(Fault("delay", delay=1.0), times=1)
     client = make_client(max_connections=1, timeout=0.2)
     slow = asyncio.create_task(client.start_workflow("g", "my-bucket", "slow", timeout=5))
-    while fake.in_flight < 1:  # `slow` holds the only connection once the server has it
-        await asyncio.sleep(0.001)
+    await until(lambda: fake.in_flight == 1)  # `slow` holds the only connection
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError, match="waiting for a free connection") as caught:
         await client.start_workflow("g", "my-bucket", "queued", deadline=0.3)
