@@ -21,7 +21,7 @@ from obs_workflow_async import (
     Timeout,
     may_have_started,
 )
-from tests.support.hostile_server import CASES, HostileServer
+from tests.support.hostile_server import CASES, EXPECTED_STARTED_AT, HostileServer
 
 PER_CASE = 4
 
@@ -48,7 +48,11 @@ async def test_single_call_verdict(hostile: HostileServer, case: str) -> None:
     async with _client(hostile) as client:
         if expected.ok:
             result = await client.start_workflow("g", "media", f"{case}/0")
-            assert result.execution_name == "NAME"
+            assert result.execution_name == "NAME" or result.execution_urn == "urn:dgr:x"
+            if case in EXPECTED_STARTED_AT:
+                assert result.started_at is not None
+                assert result.started_at.isoformat() == EXPECTED_STARTED_AT[case]
+            assert hostile.acted[f"{case}/0"] == 1
             return
         with pytest.raises(ObsWorkflowError) as caught:
             await client.start_workflow("g", "media", f"{case}/0")

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["CASES", "Case", "HostileServer"]
+__all__ = ["CASES", "EXPECTED_STARTED_AT", "Case", "HostileServer"]
 
 Writer = Callable[[asyncio.StreamWriter], None]
 
@@ -37,6 +37,18 @@ _JSON = "Content-Type: application/json\r\n"
 _OK_BODY = json.dumps(
     {"execution_urn": "urn:dgr:x", "execution_name": "NAME", "started_at": "2026-11-27T08:00:00Z"}
 ).encode()
+
+
+_RFC = "Thu, 23 Apr 2020 13:37:43 GMT"
+_DATE = f"Date: {_RFC}\r\n"
+
+
+def _start(started_at: str | None) -> bytes:
+    """A start answer naming its execution, with ``started_at`` as raw JSON (or absent)."""
+    text = '{"execution_urn": "urn:dgr:x", "execution_name": "NAME"'
+    if started_at is not None:
+        text += f', "started_at": {started_at}'
+    return (text + "}").encode()
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,27 @@ CASES: dict[str, Case] = {
     "garbage": Case(True, b"NOT HTTP AT ALL\r\n\r\n", True),
     # a plain success
     "ok": Case(True, _answer("200 OK", _OK_BODY, _JSON), True, ok=True),
+    # 2xx start answers that name the execution: each is a start, whatever the time looks like
+    "ok-nostart": Case(True, _answer("200 OK", _start(None), _JSON + _DATE), True, ok=True),
+    "ok-null": Case(True, _answer("200 OK", _start("null"), _JSON + _DATE), True, ok=True),
+    "ok-garbled": Case(True, _answer("200 OK", _start('"soon"'), _JSON + _DATE), True, ok=True),
+    "ok-rfc1123": Case(True, _answer("200 OK", _start(f'"{_RFC}"'), _JSON), True, ok=True),
+    "ok-slashes": Case(
+        True, _answer("200 OK", _start('"2020/04/23 13:37:43"'), _JSON), True, ok=True
+    ),
+    "ok-epoch": Case(True, _answer("201 Created", _start("1587649063000"), _JSON), True, ok=True),
+    "ok-urn-only": Case(
+        True, _answer("200 OK", b'{"execution_urn": "urn:dgr:x"}', _JSON), True, ok=True
+    ),
+}
+
+EXPECTED_STARTED_AT = {
+    "ok-nostart": "2020-04-23T13:37:43+00:00",  # from the Date header
+    "ok-null": "2020-04-23T13:37:43+00:00",
+    "ok-garbled": "2020-04-23T13:37:43+00:00",
+    "ok-rfc1123": "2020-04-23T13:37:43+00:00",
+    "ok-slashes": "2020-04-23T13:37:43+00:00",
+    "ok-epoch": "2020-04-23T13:37:43+00:00",
 }
 
 
