@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from yarl import URL
 
@@ -43,7 +43,15 @@ from .sender import (
     SlotWaitExpired,
 )
 
-__all__ = ["MAX_RESPONSE_BYTES", "CallOptions", "RawResponse", "RequestSpec", "Transport"]
+__all__ = [
+    "MAX_RESPONSE_BYTES",
+    "CallOptions",
+    "Dialect",
+    "ObsDialect",
+    "RawResponse",
+    "RequestSpec",
+    "Transport",
+]
 
 logger = logging.getLogger("obs_workflow_async")
 
@@ -215,33 +223,25 @@ def _retrieve(task: asyncio.Future[Credentials]) -> None:
         task.exception()
 
 
-class Transport:
-    """Signs, sends (through its sender) and retries; see the module docstring."""
+class Dialect(Protocol):
+    """How a :class:`RequestSpec` becomes a signed HTTP request for one API (v2 OBS, ...)."""
 
-    def __init__(
-        self,
-        *,
-        endpoint: Endpoint,
-        credentials: CredentialsCache,
-        signature: signing.SignatureMode,
-        region: str,
-        sender: Sender,
-        proxy: Proxy | None = None,
-        hooks: Sequence[Hook] = (),
-        runtime: Runtime | None = None,
-    ) -> None:
-        self.endpoint = endpoint
-        self.sender = sender
-        self.proxy = proxy
-        self._credentials = credentials
+    def url_for(self, spec: RequestSpec) -> URL:
+        """The request URL, encoded exactly as signed."""
+        ...
+
+    def headers(self, spec: RequestSpec, now: datetime, credentials: Credentials) -> dict[str, str]:
+        """The signed headers of one attempt at ``now``."""
+        ...
+
+
+class ObsDialect:
+    """The v2 OBS-hosted workflow API: OBS, V2 or V4 signatures (:mod:`.signing`),
+    virtual-host addressing for bucket calls (path style for IPv4 endpoints)."""
+
+    def __init__(self, endpoint: Endpoint, signature: signing.SignatureMode, region: str) -> None:
         self._signature: signing.SignatureMode = signature
         self._region = region
-        self._hooks = tuple(hooks)
-        runtime = runtime or Runtime()
-        self._clock = runtime.clock
-        self._wall_clock = runtime.wall_clock
-        self._sleep = runtime.sleep
-        self._random = runtime.random
         self._host_header = endpoint.host_header
         # Like the SDK: bucket-addressed calls to an IPv4 server put the bucket in the path.
         self._path_style = endpoint.is_ipv4
@@ -249,24 +249,7 @@ class Transport:
         self._urls: dict[tuple[str | None, str, tuple[tuple[str, str | None], ...]], URL] = {}
         self._last_date: tuple[datetime, str] | None = None
 
-    # -- lifecycle -----------------------------------------------------------------
-
-    @property
-    def closed(self) -> bool:
-        return self.sender.closed
-
-    async def open(self) -> None:
-        await self.sender.open()
-
-    async def aclose(self) -> None:
-        await self.sender.aclose()
-
-    # -- building one attempt --------------------------------------------------------
-
-    def build_headers(
-        self, spec: RequestSpec, now: datetime, credentials: Credentials | None = None
-    ) -> dict[str, str]:
-        """The signed headers of one attempt (with ``credentials``, else the current ones)."""
+    def headers(self, spec: RequestSpec, now: datetime, credentials: Credentials) -> dict[str, str]:
         headers: dict[str, str] = {"Content-Type": "application/json"}
         if spec.body is not None:
             headers["Content-Length"] = str(len(spec.body))
@@ -274,10 +257,7 @@ class Transport:
         virtual_host = spec.bucket and not self._path_style
         headers["Host"] = f"{spec.bucket}.{host}" if virtual_host else host
         headers["Date"] = self._http_date(now)
-        creds = credentials or self._credentials.current
-        if creds is None:
-            raise RuntimeError("no credentials fetched yet")  # pragma: no cover
-        signing.add_signing_headers(self._signature, headers, creds.security_token)
+        signing.add_signing_headers(self._signature, headers, credentials.security_token)
         headers["Authorization"] = signing.sign(
             signing.SigningRequest(
                 method=spec.method,
@@ -287,8 +267,8 @@ class Transport:
                 bucket=spec.bucket,
                 path_style=self._path_style,
             ),
-            access_key_id=creds.access_key_id,
-            secret_access_key=creds.secret_access_key,
+            access_key_id=credentials.access_key_id,
+            secret_access_key=credentials.secret_access_key,
             mode=self._signature,
             now=now,
             region=self._region,
@@ -306,7 +286,7 @@ class Transport:
         return text
 
     def url_for(self, spec: RequestSpec) -> URL:
-        """The request URL, encoded exactly as signed (cached: the same few paths recur)."""
+        """The request URL (cached: the same few paths recur)."""
         cache_key = (spec.bucket, spec.key, spec.query)
         url = self._urls.get(cache_key)
         if url is None:
@@ -323,9 +303,67 @@ class Transport:
             self._urls[cache_key] = url
         return url
 
+
+class Transport:
+    """Signs, sends (through its sender) and retries; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: Endpoint,
+        credentials: CredentialsCache,
+        signature: signing.SignatureMode,
+        region: str,
+        sender: Sender,
+        proxy: Proxy | None = None,
+        hooks: Sequence[Hook] = (),
+        runtime: Runtime | None = None,
+        dialect: Dialect | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.sender = sender
+        self.proxy = proxy
+        self._credentials = credentials
+        self._dialect: Dialect = dialect or ObsDialect(endpoint, signature, region)
+        self._hooks = tuple(hooks)
+        runtime = runtime or Runtime()
+        self._clock = runtime.clock
+        self._wall_clock = runtime.wall_clock
+        self._sleep = runtime.sleep
+        self._random = runtime.random
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self.sender.closed
+
+    async def open(self) -> None:
+        await self.sender.open()
+
+    async def aclose(self) -> None:
+        await self.sender.aclose()
+
+    # -- building one attempt --------------------------------------------------------
+
+    def url_for(self, spec: RequestSpec) -> URL:
+        """The request URL, encoded exactly as signed."""
+        return self._dialect.url_for(spec)
+
+    def build_headers(
+        self, spec: RequestSpec, now: datetime, credentials: Credentials | None = None
+    ) -> dict[str, str]:
+        """The signed headers of one attempt (with ``credentials``, else the current ones)."""
+        creds = credentials or self._credentials.current
+        if creds is None:
+            raise RuntimeError("no credentials fetched yet")  # pragma: no cover
+        return self._dialect.headers(spec, now, creds)
+
     def _prepare(self, spec: RequestSpec, url: URL, creds: Credentials) -> PreparedRequest:
+        dialect = self._dialect
+
         def sign() -> dict[str, str]:
-            return self.build_headers(spec, self._wall_clock(), creds)
+            return dialect.headers(spec, self._wall_clock(), creds)
 
         return PreparedRequest(spec.method, url, spec.body, sign, (creds.security_token,))
 
