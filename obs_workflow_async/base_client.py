@@ -215,10 +215,18 @@ class BaseClient:
         close the pool, closing the parent does.
         """
         view = object.__new__(type(self))
-        view.__dict__.update(self.__dict__)
-        view._default_options = self._options(options)
-        view._owns_transport = False
+        view._share(self, self._options(options))
         return view
+
+    def _share(self, parent: BaseClient, defaults: CallOptions) -> None:
+        """Set up a view of ``parent`` (every attribute named here, none copied blindly):
+        its transport and credentials, owned by the parent, and other defaults."""
+        self._credentials = parent._credentials
+        self._owns_credentials = False
+        self._signature = parent._signature
+        self._default_options = defaults
+        self._transport = parent._transport
+        self._owns_transport = False
 
     # -- plumbing ----------------------------------------------------------------
 
@@ -288,16 +296,20 @@ class BaseClient:
         except ValidationError as exc:
             raise self._parse_error(raw, model, exc) from None
 
-    async def _call(self, spec: RequestSpec, model: type[_M], options: RequestOptions) -> _M:
-        """Send ``spec`` and parse the 2xx answer into ``model``."""
-        return self._parse(model, await self._send(spec, options))
-
-    async def _operation(self, spec: RequestSpec, options: RequestOptions) -> OperationResult:
-        """Send a call whose answer has no meaningful body (204 or an empty/opaque 200)."""
-        raw = await self._send(spec, options)
-        return OperationResult(
-            status=raw.status,
-            request_id=raw.request_id,
-            headers=raw.headers,
-            retries_taken=raw.retries_taken,
-        )
+    async def _request(
+        self, spec: RequestSpec, result: type[_M], options: RequestOptions | CallOptions
+    ) -> _M:
+        """The one call path of every API method: send ``spec`` through the transport
+        (with the client's settings and these overrides, or ready ``CallOptions``) and
+        read the 2xx answer as ``result``. :class:`OperationResult` reads no body (204 or
+        an empty/opaque 200)."""
+        call = options if isinstance(options, CallOptions) else self._options(options)
+        raw = await self._transport.request(spec, call)
+        if result is OperationResult:
+            return result(
+                status=raw.status,
+                request_id=raw.request_id,
+                headers=raw.headers,
+                retries_taken=raw.retries_taken,
+            )
+        return self._parse(result, raw)

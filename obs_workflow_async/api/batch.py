@@ -23,8 +23,7 @@ class BatchAPI(BaseClient):
     async def _start_request(
         self, request: StartRequest, options: CallOptions
     ) -> StartWorkflowResult:
-        raw = await self._transport.request(start_request_spec(request), options)
-        return self._parse(StartWorkflowResult, raw)
+        return await self._request(start_request_spec(request), StartWorkflowResult, options)
 
     def start_many(
         self,

@@ -179,7 +179,7 @@ class ExecutionsAPI(BaseClient):
         cannot have started anything (connection not made, 429, 503).
         """
         spec = start_spec(graph_name, bucket, object_key, inputs)
-        return self._parse(StartWorkflowResult, await self._send(spec, options))
+        return await self._request(spec, StartWorkflowResult, options)
 
     async def list_executions(
         self,
@@ -208,7 +208,7 @@ class ExecutionsAPI(BaseClient):
             limit=limit,
             state=state_filter(state),
         )
-        page = await self._call(list_executions_spec(request), ExecutionPage, options)
+        page = await self._request(list_executions_spec(request), ExecutionPage, options)
         if request.state is None:
             return page
         wanted = request.state.value.upper()
@@ -251,7 +251,7 @@ class ExecutionsAPI(BaseClient):
     async def get_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> ExecutionDetail:
-        return await self._call(
+        return await self._request(
             get_execution_spec(graph_name, execution_name), ExecutionDetail, options
         )
 
@@ -259,7 +259,7 @@ class ExecutionsAPI(BaseClient):
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> RestoreExecutionResult:
         """Resume a FAILED execution from the state that failed (succeeded states are not rerun)."""
-        return await self._call(
+        return await self._request(
             restore_execution_spec(graph_name, execution_name), RestoreExecutionResult, options
         )
 
@@ -299,7 +299,7 @@ class ExecutionsAPI(BaseClient):
                 call_options = options.copy()
                 call_options["deadline"] = max(deadline - loop.time(), 0.001)
             try:
-                detail = await self._call(spec, ExecutionDetail, call_options)
+                detail = await self._request(spec, ExecutionDetail, call_options)
             except RequestTimeoutError as exc:
                 if deadline is None or loop.time() < deadline:
                     raise

@@ -59,14 +59,14 @@ class TriggerPoliciesAPI(BaseClient):
     ) -> OperationResult:
         """Replace ``bucket``'s trigger policy with ``rules`` (models or plain dicts)."""
         request = validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
-        return await self._operation(put_trigger_policy_spec(request), options)
+        return await self._request(put_trigger_policy_spec(request), OperationResult, options)
 
     async def get_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
     ) -> TriggerPolicy:
-        return await self._call(get_trigger_policy_spec(bucket), TriggerPolicy, options)
+        return await self._request(get_trigger_policy_spec(bucket), TriggerPolicy, options)
 
     async def delete_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        return await self._operation(delete_trigger_policy_spec(bucket), options)
+        return await self._request(delete_trigger_policy_spec(bucket), OperationResult, options)

@@ -94,17 +94,17 @@ class TemplatesAPI(BaseClient):
             inputs=inputs,
             tags=tags,
         )
-        return await self._call(create_template_spec(request), CreateTemplateResult, options)
+        return await self._request(create_template_spec(request), CreateTemplateResult, options)
 
     async def get_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> WorkflowTemplate:
-        return await self._call(get_template_spec(template_name), WorkflowTemplate, options)
+        return await self._request(get_template_spec(template_name), WorkflowTemplate, options)
 
     async def delete_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        return await self._operation(delete_template_spec(template_name), options)
+        return await self._request(delete_template_spec(template_name), OperationResult, options)
 
     async def list_workflow_templates(
         self,
@@ -119,7 +119,7 @@ class TemplatesAPI(BaseClient):
         See :meth:`iter_workflow_templates` for all of them.
         """
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
-        return await self._call(list_templates_spec(request), TemplatePage, options)
+        return await self._request(list_templates_spec(request), TemplatePage, options)
 
     async def iter_workflow_templates(
         self,

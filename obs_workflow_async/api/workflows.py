@@ -115,10 +115,10 @@ class WorkflowsAPI(BaseClient):
             description=description,
             parameters=parameters,
         )
-        return await self._call(create_workflow_spec(request), CreateWorkflowResult, options)
+        return await self._request(create_workflow_spec(request), CreateWorkflowResult, options)
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> Workflow:
-        return await self._call(get_workflow_spec(graph_name), Workflow, options)
+        return await self._request(get_workflow_spec(graph_name), Workflow, options)
 
     async def update_workflow(
         self,
@@ -134,12 +134,12 @@ class WorkflowsAPI(BaseClient):
             parameters=parameters,
             description=description,
         )
-        return await self._call(update_workflow_spec(request), UpdateWorkflowResult, options)
+        return await self._request(update_workflow_spec(request), UpdateWorkflowResult, options)
 
     async def delete_workflow(
         self, graph_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        return await self._operation(delete_workflow_spec(graph_name), options)
+        return await self._request(delete_workflow_spec(graph_name), OperationResult, options)
 
     async def list_workflows(
         self,
@@ -151,7 +151,7 @@ class WorkflowsAPI(BaseClient):
     ) -> WorkflowPage:
         """One page of workflows whose name starts with ``prefix``; see :meth:`iter_workflows`."""
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
-        return await self._call(list_workflows_spec(request), WorkflowPage, options)
+        return await self._request(list_workflows_spec(request), WorkflowPage, options)
 
     async def iter_workflows(
         self,
