@@ -36,6 +36,7 @@ from .credentials import (
 )
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .hooks import Hook
+from .logs import configure_from_env
 from .models import OperationResult, StartWorkflowResult
 from .sender import AiohttpSender, Sender
 from .transport import CallOptions, RawResponse, RequestSpec, Transport
@@ -112,6 +113,7 @@ class BaseClient:
         sender: Sender | None = None,
         runtime: Runtime | None = None,
     ) -> None:
+        configure_from_env(environ)  # OBS_WORKFLOW_LOG=debug: read now, never at import
         endpoint = parse_endpoint(server)
         mode = check_signature_mode(signature)
         if mode == "v4" and region is None:

@@ -125,6 +125,17 @@ class _Failed(NamedTuple):
     cause: BaseException | None
 
 
+def _log_fields(spec: RequestSpec, retries: int, **fields: object) -> dict[str, object]:
+    """Structured fields of a log record (``record.operation``, ``record.attempt``, ...)."""
+    return {
+        "operation": spec.operation or spec.method,
+        "graph_name": spec.graph_name,
+        "method": spec.method,
+        "attempt": retries + 1,
+        **fields,
+    }
+
+
 def _request_id(headers: Mapping[str, str]) -> str | None:
     return headers.get("x-request-id") or headers.get("x-obs-request-id")
 
@@ -379,8 +390,10 @@ class Transport:
                     retries_taken=retries)  # fmt: skip
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "%s %s -> %s retry=%d", spec.method, url.raw_path_qs, failure.message, retries
-            )
+                "%s %s -> %s retry=%d", spec.method, url.raw_path_qs, failure.message, retries,
+                extra=_log_fields(spec, retries, error=type(error).__name__,
+                                  request_sent=error.request_sent),
+            )  # fmt: skip
         return _Failed(error, failure.failure, None, failure.cause)
 
     @staticmethod
@@ -508,6 +521,8 @@ class Transport:
                         "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
                         spec.method, url.raw_path_qs, answer.status, request_id,
                         elapsed * 1000, retries,
+                        extra=_log_fields(spec, retries, status=answer.status,
+                                          request_id=request_id, elapsed=elapsed),
                     )  # fmt: skip
                 observer.attempt_finished(retries + 1, elapsed, answer, None)
                 if answer.status < 300:
@@ -543,6 +558,7 @@ class Transport:
                 logger.debug(
                     "%s %s: retry %d in %.3fs after %s",
                     spec.method, url.raw_path_qs, retries, delay, type(error).__name__,
+                    extra=_log_fields(spec, retries, delay=delay, error=type(error).__name__),
                 )  # fmt: skip
             await self._sleep(delay)
 
