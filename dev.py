@@ -6,98 +6,275 @@
     python3 dev.py lint    # mypy --strict (package, examples, typing checks), pyright --strict,
                            # ruff check, ruff format --check
     python3 dev.py docs    # mkdocs build --strict into site/
-    python3 dev.py package # build sdist and wheel; install the wheel in a clean venv; smoke test
+    python3 dev.py package # build sdist and wheel; check their contents; install the wheel
+                           # in a clean venv; smoke test
     python3 dev.py bench   # benchmarks/bench_start.py (prints the comparison table)
+    python3 dev.py pythons # list the Pythons >= 3.10 found on this machine
+    python3 dev.py matrix  # the suite on every other Python found, and the lowest-dependencies
+                           # run (oldest Python, aiohttp and pydantic at their floors), in parallel
 
-Each command creates ``.venv`` on first use and reinstalls only when
-``pyproject.toml`` changes.
+Each command creates its virtualenv on first use (``.venv``; ``.venvs/`` for the
+matrix) and reinstalls only when ``pyproject.toml`` changes. Tooling comes from
+the PEP 735 dependency groups in ``pyproject.toml`` (``pip install --group``,
+pip >= 25.1: every venv's pip is upgraded first).
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
+VENVS = ROOT / ".venvs"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
+EXTRAS = "otel,examples"  # the package's optional features the test suite covers
+MIN_PYTHON = (3, 10)
+# The matrix (other Pythons, lowest dependencies) runs the suite without the tests that
+# are about scale or about other programs, not about the interpreter: they run once, in
+# `dev.py test` (10,000 starts under faults, kill-and-resume, 2,000 concurrent starts,
+# the differential comparisons with the official SDK, the docs run as scripts).
+MATRIX_SKIP = (
+    "--ignore=tests/differential",
+    "--ignore=tests/test_docs_examples.py",
+    "--deselect=tests/integration/test_fault_suite.py::test_10000_starts_under_faults_and_a_restart",
+    "--deselect=tests/integration/test_batch_cli.py::test_killed_and_resumed_run_starts_each_item_exactly_once",
+    "--deselect=tests/integration/test_lifecycle_and_concurrency.py::test_2000_concurrent_starts_respect_the_pool_limit",
+)
 
 
-def run(*cmd: str | os.PathLike[str]) -> None:
+def run(*cmd: str | os.PathLike[str], cwd: Path = ROOT) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True)
+    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True)
 
 
-def ensure_venv(extra: str) -> None:
-    """Create .venv and install the project with ``extra`` when needed."""
-    if sys.version_info < (3, 10):  # noqa: UP036 - dev.py may run on an older python3
+def bin_dir(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_venv(
+    extras: str = "",
+    groups: tuple[str, ...] = (),
+    *,
+    venv: Path = VENV,
+    python: str = sys.executable,
+    pins: tuple[str, ...] = (),
+) -> Path:
+    """Create ``venv`` with ``python`` and install the project, ``extras`` and ``groups``.
+
+    ``pins`` are extra requirements installed in the same resolution (the
+    lowest-dependencies run pins the floors with them). Returns the venv's python.
+    """
+    if sys.version_info < MIN_PYTHON:  # dev.py may run on an older python3
         sys.exit("python >= 3.10 is required")
-    if not PY.exists():
-        run(sys.executable, "-m", "venv", VENV)
-        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    stamp = VENV / f".installed-{extra or 'runtime'}"
+    py = bin_dir(venv) / "python"
+    if not py.exists():
+        run(python, "-m", "venv", venv)
+        # `pip install --group` needs pip >= 25.1
+        run(py, "-m", "pip", "install", "--quiet", "--upgrade", "pip>=25.1")
+    key = "\n".join([(ROOT / "pyproject.toml").read_text(), extras, *groups, *pins])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    stamp = venv / ".installed"
     if stamp.exists() and stamp.read_text() == digest:
-        return
-    target = f".[{extra}]" if extra else "."
-    run(PY, "-m", "pip", "install", "--quiet", "-e", target)
+        return py
+    target = f".[{extras}]" if extras else "."
+    group_args = [arg for group in groups for arg in ("--group", group)]
+    run(py, "-m", "pip", "install", "--quiet", "-e", target, *group_args, *pins)
     stamp.write_text(digest)
+    return py
 
 
-def package_smoke_test() -> None:
-    """Build the sdist and the wheel, install the wheel alone into a clean venv, use it."""
+def dev_venv() -> Path:
+    return ensure_venv(EXTRAS, ("dev",))
+
+
+def python_version(executable: str) -> tuple[int, int] | None:
+    try:
+        out = subprocess.run(
+            [executable, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=20, check=True,
+        ).stdout  # fmt: skip
+        major, minor = (int(part) for part in out.split())
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return major, minor
+
+
+def find_pythons() -> dict[tuple[int, int], str]:
+    """One interpreter per minor version >= 3.10: PATH first, then pyenv's and uv's installs."""
+    candidates: list[str] = [sys.executable]
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if "shims" in directory:  # pyenv shims fail for versions that are not selected
+            continue
+        candidates += sorted(glob.glob(os.path.join(directory, "python3.[0-9]*")))
+    pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    for pattern in (
+        os.path.join(pyenv_root, "versions", "*", "bin", "python3"),
+        os.path.expanduser("~/.local/share/uv/python/*/bin/python3"),
+    ):
+        candidates += sorted(glob.glob(pattern))
+    found: dict[tuple[int, int], str] = {}
+    for candidate in candidates:
+        if not re.fullmatch(r"python3(\.\d+)?", Path(candidate).name):
+            continue  # python3.11-config and the like
+        if not os.access(candidate, os.X_OK):
+            continue
+        version = python_version(candidate)
+        if version and version >= MIN_PYTHON and version not in found:
+            found[version] = candidate
+    return dict(sorted(found.items()))
+
+
+def dependency_floors() -> tuple[str, ...]:
+    """``name==floor`` for each runtime dependency in pyproject.toml (``name>=floor``)."""
+    text = (ROOT / "pyproject.toml").read_text()
+    block = re.search(r"^dependencies = \[(.*?)^\]", text, re.MULTILINE | re.DOTALL)
+    if block is None:
+        sys.exit("no dependencies in pyproject.toml")
+    pins = []
+    for requirement in re.findall(r'"([^"]+)"', block.group(1)):
+        match = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)\s*>=\s*([^,;\s]+).*", requirement)
+        if match is None:
+            sys.exit(f"dependency without a floor: {requirement}")
+        pins.append(f"{match.group(1)}=={match.group(2)}")
+    return tuple(pins)
+
+
+def matrix(pytest_args: list[str], jobs: int) -> int:
+    """The suite on every Python found but the one running dev.py, plus the lowest run."""
+    pytest_args = [*MATRIX_SKIP, *pytest_args]
+    pythons = find_pythons()
+    current = sys.version_info[:2]
+    print("Pythons found:", ", ".join(f"{a}.{b} ({p})" for (a, b), p in pythons.items()))
+    if len(pythons) < 2:
+        print("fewer than two Pythons >= 3.10 on this machine", file=sys.stderr)
+        return 1
+    runs: list[tuple[str, list[str]]] = []
+    me = [sys.executable, str(Path(__file__).resolve())]
+    for (major, minor), executable in pythons.items():
+        if (major, minor) != current:
+            runs.append((f"python {major}.{minor}", [*me, "test-on", executable, *pytest_args]))
+    lowest = next(iter(pythons.values()))
+    runs.append((f"lowest dependencies ({', '.join(dependency_floors())})",
+                 [*me, "lowest", lowest, *pytest_args]))  # fmt: skip
+    logs = VENVS / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    pending = list(enumerate(runs))
+    active: list[tuple[int, subprocess.Popen[bytes], float, Path]] = []
+    results: dict[int, tuple[int, float, Path]] = {}
+    while pending or active:
+        while pending and len(active) < jobs:
+            index, (name, cmd) = pending.pop(0)
+            log = logs / f"run{index}.log"
+            print(f"started: {name}  (log: {log.relative_to(ROOT)})", flush=True)
+            with log.open("wb") as out:
+                process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            active.append((index, process, time.monotonic(), log))
+        time.sleep(0.5)
+        for entry in list(active):
+            index, process, started, log = entry
+            if process.poll() is not None:
+                active.remove(entry)
+                results[index] = (process.returncode, time.monotonic() - started, log)
+                tail = log.read_text(errors="replace").strip().splitlines()[-1:]
+                status = "ok" if process.returncode == 0 else f"FAILED ({process.returncode})"
+                print(f"{status}: {runs[index][0]} in {results[index][1]:.0f} s: {tail}",
+                      flush=True)  # fmt: skip
+    failed = [i for i, (code, _, _) in results.items() if code]
+    for index in failed:
+        print(f"\n===== {runs[index][0]}: last lines of {results[index][2]}")
+        print("\n".join(results[index][2].read_text(errors="replace").splitlines()[-60:]))
+    return 1 if failed else 0
+
+
+def package_smoke_test(py: Path) -> None:
+    """Build the sdist and the wheel (from the sdist), check what each ships, install the
+    wheel alone into a clean venv and use it."""
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    run(PY, "-m", "build", "--outdir", dist)
+    run(py, "-m", "build", "--outdir", dist)
     wheels = sorted(dist.glob("*.whl"))
-    if len(wheels) != 1 or not list(dist.glob("*.tar.gz")):
+    sdists = sorted(dist.glob("*.tar.gz"))
+    if len(wheels) != 1 or len(sdists) != 1:
         sys.exit("expected one wheel and one sdist")
+    with tarfile.open(sdists[0]) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    # the sdist ships no tests (MANIFEST.in): they need the repository's layout and tooling
+    shipped_tests = sorted(n for n in names if n.startswith(("tests/", "docs/", "examples/")))
+    missing = {"pyproject.toml", "README.md", "LICENSE", "_obs_workflow_async_pytest.py",
+               "obs_workflow_async/py.typed"} - names  # fmt: skip
+    if shipped_tests or missing:
+        sys.exit(f"sdist: unexpected {shipped_tests}, missing {sorted(missing)}")
     with tempfile.TemporaryDirectory() as scratch:
         venv = Path(scratch) / "venv"
         run(sys.executable, "-m", "venv", venv)
-        bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-        run(bin_dir / "python", "-m", "pip", "install", "--quiet", wheels[0])
-        run(bin_dir / "python", "-c",
-            "import obs_workflow_async as o, importlib.resources as r; "
+        python = bin_dir(venv) / "python"
+        run(python, "-m", "pip", "install", "--quiet", wheels[0])
+        run(python, "-c",
+            "import obs_workflow_async as o, importlib.resources as r, importlib.metadata as m; "
             "assert r.files('obs_workflow_async').joinpath('py.typed').is_file(); "
+            "(ep,) = [e for e in m.entry_points(group='pytest11') if e.name == o.__name__]; "
+            "assert ep.value == '_obs_workflow_async_pytest', ep; "
             "print('installed', o.__version__)")  # fmt: skip
-        run(bin_dir / "obs-workflow", "demo", "--count", "50")
+        run(bin_dir(venv) / "obs-workflow", "demo", "--count", "50")
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test", "lint", "docs", "package", "bench"}:
+    tasks = {"demo", "test", "lint", "docs", "package", "bench", "pythons", "matrix",
+             "test-on", "lowest"}  # fmt: skip
+    if not argv or argv[0] not in tasks:
         print(__doc__)
         return 2
     task, rest = argv[0], argv[1:]
     try:
         if task == "demo":
-            ensure_venv("")
-            run(PY, "-m", "obs_workflow_async", "demo", *rest)
+            py = ensure_venv()
+            run(py, "-m", "obs_workflow_async", "demo", *rest)
         elif task == "test":
-            ensure_venv("dev")
-            run(PY, "-m", "pytest", *rest)
+            run(dev_venv(), "-m", "pytest", *rest)
+        elif task == "test-on":  # test-on PYTHON [pytest args]: the suite in .venvs/pyX.Y
+            version = python_version(rest[0])
+            venv = VENVS / f"py{version[0]}.{version[1]}" if version else VENVS / "py"
+            py = ensure_venv(EXTRAS, ("test",), venv=venv, python=rest[0])
+            run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
+        elif task == "lowest":  # lowest PYTHON [pytest args]: runtime dependencies at floors
+            py = ensure_venv(EXTRAS, ("test",), venv=VENVS / "lowest", python=rest[0],
+                             pins=dependency_floors())  # fmt: skip
+            run(py, "-m", "pip", "list", "--format=freeze")
+            run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
+        elif task == "pythons":
+            for (major, minor), executable in find_pythons().items():
+                print(f"{major}.{minor}  {executable}")
+        elif task == "matrix":
+            return matrix(rest, jobs=int(os.environ.get("DEV_MATRIX_JOBS", "2")))
         elif task == "lint":
-            ensure_venv("dev")
-            run(PY, "-m", "mypy", "--strict", "obs_workflow_async")
-            run(PY, "-m", "mypy", "--strict", "examples", "tests/typing")
-            run(BIN / "pyright")
-            run(PY, "-m", "ruff", "check", ".")
-            run(PY, "-m", "ruff", "format", "--check", ".")
+            py = dev_venv()
+            run(py, "-m", "mypy", "--strict", "obs_workflow_async", "_obs_workflow_async_pytest.py")
+            run(py, "-m", "mypy", "--strict", "examples", "tests/typing")
+            run(bin_dir(VENV) / "pyright")
+            run(py, "-m", "ruff", "check", ".")
+            run(py, "-m", "ruff", "format", "--check", ".")
         elif task == "docs":
-            ensure_venv("dev")
+            dev_venv()
             run(BIN / "mkdocs", "build", "--strict", "--site-dir", "site")
+            role = re.compile(r":(class|meth|func|mod|attr|exc|data):`")
+            leaked = [p for p in (ROOT / "site").rglob("*.html") if role.search(p.read_text())]
+            if leaked:
+                sys.exit(f"Sphinx roles shown as text in {[str(p) for p in leaked]}")
         elif task == "package":
-            ensure_venv("dev")
-            package_smoke_test()
+            package_smoke_test(dev_venv())
         else:
-            ensure_venv("dev")
-            run(PY, "benchmarks/bench_start.py", *rest)
+            run(dev_venv(), "benchmarks/bench_start.py", *rest)
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
     return 0

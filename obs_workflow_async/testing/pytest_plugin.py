@@ -1,4 +1,4 @@
-"""pytest fixtures around :class:`FakeWorkflowServer`.
+"""pytest fixtures around ``FakeWorkflowServer``.
 
 ``obs_fake_server`` runs the fake in a background thread, so it works in plain
 tests, in ``pytest-asyncio`` tests and with any other async plugin::
@@ -7,19 +7,16 @@ tests, in ``pytest-asyncio`` tests and with any other async plugin::
         async with AsyncWorkflowClient(**obs_fake_server.client_kwargs()) as client:
             await my_service.process(client, "videos/a.mp4")
         assert [e.object_key for e in obs_fake_server.executions] == ["videos/a.mp4"]
+
+Installing the package registers the plugin through the ``pytest11`` entry point,
+which names the small top-level module ``_obs_workflow_async_pytest``: it imports
+nothing but pytest, and the fake server is imported when a test first uses the
+fixture. With plugin autoloading off, list this module in a conftest:
+``pytest_plugins = ["obs_workflow_async.testing.pytest_plugin"]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from _obs_workflow_async_pytest import obs_fake_server
 
-import pytest
-
-from .server import FakeWorkflowServer
-
-
-@pytest.fixture
-def obs_fake_server() -> Iterator[FakeWorkflowServer]:
-    """A fresh fake workflow server (new state, random port) for each test."""
-    with FakeWorkflowServer().run_in_thread() as server:
-        yield server
+__all__ = ["obs_fake_server"]
