@@ -112,7 +112,7 @@ def restore_execution_spec(graph_name: object, execution_name: object) -> Reques
     )
 
 
-_KNOWN_STATES = {member.value.upper(): member for member in ExecutionState}
+_KNOWN_STATES = {m.value.upper(): m for m in ExecutionState if m is not ExecutionState.UNKNOWN}
 
 
 def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
