@@ -2,14 +2,14 @@
 
 Start here: :class:`AsyncWorkflowClient`. Everything it raises derives from
 :class:`ObsWorkflowError`. ``obs_workflow_async.testing`` holds a fake server to
-test your own code against.
+test your own code against. Code leaving ``esdk-obs-python`` starts with
+``obs_workflow_async.compat.WorkflowClient`` (the official calls, ``GetResult`` answers).
 """
 
 from ._version import __version__
 from .base_client import RequestOptions
 from .batch import BatchRun, BatchStats, StartOutcome, StartRequest
 from .client import AsyncWorkflowClient
-from .compat import AsyncAPIStartWorkflowResponse, GetResult
 from .config import Runtime, Timeout
 from .credentials import (
     ChainProvider,
@@ -71,7 +71,6 @@ from .models import (
 
 __all__ = [
     "APIStatusError",
-    "AsyncAPIStartWorkflowResponse",
     "AsyncWorkflowClient",
     "AuthenticationError",
     "BatchRun",
@@ -94,7 +93,6 @@ __all__ = [
     "ExecutionState",
     "ExecutionSummary",
     "ExecutionType",
-    "GetResult",
     "InputParameter",
     "InvalidRequestError",
     "LoopMismatchError",

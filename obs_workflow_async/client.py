@@ -9,7 +9,6 @@ answer into a typed model.
 from __future__ import annotations
 
 from .api.batch import BatchAPI
-from .api.compat import SdkCompatAPI
 from .api.executions import ExecutionsAPI
 from .api.policies import TriggerPoliciesAPI
 from .api.settle import SettleAPI
@@ -26,7 +25,6 @@ class AsyncWorkflowClient(
     WorkflowsAPI,
     TemplatesAPI,
     TriggerPoliciesAPI,
-    SdkCompatAPI,
 ):
     """Async client for Huawei Cloud OBS workflows (Data+).
 

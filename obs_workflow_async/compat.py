@@ -1,20 +1,74 @@
-"""Typed look-alikes of the official SDK's ``GetResult``, for code leaving ``obs.WorkflowClient``.
+"""For code leaving ``esdk-obs-python``: :class:`WorkflowClient`, the official SDK's calls
+as coroutines, and the typed ``GetResult`` they return.
 
-The official SDK returns a ``GetResult`` for HTTP errors instead of raising; the
-camelCase methods of :class:`~obs_workflow_async.AsyncWorkflowClient` do the same
-with these models, but fill ``requestId`` from ``X-Request-ID`` (which the SDK drops).
+Migrating is "change the import, add ``await``"::
+
+    from obs_workflow_async.compat import WorkflowClient
+
+    async with WorkflowClient(access_key_id=ak, secret_access_key=sk, server=server) as client:
+        resp = await client.asyncAPIStartWorkflow("graph", "bucket", "object")
+
+Like the SDK, these calls *return* HTTP errors as a ``GetResult`` with
+``status >= 300`` (``errorCode``, ``errorMessage``, ``requestId``, ``hostId`` and
+``body`` filled as the SDK fills them); invalid arguments and transport failures
+raise. :class:`WorkflowClient` wraps an :class:`~obs_workflow_async.AsyncWorkflowClient`
+(``client.async_client``), whose snake_case methods raise typed errors instead.
+Every difference from the SDK is listed in ``docs/migration.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Generic, TypeVar
-from urllib.parse import unquote
+import json
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import TYPE_CHECKING, Annotated, Generic, TypeVar, cast
+from urllib.parse import quote, unquote, urlsplit
 
-from pydantic import AliasGenerator, BaseModel, ConfigDict, JsonValue
+from pydantic import (
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.alias_generators import to_snake
 
-from .errors import APIStatusError
+from .api import executions, policies, templates, workflows
+from .client import AsyncWorkflowClient
+from .config import Timeout
+from .credentials import (
+    CredentialsProvider,
+    EcsMetadataProvider,
+    EnvironmentProvider,
+    OidcProvider,
+    default_chain,
+)
+from .errors import APIStatusError, ErrorDetail, InvalidRequestError, ResponseParseError
+from .models import (
+    AwareDatetime,
+    CreateTemplateRequest,
+    CreateWorkflowRequest,
+    InputParameter,
+    ListExecutionsRequest,
+    ListRequest,
+    PutTriggerPolicyRequest,
+    State,
+    Tag,
+    TriggerRule,
+    UpdateWorkflowRequest,
+    validate_request,
+)
+from .transport import RawResponse, RequestSpec
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "AsyncAPIStartWorkflowResponse",
@@ -29,11 +83,23 @@ __all__ = [
     "ListWorkflowResponse",
     "ListWorkflowTemplateResponse",
     "RestoreFailedWorkflowExecutionResponse",
+    "SdkCompatWarning",
+    "SdkErrorFields",
     "UpdateWorkflowResponse",
+    "WorkflowClient",
     "compat_headers",
+    "sdk_error_fields",
 ]
 
 BodyT = TypeVar("BodyT")
+B = TypeVar("B", bound=BaseModel)
+
+
+class SdkCompatWarning(UserWarning):
+    """An official ``WorkflowClient`` option that this client accepts but does not apply."""
+
+
+# -- the header list and the error fields, as esdk-obs-python 3.26.6 builds them -----------
 
 # const.ALLOWED_RESPONSE_HTTP_HEADER_METADATA_NAMES of esdk-obs-python 3.26.6.
 _KEPT_HEADERS = frozenset(
@@ -47,19 +113,131 @@ _KEPT_HEADERS = frozenset(
         "x-reserved-indicator", "x-oef-request-id",
     }
 )  # fmt: skip
+# (prefix, whether the rest of the name is URL-decoded too), in the SDK's order.
+_PREFIXES = (("x-amz-meta-", True), ("x-amz-", False), ("x-obs-meta-", True), ("x-obs-", False))
+_XMLNS = re.compile('xmlns="http.*?"')
+
+
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    """Lower-case names; of repeated headers the last value wins, at the first's place."""
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def compat_headers(headers: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The SDK's ``GetResult.header``: allow-listed names, ``x-obs-*``/``x-amz-*`` with the
-    prefix stripped (values URL-decoded), plus ``x-request-id`` which the SDK drops."""
+    """The SDK's ``GetResult.header``: allow-listed names as they are; ``x-obs-*`` and
+    ``x-amz-*`` with the prefix stripped and the value URL-decoded (``x-obs-meta-*`` and
+    ``x-amz-meta-*``: the name too); everything else (``X-Request-ID`` included) dropped.
+    Repeated headers: the last value wins."""
     result: list[tuple[str, str]] = []
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered in _KEPT_HEADERS or lowered == "x-request-id":
-            result.append((lowered, value))
-        elif lowered.startswith("x-obs-") or lowered.startswith("x-amz-"):
-            result.append((lowered[6:], unquote(value)))
+    for name, value in _lowered(headers).items():
+        if name in _KEPT_HEADERS:
+            result.append((name, value))
+            continue
+        for prefix, decode_name in _PREFIXES:
+            if name.startswith(prefix):
+                rest = name[len(prefix) :]
+                result.append((unquote(rest) if decode_name else rest, unquote(value)))
+                break
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class SdkErrorFields:
+    """What the SDK reads from an error answer's body."""
+
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    host_id: str | None = None
+    resource: str | None = None
+    body: str | None = None
+
+
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)  # the SDK's util.to_string: 404 -> "404", True -> "True"
+
+
+def _xml_text(root: ET.Element, name: str) -> str | None:
+    element = root.find(name)
+    return None if element is None else element.text
+
+
+def sdk_error_fields(text: str) -> SdkErrorFields:
+    """The SDK's error parsing of ``text``, whatever the ``Content-Type``.
+
+    JSON ``{code, message, request_id}`` (or the DWR form ``{error_code, error_msg}``,
+    which the SDK does not read): ``body`` is the text. XML ``<Error><Code/><Message/>
+    <RequestId/><HostId/><Resource/></Error>``: entities decoded (``&amp;`` is ``&``),
+    and ``body`` is the text without its ``xmlns="http..."`` attribute, as the SDK
+    gives it. Anything else: no fields, ``body`` the text (the SDK gives ``None``).
+    An empty answer: ``body`` is ``None``. Never raises.
+    """
+    if not text:
+        return SdkErrorFields()
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return SdkErrorFields(body=text)
+        data = cast("dict[str, object]", data)
+        code = data["code"] if "code" in data else data.get("error_code")
+        message = data["message"] if "message" in data else data.get("error_msg")
+        return SdkErrorFields(
+            _json_text(code), _json_text(message), _json_text(data.get("request_id")), body=text
+        )
+    search = _XMLNS.search(text)
+    xml = text if search is None else text.replace(search.group(), "")
+    if "<!DOCTYPE" in xml.upper():
+        return SdkErrorFields(body=text)  # no DTDs: no entity expansion from the network
+    try:
+        root = ET.fromstring(xml)  # no DTD (checked above); the body is size-capped
+    except ET.ParseError:
+        return SdkErrorFields(body=text)
+    return SdkErrorFields(
+        code=_xml_text(root, "Code"),
+        message=_xml_text(root, "Message"),
+        request_id=_xml_text(root, "RequestId"),
+        host_id=_xml_text(root, "HostId"),
+        resource=_xml_text(root, "Resource"),
+        body=xml,
+    )
+
+
+def _header_request_id(headers: Mapping[str, str]) -> str | None:
+    """The SDK's order (``x-obs-request-id``, ``x-amz-request-id``), then ``X-Request-ID``
+    (which the SDK ignores; the Data+ documentation shows it on every answer)."""
+    return (
+        headers.get("x-obs-request-id")
+        or headers.get("x-amz-request-id")
+        or headers.get("x-request-id")
+    )
+
+
+# -- results ---------------------------------------------------------------------------------
+
+_EPOCH: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
+
+
+def _time_text(value: object) -> object:
+    """An epoch number becomes the ISO 8601 text the service otherwise sends, for the
+    instant the snake_case models read from it (seconds, or milliseconds when large)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        moment = _EPOCH.validate_python(value).astimezone(timezone.utc)
+        spec = "milliseconds" if moment.microsecond else "seconds"
+        return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    return value
+
+
+SdkTime = Annotated[str | None, BeforeValidator(_time_text)]
+"""A time as text, as the SDK gives it. The service's ISO 8601 string is kept as sent; an
+epoch number (which the SDK drops to ``None``) becomes ``"2024-01-01T00:00:00Z"`` for the
+instant the snake_case models read from it."""
 
 
 class _SdkBody(BaseModel):
@@ -84,8 +262,8 @@ class GetWorkflowTemplateResponse(_SdkBody):
     states: JsonValue = None
     inputs: JsonValue = None
     tags: JsonValue = None
-    createTime: str | None = None
-    lastModifyTime: str | None = None
+    createTime: SdkTime = None
+    lastModifyTime: SdkTime = None
 
 
 class ListWorkflowTemplateResponse(_SdkBody):
@@ -98,12 +276,12 @@ class ListWorkflowTemplateResponse(_SdkBody):
 class CreateWorkflowResponse(_SdkBody):
     graphName: str | None = None
     graphUrn: str | None = None
-    createdAt: str | None = None
+    createdAt: SdkTime = None
 
 
 class GetWorkflowResponse(_SdkBody):
     name: str | None = None
-    createdAt: str | None = None
+    createdAt: SdkTime = None
     definition: JsonValue = None
     graphUrn: str | None = None
     description: str | None = None
@@ -112,7 +290,7 @@ class GetWorkflowResponse(_SdkBody):
 class UpdateWorkflowResponse(_SdkBody):
     graphName: str | None = None
     graphUrn: str | None = None
-    lastModified: str | None = None
+    lastModified: SdkTime = None
 
 
 class ListWorkflowResponse(_SdkBody):
@@ -126,7 +304,7 @@ class AsyncAPIStartWorkflowResponse(_SdkBody):
     """``GetResult.body`` of ``asyncAPIStartWorkflow``: the SDK's camelCase fields."""
 
     executionUrn: str | None = None
-    startedAt: str | None = None
+    startedAt: SdkTime = None
     executionName: str | None = None
 
 
@@ -143,7 +321,7 @@ class GetWorkflowExecutionResponse(_SdkBody):
 
 class RestoreFailedWorkflowExecutionResponse(_SdkBody):
     executionUrn: str | None = None
-    restoredAt: str | None = None
+    restoredAt: SdkTime = None
     executionName: str | None = None
 
 
@@ -152,10 +330,12 @@ class GetTriggerPolicyResponse(_SdkBody):
 
 
 class GetResult(BaseModel, Generic[BodyT]):
-    """Shaped like ``obs.model.GetResult``; ``body`` is ``None`` when ``status >= 300``.
+    """Shaped like ``obs.model.GetResult``.
 
-    For deletes and ``putTriggerPolicy`` the SDK's body is the raw response text, and
-    so is ours (``GetResult[str]``).
+    ``status < 300``: ``body`` is the parsed answer (``BodyT``); for deletes and
+    ``putTriggerPolicy`` the raw response text, as in the SDK (``GetResult[str]``).
+    ``status >= 300``: ``body`` is the error text as the SDK carries it (``None`` for an
+    empty answer), ``errorCode``/``errorMessage``/``hostId``/``resource`` come from it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -169,20 +349,445 @@ class GetResult(BaseModel, Generic[BodyT]):
     hostId: str | None = None
     resource: str | None = None
     header: list[tuple[str, str]] = []
-    body: BodyT | None = None
+    body: BodyT | str | None = None
 
     @classmethod
     def from_error(cls, error: APIStatusError) -> GetResult[BodyT]:
-        """The result the SDK returns for an HTTP error answer."""
+        """The result the SDK returns for an HTTP error answer.
+
+        ``requestId``: the body's ``request_id``/``RequestId``, else ``x-obs-request-id``,
+        else ``x-amz-request-id`` (the SDK's order), else ``X-Request-ID``.
+        """
+        fields = sdk_error_fields(error.body)
+        headers = error.headers  # lower-case names, the last of repeated headers
         return cls(
             status=error.status,
             reason=error.reason,
-            errorCode=error.code,
-            errorMessage=error.message,
-            requestId=error.request_id,
-            indicator=error.headers.get("x-reserved-indicator"),
-            hostId=error.host_id or error.headers.get("x-obs-id-2"),
-            resource=error.resource,
-            header=compat_headers(error.headers),
-            body=None,
+            errorCode=fields.code,
+            errorMessage=fields.message,
+            requestId=fields.request_id or _header_request_id(headers),
+            indicator=headers.get("x-reserved-indicator"),
+            hostId=fields.host_id,
+            resource=fields.resource,
+            header=compat_headers(headers),
+            body=fields.body,
         )
+
+    @classmethod
+    def from_response(cls, raw: RawResponse, body: BodyT) -> GetResult[BodyT]:
+        """The result the SDK returns for a 2xx answer whose body parsed as ``body``."""
+        headers = _lowered(raw.headers)
+        return cls(
+            status=raw.status,
+            reason=raw.reason,
+            requestId=_header_request_id(headers),
+            indicator=headers.get("x-reserved-indicator"),
+            header=compat_headers(headers),
+            body=body,
+        )
+
+
+# -- the client ------------------------------------------------------------------------------
+
+_POLICIES = ("OBS_DEFAULT", "ENV", "ECS", "OIDC")
+
+
+def _provider(policy: str) -> CredentialsProvider:
+    if policy == "ENV":
+        return EnvironmentProvider()
+    if policy == "ECS":
+        return EcsMetadataProvider()
+    if policy == "OIDC":
+        return OidcProvider()
+    return default_chain()
+
+
+def _refuse(option: str, why: str) -> InvalidRequestError:
+    return InvalidRequestError([ErrorDetail(option, why)])
+
+
+def _warn(option: str, what: str) -> None:
+    warnings.warn(f"WorkflowClient({option}=...): {what}", SdkCompatWarning, stacklevel=3)
+
+
+def _server_url(server: str | None, is_secure: bool, port: int | None) -> str:
+    text = (server or "").strip()
+    if not text:
+        raise _refuse("server", "is not set")
+    if "://" not in text:
+        text = ("https://" if is_secure else "http://") + text
+    if port is not None and urlsplit(text).port is None:
+        text = f"{text.rstrip('/')}:{port}"  # as the SDK: a port in server wins
+    return text
+
+
+def _proxy_url(
+    host: str | None, port: int | None, username: str | None, password: str | None
+) -> str | None:
+    if not host:
+        return None  # the SDK ignores the other proxy options without a host too
+    auth = ""
+    if username is not None:
+        auth = quote(username, safe="") + ":" + quote(password or "", safe="") + "@"
+    return f"http://{auth}{host}" + (f":{port}" if port is not None else "")
+
+
+class WorkflowClient:
+    """``obs.WorkflowClient``'s 16 calls as coroutines, returning typed ``GetResult``\\ s.
+
+    The constructor takes the official keyword arguments (by keyword). Supported ones map
+    onto :class:`~obs_workflow_async.AsyncWorkflowClient`; an official option this client
+    cannot honour raises :class:`~obs_workflow_async.InvalidRequestError` when ignoring it
+    would change what is sent or trusted, and warns (:class:`SdkCompatWarning`) when it
+    would not; anything else is a ``TypeError``. Use ``async with``, or ``await
+    client.close()`` (or ``aclose()``) when done. For options the SDK does not have
+    (hooks, deadlines, ...), build an ``AsyncWorkflowClient`` and wrap it with
+    :meth:`from_client`.
+    """
+
+    def __init__(
+        self,
+        isJsonResult: bool = False,
+        *,
+        access_key_id: str = "",
+        secret_access_key: str = "",
+        is_secure: bool = True,
+        server: str | None = None,
+        signature: str = "obs",
+        region: str | None = None,
+        path_style: bool = False,
+        ssl_verify: bool | str | None = None,
+        is_use_gmssl: bool = False,
+        port: int | None = None,
+        max_retry_count: int = 3,
+        timeout: float | None = 60,
+        chunk_size: int = 65536,
+        long_conn_mode: bool = False,
+        proxy_host: str | None = None,
+        proxy_port: int | None = None,
+        client_verify: object = None,
+        proxy_username: str | None = None,
+        proxy_password: str | None = None,
+        security_token: str | None = None,
+        custom_ciphers: str | None = None,
+        use_http2: bool = False,
+        is_signature_negotiation: bool = False,
+        is_cname: bool = False,
+        max_redirect_count: int = 10,
+        security_providers: object = None,
+        security_provider_policy: str | None = None,
+        use_http_conns: bool = False,
+        pool_size: int | None = None,
+        trust_env: bool = False,
+    ) -> None:
+        # Refused: ignoring these would change what is sent, to whom, or what is trusted.
+        if isJsonResult:
+            raise _refuse("isJsonResult", "is not supported: bodies are typed models")
+        if path_style or is_signature_negotiation:
+            raise _refuse(
+                "path_style" if path_style else "is_signature_negotiation",
+                "is not supported by the workflow client (the SDK refuses it too)",
+            )
+        if is_cname:
+            raise _refuse("is_cname", "is not supported")
+        if security_providers is not None:
+            raise _refuse(
+                "security_providers",
+                "is not supported: use security_provider_policy, or build an "
+                "AsyncWorkflowClient(credentials=<provider>) and WorkflowClient.from_client",
+            )
+        tls_hint = "build an ssl.SSLContext and pass it as AsyncWorkflowClient(verify=...)"
+        if is_use_gmssl:
+            raise _refuse("is_use_gmssl", "is not supported (GM/T TLS)")
+        if client_verify is not None:
+            raise _refuse("client_verify", f"is not supported: {tls_hint}")
+        if custom_ciphers is not None:
+            raise _refuse("custom_ciphers", f"is not supported: {tls_hint}")
+        if timeout is None:
+            raise _refuse("timeout", "can not be None")
+        if security_provider_policy is not None and security_provider_policy not in _POLICIES:
+            raise _refuse("security_provider_policy", f"must be one of {', '.join(_POLICIES)}")
+        # Warned: nothing else changes (the answers are the same).
+        if use_http2:
+            _warn("use_http2", "HTTP/2 is not supported; HTTP/1.1 is used")
+        if max_redirect_count not in (0, 10):
+            _warn("max_redirect_count", "redirects are never followed; a 3xx is returned")
+        if chunk_size != 65536:
+            _warn("chunk_size", "has no effect (answers are read whole, up to a size cap)")
+
+        ak: str | None = access_key_id or None
+        sk: str | None = secret_access_key or None
+        token = security_token
+        credentials: CredentialsProvider | None = None
+        if not (ak and sk) and security_provider_policy is not None:
+            # As the SDK: static keys, when both are set, always win over the policy.
+            credentials = _provider(security_provider_policy)
+            ak = sk = token = None
+        # Without a policy the SDK reads no environment, and neither do we: a missing key
+        # is a CredentialsError here, where the SDK would send unsigned requests.
+        self._client = AsyncWorkflowClient(
+            server=_server_url(server, is_secure, port),
+            access_key_id=ak,
+            secret_access_key=sk,
+            security_token=token,
+            credentials=credentials,
+            environ={} if credentials is None else None,
+            signature=signature,
+            region=region,
+            timeout=Timeout(total=float(timeout), connect=min(float(timeout), 10.0)),
+            max_retries=max_retry_count,
+            max_connections=100 if pool_size is None else pool_size,
+            verify=True if ssl_verify is None else ssl_verify,
+            proxy=_proxy_url(proxy_host, proxy_port, proxy_username, proxy_password),
+            trust_env=trust_env,
+        )
+        self._owns_client = True
+
+    @classmethod
+    def from_client(cls, client: AsyncWorkflowClient) -> WorkflowClient:
+        """Wrap an existing client (its options, hooks and pool); closing the wrapper
+        does not close ``client``."""
+        wrapper = object.__new__(cls)
+        wrapper._client = client
+        wrapper._owns_client = False
+        return wrapper
+
+    @property
+    def async_client(self) -> AsyncWorkflowClient:
+        """The wrapped client: the snake_case API, which raises typed errors."""
+        return self._client
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._owns_client:
+            await self._client.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless the client came from :meth:`from_client`)."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def close(self) -> None:
+        """``obs.WorkflowClient.close()``, awaitable: the same as :meth:`aclose`."""
+        await self.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._client.closed
+
+    def __repr__(self) -> str:
+        return f"WorkflowClient({self._client!r})"
+
+    # -- the one way down ----------------------------------------------------------------
+
+    async def _answer(self, spec: RequestSpec) -> RawResponse | APIStatusError:
+        """Send ``spec`` through the wrapped client; an HTTP error is returned, not raised."""
+        try:
+            # The only use of the client's internals: its one request method (2xx answer
+            # returned raw, HTTP errors raised), the same path its snake_case methods take.
+            return await self._client._send(spec, {})  # pyright: ignore[reportPrivateUsage]
+        except APIStatusError as error:
+            return error
+
+    async def _result(self, spec: RequestSpec, model: type[B]) -> GetResult[B]:
+        answer = await self._answer(spec)
+        if isinstance(answer, APIStatusError):
+            return GetResult[B].from_error(answer)
+        try:
+            body = model.model_validate_json(answer.body)
+        except ValidationError as exc:
+            raise ResponseParseError(
+                f"body is not a {model.__name__} ({exc.error_count()} problems)",
+                status=answer.status,
+                request_id=_header_request_id(_lowered(answer.headers)),
+                body=answer.body[:2000].decode("utf-8", errors="replace"),
+                headers=answer.headers,
+            ) from None
+        return GetResult[B].from_response(answer, body)
+
+    async def _text(self, spec: RequestSpec) -> GetResult[str]:
+        """Deletes and putTriggerPolicy: the SDK's body is the raw response text."""
+        answer = await self._answer(spec)
+        if isinstance(answer, APIStatusError):
+            return GetResult[str].from_error(answer)
+        return GetResult[str].from_response(answer, answer.body.decode("utf-8", "replace"))
+
+    # -- templates -------------------------------------------------------------------------
+
+    async def createWorkflowTemplate(
+        self,
+        templateName: str,
+        description: str | None = None,
+        states: Sequence[State] | None = None,
+        inputs: Sequence[InputParameter] | None = None,
+        tags: Sequence[Tag] | None = None,
+    ) -> GetResult[CreateWorkflowTemplateResponse]:
+        """``POST /v2/workflowtemplates/{templateName}``."""
+        request = validate_request(
+            CreateTemplateRequest, template_name=templateName, description=description,
+            states=states, inputs=inputs, tags=tags,
+        )  # fmt: skip
+        spec = templates.create_template_spec(request)
+        return await self._result(spec, CreateWorkflowTemplateResponse)
+
+    async def getWorkflowTemplate(
+        self, templateName: str
+    ) -> GetResult[GetWorkflowTemplateResponse]:
+        """``GET /v2/workflowtemplates/{templateName}``."""
+        spec = templates.get_template_spec(templateName)
+        return await self._result(spec, GetWorkflowTemplateResponse)
+
+    async def deleteWorkflowTemplate(self, templateName: str) -> GetResult[str]:
+        """``DELETE /v2/workflowtemplates/{templateName}``."""
+        return await self._text(templates.delete_template_spec(templateName))
+
+    async def listWorkflowTemplate(
+        self,
+        templateNamePrefix: str | None = None,
+        start: int | None = None,
+        limit: int | None = None,
+    ) -> GetResult[ListWorkflowTemplateResponse]:
+        """One page of templates. As in the SDK, ``""`` and ``0`` mean "not given"."""
+        request = validate_request(
+            ListRequest, prefix=templateNamePrefix or None, start=start or None,
+            limit=limit or None,
+        )  # fmt: skip
+        spec = templates.list_templates_spec(request)
+        return await self._result(spec, ListWorkflowTemplateResponse)
+
+    # -- workflows -------------------------------------------------------------------------
+
+    async def createWorkflow(
+        self,
+        templateName: str,
+        graphName: str,
+        agency: str,
+        description: str | None = None,
+        parameters: Sequence[InputParameter] | None = None,
+    ) -> GetResult[CreateWorkflowResponse]:
+        """``POST /v2/workflows/{graphName}?x-workflow-template-name=...``."""
+        request = validate_request(
+            CreateWorkflowRequest, graph_name=graphName, template_name=templateName,
+            agency=agency, description=description, parameters=parameters,
+        )  # fmt: skip
+        return await self._result(workflows.create_workflow_spec(request), CreateWorkflowResponse)
+
+    async def getWorkflow(self, graphName: str) -> GetResult[GetWorkflowResponse]:
+        """``GET /v2/workflows/{graphName}``."""
+        return await self._result(workflows.get_workflow_spec(graphName), GetWorkflowResponse)
+
+    async def deleteWorkflow(self, graphName: str) -> GetResult[str]:
+        """``DELETE /v2/workflows/{graphName}``."""
+        return await self._text(workflows.delete_workflow_spec(graphName))
+
+    async def updateWorkflow(
+        self,
+        graphName: str,
+        parameters: Sequence[InputParameter] | Mapping[str, JsonValue] | None = None,
+        description: str | None = None,
+    ) -> GetResult[UpdateWorkflowResponse]:
+        """``PUT /v2/workflows/{graphName}``."""
+        request = validate_request(
+            UpdateWorkflowRequest, graph_name=graphName, parameters=parameters,
+            description=description,
+        )  # fmt: skip
+        return await self._result(workflows.update_workflow_spec(request), UpdateWorkflowResponse)
+
+    async def listWorkflow(
+        self,
+        graphNamePrefix: str | None = None,
+        start: int | None = None,
+        limit: int | None = None,
+    ) -> GetResult[ListWorkflowResponse]:
+        """One page of workflows. As in the SDK, ``""`` and ``0`` mean "not given"."""
+        request = validate_request(
+            ListRequest, prefix=graphNamePrefix or None, start=start or None, limit=limit or None
+        )
+        return await self._result(workflows.list_workflows_spec(request), ListWorkflowResponse)
+
+    # -- executions ------------------------------------------------------------------------
+
+    async def asyncAPIStartWorkflow(
+        self,
+        graphName: str,
+        bucket: str,
+        object: str,
+        inputs: Mapping[str, JsonValue] | None = None,
+    ) -> GetResult[AsyncAPIStartWorkflowResponse]:
+        """``obs.WorkflowClient.asyncAPIStartWorkflow`` as a coroutine (HTTP errors returned).
+
+        Retried only when the start cannot have happened (the SDK resends any 5xx).
+        """
+        spec = executions.start_spec(graphName, bucket, object, inputs)
+        return await self._result(spec, AsyncAPIStartWorkflowResponse)
+
+    async def listWorkflowExecution(
+        self,
+        graphName: str,
+        executionType: str | None = None,
+        nextMarker: str | None = None,
+        limit: int | None = None,
+        executionState: str | None = None,
+    ) -> GetResult[ListWorkflowExecutionResponse]:
+        """One page; ``executionState`` filters it without following further pages, so
+        no item is skipped (the SDK's loop can skip items, and needs ``limit``). As in
+        the SDK, ``""`` and ``0`` mean "not given"."""
+        request = validate_request(
+            ListExecutionsRequest, graph_name=graphName, execution_type=executionType or None,
+            next_marker=nextMarker or None, limit=limit or None, state=executionState or None,
+        )  # fmt: skip
+        result = await self._result(
+            executions.list_executions_spec(request), ListWorkflowExecutionResponse
+        )
+        body = result.body
+        if request.state is None or not isinstance(body, ListWorkflowExecutionResponse):
+            return result
+        kept = [
+            item
+            for item in body.executions or []
+            if isinstance(item, dict) and item.get("execution_state") == request.state.value
+        ]
+        filtered = body.model_copy(update={"executions": kept, "count": len(kept)})
+        return result.model_copy(update={"body": filtered})
+
+    async def getWorkflowExecution(
+        self, executionName: str, graphName: str
+    ) -> GetResult[GetWorkflowExecutionResponse]:
+        """``GET /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``."""
+        spec = executions.get_execution_spec(graphName, executionName)
+        return await self._result(spec, GetWorkflowExecutionResponse)
+
+    async def restoreFailedWorkflowExecution(
+        self, executionName: str, graphName: str
+    ) -> GetResult[RestoreFailedWorkflowExecutionResponse]:
+        """``PUT /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``."""
+        spec = executions.restore_execution_spec(graphName, executionName)
+        return await self._result(spec, RestoreFailedWorkflowExecutionResponse)
+
+    # -- trigger policies ------------------------------------------------------------------
+
+    async def putTriggerPolicy(
+        self, bucketName: str, rules: Sequence[TriggerRule]
+    ) -> GetResult[str]:
+        """``PUT /?obsworkflowtriggerpolicy`` on the bucket (body ``{"rules": [...]}``)."""
+        request = validate_request(PutTriggerPolicyRequest, bucket=bucketName, rules=rules)
+        return await self._text(policies.put_trigger_policy_spec(request))
+
+    async def getTriggerPolicy(self, bucketName: str) -> GetResult[GetTriggerPolicyResponse]:
+        """``GET /?obsworkflowtriggerpolicy`` on the bucket."""
+        spec = policies.get_trigger_policy_spec(bucketName)
+        return await self._result(spec, GetTriggerPolicyResponse)
+
+    async def deleteTriggerPolicy(self, bucketName: str) -> GetResult[str]:
+        """``DELETE /?obsworkflowtriggerpolicy`` on the bucket."""
+        return await self._text(policies.delete_trigger_policy_spec(bucketName))

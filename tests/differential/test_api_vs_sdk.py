@@ -26,6 +26,7 @@ import obs
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError
+from obs_workflow_async.compat import WorkflowClient
 from obs_workflow_async.signing import SigningRequest, sign
 from obs_workflow_async.testing import FakeWorkflowServer, RecordedRequest
 from obs_workflow_async.testing.server import _split_raw_path
@@ -142,10 +143,20 @@ def test_every_official_call_exists_with_compatible_parameters() -> None:
     assert len(names) == 16
     for name in names:
         official = inspect.signature(inspect.unwrap(getattr(obs.WorkflowClient, name)))
-        ours = getattr(AsyncWorkflowClient, name, None)
+        assert not hasattr(AsyncWorkflowClient, name), f"{name} belongs to compat.WorkflowClient"
+        ours = getattr(WorkflowClient, name, None)
         assert ours is not None, f"missing {name}"
         assert inspect.iscoroutinefunction(ours), f"{name} is not async"
         mine = inspect.signature(ours)
         theirs = [(p.name, p.default) for p in official.parameters.values() if p.name != "self"]
         got = [(p.name, p.default) for p in mine.parameters.values() if p.name != "self"]
         assert got == theirs, name
+
+
+def test_every_official_constructor_option_is_known() -> None:
+    """Each keyword of obs.WorkflowClient is a WorkflowClient keyword (mapped, refused or
+    warned about: see test_compat_api.py), with nothing of ours added."""
+    official = set(inspect.signature(obs.client._BasicClient.__init__).parameters)
+    official |= set(inspect.signature(obs.WorkflowClient.__init__).parameters)
+    official -= {"self", "args", "kwargs", "client_mode"}  # client_mode: set by the SDK itself
+    assert set(inspect.signature(WorkflowClient.__init__).parameters) - {"self"} == official

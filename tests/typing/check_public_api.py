@@ -20,7 +20,6 @@ from obs_workflow_async import (
     ExecutionPage,
     ExecutionState,
     ExecutionSummary,
-    GetResult,
     ObsWorkflowError,
     OperationResult,
     StartOutcome,
@@ -34,7 +33,12 @@ from obs_workflow_async import (
     WorkflowSummary,
     default_chain,
 )
-from obs_workflow_async.compat import AsyncAPIStartWorkflowResponse, ListWorkflowResponse
+from obs_workflow_async.compat import (
+    AsyncAPIStartWorkflowResponse,
+    GetResult,
+    ListWorkflowResponse,
+    WorkflowClient,
+)
 from obs_workflow_async.hooks import RequestEvent
 
 
@@ -74,11 +78,14 @@ async def typed_usage() -> None:
         assert_type(await client.delete_workflow("g"), OperationResult)
         assert_type(await client.get_trigger_policy("b-1"), TriggerPolicy)
 
-        compat = await client.asyncAPIStartWorkflow("g", "b-1", "k")
-        assert_type(compat, GetResult[AsyncAPIStartWorkflowResponse])
-        listed = await client.listWorkflow()
-        assert_type(listed, GetResult[ListWorkflowResponse])
-        assert_type(await client.deleteWorkflow("g"), GetResult[str])
+        async with WorkflowClient.from_client(client) as sdk:
+            compat = await sdk.asyncAPIStartWorkflow("g", "b-1", "k")
+            assert_type(compat, GetResult[AsyncAPIStartWorkflowResponse])
+            assert_type(compat.body, AsyncAPIStartWorkflowResponse | str | None)
+            listed = await sdk.listWorkflow()
+            assert_type(listed, GetResult[ListWorkflowResponse])
+            assert_type(await sdk.deleteWorkflow("g"), GetResult[str])
+            assert_type(sdk.async_client, AsyncWorkflowClient)
 
         run = client.start_many(
             (StartRequest(graph_name="g", bucket="b-1", object_key=k) for k in ("a", "b")),
