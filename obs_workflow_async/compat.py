@@ -24,7 +24,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Annotated, Generic, TypeVar, cast
 from urllib.parse import quote, unquote, urlsplit
@@ -35,7 +35,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     JsonValue,
-    TypeAdapter,
     ValidationError,
 )
 from pydantic.alias_generators import to_snake
@@ -52,7 +51,6 @@ from .credentials import (
 )
 from .errors import APIStatusError, ErrorDetail, InvalidRequestError, ResponseParseError
 from .models import (
-    AwareDatetime,
     CreateTemplateRequest,
     CreateWorkflowRequest,
     InputParameter,
@@ -65,6 +63,7 @@ from .models import (
     UpdateWorkflowRequest,
     validate_request,
 )
+from .models.base import parse_timestamp
 from .transport import RawResponse, RequestSpec
 
 if TYPE_CHECKING:
@@ -221,23 +220,23 @@ def _header_request_id(headers: Mapping[str, str]) -> str | None:
 
 # -- results ---------------------------------------------------------------------------------
 
-_EPOCH: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
-
 
 def _time_text(value: object) -> object:
     """An epoch number becomes the ISO 8601 text the service otherwise sends, for the
-    instant the snake_case models read from it (seconds, or milliseconds when large)."""
+    instant the snake_case models read from it (``None`` where they read none)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _EPOCH.validate_python(value).astimezone(timezone.utc)
+        moment = parse_timestamp(value)
+        if moment is None:
+            return None
         spec = "milliseconds" if moment.microsecond else "seconds"
-        return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+        return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
     return value
 
 
 SdkTime = Annotated[str | None, BeforeValidator(_time_text)]
 """A time as text, as the SDK gives it. The service's ISO 8601 string is kept as sent; an
-epoch number (which the SDK drops to ``None``) becomes ``"2024-01-01T00:00:00Z"`` for the
-instant the snake_case models read from it."""
+epoch number (milliseconds, which the SDK drops to ``None``) becomes ISO 8601 text such as
+``"2024-01-01T00:00:00Z"`` for the instant the snake_case models read from it."""
 
 
 class _SdkBody(BaseModel):

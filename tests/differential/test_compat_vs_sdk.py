@@ -79,7 +79,7 @@ CALLS: list[tuple[str, tuple[Any, ...], bytes | None]] = [
     ("createWorkflowTemplate", ("tpl", "d", STATES), b'{"template_name": "tpl"}'),
     ("getWorkflowTemplate", ("tpl",), b'{"template_name": "tpl", "description": "d", "states": '
      b'[{"type": "END"}], "inputs": [], "tags": [{"key": "k", "value": "v"}], "create_time": '
-     b'"2024-01-01T00:00:00Z", "last_modify_time": 1704067200}'),
+     b'"2024-01-01T00:00:00Z", "last_modify_time": 1704067200000}'),
     ("deleteWorkflowTemplate", ("tpl",), None),
     ("listWorkflowTemplate", ("t", 2, 5), b'{"templates": [{"template_name": "tpl"}], '
      b'"count": 1, "next_start": 3, "is_truncated": true}'),

@@ -250,7 +250,7 @@ def test_error_fields_as_the_sdk_reads_them() -> None:
 
 def test_numeric_times_become_text_for_the_same_instant() -> None:
     body = AsyncAPIStartWorkflowResponse.model_validate_json(
-        b'{"started_at": 1704067200, "execution_name": "e"}'
+        b'{"started_at": 1704067200000, "execution_name": "e"}'
     )
     assert body.startedAt == "2024-01-01T00:00:00Z"
     millis = AsyncAPIStartWorkflowResponse.model_validate_json(b'{"started_at": 1704067200123}')
