@@ -8,9 +8,9 @@ signing, retry policy and error hierarchy.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar, overload
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
@@ -256,10 +256,6 @@ class BaseClient:
         timeout = to_timeout(overrides["timeout"]) if "timeout" in overrides else base.timeout
         return CallOptions(timeout, retry, deadline)
 
-    def _send(self, spec: RequestSpec, options: RequestOptions) -> Awaitable[RawResponse]:
-        """The transport's call for ``spec`` with these overrides (awaited by the caller)."""
-        return self._transport.request(spec, self._options(options))
-
     @staticmethod
     def _parse_error(
         raw: RawResponse, model: type[BaseModel], exc: ValidationError
@@ -298,20 +294,39 @@ class BaseClient:
         except ValidationError as exc:
             raise self._parse_error(raw, model, exc) from None
 
+    @overload
+    async def _request(
+        self, spec: RequestSpec, result: type[RawResponse], options: RequestOptions | CallOptions
+    ) -> RawResponse: ...
+
+    @overload
     async def _request(
         self, spec: RequestSpec, result: type[_M], options: RequestOptions | CallOptions
-    ) -> _M:
+    ) -> _M: ...
+
+    async def _request(
+        self,
+        spec: RequestSpec,
+        result: type[_M] | type[RawResponse],
+        options: RequestOptions | CallOptions,
+    ) -> _M | RawResponse:
         """The one call path of every API method: send ``spec`` through the transport
         (with the client's settings and these overrides, or ready ``CallOptions``) and
         read the 2xx answer as ``result``. :class:`OperationResult` reads no body (204 or
-        an empty/opaque 200)."""
+        an empty/opaque 200); ``RawResponse`` is the answer as it came (the SDK-compat
+        class builds its ``GetResult`` from it)."""
         call = options if isinstance(options, CallOptions) else self._options(options)
         raw = await self._transport.request(spec, call)
+        if result is RawResponse:
+            return raw
+        assert issubclass(result, BaseModel)
         if result is OperationResult:
-            return result(
-                status=raw.status,
-                request_id=raw.request_id,
-                headers=raw.headers,
-                retries_taken=raw.retries_taken,
+            return result.model_validate(
+                {
+                    "status": raw.status,
+                    "request_id": raw.request_id,
+                    "headers": raw.headers,
+                    "retries_taken": raw.retries_taken,
+                }
             )
         return self._parse(result, raw)

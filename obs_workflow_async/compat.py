@@ -594,7 +594,7 @@ class WorkflowClient:
         try:
             # The only use of the client's internals: its one request method (2xx answer
             # returned raw, HTTP errors raised), the same path its snake_case methods take.
-            return await self._client._send(spec, {})  # pyright: ignore[reportPrivateUsage]
+            return await self._client._request(spec, RawResponse, {})  # pyright: ignore[reportPrivateUsage]
         except APIStatusError as error:
             return error
 
