@@ -6,11 +6,17 @@ endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
 
 - ``start GRAPH --bucket B --object KEY [--input name=value ...] [--wait]``
 - ``get workflow NAME`` / ``get template NAME`` / ``get execution GRAPH EXECUTION``
-- ``list workflows|templates [--prefix P]`` / ``list executions GRAPH [--state S]``
-  (JSON lines, one item per line; ``--limit`` caps the number of items)
+- ``list workflows|templates [PREFIX]`` / ``list executions GRAPH [--state S]``
+  (JSON lines, one item per line; ``--limit`` caps the number of items,
+  ``--page-size`` sets the items per request, default the maximum)
 - ``wait GRAPH EXECUTION [--timeout S]`` / ``restore GRAPH EXECUTION``
-- ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS] [--overwrite]
-  [--retry-ambiguous] [--concurrency N] [--rate R]``: a resumable batch run (see
+- ``settle RESULTS [GRAPH] [--since ISO] [--settle-delay S] [--margin S]
+  [--concurrency N] [--max-pages N]``: settle the ambiguous items of a results file
+  from the service (appends ``settled`` lines; counts as JSON on stdout; exit 1 if
+  some stay ``unknown``)
+- ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS [--settle]]
+  [--overwrite] [--retry-ambiguous] [--retry-unknown-may-duplicate] [--concurrency N]
+  [--rate R]``: a resumable batch run (see
   :mod:`.batch.manifest` for the files); SIGINT/SIGTERM stop taking new items and
   let the ones in flight finish (exit 130), a second signal stops at once. A run
   holds a lock on its results file (and on the one it resumes from): a second run
@@ -42,7 +48,8 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import BaseModel, JsonValue
@@ -60,6 +67,15 @@ from .batch.manifest import (
 )
 from .batch.models import StartOutcome
 from .batch.progress import ProgressPrinter
+from .batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem
+from .batch.settle_file import (
+    PendingItem,
+    SettleFileError,
+    pending_items,
+    resume_action,
+    settle_record,
+    timestamp,
+)
 from .client import AsyncWorkflowClient
 from .demo import format_summary, run_demo
 from .errors import (
@@ -70,7 +86,7 @@ from .errors import (
     TransportError,
     WaitTimeoutError,
 )
-from .models import ExecutionDetail
+from .models import ExecutionDetail, ExecutionState
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -179,18 +195,38 @@ async def _get(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
 async def _list(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
     items: AsyncIterator[BaseModel]
     if args.kind == "workflows":
-        items = client.iter_workflows(args.name, max_items=args.limit)
+        items = client.iter_workflows(args.name, max_items=args.limit, page_size=args.page_size)
     elif args.kind == "templates":
-        items = client.iter_workflow_templates(args.name, max_items=args.limit)
+        items = client.iter_workflow_templates(
+            args.name, max_items=args.limit, page_size=args.page_size
+        )
     else:
         if not args.name:
             raise UsageError("usage: list executions GRAPH")
         items = client.iter_executions(
-            args.name, state=args.state, execution_type=args.type, max_items=args.limit
-        )
+            args.name, state=_state_option(args), execution_type=args.type, max_items=args.limit,
+            page_size=args.page_size,
+        )  # fmt: skip
     async for item in items:
         print(item.model_dump_json(), flush=True)
     return EXIT_OK
+
+
+def _state_option(args: argparse.Namespace) -> ExecutionState | None:
+    """``--state`` (a documented state, any case) or ``--raw-state`` (sent as given)."""
+    if args.raw_state is not None:
+        return ExecutionState(args.raw_state)
+    if args.state is None:
+        return None
+    known = {state.value: state for state in (ExecutionState.RUNNING, ExecutionState.SUCCESS,
+                                                ExecutionState.FAILED)}  # fmt: skip
+    state = known.get(args.state.strip().upper())
+    if state is None:
+        raise UsageError(
+            f"--state {args.state}: not a known state (expected {', '.join(sorted(known))}, "
+            "any case); for a state the service added later, pass --raw-state STATE"
+        )
+    return state
 
 
 async def _wait(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
@@ -215,9 +251,18 @@ class _BatchPlan:
     manifest: Path
     results_path: Path
     ambiguous_path: Path
-    resume: ResumeState
     total: int
     locks: list[ResultsLock]
+    resume_path: Path | None = None
+    same: bool = False
+    resume: ResumeState = field(default_factory=ResumeState)
+    settled: dict[str, object] | None = None
+
+    @property
+    def resume_lock(self) -> ResultsLock | None:
+        if self.resume_path is None:
+            return None
+        return self.locks[0] if self.same else self.locks[1]
 
     def release(self) -> None:
         for lock in self.locks:
@@ -233,7 +278,8 @@ def _same_file(one: Path, other: Path) -> bool:
 
 def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
     """The file work before anything is sent: check the manifest, lock the results file
-    (and the one resumed from), read and repair the resume file, carry it over."""
+    (and the one resumed from). :func:`_load_resume` then reads it (after ``--settle``
+    has settled it, under the same lock)."""
     manifest = Path(args.manifest)
     if not manifest.is_file():
         raise UsageError(f"no such manifest: {manifest}")
@@ -247,6 +293,8 @@ def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
     same = resume_path is not None and _same_file(resume_path, results_path)
     if same and args.overwrite:
         raise UsageError("--overwrite would erase the results file --resume reads")
+    if args.settle and resume_path is None:
+        raise UsageError("--settle settles the file --resume reads: pass --resume RESULTS")
     try:
         total = count_items(manifest)  # a manifest that cannot be read stops us here
     except ManifestError as error:
@@ -262,12 +310,6 @@ def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
         if not same and lock.size > 0:  # written since the check above
             _refuse_existing(results_path, args.overwrite)
             lock.truncate(0)  # --overwrite
-        resume = read_results(resume_path) if resume_path is not None else ResumeState()
-        _name_repaired_items(manifest, resume)
-        if same:
-            _repair_torn(lock, resume)
-        elif resume_path is not None:
-            _carry_over(results_path, resume)
     except ManifestError as error:  # ResultsLockedError included
         for held in locks:
             held.release()
@@ -277,7 +319,33 @@ def _plan_batch(args: argparse.Namespace) -> _BatchPlan:
             held.release()
         raise
     ambiguous_path = results_path.with_name(results_path.name + ".ambiguous")
-    return _BatchPlan(manifest, results_path, ambiguous_path, resume, total, locks)
+    return _BatchPlan(manifest, results_path, ambiguous_path, total, locks, resume_path, same)
+
+
+def _load_resume(plan: _BatchPlan, graph: str) -> None:
+    """Read and repair the resume file (its lock is held), carry it over into a new
+    results file; refuse a resume of another workflow's results."""
+    if plan.resume_path is None:
+        return
+    try:
+        resume = read_results(plan.resume_path)
+        _name_repaired_items(plan.manifest, resume)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    for index, record in resume.records.items():
+        recorded = record.get("graph")
+        if recorded is not None and recorded != graph:
+            raise UsageError(
+                f"{plan.resume_path} records item {index} as started through workflow "
+                f"{recorded!r}, not {graph!r}: resume it with the same GRAPH"
+            )
+    if plan.same:
+        lock = plan.resume_lock
+        assert lock is not None
+        _repair_torn(lock, resume)
+    else:
+        _carry_over(plan.results_path, resume)
+    plan.resume = resume
 
 
 def _refuse_existing(results_path: Path, overwrite: bool) -> None:
@@ -328,6 +396,12 @@ def _carry_over(results_path: Path, resume: ResumeState) -> None:
 
 async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
     plan: _BatchPlan = args.plan
+    if args.settle:
+        assert plan.resume_path is not None and plan.resume_lock is not None
+        plan.settled = await _settle_locked(
+            client, plan.resume_path, plan.resume_lock, args, args.graph, plan.manifest
+        )
+    _load_resume(plan, args.graph)
     manifest, results_path, ambiguous_path = plan.manifest, plan.results_path, plan.ambiguous_path
     resume, total = plan.resume, plan.total
     counts = _BatchCounts()
@@ -335,16 +409,19 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
     log = ResultsLog.open(results_path)
     ambiguous_log = ResultsLog.open(ambiguous_path, mode="w")  # rewritten on every run
 
+    retry = {"retry_ambiguous": args.retry_ambiguous, "retry_unknown": args.retry_unknown}
+
     def source() -> Iterator[dict[str, object]]:
         for item in read_manifest(manifest):
             resume.check(item)
             if item.index in resume.started:
                 counts.skipped_started += 1
                 continue
-            if item.index in resume.ambiguous and not args.retry_ambiguous:
+            unsettled = resume.ambiguous.get(item.index)
+            if unsettled is not None and resume_action(unsettled, **retry) != "send":
                 counts.skipped_ambiguous += 1
                 listed = {"index": item.index, "bucket": item.bucket, "object": item.object_key}
-                ambiguous_log.write({**listed, **resume.ambiguous[item.index]})
+                ambiguous_log.write({**listed, **unsettled})
                 continue
             if item.problem is not None:
                 counts.invalid_lines += 1
@@ -353,13 +430,13 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
                 continue
             pending[item.index] = item
             log.write({"index": item.index, "bucket": item.bucket, "object": item.object_key,
-                       "status": "sending"})  # fmt: skip
+                       "graph": args.graph, "status": "sending",
+                       "sent_at": timestamp()})  # fmt: skip
             yield {"graph_name": args.graph, "bucket": item.bucket, "object_key": item.object_key,
                    "inputs": item.inputs, "key": str(item.index)}  # fmt: skip
 
-    todo = max(
-        total - len(resume.started) - (0 if args.retry_ambiguous else len(resume.ambiguous)), 0
-    )
+    held_back = sum(resume_action(r, **retry) != "send" for r in resume.ambiguous.values())
+    todo = max(total - len(resume.started) - held_back, 0)
     printer = ProgressPrinter(sys.stderr, todo) if args.progress else None
     loop = asyncio.get_running_loop()
     interrupted = False
@@ -382,6 +459,7 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
                 index = int(_outcome_key(outcome))
                 item = pending.pop(index)
                 record = outcome_record(outcome, item)
+                record["graph"] = args.graph
                 log.write(record)
                 if outcome.ambiguous:
                     ambiguous_log.write(record)
@@ -406,11 +484,119 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
         "ambiguous_list": str(ambiguous_path),
         "interrupted": interrupted,
     }
+    if plan.settled is not None:
+        summary["settled"] = plan.settled
     print(json.dumps(summary), file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
     unsettled = stats.failed + counts.invalid_lines + counts.skipped_ambiguous
     return EXIT_OK if unsettled == 0 else EXIT_FAILED
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since expects an ISO 8601 time (e.g. 2024-05-01T12:00:00Z), got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _settle_plan(
+    path: Path, graph: str | None, since: datetime | None
+) -> tuple[list[PendingItem], list[SettleItem], list[int]]:
+    """The pending items, their settle items (graph from the line, else ``graph``),
+    and the indexes that cannot be settled (no bucket/object recorded)."""
+    try:
+        pending = pending_items(path)
+    except SettleFileError as error:
+        raise UsageError(str(error)) from None
+    settleable: list[PendingItem] = []
+    items: list[SettleItem] = []
+    nameless: list[int] = []
+    for item in pending:
+        if not item.bucket or not item.object_key:
+            nameless.append(item.index)  # a torn line: stays unsettled, never "not started"
+            continue
+        recorded = item.record.get("graph")
+        if isinstance(recorded, str) and graph is not None and recorded != graph:
+            raise UsageError(
+                f"{path} records item {item.index} as started through workflow "
+                f"{recorded!r}, not {graph!r}"
+            )
+        item_graph = recorded if isinstance(recorded, str) else graph
+        if item_graph is None:
+            raise UsageError(
+                f"{path} does not record the workflow of item {item.index} (a file from an "
+                "older version): pass GRAPH"
+            )
+        try:
+            items.append(item.settle_item(item_graph, since))
+        except SettleFileError as error:
+            raise UsageError(str(error)) from None
+        settleable.append(item)
+    return settleable, items, nameless
+
+
+async def _settle_locked(
+    client: AsyncWorkflowClient,
+    path: Path,
+    lock: ResultsLock,
+    args: argparse.Namespace,
+    graph: str | None,
+    manifest: Path | None = None,
+) -> dict[str, object]:
+    """Settle the pending items of the results file at ``path`` (whose lock is held)
+    and append a settle line for each; returns the counts."""
+    try:
+        state = read_results(path)
+        if manifest is not None:
+            _name_repaired_items(manifest, state)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    _repair_torn(lock, state)
+    pending, items, nameless = _settle_plan(path, graph, _parse_since(args.since))
+    report = await client.settle(
+        items, settle_delay=args.settle_delay, margin=args.margin,
+        concurrency=args.settle_concurrency, max_pages=args.max_pages,
+    )  # fmt: skip
+    log = ResultsLog.open(path)
+    try:
+        for item, settle_item, result in zip(pending, items, report.results, strict=True):
+            log.write({**settle_record(item, result), "graph": settle_item.graph_name})
+    finally:
+        log.close()
+    counts: dict[str, object] = dict(report.counts())
+    counts["unknown"] = int(str(counts["unknown"])) + len(nameless)
+    counts.update(
+        settled=len(pending),
+        unsettleable=nameless,
+        list_requests=report.list_requests,
+        detail_requests=report.detail_requests,
+        results=str(path),
+    )
+    return counts
+
+
+async def _settle(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    lock: ResultsLock = args.lock
+    counts = await _settle_locked(client, lock.path, lock, args, args.graph)
+    print(json.dumps(counts))
+    return EXIT_OK if counts["unknown"] == 0 else EXIT_FAILED
+
+
+def _lock_for_settle(args: argparse.Namespace) -> ResultsLock:
+    path = Path(args.results)
+    if not path.is_file():
+        raise UsageError(f"no such results file: {path}")
+    _parse_since(args.since)  # a usage error before the lock and the network
+    try:
+        return ResultsLock.acquire(path)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
 
 
 def _outcome_key(outcome: StartOutcome) -> str:
@@ -457,6 +643,29 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-retries", type=int, default=3)
 
 
+def _settle_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since", metavar="ISO",
+        help="window start for items whose sending line has no sent_at (older files)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--settle-delay", type=float, default=DEFAULT_SETTLE_DELAY, metavar="S",
+        help=f"seconds the service's listing may lag behind a start ({DEFAULT_SETTLE_DELAY:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--margin", type=float, default=DEFAULT_MARGIN, metavar="S",
+        help=f"seconds added to both ends of every window ({DEFAULT_MARGIN:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--settle-concurrency" if parser.prog.endswith("start-many") else "--concurrency",
+        dest="settle_concurrency", type=int, default=16, metavar="N",
+        help="settle requests in flight (16)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-pages", type=int, metavar="N", help="cap on the listing pages per workflow"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="obs-workflow", description="Huawei Cloud OBS workflows from the shell."
@@ -489,9 +698,18 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="list workflows, templates or executions (JSON lines)")
     listing.add_argument("kind", choices=["workflows", "templates", "executions"])
     listing.add_argument("name", nargs="?", help="name prefix, or the graph for executions")
-    listing.add_argument("--state", help="executions in this state only (e.g. FAILED)")
+    states = listing.add_mutually_exclusive_group()
+    states.add_argument(
+        "--state", help="executions in this state only: RUNNING, SUCCESS or FAILED (any case)"
+    )
+    states.add_argument(
+        "--raw-state", metavar="STATE", help="a state this version does not know, sent as given"
+    )
     listing.add_argument("--type", choices=["APICALL", "TRIGGERCAL"], help="execution type")
     listing.add_argument("--limit", type=int, help="at most this many items")
+    listing.add_argument(
+        "--page-size", type=int, help="items per request (default: the maximum, 1000)"
+    )
     _connection_options(listing)
     listing.set_defaults(run=_list)
 
@@ -522,14 +740,35 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     many.add_argument(
         "--retry-ambiguous", action="store_true",
-        help="also resend items whose outcome is unknown (may start them twice)",
+        help="resend the items settled not_started (see 'settle'; safe)",
     )  # fmt: skip
+    many.add_argument(
+        "--retry-unknown-may-duplicate", dest="retry_unknown", action="store_true",
+        help="also resend ambiguous items not proven not started: MAY START THEM TWICE",
+    )  # fmt: skip
+    many.add_argument(
+        "--settle", action="store_true",
+        help="settle the --resume file from the service first (see 'settle')",
+    )  # fmt: skip
+    _settle_options(many)
     many.add_argument("--concurrency", type=int, default=64)
     many.add_argument("--rate", type=float, help="starts per second at most")
     many.add_argument("--burst", type=float, help="starts allowed at once above the rate")
     many.add_argument("--no-progress", dest="progress", action="store_false")
     _connection_options(many)
     many.set_defaults(run=_start_many)
+
+    settle = sub.add_parser(
+        "settle", help="settle the ambiguous items of a start-many results file from the service"
+    )
+    settle.add_argument("results", metavar="RESULTS", help="a start-many results file")
+    settle.add_argument(
+        "graph", metavar="GRAPH", nargs="?",
+        help="workflow name (default: the one the results file records)",
+    )  # fmt: skip
+    _settle_options(settle)
+    _connection_options(settle)
+    settle.set_defaults(run=_settle)
 
     restore = sub.add_parser("restore", help="resume a failed execution")
     restore.add_argument("graph")
@@ -543,9 +782,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
     plan: _BatchPlan | None = None
+    lock: ResultsLock | None = None
     try:
         if args.command == "start-many":
             plan = args.plan = _plan_batch(args)
+        if args.command == "settle":
+            lock = args.lock = _lock_for_settle(args)
         if args.command == "demo":
             summary = asyncio.run(run_demo(args.count, args.concurrency))
             print(format_summary(summary))
@@ -560,6 +802,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if plan is not None:
             plan.release()
+        if lock is not None:
+            lock.release()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,10 +5,15 @@ with ``bucket``) or JSON lines ``{"bucket", "object", "inputs"?, "key"?}``.
 
 Results: JSON lines, appended and flushed one at a time so that a killed run keeps
 what it learnt. Before an item is handed to the client a ``"sending"`` line is
-written; its outcome line follows (``started``, ``failed``, ``ambiguous`` or
-``invalid``). On ``--resume`` the last line per item decides: ``started`` items are
-skipped, ``ambiguous`` ones (and ``sending`` ones with no outcome: the run died
-with them in flight) are skipped and listed unless ``--retry-ambiguous``, the
+written (with ``sent_at``, and the ``graph``); its outcome line follows
+(``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``), and
+``obs-workflow settle`` may append ``"settled"`` lines (see :mod:`.settle_file`).
+On ``--resume`` the last line per item decides, by
+:func:`~.settle_file.resume_action`: ``started`` items (and items settled
+``started``) are skipped; ``ambiguous`` ones, ``sending`` ones with no outcome (the
+run died with them in flight) and settled ones that are not ``started`` are skipped
+and listed unless a flag says otherwise (``--retry-ambiguous`` resends the items
+settled ``not_started``, ``--retry-unknown-may-duplicate`` the others too); the
 rest are started again (a definite failure never started anything).
 """
 
@@ -26,6 +31,7 @@ from typing import IO
 
 from ..errors import APIStatusError, ObsWorkflowError, TransportError
 from .models import StartOutcome
+from .settle_file import resume_action, timestamp
 
 __all__ = [
     "ManifestError",
@@ -221,6 +227,7 @@ def outcome_record(outcome: StartOutcome, item: ManifestItem) -> dict[str, objec
             execution_urn=outcome.result.execution_urn,
             request_id=outcome.result.request_id,
             attempts=outcome.attempts,
+            at=timestamp(),
         )
         return record
     error = outcome.error
@@ -238,6 +245,7 @@ def outcome_record(outcome: StartOutcome, item: ManifestItem) -> dict[str, objec
     elif isinstance(error, ObsWorkflowError):
         record["message"] = str(error)
     record["attempts"] = outcome.attempts
+    record["at"] = timestamp()
     return record
 
 
@@ -246,9 +254,14 @@ class ResumeState:
     """What an earlier run's results file says about each item.
 
     ``records`` holds the last line per item (what a run carries over into a new
-    results file). When the file ended in a torn line (a run killed mid-write),
-    ``complete_size`` is the byte length up to the last complete line and
-    ``repaired`` the ``sending`` records that stand for the torn lines whose item
+    results file). ``started`` are the items it proves started (``started`` or
+    settled ``started``); ``ambiguous`` the items that may have started and are not
+    proven started (``ambiguous``, ``sending``, settled ``not_started`` or
+    ``unknown``): decide each with :func:`~.settle_file.resume_action`.
+
+    When the file ended in a torn line (a run killed mid-write), ``complete_size``
+    is the byte length up to the last complete line and ``repaired`` the
+    ``sending`` records that stand for the torn lines whose item
     could be read: they make those items ambiguous.
     """
 
@@ -340,10 +353,10 @@ def read_results(path: Path) -> ResumeState:
     state.complete_size = size
     state.records = dict(sorted(last.items()))
     for index, record in state.records.items():
-        status = record.get("status")
-        if status == "started":
+        action = resume_action(record, retry_ambiguous=False, retry_unknown=False)
+        if action == "skip_started":
             state.started.add(index)
-        elif status in ("ambiguous", "sending"):
+        elif action == "skip_unsettled":
             state.ambiguous[index] = record
     return state
 

@@ -128,8 +128,16 @@ def test_ambiguous_items_are_listed_not_resent(
     assert len(server.executions) == 40  # nothing resent
     assert code == 1  # still unsettled: 3 ambiguous, 1 invalid
 
+    # unsettled ambiguous items are not resent by --retry-ambiguous (only proven
+    # not_started ones are) ...
     cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
               "--retry-ambiguous", "--no-progress"])  # fmt: skip
     summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert summary["started"] == 0 and summary["skipped_ambiguous"] == 3
+    assert len(server.executions) == 40
+    # ... only by the loudly named flag
+    cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
+              "--retry-unknown-may-duplicate", "--no-progress"])  # fmt: skip
+    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert summary["started"] == 3
-    assert len(server.executions) == 43  # the documented price of --retry-ambiguous
+    assert len(server.executions) == 43  # the documented price of that flag
