@@ -43,10 +43,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -54,6 +58,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, JsonValue
 
+from ._version import __version__
 from .batch.manifest import (
     ManifestError,
     ManifestItem,
@@ -77,6 +82,14 @@ from .batch.settle_file import (
     timestamp,
 )
 from .client import AsyncWorkflowClient
+from .credentials import (
+    CredentialsCache,
+    CredentialsProvider,
+    EcsMetadataProvider,
+    OidcProvider,
+    default_chain,
+)
+from .credentials.remote import ECS_ENDPOINT
 from .demo import format_summary, run_demo
 from .errors import (
     APIStatusError,
@@ -440,6 +453,7 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
     printer = ProgressPrinter(sys.stderr, todo) if args.progress else None
     loop = asyncio.get_running_loop()
     interrupted = False
+    signals: _Signals | None = None
     try:
         async with client.start_many(
             source(), concurrency=args.concurrency, rate_limit=args.rate, burst=args.burst,
@@ -450,11 +464,8 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
                 nonlocal interrupted
                 interrupted = True
                 run.stop()
-                for sig in _SIGNALS:  # a second signal interrupts at once
-                    loop.remove_signal_handler(sig)
 
-            for sig in _SIGNALS:
-                loop.add_signal_handler(sig, stop)
+            signals = _Signals(loop, stop)
             async for outcome in run:
                 index = int(_outcome_key(outcome))
                 item = pending.pop(index)
@@ -467,8 +478,8 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
     except ManifestError as error:
         raise UsageError(str(error)) from None
     finally:
-        for sig in _SIGNALS:
-            loop.remove_signal_handler(sig)
+        if signals is not None:
+            signals.remove()
         log.close()
         ambiguous_log.close()
     if printer is not None:
@@ -486,7 +497,7 @@ async def _start_many(client: AsyncWorkflowClient, args: argparse.Namespace) -> 
     }
     if plan.settled is not None:
         summary["settled"] = plan.settled
-    print(json.dumps(summary), file=sys.stderr)
+    print(json.dumps(summary), flush=True)  # stdout: progress and messages go to stderr
     if interrupted:
         return EXIT_INTERRUPTED
     unsettled = stats.failed + counts.invalid_lines + counts.skipped_ambiguous
@@ -599,6 +610,45 @@ def _lock_for_settle(args: argparse.Namespace) -> ResultsLock:
         raise UsageError(str(error)) from None
 
 
+class _Signals:
+    """SIGINT/SIGTERM call ``callback`` once; a second signal then acts as usual
+    (SIGINT: KeyboardInterrupt, SIGTERM: the process ends).
+
+    ``loop.add_signal_handler`` where the loop has it (Unix); elsewhere (Windows, a
+    loop without it, a thread that is not the main one) ``signal.signal`` with a
+    handler that hands over to the loop thread-safely.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+        self._loop = loop
+        self._callback = callback
+        self._on_loop: list[signal.Signals] = []
+        self._previous: dict[signal.Signals, object] = {}
+        for sig in _SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._fire)
+                self._on_loop.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                # not the main thread: no handler at all
+                with contextlib.suppress(ValueError, OSError):
+                    self._previous[sig] = signal.signal(sig, self._fire_from_signal)
+
+    def _fire_from_signal(self, signum: int, frame: object) -> None:
+        self._loop.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
+        self.remove()  # a second signal interrupts at once
+        self._callback()
+
+    def remove(self) -> None:
+        for sig in self._on_loop:
+            self._loop.remove_signal_handler(sig)
+        self._on_loop.clear()
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)  # type: ignore[arg-type]
+        self._previous.clear()
+
+
 def _outcome_key(outcome: StartOutcome) -> str:
     if outcome.request is not None and outcome.request.key is not None:
         return outcome.request.key
@@ -608,39 +658,137 @@ def _outcome_key(outcome: StartOutcome) -> str:
     raise RuntimeError("an outcome without its manifest index")  # pragma: no cover
 
 
+_CLI_NAMES = {
+    "graph_name": "GRAPH",
+    "bucket": "--bucket",
+    "object_key": "--object",
+    "inputs": "--input",
+    "execution_name": "EXECUTION",
+    "name": "NAME",
+    "state": "--state",
+    "page_size": "--page-size",
+    "max_items": "--limit",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+    "server": "--server",
+    "region": "--region",
+    "signature": "--signature",
+    "concurrency": "--concurrency",
+    "rate_limit": "--rate",
+    "burst": "--burst",
+    "settle_delay": "--settle-delay",
+    "margin": "--margin",
+    "max_pages": "--max-pages",
+}
+_NO_ENV_KEYS = (
+    "no credentials: set OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY (and OBS_SECURITY_TOKEN "
+    "for temporary keys) or pass --credentials chain"
+)
+
+
+def _invalid_text(error: InvalidRequestError) -> str:
+    """An argument error in command-line terms (``GRAPH``, ``--object``), not Python's."""
+    parts = []
+    for detail in error.errors:
+        head = detail.field.split("[")[0].split(".")[0]
+        name = _CLI_NAMES.get(head, detail.field)
+        parts.append(f"{name}: {detail.rule}")
+    return "invalid " + "; ".join(parts) if parts else str(error)
+
+
+def _credentials(args: argparse.Namespace) -> CredentialsProvider | None:
+    """The provider for ``--credentials`` (``None``: the environment keys, checked when
+    the client is made)."""
+    kind = args.credentials
+    if kind == "env":
+        return None
+    endpoint = args.ecs_endpoint or os.environ.get("OBS_ECS_METADATA_ENDPOINT") or ECS_ENDPOINT
+    if kind == "ecs":
+        return EcsMetadataProvider(endpoint=endpoint)
+    if kind == "oidc":
+        if not OidcProvider.configured():
+            raise UsageError(
+                "--credentials oidc needs HUAWEI_CLOUD_IDP_ID (and OIDC_TOKEN_FILE unless the "
+                "token is at the default path)"
+            )
+        return OidcProvider()
+    return default_chain(ecs_endpoint=endpoint)
+
+
 async def _run(command: Command, args: argparse.Namespace) -> int:
     server = args.server or os.environ.get("OBS_SERVER")
     if not server:
-        print("obs-workflow: pass --server or set OBS_SERVER", file=sys.stderr)
+        print("obs-workflow: pass --server URL or set OBS_SERVER", file=sys.stderr)
         return EXIT_USAGE
+    cache: CredentialsCache | None = None
     try:
+        provider = _credentials(args)
+        if provider is not None:
+            cache = CredentialsCache(provider)
+            await cache.get()  # fails here, before anything is sent
         async with AsyncWorkflowClient(
             server=server,
             signature=args.signature,
             region=args.region,
             timeout=args.request_timeout,
             max_retries=args.max_retries,
+            credentials=cache,
         ) as client:
             return await command(client, args)
     except WaitTimeoutError as error:  # the execution goes on, but it did not succeed
         print(_json_text(_error_json(error)), file=sys.stderr)
         return EXIT_EXECUTION_FAILED
-    except (InvalidRequestError, CredentialsError) as error:  # bad input: nothing was sent
-        print(_json_text(_error_json(error)), file=sys.stderr)
+    except InvalidRequestError as error:  # bad input: nothing was sent
+        print(f"obs-workflow: {_invalid_text(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except CredentialsError as error:  # nothing was sent
+        if args.credentials == "env":
+            print(f"obs-workflow: {_NO_ENV_KEYS}", file=sys.stderr)
+        else:
+            print(f"obs-workflow: no credentials from --credentials {args.credentials}: "
+                  f"{error}", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     except ObsWorkflowError as error:
         print(_json_text(_error_json(error)), file=sys.stderr)
         return EXIT_FAILED
+    finally:
+        if cache is not None:
+            await cache.aclose()
 
 
-def _connection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", help="endpoint URL or host (default: $OBS_SERVER)")
-    parser.add_argument("--signature", choices=["obs", "v2", "v4"], default="obs")
-    parser.add_argument("--region", help="region for --signature v4")
-    parser.add_argument(
-        "--request-timeout", type=float, default=60.0, help="seconds per attempt (60)"
+def _connection_options(parser: argparse.ArgumentParser, *, main: bool = False) -> None:
+    """The options every command that talks to the service takes, accepted before the
+    subcommand (``main``: with the defaults) and after it (defaults suppressed, so a
+    value given before the subcommand is kept)."""
+
+    def default(value: object) -> object:
+        return value if main else argparse.SUPPRESS
+
+    group = parser.add_argument_group("connection") if main else parser
+    group.add_argument(
+        "--server", default=default(None), help="endpoint URL or host (default: $OBS_SERVER)"
     )
-    parser.add_argument("--max-retries", type=int, default=3)
+    group.add_argument("--signature", choices=["obs", "v2", "v4"], default=default("obs"))
+    group.add_argument("--region", default=default(None), help="region for --signature v4")
+    group.add_argument(
+        "--request-timeout", type=float, default=default(60.0), help="seconds per attempt (60)"
+    )
+    group.add_argument("--max-retries", type=int, default=default(3))
+    group.add_argument(
+        "--credentials", choices=["env", "chain", "ecs", "oidc"], default=default("env"),
+        help="where keys come from: env (OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY, the "
+        "default), ecs (instance metadata), oidc (HUAWEI_CLOUD_IDP_ID), chain (env, then "
+        "ecs, then oidc)",
+    )  # fmt: skip
+    group.add_argument(
+        "--ecs-endpoint", metavar="URL", default=default(None),
+        help="instance metadata endpoint for ecs/chain (default: $OBS_ECS_METADATA_ENDPOINT "
+        f"or {ECS_ENDPOINT})",
+    )  # fmt: skip
+    group.add_argument(
+        "-v", "--verbose", action="count", default=default(0),
+        help="log to stderr: -v INFO, -vv DEBUG",
+    )  # fmt: skip
 
 
 def _settle_options(parser: argparse.ArgumentParser) -> None:
@@ -670,6 +818,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="obs-workflow", description="Huawei Cloud OBS workflows from the shell."
     )
+    parser.add_argument("--version", action="version", version=f"obs-workflow {__version__}")
+    _connection_options(parser, main=True)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the demo against the embedded fake server")
     demo.add_argument("--count", type=int, default=300, help="workflows to start (300)")
@@ -724,7 +874,12 @@ def build_parser() -> argparse.ArgumentParser:
     many.add_argument("graph", help="workflow (graph) name")
     many.add_argument(
         "--manifest", required=True,
-        help="CSV (bucket,object[,inputs-json]) or JSON lines ({bucket, object, inputs, key})",
+        help="CSV (bucket,object[,inputs-json]) or JSON lines ({bucket, object, inputs, key}); "
+        "- reads it from stdin (then pass --results or --resume)",
+    )  # fmt: skip
+    many.add_argument(
+        "--dry-run", action="store_true",
+        help="check the manifest and the resume plan, print what would be sent; send nothing",
     )  # fmt: skip
     many.add_argument(
         "--results", help="results file, JSON lines (default: MANIFEST.results.jsonl)"
@@ -778,12 +933,88 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _verbose(level: int) -> None:
+    """``-v``: INFO, ``-vv``: DEBUG logging of ``obs_workflow_async`` to stderr."""
+    if level <= 0:
+        return
+    logger = logging.getLogger("obs_workflow_async")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+
+
+def _spool_stdin(args: argparse.Namespace) -> Path:
+    """``--manifest -``: copy stdin to a private file once, so that it can be counted,
+    read and checked like any manifest (the copy is removed when the command ends)."""
+    if not (args.results or args.resume):
+        raise UsageError("--manifest - (stdin) needs --results FILE or --resume FILE")
+    folder = Path(tempfile.mkdtemp(prefix="obs-workflow-"))
+    spooled = folder / "stdin"
+    with spooled.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+    return spooled
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    """``start-many --dry-run``: the checks of a real run and its plan, without locks,
+    writes or requests. Exit 0 when every line is usable, 1 when some are invalid."""
+    if args.settle:
+        raise UsageError("--dry-run cannot --settle (settling asks the service)")
+    manifest = Path(args.manifest)
+    if not manifest.is_file():
+        raise UsageError(f"no such manifest: {manifest}")
+    resume_path = Path(args.resume) if args.resume else None
+    if resume_path is not None and not resume_path.is_file():
+        raise UsageError(f"no such results file to resume from: {resume_path}")
+    results_path = Path(args.results or args.resume or f"{manifest}.results.jsonl")
+    same = resume_path is not None and _same_file(resume_path, results_path)
+    if not same and results_path.exists() and results_path.stat().st_size > 0:
+        _refuse_existing(results_path, args.overwrite)
+    retry = {"retry_ambiguous": args.retry_ambiguous, "retry_unknown": args.retry_unknown}
+    plan = {"items": 0, "send": 0, "skip_started": 0, "skip_ambiguous": 0, "invalid": 0}
+    try:
+        resume = read_results(resume_path) if resume_path is not None else ResumeState()
+        for index, record in resume.records.items():
+            recorded = record.get("graph")
+            if recorded is not None and recorded != args.graph:
+                raise UsageError(
+                    f"{resume_path} records item {index} as started through workflow "
+                    f"{recorded!r}, not {args.graph!r}: resume it with the same GRAPH"
+                )
+        for item in read_manifest(manifest):
+            plan["items"] += 1
+            resume.check(item)
+            if item.index in resume.started:
+                plan["skip_started"] += 1
+            elif item.index in resume.ambiguous and (
+                resume_action(resume.ambiguous[item.index], **retry) != "send"
+            ):
+                plan["skip_ambiguous"] += 1
+            elif item.problem is not None:
+                plan["invalid"] += 1
+                print(f"obs-workflow: item {item.index}: {item.problem}", file=sys.stderr)
+            else:
+                plan["send"] += 1
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    print(json.dumps({**plan, "results": str(results_path), "dry_run": True}))
+    return EXIT_OK if plan["invalid"] == 0 else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
     args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
     plan: _BatchPlan | None = None
     lock: ResultsLock | None = None
+    spooled: Path | None = None
     try:
+        _verbose(args.verbose)
+        if args.command == "start-many" and args.manifest == "-":
+            spooled = _spool_stdin(args)
+            args.manifest = str(spooled)
+        if args.command == "start-many" and args.dry_run:
+            return _dry_run(args)
         if args.command == "start-many":
             plan = args.plan = _plan_batch(args)
         if args.command == "settle":
@@ -804,6 +1035,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             plan.release()
         if lock is not None:
             lock.release()
+        if spooled is not None:
+            shutil.rmtree(spooled.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

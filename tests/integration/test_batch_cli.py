@@ -79,14 +79,15 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     command = [sys.executable, "-m", "obs_workflow_async", "start-many", "transcode",
                "--manifest", str(manifest), "--concurrency", "32",
                "--results", str(results)]  # fmt: skip
-    first = subprocess.Popen(command, env=_env(server), stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(command, env=_env(server), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     deadline = time.monotonic() + 30
     while len(server.executions) < 1000 and time.monotonic() < deadline:
         time.sleep(0.02)
     first.send_signal(signal.SIGINT)
-    _, err = first.communicate(timeout=30)
+    out, err = first.communicate(timeout=30)
     assert first.returncode == 130, err
-    summary = json.loads(err.strip().splitlines()[-1])
+    summary = json.loads(out.strip().splitlines()[-1])
     assert summary["interrupted"] and 1000 <= summary["started"] < 5000
     assert summary["ambiguous"] == 0  # in-flight items were allowed to finish
     assert len(server.executions) == summary["started"]
@@ -94,7 +95,7 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     second = subprocess.run([*command[:-2], "--resume", str(results)], env=_env(server),
                             capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert second.returncode == 0, second.stderr
-    summary2 = json.loads(second.stderr.strip().splitlines()[-1])
+    summary2 = json.loads(second.stdout.strip().splitlines()[-1])
     assert summary2["skipped_already_started"] == summary["started"]
     assert summary2["started"] == 5000 - summary["started"]
     objects = Counter(e.object_key for e in server.executions)
@@ -116,14 +117,14 @@ def test_ambiguous_items_are_listed_not_resent(
     code = cli.main(["start-many", "g", "--manifest", str(manifest), "--results", str(results),
                      "--no-progress", "--concurrency", "1"])  # fmt: skip
     assert code == 1
-    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (summary["started"], summary["ambiguous"], summary["invalid"]) == (37, 3, 1)
     listed = Path(summary["ambiguous_list"]).read_text().splitlines()
     assert len(listed) == 3 and len(server.executions) == 40  # the dropped ones did start
 
     code = cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
                      "--no-progress"])  # fmt: skip
-    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["skipped_ambiguous"] == 3 and summary["started"] == 0
     assert len(server.executions) == 40  # nothing resent
     assert code == 1  # still unsettled: 3 ambiguous, 1 invalid
@@ -132,12 +133,12 @@ def test_ambiguous_items_are_listed_not_resent(
     # not_started ones are) ...
     cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
               "--retry-ambiguous", "--no-progress"])  # fmt: skip
-    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["started"] == 0 and summary["skipped_ambiguous"] == 3
     assert len(server.executions) == 40
     # ... only by the loudly named flag
     cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
               "--retry-unknown-may-duplicate", "--no-progress"])  # fmt: skip
-    summary = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["started"] == 3
     assert len(server.executions) == 43  # the documented price of that flag

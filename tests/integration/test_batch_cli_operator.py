@@ -52,7 +52,7 @@ def _run(
 
 
 def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
-    return _summary_text(done.stderr)
+    return _summary_text(done.stdout)
 
 
 def _summary_text(stderr: str) -> dict[str, object]:
@@ -179,7 +179,8 @@ def test_a_second_run_on_the_same_results_file_is_refused(
     results.write_text("")  # an existing empty file is fine for a fresh run
     server.add_fault(Fault("delay", delay=0.5), operation="start", times=None)  # a slow run
     first = subprocess.Popen(_command(manifest, "--results", str(results), "--concurrency", "2"),
-                             env=_env(server), stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)  # fmt: skip
     try:
         _wait_for(lambda: server.calls["start"] >= 2)
         r2 = str(tmp_path / "r2.jsonl")
@@ -191,9 +192,9 @@ def test_a_second_run_on_the_same_results_file_is_refused(
         assert first.poll() is None  # the refusals happened while it ran
         first.send_signal(signal.SIGINT)
     finally:
-        _, err = first.communicate(timeout=60)
+        out, err = first.communicate(timeout=60)
     assert first.returncode == 130, err
-    started = _summary_text(err)["started"]
+    started = _summary_text(out)["started"]
     assert started == len(server.executions) < 200
     server.clear_faults()
     after = _run(server, manifest, "--resume", str(results))  # the lock died with the run
@@ -315,14 +316,14 @@ async def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) ->
         results = tmp_path / "r.jsonl"
         process = await asyncio.create_subprocess_exec(
             *_command(manifest, "--results", str(results)), env=_env(f"http://127.0.0.1:{port}"),
-            stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
-        _, err = await asyncio.wait_for(process.communicate(), 60)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
     finally:
         await runner.cleanup()
     text = err.decode("utf-8", "replace")
     assert process.returncode == 1 and "Traceback" not in text, text
-    summary = json.loads(text.strip().splitlines()[-1])
+    summary = json.loads(out.decode().strip().splitlines()[-1])
     assert summary["failed"] == 5 and summary["started"] == 0
     records = read_results(results).records
     assert sorted(records) == [0, 1, 2, 3, 4]

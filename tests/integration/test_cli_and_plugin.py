@@ -70,7 +70,9 @@ def test_start_without_credentials_fails_before_sending(
     code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
                      "--server", obs_fake_server.url])  # fmt: skip
     assert code == 2  # a usage error: nothing was sent
-    assert "CredentialsError" in capsys.readouterr().err
+    err = capsys.readouterr().err  # in command-line terms
+    assert err.startswith("obs-workflow: no credentials: set OBS_ACCESS_KEY_ID")
+    assert "--credentials chain" in err
     assert obs_fake_server.requests == []
 
 
@@ -84,7 +86,7 @@ def test_start_with_an_invalid_name_fails_before_sending(
     code = cli.main(["start", "--bucket", "my-bucket", "--object", "k",
                      "--server", obs_fake_server.url, "--", "-bad"])  # fmt: skip
     assert code == 2  # a usage error: nothing was sent
-    assert "graph_name" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("obs-workflow: invalid GRAPH: ")
     assert obs_fake_server.requests == []
 
 

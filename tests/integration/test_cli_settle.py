@@ -47,7 +47,7 @@ def _resume(manifest: Path, results: Path, *args: str) -> list[str]:
 
 
 def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
-    summary = json.loads(done.stderr.strip().splitlines()[-1])
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert isinstance(summary, dict)
     return summary
 
