@@ -15,7 +15,7 @@ class ServerProcess:
 
     def __init__(self, *extra: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "obs_workflow_async.testing", *extra],
+            [sys.executable, "-m", "obs_workflow_async.testing", "--stop-on-stdin-eof", *extra],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

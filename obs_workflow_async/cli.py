@@ -24,8 +24,15 @@ endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
   line of every item of R1 into R2. Without ``--resume`` an existing results file
   is refused unless ``--overwrite``.
 
-Results print as JSON on stdout. Errors print status, code, message and request id
-as JSON on stderr. Exit status:
+Connection options (``--server``, ``--credentials env|chain|ecs|oidc``,
+``--signature``, ``--region``, ``--request-timeout``, ``--max-retries``, ``-v``) go
+before or after the subcommand; ``--version`` prints the version. ``start-many
+--manifest -`` reads the manifest from stdin (spooled once); ``--dry-run`` checks
+the manifest and the resume plan and sends nothing. See ``docs/cli.md``.
+
+Results print as JSON on stdout (``start-many``'s summary included; progress goes to
+stderr). Errors from the service print status, code, message and request id as JSON
+on stderr; usage errors print ``obs-workflow: MESSAGE``. Exit status:
 
 - 0: everything done (every batch item started);
 - 1: an API call or some batch items failed (or are ambiguous, or invalid);
@@ -933,15 +940,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _verbose(level: int) -> None:
-    """``-v``: INFO, ``-vv``: DEBUG logging of ``obs_workflow_async`` to stderr."""
-    if level <= 0:
-        return
+def _verbose(level: int) -> Callable[[], None]:
+    """``-v``: INFO, ``-vv``: DEBUG logging of ``obs_workflow_async`` to stderr; without
+    it, warnings only, as ``obs-workflow: warning: ...``. Returns the undo (``main``
+    may run more than once in a process)."""
     logger = logging.getLogger("obs_workflow_async")
+    level_before = logger.level
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if level <= 0:
+        handler.setFormatter(logging.Formatter("obs-workflow: warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level_before)
+
+    return undo
 
 
 def _spool_stdin(args: argparse.Namespace) -> Path:
@@ -1008,8 +1026,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan: _BatchPlan | None = None
     lock: ResultsLock | None = None
     spooled: Path | None = None
+    undo_logging = _verbose(args.verbose)
     try:
-        _verbose(args.verbose)
         if args.command == "start-many" and args.manifest == "-":
             spooled = _spool_stdin(args)
             args.manifest = str(spooled)
@@ -1037,6 +1055,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lock.release()
         if spooled is not None:
             shutil.rmtree(spooled.parent, ignore_errors=True)
+        undo_logging()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,13 +3,14 @@
 
 On a terminal each redraw is ``\\r`` + the line + "clear to end of line"
 (``ESC [ K``), and the line is cut to the terminal's width minus one column (read
-with :func:`shutil.get_terminal_size` at every redraw, so resizing is followed): it
+at every redraw, so resizing is followed: see :meth:`ProgressPrinter.width`): it
 never wraps, so it never leaves a stale row behind. Fields are dropped in order of
 importance when the width is short: counts, rate, elapsed and ETA stay longest.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -63,8 +64,15 @@ class ProgressPrinter:
         self._last: float | None = None
 
     def width(self) -> int:
+        """``width`` if given; else ``$COLUMNS``; else the width of the terminal the
+        stream writes to; else :func:`shutil.get_terminal_size` (80 when unknown)."""
         if self._width is not None:
             return self._width
+        if not os.environ.get("COLUMNS"):
+            try:
+                return os.get_terminal_size(self._stream.fileno()).columns or 80
+            except (AttributeError, ValueError, OSError):  # not a file, or not a terminal
+                pass
         return shutil.get_terminal_size((80, 24)).columns
 
     def _fields(self, stats: BatchStats, wide: bool = True) -> list[tuple[int, str]]:

@@ -1,9 +1,15 @@
 """``python -m obs_workflow_async.testing``: run the fake server in the foreground.
 
-Prints one line, ``URL ACCESS_KEY_ID SECRET_ACCESS_KEY``, once it listens (the
-benchmarks read it), then serves until interrupted or stdin closes; on the way out
-it prints a JSON summary line: executions started, objects started more than once,
-requests per operation.
+Prints one line, ``URL ACCESS_KEY_ID SECRET_ACCESS_KEY``, once it listens (scripts
+and the benchmarks read it), then serves until SIGINT or SIGTERM (Ctrl-C, ``kill``,
+a CI job ending). It never reads stdin, so it runs the same in the background of an
+interactive shell, under ``nohup`` and in CI. On the way out it prints a JSON
+summary line: executions started, objects started more than once, requests per
+operation. ``--stop-on-stdin-eof`` restores the old behaviour of also stopping when
+stdin closes (for a parent that holds the pipe).
+
+    python -m obs_workflow_async.testing --execution-duration 2 &
+    read URL AK SK < <(...)   # or parse the first line of its output
 """
 
 from __future__ import annotations
@@ -12,25 +18,49 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections import Counter
 
 from .server import FakeWorkflowServer, Fault
 
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGINT/SIGTERM; ``signal.signal`` where the loop cannot
+    (Windows)."""
+    for sig in _SIGNALS:
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+
 
 async def _serve(args: argparse.Namespace) -> None:
-    server = FakeWorkflowServer(port=args.port, record_requests=args.record_requests)
+    server = FakeWorkflowServer(
+        port=args.port,
+        record_requests=args.record_requests,
+        execution_duration=args.execution_duration,
+    )
     if args.fault_503:
         server.add_fault(
             Fault("status", status=503, retry_after="0"), times=None, probability=args.fault_503
         )
     if args.fault_reset:
         server.add_fault(Fault("drop"), times=None, probability=args.fault_reset)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    _on_signals(loop, stop)
     async with server:
         print(server.url, server.access_key_id, server.secret_access_key, flush=True)
-        loop = asyncio.get_running_loop()
-        # Stop when the parent closes our stdin (or on Ctrl-C).
-        await loop.run_in_executor(None, sys.stdin.read)
+        waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
+        if args.stop_on_stdin_eof:
+            waiters.append(loop.run_in_executor(None, sys.stdin.read))
+        _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
     per_object = Counter((e.bucket, e.object_key) for e in server.executions)
     summary = {
         "executions": len(server.executions),
@@ -48,6 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fault-reset", type=float, default=0.0, help="share of calls dropped after the start"
     )
+    parser.add_argument(
+        "--execution-duration", type=float, metavar="S",
+        help="executions finish (SUCCESS) S seconds after they start (default: they stay "
+        "RUNNING), so that 'obs-workflow wait' can complete",
+    )  # fmt: skip
+    parser.add_argument(
+        "--stop-on-stdin-eof", action="store_true",
+        help="also stop when stdin closes (a parent holding the pipe)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))
