@@ -69,7 +69,9 @@ def _credentials_cache(
         if isinstance(credentials, CredentialsCache):
             return credentials  # custom refresh windows, or shared between clients
         if not isinstance(credentials, CredentialsProvider):
-            raise TypeError("credentials must be Credentials or a provider with async get()")
+            raise InvalidRequestError(
+                [ErrorDetail("credentials", "must be Credentials or a provider with async get()")]
+            )
         return CredentialsCache(credentials)
     static = resolve_credentials(access_key_id, secret_access_key, security_token, environ)
     return CredentialsCache(StaticProvider(static), initial=static)
@@ -124,11 +126,15 @@ class BaseClient:
                 )
             region = match.group(1)
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise TypeError("max_connections must be an int")
+            raise InvalidRequestError([ErrorDetail("max_connections", "must be an int")])
         if max_connections < 1:
-            raise ValueError(f"max_connections must be >= 1 (got {max_connections})")
+            raise InvalidRequestError(
+                [ErrorDetail("max_connections", f"must be >= 1 (got {max_connections})")]
+            )
         if deadline is not None and not deadline > 0:
-            raise ValueError(f"deadline must be positive or None (got {deadline!r})")
+            raise InvalidRequestError(
+                [ErrorDetail("deadline", f"must be positive or None (got {deadline!r})")]
+            )
         self._credentials = _credentials_cache(
             credentials, access_key_id, secret_access_key, security_token, environ
         )
@@ -252,7 +258,9 @@ class BaseClient:
             )
         deadline = overrides.get("deadline", base.deadline)
         if deadline is not None and not deadline > 0:
-            raise ValueError(f"deadline must be positive or None (got {deadline!r})")
+            raise InvalidRequestError(
+                [ErrorDetail("deadline", f"must be positive or None (got {deadline!r})")]
+            )
         timeout = to_timeout(overrides["timeout"]) if "timeout" in overrides else base.timeout
         return CallOptions(timeout, retry, deadline)
 

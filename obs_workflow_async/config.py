@@ -56,7 +56,7 @@ class Timeout:
         for name in ("total", "connect", "read"):
             value = getattr(self, name)
             if value is not None and not value > 0:
-                raise ValueError(f"Timeout.{name} must be positive or None (got {value!r})")
+                raise _bad(f"timeout.{name}", f"must be positive or None (got {value!r})")
 
 
 TimeoutLike = float | int | Timeout
@@ -70,8 +70,12 @@ def to_timeout(value: TimeoutLike) -> Timeout:
     if isinstance(value, Timeout):
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"timeout must be seconds or a Timeout (got {type(value).__name__})")
+        raise _bad("timeout", f"must be seconds or a Timeout (got {type(value).__name__})")
     return Timeout(total=float(value), connect=min(float(value), DEFAULT_TIMEOUT.connect or 10.0))
+
+
+def _bad(field: str, rule: str) -> InvalidRequestError:
+    return InvalidRequestError([ErrorDetail(field, rule)])
 
 
 def _utc_now() -> datetime:
@@ -105,11 +109,11 @@ class RetryConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
-            raise TypeError("max_retries must be an int (0 disables retries)")
+            raise _bad("max_retries", "must be an int (0 disables retries)")
         if self.max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0 (got {self.max_retries})")
+            raise _bad("max_retries", f"must be >= 0 (got {self.max_retries})")
         if self.backoff_base < 0 or self.backoff_cap < 0 or self.retry_after_cap < 0:
-            raise ValueError("backoff and Retry-After bounds must be >= 0")
+            raise _bad("retry", "backoff and Retry-After bounds must be >= 0")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,34 @@
 """The exception hierarchy: everything the client raises derives from :class:`ObsWorkflowError`.
 
-``aiohttp`` exceptions are kept as ``__cause__`` for debugging but are never part of
-the public contract. ``asyncio.CancelledError`` is never caught or wrapped.
+::
+
+    ObsWorkflowError
+    ├── InvalidRequestError (ValueError)     an argument broke a rule; nothing was sent
+    ├── CredentialsError                     no usable keys; nothing was sent
+    ├── ClientClosedError (RuntimeError)     the client is closed
+    ├── LoopMismatchError (RuntimeError)     the client was used from another event loop
+    ├── APIStatusError                       the service answered an error status
+    │   ├── BadRequestError                  400
+    │   ├── AuthenticationError              401
+    │   │   └── PermissionDeniedError        403
+    │   ├── NotFoundError                    404
+    │   ├── ConflictError                    409
+    │   ├── RateLimitError                   429
+    │   └── ServerError                      5xx
+    │       └── ServiceUnavailableError      503
+    ├── TransportError                       no (complete) answer; ``request_sent``
+    │   └── RequestTimeoutError (TimeoutError)
+    ├── WaitTimeoutError (TimeoutError)      an awaited execution did not finish in time
+    ├── ExecutionFailedError                 an awaited execution did not succeed
+    ├── ResponseParseError                   a 2xx whose body is not the expected JSON
+    ├── StartCancelledError                  a batch item cancelled in flight
+    └── UnexpectedError                      anything unforeseen (``__cause__``)
+
+:func:`may_have_started` decides, for any of them, whether a failed start may still
+have started a workflow. The aiohttp or OS exception behind a :class:`TransportError`
+is replaced by a :class:`RedactedCause` (no request headers, no frames).
+``asyncio.CancelledError`` is never caught, wrapped or swallowed. This module
+imports nothing else of the package.
 """
 
 from __future__ import annotations
@@ -10,10 +37,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .models import ExecutionDetail
+from typing import Protocol
 
 __all__ = [
     "APIStatusError",
@@ -196,13 +220,40 @@ class RedactedCause(Exception):  # noqa: N818 - it stands in for another excepti
         self.type_name = type_name
 
 
+class _StateRun(Protocol):
+    @property
+    def status(self) -> str | None: ...
+
+
+class _State(Protocol):
+    @property
+    def value(self) -> str: ...
+
+
+class FinishedExecution(Protocol):
+    """What :class:`ExecutionFailedError` reads of an execution
+    (:class:`~obs_workflow_async.models.ExecutionDetail` is one)."""
+
+    @property
+    def graph_urn(self) -> str | None: ...
+
+    @property
+    def execution_name(self) -> str: ...
+
+    @property
+    def execution_state(self) -> _State: ...
+
+    @property
+    def state_map(self) -> Mapping[str, _StateRun]: ...
+
+
 class ExecutionFailedError(ObsWorkflowError):
     """An awaited execution ended in a state other than SUCCESS (``raise_on_failure=True``).
 
     ``execution`` is the final :class:`~obs_workflow_async.models.ExecutionDetail`.
     """
 
-    def __init__(self, execution: ExecutionDetail) -> None:
+    def __init__(self, execution: FinishedExecution) -> None:
         self.execution = execution
         self.graph_urn = execution.graph_urn
         self.execution_name = execution.execution_name
@@ -237,6 +288,8 @@ class APIStatusError(ObsWorkflowError):
         retry_after: float | None = None,
         host_id: str | None = None,
         resource: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
     ) -> None:
         self.status = status
         self.code = code
@@ -249,6 +302,10 @@ class APIStatusError(ObsWorkflowError):
         self.retry_after = retry_after
         self.host_id = host_id
         self.resource = resource
+        self.method = method
+        """The request's method (``POST``, ``GET``, ...)."""
+        self.url = url
+        """The request's URL without its query string."""
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
@@ -457,6 +514,8 @@ def error_for_status(
     request_id: str | None,
     retries_taken: int,
     retry_after: float | None,
+    method: str | None = None,
+    url: str | None = None,
 ) -> APIStatusError:
     """Build the typed exception for an HTTP error answer."""
     parsed = parse_error_body(body)
@@ -479,6 +538,8 @@ def error_for_status(
         retry_after=retry_after,
         host_id=parsed.host_id,
         resource=parsed.resource,
+        method=method,
+        url=url,
     )
 
 

@@ -397,7 +397,9 @@ class Transport:
         return _Failed(error, failure.failure, None, failure.cause)
 
     @staticmethod
-    def _status_failure(answer: Answer, request_id: str | None, retries: int) -> _Failed:
+    def _status_failure(
+        answer: Answer, request_id: str | None, retries: int, spec: RequestSpec, url: URL
+    ) -> _Failed:
         """Map an HTTP error answer to our error and its retry class."""
         text = answer.body.decode("utf-8", errors="replace")
         retry_after = parse_retry_after(answer.headers)
@@ -409,6 +411,8 @@ class Transport:
             request_id=request_id or parse_error_body(text).request_id,
             retries_taken=retries,
             retry_after=retry_after,
+            method=spec.method,
+            url=str(url.with_query(None)),
         )
         return _Failed(error, classify_status(answer.status), retry_after, None)
 
@@ -530,7 +534,7 @@ class Transport:
                         answer.status, answer.reason, answer.headers, answer.body, request_id,
                         retries,
                     )  # fmt: skip
-                failed = self._status_failure(answer, request_id, retries)
+                failed = self._status_failure(answer, request_id, retries, spec, url)
                 any_sent = any_sent or may_have_started(failed.error)
                 delay = self._retry_delay(failed.failure, failed.retry_after, spec, retry,
                                           retries, deadline_at)  # fmt: skip

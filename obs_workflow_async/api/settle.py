@@ -88,7 +88,7 @@ class SettleReport:
 def _check_items(items: Sequence[SettleItem]) -> None:
     for position, item in enumerate(items):
         if not isinstance(item, SettleItem):
-            raise TypeError("settle() takes SettleItem values")
+            raise InvalidRequestError([ErrorDetail("items", "settle() takes SettleItem values")])
         if item.since.tzinfo is None or (item.until is not None and item.until.tzinfo is None):
             raise InvalidRequestError(
                 [ErrorDetail(f"items[{position}]", "since/until must be aware datetimes")]

@@ -138,7 +138,9 @@ class BatchRun:
         on_progress: ProgressCallback | None,
     ) -> None:
         if isinstance(items, str | bytes | Mapping):
-            raise TypeError("items must be an iterable of start requests, not a single value")
+            raise InvalidRequestError(
+                [ErrorDetail("requests", "must be an iterable of start requests, not one value")]
+            )
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidRequestError([ErrorDetail("concurrency", "must be a positive integer")])
         if rate_limit is not None and not rate_limit > 0:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from ..errors import ErrorDetail, InvalidRequestError
+
 __all__ = ["AdaptiveLimits", "TokenBucket"]
 
 
@@ -20,9 +22,9 @@ class TokenBucket:
 
     def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
         if not rate > 0:
-            raise ValueError("rate must be positive")
+            raise InvalidRequestError([ErrorDetail("rate_limit", "must be positive")])
         if not burst >= 1:
-            raise ValueError("burst must be at least 1")
+            raise InvalidRequestError([ErrorDetail("burst", "must be at least 1")])
         self.rate = rate
         self.burst = burst
         self._clock = clock

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from ..errors import CredentialsError
+from ..errors import CredentialsError, ErrorDetail, InvalidRequestError
 from ..validation import check_header_value
 
 __all__ = [
@@ -167,7 +167,7 @@ class ChainProvider:
 
     def __init__(self, providers: Sequence[CredentialsProvider]) -> None:
         if not providers:
-            raise ValueError("a chain needs at least one provider")
+            raise InvalidRequestError([ErrorDetail("providers", "a chain needs at least one")])
         self._providers = tuple(providers)
         self._winner: CredentialsProvider | None = None
 
@@ -259,11 +259,13 @@ class CredentialsCache:
         clock: Callable[[], float] = time.time,
     ) -> None:
         if mandatory_seconds > advisory_seconds:
-            raise ValueError("the mandatory window must not be longer than the advisory one")
+            raise InvalidRequestError(
+                [ErrorDetail("mandatory_seconds", "must not be longer than advisory_seconds")]
+            )
         if min_refresh_interval < 0:
-            raise ValueError("min_refresh_interval must not be negative")
+            raise InvalidRequestError([ErrorDetail("min_refresh_interval", "must not be negative")])
         if fetch_timeout is not None and fetch_timeout <= 0:
-            raise ValueError("fetch_timeout must be positive (or None)")
+            raise InvalidRequestError([ErrorDetail("fetch_timeout", "must be positive (or None)")])
         self.provider = provider
         self._current = initial
         self._advisory = advisory_seconds

@@ -190,5 +190,5 @@ async def test_bad_arguments(client: AsyncWorkflowClient) -> None:
         client.start_many(requests(1), concurrency=0)
     with pytest.raises(InvalidRequestError):
         client.start_many(requests(1), rate_limit=0)
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidRequestError):
         client.start_many("not a list of requests")  # type: ignore[arg-type]

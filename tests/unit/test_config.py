@@ -119,7 +119,7 @@ def test_timeouts() -> None:
     assert to_timeout(custom) is custom
     with pytest.raises(ValueError):
         Timeout(total=0)
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidRequestError):
         to_timeout("5")  # type: ignore[arg-type]
 
 

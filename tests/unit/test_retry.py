@@ -9,6 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from obs_workflow_async.config import RetryConfig
+from obs_workflow_async.errors import InvalidRequestError
 from obs_workflow_async.retry import (
     Failure,
     backoff_delay,
@@ -72,5 +73,5 @@ def test_retry_after_seconds_date_and_garbage() -> None:
 def test_retry_config_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="max_retries"):
         RetryConfig(max_retries=-1)
-    with pytest.raises(TypeError):
+    with pytest.raises(InvalidRequestError):
         RetryConfig(max_retries=None)  # type: ignore[arg-type]

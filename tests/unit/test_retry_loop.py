@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from obs_workflow_async import (
+    APIStatusError,
     AsyncWorkflowClient,
     RequestTimeoutError,
     Runtime,
@@ -127,3 +128,12 @@ async def test_read_timeout_is_a_request_timeout_that_may_have_started() -> None
         with pytest.raises(RequestTimeoutError) as caught:
             await client.start_workflow("g", "media", "k")
     assert caught.value.request_sent and may_have_started(caught.value)
+
+
+async def test_status_errors_carry_method_and_url() -> None:
+    time = FakeTime()
+    async with _client(_script(MockResponse(404)), time) as client:
+        with pytest.raises(APIStatusError) as caught:
+            await client.get_workflow("g")
+    assert caught.value.method == "GET"
+    assert caught.value.url == "https://obs.example.com/v2/workflows/g"
