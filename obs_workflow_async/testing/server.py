@@ -180,6 +180,7 @@ class FakeWorkflowServer:
         ssl_context: ssl.SSLContext | None = None,
         input_mode: InputMode = "json_text",
         listing_lag: float = 0.0,
+        domain: str | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
@@ -188,6 +189,9 @@ class FakeWorkflowServer:
         self.max_skew_seconds = max_skew_seconds
         self.region = region
         self.host = host
+        self.domain = domain or host
+        """The endpoint's host name as clients address it: bucket calls arrive as
+        ``<bucket>.<domain>`` (virtual-host style). Defaults to ``host``."""
         self.port = port
         self.record_requests = record_requests
         self.ssl_context = ssl_context
@@ -393,7 +397,7 @@ class FakeWorkflowServer:
 
     def _bucket_from_host(self, request: web.Request) -> str | None:
         host = request.headers.get("Host", "").rsplit(":", 1)[0]
-        suffix = "." + self.host
+        suffix = "." + self.domain
         return host[: -len(suffix)] if host.endswith(suffix) else None
 
     def _auth_problem(self, request: web.Request, bucket: str | None) -> tuple[str, str] | None:
