@@ -53,6 +53,7 @@ def create_app(server: str | None = None, access_key_id: str | None = None,
             raise HTTPException(status_code=422, detail=str(error)) from error
         except ObsWorkflowError as error:
             raise HTTPException(status_code=502, detail=str(error)) from error
-        return Started(execution_name=result.execution_name, request_id=result.request_id)
+        name = result.execution_name or result.execution_urn or ""  # a 2xx names one of them
+        return Started(execution_name=name, request_id=result.request_id)
 
     return app

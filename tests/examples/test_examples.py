@@ -82,3 +82,38 @@ async def test_start_and_wait(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_examples_are_importable_without_side_effects() -> None:
     assert "examples.fastapi_app" in sys.modules  # imported above, nothing ran
+
+
+async def test_prometheus_metrics_recipe() -> None:
+    from prometheus_client import CollectorRegistry
+
+    from examples.metrics_prometheus import WorkflowMetrics
+
+    registry = CollectorRegistry()
+    metrics = WorkflowMetrics(registry)
+    async with FakeWorkflowServer() as server:
+        server.add_fault(Fault("status", status=503, retry_after="0"), times=1)
+        server.add_fault(Fault("status", status=404, code="WorkflowNotFound"), graph="gone")
+        async with AsyncWorkflowClient(**server.client_kwargs(), hooks=[metrics]) as client:
+            for i in range(3):
+                await client.start_workflow("g", "media", f"k{i}")
+            with pytest.raises(Exception):  # noqa: B017 - NotFoundError
+                await client.start_workflow("gone", "media", "k")
+
+    def value(name: str, **labels: str) -> float:
+        found = registry.get_sample_value(name, labels)
+        return 0.0 if found is None else found
+
+    ok = {"operation": "start_workflow", "outcome": "ok", "error": ""}
+    assert value("obs_workflow_calls_total", **ok) == 3
+    failed = {"operation": "start_workflow", "outcome": "error", "error": "NotFoundError"}
+    assert value("obs_workflow_calls_total", **failed) == 1
+    assert value("obs_workflow_retries_total", operation="start_workflow") == 1
+    assert value("obs_workflow_attempts_total", operation="start_workflow", status_class="5xx") == 1
+    assert value("obs_workflow_attempts_total", operation="start_workflow", status_class="4xx") == 1
+    assert value("obs_workflow_call_duration_seconds_count", operation="start_workflow") == 4
+    # no label carries an execution name, object key or request id
+    names = {e.execution_name for e in server.executions}
+    for family in registry.collect():
+        for sample in family.samples:
+            assert not set(sample.labels.values()) & names

@@ -55,7 +55,7 @@ async def typed_usage() -> None:
     ) as client:
         started = await client.start_workflow("g", "b-1", "k", inputs={"x": 1}, timeout=5)
         assert_type(started, StartWorkflowResult)
-        assert_type(started.started_at, datetime)
+        assert_type(started.started_at, datetime | None)
         assert_type(started.request_id, str | None)
 
         page = await client.list_executions("g", state=ExecutionState.FAILED, limit=10)
@@ -66,6 +66,7 @@ async def typed_usage() -> None:
         async for item in items:
             assert_type(item.execution_state, ExecutionState)
 
+        assert started.execution_name is not None
         detail = await client.wait_for_execution("g", started.execution_name, timeout=60)
         assert_type(detail, ExecutionDetail)
         assert_type(detail.succeeded, bool)
