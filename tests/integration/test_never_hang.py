@@ -105,7 +105,7 @@ def full_backlog() -> Iterator[int]:
     listener.listen(0)
     port = listener.getsockname()[1]
     fillers = []
-    for _ in range(4):
+    for _ in range(16):  # more than the queue holds: every later connect hangs
         filler = socket.socket()
         filler.setblocking(False)
         with contextlib.suppress(BlockingIOError):
