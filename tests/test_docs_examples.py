@@ -1,13 +1,13 @@
-"""Every ```python block in docs/ runs as written, so none can rot.
+"""Every ```python block in docs/ and the README runs as written, so none can rot.
 
 - a script (it calls ``asyncio.run``/``uvloop.run``) runs as a script in a fresh
   interpreter; ``OBS_SERVER`` and the key variables point at a fake server, for the
-  scripts written for a real account;
+  scripts written for a real account (its executions finish, as real ones do);
 - a pytest file (it defines ``test_`` functions) runs under pytest with
   pytest-asyncio in strict mode (its default), with the package's plugin;
 - a sketch (its first line says ``(sketch: ...)``: it needs a broker or a worker we
   do not run) must compile;
-- anything else must be listed in KNOWN_FRAGMENTS, with the reason.
+- anything else fails: a snippet a reader cannot run as written is not allowed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,23 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
-# page#n -> why it is not a whole program (pages edited elsewhere; convert when touched)
-KNOWN_FRAGMENTS = {
-    "batch-jobs.md#1": "the start_many options, annotated",
-    "configuration.md#1": "per-call options on two lines",
-    "index.md#1": "the landing page's three-line teaser",
-    "migration.md#1": "before/after, the 'before' needs the official SDK and an account",
-    "migration.md#2": "one line: the 'after' of the shortest path",
-    "observability.md#1": "a hook function, shown without a client",
-    "observability.md#2": "one line: the OpenTelemetry hook on a client",
-    "reliability.md#1": "the fault proxy in a test body",
-    "security.md#1": "the credentials chain on a client",
-}
-
 
 def blocks() -> list[tuple[str, str]]:
     found = []
-    for page in sorted(DOCS.glob("*.md")):
+    for page in [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]:
         text = page.read_text(encoding="utf-8")
         for number, code in enumerate(BLOCK.findall(text), 1):
             if code.startswith("--8<--"):
@@ -66,6 +54,13 @@ BLOCKS = blocks()
 KINDS = {name: kind(code) for name, code in BLOCKS}
 
 
+@pytest.fixture
+def account() -> Iterator[FakeWorkflowServer]:
+    """The fake behind ``OBS_SERVER``: like a real account, its executions finish."""
+    with FakeWorkflowServer(execution_duration=0.05).run_in_thread() as server:
+        yield server
+
+
 def env_for(server: FakeWorkflowServer) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -78,24 +73,23 @@ def env_for(server: FakeWorkflowServer) -> dict[str, str]:
 def test_there_are_examples_for_every_api_group() -> None:
     pages = {name.split("#")[0] for name, k in KINDS.items() if k == "script"}
     assert {"workflows.md", "executions.md", "trigger-policies.md", "testing.md"} <= pages
+    assert {"README.md", "index.md", "getting-started.md"} <= pages  # the first ones read
 
 
-def test_every_block_is_runnable_or_a_known_fragment() -> None:
+def test_every_block_is_runnable() -> None:
     fragments = {name for name, k in KINDS.items() if k == "fragment"}
-    assert fragments == set(KNOWN_FRAGMENTS)
+    assert not fragments, f"not a script, a pytest file or a (sketch: ...): {sorted(fragments)}"
 
 
 @pytest.mark.parametrize(
     ("name", "code"), [(n, c) for n, c in BLOCKS if KINDS[n] == "script"],
     ids=[n for n, _ in BLOCKS if KINDS[n] == "script"],
 )  # fmt: skip
-def test_script_runs(
-    name: str, code: str, tmp_path: Path, obs_fake_server: FakeWorkflowServer
-) -> None:
+def test_script_runs(name: str, code: str, tmp_path: Path, account: FakeWorkflowServer) -> None:
     script = tmp_path / "example.py"
     script.write_text(code, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-W", "error", str(script)], cwd=tmp_path, env=env_for(obs_fake_server),
+        [sys.executable, "-W", "error", str(script)], cwd=tmp_path, env=env_for(account),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
@@ -107,7 +101,7 @@ def test_script_runs(
     ids=[n for n, _ in BLOCKS if KINDS[n] == "pytest"],
 )  # fmt: skip
 def test_pytest_file_passes_in_strict_mode(
-    name: str, code: str, tmp_path: Path, obs_fake_server: FakeWorkflowServer
+    name: str, code: str, tmp_path: Path, account: FakeWorkflowServer
 ) -> None:
     (tmp_path / "test_from_docs.py").write_text(code, encoding="utf-8")
     ini = "[pytest]\nfilterwarnings = error\nasyncio_default_fixture_loop_scope = function\n"
@@ -116,7 +110,7 @@ def test_pytest_file_passes_in_strict_mode(
         [sys.executable, "-m", "pytest", "-p", "asyncio", "--asyncio-mode=strict",
          "-p", "obs_workflow_async.testing.pytest_plugin", "-p", "no:cacheprovider",
          "-q", "test_from_docs.py"],
-        cwd=tmp_path, env=env_for(obs_fake_server), capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, env=env_for(account), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
     assert re.search(r"\b\d+ passed\b", done.stdout) and "skipped" not in done.stdout
