@@ -1,0 +1,1 @@
+"""DWR v3 (Data Workshop workflows): the successor API, on the same async core."""

@@ -1,0 +1,1 @@
+"""DWR v3 tests. Differential modules skip when huaweicloudsdkcore is not installed."""
