@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ._version import __version__
 from .config import (
     DEFAULT_TIMEOUT,
+    Endpoint,
     RetryConfig,
     Runtime,
     TimeoutLike,
@@ -39,7 +40,7 @@ from .hooks import Hook
 from .logs import configure_from_env
 from .models import OperationResult, StartWorkflowResult
 from .sender import AiohttpSender, Sender
-from .transport import CallOptions, RawResponse, RequestSpec, Transport
+from .transport import CallOptions, Dialect, ObsDialect, RawResponse, RequestSpec, Transport
 from .validation import check_header_value
 
 if TYPE_CHECKING:
@@ -125,6 +126,58 @@ class BaseClient:
                     [ErrorDetail("region", "is required for signature='v4' with this server")]
                 )
             region = match.group(1)
+        self._signature = mode
+        self._setup(
+            endpoint=endpoint,
+            dialect=ObsDialect(endpoint, mode, region or "region"),
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            security_token=security_token,
+            credentials=credentials,
+            timeout=timeout,
+            deadline=deadline,
+            max_retries=max_retries,
+            retry_non_idempotent=retry_non_idempotent,
+            max_connections=max_connections,
+            keepalive_timeout=keepalive_timeout,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            hooks=hooks,
+            user_agent=user_agent,
+            session=session,
+            environ=environ,
+            sender=sender,
+            runtime=runtime,
+        )
+
+    def _setup(
+        self,
+        *,
+        endpoint: Endpoint,
+        dialect: Dialect,
+        access_key_id: str | None,
+        secret_access_key: str | None,
+        security_token: str | None,
+        credentials: Credentials | CredentialsProvider | CredentialsCache | None,
+        timeout: TimeoutLike,
+        deadline: float | None,
+        max_retries: int,
+        retry_non_idempotent: bool,
+        max_connections: int,
+        keepalive_timeout: float,
+        verify: VerifyLike,
+        proxy: str | None,
+        trust_env: bool,
+        hooks: Sequence[Hook],
+        user_agent: str | None,
+        session: aiohttp.ClientSession | None,
+        environ: Mapping[str, str] | None,
+        sender: Sender | None,
+        runtime: Runtime | None,
+    ) -> None:
+        """Everything but the API's addressing and signing (``dialect``): credentials,
+        call options, the sender and the transport. Shared with the DWR v3 client."""
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
             raise InvalidRequestError([ErrorDetail("max_connections", "must be an int")])
         if max_connections < 1:
@@ -142,7 +195,6 @@ class BaseClient:
         self._owns_credentials = not isinstance(credentials, CredentialsCache)
         if user_agent is not None and check_header_value(user_agent) is not None:
             raise InvalidRequestError([ErrorDetail("user_agent", "must not contain CR, LF or NUL")])
-        self._signature = mode
         self._default_options = CallOptions(
             to_timeout(timeout),
             RetryConfig(max_retries=max_retries, retry_non_idempotent=retry_non_idempotent),
@@ -168,13 +220,16 @@ class BaseClient:
         self._transport = Transport(
             endpoint=endpoint,
             credentials=self._credentials,
-            signature=mode,
-            region=region or "region",
+            signature="obs",  # unused: the dialect signs
+            region="region",
             sender=sender,
             proxy=parsed_proxy,
             hooks=hooks,
             runtime=runtime,
+            dialect=dialect,
         )
+        self._runtime = runtime
+        self._hooks = tuple(hooks)
 
     # -- lifecycle ---------------------------------------------------------------
 
