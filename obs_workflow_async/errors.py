@@ -48,6 +48,7 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "CredentialsError",
+    "ERROR_CODE_CLASSES",
     "ErrorDetail",
     "InvalidRequestError",
     "LoopMismatchError",
@@ -383,6 +384,19 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     503: ServiceUnavailableError,
 }
 
+ERROR_CODE_CLASSES: dict[str, type[APIStatusError]] = {
+    # Huawei Cloud API gateway (DWR v3): throttling and signature/clock codes, whatever
+    # the status they come with. A more specific status class (403) is kept.
+    "APIG.0308": RateLimitError,
+    "APIGW.0308": RateLimitError,
+    "APIG.0301": AuthenticationError,
+    "APIGW.0301": AuthenticationError,
+    "APIG.0303": AuthenticationError,
+    "APIGW.0303": AuthenticationError,
+}
+"""Error codes whose class does not follow from the HTTP status alone; extend it to map
+another API's codes (the status class applies when it is a subclass of the code's)."""
+
 ERROR_BODY_PREFIX = 64 * 1024
 """Characters of an error body that :func:`parse_error_body` reads; the rest is ignored."""
 
@@ -484,8 +498,8 @@ def parse_error_body(body: str) -> ParsedErrorBody:
         if data is None:
             return ParsedErrorBody()
         return ParsedErrorBody(
-            code=_text(data.get("code", data.get("error_code"))),
-            message=_text(data.get("message", data.get("error_msg"))),
+            code=_text(data.get("code", data.get("error_code", data.get("errorCode")))),
+            message=_text(data.get("message", data.get("error_msg", data.get("errorMsg")))),
             request_id=_text(data.get("request_id")),
         )
     if "<Error" in stripped:
@@ -522,6 +536,9 @@ def error_for_status(
     cls = _STATUS_CLASSES.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else APIStatusError
+    by_code = ERROR_CODE_CLASSES.get(parsed.code) if parsed.code else None
+    if by_code is not None and not issubclass(cls, by_code):
+        cls = by_code
     message = parsed.message
     if message is None and parsed.code is None:
         # A proxy's HTML page or plain text: keep a short, single-line excerpt.

@@ -6,6 +6,7 @@ point, or ``pytest_plugins = ["obs_workflow_async.testing.pytest_plugin"]``)
 provides the ``obs_fake_server`` fixture.
 """
 
+from .dwr_server import DwrClientKwargs, FakeDwrServer
 from .server import (
     ClientKwargs,
     FakeWorkflowServer,
@@ -18,7 +19,9 @@ from .state import Execution, ServiceError, WorkflowStore
 
 __all__ = [
     "ClientKwargs",
+    "DwrClientKwargs",
     "Execution",
+    "FakeDwrServer",
     "FakeWorkflowServer",
     "Fault",
     "Operation",
