@@ -1,0 +1,746 @@
+"""``AsyncDwrClient``: the DWR v3 API on the same core as :class:`~.AsyncWorkflowClient`.
+
+Same transport, sender, pooling, timeouts and deadline, hooks, credential providers
+and refresh, error hierarchy and :func:`~obs_workflow_async.errors.may_have_started`
+rule; only the dialect (hosts, ``/v3/{project_id}`` paths, ``SDK-HMAC-SHA256``)
+differs. See ``docs/dwr-v3.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+import aiohttp
+from pydantic import BaseModel, JsonValue
+
+from .._version import __version__
+from ..base_client import BaseClient, RequestOptions
+from ..config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
+from ..credentials import Credentials, CredentialsCache, CredentialsProvider
+from ..errors import (
+    ErrorDetail,
+    ExecutionFailedError,
+    InvalidRequestError,
+    RequestTimeoutError,
+    ResponseParseError,
+    WaitTimeoutError,
+)
+from ..hooks import Hook
+from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
+from ..models.base import validate_request
+from ..models.executions import ExecutionSummary
+from ..sender import AiohttpSender, Sender
+from ..transport import CallOptions, RequestSpec, Transport
+from . import signing
+from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region
+from .models import (
+    DwrActionTemplate,
+    DwrAgreement,
+    DwrAuthorization,
+    DwrCreateMyTemplateResult,
+    DwrCreateWorkflowResult,
+    DwrExecutionDetail,
+    DwrExecutionPage,
+    DwrGraphName,
+    DwrListExecutionsRequest,
+    DwrListRequest,
+    DwrMyTemplateDefinition,
+    DwrStartRequest,
+    DwrTemplateDetail,
+    DwrTemplatePage,
+    DwrUpdateMyTemplateResult,
+    DwrUpdateWorkflowRequest,
+    DwrUpdateWorkflowResult,
+    DwrWorkflow,
+    DwrWorkflowDefinition,
+    DwrWorkflowPage,
+    DwrWorkflowSummary,
+    v3_state,
+)
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["AsyncDwrClient", "ProjectIdError"]
+
+DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
+EXECUTION_WINDOW = timedelta(days=3)
+"""The widest execution time window the service answers for (its default span)."""
+_M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
+
+ENV_AK = "HUAWEICLOUD_SDK_AK"
+ENV_SK = "HUAWEICLOUD_SDK_SK"
+ENV_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
+ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
+ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
+
+
+class ProjectIdError(InvalidRequestError):
+    """No project id: none given, and none could be discovered (nothing was sent to DWR)."""
+
+
+def _checked(name: str, value: str) -> str:
+    try:
+        return validate_request(_Name, value=value).value
+    except InvalidRequestError as exc:
+        raise InvalidRequestError([ErrorDetail(name, e.rule) for e in exc.errors]) from None
+
+
+class _Name(BaseModel):
+    value: DwrGraphName
+
+
+def _template(name: str) -> str:
+    if not isinstance(name, str) or not name or "/" in name or len(name) > 128:
+        raise InvalidRequestError([ErrorDetail("template_name", "must be 1-128 characters, no /")])
+    return name
+
+
+def _execution(name: str) -> str:
+    if (
+        not isinstance(name, str)
+        or not name
+        or "/" in name
+        or len(name) > 256
+        or name in (".", "..")
+    ):
+        raise InvalidRequestError(
+            [ErrorDetail("execution_name", "must be 1-256 characters, no /, not . or ..")]
+        )
+    return name
+
+
+class _ProjectId:
+    """The project id: given, or discovered once through IAM and shared by views."""
+
+    def __init__(self, value: str | None, discover: Callable[[], Awaitable[str]] | None) -> None:
+        self.value = value
+        self._discover = discover
+        self._task: asyncio.Future[str] | None = None
+
+    async def get(self) -> str:
+        if self.value is not None:
+            return self.value
+        if self._discover is None:
+            raise ProjectIdError(
+                [ErrorDetail("project_id", "is required: pass project_id= or region= "
+                             "(to discover it through IAM)")]
+            )  # fmt: skip
+        task = self._task
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._task = asyncio.ensure_future(self._discover())
+        value = await asyncio.shield(task)
+        self.value = value
+        return value
+
+
+class AsyncDwrClient(BaseClient):
+    """Async client for the DWR v3 workflow API (``huaweicloudsdkdwr``'s 23 calls).
+
+    ::
+
+        async with AsyncDwrClient(region="cn-south-1", project_id=pid,
+                                  access_key_id=ak, secret_access_key=sk) as client:
+            started = await client.start_workflow("graph", "bucket", "in/a.mp4")
+
+    ``endpoint`` overrides the region's host (the SDK's ``DwrRegion`` table).
+    ``project_id`` goes into every path and the signed ``X-Project-Id``; without it
+    the client asks IAM once (``GET /v3/projects?name={region}``, signed the same
+    way) and caches the answer; with neither a project id nor a region, calls raise
+    :class:`ProjectIdError` before sending anything. Credentials: the arguments, else
+    ``HUAWEICLOUD_SDK_AK``/``_SK``/``_SECURITY_TOKEN``, else the ``OBS_*`` variables,
+    or any provider. Every other option is :class:`~.AsyncWorkflowClient`'s.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        project_id: str | None = None,
+        iam_endpoint: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        security_token: str | None = None,
+        credentials: Credentials | CredentialsProvider | CredentialsCache | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_retries: int = 3,
+        retry_non_idempotent: bool = False,
+        max_connections: int = 100,
+        keepalive_timeout: float = 1.5,
+        verify: VerifyLike = True,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        hooks: Sequence[Hook] = (),
+        user_agent: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        environ: Mapping[str, str] | None = None,
+        sender: Sender | None = None,
+        runtime: Runtime | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        server = endpoint or (dwr_endpoint_for_region(region) if region else None)
+        if server is None:
+            what = (
+                f"unknown region {region!r}: pass endpoint="
+                if region
+                else "pass region= or endpoint="
+            )
+            raise InvalidRequestError([ErrorDetail("endpoint", what)])
+        parsed = parse_endpoint(server)
+        if (credentials is None and not (access_key_id or secret_access_key)
+                and env.get(ENV_AK) and env.get(ENV_SK)):  # fmt: skip
+            credentials = Credentials(env[ENV_AK], env[ENV_SK], env.get(ENV_TOKEN) or None)
+        project_id = project_id or env.get(ENV_PROJECT_ID) or None
+        if project_id is not None and not project_id.isalnum():
+            raise InvalidRequestError([ErrorDetail("project_id", "must be letters and digits")])
+        agent = user_agent or DEFAULT_USER_AGENT
+        self._dialect = DwrDialect(parsed, user_agent=agent, project_id=project_id)
+        self._signature = "sdk-hmac-sha256"  # type: ignore[assignment]
+        self.region = region
+        self._setup(
+            endpoint=parsed, dialect=self._dialect, access_key_id=access_key_id,
+            secret_access_key=secret_access_key, security_token=security_token,
+            credentials=credentials, timeout=timeout, deadline=deadline,
+            max_retries=max_retries, retry_non_idempotent=retry_non_idempotent,
+            max_connections=max_connections, keepalive_timeout=keepalive_timeout,
+            verify=verify, proxy=proxy, trust_env=trust_env, hooks=hooks,
+            user_agent=agent, session=session, environ=environ, sender=sender,
+            runtime=runtime,
+        )  # fmt: skip
+        self._iam: Transport | None = None
+        discover = None
+        if project_id is None and region is not None:
+            iam = parse_endpoint(iam_endpoint or env.get(ENV_IAM_ENDPOINT)
+                                 or iam_endpoint_for_region(region))  # fmt: skip
+            iam_sender: Sender = sender if sender is not None else AiohttpSender(
+                endpoint=iam, verify=verify, max_connections=2,
+                keepalive_timeout=keepalive_timeout, user_agent=agent, trust_env=trust_env,
+                proxy=self._transport.proxy, clock=self._runtime.clock,
+            )  # fmt: skip
+            self._iam = Transport(
+                endpoint=iam, credentials=self._credentials, signature="obs", region=region,
+                sender=iam_sender, proxy=self._transport.proxy, hooks=self._hooks,
+                runtime=self._runtime,
+                dialect=DwrDialect(iam, user_agent=agent, content_type=False),
+            )  # fmt: skip
+            discover = self._discover_project_id
+        self._project = _ProjectId(project_id, discover)
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncDwrClient(server={self.server!r}, region={self.region!r}, "
+            f"project_id={self._project.value!r}, credentials={self._credentials!r}, "
+            f"closed={self.closed})"
+        )
+
+    def _share(self, parent: BaseClient, defaults: CallOptions) -> None:
+        super()._share(parent, defaults)
+        assert isinstance(parent, AsyncDwrClient)
+        self._dialect = parent._dialect
+        self.region = parent.region
+        self._iam = parent._iam
+        self._project = parent._project  # discovered once, for the parent and its views
+        self._runtime = parent._runtime
+        self._hooks = parent._hooks
+
+    async def aclose(self) -> None:
+        if self._owns_transport and self._iam is not None:
+            await self._iam.aclose()
+        await super().aclose()
+
+    # -- project id --------------------------------------------------------------------
+
+    async def _discover_project_id(self) -> str:
+        assert self._iam is not None and self.region is not None
+        spec = RequestSpec("GET", "v3/projects", (("name", self.region),),
+                           operation="discover_project_id")  # fmt: skip
+        raw = await self._iam.request(spec, self._options({}))
+        try:
+            data = _ProjectsAnswer.model_validate_json(raw.body)
+        except ValueError:
+            data = _ProjectsAnswer()
+        ids = [p.id for p in data.projects if p.id]
+        if len(ids) != 1:
+            raise ProjectIdError([ErrorDetail(
+                "project_id", f"IAM lists {len(ids)} projects named {self.region!r}: "
+                "pass project_id=")])  # fmt: skip
+        if not ids[0].isalnum():
+            raise ProjectIdError([ErrorDetail("project_id", "IAM returned an unusable id")])
+        self._dialect.project_id = ids[0]
+        return ids[0]
+
+    async def project_id(self) -> str:
+        """The project id in use (discovered through IAM on first use if not given)."""
+        pid = await self._project.get()
+        self._dialect.project_id = pid
+        return pid
+
+    async def _spec(
+        self, method: str, path: str, operation: str, *,
+        query: Sequence[tuple[str, signing.QueryValue]] = (), body: bytes | None = None,
+        graph_name: str | None = None,
+    ) -> RequestSpec:  # fmt: skip
+        pid = await self.project_id()
+        pairs = tuple(signing.query_pairs(query))
+        return RequestSpec(method, f"v3/{pid}/{path}", pairs, body, None, operation, graph_name)
+
+    async def _get(self, model: type[_M], spec: RequestSpec, options: RequestOptions) -> _M:
+        return await self._request(spec, model, options)
+
+    # -- workflows ----------------------------------------------------------------------
+
+    async def create_workflow(
+        self, graph_name: str, definition: DwrWorkflowDefinition | Mapping[str, JsonValue],
+        **options: Unpack[RequestOptions],
+    ) -> DwrCreateWorkflowResult:  # fmt: skip
+        """``create_workflow``: ``POST /workflows/{graph_name}`` with the full definition."""
+        g = _checked("graph_name", graph_name)
+        model = _definition(DwrWorkflowDefinition, definition)
+        spec = await self._spec("POST", f"workflows/{g}", "create_workflow", body=model.body(),
+                                graph_name=g)  # fmt: skip
+        return await self._request(spec, DwrCreateWorkflowResult, options)
+
+    async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> DwrWorkflow:
+        """``show_workflow_info``."""
+        g = _checked("graph_name", graph_name)
+        spec = await self._spec("GET", f"workflows/{g}", "get_workflow", graph_name=g)
+        return await self._request(spec, DwrWorkflow, options)
+
+    async def update_workflow(
+        self, graph_name: str, parameters: Mapping[str, str], **options: Unpack[RequestOptions]
+    ) -> DwrUpdateWorkflowResult:
+        """``update_workflow``: ``PUT`` the ``parameters`` map."""
+        req = validate_request(DwrUpdateWorkflowRequest, graph_name=graph_name,
+                               parameters=dict(parameters))  # fmt: skip
+        spec = await self._spec("PUT", f"workflows/{req.graph_name}", "update_workflow",
+                                body=req.body(), graph_name=req.graph_name)  # fmt: skip
+        return await self._request(spec, DwrUpdateWorkflowResult, options)
+
+    async def delete_workflow(
+        self, graph_name: str, **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        """``delete_workflow`` (a "mark delete"; 204)."""
+        g = _checked("graph_name", graph_name)
+        spec = await self._spec("DELETE", f"workflows/{g}", "delete_workflow", graph_name=g)
+        return await self._request(spec, OperationResult, options)
+
+    async def list_workflows(
+        self, prefix: str | None = None, *, offset: int | None = None, limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DwrWorkflowPage:  # fmt: skip
+        """``list_workflows``: one page; follow ``next_offset`` (or use :meth:`iter_workflows`)."""
+        req = validate_request(DwrListRequest, prefix=prefix, offset=offset, limit=limit)
+        spec = await self._spec("GET", "workflows", "list_workflows", query=req.query())
+        return await self._request(spec, DwrWorkflowPage, options)
+
+    async def iter_workflows(
+        self, prefix: str | None = None, *, page_size: int = 1000, max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[DwrWorkflowSummary]:  # fmt: skip
+        """Every workflow, page after page."""
+
+        async def page(
+            offset: int | str | None,
+        ) -> tuple[list[DwrWorkflowSummary], int | str | None]:
+            got = await self.list_workflows(prefix, offset=_int(offset), limit=page_size, **options)
+            return got.graphs, got.next_cursor(len(got.graphs))
+
+        async for item in _follow(page, max_items):
+            yield item
+
+    # -- executions ---------------------------------------------------------------------
+
+    async def start_workflow(
+        self, graph_name: str, bucket: str, object_key: str,
+        inputs: Mapping[str, JsonValue] | None = None, **options: Unpack[RequestOptions],
+    ) -> StartWorkflowResult:  # fmt: skip
+        """``async_invoke_api_start_workflow``: ``POST /workflows/{g}/execute``.
+
+        Not idempotent: an attempt that may have reached the service is not retried
+        (unless ``retry_non_idempotent``); the error then says ``may_have_started``.
+        """
+        req = validate_request(DwrStartRequest, graph_name=graph_name, bucket=bucket,
+                               object_key=object_key,
+                               inputs=None if inputs is None else dict(inputs))  # fmt: skip
+        spec = await self._spec("POST", f"workflows/{req.graph_name}/execute", "start_workflow",
+                                body=req.body(), graph_name=req.graph_name)  # fmt: skip
+        return await self._request(spec, StartWorkflowResult, options)
+
+    async def list_executions(
+        self, graph_name: str, *, status: str | None = None, start_time: datetime | None = None,
+        end_time: datetime | None = None, offset: int | None = None, limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DwrExecutionPage:  # fmt: skip
+        """``list_workflow_instance``: one page of one time window (the service's
+        default: the last 3 days); ``limit`` at most 200; ``status`` one of ``success``,
+        ``fail``, ``running``, ``timeout``, ``cancel`` (or the v2 spelling)."""
+        wire_status = None
+        if status is not None:
+            try:
+                wire_status = v3_state(status)
+            except ValueError as exc:
+                raise InvalidRequestError([ErrorDetail("status", str(exc))]) from None
+        req = validate_request(DwrListExecutionsRequest, graph_name=graph_name, limit=limit,
+                               offset=offset, start_time=start_time, end_time=end_time,
+                               status=wire_status)  # fmt: skip
+        spec = await self._spec("GET", "workflowexecutions", "list_executions",
+                                query=req.query(), graph_name=req.graph_name)  # fmt: skip
+        return await self._request(spec, DwrExecutionPage, options)
+
+    async def iter_executions(
+        self, graph_name: str, *, status: str | None = None, since: datetime | None = None,
+        until: datetime | None = None, window: timedelta = EXECUTION_WINDOW,
+        page_size: int = 200, max_items: int | None = None, **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[ExecutionSummary]:  # fmt: skip
+        """Every execution started in ``[since, until]`` (default: the last 3 days),
+        oldest window first: the span is cut into windows of at most ``window``, each
+        followed page by page (at most 200 per page). Windows share their boundary
+        second, so an execution started on it is yielded once (by name)."""
+        now = self._runtime.wall_clock()
+        until = until or now
+        since = since or (until - EXECUTION_WINDOW)
+        if since > until:
+            raise InvalidRequestError([ErrorDetail("since", "must not be after until")])
+        if window <= timedelta(0):
+            raise InvalidRequestError([ErrorDetail("window", "must be positive")])
+        yielded = 0
+        seen_at_edge: set[str] = set()
+        start = since
+        while True:
+            end = min(start + window, until)
+            edge: set[str] = set()
+            offset: int | None = None
+            used: set[int] = set()
+            while True:
+                got = await self.list_executions(graph_name, status=status, start_time=start,
+                                                 end_time=end, offset=offset, limit=page_size,
+                                                 **options)  # fmt: skip
+                for item in got.executions:
+                    if item.execution_name in seen_at_edge:
+                        continue
+                    if item.started_at is not None and item.started_at.replace(
+                        microsecond=0) >= end.replace(microsecond=0):  # fmt: skip
+                        edge.add(item.execution_name)
+                    yield item
+                    yielded += 1
+                    if max_items is not None and yielded >= max_items:
+                        return
+                cursor = got.next_cursor(len(got.executions))
+                if cursor is None:
+                    break
+                nxt = _int(cursor)
+                if nxt is None or nxt in used:
+                    raise ResponseParseError(
+                        "the service said the list is truncated but gave no usable next_offset",
+                        status=200, request_id=got.request_id, body="",
+                    )  # fmt: skip
+                used.add(nxt)
+                offset = nxt
+            if end >= until:
+                return
+            seen_at_edge = edge
+            start = end
+
+    async def get_execution(
+        self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
+    ) -> DwrExecutionDetail:
+        """``show_workflow_instance`` (either documented shape; see :class:`DwrExecutionDetail`)."""
+        g = _checked("graph_name", graph_name)
+        e = _execution(execution_name)
+        spec = await self._spec("GET", f"workflows/{g}/workflowexecution/{e}", "get_execution",
+                                graph_name=g)  # fmt: skip
+        detail = await self._request(spec, DwrExecutionDetail, options)
+        if not detail.execution_name:
+            detail = detail.model_copy(update={"execution_name": e})
+        return detail
+
+    async def restore_execution(
+        self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
+    ) -> RestoreExecutionResult:
+        """``restore_workflow_execution``: ``POST .../{e}/retry`` (resumes a failed execution)."""
+        g = _checked("graph_name", graph_name)
+        e = _execution(execution_name)
+        spec = await self._spec("POST", f"workflows/{g}/workflowexecution/{e}/retry",
+                                "restore_execution", graph_name=g)  # fmt: skip
+        return await self._request(spec, RestoreExecutionResult, options)
+
+    async def wait_for_execution(
+        self, graph_name: str, execution_name: str, *, timeout: float | None = 600.0,
+        poll_interval: float = 1.0, max_poll_interval: float = 15.0,
+        raise_on_failure: bool = False, request_options: RequestOptions | None = None,
+    ) -> DwrExecutionDetail:  # fmt: skip
+        """Poll :meth:`get_execution` until a terminal state (``success``, ``fail``,
+        ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`."""
+        options: RequestOptions = request_options or {}
+        checks = (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval),
+                  ("timeout", timeout))  # fmt: skip
+        for name, value in checks:
+            if value is not None and (isinstance(value, bool) or not value > 0):
+                raise InvalidRequestError(
+                    [ErrorDetail(name, "must be a positive number of seconds")]
+                )
+        clock = self._runtime.clock
+        deadline = None if timeout is None else clock() + timeout
+        interval = poll_interval
+        last: str | None = None
+
+        def expired() -> WaitTimeoutError:
+            return WaitTimeoutError(graph_name=graph_name, execution_name=execution_name,
+                                    timeout=timeout or 0.0, last_state=last)  # fmt: skip
+
+        while True:
+            call = options
+            if deadline is not None and "deadline" not in options:
+                call = {**options, "deadline": max(deadline - clock(), 0.001)}
+            try:
+                detail = await self.get_execution(graph_name, execution_name, **call)
+            except RequestTimeoutError as exc:
+                if deadline is None or clock() < deadline:
+                    raise
+                raise expired() from exc
+            last = detail.execution_state.value
+            if detail.is_terminal:
+                if raise_on_failure and not detail.succeeded:
+                    raise ExecutionFailedError(detail)
+                return detail
+            pause = interval
+            if deadline is not None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    raise expired()
+                pause = min(pause, remaining)
+            await self._runtime.sleep(pause)
+            interval = min(interval * 1.5, max_poll_interval)
+
+    async def start_and_wait(
+        self, graph_name: str, bucket: str, object_key: str,
+        inputs: Mapping[str, JsonValue] | None = None, *, timeout: float | None = 600.0,
+        poll_interval: float = 1.0, max_poll_interval: float = 15.0,
+        raise_on_failure: bool = False, request_options: RequestOptions | None = None,
+    ) -> DwrExecutionDetail:  # fmt: skip
+        """:meth:`start_workflow`, then :meth:`wait_for_execution`."""
+        options: RequestOptions = request_options or {}
+        started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
+        if started.execution_name is None:
+            raise ResponseParseError(
+                "the start answer has no execution_name to wait for (the execution started: "
+                f"{started.execution_urn})", status=200, request_id=started.request_id,
+                body="", headers=started.headers,
+            )  # fmt: skip
+        return await self.wait_for_execution(
+            graph_name, started.execution_name, timeout=timeout, poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval, raise_on_failure=raise_on_failure,
+            request_options=options,
+        )  # fmt: skip
+
+    # -- authorization and agreements ------------------------------------------------
+
+    async def create_authorization(self, **options: Unpack[RequestOptions]) -> OperationResult:
+        """``create_workflow_authentication`` (idempotent on the service)."""
+        spec = await self._spec("POST", "workflow-authorization", "create_authorization")
+        return await self._request(spec, OperationResult, options)
+
+    async def get_authorization(self, **options: Unpack[RequestOptions]) -> DwrAuthorization:
+        """``check_workflow_authentication`` (404 :class:`NotFoundError` when none)."""
+        spec = await self._spec("GET", "workflow-authorization", "get_authorization")
+        return await self._request(spec, DwrAuthorization, options)
+
+    async def accept_agreement(
+        self, agreement_type: str, **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        """``accept_service_contract``: ``type`` is ``use_public_action_privacy_statement``
+        or ``register_public_action_statement``."""
+        spec = await self._spec("POST", "workflow-agreements", "accept_agreement",
+                                query=[("type", _agreement(agreement_type))])  # fmt: skip
+        return await self._request(spec, OperationResult, options)
+
+    async def get_agreement(
+        self, agreement_type: str, **options: Unpack[RequestOptions]
+    ) -> DwrAgreement:
+        """``show_service_contract``."""
+        spec = await self._spec("GET", "workflow-agreements", "get_agreement",
+                                query=[("type", _agreement(agreement_type))])  # fmt: skip
+        return await self._request(spec, DwrAgreement, options)
+
+    # -- action templates -----------------------------------------------------------
+
+    async def _template_page(
+        self, path: str, operation: str, options: RequestOptions, **query: object
+    ) -> DwrTemplatePage:
+        req = validate_request(DwrListRequest, **query)
+        spec = await self._spec("GET", path, operation, query=req.query())
+        return await self._request(spec, DwrTemplatePage, options)
+
+    async def list_system_templates(
+        self, prefix: str | None = None, *, category: str | None = None,
+        offset: int | None = None, limit: int | None = None, **options: Unpack[RequestOptions],
+    ) -> DwrTemplatePage:  # fmt: skip
+        """``list_system_templates``: ``GET /actiontemplates``."""
+        return await self._template_page("actiontemplates", "list_system_templates", options,
+                                         prefix=prefix, category=category, offset=offset,
+                                         limit=limit)  # fmt: skip
+
+    async def list_public_templates(
+        self, prefix: str | None = None, *, category: str | None = None,
+        offset: int | None = None, limit: int | None = None, **options: Unpack[RequestOptions],
+    ) -> DwrTemplatePage:  # fmt: skip
+        """``show_public_action_list``: ``GET /publicactiontemplates``."""
+        return await self._template_page("publicactiontemplates", "list_public_templates",
+                                         options, prefix=prefix, category=category,
+                                         offset=offset, limit=limit)  # fmt: skip
+
+    async def list_my_templates(
+        self, prefix: str | None = None, *, category: str | None = None,
+        status: str | None = None, offset: int | None = None, limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DwrTemplatePage:  # fmt: skip
+        """``list_my_action_template``: ``GET /myactiontemplates``."""
+        return await self._template_page("myactiontemplates", "list_my_templates", options,
+                                         prefix=prefix, category=category, status=status,
+                                         offset=offset, limit=limit)  # fmt: skip
+
+    async def iter_templates(
+        self, kind: str = "system", prefix: str | None = None, *, category: str | None = None,
+        page_size: int = 1000, max_items: int | None = None, **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[DwrActionTemplate]:  # fmt: skip
+        """Every template of ``kind`` (``system``, ``public`` or ``mine``), following
+        the page's ``offset`` (where the next page starts)."""
+        lister = {"system": self.list_system_templates, "public": self.list_public_templates,
+                  "mine": self.list_my_templates}.get(kind)  # fmt: skip
+        if lister is None:
+            raise InvalidRequestError([ErrorDetail("kind", "must be system, public or mine")])
+
+        async def page(
+            offset: int | str | None,
+        ) -> tuple[list[DwrActionTemplate], int | str | None]:
+            got = await lister(prefix, category=category, offset=_int(offset), limit=page_size,
+                               **options)  # fmt: skip
+            return got.action_templates, got.next_cursor(len(got.action_templates))
+
+        async for item in _follow(page, max_items):
+            yield item
+
+    async def get_system_template(
+        self, template_name: str, **options: Unpack[RequestOptions]
+    ) -> DwrTemplateDetail:
+        """``show_system_template_detail``: ``GET /actiontemplate/{name}``."""
+        spec = await self._spec("GET", f"actiontemplate/{_template(template_name)}",
+                                "get_system_template")  # fmt: skip
+        return await self._request(spec, DwrTemplateDetail, options)
+
+    async def get_public_template(
+        self, template_name: str, **options: Unpack[RequestOptions]
+    ) -> DwrTemplateDetail:
+        """``show_public_template_info``: ``GET /publicactiontemplate/{name}``."""
+        spec = await self._spec("GET", f"publicactiontemplate/{_template(template_name)}",
+                                "get_public_template")  # fmt: skip
+        return await self._request(spec, DwrTemplateDetail, options)
+
+    async def get_my_template(
+        self, template_name: str, **options: Unpack[RequestOptions]
+    ) -> DwrTemplateDetail:
+        """``show_third_template_info``: ``GET /myactiontemplate/{name}``."""
+        spec = await self._spec("GET", f"myactiontemplate/{_template(template_name)}",
+                                "get_my_template")  # fmt: skip
+        return await self._request(spec, DwrTemplateDetail, options)
+
+    async def create_my_template(
+        self, template_name: str, definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
+        **options: Unpack[RequestOptions],
+    ) -> DwrCreateMyTemplateResult:  # fmt: skip
+        """``create_my_action_template``: the answer carries pre-signed upload URLs."""
+        body = _definition(DwrMyTemplateDefinition, definition).body()
+        spec = await self._spec("POST", f"myactiontemplates/{_template(template_name)}",
+                                "create_my_template", body=body)  # fmt: skip
+        return await self._request(spec, DwrCreateMyTemplateResult, options)
+
+    async def update_my_template(
+        self, template_name: str, definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
+        **options: Unpack[RequestOptions],
+    ) -> DwrUpdateMyTemplateResult:  # fmt: skip
+        """``update_my_action_template``."""
+        body = _definition(DwrMyTemplateDefinition, definition).body()
+        spec = await self._spec("PUT", f"myactiontemplates/{_template(template_name)}",
+                                "update_my_template", body=body)  # fmt: skip
+        return await self._request(spec, DwrUpdateMyTemplateResult, options)
+
+    async def delete_my_template(
+        self, template_name: str, **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        """``delete_my_action_template``."""
+        spec = await self._spec("DELETE", f"myactiontemplates/{_template(template_name)}",
+                                "delete_my_template")  # fmt: skip
+        return await self._request(spec, OperationResult, options)
+
+    async def deprecate_my_template(
+        self, template_name: str, **options: Unpack[RequestOptions]
+    ) -> OperationResult:
+        """``update_my_action_template_to_deprecated``: ``POST .../{name}/forbid``."""
+        spec = await self._spec("POST", f"myactiontemplates/{_template(template_name)}/forbid",
+                                "deprecate_my_template")  # fmt: skip
+        return await self._request(spec, OperationResult, options)
+
+
+class _Project(BaseModel):
+    id: str | None = None
+    name: str | None = None
+
+
+class _ProjectsAnswer(BaseModel):
+    projects: list[_Project] = []
+
+
+_AGREEMENTS = ("use_public_action_privacy_statement", "register_public_action_statement")
+
+
+def _agreement(value: str) -> str:
+    if value not in _AGREEMENTS:
+        raise InvalidRequestError(
+            [ErrorDetail("agreement_type", f"must be one of {', '.join(_AGREEMENTS)}")]
+        )
+    return value
+
+
+def _definition(model: type[_M], value: _M | Mapping[str, JsonValue]) -> _M:
+    if isinstance(value, model):
+        return value
+    return validate_request(model, **dict(value))
+
+
+def _int(cursor: int | str | None) -> int | None:
+    if cursor is None or isinstance(cursor, int):
+        return cursor
+    return int(cursor) if cursor.isdigit() else None
+
+
+async def _follow(
+    fetch: Callable[[int | str | None], Awaitable[tuple[list[_T], int | str | None]]],
+    max_items: int | None,
+) -> AsyncIterator[_T]:
+    """Pages until one has no next cursor; a cursor seen twice raises (no loop)."""
+    cursor: int | str | None = None
+    used: set[int | str] = set()
+    yielded = 0
+    while True:
+        items, nxt = await fetch(cursor)
+        for item in items:
+            yield item
+            yielded += 1
+            if max_items is not None and yielded >= max_items:
+                return
+        if nxt is None:
+            return
+        if nxt in used or _int(nxt) is None:
+            raise ResponseParseError(
+                "the service said the list is truncated but gave no usable next offset",
+                status=200, request_id=None, body="",
+            )  # fmt: skip
+        used.add(nxt)
+        cursor = nxt

@@ -1,0 +1,423 @@
+"""DWR v3 requests and results (typed after ``huaweicloudsdkdwr`` 3.1.219).
+
+Answers are parsed liberally where the digest lists open questions: unknown fields
+are kept (``model_extra``), ``null`` lists read as ``[]``, and the two documented
+shapes of an execution detail both read into :class:`DwrExecutionDetail`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
+
+from ..models.base import (
+    BucketName,
+    NullableList,
+    ObjectKey,
+    OptionalAwareDatetime,
+    RequestModel,
+    ResponseModel,
+    ResultModel,
+    WorkflowInputs,
+    json_body,
+)
+from ..models.executions import ExecutionDetail, ExecutionState, ExecutionSummary
+
+__all__ = [
+    "DwrAction",
+    "DwrActionTemplate",
+    "DwrAgreement",
+    "DwrAuthorization",
+    "DwrCreateMyTemplateResult",
+    "DwrCreateWorkflowResult",
+    "DwrExecutionDetail",
+    "DwrExecutionPage",
+    "DwrInput",
+    "DwrMyTemplateDefinition",
+    "DwrNodeExecution",
+    "DwrState",
+    "DwrTemplateDetail",
+    "DwrTemplatePage",
+    "DwrUpdateMyTemplateResult",
+    "DwrUpdateWorkflowResult",
+    "DwrWorkflow",
+    "DwrWorkflowDefinition",
+    "DwrWorkflowPage",
+    "DwrWorkflowSummary",
+    "V3_STATES",
+    "format_v3_time",
+    "v3_state",
+]
+
+DwrGraphName = Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+"""``graph_name``: ``[A-Za-z0-9_-]``, a letter or digit first, at most 64."""
+DwrTemplateName = Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+"""An action template name (no ``/``)."""
+DwrExecutionName = Annotated[
+    str, Field(strict=True, min_length=1, max_length=256, pattern=r"^[^/]+$")
+]
+Offset = Annotated[int, Field(strict=True, ge=1, le=1000)]
+Limit = Annotated[int, Field(strict=True, ge=1, le=1000)]
+ExecutionLimit = Annotated[int, Field(strict=True, ge=1, le=200)]
+
+V3_STATES = ("success", "fail", "running", "timeout", "cancel")
+"""The states v3 documents (``execution_state`` and ``status``), lower case on the wire."""
+
+_V2_TO_V3 = {"FAILED": "fail", "CANCELLED": "cancel", "CANCELED": "cancel"}
+
+
+def v3_state(state: ExecutionState | str) -> str:
+    """The v3 wire spelling of a state filter: any case of the five v3 states, or the
+    v2 members (``SUCCESS``, ``FAILED``, ``RUNNING``). Raises ``ValueError`` otherwise."""
+    text = str(state.value if isinstance(state, ExecutionState) else state).strip()
+    upper = text.upper()
+    wire = _V2_TO_V3.get(upper, text.lower())
+    if wire not in V3_STATES:
+        raise ValueError(f"must be one of {', '.join(V3_STATES)} (any case) or FAILED")
+    return wire
+
+
+def format_v3_time(value: datetime) -> str:
+    """``yyyy-MM-ddTHH:mm:ssZ`` (UTC, no fraction); naive values are taken as UTC."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- requests --------------------------------------------------------------------------
+
+
+class _Open(BaseModel):
+    """A body part: known fields typed, unknown ones passed through; ``None`` not sent."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class DwrInput(_Open):
+    parameter_name: str
+    type: str
+    """``string``, ``integer``, ``float``, ``boolean``, ``list`` or ``map``."""
+    value_type: str | None = None
+    template_parameter_name: str | None = None
+    parameter_value: str | None = None
+    description: str | None = None
+    default: str | None = None
+    label: str | None = None
+    constraints: dict[str, JsonValue] | None = None
+    invisible: bool | None = None
+
+
+class DwrAction(_Open):
+    action_name: str
+    action_agency: str | None = None
+    function: str | None = None
+    function_template: str | None = None
+    invocation_mode: str | None = None
+    timeout: int | None = None
+    dynamic_source: dict[str, JsonValue] | None = None
+    action_template_name: str | None = None
+    action_template_category: str | None = None
+    action_template_provider_name: str | None = None
+    payload_filter: str | None = None
+    results: list[dict[str, JsonValue]] | None = None
+
+
+class DwrState(_Open):
+    type: str
+    """``DELAY``, ``OPERATION`` or ``END``."""
+    state_name: str
+    start: bool | None = None
+    payload_filter_in: str | None = None
+    payload_filter_out: str | None = None
+    action_mode: str | None = None
+    """``sequential`` or ``parallel``."""
+    actions: list[DwrAction] | None = None
+    next_state: str | None = None
+    time_delay: int | None = None
+
+
+class DwrWorkflowDefinition(_Open):
+    """``CreateWorkflowRequestBody``: every field optional, as in the SDK."""
+
+    states: list[DwrState] | None = None
+    inputs: list[DwrInput] | None = None
+    description: str | None = None
+    mode: str | None = None
+    """``EXPRESS`` (synchronous) or ``NORMAL``."""
+    express_config: dict[str, JsonValue] | None = None
+    func_vpc: dict[str, JsonValue] | None = None
+    agency: str | None = None
+
+    def body(self) -> bytes:
+        return json_body(self.model_dump(mode="json", exclude_none=True))
+
+
+class DwrMyTemplateDefinition(_Open):
+    """``ThirdTemplateRequestBody``: language-keyed maps (``{"zh-cn": ..., "en-us": ...}``)."""
+
+    category: str
+    func_provider: dict[str, str]
+    func_name: dict[str, str]
+    func_description: dict[str, str]
+    inputs: list[DwrInput] | None = None
+    need_policy: bool | None = None
+    register_status: str | None = None
+
+    def body(self) -> bytes:
+        return json_body(self.model_dump(mode="json", exclude_none=True))
+
+
+class DwrStartRequest(RequestModel):
+    graph_name: DwrGraphName
+    bucket: BucketName
+    object_key: ObjectKey
+    inputs: WorkflowInputs | None = None
+
+    def body(self) -> bytes:
+        """``{bucket, object[, inputs]}``; ``inputs`` is sent as the map the docs show."""
+        payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
+        if self.inputs is not None:
+            payload["inputs"] = self.inputs
+        return json_body(payload)
+
+
+class DwrListExecutionsRequest(RequestModel):
+    graph_name: DwrGraphName
+    limit: ExecutionLimit | None = None
+    offset: Offset | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    status: str | None = None
+
+    def query(self) -> list[tuple[str, str | int]]:
+        query: list[tuple[str, str | int]] = [("graph_name", self.graph_name)]
+        if self.limit is not None:
+            query.append(("limit", self.limit))
+        if self.offset is not None:
+            query.append(("offset", self.offset))
+        if self.start_time is not None:
+            query.append(("start_time", format_v3_time(self.start_time)))
+        if self.end_time is not None:
+            query.append(("end_time", format_v3_time(self.end_time)))
+        if self.status is not None:
+            query.append(("status", self.status))
+        return query
+
+
+class DwrListRequest(RequestModel):
+    """``prefix``, ``category``, ``status``, ``offset``, ``limit`` of the list calls."""
+
+    prefix: Annotated[str, Field(strict=True, min_length=1, max_length=64)] | None = None
+    category: Annotated[str, Field(strict=True, min_length=1, max_length=64)] | None = None
+    status: Annotated[str, Field(strict=True, min_length=1, max_length=64)] | None = None
+    offset: Offset | None = None
+    limit: Limit | None = None
+
+    def query(self) -> list[tuple[str, str | int]]:
+        return [(k, v) for k, v in self.model_dump(exclude_none=True).items()]
+
+
+class DwrUpdateWorkflowRequest(RequestModel):
+    graph_name: DwrGraphName
+    parameters: dict[str, str]
+
+    def body(self) -> bytes:
+        return json_body({"parameters": self.parameters})
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+def _scalar_text(value: object) -> object:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value or None if isinstance(value, str) else None
+
+
+_Text = Annotated[str | None, BeforeValidator(_scalar_text)]
+_Count = Annotated[int | None, BeforeValidator(lambda v: None if v in ("", None) else v)]
+
+
+class DwrCreateWorkflowResult(ResultModel):
+    graph_name: _Text = None
+    graph_urn: _Text = None
+    created_at: OptionalAwareDatetime = None
+
+
+class DwrWorkflow(ResultModel):
+    """``show_workflow_info``: ``definition`` as the service sent it."""
+
+    name: _Text = None
+    graph_urn: _Text = None
+    created_at: OptionalAwareDatetime = None
+    description: _Text = None
+    definition: JsonValue = None
+
+
+class DwrUpdateWorkflowResult(ResultModel):
+    graph_name: _Text = None
+    graph_urn: _Text = None
+    last_modified: OptionalAwareDatetime = None
+
+
+class DwrWorkflowSummary(ResponseModel):
+    name: str
+    id: _Text = None
+    graph_urn: _Text = None
+    created_at: OptionalAwareDatetime = None
+
+
+class _Page(ResultModel):
+    count: _Count = None
+    is_truncated: Annotated[bool | None, BeforeValidator(lambda v: v)] = None
+    next_offset: _Count = None
+    next_marker: _Text = None
+    """Not in the SDK; the API Explorer example shows it on executions (kept if sent)."""
+
+    def next_cursor(self, items: int) -> int | str | None:
+        """The cursor of the next page, or ``None`` at the end (see the DWR docs page)."""
+        truncated = self.is_truncated
+        cursor: int | str | None = (
+            self.next_offset if self.next_offset is not None else (self.next_marker)
+        )
+        if truncated is None:  # not sent: go on while a cursor and items come back
+            truncated = cursor is not None and items > 0
+        return cursor if truncated else None
+
+
+class DwrWorkflowPage(_Page):
+    graphs: NullableList[DwrWorkflowSummary] = Field(default_factory=list)
+
+
+class DwrExecutionPage(_Page):
+    """A page of ``list_workflow_instance``: v3 items have the v2 summary's fields."""
+
+    executions: NullableList[ExecutionSummary] = Field(default_factory=list)
+
+
+class DwrNodeExecution(ResponseModel):
+    """One entry of ``node_execution_details`` (times are epoch milliseconds)."""
+
+    status: _Text = None
+    input: JsonValue = None
+    output: JsonValue = None
+    begin_time: OptionalAwareDatetime = None
+    end_time: OptionalAwareDatetime = None
+    error_message: _Text = None
+    request_id: _Text = None
+
+
+_FG_TO_V2 = {
+    "execution_id": "execution_name",
+    "status": "execution_state",
+    "workflow_urn": "graph_urn",
+    "begin_time": "started_at",
+    "end_time": "stopped_at",
+}
+
+
+class DwrExecutionDetail(ExecutionDetail):
+    """``show_workflow_instance``, whichever shape comes back.
+
+    The SDK's FunctionGraph shape (``execution_id``, ``status``, ``workflow_urn``,
+    ``begin_time``, ``end_time``, ``input``, ``output``, ``node_execution_details``)
+    is read into the v2 names (``execution_name``, ``execution_state``, ``graph_urn``,
+    ``started_at``, ``stopped_at``) as well as kept; the v2 ``execution_info`` shape
+    the reference shows reads as in v2. The body's own ``headers`` field is kept as
+    ``execution_headers`` (``headers`` holds the response headers).
+    """
+
+    workflow_id: _Text = None
+    execution_id: _Text = None
+    status: _Text = None
+    output: JsonValue = None
+    created_by: _Text = None
+    last_update_time: OptionalAwareDatetime = None
+    execution_headers: JsonValue = None
+    node_execution_details: NullableList[DwrNodeExecution] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _function_graph_shape(cls, data: object) -> object:
+        if not isinstance(data, dict) or "execution_info" in data:
+            return data
+        out = dict(data)
+        if "headers" in out:  # runs before the response metadata is merged in
+            out["execution_headers"] = out.pop("headers")
+        for fg, v2 in _FG_TO_V2.items():
+            if out.get(v2) in (None, "") and out.get(fg) not in (None, ""):
+                out[v2] = out[fg]
+        if "status" in out:
+            out["status"] = _scalar_text(out["status"])
+        return out
+
+
+class DwrAuthorization(ResultModel):
+    """``check_workflow_authentication``: flat agency fields (SDK) or ``agencies`` (reference)."""
+
+    agency_id: _Text = None
+    agency_name: _Text = None
+    agency_duration: _Text = None
+    trust_domain_name: _Text = None
+    create_time: OptionalAwareDatetime = None
+    agencies: NullableList[dict[str, JsonValue]] = Field(default_factory=list)
+
+
+class DwrAgreement(ResultModel):
+    agreement_type: _Text = None
+    create_time: OptionalAwareDatetime = None
+
+
+class DwrActionTemplate(ResponseModel):
+    name: str
+    category: _Text = None
+
+
+class DwrTemplatePage(ResultModel):
+    """A page of action templates: ``offset`` is where the next page starts."""
+
+    count: _Count = None
+    total: _Count = None
+    offset: _Count = None
+    next_offset: _Count = None
+    is_truncated: Annotated[bool | None, BeforeValidator(lambda v: v)] = None
+    action_templates: NullableList[DwrActionTemplate] = Field(default_factory=list)
+
+    def next_cursor(self, items: int) -> int | None:
+        cursor = self.next_offset if self.next_offset is not None else self.offset
+        truncated = self.is_truncated
+        if truncated is None:
+            truncated = cursor is not None and items > 0
+        return cursor if truncated else None
+
+
+def _as_list(value: object) -> object:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+class DwrTemplateDetail(ResultModel):
+    """``provided_actions`` is a list (system templates) or one object (public, mine):
+    both read as a list."""
+
+    provided_actions: Annotated[list[JsonValue], BeforeValidator(_as_list)] = Field(
+        default_factory=list
+    )
+
+
+class DwrCreateMyTemplateResult(ResultModel):
+    template_name: _Text = None
+    created_at: OptionalAwareDatetime = None
+    func_pkg_path: _Text = None
+
+
+class DwrUpdateMyTemplateResult(ResultModel):
+    template_name: _Text = None
+    created_at: OptionalAwareDatetime = None
+    version: _Text = None
+
+
+AgreementType = Literal["use_public_action_privacy_statement", "register_public_action_statement"]
