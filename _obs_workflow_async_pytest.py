@@ -19,19 +19,37 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from obs_workflow_async.testing.dwr_server import FakeDwrServer
     from obs_workflow_async.testing.server import FakeWorkflowServer
 
-__all__ = ["obs_fake_server"]
+__all__ = ["dwr_fake_server", "obs_fake_server"]
 
 
 @pytest.fixture
-def obs_fake_server() -> Iterator[FakeWorkflowServer]:
+def obs_fake_server(request: pytest.FixtureRequest) -> Iterator[FakeWorkflowServer]:
     """A fresh fake workflow server (new state, random port) for each test.
 
     It runs in a background thread, so it works in plain tests, in
     ``pytest-asyncio`` tests (strict or auto mode) and with any other async plugin.
+    The v2 API by default; ``@pytest.mark.parametrize("obs_fake_server", ["v2", "v3"],
+    indirect=True)`` starts either (``"v3"``: a ``FakeDwrServer``).
     """
+    from obs_workflow_async.testing.dwr_server import FakeDwrServer
     from obs_workflow_async.testing.server import FakeWorkflowServer
 
-    with FakeWorkflowServer().run_in_thread() as server:
+    api = getattr(request, "param", "v2")
+    if api not in ("v2", "v3"):
+        raise ValueError(f"obs_fake_server takes 'v2' or 'v3', not {api!r}")
+    server = FakeDwrServer() if api == "v3" else FakeWorkflowServer()
+    with server.run_in_thread():
+        yield server
+
+
+@pytest.fixture
+def dwr_fake_server() -> Iterator[FakeDwrServer]:
+    """A fresh fake DWR v3 server: ``AsyncDwrClient(**dwr_fake_server.dwr_client_kwargs())``."""
+    from obs_workflow_async.testing.dwr_server import FakeDwrServer
+
+    server = FakeDwrServer()
+    with server.run_in_thread():
         yield server

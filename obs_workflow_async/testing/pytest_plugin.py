@@ -17,6 +17,6 @@ fixture. With plugin autoloading off, list this module in a conftest:
 
 from __future__ import annotations
 
-from _obs_workflow_async_pytest import obs_fake_server
+from _obs_workflow_async_pytest import dwr_fake_server, obs_fake_server
 
-__all__ = ["obs_fake_server"]
+__all__ = ["dwr_fake_server", "obs_fake_server"]
