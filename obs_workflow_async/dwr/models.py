@@ -7,6 +7,8 @@ shapes of an execution detail both read into :class:`DwrExecutionDetail`.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
@@ -21,7 +23,6 @@ from ..models.base import (
     ResponseModel,
     ResultModel,
     WorkflowInputs,
-    json_body,
 )
 from ..models.executions import ExecutionDetail, ExecutionState, ExecutionSummary
 
@@ -84,6 +85,15 @@ def format_v3_time(value: datetime) -> str:
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_JSON_AS_SDK = json.JSONEncoder(ensure_ascii=True)
+
+
+def json_body(payload: Mapping[str, object]) -> bytes:
+    """A body as ``huaweicloudsdkcore`` serialises it (``", "``/``": "``, non-ASCII as
+    ``\\uXXXX``), so the bytes and the payload hash equal the SDK's."""
+    return _JSON_AS_SDK.encode(payload).encode("ascii")
 
 
 # -- requests --------------------------------------------------------------------------
