@@ -18,7 +18,9 @@ import aiohttp
 from pydantic import BaseModel, JsonValue
 
 from .._version import __version__
+from ..api.batch import BatchAPI
 from ..base_client import BaseClient, RequestOptions
+from ..batch.models import StartRequest
 from ..config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import (
@@ -139,7 +141,7 @@ class _ProjectId:
         return value
 
 
-class AsyncDwrClient(BaseClient):
+class AsyncDwrClient(BatchAPI):
     """Async client for the DWR v3 workflow API (``huaweicloudsdkdwr``'s 23 calls).
 
     ::
@@ -155,6 +157,8 @@ class AsyncDwrClient(BaseClient):
     :class:`ProjectIdError` before sending anything. Credentials: the arguments, else
     ``HUAWEICLOUD_SDK_AK``/``_SK``/``_SECURITY_TOKEN``, else the ``OBS_*`` variables,
     or any provider. Every other option is :class:`~.AsyncWorkflowClient`'s.
+    ``start_many``/``start_all`` are the v2 client's (:class:`~.api.batch.BatchAPI`),
+    starting through :meth:`start_workflow`'s v3 request.
     """
 
     def __init__(
@@ -354,6 +358,17 @@ class AsyncDwrClient(BaseClient):
 
         async for item in _follow(page, max_items):
             yield item
+
+    async def _start_request(
+        self, request: StartRequest, options: CallOptions
+    ) -> StartWorkflowResult:
+        """One batch item's start (:class:`BatchAPI`): the v3 ``execute`` call."""
+        req = validate_request(DwrStartRequest, graph_name=request.graph_name,
+                               bucket=request.bucket, object_key=request.object_key,
+                               inputs=request.inputs)  # fmt: skip
+        spec = await self._spec("POST", f"workflows/{req.graph_name}/execute", "start_workflow",
+                                body=req.body(), graph_name=req.graph_name)  # fmt: skip
+        return await self._request(spec, StartWorkflowResult, options)
 
     # -- executions ---------------------------------------------------------------------
 
