@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""DWR v3 start benchmark: AsyncDwrClient vs huaweicloudsdkdwr's DwrAsyncClient and DwrClient.
+
+    .venv/bin/python benchmarks/bench_dwr.py                  # 3000 starts, median of 3
+    .venv/bin/python benchmarks/bench_dwr.py --count 1000 --repeat 1
+
+The v3 fake (``FakeDwrServer``, every signature checked like the gateway) runs in its
+own process; each configuration runs in a fresh process so that its CPU time and
+peak RSS are its own, all in the same run against the same server. Reported:
+starts per second, client CPU microseconds per start (user + system time of the
+client process / starts), peak RSS.
+
+Configurations:
+
+- ``obs-workflow-async-v3``: ``AsyncDwrClient.start_workflow``, ``asyncio.gather`` +
+  semaphore 64 (``max_connections=64``).
+- ``sdk-async-8threads``: ``DwrAsyncClient.async_invoke_api_start_workflow_async``
+  (its fixed 8-thread pool), every call submitted, then every future awaited.
+- ``sdk-sync-64threads``: ``DwrClient.async_invoke_api_start_workflow`` in a
+  64-thread pool (one shared client).
+
+The SDK runs with ``HOME`` pointed at a temporary directory (it persists an
+application id under ``~/.huaweicloud``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from harness import print_table, run_worker
+
+CONCURRENCY = 64
+GRAPH = "bench-graph"
+BUCKET = "bench-bucket"
+CONFIGS = ("obs-workflow-async-v3", "sdk-async-8threads", "sdk-sync-64threads")
+
+
+# -- the server ---------------------------------------------------------------------------
+
+
+def serve() -> None:
+    """Child process: run FakeDwrServer until stdin closes; print URL AK SK PID first."""
+    from obs_workflow_async.testing import FakeDwrServer
+
+    async def main() -> None:
+        server = FakeDwrServer(record_requests=False)
+        async with server:
+            print(server.url, server.access_key_id, server.secret_access_key,
+                  server.PROJECT_ID, flush=True)  # fmt: skip
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        print(json.dumps({"executions": len(server.executions),
+                          "calls": dict(server.calls)}), flush=True)  # fmt: skip
+
+    asyncio.run(main())
+
+
+class DwrServerProcess:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        self.url, self.ak, self.sk, self.pid = self.process.stdout.readline().split()
+
+    def stop(self) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        out = self.process.stdout.read()
+        self.process.wait(timeout=30)
+        lines = out.strip().splitlines()
+        return json.loads(lines[-1]) if lines else {}
+
+
+# -- the clients --------------------------------------------------------------------------
+
+
+async def run_ours(url: str, ak: str, sk: str, pid: str, count: int) -> int:
+    from obs_workflow_async.dwr import AsyncDwrClient
+
+    ok = 0
+    async with AsyncDwrClient(
+        endpoint=url,
+        project_id=pid,
+        access_key_id=ak,
+        secret_access_key=sk,
+        max_connections=CONCURRENCY,
+    ) as client:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            async with gate:
+                result = await client.start_workflow(GRAPH, BUCKET, f"objects/{i:07d}.mp4")
+            if result.execution_name:
+                ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+def _sdk_client(url: str, ak: str, sk: str, pid: str, asynchronous: bool) -> Any:
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.http.http_config import HttpConfig
+    from huaweicloudsdkdwr.v3 import DwrAsyncClient, DwrClient
+
+    cls = DwrAsyncClient if asynchronous else DwrClient
+    return (
+        cls.new_builder()
+        .with_http_config(HttpConfig(user_agent="bench"))
+        .with_credentials(BasicCredentials(ak, sk, pid))
+        .with_endpoints([url])
+        .build()
+    )
+
+
+def _sdk_request(i: int) -> Any:
+    from huaweicloudsdkdwr.v3 import AsyncInvokeApiStartWorkflowRequest, ExecuteWorkflowBody
+
+    return AsyncInvokeApiStartWorkflowRequest(
+        graph_name=GRAPH, body=ExecuteWorkflowBody(bucket=BUCKET, object=f"objects/{i:07d}.mp4")
+    )
+
+
+def run_sdk_async(url: str, ak: str, sk: str, pid: str, count: int) -> int:
+    client = _sdk_client(url, ak, sk, pid, asynchronous=True)
+    futures = [client.async_invoke_api_start_workflow_async(_sdk_request(i)) for i in range(count)]
+    return sum(1 for f in futures if f.result().execution_name)
+
+
+def run_sdk_sync(url: str, ak: str, sk: str, pid: str, count: int) -> int:
+    client = _sdk_client(url, ak, sk, pid, asynchronous=False)
+
+    def one(i: int) -> bool:
+        return bool(client.async_invoke_api_start_workflow(_sdk_request(i)).execution_name)
+
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        return sum(pool.map(one, range(count)))
+
+
+def run_config(name: str, url: str, ak: str, sk: str, pid: str, count: int) -> int:
+    if name == "obs-workflow-async-v3":
+        return asyncio.run(run_ours(url, ak, sk, pid, count))
+    if name == "sdk-async-8threads":
+        return run_sdk_async(url, ak, sk, pid, count)
+    return run_sdk_sync(url, ak, sk, pid, count)
+
+
+# -- measurement --------------------------------------------------------------------------
+
+
+def worker(
+    name: str, url: str, ak: str, sk: str, pid: str, count: int, warmup: int
+) -> dict[str, Any]:
+    if name.startswith("sdk"):
+        os.environ["HOME"] = tempfile.mkdtemp(prefix="bench-dwr-home-")
+    run_config(name, url, ak, sk, pid, warmup)
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    began = time.perf_counter()
+    ok = run_config(name, url, ak, sk, pid, count)
+    wall = time.perf_counter() - began
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    return {"name": name, "ok": ok, "count": count, "per_second": count / wall,
+            "cpu_us": cpu / count * 1e6, "peak_rss_mb": usage1.ru_maxrss / 1024}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=3000, help="starts per configuration")
+    parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per config; median kept")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--ak", help=argparse.SUPPRESS)
+    parser.add_argument("--sk", help=argparse.SUPPRESS)
+    parser.add_argument("--pid", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve()
+        return
+    if args.worker:
+        result = worker(args.worker, args.url, args.ak, args.sk, args.pid, args.count, args.warmup)
+        print(json.dumps(result))
+        return
+
+    configs = [c for c in args.configs.split(",") if c]
+    server = DwrServerProcess()
+    try:
+        runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+        for _ in range(args.repeat):  # interleaved, so drift hits every configuration alike
+            for config in configs:
+                runs[config].append(run_worker(__file__, [
+                    "--worker", config, "--url", server.url, "--ak", server.ak, "--sk",
+                    server.sk, "--pid", server.pid, "--count", str(args.count),
+                    "--warmup", str(args.warmup)]))  # fmt: skip
+    finally:
+        summary = server.stop()
+    rows = {
+        c: {"per_second": statistics.median(r["per_second"] for r in rs),
+            "cpu_us": statistics.median(r["cpu_us"] for r in rs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs), "ok": min(r["ok"] for r in rs)}
+        for c, rs in runs.items()
+    }  # fmt: skip
+    ours = rows.get("obs-workflow-async-v3")
+    print(
+        f"\n{args.count} starts per run, median of {args.repeat} runs; FakeDwrServer in its own "
+        f"process ({summary.get('calls', {}).get('rejected_by_gateway', 0)} rejected by its "
+        f"gateway check); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}\n"
+    )
+    table = [
+        {"client": c, "starts/s": round(r["per_second"]), "cpu": round(r["cpu_us"]),
+         "rss": r["peak_rss_mb"],
+         "thr": f"{ours['per_second'] / r['per_second']:.2f}x" if ours else "-",
+         "cpu_ratio": f"{r['cpu_us'] / ours['cpu_us']:.2f}x" if ours else "-", "ok": r["ok"]}
+        for c, r in rows.items()
+    ]  # fmt: skip
+    print_table(
+        [("client", "client", 24), ("starts/s", "starts/s", 10), ("cpu", "CPU us/start", 14),
+         ("rss", "peak RSS MB", 13), ("thr", "ours is x faster", 18),
+         ("cpu_ratio", "CPU vs ours", 13), ("ok", "ok", 8)],
+        table,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
