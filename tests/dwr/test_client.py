@@ -269,3 +269,45 @@ async def test_invalid_names_are_refused_before_sending(
         with pytest.raises(errors.InvalidRequestError):
             await client.start_workflow(bad, "bkt", "o")
     assert dwr_fake_server.requests == []
+
+
+async def test_hooks_credentials_provider_and_views(dwr_fake_server: FakeDwrServer) -> None:
+    from obs_workflow_async.credentials import Credentials
+
+    events: list[tuple[str, str]] = []
+    fetched = 0
+
+    class Provider:
+        async def get(self) -> Credentials:
+            nonlocal fetched
+            fetched += 1
+            return Credentials(dwr_fake_server.access_key_id, dwr_fake_server.secret_access_key)
+
+    hook = lambda e: events.append((e.kind, e.operation))  # noqa: E731
+    pid = FakeDwrServer.PROJECT_ID
+    async with AsyncDwrClient(endpoint=dwr_fake_server.url, project_id=pid,
+                              credentials=Provider(), environ={}, hooks=[hook]) as c:  # fmt: skip
+        await c.start_workflow("g", "bkt", "o")
+        view = c.with_options(max_retries=0)
+        await view.list_executions("g")
+        await view.aclose()
+        assert not c.closed
+        await c.get_workflow("g")
+    assert fetched == 1
+    assert ("call_finished", "start_workflow") in events
+    assert ("call_finished", "list_executions") in events
+
+
+@pytest.mark.parametrize("obs_fake_server", ["v3"], indirect=True)
+async def test_obs_fake_server_fixture_starts_v3(obs_fake_server: FakeDwrServer) -> None:
+    assert isinstance(obs_fake_server, FakeDwrServer)
+    async with AsyncDwrClient(**obs_fake_server.dwr_client_kwargs()) as c:
+        await c.start_workflow("g", "bkt", "o")
+    assert obs_fake_server.attempts["g"] == 1
+
+
+async def test_deadline_bounds_a_slow_answer(dwr_fake_server: FakeDwrServer) -> None:
+    dwr_fake_server.add_fault(Fault("delay", delay=2.0), operation="get_workflow")
+    async with AsyncDwrClient(**dwr_fake_server.dwr_client_kwargs(), deadline=0.2) as c:
+        with pytest.raises(errors.RequestTimeoutError):
+            await c.get_workflow("g")
