@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..base_client import RequestOptions
+from ..base_client import BaseClient, RequestOptions
 from ..batch.models import StartOutcome
 from ..batch.settle import (
     DEFAULT_MARGIN,
@@ -27,14 +27,14 @@ from ..batch.settle import (
     verdict_for,
 )
 from ..errors import ErrorDetail, InvalidRequestError, ObsWorkflowError
-from ..models import ExecutionDetail, ExecutionType
+from ..models import ExecutionDetail, ExecutionSummary, ExecutionType
 from .executions import ExecutionsAPI
 from .paging import MAX_PAGE_SIZE
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["ExecutionLookup", "SettleAPI", "SettleReport"]
+__all__ = ["ExecutionLookup", "SettleAPI", "SettleCore", "SettlePage", "SettleReport"]
 
 
 def _now() -> datetime:
@@ -107,8 +107,38 @@ def _seconds(name: str, value: float) -> None:
         raise InvalidRequestError([ErrorDetail(name, "must be a number of seconds >= 0")])
 
 
-class SettleAPI(ExecutionsAPI):
-    """Find the executions an ambiguous start may have made, and settle it."""
+class SettlePage(NamedTuple):
+    """One page of a graph's API-started executions, as a settle sweep reads it."""
+
+    executions: Sequence[ExecutionSummary]
+    headers: Mapping[str, str]
+    """The answer's headers (its ``Date`` sets the service's clock offset)."""
+    truncated: bool
+    next_cursor: object
+    """What to pass back for the next page (``None``: there is none to use)."""
+
+
+class SettleCore(BaseClient):
+    """Find the executions an ambiguous start may have made, and settle it.
+
+    The sweep, the windows and the verdicts are the same for every API version; a
+    client says how to read one listing page (:meth:`_settle_page`) and one
+    execution's details (:meth:`_settle_detail`).
+    """
+
+    async def _settle_page(
+        self, graph: str, cursor: object, span: tuple[datetime, datetime],
+        options: RequestOptions,
+    ) -> SettlePage:  # fmt: skip
+        """The page at ``cursor`` (``None``: the first) of ``graph``'s API executions;
+        ``span`` (this machine's clock) covers every window being settled."""
+        raise NotImplementedError
+
+    async def _settle_detail(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> ExecutionDetail:
+        """One execution's details (its input names the bucket and object)."""
+        raise NotImplementedError
 
     async def find_executions(
         self,
@@ -279,8 +309,12 @@ class SettleAPI(ExecutionsAPI):
         sweep = ListingSweep(graph, _now())
         windows: WindowSet | None = None
         found: list[tuple[str, datetime | None]] = []
-        marker: str | None = None
+        cursor: object = None
         previous: datetime | None = None
+        pad = timedelta(seconds=margin)
+        span = (min(item.since for item in items) - pad,
+                max(item.until or default_until for item in items) + pad)  # fmt: skip
+        seen: set[str] = set()
         while True:
             if max_pages is not None and sweep.pages >= max_pages:
                 sweep.error = f"stopped after max_pages={max_pages}"
@@ -288,10 +322,7 @@ class SettleAPI(ExecutionsAPI):
             sent = _now()
             try:
                 async with gate:
-                    page = await self.list_executions(
-                        graph, execution_type=ExecutionType.APICALL, next_marker=marker,
-                        limit=MAX_PAGE_SIZE, **options,
-                    )  # fmt: skip
+                    page = await self._settle_page(graph, cursor, span, options)
             except ObsWorkflowError as error:
                 sweep.error = f"{type(error).__name__}: {error}"
                 break
@@ -309,21 +340,23 @@ class SettleAPI(ExecutionsAPI):
                     if previous is not None and started < previous:
                         sweep.time_ordered = False
                     previous = started
-                if started is None or started in windows:
-                    found.append((summary.execution_name, started))
-            if not page.is_truncated:
+                name = summary.execution_name
+                if (started is None or started in windows) and name not in seen:
+                    seen.add(name)  # a listing in overlapping windows may repeat one
+                    found.append((name, started))
+            if not page.truncated:
                 sweep.complete = True
                 break
-            if not page.next_marker or page.next_marker == marker:
-                sweep.error = "the listing is truncated but gave no usable next_marker"
+            if page.next_cursor is None or page.next_cursor == cursor:
+                sweep.error = "the listing is truncated but gave no usable next cursor"
                 break
-            marker = page.next_marker
+            cursor = page.next_cursor
         details: dict[str, ExecutionDetail | None] = {}
 
         async def fetch(name: str) -> None:
             async with gate:
                 try:
-                    details[name] = await self.get_execution(graph, name, **options)
+                    details[name] = await self._settle_detail(graph, name, options)
                 except ObsWorkflowError:
                     details[name] = None  # unread input: "unknown" for its windows
 
@@ -336,3 +369,25 @@ class SettleAPI(ExecutionsAPI):
                 started = detail.started_at
             sweep.candidates.append(Candidate(name, started, target))
         return sweep, details
+
+
+class SettleAPI(SettleCore, ExecutionsAPI):
+    """Settling on the v2 API: the ``APICALL`` listing by marker, pages of 1000."""
+
+    async def _settle_page(
+        self, graph: str, cursor: object, span: tuple[datetime, datetime],
+        options: RequestOptions,
+    ) -> SettlePage:  # fmt: skip
+        marker = cursor if isinstance(cursor, str) else None
+        page = await self.list_executions(
+            graph, execution_type=ExecutionType.APICALL, next_marker=marker,
+            limit=MAX_PAGE_SIZE, **options,
+        )  # fmt: skip
+        return SettlePage(
+            page.executions, page.headers, page.is_truncated, page.next_marker or None
+        )
+
+    async def _settle_detail(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> ExecutionDetail:
+        return await self.get_execution(graph, execution_name, **options)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 from .settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
-    from ..api.settle import SettleAPI, SettleReport
+    from ..api.settle import SettleCore, SettleReport
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
@@ -216,7 +216,7 @@ def resume_action(
 
 
 async def settle_results_file(
-    client: SettleAPI,
+    client: SettleCore,
     path: Path,
     graph_name: str,
     *,
