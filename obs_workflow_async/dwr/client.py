@@ -19,6 +19,7 @@ from pydantic import BaseModel, JsonValue
 
 from .._version import __version__
 from ..api.batch import BatchAPI
+from ..api.settle import SettleCore, SettlePage
 from ..base_client import BaseClient, RequestOptions
 from ..batch.models import StartRequest
 from ..config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
@@ -34,7 +35,7 @@ from ..errors import (
 from ..hooks import Hook
 from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
 from ..models.base import validate_request
-from ..models.executions import ExecutionSummary
+from ..models.executions import ExecutionSummary, ExecutionType
 from ..sender import AiohttpSender, Sender
 from ..transport import CallOptions, RequestSpec, Transport
 from . import signing
@@ -72,6 +73,10 @@ __all__ = ["AsyncDwrClient", "ProjectIdError"]
 DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
 EXECUTION_WINDOW = timedelta(days=3)
 """The widest execution time window the service answers for (its default span)."""
+MAX_EXECUTIONS_PAGE = 200
+SETTLE_SKEW = timedelta(minutes=15)
+"""How far a settle sweep reads beyond the items' windows: the clock skew the gateway
+tolerates (``APIGW.0303`` beyond it), since the offset is known only after one answer."""
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
 
@@ -141,7 +146,7 @@ class _ProjectId:
         return value
 
 
-class AsyncDwrClient(BatchAPI):
+class AsyncDwrClient(SettleCore, BatchAPI):
     """Async client for the DWR v3 workflow API (``huaweicloudsdkdwr``'s 23 calls).
 
     ::
@@ -158,7 +163,9 @@ class AsyncDwrClient(BatchAPI):
     ``HUAWEICLOUD_SDK_AK``/``_SK``/``_SECURITY_TOKEN``, else the ``OBS_*`` variables,
     or any provider. Every other option is :class:`~.AsyncWorkflowClient`'s.
     ``start_many``/``start_all`` are the v2 client's (:class:`~.api.batch.BatchAPI`),
-    starting through :meth:`start_workflow`'s v3 request.
+    starting through :meth:`start_workflow`'s v3 request; ``find_executions``,
+    ``settle`` and ``settle_outcomes`` are too (:class:`~.api.settle.SettleCore`),
+    sweeping the v3 listing window by window.
     """
 
     def __init__(
@@ -369,6 +376,33 @@ class AsyncDwrClient(BatchAPI):
         spec = await self._spec("POST", f"workflows/{req.graph_name}/execute", "start_workflow",
                                 body=req.body(), graph_name=req.graph_name)  # fmt: skip
         return await self._request(spec, StartWorkflowResult, options)
+
+    async def _settle_page(
+        self, graph: str, cursor: object, span: tuple[datetime, datetime],
+        options: RequestOptions,
+    ) -> SettlePage:  # fmt: skip
+        """A settle sweep over v3: ``span`` widened by :data:`SETTLE_SKEW` (the clock
+        offset is known only after the first answer) and cut into windows of at most
+        :data:`EXECUTION_WINDOW`, each read page by page (200); the cursor is
+        ``(window start, offset)``. Executions not started through the API are left out."""
+        low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
+        start, offset = cursor if isinstance(cursor, tuple) else (low, None)
+        end = min(start + EXECUTION_WINDOW, high)
+        page = await self.list_executions(graph, start_time=start, end_time=end, offset=offset,
+                                          limit=MAX_EXECUTIONS_PAGE, **options)  # fmt: skip
+        kept = [e for e in page.executions if e.execution_type in (None, ExecutionType.APICALL)]
+        nxt = page.next_cursor(len(page.executions))
+        if nxt is not None:
+            number = _int(nxt)
+            return SettlePage(kept, page.headers, True, None if number is None else (start, number))
+        if end < high:
+            return SettlePage(kept, page.headers, True, (end, None))
+        return SettlePage(kept, page.headers, False, None)
+
+    async def _settle_detail(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> DwrExecutionDetail:
+        return await self.get_execution(graph, execution_name, **options)
 
     # -- executions ---------------------------------------------------------------------
 
