@@ -122,6 +122,11 @@ def _execution(name: str) -> str:
     return name
 
 
+def _retrieve(task: asyncio.Future[str]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class _ProjectId:
     """The project id: given, or discovered once through IAM and shared by views."""
 
@@ -141,6 +146,7 @@ class _ProjectId:
         task = self._task
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = self._task = asyncio.ensure_future(self._discover())
+            task.add_done_callback(_retrieve)  # seen even if every waiter was cancelled
         value = await asyncio.shield(task)
         self.value = value
         return value

@@ -311,3 +311,25 @@ async def test_deadline_bounds_a_slow_answer(dwr_fake_server: FakeDwrServer) -> 
     async with AsyncDwrClient(**dwr_fake_server.dwr_client_kwargs(), deadline=0.2) as c:
         with pytest.raises(errors.RequestTimeoutError):
             await c.get_workflow("g")
+
+
+async def test_discovery_failure_is_reported_and_retried(dwr_fake_server: FakeDwrServer) -> None:
+    kwargs = dict(dwr_fake_server.dwr_client_kwargs())
+    del kwargs["project_id"]
+    dwr_fake_server.add_fault(Fault("status", 404), operation="discover_project_id")  # type: ignore[arg-type]
+    async with AsyncDwrClient(**kwargs, region=dwr_fake_server.region,  # type: ignore[arg-type]
+                              iam_endpoint=dwr_fake_server.url, environ={}) as c:  # fmt: skip
+        with pytest.raises(errors.NotFoundError):
+            await c.start_workflow("g", "bkt", "o")
+        assert dwr_fake_server.attempts["g"] == 0
+        await c.start_workflow("g", "bkt", "o")  # the next call asks IAM again
+    assert dwr_fake_server.iam_calls == 1 and dwr_fake_server.attempts["g"] == 1
+
+
+async def test_iam_listing_no_project_is_project_id_error(dwr_fake_server: FakeDwrServer) -> None:
+    kwargs = dict(dwr_fake_server.dwr_client_kwargs())
+    del kwargs["project_id"]
+    async with AsyncDwrClient(**kwargs, region="cn-south-1",  # type: ignore[arg-type]
+                              iam_endpoint=dwr_fake_server.url, environ={}) as c:  # fmt: skip
+        with pytest.raises(ProjectIdError, match="0 projects"):
+            await c.get_workflow("g")
