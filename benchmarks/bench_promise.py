@@ -129,8 +129,8 @@ async def connect(calls: int) -> dict[str, Any]:
         for filler in fillers:
             filler.close()
         listener.close()
-    return {"case": "connect", "sent": calls, "bad": sent,
-            "detail": f"errors saying the request may have been sent {dict(how) or ''}"}  # fmt: skip
+    detail = f"errors saying the request may have been sent {dict(how) or ''}"
+    return {"case": "connect", "sent": calls, "bad": sent, "detail": detail}
 
 
 async def idle(lanes: int, rounds: int) -> dict[str, Any]:
