@@ -114,3 +114,19 @@ async def typed_usage() -> None:
             assert_type(error.request_sent, bool)
         except ObsWorkflowError:
             pass
+
+
+async def dwr_v3() -> None:
+    from obs_workflow_async.dwr import AsyncDwrClient, DwrExecutionDetail
+
+    async with AsyncDwrClient(
+        region="cn-south-1", project_id="p", access_key_id="ak", secret_access_key="sk"
+    ) as client:
+        started = await client.start_workflow("g", "b-1", "k", {"x": 1}, deadline=30)
+        assert_type(started, StartWorkflowResult)
+        assert started.execution_name is not None
+        detail = await client.wait_for_execution("g", started.execution_name, timeout=60)
+        assert_type(detail, DwrExecutionDetail)
+        outcomes = await client.start_all([{"graph_name": "g", "bucket": "b-1", "object_key": "k"}])
+        assert_type(outcomes, list[StartOutcome])
+        assert_type(await client.project_id(), str)
