@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from obs_workflow_async import AsyncWorkflowClient, StartRequest
-from obs_workflow_async.batch.progress import ProgressPrinter
+from obs_workflow_async.cli.progress import ProgressPrinter
 
 
 def requests(graph: str, bucket: str, keys: Iterable[str]) -> Iterator[StartRequest]:

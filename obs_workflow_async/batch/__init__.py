@@ -2,8 +2,8 @@
 
 ``models`` holds the request, outcome and live statistics; ``throttle`` the token
 bucket and the AIMD controller; ``runner`` the lazily-consuming scheduler;
-``manifest`` the CLI's manifest, results and resume files; ``progress`` a
-dependency-free progress display.
+``settle`` the pure settling logic. The CLI's manifest, results and resume files
+and its progress display are in :mod:`obs_workflow_async.cli`.
 """
 
 from .models import BatchStats, StartOutcome, StartRequest

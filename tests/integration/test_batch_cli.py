@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from obs_workflow_async import cli
-from obs_workflow_async.batch.manifest import ManifestError, read_manifest, read_results
+from obs_workflow_async.cli.manifest import ManifestError, read_manifest
+from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 
 

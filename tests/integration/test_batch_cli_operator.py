@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from obs_workflow_async.batch.manifest import read_results
+from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 
 NOT_STARTED = {"failed", "invalid", "ambiguous", "sending"}

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from obs_workflow_async.batch.manifest import ResultsLock
-from obs_workflow_async.batch.settle_file import read_last_records
+from obs_workflow_async.cli.results import ResultsLock
+from obs_workflow_async.cli.settle_file import read_last_records
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 
 

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from obs_workflow_async import __version__, cli
+from obs_workflow_async import __version__
 from obs_workflow_async.batch.models import BatchStats
-from obs_workflow_async.batch.progress import ProgressPrinter
+from obs_workflow_async.cli.progress import ProgressPrinter
+from obs_workflow_async.cli.signals import StopSignals
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 
 CLI = [sys.executable, "-m", "obs_workflow_async"]
@@ -246,7 +247,7 @@ def test_signal_fallback_without_add_signal_handler() -> None:
     fired: list[str] = []
     try:
         previous = signal.getsignal(signal.SIGTERM)
-        handlers = cli._Signals(loop, lambda: fired.append("stop"))
+        handlers = StopSignals(loop, lambda: fired.append("stop"))
         assert signal.getsignal(signal.SIGTERM) != previous
         os.kill(os.getpid(), signal.SIGTERM)
         loop.run_until_complete(asyncio.sleep(0.05))

@@ -11,7 +11,7 @@ import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, StartOutcome
 from obs_workflow_async.batch.settle import SettleItem
-from obs_workflow_async.batch.settle_file import (
+from obs_workflow_async.cli.settle_file import (
     pending_items,
     read_last_records,
     resume_action,

@@ -26,7 +26,8 @@ from obs_workflow_async import (
     models,
     validation,
 )
-from obs_workflow_async.batch.manifest import ManifestError, read_manifest, read_results
+from obs_workflow_async.cli.manifest import ManifestError, read_manifest
+from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.credentials import Credentials, parse_security_key
 from obs_workflow_async.errors import APIStatusError, error_for_status, parse_error_body
 from obs_workflow_async.retry import parse_retry_after

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from obs_workflow_async.batch.settle import SettleItem, SettleResult
-from obs_workflow_async.batch.settle_file import (
+from obs_workflow_async.cli.settle_file import (
     SettleFileError,
     pending_items,
     read_last_records,

@@ -6,10 +6,10 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from .client import AsyncWorkflowClient
-from .errors import ObsWorkflowError
-from .models import StartWorkflowResult
-from .testing import FakeWorkflowServer, Fault
+from ..client import AsyncWorkflowClient
+from ..errors import ObsWorkflowError
+from ..models import StartWorkflowResult
+from ..testing import FakeWorkflowServer, Fault
 
 
 @dataclass(frozen=True, slots=True)

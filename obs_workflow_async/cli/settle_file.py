@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
+from ..batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
     from ..api.settle import SettleCore, SettleReport

@@ -1,0 +1,139 @@
+"""``obs-workflow``: the command line.
+
+The package: :mod:`.parser` (argparse), :mod:`.commands` (the commands that talk to
+the service, and how errors print), :mod:`.start_many` (the resumable batch run),
+:mod:`.manifest`, :mod:`.results` and :mod:`.settle_file` (its files),
+:mod:`.progress`, :mod:`.signals`, :mod:`.demo`.
+
+``demo`` runs against the embedded fake server. The other commands talk to a real
+endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
+``OBS_ACCESS_KEY_ID``/``OBS_SECRET_ACCESS_KEY`` (and ``OBS_SECURITY_TOKEN``):
+
+- ``start GRAPH --bucket B --object KEY [--input name=value ...] [--wait]``
+- ``get workflow NAME`` / ``get template NAME`` / ``get execution GRAPH EXECUTION``
+- ``list workflows|templates [PREFIX]`` / ``list executions GRAPH [--state S]``
+  (JSON lines, one item per line; ``--limit`` caps the number of items,
+  ``--page-size`` sets the items per request, default the maximum)
+- ``wait GRAPH EXECUTION [--timeout S]`` / ``restore GRAPH EXECUTION``
+- ``settle RESULTS [GRAPH] [--since ISO] [--settle-delay S] [--margin S]
+  [--concurrency N] [--max-pages N]``: settle the ambiguous items of a results file
+  from the service (appends ``settled`` lines; counts as JSON on stdout; exit 1 if
+  some stay ``unknown``)
+- ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS [--settle]]
+  [--overwrite] [--retry-ambiguous] [--retry-unknown-may-duplicate] [--concurrency N]
+  [--rate R]``: a resumable batch run (see
+  :mod:`.manifest` and :mod:`.results` for the files); SIGINT/SIGTERM stop taking new items and
+  let the ones in flight finish (exit 130), a second signal stops at once. A run
+  holds a lock on its results file (and on the one it resumes from): a second run
+  on the same file is refused. ``--resume R1 --results R2`` first copies the last
+  line of every item of R1 into R2. Without ``--resume`` an existing results file
+  is refused unless ``--overwrite``.
+
+Connection options (``--server``, ``--credentials env|chain|ecs|oidc``,
+``--signature``, ``--region``, ``--request-timeout``, ``--max-retries``, ``-v``) go
+before or after the subcommand; ``--version`` prints the version. ``start-many
+--manifest -`` reads the manifest from stdin (spooled once); ``--dry-run`` checks
+the manifest and the resume plan and sends nothing. See ``docs/cli.md``.
+
+Results print as JSON on stdout (``start-many``'s summary included; progress goes to
+stderr). Errors from the service print status, code, message and request id as JSON
+on stderr; usage errors print ``obs-workflow: MESSAGE``. Exit status:
+
+- 0: everything done (every batch item started);
+- 1: an API call or some batch items failed (or are ambiguous, or invalid);
+- 2: a usage error (bad arguments, an invalid name or missing credentials, a
+  missing manifest or ``--resume`` file, an existing results file, a results file
+  in use, a manifest that cannot be read), reported on stderr before anything is
+  sent;
+- 3: an awaited execution did not succeed, or ``--timeout``/``--wait-timeout``
+  expired before it finished (stderr names the graph, execution, last state and
+  timeout; the execution goes on running);
+- 130: interrupted (SIGINT/SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+
+from .commands import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    lock_for_settle,
+    run_command,
+)
+from .demo import format_summary, run_demo
+from .parser import build_parser
+from .start_many import dry_run, plan_batch, spool_stdin
+
+__all__ = ["build_parser", "main"]
+
+
+def _verbose(level: int) -> Callable[[], None]:
+    """``-v``: INFO, ``-vv``: DEBUG logging of ``obs_workflow_async`` to stderr; without
+    it, warnings only, as ``obs-workflow: warning: ...``. Returns the undo (``main``
+    may run more than once in a process)."""
+    logger = logging.getLogger("obs_workflow_async")
+    level_before = logger.level
+    handler = logging.StreamHandler(sys.stderr)
+    if level <= 0:
+        handler.setFormatter(logging.Formatter("obs-workflow: warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+    logger.addHandler(handler)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level_before)
+
+    return undo
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (see the module docstring)."""
+    args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
+    undo_logging = _verbose(args.verbose)
+    held = contextlib.ExitStack()  # locks and the spooled stdin, released at the end
+    try:
+        return _dispatch(args, held)
+    except UsageError as error:
+        print(f"obs-workflow: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("obs-workflow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        held.close()
+        undo_logging()
+
+
+def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
+    """The file work a command does before anything is sent (registering in ``held``
+    what to release), then the command."""
+    if args.command == "demo":
+        summary = asyncio.run(run_demo(args.count, args.concurrency))
+        print(format_summary(summary))
+        return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+    if args.command == "start-many":
+        if args.manifest == "-":
+            spooled = spool_stdin(args)
+            held.callback(shutil.rmtree, spooled.parent, ignore_errors=True)
+            args.manifest = str(spooled)
+        if args.dry_run:
+            return dry_run(args)
+        args.plan = plan_batch(args)
+        held.callback(args.plan.release)
+    elif args.command == "settle":
+        args.lock = lock_for_settle(args)
+        held.callback(args.lock.release)
+    return asyncio.run(run_command(args.run, args))

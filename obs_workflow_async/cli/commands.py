@@ -1,0 +1,395 @@
+"""The commands that talk to the service (``start``, ``get``, ``list``, ``wait``,
+``restore``, ``settle``), the client they share, and how errors print.
+
+Each command is ``async (client, args) -> exit status``; :func:`run_command` makes the
+client from the connection options, runs one, and turns errors into the statuses
+and messages :mod:`obs_workflow_async.cli` documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, JsonValue
+
+from ..batch.settle import SettleItem
+from ..client import AsyncWorkflowClient
+from ..credentials import (
+    CredentialsCache,
+    CredentialsProvider,
+    EcsMetadataProvider,
+    OidcProvider,
+    default_chain,
+)
+from ..credentials.remote import ECS_ENDPOINT
+from ..errors import (
+    APIStatusError,
+    CredentialsError,
+    InvalidRequestError,
+    ObsWorkflowError,
+    TransportError,
+    WaitTimeoutError,
+)
+from ..models import ExecutionDetail, ExecutionState
+from .manifest import ManifestError
+from .results import ResultsLock, ResultsLog, name_repaired_items, read_results, repair_torn
+from .settle_file import PendingItem, SettleFileError, pending_items, settle_record
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_EXECUTION_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """The command line cannot be carried out as given: ``obs-workflow: MESSAGE`` on
+    stderr and exit status 2, before anything is sent."""
+
+
+def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
+    """``name=value`` pairs; a value that parses as JSON is taken as JSON, else as text."""
+    if not pairs:
+        return None
+    inputs: dict[str, JsonValue] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--input expects name=value, got {pair!r}")
+        try:
+            inputs[name] = json.loads(value)
+        except ValueError:
+            inputs[name] = value
+    return inputs
+
+
+def _json_text(data: object) -> str:
+    """JSON for the terminal: readable non-ASCII text, but never an encoding error (a
+    lone surrogate, e.g. from a service message, is written as an escape)."""
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data)
+    return text
+
+
+def _error_json(error: ObsWorkflowError) -> dict[str, object]:
+    if isinstance(error, WaitTimeoutError):
+        return {
+            "error": type(error).__name__,
+            "message": error.message,
+            "graph": error.graph_name,
+            "execution": error.execution_name,
+            "last_state": error.last_state,
+            "timeout": error.timeout,
+        }
+    if isinstance(error, APIStatusError):
+        return {
+            "error": type(error).__name__,
+            "status": error.status,
+            "code": error.code,
+            "message": error.message,
+            "request_id": error.request_id,
+        }
+    if isinstance(error, TransportError):
+        return {
+            "error": type(error).__name__,
+            "message": str(error),
+            "request_sent": error.request_sent,
+        }
+    return {"error": type(error).__name__, "message": str(error)}
+
+
+def _dump(model: BaseModel, indent: int | None = 2) -> str:
+    return model.model_dump_json(exclude={"headers"}, indent=indent)
+
+
+Command = Callable[[AsyncWorkflowClient, argparse.Namespace], Awaitable[int]]
+
+
+async def start_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    inputs = _parse_inputs(args.input)
+    if not args.wait:
+        print(_dump(await client.start_workflow(args.graph, args.bucket, args.object, inputs)))
+        return EXIT_OK
+    final = await client.start_and_wait(
+        args.graph, args.bucket, args.object, inputs, timeout=args.wait_timeout
+    )
+    return _print_outcome(final)
+
+
+def _print_outcome(final: ExecutionDetail) -> int:
+    print(_dump(final))
+    return EXIT_OK if final.succeeded else EXIT_EXECUTION_FAILED
+
+
+async def get_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    result: BaseModel
+    if args.kind == "workflow":
+        result = await client.get_workflow(args.name)
+    elif args.kind == "template":
+        result = await client.get_workflow_template(args.name)
+    else:
+        if not args.execution:
+            raise UsageError("usage: get execution GRAPH EXECUTION")
+        result = await client.get_execution(args.name, args.execution)
+    print(_dump(result))
+    return EXIT_OK
+
+
+async def list_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    items: AsyncIterator[BaseModel]
+    if args.kind == "workflows":
+        items = client.iter_workflows(args.name, max_items=args.limit, page_size=args.page_size)
+    elif args.kind == "templates":
+        items = client.iter_workflow_templates(
+            args.name, max_items=args.limit, page_size=args.page_size
+        )
+    else:
+        if not args.name:
+            raise UsageError("usage: list executions GRAPH")
+        items = client.iter_executions(
+            args.name, state=_state_option(args), execution_type=args.type, max_items=args.limit,
+            page_size=args.page_size,
+        )  # fmt: skip
+    async for item in items:
+        print(item.model_dump_json(), flush=True)
+    return EXIT_OK
+
+
+def _state_option(args: argparse.Namespace) -> ExecutionState | None:
+    """``--state`` (a documented state, any case) or ``--raw-state`` (sent as given)."""
+    if args.raw_state is not None:
+        return ExecutionState(args.raw_state)
+    if args.state is None:
+        return None
+    known = {state.value: state for state in (ExecutionState.RUNNING, ExecutionState.SUCCESS,
+                                                ExecutionState.FAILED)}  # fmt: skip
+    state = known.get(args.state.strip().upper())
+    if state is None:
+        raise UsageError(
+            f"--state {args.state}: not a known state (expected {', '.join(sorted(known))}, "
+            "any case); for a state the service added later, pass --raw-state STATE"
+        )
+    return state
+
+
+async def wait_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    final = await client.wait_for_execution(args.graph, args.execution, timeout=args.timeout)
+    return _print_outcome(final)
+
+
+async def restore_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    print(_dump(await client.restore_failed_execution(args.graph, args.execution)))
+    return EXIT_OK
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since expects an ISO 8601 time (e.g. 2024-05-01T12:00:00Z), got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _settle_plan(
+    path: Path, graph: str | None, since: datetime | None
+) -> tuple[list[PendingItem], list[SettleItem], list[int]]:
+    """The pending items, their settle items (graph from the line, else ``graph``),
+    and the indexes that cannot be settled (no bucket/object recorded)."""
+    try:
+        pending = pending_items(path)
+    except SettleFileError as error:
+        raise UsageError(str(error)) from None
+    settleable: list[PendingItem] = []
+    items: list[SettleItem] = []
+    nameless: list[int] = []
+    for item in pending:
+        if not item.bucket or not item.object_key:
+            nameless.append(item.index)  # a torn line: stays unsettled, never "not started"
+            continue
+        recorded = item.record.get("graph")
+        if isinstance(recorded, str) and graph is not None and recorded != graph:
+            raise UsageError(
+                f"{path} records item {item.index} as started through workflow "
+                f"{recorded!r}, not {graph!r}"
+            )
+        item_graph = recorded if isinstance(recorded, str) else graph
+        if item_graph is None:
+            raise UsageError(
+                f"{path} does not record the workflow of item {item.index} (a file from an "
+                "older version): pass GRAPH"
+            )
+        try:
+            items.append(item.settle_item(item_graph, since))
+        except SettleFileError as error:
+            raise UsageError(str(error)) from None
+        settleable.append(item)
+    return settleable, items, nameless
+
+
+async def settle_locked(
+    client: AsyncWorkflowClient,
+    path: Path,
+    lock: ResultsLock,
+    args: argparse.Namespace,
+    graph: str | None,
+    manifest: Path | None = None,
+) -> dict[str, object]:
+    """Settle the pending items of the results file at ``path`` (whose lock is held)
+    and append a settle line for each; returns the counts."""
+    try:
+        state = read_results(path)
+        if manifest is not None:
+            name_repaired_items(manifest, state)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    repair_torn(lock, state)
+    pending, items, nameless = _settle_plan(path, graph, _parse_since(args.since))
+    report = await client.settle(
+        items, settle_delay=args.settle_delay, margin=args.margin,
+        concurrency=args.settle_concurrency, max_pages=args.max_pages,
+    )  # fmt: skip
+    log = ResultsLog.open(path)
+    try:
+        for item, settle_item, result in zip(pending, items, report.results, strict=True):
+            log.write({**settle_record(item, result), "graph": settle_item.graph_name})
+    finally:
+        log.close()
+    counts: dict[str, object] = dict(report.counts())
+    counts["unknown"] = int(str(counts["unknown"])) + len(nameless)
+    counts.update(
+        settled=len(pending),
+        unsettleable=nameless,
+        list_requests=report.list_requests,
+        detail_requests=report.detail_requests,
+        results=str(path),
+    )
+    return counts
+
+
+async def settle_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    lock: ResultsLock = args.lock
+    counts = await settle_locked(client, lock.path, lock, args, args.graph)
+    print(json.dumps(counts))
+    return EXIT_OK if counts["unknown"] == 0 else EXIT_FAILED
+
+
+def lock_for_settle(args: argparse.Namespace) -> ResultsLock:
+    path = Path(args.results)
+    if not path.is_file():
+        raise UsageError(f"no such results file: {path}")
+    _parse_since(args.since)  # a usage error before the lock and the network
+    try:
+        return ResultsLock.acquire(path)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+
+
+_CLI_NAMES = {
+    "graph_name": "GRAPH",
+    "bucket": "--bucket",
+    "object_key": "--object",
+    "inputs": "--input",
+    "execution_name": "EXECUTION",
+    "name": "NAME",
+    "state": "--state",
+    "page_size": "--page-size",
+    "max_items": "--limit",
+    "timeout": "--timeout",
+    "max_retries": "--max-retries",
+    "server": "--server",
+    "region": "--region",
+    "signature": "--signature",
+    "concurrency": "--concurrency",
+    "rate_limit": "--rate",
+    "burst": "--burst",
+    "settle_delay": "--settle-delay",
+    "margin": "--margin",
+    "max_pages": "--max-pages",
+}
+_NO_ENV_KEYS = (
+    "no credentials: set OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY (and OBS_SECURITY_TOKEN "
+    "for temporary keys) or pass --credentials chain"
+)
+
+
+def _invalid_text(error: InvalidRequestError) -> str:
+    """An argument error in command-line terms (``GRAPH``, ``--object``), not Python's."""
+    parts = []
+    for detail in error.errors:
+        head = detail.field.split("[")[0].split(".")[0]
+        name = _CLI_NAMES.get(head, detail.field)
+        parts.append(f"{name}: {detail.rule}")
+    return "invalid " + "; ".join(parts) if parts else str(error)
+
+
+def _credentials(args: argparse.Namespace) -> CredentialsProvider | None:
+    """The provider for ``--credentials`` (``None``: the environment keys, checked when
+    the client is made)."""
+    kind = args.credentials
+    if kind == "env":
+        return None
+    endpoint = args.ecs_endpoint or os.environ.get("OBS_ECS_METADATA_ENDPOINT") or ECS_ENDPOINT
+    if kind == "ecs":
+        return EcsMetadataProvider(endpoint=endpoint)
+    if kind == "oidc":
+        if not OidcProvider.configured():
+            raise UsageError(
+                "--credentials oidc needs HUAWEI_CLOUD_IDP_ID (and OIDC_TOKEN_FILE unless the "
+                "token is at the default path)"
+            )
+        return OidcProvider()
+    return default_chain(ecs_endpoint=endpoint)
+
+
+async def run_command(command: Command, args: argparse.Namespace) -> int:
+    server = args.server or os.environ.get("OBS_SERVER")
+    if not server:
+        print("obs-workflow: pass --server URL or set OBS_SERVER", file=sys.stderr)
+        return EXIT_USAGE
+    cache: CredentialsCache | None = None
+    try:
+        provider = _credentials(args)
+        if provider is not None:
+            cache = CredentialsCache(provider)
+            await cache.get()  # fails here, before anything is sent
+        async with AsyncWorkflowClient(
+            server=server,
+            signature=args.signature,
+            region=args.region,
+            timeout=args.request_timeout,
+            max_retries=args.max_retries,
+            credentials=cache,
+        ) as client:
+            return await command(client, args)
+    except WaitTimeoutError as error:  # the execution goes on, but it did not succeed
+        print(_json_text(_error_json(error)), file=sys.stderr)
+        return EXIT_EXECUTION_FAILED
+    except InvalidRequestError as error:  # bad input: nothing was sent
+        print(f"obs-workflow: {_invalid_text(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except CredentialsError as error:  # nothing was sent
+        if args.credentials == "env":
+            print(f"obs-workflow: {_NO_ENV_KEYS}", file=sys.stderr)
+        else:
+            print(f"obs-workflow: no credentials from --credentials {args.credentials}: "
+                  f"{error}", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    except ObsWorkflowError as error:
+        print(_json_text(_error_json(error)), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if cache is not None:
+            await cache.aclose()

@@ -1,0 +1,234 @@
+"""The argument parser of ``obs-workflow``: one function per subcommand.
+
+The connection options are accepted both before and after the subcommand (see
+:func:`_connection_options`); each subcommand sets ``run`` to the coroutine that
+carries it out (``demo`` runs without a client).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TypeAlias
+
+from .._version import __version__
+from ..batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
+from ..credentials.remote import ECS_ENDPOINT
+from .commands import (
+    get_command,
+    list_command,
+    restore_command,
+    settle_command,
+    start_command,
+    wait_command,
+)
+from .start_many import start_many_command
+
+__all__ = ["build_parser"]
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _connection_options(parser: argparse.ArgumentParser, *, main: bool = False) -> None:
+    """The options every command that talks to the service takes, accepted before the
+    subcommand (``main``: with the defaults) and after it (defaults suppressed, so a
+    value given before the subcommand is kept)."""
+
+    def default(value: object) -> object:
+        return value if main else argparse.SUPPRESS
+
+    group = parser.add_argument_group("connection") if main else parser
+    group.add_argument(
+        "--server", default=default(None), help="endpoint URL or host (default: $OBS_SERVER)"
+    )
+    group.add_argument("--signature", choices=["obs", "v2", "v4"], default=default("obs"))
+    group.add_argument("--region", default=default(None), help="region for --signature v4")
+    group.add_argument(
+        "--request-timeout", type=float, default=default(60.0), help="seconds per attempt (60)"
+    )
+    group.add_argument("--max-retries", type=int, default=default(3))
+    group.add_argument(
+        "--credentials", choices=["env", "chain", "ecs", "oidc"], default=default("env"),
+        help="where keys come from: env (OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY, the "
+        "default), ecs (instance metadata), oidc (HUAWEI_CLOUD_IDP_ID), chain (env, then "
+        "ecs, then oidc)",
+    )  # fmt: skip
+    group.add_argument(
+        "--ecs-endpoint", metavar="URL", default=default(None),
+        help="instance metadata endpoint for ecs/chain (default: $OBS_ECS_METADATA_ENDPOINT "
+        f"or {ECS_ENDPOINT})",
+    )  # fmt: skip
+    group.add_argument(
+        "-v", "--verbose", action="count", default=default(0),
+        help="log to stderr: -v INFO, -vv DEBUG",
+    )  # fmt: skip
+
+
+def _settle_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since", metavar="ISO",
+        help="window start for items whose sending line has no sent_at (older files)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--settle-delay", type=float, default=DEFAULT_SETTLE_DELAY, metavar="S",
+        help=f"seconds the service's listing may lag behind a start ({DEFAULT_SETTLE_DELAY:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--margin", type=float, default=DEFAULT_MARGIN, metavar="S",
+        help=f"seconds added to both ends of every window ({DEFAULT_MARGIN:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--settle-concurrency" if parser.prog.endswith("start-many") else "--concurrency",
+        dest="settle_concurrency", type=int, default=16, metavar="N",
+        help="settle requests in flight (16)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-pages", type=int, metavar="N", help="cap on the listing pages per workflow"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the whole command line (``obs-workflow --help``)."""
+    parser = argparse.ArgumentParser(
+        prog="obs-workflow", description="Huawei Cloud OBS workflows from the shell."
+    )
+    parser.add_argument("--version", action="version", version=f"obs-workflow {__version__}")
+    _connection_options(parser, main=True)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (
+        _add_demo,
+        _add_start,
+        _add_get,
+        _add_list,
+        _add_wait,
+        _add_start_many,
+        _add_settle,
+        _add_restore,
+    ):
+        add(sub)
+    return parser
+
+
+def _add_demo(sub: Subparsers) -> None:
+    demo = sub.add_parser("demo", help="run the demo against the embedded fake server")
+    demo.add_argument("--count", type=int, default=300, help="workflows to start (300)")
+    demo.add_argument("--concurrency", type=int, default=64, help="calls in flight (64)")
+
+
+def _add_start(sub: Subparsers) -> None:
+    start = sub.add_parser("start", help="start one workflow execution")
+    start.add_argument("graph", help="workflow (graph) name")
+    start.add_argument("--bucket", required=True)
+    start.add_argument("--object", required=True, help="object key")
+    start.add_argument(
+        "--input", action="append", default=[], metavar="NAME=VALUE",
+        help="workflow input; JSON values are parsed (repeatable)",
+    )  # fmt: skip
+    start.add_argument("--wait", action="store_true", help="wait for the outcome")
+    start.add_argument("--wait-timeout", type=float, default=600.0, help="seconds (600)")
+    _connection_options(start)
+    start.set_defaults(run=start_command)
+
+
+def _add_get(sub: Subparsers) -> None:
+    get = sub.add_parser("get", help="show a workflow, template or execution")
+    get.add_argument("kind", choices=["workflow", "template", "execution"])
+    get.add_argument("name", help="workflow or template name (the graph for an execution)")
+    get.add_argument("execution", nargs="?", help="execution name (for 'get execution')")
+    _connection_options(get)
+    get.set_defaults(run=get_command)
+
+
+def _add_list(sub: Subparsers) -> None:
+    listing = sub.add_parser("list", help="list workflows, templates or executions (JSON lines)")
+    listing.add_argument("kind", choices=["workflows", "templates", "executions"])
+    listing.add_argument("name", nargs="?", help="name prefix, or the graph for executions")
+    states = listing.add_mutually_exclusive_group()
+    states.add_argument(
+        "--state", help="executions in this state only: RUNNING, SUCCESS or FAILED (any case)"
+    )
+    states.add_argument(
+        "--raw-state", metavar="STATE", help="a state this version does not know, sent as given"
+    )
+    listing.add_argument("--type", choices=["APICALL", "TRIGGERCAL"], help="execution type")
+    listing.add_argument("--limit", type=int, help="at most this many items")
+    listing.add_argument(
+        "--page-size", type=int, help="items per request (default: the maximum, 1000)"
+    )
+    _connection_options(listing)
+    listing.set_defaults(run=list_command)
+
+
+def _add_wait(sub: Subparsers) -> None:
+    wait = sub.add_parser("wait", help="wait for an execution to finish")
+    wait.add_argument("graph")
+    wait.add_argument("execution")
+    wait.add_argument("--timeout", type=float, default=600.0, help="seconds (600)")
+    _connection_options(wait)
+    wait.set_defaults(run=wait_command)
+
+
+def _add_start_many(sub: Subparsers) -> None:
+    many = sub.add_parser("start-many", help="start GRAPH for every line of a manifest (resumable)")
+    many.add_argument("graph", help="workflow (graph) name")
+    many.add_argument(
+        "--manifest", required=True,
+        help="CSV (bucket,object[,inputs-json]) or JSON lines ({bucket, object, inputs, key}); "
+        "- reads it from stdin (then pass --results or --resume)",
+    )  # fmt: skip
+    many.add_argument(
+        "--dry-run", action="store_true",
+        help="check the manifest and the resume plan, print what would be sent; send nothing",
+    )  # fmt: skip
+    many.add_argument(
+        "--results", help="results file, JSON lines (default: MANIFEST.results.jsonl)"
+    )
+    many.add_argument(
+        "--resume",
+        metavar="RESULTS",
+        help="go on from this results file (it must exist): skip what it says started",
+    )
+    many.add_argument(
+        "--overwrite", action="store_true",
+        help="replace an existing results file (without --resume a run refuses to)",
+    )  # fmt: skip
+    many.add_argument(
+        "--retry-ambiguous", action="store_true",
+        help="resend the items settled not_started (see 'settle'; safe)",
+    )  # fmt: skip
+    many.add_argument(
+        "--retry-unknown-may-duplicate", dest="retry_unknown", action="store_true",
+        help="also resend ambiguous items not proven not started: MAY START THEM TWICE",
+    )  # fmt: skip
+    many.add_argument(
+        "--settle", action="store_true",
+        help="settle the --resume file from the service first (see 'settle')",
+    )  # fmt: skip
+    _settle_options(many)
+    many.add_argument("--concurrency", type=int, default=64)
+    many.add_argument("--rate", type=float, help="starts per second at most")
+    many.add_argument("--burst", type=float, help="starts allowed at once above the rate")
+    many.add_argument("--no-progress", dest="progress", action="store_false")
+    _connection_options(many)
+    many.set_defaults(run=start_many_command)
+
+
+def _add_settle(sub: Subparsers) -> None:
+    settle = sub.add_parser(
+        "settle", help="settle the ambiguous items of a start-many results file from the service"
+    )
+    settle.add_argument("results", metavar="RESULTS", help="a start-many results file")
+    settle.add_argument(
+        "graph", metavar="GRAPH", nargs="?",
+        help="workflow name (default: the one the results file records)",
+    )  # fmt: skip
+    _settle_options(settle)
+    _connection_options(settle)
+    settle.set_defaults(run=settle_command)
+
+
+def _add_restore(sub: Subparsers) -> None:
+    restore = sub.add_parser("restore", help="resume a failed execution")
+    restore.add_argument("graph")
+    restore.add_argument("execution")
+    _connection_options(restore)
+    restore.set_defaults(run=restore_command)

@@ -1,0 +1,457 @@
+"""``start-many``: start a workflow for every line of a manifest, resumably.
+
+A run first plans (:func:`plan_batch`: check the manifest, lock the results file and
+the one it resumes from, before anything is sent), then reads the resume file
+(:func:`load_resume`), then feeds the manifest to ``client.start_many`` one item at a
+time, deciding each item against the resume state (:func:`decide_item`) and writing
+a ``sending`` line before it goes and its outcome line after (:class:`_Feed`).
+``--dry-run`` (:func:`dry_run`) makes the same checks and decisions and sends
+nothing. The files are described in :mod:`.manifest` and :mod:`.results`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypedDict
+
+from ..batch.models import BatchStats, StartOutcome
+from ..batch.runner import BatchRun
+from ..client import AsyncWorkflowClient
+from .commands import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    settle_locked,
+)
+from .manifest import ManifestError, ManifestItem, count_items, read_manifest
+from .progress import ProgressPrinter
+from .results import (
+    ResultsLock,
+    ResultsLog,
+    ResumeState,
+    carry_over,
+    name_repaired_items,
+    outcome_record,
+    read_results,
+    repair_torn,
+)
+from .settle_file import resume_action, timestamp
+from .signals import StopSignals
+
+__all__ = [
+    "BatchPlan",
+    "ItemDecision",
+    "RetryFlags",
+    "decide_item",
+    "dry_run",
+    "load_resume",
+    "plan_batch",
+    "spool_stdin",
+    "start_many_command",
+]
+
+ItemDecision = Literal["skip_started", "skip_ambiguous", "invalid", "send"]
+"""What a run does with one manifest item."""
+
+
+class RetryFlags(TypedDict):
+    """``--retry-ambiguous`` and ``--retry-unknown-may-duplicate``."""
+
+    retry_ambiguous: bool
+    retry_unknown: bool
+
+
+def _retry_flags(args: argparse.Namespace) -> RetryFlags:
+    return {"retry_ambiguous": args.retry_ambiguous, "retry_unknown": args.retry_unknown}
+
+
+def decide_item(item: ManifestItem, resume: ResumeState, retry: RetryFlags) -> ItemDecision:
+    """Skip what the resume file proves started, hold back what may have started
+    (unless ``retry`` says otherwise), refuse an invalid line, send the rest.
+    :class:`ManifestError` if the item is another object than the resume file says."""
+    resume.check(item)
+    if item.index in resume.started:
+        return "skip_started"
+    unsettled = resume.ambiguous.get(item.index)
+    if unsettled is not None and resume_action(unsettled, **retry) != "send":
+        return "skip_ambiguous"
+    if item.problem is not None:
+        return "invalid"
+    return "send"
+
+
+# -- the plan: files checked and locked before anything is sent -----------------------------
+
+
+@dataclass
+class BatchPlan:
+    """The files of one run, locked (:meth:`release` when the command ends)."""
+
+    manifest: Path
+    results_path: Path
+    ambiguous_path: Path
+    total: int
+    locks: list[ResultsLock]
+    resume_path: Path | None = None
+    same: bool = False
+    resume: ResumeState = field(default_factory=ResumeState)
+    settled: dict[str, object] | None = None
+
+    @property
+    def resume_lock(self) -> ResultsLock | None:
+        if self.resume_path is None:
+            return None
+        return self.locks[0] if self.same else self.locks[1]
+
+    def release(self) -> None:
+        for lock in self.locks:
+            lock.release()
+
+
+@dataclass(frozen=True)
+class _Paths:
+    manifest: Path
+    resume_path: Path | None
+    results_path: Path
+    same: bool  # the run resumes from and writes to the same file
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.samefile(other)
+    except OSError:
+        return one.resolve() == other.resolve()
+
+
+def _paths(args: argparse.Namespace, missing_resume_hint: str = "") -> _Paths:
+    """The manifest, the resume file and the results file; usage errors for missing ones."""
+    manifest = Path(args.manifest)
+    if not manifest.is_file():
+        raise UsageError(f"no such manifest: {manifest}")
+    resume_path = Path(args.resume) if args.resume else None
+    if resume_path is not None and not resume_path.is_file():
+        raise UsageError(f"no such results file to resume from: {resume_path}{missing_resume_hint}")
+    results_path = Path(args.results or args.resume or f"{manifest}.results.jsonl")
+    same = resume_path is not None and _same_file(resume_path, results_path)
+    return _Paths(manifest, resume_path, results_path, same)
+
+
+def _refuse_existing(results_path: Path, overwrite: bool) -> None:
+    if not overwrite:
+        raise UsageError(
+            f"results file {results_path} exists: pass --resume {results_path} to go on "
+            "from it (items it records as started are skipped), or --overwrite to discard "
+            "it (items it records may then be started twice)"
+        )
+
+
+def _is_written(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def plan_batch(args: argparse.Namespace) -> BatchPlan:
+    """The file work before anything is sent: check the manifest, lock the results file
+    (and the one resumed from). :func:`load_resume` then reads it (after ``--settle``
+    has settled it, under the same lock)."""
+    paths = _paths(
+        args, " (nothing was sent; check the path, or leave out --resume for a fresh run)"
+    )
+    if paths.same and args.overwrite:
+        raise UsageError("--overwrite would erase the results file --resume reads")
+    if args.settle and paths.resume_path is None:
+        raise UsageError("--settle settles the file --resume reads: pass --resume RESULTS")
+    try:
+        total = count_items(paths.manifest)  # a manifest that cannot be read stops us here
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    locks = _lock_files(paths, args.overwrite)
+    results_path = paths.results_path
+    ambiguous_path = results_path.with_name(results_path.name + ".ambiguous")
+    return BatchPlan(
+        paths.manifest, results_path, ambiguous_path, total, locks, paths.resume_path, paths.same
+    )
+
+
+def _lock_files(paths: _Paths, overwrite: bool) -> list[ResultsLock]:
+    """Lock the results file (emptied with ``overwrite``), then the resume file when it is
+    another one; on failure nothing stays locked."""
+    results_path, same = paths.results_path, paths.same
+    locks: list[ResultsLock] = []
+    try:
+        if not same and _is_written(results_path):
+            _refuse_existing(results_path, overwrite)
+        lock = ResultsLock.acquire(results_path)
+        locks.append(lock)
+        if paths.resume_path is not None and not same:
+            locks.append(ResultsLock.acquire(paths.resume_path))
+        if not same and lock.size > 0:  # written since the check above
+            _refuse_existing(results_path, overwrite)
+            lock.truncate(0)  # --overwrite
+    except ManifestError as error:  # ResultsLockedError included
+        for held in locks:
+            held.release()
+        raise UsageError(str(error)) from None
+    except BaseException:
+        for held in locks:
+            held.release()
+        raise
+    return locks
+
+
+def _check_graph(path: Path | None, resume: ResumeState, graph: str) -> None:
+    """Refuse a resume of another workflow's results."""
+    for index, record in resume.records.items():
+        recorded = record.get("graph")
+        if recorded is not None and recorded != graph:
+            raise UsageError(
+                f"{path} records item {index} as started through workflow "
+                f"{recorded!r}, not {graph!r}: resume it with the same GRAPH"
+            )
+
+
+def load_resume(plan: BatchPlan, graph: str) -> None:
+    """Read and repair the resume file (its lock is held), carry it over into a new
+    results file; refuse a resume of another workflow's results."""
+    if plan.resume_path is None:
+        return
+    try:
+        resume = read_results(plan.resume_path)
+        name_repaired_items(plan.manifest, resume)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    _check_graph(plan.resume_path, resume, graph)
+    if plan.same:
+        lock = plan.resume_lock
+        assert lock is not None
+        repair_torn(lock, resume)
+    else:
+        carry_over(plan.results_path, resume)
+    plan.resume = resume
+
+
+# -- the run: items fed to the client, each one logged before and after ---------------------
+
+
+@dataclass
+class _Feed:
+    """The items a run sends, from the manifest, with the lines written for each:
+    ``sending`` before an item goes, its outcome after; the items it holds back go to
+    the ambiguous list."""
+
+    graph: str
+    resume: ResumeState
+    retry: RetryFlags
+    log: ResultsLog
+    ambiguous_log: ResultsLog
+    counts: dict[ItemDecision, int] = field(
+        default_factory=lambda: {"skip_started": 0, "skip_ambiguous": 0, "invalid": 0}
+    )
+    pending: dict[int, ManifestItem] = field(default_factory=dict)
+    """Only the items in flight: bounded."""
+
+    def requests(self, manifest: Path) -> Iterator[dict[str, object]]:
+        for item in read_manifest(manifest):
+            if self._admit(item):
+                yield {
+                    "graph_name": self.graph,
+                    "bucket": item.bucket,
+                    "object_key": item.object_key,
+                    "inputs": item.inputs,
+                    "key": str(item.index),
+                }
+
+    def _admit(self, item: ManifestItem) -> bool:
+        """Write what the run does with ``item``; whether it is to be sent."""
+        decision = decide_item(item, self.resume, self.retry)
+        listed: dict[str, object] = {
+            "index": item.index,
+            "bucket": item.bucket,
+            "object": item.object_key,
+        }
+        if decision == "send":
+            self.pending[item.index] = item
+            self.log.write(
+                {**listed, "graph": self.graph, "status": "sending", "sent_at": timestamp()}
+            )
+            return True
+        self.counts[decision] += 1
+        if decision == "skip_ambiguous":
+            self.ambiguous_log.write({**listed, **self.resume.ambiguous[item.index]})
+        elif decision == "invalid":
+            self.log.write({**listed, "status": "invalid", "message": item.problem})
+        return False
+
+    def record(self, outcome: StartOutcome) -> None:
+        """Write the outcome line of an item sent."""
+        item = self.pending.pop(int(_outcome_key(outcome)))
+        record = outcome_record(outcome, item)
+        record["graph"] = self.graph
+        self.log.write(record)
+        if outcome.ambiguous:
+            self.ambiguous_log.write(record)
+
+
+def _outcome_key(outcome: StartOutcome) -> str:
+    if outcome.request is not None and outcome.request.key is not None:
+        return outcome.request.key
+    raw = outcome.raw_item
+    if isinstance(raw, dict):
+        return str(raw["key"])
+    raise RuntimeError("an outcome without its manifest index")  # pragma: no cover
+
+
+class _Interrupt:
+    """The first SIGINT/SIGTERM stops ``run`` taking new items; remembered for the summary."""
+
+    def __init__(self) -> None:
+        self.interrupted = False
+        self._run: BatchRun | None = None
+        self._signals: StopSignals | None = None
+
+    def watch(self, run: BatchRun) -> None:
+        self._run = run
+        self._signals = StopSignals(asyncio.get_running_loop(), self._stop)
+
+    def _stop(self) -> None:
+        self.interrupted = True
+        if self._run is not None:
+            self._run.stop()
+
+    def remove(self) -> None:
+        if self._signals is not None:
+            self._signals.remove()
+
+
+async def _drive(
+    client: AsyncWorkflowClient,
+    args: argparse.Namespace,
+    feed: _Feed,
+    manifest: Path,
+    printer: ProgressPrinter | None,
+    interrupt: _Interrupt,
+) -> BatchStats:
+    """Send the manifest's items through ``client.start_many``, writing each outcome."""
+    try:
+        async with client.start_many(
+            feed.requests(manifest),
+            concurrency=args.concurrency,
+            rate_limit=args.rate,
+            burst=args.burst,
+            on_progress=printer.update if printer else None,
+        ) as run:
+            interrupt.watch(run)
+            async for outcome in run:
+                feed.record(outcome)
+            return run.stats
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    finally:
+        interrupt.remove()
+        feed.log.close()
+        feed.ambiguous_log.close()
+
+
+def _todo(plan: BatchPlan, retry: RetryFlags) -> int:
+    """The items the run expects to send (for the progress display)."""
+    resume = plan.resume
+    held_back = sum(resume_action(r, **retry) != "send" for r in resume.ambiguous.values())
+    return max(plan.total - len(resume.started) - held_back, 0)
+
+
+def _summary(
+    plan: BatchPlan, stats: BatchStats, counts: dict[ItemDecision, int], interrupted: bool
+) -> dict[str, object]:
+    summary: dict[str, object] = {
+        "started": stats.succeeded,
+        "failed": stats.failed - stats.ambiguous,
+        "ambiguous": stats.ambiguous,
+        "invalid": stats.invalid + counts["invalid"],
+        "skipped_already_started": counts["skip_started"],
+        "skipped_ambiguous": counts["skip_ambiguous"],
+        "results": str(plan.results_path),
+        "ambiguous_list": str(plan.ambiguous_path),
+        "interrupted": interrupted,
+    }
+    if plan.settled is not None:
+        summary["settled"] = plan.settled
+    return summary
+
+
+async def start_many_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+    """``start-many`` after :func:`plan_batch` (``args.plan``): settle the resume file if
+    asked, read it, send, print the summary as JSON on stdout."""
+    plan: BatchPlan = args.plan
+    if args.settle:
+        assert plan.resume_path is not None and plan.resume_lock is not None
+        plan.settled = await settle_locked(
+            client, plan.resume_path, plan.resume_lock, args, args.graph, plan.manifest
+        )
+    load_resume(plan, args.graph)
+    retry = _retry_flags(args)
+    feed = _Feed(
+        args.graph,
+        plan.resume,
+        retry,
+        ResultsLog.open(plan.results_path),
+        ResultsLog.open(plan.ambiguous_path, mode="w"),  # rewritten on every run
+    )
+    printer = ProgressPrinter(sys.stderr, _todo(plan, retry)) if args.progress else None
+    interrupt = _Interrupt()
+    stats = await _drive(client, args, feed, plan.manifest, printer, interrupt)
+    if printer is not None:
+        printer.finish(stats)
+    summary = _summary(plan, stats, feed.counts, interrupt.interrupted)
+    print(json.dumps(summary), flush=True)  # stdout: progress and messages go to stderr
+    if interrupt.interrupted:
+        return EXIT_INTERRUPTED
+    unsettled = stats.failed + feed.counts["invalid"] + feed.counts["skip_ambiguous"]
+    return EXIT_OK if unsettled == 0 else EXIT_FAILED
+
+
+# -- stdin manifests and dry runs ------------------------------------------------------------
+
+
+def spool_stdin(args: argparse.Namespace) -> Path:
+    """``--manifest -``: copy stdin to a private file once, so that it can be counted,
+    read and checked like any manifest (the copy is removed when the command ends)."""
+    if not (args.results or args.resume):
+        raise UsageError("--manifest - (stdin) needs --results FILE or --resume FILE")
+    folder = Path(tempfile.mkdtemp(prefix="obs-workflow-"))
+    spooled = folder / "stdin"
+    with spooled.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+    return spooled
+
+
+def dry_run(args: argparse.Namespace) -> int:
+    """``start-many --dry-run``: the checks of a real run and its plan, without locks,
+    writes or requests. Exit 0 when every line is usable, 1 when some are invalid."""
+    if args.settle:
+        raise UsageError("--dry-run cannot --settle (settling asks the service)")
+    paths = _paths(args)
+    if not paths.same and _is_written(paths.results_path):
+        _refuse_existing(paths.results_path, args.overwrite)
+    retry = _retry_flags(args)
+    plan = {"items": 0, "send": 0, "skip_started": 0, "skip_ambiguous": 0, "invalid": 0}
+    try:
+        resume = read_results(paths.resume_path) if paths.resume_path is not None else ResumeState()
+        _check_graph(paths.resume_path, resume, args.graph)
+        for item in read_manifest(paths.manifest):
+            plan["items"] += 1
+            decision = decide_item(item, resume, retry)
+            plan[decision] += 1
+            if decision == "invalid":
+                print(f"obs-workflow: item {item.index}: {item.problem}", file=sys.stderr)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
+    print(json.dumps({**plan, "results": str(paths.results_path), "dry_run": True}))
+    return EXIT_OK if plan["invalid"] == 0 else EXIT_FAILED
