@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from obs_workflow_async.batch.settle import SettleItem
-from obs_workflow_async.batch.settle_file import settle_results_file
+from obs_workflow_async.cli.settle_file import settle_results_file
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.testing import FakeDwrServer, Fault
 
