@@ -22,7 +22,8 @@ import signal
 import sys
 from collections import Counter
 
-from .server import FakeWorkflowServer, Fault
+from .faults import Fault
+from .server import FakeWorkflowServer
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TypedDict, cast
 
 from aiohttp import web
 
 from ..dwr import signing
-from .server import FakeWorkflowServer, Fault, Operation, _Call, _object, _start_args
+from .faults import Fault
+from .routes import Incoming, Operation, RouteMatch, _object, _start_args
+from .server import FakeWorkflowServer
 from .state import JSON, Execution, ServiceError, now_iso
 
 __all__ = ["DwrClientKwargs", "FakeDwrServer"]
@@ -185,22 +187,15 @@ class FakeDwrServer(FakeWorkflowServer):
 
     # -- routing -------------------------------------------------------------------------
 
-    def _resolve(
-        self, method: str, path: str, args: Mapping[str, str | None], body: bytes,
-        request_id: str, host_bucket: str | None,
-    ) -> _Call:  # fmt: skip
-        lock = self._lock
+    def _route(self, incoming: Incoming) -> RouteMatch:
+        """The v3 gateway's routes (the v2 table is not served here)."""
+        method, args, body = incoming.method, incoming.args, incoming.body
+        request_id = incoming.request_id
 
-        def run(
-            status: int, action: Callable[[], object]
-        ) -> Callable[[], Awaitable[tuple[int, object]]]:
-            async def go() -> tuple[int, object]:
-                with lock:
-                    return status, action()
+        def run(status: int, action: Callable[[], object]) -> tuple[int, Callable[[], object]]:
+            return status, action
 
-            return go
-
-        parts = path.strip("/").split("/")
+        parts = list(incoming.parts)
         if parts == ["v3", "projects"]:
             return _op("discover_project_id", None, run(200, lambda: self._projects(args)))
         if len(parts) < 3 or parts[0] != "v3":
@@ -289,7 +284,7 @@ class FakeDwrServer(FakeWorkflowServer):
                              run(204, lambda: self._drop_template(name)))  # fmt: skip
         raise ServiceError(404, "APIG.0101", "The API does not exist or has not been published")
 
-    async def _answer(self, request: web.Request, call: _Call, request_id: str,
+    async def _answer(self, request: web.Request, call: RouteMatch, request_id: str,
                       bucket: str | None) -> web.StreamResponse:  # fmt: skip
         header = request.headers.get("X-Project-Id")
         iam = request.path.rstrip("/") == "/v3/projects"
@@ -436,9 +431,10 @@ class FakeDwrServer(FakeWorkflowServer):
 
 
 def _op(
-    operation: str, graph: str | None, run: Callable[[], Awaitable[tuple[int, object]]]
-) -> _Call:
-    return _Call(cast(Operation, operation), graph, run)
+    operation: str, graph: str | None, run: tuple[int, Callable[[], object]]
+) -> RouteMatch:
+    status, action = run
+    return RouteMatch(cast(Operation, operation), graph, status, lambda _store: action())
 
 
 def _paging(q: Mapping[str, str], max_limit: int) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError
 from obs_workflow_async.compat import WorkflowClient
 from obs_workflow_async.signing import SigningRequest, sign
 from obs_workflow_async.testing import FakeWorkflowServer, RecordedRequest
-from obs_workflow_async.testing.server import _split_raw_path
+from obs_workflow_async.testing.signature import split_raw_path as _split_raw_path
 from tests.conftest import ACCESS_KEY, SECRET
 from tests.differential.conftest import sdk_client
 
