@@ -406,7 +406,67 @@ def _refuse(option: str, why: str) -> InvalidRequestError:
 
 
 def _warn(option: str, what: str) -> None:
-    warnings.warn(f"WorkflowClient({option}=...): {what}", SdkCompatWarning, stacklevel=3)
+    # stacklevel: the line calling WorkflowClient(...) (_warn <- _warn_ignored <- __init__)
+    warnings.warn(f"WorkflowClient({option}=...): {what}", SdkCompatWarning, stacklevel=4)
+
+
+def _refuse_unsupported(
+    *,
+    json_result: object,
+    path_style: object,
+    is_signature_negotiation: object,
+    is_cname: object,
+    security_providers: object,
+    is_use_gmssl: object,
+    client_verify: object,
+    custom_ciphers: object,
+    timeout: float | None,
+    security_provider_policy: str | None,
+) -> None:
+    """Refused: ignoring these would change what is sent, to whom, or what is trusted."""
+    negotiation = "is not supported by the workflow client (the SDK refuses it too)"
+    tls_hint = "build an ssl.SSLContext and pass it as AsyncWorkflowClient(verify=...)"
+    policy = security_provider_policy
+    refusals: tuple[tuple[object, str, str], ...] = (
+        (json_result, "isJsonResult", "is not supported: bodies are typed models"),
+        (path_style, "path_style", negotiation),
+        (is_signature_negotiation, "is_signature_negotiation", negotiation),
+        (is_cname, "is_cname", "is not supported"),
+        (security_providers is not None, "security_providers",
+         "is not supported: use security_provider_policy, or build an "
+         "AsyncWorkflowClient(credentials=<provider>) and WorkflowClient.from_client"),
+        (is_use_gmssl, "is_use_gmssl", "is not supported (GM/T TLS)"),
+        (client_verify is not None, "client_verify", f"is not supported: {tls_hint}"),
+        (custom_ciphers is not None, "custom_ciphers", f"is not supported: {tls_hint}"),
+        (timeout is None, "timeout", "can not be None"),
+        (policy is not None and policy not in _POLICIES, "security_provider_policy",
+         f"must be one of {', '.join(_POLICIES)}"),
+    )  # fmt: skip
+    for refused, option, why in refusals:
+        if refused:
+            raise _refuse(option, why)
+
+
+def _warn_ignored(*, use_http2: bool, max_redirect_count: int, chunk_size: int) -> None:
+    """Warned: nothing else changes (the answers are the same)."""
+    if use_http2:
+        _warn("use_http2", "HTTP/2 is not supported; HTTP/1.1 is used")
+    if max_redirect_count not in (0, 10):
+        _warn("max_redirect_count", "redirects are never followed; a 3xx is returned")
+    if chunk_size != 65536:
+        _warn("chunk_size", "has no effect (answers are read whole, up to a size cap)")
+
+
+def _sdk_credentials(
+    access_key_id: str, secret_access_key: str, security_token: str | None, policy: str | None
+) -> tuple[str | None, str | None, str | None, CredentialsProvider | None]:
+    """The static keys, or (when both are not set and there is a policy) the provider."""
+    ak: str | None = access_key_id or None
+    sk: str | None = secret_access_key or None
+    if not (ak and sk) and policy is not None:
+        # As the SDK: static keys, when both are set, always win over the policy.
+        return None, None, None, _provider(policy)
+    return ak, sk, security_token, None
 
 
 def _server_url(server: str | None, is_secure: bool, port: int | None) -> str:
@@ -479,49 +539,25 @@ class WorkflowClient:
         pool_size: int | None = None,
         trust_env: bool = False,
     ) -> None:
-        # Refused: ignoring these would change what is sent, to whom, or what is trusted.
-        if isJsonResult:
-            raise _refuse("isJsonResult", "is not supported: bodies are typed models")
-        if path_style or is_signature_negotiation:
-            raise _refuse(
-                "path_style" if path_style else "is_signature_negotiation",
-                "is not supported by the workflow client (the SDK refuses it too)",
-            )
-        if is_cname:
-            raise _refuse("is_cname", "is not supported")
-        if security_providers is not None:
-            raise _refuse(
-                "security_providers",
-                "is not supported: use security_provider_policy, or build an "
-                "AsyncWorkflowClient(credentials=<provider>) and WorkflowClient.from_client",
-            )
-        tls_hint = "build an ssl.SSLContext and pass it as AsyncWorkflowClient(verify=...)"
-        if is_use_gmssl:
-            raise _refuse("is_use_gmssl", "is not supported (GM/T TLS)")
-        if client_verify is not None:
-            raise _refuse("client_verify", f"is not supported: {tls_hint}")
-        if custom_ciphers is not None:
-            raise _refuse("custom_ciphers", f"is not supported: {tls_hint}")
-        if timeout is None:
-            raise _refuse("timeout", "can not be None")
-        if security_provider_policy is not None and security_provider_policy not in _POLICIES:
-            raise _refuse("security_provider_policy", f"must be one of {', '.join(_POLICIES)}")
-        # Warned: nothing else changes (the answers are the same).
-        if use_http2:
-            _warn("use_http2", "HTTP/2 is not supported; HTTP/1.1 is used")
-        if max_redirect_count not in (0, 10):
-            _warn("max_redirect_count", "redirects are never followed; a 3xx is returned")
-        if chunk_size != 65536:
-            _warn("chunk_size", "has no effect (answers are read whole, up to a size cap)")
-
-        ak: str | None = access_key_id or None
-        sk: str | None = secret_access_key or None
-        token = security_token
-        credentials: CredentialsProvider | None = None
-        if not (ak and sk) and security_provider_policy is not None:
-            # As the SDK: static keys, when both are set, always win over the policy.
-            credentials = _provider(security_provider_policy)
-            ak = sk = token = None
+        _refuse_unsupported(
+            json_result=isJsonResult,
+            path_style=path_style,
+            is_signature_negotiation=is_signature_negotiation,
+            is_cname=is_cname,
+            security_providers=security_providers,
+            is_use_gmssl=is_use_gmssl,
+            client_verify=client_verify,
+            custom_ciphers=custom_ciphers,
+            timeout=timeout,
+            security_provider_policy=security_provider_policy,
+        )
+        assert timeout is not None  # refused above
+        _warn_ignored(
+            use_http2=use_http2, max_redirect_count=max_redirect_count, chunk_size=chunk_size
+        )
+        ak, sk, token, credentials = _sdk_credentials(
+            access_key_id, secret_access_key, security_token, security_provider_policy
+        )
         # Without a policy the SDK reads no environment, and neither do we: a missing key
         # is a CredentialsError here, where the SDK would send unsigned requests.
         self._client = AsyncWorkflowClient(

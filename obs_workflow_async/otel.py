@@ -42,22 +42,7 @@ class OpenTelemetryHook:
 
     def __call__(self, event: RequestEvent) -> None:
         if event.kind == "call_started":
-            url = URL(event.url)
-            attributes: dict[str, str | int] = {
-                "http.request.method": event.method,
-                "url.full": event.url,
-                "server.address": url.host or "",
-                "server.port": url.port or 0,
-                "obs.operation": event.operation or event.method,
-            }
-            if event.graph_name:
-                attributes["obs.workflow.graph_name"] = event.graph_name
-            span = self._tracer.start_span(
-                event.operation or event.method, kind=SpanKind.CLIENT, attributes=attributes
-            )
-            # The hook runs inside the call's task: the span is current until the call ends.
-            token = context.attach(trace.set_span_in_context(span))
-            self._spans[event.call_id] = (span, token)
+            self._start(event)
             return
         entry = self._spans.get(event.call_id)
         if entry is None:
@@ -74,17 +59,41 @@ class OpenTelemetryHook:
         elif event.kind == "call_finished":
             del self._spans[event.call_id]
             context.detach(token)
-            if event.attempt > 1:
-                span.set_attribute("http.request.resend_count", event.attempt - 1)
-            request_id = event.request_id or getattr(event.error, "request_id", None)
-            if request_id:
-                span.set_attribute("obs.request_id", request_id)
-            if event.status is not None:
-                span.set_attribute("http.response.status_code", event.status)
-            if event.outcome == "error" and event.error is not None:
-                span.set_attribute("error.type", type(event.error).__name__)
-                span.set_status(Status(StatusCode.ERROR, str(event.error)))
-            elif event.outcome == "cancelled":
-                span.set_attribute("error.type", "CancelledError")
-                span.set_status(Status(StatusCode.ERROR, "cancelled"))
-            span.end()
+            _finish(span, event)
+
+    def _start(self, event: RequestEvent) -> None:
+        """Open the call's span and make it current."""
+        url = URL(event.url)
+        attributes: dict[str, str | int] = {
+            "http.request.method": event.method,
+            "url.full": event.url,
+            "server.address": url.host or "",
+            "server.port": url.port or 0,
+            "obs.operation": event.operation or event.method,
+        }
+        if event.graph_name:
+            attributes["obs.workflow.graph_name"] = event.graph_name
+        span = self._tracer.start_span(
+            event.operation or event.method, kind=SpanKind.CLIENT, attributes=attributes
+        )
+        # The hook runs inside the call's task: the span is current until the call ends.
+        token = context.attach(trace.set_span_in_context(span))
+        self._spans[event.call_id] = (span, token)
+
+
+def _finish(span: Span, event: RequestEvent) -> None:
+    """Record how the call ended and end its span."""
+    if event.attempt > 1:
+        span.set_attribute("http.request.resend_count", event.attempt - 1)
+    request_id = event.request_id or getattr(event.error, "request_id", None)
+    if request_id:
+        span.set_attribute("obs.request_id", request_id)
+    if event.status is not None:
+        span.set_attribute("http.response.status_code", event.status)
+    if event.outcome == "error" and event.error is not None:
+        span.set_attribute("error.type", type(event.error).__name__)
+        span.set_status(Status(StatusCode.ERROR, str(event.error)))
+    elif event.outcome == "cancelled":
+        span.set_attribute("error.type", "CancelledError")
+        span.set_status(Status(StatusCode.ERROR, "cancelled"))
+    span.end()

@@ -13,6 +13,7 @@ from collections.abc import (
     Awaitable,
     Callable,
     Iterable,
+    Iterator,
     Mapping,
 )
 from types import TracebackType
@@ -112,6 +113,27 @@ class _Finished:
             finally:
                 self._waiter = None
         return self.items.popleft()
+
+
+class _Schedule:
+    """The state of one run of the scheduler (:meth:`BatchRun._run`)."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        source: AsyncGenerator[tuple[int, object], None],
+        limits: AdaptiveLimits,
+    ) -> None:
+        self.loop = loop
+        self.source = source
+        self.limits = limits
+        self.in_flight: dict[int, tuple[asyncio.Task[None], StartRequest]] = {}
+        self.finished = _Finished(loop)
+        self.ready: dict[int, StartOutcome] = {}
+        """Outcomes of an ordered run waiting for the ones before them."""
+        self.next_index = 0
+        self.exhausted = False
+        self.stopping = False
 
 
 class BatchRun:
@@ -308,10 +330,33 @@ class BatchRun:
         """Admit items while slots are free, then take finished outcomes from a queue.
 
         Each task reports its own outcome to ``finished`` (O(1) per item, unlike
-        ``asyncio.wait`` over every task in flight).
+        ``asyncio.wait`` over every task in flight). Outcomes are yielded one at a time
+        as they are accounted for, so that leaving early leaves the rest to
+        :meth:`_account_unreported`.
         """
         loop = asyncio.get_running_loop()
         self.stats.started_at = loop.time()
+        run = _Schedule(loop, _enumerate(self._items), self._set_limits(loop))
+        try:
+            while True:
+                run.stopping = run.stopping or self._stop_requested
+                while self._may_admit(run):
+                    outcome = await self._admit(run)
+                    if outcome is not None:
+                        yield outcome
+                if self._ordered:
+                    for outcome in self._release_ready(run):
+                        yield outcome
+                if not run.in_flight:
+                    if run.exhausted or run.stopping:
+                        break
+                    continue
+                for outcome in self._drain(run, await run.finished.get()):
+                    yield outcome
+        finally:
+            await self._wind_down(run)
+
+    def _set_limits(self, loop: asyncio.AbstractEventLoop) -> AdaptiveLimits:
         limits = AdaptiveLimits(
             concurrency=self._concurrency,
             rate=self._rate_limit,
@@ -322,76 +367,76 @@ class BatchRun:
         if self._rate_limit is not None:
             burst = self._burst if self._burst is not None else max(1.0, self._rate_limit / 10)
             self._bucket = TokenBucket(self._rate_limit, burst, loop.time)
-        stats = self.stats
-        source = _enumerate(self._items)
-        in_flight: dict[int, tuple[asyncio.Task[None], StartRequest]] = {}
-        finished = _Finished(loop)
-        ready: dict[int, StartOutcome] = {}
-        next_index = 0
-        exhausted = stopping = False
+        return limits
+
+    def _may_admit(self, run: _Schedule) -> bool:
+        """Whether to take another item: there is one, no stop, and a free slot (items
+        held for ordering count as taken)."""
+        return (
+            not run.exhausted
+            and not run.stopping
+            and len(run.in_flight) + len(run.ready) < run.limits.concurrency_limit
+        )
+
+    async def _admit(self, run: _Schedule) -> StartOutcome | None:
+        """Take the next item and send it (after the rate limit); an invalid item becomes
+        its outcome at once (returned to be yielded unless the run is ordered)."""
         try:
-            while True:
-                stopping = stopping or self._stop_requested
-                while (
-                    not exhausted
-                    and not stopping
-                    and len(in_flight) + len(ready) < limits.concurrency_limit
-                ):
-                    try:
-                        index, item = await anext(source)
-                    except StopAsyncIteration:
-                        exhausted = True
-                        break
-                    stats.submitted += 1
-                    try:
-                        request = _coerce(item)
-                    except InvalidRequestError as error:
-                        outcome = StartOutcome(index, None, error=error, raw_item=item)
-                        self._record(outcome)
-                        stopping = stopping or self._stop_on_error
-                        if self._ordered:
-                            ready[index] = outcome
-                        else:
-                            yield outcome
-                        continue
-                    if self._bucket is not None:
-                        await self._bucket.acquire()
-                    task = loop.create_task(self._one(index, request, finished))
-                    in_flight[index] = (task, request)
-                    stats.in_flight = len(in_flight)
-                if self._ordered:
-                    while next_index in ready:
-                        yield ready.pop(next_index)
-                        next_index += 1
-                if not in_flight:
-                    if exhausted or stopping:
-                        break
-                    continue
-                outcome = await finished.get()
-                while True:
-                    del in_flight[outcome.index]
-                    stats.in_flight = len(in_flight)
-                    self._record(outcome)
-                    if not outcome.ok and self._stop_on_error:
-                        stopping = True
-                    if self._ordered:
-                        ready[outcome.index] = outcome
-                    else:
-                        yield outcome
-                    if not finished.items:
-                        break
-                    outcome = finished.items.popleft()
-                if self._ordered:
-                    while next_index in ready:
-                        yield ready.pop(next_index)
-                        next_index += 1
-        finally:
-            tasks = [task for task, _ in in_flight.values()]
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                await asyncio.gather(*tasks, return_exceptions=True)
-            self._account_unreported(in_flight, finished, ready)
-            stats.in_flight = 0
-            self._ended = True
-            await source.aclose()
+            index, item = await anext(run.source)
+        except StopAsyncIteration:
+            run.exhausted = True
+            return None
+        self.stats.submitted += 1
+        try:
+            request = _coerce(item)
+        except InvalidRequestError as error:
+            outcome = StartOutcome(index, None, error=error, raw_item=item)
+            self._record(outcome)
+            run.stopping = run.stopping or self._stop_on_error
+            if self._ordered:
+                run.ready[index] = outcome
+                return None
+            return outcome
+        if self._bucket is not None:
+            await self._bucket.acquire()
+        task = run.loop.create_task(self._one(index, request, run.finished))
+        run.in_flight[index] = (task, request)
+        self.stats.in_flight = len(run.in_flight)
+        return None
+
+    def _drain(self, run: _Schedule, outcome: StartOutcome) -> Iterator[StartOutcome]:
+        """Account for ``outcome`` and every other one already finished, one at a time;
+        yield each (an ordered run: those now next in input order)."""
+        while True:
+            del run.in_flight[outcome.index]
+            self.stats.in_flight = len(run.in_flight)
+            self._record(outcome)
+            if not outcome.ok and self._stop_on_error:
+                run.stopping = True
+            if self._ordered:
+                run.ready[outcome.index] = outcome
+            else:
+                yield outcome
+            if not run.finished.items:
+                break
+            outcome = run.finished.items.popleft()
+        if self._ordered:
+            yield from self._release_ready(run)
+
+    def _release_ready(self, run: _Schedule) -> Iterator[StartOutcome]:
+        """An ordered run: the outcomes now next in input order."""
+        while run.next_index in run.ready:
+            yield run.ready.pop(run.next_index)
+            run.next_index += 1
+
+    async def _wind_down(self, run: _Schedule) -> None:
+        """Cancel what is in flight, account for every item not yielded, close the source."""
+        tasks = [task for task, _ in run.in_flight.values()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._account_unreported(run.in_flight, run.finished, run.ready)
+        self.stats.in_flight = 0
+        self._ended = True
+        await run.source.aclose()

@@ -165,23 +165,8 @@ def read_results(path: Path) -> ResumeState:
     size = 0
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
-            if not line.strip():
-                size += len(line)
-                continue
-            complete = line.endswith(b"\n")
-            parsed = _record(line)
-            if parsed is not None and complete:
-                _remember(state, last, parsed[1])
-            else:
-                found = [parsed[1]] if parsed is not None else _repair(line, last)
-                if not found and (complete or not _looks_like_a_record(line, number)):
-                    raise ManifestError(f"{path}:{number}: not a results line") from None
-                for record in found:
-                    _remember(state, last, record)
-                if not complete:  # the last line, torn: rewritten by the next run
-                    state.torn = True
-                    state.repaired = found
-                    break
+            if line.strip() and not _read_line(path, number, line, state, last):
+                break  # the last line, torn: rewritten by the next run
             size += len(line)
     state.complete_size = size
     state.records = dict(sorted(last.items()))
@@ -192,6 +177,32 @@ def read_results(path: Path) -> ResumeState:
         elif action == "skip_unsettled":
             state.ambiguous[index] = record
     return state
+
+
+def _read_line(
+    path: Path,
+    number: int,
+    line: bytes,
+    state: ResumeState,
+    last: dict[int, dict[str, object]],
+) -> bool:
+    """Take one non-blank line into ``state``; ``False`` for a torn last line (what
+    it still says is in ``state.repaired``)."""
+    complete = line.endswith(b"\n")
+    parsed = _record(line)
+    if parsed is not None and complete:
+        _remember(state, last, parsed[1])
+        return True
+    found = [parsed[1]] if parsed is not None else _repair(line, last)
+    if not found and (complete or not _looks_like_a_record(line, number)):
+        raise ManifestError(f"{path}:{number}: not a results line") from None
+    for record in found:
+        _remember(state, last, record)
+    if not complete:
+        state.torn = True
+        state.repaired = found
+        return False
+    return True
 
 
 def _looks_like_a_record(line: bytes, number: int) -> bool:
