@@ -15,6 +15,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, JsonValue
 
@@ -28,6 +29,7 @@ from ..credentials import (
     default_chain,
 )
 from ..credentials.remote import ECS_ENDPOINT
+from ..dwr import AsyncDwrClient
 from ..errors import (
     APIStatusError,
     CredentialsError,
@@ -111,7 +113,11 @@ def _dump(model: BaseModel, indent: int | None = 2) -> str:
     return model.model_dump_json(exclude={"headers"}, indent=indent)
 
 
+AnyClient = AsyncWorkflowClient | AsyncDwrClient
+"""A client of either API (``start-many`` and ``settle`` take both)."""
 Command = Callable[[AsyncWorkflowClient, argparse.Namespace], Awaitable[int]]
+BatchCommand = Callable[[AnyClient, argparse.Namespace], Awaitable[int]]
+"""``start-many`` and ``settle``: any client."""
 
 
 async def start_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
@@ -240,7 +246,7 @@ def _settle_plan(
 
 
 async def settle_locked(
-    client: AsyncWorkflowClient,
+    client: AnyClient,
     path: Path,
     lock: ResultsLock,
     args: argparse.Namespace,
@@ -279,7 +285,7 @@ async def settle_locked(
     return counts
 
 
-async def settle_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+async def settle_command(client: AnyClient, args: argparse.Namespace) -> int:
     lock: ResultsLock = args.lock
     counts = await settle_locked(client, lock.path, lock, args, args.graph)
     print(json.dumps(counts))
@@ -354,10 +360,52 @@ def _credentials(args: argparse.Namespace) -> CredentialsProvider | None:
     return default_chain(ecs_endpoint=endpoint)
 
 
+V3_COMMANDS = frozenset({"start-many", "settle"})
+"""The commands that also serve the DWR v3 API (``--api v3``): both go through the
+batch engine and settling every client shares."""
+
+
+def _v3_client(args: argparse.Namespace, server: str | None, cache: CredentialsCache | None
+               ) -> AsyncDwrClient:  # fmt: skip
+    return AsyncDwrClient(
+        endpoint=server, region=args.region, project_id=args.project_id,
+        timeout=args.request_timeout, max_retries=args.max_retries, credentials=cache,
+    )  # fmt: skip
+
+
+def _usage_problem(args: argparse.Namespace, server: str | None) -> str | None:
+    """What makes the connection options unusable, before anything is built or sent."""
+    v3 = args.api == "v3"
+    if v3 and args.command not in V3_COMMANDS:
+        return f"--api v3 serves {' and '.join(sorted(V3_COMMANDS))} only"
+    if not server and not (v3 and args.region):
+        return "pass --server URL or set OBS_SERVER" + (" (or --region)" if v3 else "")
+    return None
+
+
+async def _connect_and_run(
+    command: Command, args: argparse.Namespace, server: str | None, cache: CredentialsCache | None
+) -> int:
+    if args.api == "v3":
+        async with _v3_client(args, server, cache) as dwr:
+            return await cast(BatchCommand, command)(dwr, args)
+    assert server is not None
+    async with AsyncWorkflowClient(
+        server=server,
+        signature=args.signature,
+        region=args.region,
+        timeout=args.request_timeout,
+        max_retries=args.max_retries,
+        credentials=cache,
+    ) as client:
+        return await command(client, args)
+
+
 async def run_command(command: Command, args: argparse.Namespace) -> int:
     server = args.server or os.environ.get("OBS_SERVER")
-    if not server:
-        print("obs-workflow: pass --server URL or set OBS_SERVER", file=sys.stderr)
+    problem = _usage_problem(args, server)
+    if problem is not None:
+        print(f"obs-workflow: {problem}", file=sys.stderr)
         return EXIT_USAGE
     cache: CredentialsCache | None = None
     try:
@@ -365,15 +413,7 @@ async def run_command(command: Command, args: argparse.Namespace) -> int:
         if provider is not None:
             cache = CredentialsCache(provider)
             await cache.get()  # fails here, before anything is sent
-        async with AsyncWorkflowClient(
-            server=server,
-            signature=args.signature,
-            region=args.region,
-            timeout=args.request_timeout,
-            max_retries=args.max_retries,
-            credentials=cache,
-        ) as client:
-            return await command(client, args)
+        return await _connect_and_run(command, args, server, cache)
     except WaitTimeoutError as error:  # the execution goes on, but it did not succeed
         print(_json_text(_error_json(error)), file=sys.stderr)
         return EXIT_EXECUTION_FAILED

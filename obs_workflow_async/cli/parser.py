@@ -47,6 +47,14 @@ def _connection_options(parser: argparse.ArgumentParser, *, main: bool = False) 
     )
     group.add_argument("--max-retries", type=int, default=default(3))
     group.add_argument(
+        "--api", choices=["v2", "v3"], default=default("v2"),
+        help="v2: the OBS-hosted workflow API (default); v3: DWR v3 (start-many and settle; "
+        "--server optional with --region, --project-id or discovery through IAM)",
+    )  # fmt: skip
+    group.add_argument(
+        "--project-id", default=default(None), help="DWR v3 project id (default: discovered)"
+    )
+    group.add_argument(
         "--credentials", choices=["env", "chain", "ecs", "oidc"], default=default("env"),
         help="where keys come from: env (OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY, the "
         "default), ecs (instance metadata), oidc (HUAWEI_CLOUD_IDP_ID), chain (env, then "

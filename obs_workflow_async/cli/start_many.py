@@ -24,11 +24,11 @@ from typing import Literal, TypedDict
 
 from ..batch.models import BatchStats, StartOutcome
 from ..batch.runner import BatchRun
-from ..client import AsyncWorkflowClient
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    AnyClient,
     UsageError,
     settle_locked,
 )
@@ -332,7 +332,7 @@ class _Interrupt:
 
 
 async def _drive(
-    client: AsyncWorkflowClient,
+    client: AnyClient,
     args: argparse.Namespace,
     feed: _Feed,
     manifest: Path,
@@ -386,7 +386,7 @@ def _summary(
     return summary
 
 
-async def start_many_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
+async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int:
     """``start-many`` after :func:`plan_batch` (``args.plan``): settle the resume file if
     asked, read it, send, print the summary as JSON on stdout."""
     plan: BatchPlan = args.plan
