@@ -177,7 +177,12 @@ class HostileServer:
                 if case.answer is None:
                     writer.transport.abort()
                     return
-                writer.write(case.answer)
+                answer = case.answer
+                if case.close and b"\r\n" in answer:
+                    # say so, as servers do: a client must not reuse this connection
+                    status, _, rest = answer.partition(b"\r\n")
+                    answer = status + b"\r\nConnection: close\r\n" + rest
+                writer.write(answer)
                 await writer.drain()
                 if case.close:
                     writer.close()
