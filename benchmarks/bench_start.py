@@ -59,15 +59,34 @@ CONFIGS = (
 # -- the clients ------------------------------------------------------------------------
 
 
-async def run_baseline(url: str, ak: str, sk: str, count: int) -> int:
+async def run_baseline(url: str, ak: str, sk: str, count: int, client_options: bool = False) -> int:
+    """The hand-written client. ``client_options``: with the options this client's
+    sender gives aiohttp (session ``User-Agent`` and pool limits, a per-request
+    ``ClientTimeout(total=60, connect=10)``, ``allow_redirects=False``, ``ssl=False``,
+    ``proxy=None``), to tell aiohttp's cost of those options from ours."""
     import aiohttp
 
     host = url.split("://", 1)[1]
     path = f"/v2/workflows/{GRAPH}"
     key = sk.encode()
     ok = 0
+    options: dict[str, Any] = {}
+    session_options: dict[str, Any] = {}
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    if client_options:
+        connector = aiohttp.TCPConnector(
+            limit=CONCURRENCY, limit_per_host=CONCURRENCY, keepalive_timeout=1.5, ssl=False
+        )
+        session_options = {
+            "timeout": aiohttp.ClientTimeout(total=None),
+            "headers": {"User-Agent": "obs-workflow-async/bench"},
+        }
+        timeout = aiohttp.ClientTimeout(
+            total=60.0, connect=10.0, sock_connect=10.0, ceil_threshold=float("inf")
+        )
+        options = {"timeout": timeout, "allow_redirects": False, "ssl": False, "proxy": None,
+                   "proxy_headers": None}  # fmt: skip
+    async with aiohttp.ClientSession(connector=connector, **session_options) as session:
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(i: int) -> None:
@@ -83,7 +102,9 @@ async def run_baseline(url: str, ak: str, sk: str, count: int) -> int:
                     "Host": host,
                     "Authorization": f"OBS {ak}:{sig.decode()}",
                 }
-                async with session.post(url + path, data=body, headers=headers) as response:
+                async with session.post(
+                    url + path, data=body, headers=headers, **options
+                ) as response:
                     data = await response.json(content_type=None)
                     if response.status == 200 and "execution_name" in data:
                         ok += 1
