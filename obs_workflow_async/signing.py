@@ -1,7 +1,8 @@
 """Request signing, byte-identical with ``esdk-obs-python`` 3.26.x.
 
-Pure functions only: no I/O, no clock, no globals that change. The caller passes
-the time in, so the same inputs always give the same ``Authorization`` header.
+Pure functions only: no I/O, no clock, no globals that change (the canonical
+resource of a request shape is memoised). The caller passes the time in, so the
+same inputs always give the same ``Authorization`` header.
 
 Three modes, chosen with :data:`SignatureMode`:
 
@@ -24,6 +25,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Literal, NamedTuple
 from urllib.parse import quote
 
@@ -126,21 +128,36 @@ def encode_query(query: QueryItems) -> str:
 
 def canonical_resource(request: SigningRequest, mode: SignatureMode) -> str:
     """The OBS/V2 CanonicalizedResource: path plus the signed sub-resources."""
+    return _canonical_resource(
+        request.bucket, request.key, tuple(request.query), request.path_style, mode
+    )
+
+
+@lru_cache(maxsize=1024)
+def _canonical_resource(
+    bucket: str | None,
+    key: str,
+    query: tuple[tuple[str, str | None], ...],
+    path_style: bool,
+    mode: SignatureMode,
+) -> str:
+    """:func:`canonical_resource` of one request shape (memoised: the same few paths
+    recur, and the result depends on nothing else)."""
     uri = ""
-    if request.bucket:
-        uri = "/" + request.bucket + ("" if request.path_style else "/")
-    if request.key:
+    if bucket:
+        uri = "/" + bucket + ("" if path_style else "/")
+    if key:
         if not uri.endswith("/"):
             uri += "/"
-        uri += encode_object_key(request.key)
+        uri += encode_object_key(key)
     resource = uri or "/"
-    if request.query:
+    if query:
         prefix = header_prefix(mode)
         parts: list[str] = []
-        for key, value in sorted(request.query, key=lambda kv: kv[0]):
-            lowered = key.lower()
+        for name, value in sorted(query, key=lambda kv: kv[0]):
+            lowered = name.lower()
             if lowered in ALLOWED_RESOURCE_PARAMETER_NAMES or lowered.startswith(prefix):
-                encoded = quote(key, safe="/")
+                encoded = quote(name, safe="/")
                 parts.append(encoded if value is None else f"{encoded}={value}")
         # The SDK appends "?" and drops the last character, so an all-filtered
         # query leaves nothing behind.

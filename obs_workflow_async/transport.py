@@ -452,12 +452,10 @@ class Transport:
         self, deadline_at: float | None, options: CallOptions, spec: RequestSpec, url: URL,
         any_sent: bool, retries: int,
     ) -> Credentials:  # fmt: skip
-        """The credentials of an attempt, waiting for a fetch at most until the deadline
-        (else for the attempt's total). A fetch is shared by every caller (the cache's
-        business); this caller stops waiting without cancelling it for the others."""
-        creds = self._credentials.fresh()
-        if creds is not None:
-            return creds
+        """The credentials of an attempt when none are fresh: wait for a fetch at most
+        until the deadline (else for the attempt's total). A fetch is shared by every
+        caller (the cache's business); this caller stops waiting without cancelling it
+        for the others."""
         limit = options.timeout.total if deadline_at is None else deadline_at - self._clock()
         fetch = asyncio.ensure_future(self._credentials.get())
         if limit is None:
@@ -500,7 +498,11 @@ class Transport:
         url = self.url_for(spec)
         sender = self.sender
         while True:
-            creds = await self._credentials_for(deadline_at, options, spec, url, any_sent, retries)
+            creds = self._credentials.fresh()
+            if creds is None:
+                creds = await self._credentials_for(
+                    deadline_at, options, spec, url, any_sent, retries
+                )
             observer.attempt_started(retries + 1)
             started = clock()
             sent: SendFailure | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
@@ -30,7 +31,9 @@ from ..models import (
     StartWorkflowResult,
     validate_request,
 )
+from ..models.base import json_body
 from ..transport import RequestSpec
+from ..validation import check_bucket_name, check_graph_name, check_object_key
 from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:
@@ -49,11 +52,33 @@ __all__ = [
 EXECUTIONS = "v2/workflowexecutions"
 
 
+@lru_cache(maxsize=256)
+def _names_valid(graph_name: str, bucket: str) -> bool:
+    """Both names pass their rules (pure checks; a batch repeats the same pair)."""
+    return check_graph_name(graph_name) is None and check_bucket_name(bucket) is None
+
+
 def start_spec(
     graph_name: object, bucket: object, object_key: object, inputs: object
 ) -> RequestSpec:
     """Validate the start arguments (nothing is sent if they break a rule) and build the
-    request; only the spec outlives this call, not the validated model."""
+    request; only the spec outlives this call, not the validated model.
+
+    Plain names without inputs (the common start) are checked with the same rules
+    without building the pydantic model; anything else, and anything that breaks a
+    rule, goes through :class:`StartWorkflowRequest`, which names every broken rule.
+    """
+    if (
+        inputs is None
+        and type(graph_name) is str
+        and type(bucket) is str
+        and type(object_key) is str
+        and _names_valid(graph_name, bucket)
+        and check_object_key(object_key) is None
+    ):
+        body = json_body({"bucket": bucket, "object": object_key})
+        return RequestSpec("POST", f"v2/workflows/{graph_name}", (), body,
+                           operation="start_workflow", graph_name=graph_name)  # fmt: skip
     request = validate_request(
         StartWorkflowRequest,
         graph_name=graph_name,
