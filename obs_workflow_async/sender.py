@@ -266,9 +266,10 @@ class AiohttpSender:
             if self._ssl is None:
                 self._ssl = await self._tls()
             if self._session is None:
+                # No limit_per_host: equal to the total limit it could never bind, and
+                # aiohttp would keep per-host books on every request for nothing.
                 connector = aiohttp.TCPConnector(
                     limit=self._max_connections,
-                    limit_per_host=self._max_connections,
                     keepalive_timeout=self._keepalive_timeout,
                     ssl=self._ssl if self._ssl is not None else True,
                 )

@@ -365,11 +365,14 @@ def copy_headers(headers: object) -> Headers:
         raise PydanticCustomError("dict_type", "headers must be a mapping")
     copied = Headers()
     seen: dict[str, str] = {}
+    names = _NAMES
     for name, value in headers.items():
-        if not isinstance(name, str):
-            continue
-        text = value if isinstance(value, str) else str(value)
-        lowered = _lower_name(name)
+        lowered = names.get(name)  # the usual case: a name seen before
+        if lowered is None:
+            if not isinstance(name, str):
+                continue
+            lowered = _lower_name(name)
+        text = value if type(value) is str else str(value)
         if lowered in _SHARED_VALUES and len(text) <= 128:
             text = _VALUES.setdefault(text, text) if len(_VALUES) < _NAMES_MAX else text
         copied[lowered] = seen.setdefault(text, text)
