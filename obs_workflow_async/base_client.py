@@ -353,9 +353,11 @@ class BaseClient:
         if raw.request_id is not None:
             context["request_id"] = raw.request_id  # else the body's request_id, if any
         try:
-            return model.model_validate_json(raw.body, context=context)
+            # The compiled validator itself (model_validate_json adds only a Python frame).
+            result: _M = model.__pydantic_validator__.validate_json(raw.body, context=context)
         except ValidationError as exc:
             raise self._parse_error(raw, model, exc) from None
+        return result
 
     @overload
     async def _request(

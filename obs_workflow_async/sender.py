@@ -232,6 +232,10 @@ class AiohttpSender:
         self._clock = clock
         self._ssl: ssl.SSLContext | Literal[False] | None = None
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
+        self._last_timeout: tuple[Timeout | None, aiohttp.ClientTimeout] = (
+            None,
+            aiohttp.ClientTimeout(),
+        )
         self.slots = SlotGate(max_connections)
         self._open_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -312,10 +316,14 @@ class AiohttpSender:
 
     def _client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
         if budget is None:
+            last_timeout, last = self._last_timeout
+            if timeout is last_timeout:  # the usual case: the client's default object
+                return last
             cached = self._timeouts.get(timeout)
             if cached is None:
                 cached = aiohttp_timeout(timeout.total, timeout.connect, timeout.read)
                 self._timeouts[timeout] = cached
+            self._last_timeout = (timeout, cached)
             return cached
         total = budget if timeout.total is None else min(timeout.total, budget)
         return aiohttp_timeout(total, timeout.connect, timeout.read)
