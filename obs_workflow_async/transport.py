@@ -443,8 +443,8 @@ class Transport:
         ``max_connections`` never counts against the per-attempt timeout (it does
         count against the call's ``deadline``).
         """
-        if not self._hooks:
-            return self._attempts(spec, options, _NO_OBSERVER)
+        if not self._hooks:  # nobody to tell when the call starts and ends
+            return self._retry_loop(spec, options, _NO_OBSERVER)
         url = self.url_for(spec)
         return self._attempts(spec, options, _HookObserver(self._hooks, spec, url, self._clock))
 
