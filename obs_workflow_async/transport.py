@@ -116,6 +116,18 @@ class RawResponse(NamedTuple):
     retries_taken: int = 0
 
 
+class _CallState:
+    """What one call carries from attempt to attempt."""
+
+    __slots__ = ("any_sent", "deadline_at", "retries")
+
+    def __init__(self, deadline_at: float | None) -> None:
+        self.deadline_at = deadline_at
+        self.retries = 0
+        self.any_sent = False
+        """Whether any attempt so far may have reached the service."""
+
+
 class _Failed(NamedTuple):
     """How one attempt failed: the public error, its retry class, and the cause."""
 
@@ -489,67 +501,14 @@ class Transport:
     async def _retry_loop(
         self, spec: RequestSpec, options: CallOptions, observer: _Observer
     ) -> RawResponse:
-        retry = options.retry
-        timeout = options.timeout
         clock = self._clock
-        deadline_at = None if options.deadline is None else clock() + options.deadline
-        retries = 0
-        any_sent = False
+        call = _CallState(None if options.deadline is None else clock() + options.deadline)
         url = self.url_for(spec)
-        sender = self.sender
         while True:
-            creds = self._credentials.fresh()
-            if creds is None:
-                creds = await self._credentials_for(
-                    deadline_at, options, spec, url, any_sent, retries
-                )
-            observer.attempt_started(retries + 1)
-            started = clock()
-            sent: SendFailure | None = None
-            try:
-                answer = await sender.send(self._prepare(spec, url, creds), timeout, deadline_at)
-            except SlotWaitExpired:
-                expired = True
-            except SendFailure as failure:
-                failure.__traceback__ = None  # its frames hold the signed headers
-                sent, expired = failure, False
-            else:
-                expired = False
-            if expired:
-                raise self._deadline_error(
-                    options, spec, url, any_sent, retries, " while waiting for a free connection"
-                )
-            elapsed = clock() - started
-            if sent is None:
-                request_id = _request_id(answer.headers)
-                if logger.isEnabledFor(logging.DEBUG):
-                    logger.debug(
-                        "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
-                        spec.method, url.raw_path_qs, answer.status, request_id,
-                        elapsed * 1000, retries,
-                        extra=_log_fields(spec, retries, status=answer.status,
-                                          request_id=request_id, elapsed=elapsed),
-                    )  # fmt: skip
-                observer.attempt_finished(retries + 1, elapsed, answer, None)
-                if answer.status < 300:
-                    return RawResponse(
-                        answer.status, answer.reason, answer.headers, answer.body, request_id,
-                        retries,
-                    )  # fmt: skip
-                failed = self._status_failure(answer, request_id, retries, spec, url)
-                any_sent = any_sent or may_have_started(failed.error)
-                delay = self._retry_delay(failed.failure, failed.retry_after, spec, retry,
-                                          retries, deadline_at)  # fmt: skip
-            else:
-                delay = self._retry_delay(sent.failure, None, spec, retry, retries, deadline_at)
-                out_of_time = (
-                    delay is None and sent.timed_out and deadline_at is not None
-                    and clock() >= deadline_at
-                )  # fmt: skip
-                suffix = f" (deadline of {options.deadline}s exceeded)" if out_of_time else ""
-                failed = self._transport_error(sent, spec, url, retries, any_sent, suffix)
-                any_sent = any_sent or sent.request_sent
-                observer.attempt_finished(retries + 1, elapsed, None, failed.error)
+            outcome = await self._attempt(spec, options, observer, url, call)
+            if isinstance(outcome, RawResponse):
+                return outcome
+            failed, delay = outcome
             error = failed.error
             if options.on_failed_attempt is not None:
                 try:
@@ -558,15 +517,90 @@ class Transport:
                     logger.warning("on_failed_attempt callback failed", exc_info=True)
             if delay is None:
                 raise error from failed.cause
-            retries += 1
-            observer.retry_scheduled(retries + 1, delay, error)
+            call.retries += 1
+            observer.retry_scheduled(call.retries + 1, delay, error)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s: retry %d in %.3fs after %s",
-                    spec.method, url.raw_path_qs, retries, delay, type(error).__name__,
-                    extra=_log_fields(spec, retries, delay=delay, error=type(error).__name__),
+                    spec.method, url.raw_path_qs, call.retries, delay, type(error).__name__,
+                    extra=_log_fields(spec, call.retries, delay=delay,
+                                      error=type(error).__name__),
                 )  # fmt: skip
             await self._sleep(delay)
+
+    async def _attempt(
+        self, spec: RequestSpec, options: CallOptions, observer: _Observer, url: URL,
+        call: _CallState,
+    ) -> RawResponse | tuple[_Failed, float | None]:  # fmt: skip
+        """One attempt: its credentials, the send, and what its answer or failure means
+        (the 2xx answer, or the failure with the delay before the next attempt)."""
+        creds = self._credentials.fresh()
+        if creds is None:
+            creds = await self._credentials_for(
+                call.deadline_at, options, spec, url, call.any_sent, call.retries
+            )
+        observer.attempt_started(call.retries + 1)
+        started = self._clock()
+        try:
+            answer = await self.sender.send(
+                self._prepare(spec, url, creds), options.timeout, call.deadline_at
+            )
+        except SlotWaitExpired:
+            answer = None
+        except SendFailure as failure:
+            failure.__traceback__ = None  # its frames hold the signed headers
+            elapsed = self._clock() - started
+            return self._judge_failure(failure, spec, options, observer, url, call, elapsed)
+        if answer is None:
+            raise self._deadline_error(
+                options, spec, url, call.any_sent, call.retries,
+                " while waiting for a free connection",
+            )  # fmt: skip
+        return self._judge_answer(answer, spec, options, observer, url, call, started)
+
+    def _judge_answer(
+        self, answer: Answer, spec: RequestSpec, options: CallOptions, observer: _Observer,
+        url: URL, call: _CallState, started: float,
+    ) -> RawResponse | tuple[_Failed, float | None]:  # fmt: skip
+        elapsed = self._clock() - started
+        request_id = _request_id(answer.headers)
+        retries = call.retries
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
+                spec.method, url.raw_path_qs, answer.status, request_id, elapsed * 1000,
+                retries,
+                extra=_log_fields(spec, retries, status=answer.status, request_id=request_id,
+                                  elapsed=elapsed),
+            )  # fmt: skip
+        observer.attempt_finished(retries + 1, elapsed, answer, None)
+        if answer.status < 300:
+            return RawResponse(
+                answer.status, answer.reason, answer.headers, answer.body, request_id, retries
+            )
+        failed = self._status_failure(answer, request_id, retries, spec, url)
+        call.any_sent = call.any_sent or may_have_started(failed.error)
+        delay = self._retry_delay(
+            failed.failure, failed.retry_after, spec, options.retry, retries, call.deadline_at
+        )
+        return failed, delay
+
+    def _judge_failure(
+        self, sent: SendFailure, spec: RequestSpec, options: CallOptions, observer: _Observer,
+        url: URL, call: _CallState, elapsed: float,
+    ) -> tuple[_Failed, float | None]:  # fmt: skip
+        deadline_at = call.deadline_at
+        delay = self._retry_delay(sent.failure, None, spec, options.retry, call.retries,
+                                  deadline_at)  # fmt: skip
+        out_of_time = (
+            delay is None and sent.timed_out and deadline_at is not None
+            and self._clock() >= deadline_at
+        )  # fmt: skip
+        suffix = f" (deadline of {options.deadline}s exceeded)" if out_of_time else ""
+        failed = self._transport_error(sent, spec, url, call.retries, call.any_sent, suffix)
+        call.any_sent = call.any_sent or sent.request_sent
+        observer.attempt_finished(call.retries + 1, elapsed, None, failed.error)
+        return failed, delay
 
     def _retry_delay(
         self,

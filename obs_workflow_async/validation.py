@@ -91,31 +91,56 @@ def find_unsendable(value: object, path: str = "") -> tuple[str, str] | None:
     seen: set[int] = set()  # containers already walked: a cycle ends the walk, not the loop
     while stack:  # iterative: no RecursionError however deep the value
         where, item = stack.pop()
-        if not isinstance(item, str | float | int) and item is not None:
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-        if isinstance(item, str):
-            if not item.isascii() and _SURROGATE.search(item) is not None:
-                return where, TEXT_RULE
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                return where, NUMBER_RULE
-        elif isinstance(item, Mapping) or hasattr(item, "__pydantic_fields__"):
-            if isinstance(item, Mapping):
-                entries = list(item.items())
-            else:  # a pydantic model: its fields, then its extra fields
-                entries = [(name, getattr(item, name)) for name in type(item).__pydantic_fields__]
-                entries += list((getattr(item, "__pydantic_extra__", None) or {}).items())
-            for key, inner in reversed(entries):
-                name = _key_text(key)
-                place = f"{where}.{name}" if where else name
-                if isinstance(key, str) and check_text(key) is not None:
-                    return place, "keys " + TEXT_RULE
-                stack.append((place, inner))
-        elif isinstance(item, list | tuple):
-            for index in range(len(item) - 1, -1, -1):
-                stack.append((f"{where}.{index}" if where else str(index), item[index]))
+        if isinstance(item, str | float | int) or item is None:
+            problem = _scalar_problem(item)
+            if problem is not None:
+                return where, problem
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        found = _push_children(where, item, stack)
+        if found is not None:
+            return found
+    return None
+
+
+def _scalar_problem(item: object) -> str | None:
+    if isinstance(item, str):
+        if not item.isascii() and _SURROGATE.search(item) is not None:
+            return TEXT_RULE
+    elif isinstance(item, float) and not math.isfinite(item):
+        return NUMBER_RULE
+    return None
+
+
+def _entries(item: object) -> list[tuple[object, object]] | None:
+    """A mapping's items, or a pydantic model's fields then extra fields; else ``None``."""
+    if isinstance(item, Mapping):
+        return list(item.items())
+    fields = getattr(type(item), "__pydantic_fields__", None)
+    if fields is None:
+        return None
+    entries: list[tuple[object, object]] = [(name, getattr(item, name)) for name in fields]
+    entries += list((getattr(item, "__pydantic_extra__", None) or {}).items())
+    return entries
+
+
+def _push_children(
+    where: str, item: object, stack: list[tuple[str, object]]
+) -> tuple[str, str] | None:
+    """Queue a container's children (in order); a key that cannot be sent is returned."""
+    entries = _entries(item)
+    if entries is not None:
+        for key, inner in reversed(entries):
+            name = _key_text(key)
+            place = f"{where}.{name}" if where else name
+            if isinstance(key, str) and check_text(key) is not None:
+                return place, "keys " + TEXT_RULE
+            stack.append((place, inner))
+    elif isinstance(item, list | tuple):
+        for index in range(len(item) - 1, -1, -1):
+            stack.append((f"{where}.{index}" if where else str(index), item[index]))
     return None
 
 
