@@ -255,55 +255,89 @@ def package_smoke_test(py: Path) -> None:
         run(bin_dir(venv) / "obs-workflow", "demo", "--count", "50")
 
 
+def task_demo(rest: list[str]) -> int | None:
+    run(ensure_venv(), "-m", "obs_workflow_async", "demo", *rest)
+    return None
+
+
+def task_test(rest: list[str]) -> int | None:
+    run(dev_venv(), "-m", "pytest", *rest)
+    return None
+
+
+def task_test_on(rest: list[str]) -> int | None:
+    """test-on PYTHON [pytest args]: the suite in .venvs/pyX.Y."""
+    version = python_version(rest[0])
+    venv = VENVS / f"py{version[0]}.{version[1]}" if version else VENVS / "py"
+    py = ensure_venv(EXTRAS, ("test",), venv=venv, python=rest[0])
+    run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
+    return None
+
+
+def task_lowest(rest: list[str]) -> int | None:
+    """lowest PYTHON [pytest args]: the runtime dependencies at their floors."""
+    py = ensure_venv(EXTRAS, ("test",), venv=VENVS / "lowest", python=rest[0],
+                     pins=dependency_floors())  # fmt: skip
+    run(py, "-m", "pip", "list", "--format=freeze")
+    run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
+    return None
+
+
+def task_pythons(rest: list[str]) -> int | None:
+    for (major, minor), executable in find_pythons().items():
+        print(f"{major}.{minor}  {executable}")
+    return None
+
+
+def task_matrix(rest: list[str]) -> int | None:
+    return matrix(rest, jobs=int(os.environ.get("DEV_MATRIX_JOBS", "2")))
+
+
+def task_lint(rest: list[str]) -> int | None:
+    py = dev_venv()
+    run(py, "-m", "mypy", "--strict", "obs_workflow_async", "_obs_workflow_async_pytest.py")
+    run(py, "-m", "mypy", "--strict", "examples", "tests/typing")
+    run(bin_dir(VENV) / "pyright")
+    run(py, "-m", "ruff", "check", ".")
+    run(py, "-m", "ruff", "format", "--check", ".")
+    return None
+
+
+def task_docs(rest: list[str]) -> int | None:
+    dev_venv()
+    run(BIN / "mkdocs", "build", "--strict", "--site-dir", "site")
+    role = re.compile(r":(class|meth|func|mod|attr|exc|data):`")
+    leaked = [p for p in (ROOT / "site").rglob("*.html") if role.search(p.read_text())]
+    if leaked:
+        sys.exit(f"Sphinx roles shown as text in {[str(p) for p in leaked]}")
+    return None
+
+
+def task_package(rest: list[str]) -> int | None:
+    package_smoke_test(dev_venv())
+    return None
+
+
+def task_bench(rest: list[str]) -> int | None:
+    run(dev_venv(), "benchmarks/bench_start.py", *rest)
+    return None
+
+
+TASKS = {
+    "demo": task_demo, "test": task_test, "test-on": task_test_on, "lowest": task_lowest,
+    "pythons": task_pythons, "matrix": task_matrix, "lint": task_lint, "docs": task_docs,
+    "package": task_package, "bench": task_bench,
+}  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
-    tasks = {"demo", "test", "lint", "docs", "package", "bench", "pythons", "matrix",
-             "test-on", "lowest"}  # fmt: skip
-    if not argv or argv[0] not in tasks:
+    if not argv or argv[0] not in TASKS:
         print(__doc__)
         return 2
-    task, rest = argv[0], argv[1:]
     try:
-        if task == "demo":
-            py = ensure_venv()
-            run(py, "-m", "obs_workflow_async", "demo", *rest)
-        elif task == "test":
-            run(dev_venv(), "-m", "pytest", *rest)
-        elif task == "test-on":  # test-on PYTHON [pytest args]: the suite in .venvs/pyX.Y
-            version = python_version(rest[0])
-            venv = VENVS / f"py{version[0]}.{version[1]}" if version else VENVS / "py"
-            py = ensure_venv(EXTRAS, ("test",), venv=venv, python=rest[0])
-            run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
-        elif task == "lowest":  # lowest PYTHON [pytest args]: runtime dependencies at floors
-            py = ensure_venv(EXTRAS, ("test",), venv=VENVS / "lowest", python=rest[0],
-                             pins=dependency_floors())  # fmt: skip
-            run(py, "-m", "pip", "list", "--format=freeze")
-            run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
-        elif task == "pythons":
-            for (major, minor), executable in find_pythons().items():
-                print(f"{major}.{minor}  {executable}")
-        elif task == "matrix":
-            return matrix(rest, jobs=int(os.environ.get("DEV_MATRIX_JOBS", "2")))
-        elif task == "lint":
-            py = dev_venv()
-            run(py, "-m", "mypy", "--strict", "obs_workflow_async", "_obs_workflow_async_pytest.py")
-            run(py, "-m", "mypy", "--strict", "examples", "tests/typing")
-            run(bin_dir(VENV) / "pyright")
-            run(py, "-m", "ruff", "check", ".")
-            run(py, "-m", "ruff", "format", "--check", ".")
-        elif task == "docs":
-            dev_venv()
-            run(BIN / "mkdocs", "build", "--strict", "--site-dir", "site")
-            role = re.compile(r":(class|meth|func|mod|attr|exc|data):`")
-            leaked = [p for p in (ROOT / "site").rglob("*.html") if role.search(p.read_text())]
-            if leaked:
-                sys.exit(f"Sphinx roles shown as text in {[str(p) for p in leaked]}")
-        elif task == "package":
-            package_smoke_test(dev_venv())
-        else:
-            run(dev_venv(), "benchmarks/bench_start.py", *rest)
+        return TASKS[argv[0]](argv[1:]) or 0
     except subprocess.CalledProcessError as exc:
         return exc.returncode or 1
-    return 0
 
 
 if __name__ == "__main__":
