@@ -458,13 +458,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         oldest window first: the span is cut into windows of at most ``window``, each
         followed page by page (at most 200 per page). Windows share their boundary
         second, so an execution started on it is yielded once (by name)."""
-        now = self._runtime.wall_clock()
-        until = until or now
-        since = since or (until - EXECUTION_WINDOW)
-        if since > until:
-            raise InvalidRequestError([ErrorDetail("since", "must not be after until")])
-        if window <= timedelta(0):
-            raise InvalidRequestError([ErrorDetail("window", "must be positive")])
+        since, until = _execution_span(self._runtime.wall_clock(), since, until, window)
         yielded = 0
         seen_at_edge: set[str] = set()
         start = since
@@ -480,24 +474,15 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                 for item in got.executions:
                     if item.execution_name in seen_at_edge:
                         continue
-                    if item.started_at is not None and item.started_at.replace(
-                        microsecond=0) >= end.replace(microsecond=0):  # fmt: skip
+                    if _started_at_edge(item, end):
                         edge.add(item.execution_name)
                     yield item
                     yielded += 1
                     if max_items is not None and yielded >= max_items:
                         return
-                cursor = got.next_cursor(len(got.executions))
-                if cursor is None:
+                offset = _next_offset(got, used)
+                if offset is None:
                     break
-                nxt = _int(cursor)
-                if nxt is None or nxt in used:
-                    raise ResponseParseError(
-                        "the service said the list is truncated but gave no usable next_offset",
-                        status=200, request_id=got.request_id, body="",
-                    )  # fmt: skip
-                used.add(nxt)
-                offset = nxt
             if end >= until:
                 return
             seen_at_edge = edge
@@ -534,13 +519,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """Poll :meth:`get_execution` until a terminal state (``success``, ``fail``,
         ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`."""
         options: RequestOptions = request_options or {}
-        checks = (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval),
-                  ("timeout", timeout))  # fmt: skip
-        for name, value in checks:
-            if value is not None and (isinstance(value, bool) or not value > 0):
-                raise InvalidRequestError(
-                    [ErrorDetail(name, "must be a positive number of seconds")]
-                )
+        _check_wait_intervals(poll_interval, max_poll_interval, timeout)
         clock = self._runtime.clock
         deadline = None if timeout is None else clock() + timeout
         interval = poll_interval
@@ -551,9 +530,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                                     timeout=timeout or 0.0, last_state=last)  # fmt: skip
 
         while True:
-            call = options
-            if deadline is not None and "deadline" not in options:
-                call = {**options, "deadline": max(deadline - clock(), 0.001)}
+            call = _poll_options(options, deadline, clock)
             try:
                 detail = await self.get_execution(graph_name, execution_name, **call)
             except RequestTimeoutError as exc:
@@ -767,6 +744,63 @@ def _definition(model: type[_M], value: _M | Mapping[str, JsonValue]) -> _M:
     if isinstance(value, model):
         return value
     return validate_request(model, **dict(value))
+
+
+def _execution_span(
+    now: datetime, since: datetime | None, until: datetime | None, window: timedelta
+) -> tuple[datetime, datetime]:
+    """``iter_executions``' span (default: the 3 days up to ``until``, itself default now),
+    checked along with ``window``."""
+    until = until or now
+    since = since or (until - EXECUTION_WINDOW)
+    if since > until:
+        raise InvalidRequestError([ErrorDetail("since", "must not be after until")])
+    if window <= timedelta(0):
+        raise InvalidRequestError([ErrorDetail("window", "must be positive")])
+    return since, until
+
+
+def _started_at_edge(item: ExecutionSummary, end: datetime) -> bool:
+    """Started on a window's closing second (the next window lists it again)."""
+    if item.started_at is None:
+        return False
+    return item.started_at.replace(microsecond=0) >= end.replace(microsecond=0)
+
+
+def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
+    """The offset of the page after ``page`` in its window (``None``: it was the last);
+    raises for a truncated page with no usable offset, or one already followed."""
+    cursor = page.next_cursor(len(page.executions))
+    if cursor is None:
+        return None
+    nxt = _int(cursor)
+    if nxt is None or nxt in used:
+        raise ResponseParseError(
+            "the service said the list is truncated but gave no usable next_offset",
+            status=200, request_id=page.request_id, body="",
+        )  # fmt: skip
+    used.add(nxt)
+    return nxt
+
+
+def _check_wait_intervals(
+    poll_interval: float, max_poll_interval: float, timeout: float | None
+) -> None:
+    """``wait_for_execution``'s seconds: each positive (``timeout`` may be ``None``)."""
+    checks = (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval),
+              ("timeout", timeout))  # fmt: skip
+    for name, value in checks:
+        if value is not None and (isinstance(value, bool) or not value > 0):
+            raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
+
+
+def _poll_options(
+    options: RequestOptions, deadline: float | None, clock: Callable[[], float]
+) -> RequestOptions:
+    """One poll's options: by default its deadline is what is left of the wait."""
+    if deadline is None or "deadline" in options:
+        return options
+    return {**options, "deadline": max(deadline - clock(), 0.001)}
 
 
 def _int(cursor: int | str | None) -> int | None:
