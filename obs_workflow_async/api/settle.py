@@ -307,14 +307,29 @@ class SettleCore(BaseClient):
         any item's window (each fetched once)."""
         gate = limit or asyncio.Semaphore(concurrency)
         sweep = ListingSweep(graph, _now())
-        windows: WindowSet | None = None
-        found: list[tuple[str, datetime | None]] = []
+        found = await self._sweep_listing(
+            sweep, items, default_until, margin, max_pages, gate, options
+        )
+        details = await self._settle_details(graph, [name for name, _ in found], gate, options)
+        sweep.candidates.extend(_candidates(found, details))
+        return sweep, details
+
+    async def _sweep_listing(
+        self,
+        sweep: ListingSweep,
+        items: Sequence[SettleItem],
+        default_until: datetime,
+        margin: float,
+        max_pages: int | None,
+        gate: asyncio.Semaphore,
+        options: RequestOptions,
+    ) -> list[tuple[str, datetime | None]]:
+        """Read ``sweep.graph_name``'s listing page by page (counts, offset and how it
+        ended go into ``sweep``); returns the executions in any item's window, each
+        once, in listing order, with their ``started_at``."""
+        span = _listing_span(items, default_until, margin)
+        kept: _InWindows | None = None
         cursor: object = None
-        previous: datetime | None = None
-        pad = timedelta(seconds=margin)
-        span = (min(item.since for item in items) - pad,
-                max(item.until or default_until for item in items) + pad)  # fmt: skip
-        seen: set[str] = set()
         while True:
             if max_pages is not None and sweep.pages >= max_pages:
                 sweep.error = f"stopped after max_pages={max_pages}"
@@ -322,35 +337,23 @@ class SettleCore(BaseClient):
             sent = _now()
             try:
                 async with gate:
-                    page = await self._settle_page(graph, cursor, span, options)
+                    page = await self._settle_page(sweep.graph_name, cursor, span, options)
             except ObsWorkflowError as error:
                 sweep.error = f"{type(error).__name__}: {error}"
                 break
             sweep.pages += 1
-            if windows is None:  # the first page's Date sets the clock offset
-                offset = clock_offset(page.headers.get("Date"), sent, _now())
-                sweep.offset = offset if offset is not None else timedelta(0)
-                windows = WindowSet(
-                    service_window(item, default_until, sweep.offset, margin) for item in items
-                )
-            for summary in page.executions:
-                sweep.listed += 1
-                started = summary.started_at
-                if started is not None:
-                    if previous is not None and started < previous:
-                        sweep.time_ordered = False
-                    previous = started
-                name = summary.execution_name
-                if (started is None or started in windows) and name not in seen:
-                    seen.add(name)  # a listing in overlapping windows may repeat one
-                    found.append((name, started))
-            if not page.truncated:
-                sweep.complete = True
-                break
-            if page.next_cursor is None or page.next_cursor == cursor:
-                sweep.error = "the listing is truncated but gave no usable next cursor"
+            if kept is None:  # the first page's Date sets the clock offset
+                kept = _InWindows(_service_windows(sweep, page, sent, items, default_until, margin))
+            kept.take(sweep, page.executions)
+            if not _more_pages(sweep, page, cursor):
                 break
             cursor = page.next_cursor
+        return [] if kept is None else kept.found
+
+    async def _settle_details(
+        self, graph: str, names: Iterable[str], gate: asyncio.Semaphore, options: RequestOptions
+    ) -> dict[str, ExecutionDetail | None]:
+        """Each named execution's details, fetched once (``None``: the call failed)."""
         details: dict[str, ExecutionDetail | None] = {}
 
         async def fetch(name: str) -> None:
@@ -360,15 +363,85 @@ class SettleCore(BaseClient):
                 except ObsWorkflowError:
                     details[name] = None  # unread input: "unknown" for its windows
 
-        unique = list(dict.fromkeys(name for name, _ in found))
-        await asyncio.gather(*(fetch(name) for name in unique))
-        for name, started in found:
-            detail = details.get(name)
-            target = input_target(detail.input) if detail is not None else None
-            if started is None and detail is not None:
-                started = detail.started_at
-            sweep.candidates.append(Candidate(name, started, target))
-        return sweep, details
+        await asyncio.gather(*(fetch(name) for name in dict.fromkeys(names)))
+        return details
+
+
+def _listing_span(
+    items: Sequence[SettleItem], default_until: datetime, margin: float
+) -> tuple[datetime, datetime]:
+    """This machine's span covering every item's window, widened by ``margin`` seconds."""
+    pad = timedelta(seconds=margin)
+    return (min(item.since for item in items) - pad,
+            max(item.until or default_until for item in items) + pad)  # fmt: skip
+
+
+def _service_windows(
+    sweep: ListingSweep,
+    page: SettlePage,
+    sent: datetime,
+    items: Sequence[SettleItem],
+    default_until: datetime,
+    margin: float,
+) -> WindowSet:
+    """Set ``sweep.offset`` from the first page's ``Date`` (requested at ``sent``) and
+    return the items' windows in the service's clock."""
+    offset = clock_offset(page.headers.get("Date"), sent, _now())
+    sweep.offset = offset if offset is not None else timedelta(0)
+    return WindowSet(service_window(item, default_until, sweep.offset, margin) for item in items)
+
+
+@dataclass(slots=True)
+class _InWindows:
+    """The executions a sweep keeps: started in one of ``windows`` (or undated), each
+    once, in listing order."""
+
+    windows: WindowSet
+    found: list[tuple[str, datetime | None]] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    previous: datetime | None = None
+    """The last ``started_at`` listed (to tell whether the pages come in time order)."""
+
+    def take(self, sweep: ListingSweep, executions: Iterable[ExecutionSummary]) -> None:
+        """Count one page's executions into ``sweep`` and keep those in the windows."""
+        for summary in executions:
+            sweep.listed += 1
+            started = summary.started_at
+            if started is not None:
+                if self.previous is not None and started < self.previous:
+                    sweep.time_ordered = False
+                self.previous = started
+            name = summary.execution_name
+            if (started is None or started in self.windows) and name not in self.seen:
+                self.seen.add(name)  # a listing in overlapping windows may repeat one
+                self.found.append((name, started))
+
+
+def _more_pages(sweep: ListingSweep, page: SettlePage, cursor: object) -> bool:
+    """Whether the sweep reads on after ``page`` (read at ``cursor``); if not, ``sweep``
+    says why (``complete``, or an ``error``)."""
+    if not page.truncated:
+        sweep.complete = True
+        return False
+    if page.next_cursor is None or page.next_cursor == cursor:
+        sweep.error = "the listing is truncated but gave no usable next cursor"
+        return False
+    return True
+
+
+def _candidates(
+    found: Iterable[tuple[str, datetime | None]], details: Mapping[str, ExecutionDetail | None]
+) -> list[Candidate]:
+    """The kept executions with the object their input names (``None``: unread or none);
+    an undated listing entry takes its details' ``started_at``."""
+    candidates: list[Candidate] = []
+    for name, started in found:
+        detail = details.get(name)
+        target = input_target(detail.input) if detail is not None else None
+        if started is None and detail is not None:
+            started = detail.started_at
+        candidates.append(Candidate(name, started, target))
+    return candidates
 
 
 class SettleAPI(SettleCore, ExecutionsAPI):
