@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TypedDict, cast
+from urllib.parse import unquote
 
 from aiohttp import web
 
 from ..dwr import signing
 from .faults import Fault
-from .routes import Incoming, Operation, RouteMatch, _object, _start_args
+from .routes import Action, Incoming, Operation, RouteMatch, _object, _start_args
 from .server import FakeWorkflowServer
 from .state import JSON, Execution, ServiceError, now_iso
 
@@ -43,6 +45,8 @@ _AUTH = re.compile(
 )
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
 _V3_STATE = {"RUNNING": "running", "SUCCESS": "success", "FAILED": "fail"}
+_Problem = tuple[int, str, str]
+"""A gateway refusal: status, ``error_code``, ``error_msg``."""
 
 
 class DwrClientKwargs(TypedDict, total=False):
@@ -135,45 +139,41 @@ class FakeDwrServer(FakeWorkflowServer):
     def _auth_problem(self, request: web.Request, bucket: str | None) -> tuple[str, str] | None:
         return None  # checked in _answer, with the gateway's statuses
 
-    def _gateway_problem(self, request: web.Request, body: bytes) -> tuple[int, str, str] | None:
-        date = request.headers.get("X-Sdk-Date")
-        if date is None:
-            return 401, "APIGW.0301", "X-Sdk-Date is missing"
-        try:
-            sent = datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-        except ValueError:
-            return 401, "APIGW.0301", "X-Sdk-Date is malformed"
-        if abs((datetime.now(timezone.utc) - sent).total_seconds()) > self.max_skew_seconds:
-            return 401, "APIGW.0303", "Incorrect app authentication information: request expired"
-        if not self.check_signature:
-            return None
+    def _gateway_problem(self, request: web.Request, body: bytes) -> _Problem | None:
+        """Why the gateway refuses the request, if it does: ``X-Sdk-Date`` missing,
+        malformed or too far off, then (with ``check_signature``) the signature."""
+        problem = _date_problem(request.headers.get("X-Sdk-Date"), self.max_skew_seconds)
+        if problem is not None or not self.check_signature:
+            return problem
+        return self._signature_problem(request, body)
+
+    def _signature_problem(self, request: web.Request, body: bytes) -> _Problem | None:
+        """The ``Authorization`` header's key, token and signed headers, then the
+        signature re-computed over them."""
         match = _AUTH.match(request.headers.get("Authorization", ""))
         if match is None:
             return 401, "APIGW.0301", "Incorrect IAM authentication information: Authorization"
         access, names, sig = match.groups()
-        if access != self.access_key_id:
-            return 401, "APIGW.0301", "Incorrect IAM authentication information: AK"
-        token = request.headers.get("X-Security-Token")
-        if self.security_token is not None and token != self.security_token:
-            return 401, "APIGW.0301", "Incorrect IAM authentication information: token"
         signed = names.split(";")
-        if "x-sdk-date" not in signed or "host" not in signed:
-            return 401, "APIGW.0301", "host and x-sdk-date must be signed"
-        headers = {}
-        for name in signed:
-            if name not in request.headers:
-                return 401, "APIGW.0301", f"signed header {name} is missing"
-            headers[name] = request.headers[name]
+        problem = self._credential_problem(access, request.headers.get("X-Security-Token"))
+        if problem is None:
+            problem = _signed_headers_problem(request.headers, signed)
+        if problem is not None:
+            return problem
+        headers = {name: request.headers[name] for name in signed}
         path, _, query = request.raw_path.partition("?")
-        pairs = [(k, v) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
-        from urllib.parse import unquote
-
-        pairs = [(unquote(k), unquote(v)) for k, v in pairs]
-        expected = signing.sign(request.method, path, pairs, headers, body or None,
+        expected = signing.sign(request.method, path, _query_pairs(query), headers, body or None,
                                 access_key_id=access,
                                 secret_access_key=self.secret_access_key)  # fmt: skip
         if expected.signature != sig:
             return 401, "APIGW.0301", "Incorrect IAM authentication information: signature"
+        return None
+
+    def _credential_problem(self, access: str, token: str | None) -> _Problem | None:
+        if access != self.access_key_id:
+            return 401, "APIGW.0301", "Incorrect IAM authentication information: AK"
+        if self.security_token is not None and token != self.security_token:
+            return 401, "APIGW.0301", "Incorrect IAM authentication information: token"
         return None
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -188,101 +188,22 @@ class FakeDwrServer(FakeWorkflowServer):
     # -- routing -------------------------------------------------------------------------
 
     def _route(self, incoming: Incoming) -> RouteMatch:
-        """The v3 gateway's routes (the v2 table is not served here)."""
-        method, args, body = incoming.method, incoming.args, incoming.body
-        request_id = incoming.request_id
+        """The v3 gateway's routes (the v2 table is not served here): IAM's project list
+        (any method), else ``/v3/{project_id}/<resource>/...`` from :data:`_V3_RESOURCES`."""
+        if incoming.parts == ("v3", "projects"):
+            args = incoming.args
+            return RouteMatch(cast(Operation, "discover_project_id"), None, 200,
+                              lambda _store: self._projects(args))  # fmt: skip
+        self._check_project(incoming.parts)
+        return _resolve(self, incoming)
 
-        def run(status: int, action: Callable[[], object]) -> tuple[int, Callable[[], object]]:
-            return status, action
-
-        parts = list(incoming.parts)
-        if parts == ["v3", "projects"]:
-            return _op("discover_project_id", None, run(200, lambda: self._projects(args)))
+    def _check_project(self, parts: tuple[str, ...]) -> None:
+        """A v3 path names this fake's project (the ``X-Project-Id`` header, which also
+        names it, is checked in :meth:`_answer`)."""
         if len(parts) < 3 or parts[0] != "v3":
-            raise ServiceError(404, "APIG.0101", "The API does not exist or has not been published")
+            raise _no_such_api()
         if parts[1] != self.PROJECT_ID:
             raise ServiceError(403, "DWR.0403", "the project id in the path is not yours")
-        # the header is checked here, with the path: both name the project
-        rest, store = parts[2:], self.store
-        q = {k: v or "" for k, v in args.items()}
-        key = (method, rest[0], len(rest))
-        if rest[0] == "workflows":
-            if key == ("GET", "workflows", 1):
-                offset, limit = _paging(q, 1000)
-                prefix = q.get("prefix", "")
-                listing = run(200, lambda: _v3_page(store.list_workflows(prefix, offset, limit)))
-                return _op("list_workflows", None, listing)
-            g = rest[1]
-            if len(rest) == 2:
-                if method == "POST":
-                    payload = _object(body)
-                    return _op("create_workflow", g, run(200, lambda: self._create(g, payload)))
-                if method == "GET":
-                    return _op("get_workflow", g, run(200, lambda: self._show(g)))
-                if method == "PUT":
-                    payload = _object(body)
-                    return _op("update_workflow", g, run(200, lambda: self._update(g, payload)))
-                if method == "DELETE":
-                    return _op("delete_workflow", g, run(204, lambda: self._delete(g)))
-            if len(rest) == 3 and rest[2] == "execute" and method == "POST":
-                b, o, inputs = _start_args(_object(body))
-                return _op("start", g, run(200, lambda: _start_answer(
-                    store.start(g, b, o, inputs, request_id))))  # fmt: skip
-            if len(rest) >= 4 and rest[2] == "workflowexecution":
-                e = rest[3]
-                if len(rest) == 4 and method == "GET":
-                    return _op("get_execution", g, run(200, lambda: self._detail(g, e)))
-                if len(rest) == 5 and rest[4] == "retry" and method == "POST":
-                    return _op("restore_execution", g, run(200, lambda: self._retry(g, e)))
-        if key == ("GET", "workflowexecutions", 1):
-            graph = q.get("graph_name")
-            if not graph:
-                raise ServiceError(400, "DWR.0400", "graph_name is required")
-            offset, limit = _paging(q, 200)
-            return _op("list_executions", graph,
-                         run(200, lambda: self._executions(graph, q, offset, limit)))  # fmt: skip
-        if rest == ["workflow-authorization"]:
-            if method == "POST":
-                return _op("create_authorization", None, run(200, self._authorize))
-            if method == "GET":
-                return _op("get_authorization", None, run(200, self._authorization))
-        if rest == ["workflow-agreements"]:
-            kind = q.get("type", "")
-            if kind not in ("use_public_action_privacy_statement",
-                            "register_public_action_statement"):  # fmt: skip
-                raise ServiceError(400, "DWR.0400", "type is invalid")
-            if method == "POST":
-                return _op("accept_agreement", None,
-                             run(200, lambda: self._accept(kind)))  # fmt: skip
-            if method == "GET":
-                return _op("get_agreement", None, run(200, lambda: self._agreement(kind)))
-        lists: dict[str, tuple[str, Callable[[], list[JSON]]]] = {
-            "actiontemplates": ("list_system_templates", lambda: self.system_templates),
-            "publicactiontemplates": ("list_public_templates", lambda: self.public_templates),
-            "myactiontemplates": ("list_my_templates", lambda: list(self.my_templates.values())),
-        }
-        if method == "GET" and len(rest) == 1 and rest[0] in lists:
-            operation, items = lists[rest[0]]
-            offset, limit = _paging(q, 1000)
-            return _op(operation, None, run(200, lambda: _template_page(items(), q, offset, limit)))
-        singles = {"actiontemplate": "get_system_template",
-                   "publicactiontemplate": "get_public_template",
-                   "myactiontemplate": "get_my_template"}  # fmt: skip
-        if method == "GET" and len(rest) == 2 and rest[0] in singles:
-            name = rest[1]
-            return _op(singles[rest[0]], None, run(200, lambda: self._template(rest[0], name)))
-        if rest[0] == "myactiontemplates" and len(rest) >= 2:
-            name = rest[1]
-            if len(rest) == 3 and rest[2] == "forbid" and method == "POST":
-                return _op("deprecate_my_template", None, run(200, lambda: self._forbid(name)))
-            if method in ("POST", "PUT"):
-                payload = _object(body)
-                op = "create_my_template" if method == "POST" else "update_my_template"
-                return _op(op, None, run(200, lambda: self._save_template(name, payload, method)))
-            if method == "DELETE":
-                return _op("delete_my_template", None,
-                             run(204, lambda: self._drop_template(name)))  # fmt: skip
-        raise ServiceError(404, "APIG.0101", "The API does not exist or has not been published")
 
     async def _answer(self, request: web.Request, call: RouteMatch, request_id: str,
                       bucket: str | None) -> web.StreamResponse:  # fmt: skip
@@ -430,13 +351,6 @@ class FakeDwrServer(FakeWorkflowServer):
         self.my_templates[name]["status"] = "DEPRECATED"
 
 
-def _op(
-    operation: str, graph: str | None, run: tuple[int, Callable[[], object]]
-) -> RouteMatch:
-    status, action = run
-    return RouteMatch(cast(Operation, operation), graph, status, lambda _store: action())
-
-
 def _paging(q: Mapping[str, str], max_limit: int) -> tuple[int, int]:
     def number(name: str, default: int, high: int) -> int:
         raw = q.get(name)
@@ -480,3 +394,292 @@ def _summary(store: object, e: Execution) -> JSON:
 def _start_answer(e: Execution) -> JSON:
     return {"execution_urn": e.execution_urn, "execution_name": e.execution_name,
             "started_at": e.started_at}  # fmt: skip
+
+
+# -- the gateway's checks ------------------------------------------------------------------
+
+
+def _date_problem(date: str | None, max_skew_seconds: float) -> _Problem | None:
+    if date is None:
+        return 401, "APIGW.0301", "X-Sdk-Date is missing"
+    try:
+        sent = datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return 401, "APIGW.0301", "X-Sdk-Date is malformed"
+    if abs((datetime.now(timezone.utc) - sent).total_seconds()) > max_skew_seconds:
+        return 401, "APIGW.0303", "Incorrect app authentication information: request expired"
+    return None
+
+
+def _signed_headers_problem(headers: Mapping[str, str], signed: Sequence[str]) -> _Problem | None:
+    if "x-sdk-date" not in signed or "host" not in signed:
+        return 401, "APIGW.0301", "host and x-sdk-date must be signed"
+    for name in signed:
+        if name not in headers:
+            return 401, "APIGW.0301", f"signed header {name} is missing"
+    return None
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    """A raw query string's decoded ``(name, value)`` pairs, in order."""
+    pairs = (part.partition("=") for part in query.split("&") if part)
+    return [(unquote(name), unquote(value)) for name, _, value in pairs]
+
+
+# -- the v3 route table --------------------------------------------------------------------
+#
+# ``/v3/{project_id}/<resource>/<segments...>``: the resource picks a table entry; within
+# it the first route whose ``shape`` fits the segments after the resource and whose
+# method is the request's wins. In a shape ``_ANY`` is any one segment and ``_MORE`` (last)
+# any further ones. Binding parses the request (a bad body, paging or parameter is a
+# ``ServiceError`` before the call is counted); the action runs later, under the lock.
+
+_Binder = Callable[["FakeDwrServer", Incoming], tuple[str | None, Action]]
+"""Parse a request for a route: the graph it concerns (for counts and faults) and the
+action; raises ``ServiceError`` for a request the service refuses before acting."""
+
+_ANY = "*"
+_MORE = "..."
+
+
+def _no_check(incoming: Incoming) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _V3Route:
+    """One v3 operation: taken for ``method`` on a path whose segments after the
+    resource fit ``shape``."""
+
+    method: str
+    operation: str
+    status: int
+    bind: _Binder
+    shape: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _V3Resource:
+    """The routes of one v3 resource; ``check`` runs first for a path one of them
+    serves, whatever the method."""
+
+    routes: tuple[_V3Route, ...]
+    check: Callable[[Incoming], None] = _no_check
+
+
+def _no_such_api() -> ServiceError:
+    return ServiceError(404, "APIG.0101", "The API does not exist or has not been published")
+
+
+def _fits(shape: tuple[str, ...], segments: tuple[str, ...]) -> bool:
+    """Whether ``segments`` (the path after the resource) have the route's ``shape``."""
+    if shape[-1:] == (_MORE,):
+        shape = shape[:-1]
+        segments = segments[: len(shape)]
+    if len(segments) != len(shape):
+        return False
+    return all(want in (_ANY, got) for want, got in zip(shape, segments, strict=True))
+
+
+def _resolve(server: FakeDwrServer, incoming: Incoming) -> RouteMatch:
+    """The operation a ``/v3/{project_id}/...`` request asks for; ``ServiceError`` if
+    there is none."""
+    resource_name, *rest = _segments(incoming)
+    resource = _V3_RESOURCES.get(resource_name)
+    if resource is None:
+        raise _no_such_api()
+    served = [route for route in resource.routes if _fits(route.shape, tuple(rest))]
+    if served:
+        resource.check(incoming)
+    for route in served:
+        if route.method == incoming.method:
+            graph, action = route.bind(server, incoming)
+            return RouteMatch(cast(Operation, route.operation), graph, route.status, action)
+    raise _no_such_api()
+
+
+def _segments(incoming: Incoming) -> tuple[str, ...]:
+    """The path after ``/v3/{project_id}/``: the resource, then its segments."""
+    return incoming.parts[2:]
+
+
+def _query(incoming: Incoming) -> dict[str, str]:
+    return {name: value or "" for name, value in incoming.args.items()}
+
+
+# workflows and executions
+
+
+def _list_workflows(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    q = _query(incoming)
+    offset, limit = _paging(q, 1000)
+    prefix = q.get("prefix", "")
+    return None, lambda store: _v3_page(store.list_workflows(prefix, offset, limit))
+
+
+def _create_workflow(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph = _segments(incoming)
+    payload = _object(incoming.body)
+    return graph, lambda _store: server._create(graph, payload)
+
+
+def _get_workflow(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph = _segments(incoming)
+    return graph, lambda _store: server._show(graph)
+
+
+def _update_workflow(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph = _segments(incoming)
+    payload = _object(incoming.body)
+    return graph, lambda _store: server._update(graph, payload)
+
+
+def _delete_workflow(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph = _segments(incoming)
+    return graph, lambda _store: server._delete(graph)
+
+
+def _start(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph, _ = _segments(incoming)
+    bucket, object_key, inputs = _start_args(_object(incoming.body))
+    request_id = incoming.request_id
+    return graph, lambda store: _start_answer(
+        store.start(graph, bucket, object_key, inputs, request_id)
+    )
+
+
+def _list_executions(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    q = _query(incoming)
+    graph = q.get("graph_name")
+    if not graph:
+        raise ServiceError(400, "DWR.0400", "graph_name is required")
+    offset, limit = _paging(q, 200)
+    return graph, lambda _store: server._executions(graph, q, offset, limit)
+
+
+def _get_execution(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph, _, execution = _segments(incoming)
+    return graph, lambda _store: server._detail(graph, execution)
+
+
+def _retry_execution(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    _, graph, _, execution, _ = _segments(incoming)
+    return graph, lambda _store: server._retry(graph, execution)
+
+
+# authorization and agreements
+
+
+def _create_authorization(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    return None, lambda _store: server._authorize()
+
+
+def _get_authorization(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    return None, lambda _store: server._authorization()
+
+
+_AGREEMENT_TYPES = ("use_public_action_privacy_statement", "register_public_action_statement")
+
+
+def _check_agreement_type(incoming: Incoming) -> None:
+    if _query(incoming).get("type", "") not in _AGREEMENT_TYPES:
+        raise ServiceError(400, "DWR.0400", "type is invalid")
+
+
+def _accept_agreement(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    kind = _query(incoming).get("type", "")
+    return None, lambda _store: server._accept(kind)
+
+
+def _get_agreement(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    kind = _query(incoming).get("type", "")
+    return None, lambda _store: server._agreement(kind)
+
+
+# action templates
+
+
+def _template_list(pool: Callable[[FakeDwrServer], list[JSON]]) -> _Binder:
+    """A listing binder for one pool of templates (read when the call runs)."""
+
+    def bind(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+        q = _query(incoming)
+        offset, limit = _paging(q, 1000)
+        return None, lambda _store: _template_page(pool(server), q, offset, limit)
+
+    return bind
+
+
+def _get_template(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    kind, name = _segments(incoming)
+    return None, lambda _store: server._template(kind, name)
+
+
+def _deprecate_my_template(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    name = _segments(incoming)[1]
+    return None, lambda _store: server._forbid(name)
+
+
+def _save_my_template(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    name, method = _segments(incoming)[1], incoming.method
+    payload = _object(incoming.body)
+    return None, lambda _store: server._save_template(name, payload, method)
+
+
+def _delete_my_template(server: FakeDwrServer, incoming: Incoming) -> tuple[str | None, Action]:
+    name = _segments(incoming)[1]
+    return None, lambda _store: server._drop_template(name)
+
+
+# the table
+
+_V3_RESOURCES: Mapping[str, _V3Resource] = {
+    "workflows": _V3Resource((
+        _V3Route("GET", "list_workflows", 200, _list_workflows),
+        _V3Route("POST", "create_workflow", 200, _create_workflow, (_ANY,)),
+        _V3Route("GET", "get_workflow", 200, _get_workflow, (_ANY,)),
+        _V3Route("PUT", "update_workflow", 200, _update_workflow, (_ANY,)),
+        _V3Route("DELETE", "delete_workflow", 204, _delete_workflow, (_ANY,)),
+        _V3Route("POST", "start", 200, _start, (_ANY, "execute")),
+        _V3Route("GET", "get_execution", 200, _get_execution, (_ANY, "workflowexecution", _ANY)),
+        _V3Route("POST", "restore_execution", 200, _retry_execution,
+                (_ANY, "workflowexecution", _ANY, "retry")),
+    )),
+    "workflowexecutions": _V3Resource((
+        _V3Route("GET", "list_executions", 200, _list_executions),
+    )),
+    "workflow-authorization": _V3Resource((
+        _V3Route("POST", "create_authorization", 200, _create_authorization),
+        _V3Route("GET", "get_authorization", 200, _get_authorization),
+    )),
+    "workflow-agreements": _V3Resource((
+        _V3Route("POST", "accept_agreement", 200, _accept_agreement),
+        _V3Route("GET", "get_agreement", 200, _get_agreement),
+    ), check=_check_agreement_type),
+    "actiontemplates": _V3Resource((
+        _V3Route("GET", "list_system_templates", 200,
+                _template_list(lambda server: server.system_templates)),
+    )),
+    "publicactiontemplates": _V3Resource((
+        _V3Route("GET", "list_public_templates", 200,
+                _template_list(lambda server: server.public_templates)),
+    )),
+    "myactiontemplates": _V3Resource((
+        _V3Route("GET", "list_my_templates", 200,
+                _template_list(lambda server: list(server.my_templates.values()))),
+        _V3Route("POST", "deprecate_my_template", 200, _deprecate_my_template, (_ANY, "forbid")),
+        _V3Route("POST", "create_my_template", 200, _save_my_template, (_ANY, _MORE)),
+        _V3Route("PUT", "update_my_template", 200, _save_my_template, (_ANY, _MORE)),
+        _V3Route("DELETE", "delete_my_template", 204, _delete_my_template, (_ANY, _MORE)),
+    )),
+    "actiontemplate": _V3Resource((
+        _V3Route("GET", "get_system_template", 200, _get_template, (_ANY,)),
+    )),
+    "publicactiontemplate": _V3Resource((
+        _V3Route("GET", "get_public_template", 200, _get_template, (_ANY,)),
+    )),
+    "myactiontemplate": _V3Resource((
+        _V3Route("GET", "get_my_template", 200, _get_template, (_ANY,)),
+    )),
+}  # fmt: skip
+"""``/v3/{project_id}/<resource>/...``: the DWR v3 API the fake serves."""
