@@ -136,6 +136,12 @@ class FakeDwrServer(FakeWorkflowServer):
 
     # -- the gateway ---------------------------------------------------------------------
 
+    def _error_reply(
+        self, status: int, code: str, message: str, request_id: str,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> web.Response:  # fmt: skip
+        return self._error(status, code, message, request_id, extra_headers)
+
     def _auth_problem(self, request: web.Request, bucket: str | None) -> tuple[str, str] | None:
         return None  # checked in _answer, with the gateway's statuses
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 from aiohttp import web
 
-from .replies import error_reply, request_id_headers
+from .replies import ErrorReply, error_reply, request_id_headers
 
 __all__ = ["DEFAULT_CODES", "Fault", "FaultKind", "FaultRule", "FaultRules", "after_call"]
 
@@ -52,13 +52,14 @@ class Fault:
     size: int = 0
     content_length: bool = False
 
-    def status_reply(self, request_id: str) -> web.Response:
-        """The answer of a ``"status"`` fault."""
+    def status_reply(self, request_id: str, reply: ErrorReply | None = None) -> web.Response:
+        """The answer of a ``"status"`` fault (``reply`` builds the error in the shape of
+        the API being faked; v2's by default)."""
         extra = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
         if self.body is not None:
             headers = {"X-Request-ID": request_id, "Content-Type": self.content_type, **extra}
             return web.Response(status=self.status, text=self.body, headers=headers)
-        return error_reply(
+        return (reply or error_reply)(
             self.status,
             self.code or DEFAULT_CODES.get(self.status, "InternalError"),
             self.message or "injected fault",

@@ -4,7 +4,7 @@ with the request id headers."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
@@ -21,6 +21,10 @@ def json_reply(status: int, body: object, request_id: str) -> web.Response:
     if status == 204 or body is None:
         return web.Response(status=status, headers=headers)
     return web.json_response(body, status=status, headers=headers)
+
+
+ErrorReply = Callable[[int, str, str, str, Mapping[str, str] | None], web.Response]
+"""Builds an error answer: status, code, message, request id, extra headers."""
 
 
 def error_reply(

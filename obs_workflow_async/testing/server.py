@@ -328,13 +328,20 @@ class FakeWorkflowServer:
                 Incoming(request.method, parts, dict(query), body, request_id, bucket)
             )
         except ServiceError as error:
-            return error_reply(error.status, error.code, error.message, request_id)
+            return self._error_reply(error.status, error.code, error.message, request_id)
         self._record(request, call, body)
         try:
             return await self._answer(request, call, request_id, bucket)
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+    def _error_reply(
+        self, status: int, code: str, message: str, request_id: str,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> web.Response:  # fmt: skip
+        """An error answer in the shape of the API faked (another API overrides it)."""
+        return error_reply(status, code, message, request_id, extra_headers)
 
     def _route(self, incoming: Incoming) -> RouteMatch:
         """The operation a request asks for (another API's fake routes its own table)."""
@@ -370,17 +377,17 @@ class FakeWorkflowServer:
     ) -> web.StreamResponse:
         problem = self._auth_problem(request, bucket)
         if problem is not None:
-            return error_reply(403, problem[0], problem[1], request_id)
+            return self._error_reply(403, problem[0], problem[1], request_id)
         fault = self._faults.take(call.graph, call.operation)
         if fault is not None and fault.kind == "status":
-            return fault.status_reply(request_id)
+            return fault.status_reply(request_id, self._error_reply)
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.delay)
         try:
             with self._lock:
                 answer = call.action(self.store)
         except ServiceError as error:
-            return error_reply(error.status, error.code, error.message, request_id)
+            return self._error_reply(error.status, error.code, error.message, request_id)
         if fault is not None and (misbehave := after_call(fault)) is not None:
             return await misbehave(fault, request, call.status, answer, request_id)
         return json_reply(call.status, answer, request_id)

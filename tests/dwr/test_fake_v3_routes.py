@@ -85,3 +85,21 @@ async def test_execution_paths(server: FakeDwrServer) -> None:
     status, body = await _send(server, "GET", "/v3/other/workflows")
     assert (status, _code(body)) == (403, "DWR.0403")
     assert dict(server.calls) == {"start": 1, "get_execution": 1}
+
+
+async def test_the_v3_fake_answers_errors_in_the_v3_shape(dwr_fake_server: FakeDwrServer) -> None:
+    """Routing errors, store errors and injected status faults all come as
+    ``{error_code, error_msg, request_id}``; an injected 429 carries ``APIG.0308``."""
+    from obs_workflow_async import NotFoundError, RateLimitError
+    from obs_workflow_async.dwr import AsyncDwrClient
+    from obs_workflow_async.testing import Fault
+
+    dwr_fake_server.add_fault(Fault("status", status=429), operation="get_workflow")
+    async with AsyncDwrClient(**dwr_fake_server.dwr_client_kwargs(), max_retries=0) as client:
+        with pytest.raises(RateLimitError) as throttled:
+            await client.get_workflow("g")
+        with pytest.raises(NotFoundError) as missing:
+            await client.get_workflow("no-such-graph")
+    assert throttled.value.code == "APIG.0308"
+    assert '"error_code"' in throttled.value.body and '"error_msg"' in throttled.value.body
+    assert '"error_code"' in missing.value.body
