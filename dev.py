@@ -112,8 +112,9 @@ def uv_binary() -> Path | None:
         return uv
     try:
         subprocess.run([sys.executable, "-m", "venv", str(boot)], check=True)
-        subprocess.run([str(bin_dir(boot) / "python"), "-m", "pip", "install", "--quiet", "uv"],
-                       check=True)  # fmt: skip
+        subprocess.run(
+            [str(bin_dir(boot) / "python"), "-m", "pip", "install", "--quiet", "uv"], check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         print("dev.py: uv unavailable; installing with pip", file=sys.stderr)
         return None
@@ -128,8 +129,11 @@ def python_version(executable: str) -> tuple[int, int] | None:
     try:
         out = subprocess.run(
             [executable, "-c", "import sys; print(*sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=20, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
         major, minor = (int(part) for part in out.split())
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
@@ -191,8 +195,12 @@ def matrix(pytest_args: list[str], jobs: int) -> int:
         if (major, minor) != current:
             runs.append((f"python {major}.{minor}", [*me, "test-on", executable, *pytest_args]))
     lowest = next(iter(pythons.values()))
-    runs.append((f"lowest dependencies ({', '.join(dependency_floors())})",
-                 [*me, "lowest", lowest, *pytest_args]))  # fmt: skip
+    runs.append(
+        (
+            f"lowest dependencies ({', '.join(dependency_floors())})",
+            [*me, "lowest", lowest, *pytest_args],
+        )
+    )
     logs = VENVS / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     pending = list(enumerate(runs))
@@ -214,8 +222,9 @@ def matrix(pytest_args: list[str], jobs: int) -> int:
                 results[index] = (process.returncode, time.monotonic() - started, log)
                 tail = log.read_text(errors="replace").strip().splitlines()[-1:]
                 status = "ok" if process.returncode == 0 else f"FAILED ({process.returncode})"
-                print(f"{status}: {runs[index][0]} in {results[index][1]:.0f} s: {tail}",
-                      flush=True)  # fmt: skip
+                print(
+                    f"{status}: {runs[index][0]} in {results[index][1]:.0f} s: {tail}", flush=True
+                )
     failed = [i for i, (code, _, _) in results.items() if code]
     for index in failed:
         print(f"\n===== {runs[index][0]}: last lines of {results[index][2]}")
@@ -237,8 +246,13 @@ def package_smoke_test(py: Path) -> None:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     # the sdist ships no tests (MANIFEST.in): they need the repository's layout and tooling
     shipped_tests = sorted(n for n in names if n.startswith(("tests/", "docs/", "examples/")))
-    missing = {"pyproject.toml", "README.md", "LICENSE", "_obs_workflow_async_pytest.py",
-               "obs_workflow_async/py.typed"} - names  # fmt: skip
+    missing = {
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "_obs_workflow_async_pytest.py",
+        "obs_workflow_async/py.typed",
+    } - names
     if shipped_tests or missing:
         sys.exit(f"sdist: unexpected {shipped_tests}, missing {sorted(missing)}")
     with tempfile.TemporaryDirectory() as scratch:
@@ -246,12 +260,15 @@ def package_smoke_test(py: Path) -> None:
         run(sys.executable, "-m", "venv", venv)
         python = bin_dir(venv) / "python"
         run(python, "-m", "pip", "install", "--quiet", wheels[0])
-        run(python, "-c",
+        run(
+            python,
+            "-c",
             "import obs_workflow_async as o, importlib.resources as r, importlib.metadata as m; "
             "assert r.files('obs_workflow_async').joinpath('py.typed').is_file(); "
             "(ep,) = [e for e in m.entry_points(group='pytest11') if e.name == o.__name__]; "
             "assert ep.value == '_obs_workflow_async_pytest', ep; "
-            "print('installed', o.__version__)")  # fmt: skip
+            "print('installed', o.__version__)",
+        )
         run(bin_dir(venv) / "obs-workflow", "demo", "--count", "50")
 
 
@@ -276,8 +293,9 @@ def task_test_on(rest: list[str]) -> int | None:
 
 def task_lowest(rest: list[str]) -> int | None:
     """lowest PYTHON [pytest args]: the runtime dependencies at their floors."""
-    py = ensure_venv(EXTRAS, ("test",), venv=VENVS / "lowest", python=rest[0],
-                     pins=dependency_floors())  # fmt: skip
+    py = ensure_venv(
+        EXTRAS, ("test",), venv=VENVS / "lowest", python=rest[0], pins=dependency_floors()
+    )
     run(py, "-m", "pip", "list", "--format=freeze")
     run(py, "-m", "pytest", "-p", "no:cacheprovider", *rest[1:])
     return None
@@ -324,10 +342,17 @@ def task_bench(rest: list[str]) -> int | None:
 
 
 TASKS = {
-    "demo": task_demo, "test": task_test, "test-on": task_test_on, "lowest": task_lowest,
-    "pythons": task_pythons, "matrix": task_matrix, "lint": task_lint, "docs": task_docs,
-    "package": task_package, "bench": task_bench,
-}  # fmt: skip
+    "demo": task_demo,
+    "test": task_test,
+    "test-on": task_test_on,
+    "lowest": task_lowest,
+    "pythons": task_pythons,
+    "matrix": task_matrix,
+    "lint": task_lint,
+    "docs": task_docs,
+    "package": task_package,
+    "bench": task_bench,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -50,8 +50,13 @@ def _objects(n: int, offset: int) -> Iterator[str]:
 def _client(url: str, ak: str, sk: str) -> Any:
     from obs_workflow_async import AsyncWorkflowClient
 
-    return AsyncWorkflowClient(server=url, access_key_id=ak, secret_access_key=sk,
-                               max_connections=CONCURRENCY, max_retries=5)  # fmt: skip
+    return AsyncWorkflowClient(
+        server=url,
+        access_key_id=ak,
+        secret_access_key=sk,
+        max_connections=CONCURRENCY,
+        max_retries=5,
+    )
 
 
 async def run_start_many(url: str, ak: str, sk: str, n: int, offset: int) -> dict[str, int]:
@@ -59,8 +64,10 @@ async def run_start_many(url: str, ak: str, sk: str, n: int, offset: int) -> dic
 
     counts = {"ok": 0, "ambiguous": 0, "failed": 0}
     async with _client(url, ak, sk) as client:
-        items = (StartRequest(graph_name="bench", bucket="media", object_key=key)
-                 for key in _objects(n, offset))  # fmt: skip
+        items = (
+            StartRequest(graph_name="bench", bucket="media", object_key=key)
+            for key in _objects(n, offset)
+        )
         async with client.start_many(items, concurrency=CONCURRENCY) as run:
             async for outcome in run:
                 kind = "ok" if outcome.ok else "ambiguous" if outcome.ambiguous else "failed"
@@ -90,8 +97,9 @@ async def run_gather(url: str, ak: str, sk: str, n: int, offset: int) -> dict[st
 def run_sdk(url: str, ak: str, sk: str, n: int, offset: int) -> dict[str, int]:
     from obs import WorkflowClient
 
-    client = WorkflowClient(access_key_id=ak, secret_access_key=sk, server=url,
-                            long_conn_mode=True, max_retry_count=0)  # fmt: skip
+    client = WorkflowClient(
+        access_key_id=ak, secret_access_key=sk, server=url, long_conn_mode=True, max_retry_count=0
+    )
 
     def one(key: str) -> bool:
         return bool(client.asyncAPIStartWorkflow("bench", "media", key).status == 200)
@@ -154,10 +162,25 @@ def main() -> None:
             for _ in range(args.repeat):  # interleaved, so drift hits every client alike
                 for config in args.configs.split(","):
                     offset += 10**7
-                    runs.setdefault((size, config), []).append(run_worker(__file__, [
-                        "--worker", config, "--url", server.url, "--ak", server.ak,
-                        "--sk", server.sk, "--n", str(size), "--offset", str(offset),
-                    ]))  # fmt: skip
+                    runs.setdefault((size, config), []).append(
+                        run_worker(
+                            __file__,
+                            [
+                                "--worker",
+                                config,
+                                "--url",
+                                server.url,
+                                "--ak",
+                                server.ak,
+                                "--sk",
+                                server.sk,
+                                "--n",
+                                str(size),
+                                "--offset",
+                                str(offset),
+                            ],
+                        )
+                    )
     finally:
         summary = server.stop()
     rows = [
@@ -169,12 +192,20 @@ def main() -> None:
         }
         for cell in runs.values()
     ]
-    print(f"\nconcurrency {CONCURRENCY}; fake server in its own process; Python "
-          f"{sys.version.split()[0]}; server saw {summary.get('executions')} executions, "
-          f"{summary.get('duplicated_objects')} objects started twice\n")  # fmt: skip
-    columns = [("config", "client", 20), ("items", "items", 9), ("starts/s", "starts/s", 10),
-               ("cpu", "CPU us/start", 14), ("rss_growth", "peak RSS growth MB", 20),
-               ("ok", "ok", 9), ("failed", "failed", 8)]  # fmt: skip
+    print(
+        f"\nconcurrency {CONCURRENCY}; fake server in its own process; Python "
+        f"{sys.version.split()[0]}; server saw {summary.get('executions')} executions, "
+        f"{summary.get('duplicated_objects')} objects started twice\n"
+    )
+    columns = [
+        ("config", "client", 20),
+        ("items", "items", 9),
+        ("starts/s", "starts/s", 10),
+        ("cpu", "CPU us/start", 14),
+        ("rss_growth", "peak RSS growth MB", 20),
+        ("ok", "ok", 9),
+        ("failed", "failed", 8),
+    ]
     print_table(columns, rows)
     if args.faults:
         fault_run(columns)
@@ -183,16 +214,28 @@ def main() -> None:
 def fault_run(columns: list[tuple[str, str, int]]) -> None:
     server = ServerProcess("--fault-503", "0.10", "--fault-reset", "0.01")
     try:
-        args = ["--worker", "start_many", "--url", server.url, "--ak", server.ak,
-                "--sk", server.sk, "--n", "10000"]  # fmt: skip
+        args = [
+            "--worker",
+            "start_many",
+            "--url",
+            server.url,
+            "--ak",
+            server.ak,
+            "--sk",
+            server.sk,
+            "--n",
+            "10000",
+        ]
         row = run_worker(__file__, args)
     finally:
         summary = server.stop()
     print("\nfault run: 10,000 starts, 10% answered 503, 1% of connections dropped after start")
     print_table([*columns, ("ambiguous", "ambiguous", 11)], [row])
-    print(f"server: {summary['executions']} executions, "
-          f"{summary['duplicated_objects']} objects started more than once, "
-          f"calls {summary['calls']}")  # fmt: skip
+    print(
+        f"server: {summary['executions']} executions, "
+        f"{summary['duplicated_objects']} objects started more than once, "
+        f"calls {summary['calls']}"
+    )
 
 
 if __name__ == "__main__":

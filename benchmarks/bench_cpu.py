@@ -97,19 +97,27 @@ def main() -> None:
     rows = []
     for name, values in cpu.items():
         ratios = [value / b for value, b in zip(values, base, strict=True)]
-        rows.append({
-            "client": name,
-            "cpu": statistics.median(values),
-            "range": f"{min(values):.1f}-{max(values):.1f}",
-            "ratio": f"{statistics.median(ratios):.2f}x",
-            "ratios": f"{min(ratios):.2f}-{max(ratios):.2f}x",
-            "ok": ok[name],
-        })  # fmt: skip
+        rows.append(
+            {
+                "client": name,
+                "cpu": statistics.median(values),
+                "range": f"{min(values):.1f}-{max(values):.1f}",
+                "ratio": f"{statistics.median(ratios):.2f}x",
+                "ratios": f"{min(ratios):.2f}-{max(ratios):.2f}x",
+                "ok": ok[name],
+            }
+        )
     print_table(
-        [("client", "client", 20), ("cpu", "CPU us/start", 14), ("range", "range", 13),
-         ("ratio", "vs baseline", 13), ("ratios", "ratio range", 13), ("ok", "ok", 8)],
+        [
+            ("client", "client", 20),
+            ("cpu", "CPU us/start", 14),
+            ("range", "range", 13),
+            ("ratio", "vs baseline", 13),
+            ("ratios", "ratio range", 13),
+            ("ok", "ok", 8),
+        ],
         rows,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -56,11 +56,18 @@ def serve() -> None:
     async def main() -> None:
         server = FakeDwrServer(record_requests=False)
         async with server:
-            print(server.url, server.access_key_id, server.secret_access_key,
-                  server.PROJECT_ID, flush=True)  # fmt: skip
+            print(
+                server.url,
+                server.access_key_id,
+                server.secret_access_key,
+                server.PROJECT_ID,
+                flush=True,
+            )
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-        print(json.dumps({"executions": len(server.executions),
-                          "calls": dict(server.calls)}), flush=True)  # fmt: skip
+        print(
+            json.dumps({"executions": len(server.executions), "calls": dict(server.calls)}),
+            flush=True,
+        )
 
     asyncio.run(main())
 
@@ -68,9 +75,11 @@ def serve() -> None:
 class DwrServerProcess:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [sys.executable, __file__, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.process.stdout is not None
         self.url, self.ak, self.sk, self.pid = self.process.stdout.readline().split()
 
@@ -172,8 +181,14 @@ def worker(
     wall = time.perf_counter() - began
     usage1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
-    return {"name": name, "ok": ok, "count": count, "per_second": count / wall,
-            "cpu_us": cpu / count * 1e6, "peak_rss_mb": usage1.ru_maxrss / 1024}  # fmt: skip
+    return {
+        "name": name,
+        "ok": ok,
+        "count": count,
+        "per_second": count / wall,
+        "cpu_us": cpu / count * 1e6,
+        "peak_rss_mb": usage1.ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -203,18 +218,38 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
         for _ in range(args.repeat):  # interleaved, so drift hits every configuration alike
             for config in configs:
-                runs[config].append(run_worker(__file__, [
-                    "--worker", config, "--url", server.url, "--ak", server.ak, "--sk",
-                    server.sk, "--pid", server.pid, "--count", str(args.count),
-                    "--warmup", str(args.warmup)]))  # fmt: skip
+                runs[config].append(
+                    run_worker(
+                        __file__,
+                        [
+                            "--worker",
+                            config,
+                            "--url",
+                            server.url,
+                            "--ak",
+                            server.ak,
+                            "--sk",
+                            server.sk,
+                            "--pid",
+                            server.pid,
+                            "--count",
+                            str(args.count),
+                            "--warmup",
+                            str(args.warmup),
+                        ],
+                    )
+                )
     finally:
         summary = server.stop()
     rows = {
-        c: {"per_second": statistics.median(r["per_second"] for r in rs),
+        c: {
+            "per_second": statistics.median(r["per_second"] for r in rs),
             "cpu_us": statistics.median(r["cpu_us"] for r in rs),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs), "ok": min(r["ok"] for r in rs)}
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+            "ok": min(r["ok"] for r in rs),
+        }
         for c, rs in runs.items()
-    }  # fmt: skip
+    }
     ours = rows.get("obs-workflow-async-v3")
     print(
         f"\n{args.count} starts per run, median of {args.repeat} runs; FakeDwrServer in its own "
@@ -222,18 +257,29 @@ def main() -> None:
         f"gateway check); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}\n"
     )
     table = [
-        {"client": c, "starts/s": round(r["per_second"]), "cpu": round(r["cpu_us"]),
-         "rss": r["peak_rss_mb"],
-         "thr": f"{ours['per_second'] / r['per_second']:.2f}x" if ours else "-",
-         "cpu_ratio": f"{r['cpu_us'] / ours['cpu_us']:.2f}x" if ours else "-", "ok": r["ok"]}
+        {
+            "client": c,
+            "starts/s": round(r["per_second"]),
+            "cpu": round(r["cpu_us"]),
+            "rss": r["peak_rss_mb"],
+            "thr": f"{ours['per_second'] / r['per_second']:.2f}x" if ours else "-",
+            "cpu_ratio": f"{r['cpu_us'] / ours['cpu_us']:.2f}x" if ours else "-",
+            "ok": r["ok"],
+        }
         for c, r in rows.items()
-    ]  # fmt: skip
+    ]
     print_table(
-        [("client", "client", 24), ("starts/s", "starts/s", 10), ("cpu", "CPU us/start", 14),
-         ("rss", "peak RSS MB", 13), ("thr", "ours is x faster", 18),
-         ("cpu_ratio", "CPU vs ours", 13), ("ok", "ok", 8)],
+        [
+            ("client", "client", 24),
+            ("starts/s", "starts/s", 10),
+            ("cpu", "CPU us/start", 14),
+            ("rss", "peak RSS MB", 13),
+            ("thr", "ours is x faster", 18),
+            ("cpu_ratio", "CPU vs ours", 13),
+            ("ok", "ok", 8),
+        ],
         table,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

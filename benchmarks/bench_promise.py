@@ -168,8 +168,12 @@ async def idle(lanes: int, rounds: int) -> dict[str, Any]:
     finally:
         await runner.cleanup()
     never = sum(1 for key in ambiguous if received[key] == 0)
-    return {"case": "idle", "sent": lanes * rounds, "bad": len(ambiguous),
-            "detail": f"ambiguous starts; {never} of them never reached the server"}  # fmt: skip
+    return {
+        "case": "idle",
+        "sent": lanes * rounds,
+        "bad": len(ambiguous),
+        "detail": f"ambiguous starts; {never} of them never reached the server",
+    }
 
 
 async def main() -> None:

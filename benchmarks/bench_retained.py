@@ -142,10 +142,15 @@ def main() -> None:
         f"Python {sys.version.split()[0]}\n"
     )
     print_table(
-        [("name", "client", 22), ("bytes", "bytes/result", 14), ("ratio", "vs baseline", 13),
-         ("peak_mb", "peak MB", 10), ("kept", "kept", 22)],
+        [
+            ("name", "client", 22),
+            ("bytes", "bytes/result", 14),
+            ("ratio", "vs baseline", 13),
+            ("peak_mb", "peak MB", 10),
+            ("kept", "kept", 22),
+        ],
         rows,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async.batch.settle import SettleItem
+from obs_workflow_async._batch.settle import SettleItem
 from obs_workflow_async.testing import FakeWorkflowServer
 from obs_workflow_async.testing.state import now_iso
 
@@ -77,10 +77,11 @@ async def _settle(server: FakeWorkflowServer, executions: int, items: int, sprea
         seconds = time.perf_counter() - t0
     counts = report.counts()
     wrong = [
-        r for r in report.results
-        if r.verdict != ("started" if int(r.item.object_key.split("/")[1]) < started
-                         else "not_started")
-    ]  # fmt: skip
+        r
+        for r in report.results
+        if r.verdict
+        != ("started" if int(r.item.object_key.split("/")[1]) < started else "not_started")
+    ]
     scenario = "history" if spread <= 0 else f"one batch over {spread:g}s"
     print(
         f"settle [{scenario}]: {items} items among {executions} executions: "
@@ -108,9 +109,11 @@ def main() -> None:
     parser.add_argument("--executions", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument(
-        "--spread", type=float, action="append",
+        "--spread",
+        type=float,
+        action="append",
         help="seconds the executions span (0: old history); repeatable (default: 0 and 100)",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     for spread in args.spread or [0.0, 100.0]:
         with FakeWorkflowServer(record_requests=False).run_in_thread() as server:

@@ -84,8 +84,13 @@ async def run_baseline(url: str, ak: str, sk: str, count: int, client_options: b
         timeout = aiohttp.ClientTimeout(
             total=60.0, connect=10.0, sock_connect=10.0, ceil_threshold=float("inf")
         )
-        options = {"timeout": timeout, "allow_redirects": False, "ssl": False, "proxy": None,
-                   "proxy_headers": None}  # fmt: skip
+        options = {
+            "timeout": timeout,
+            "allow_redirects": False,
+            "ssl": False,
+            "proxy": None,
+            "proxy_headers": None,
+        }
     async with aiohttp.ClientSession(connector=connector, **session_options) as session:
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -187,9 +192,21 @@ def worker(name: str, url: str, ak: str, sk: str, count: int, warmup: int) -> di
 def measure(name: str, server: ServerProcess, count: int, warmup: int) -> dict[str, Any]:
     return run_worker(
         __file__,
-        ["--worker", name, "--url", server.url, "--ak", server.ak, "--sk", server.sk,
-         "--count", str(count), "--warmup", str(warmup)],
-    )  # fmt: skip
+        [
+            "--worker",
+            name,
+            "--url",
+            server.url,
+            "--ak",
+            server.ak,
+            "--sk",
+            server.sk,
+            "--count",
+            str(count),
+            "--warmup",
+            str(warmup),
+        ],
+    )
 
 
 def main() -> None:
@@ -249,11 +266,17 @@ def main() -> None:
         for config, row in rows.items()
     ]
     print_table(
-        [("client", "client", 22), ("starts/s", "starts/s", 10), ("cpu", "CPU us/start", 14),
-         ("rss", "peak RSS MB", 13), ("cpu_ratio", "CPU vs base", 13),
-         ("thr_ratio", "thr vs SDK best", 17), ("ok", "ok", 8)],
+        [
+            ("client", "client", 22),
+            ("starts/s", "starts/s", 10),
+            ("cpu", "CPU us/start", 14),
+            ("rss", "peak RSS MB", 13),
+            ("cpu_ratio", "CPU vs base", 13),
+            ("thr_ratio", "thr vs SDK best", 17),
+            ("ok", "ok", 8),
+        ],
         table,
-    )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

@@ -44,15 +44,20 @@ def run_worker(script: str, args: Sequence[str]) -> dict[str, Any]:
 
 def print_table(columns: Sequence[tuple[str, str, int]], rows: Sequence[dict[str, Any]]) -> None:
     """``columns``: (key, title, width); values formatted with thousands separators."""
-    header = "".join(f"{title:>{width}}" if i else f"{title:<{width}}"
-                     for i, (_, title, width) in enumerate(columns))  # fmt: skip
+    header = "".join(
+        f"{title:>{width}}" if i else f"{title:<{width}}"
+        for i, (_, title, width) in enumerate(columns)
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         cells = []
         for i, (key, _, width) in enumerate(columns):
             value = row.get(key, "-")
-            text = f"{value:,.1f}" if isinstance(value, float) else (
-                f"{value:,}" if isinstance(value, int) else str(value))  # fmt: skip
+            text = (
+                f"{value:,.1f}"
+                if isinstance(value, float)
+                else (f"{value:,}" if isinstance(value, int) else str(value))
+            )
             cells.append(f"{text:>{width}}" if i else f"{text:<{width}}")
         print("".join(cells))

@@ -22,13 +22,18 @@ def requests(graph: str, bucket: str, keys: Iterable[str]) -> Iterator[StartRequ
             yield StartRequest(graph_name=graph, bucket=bucket, object_key=key.strip())
 
 
-async def run(client: AsyncWorkflowClient, items: Iterable[StartRequest], total: int | None,
-              concurrency: int = 64) -> tuple[int, list[str]]:  # fmt: skip
+async def run(
+    client: AsyncWorkflowClient,
+    items: Iterable[StartRequest],
+    total: int | None,
+    concurrency: int = 64,
+) -> tuple[int, list[str]]:
     """Start everything; return how many started and the keys whose outcome is unknown."""
     progress = ProgressPrinter(sys.stderr, total)
     ambiguous: list[str] = []
-    async with client.start_many(items, concurrency=concurrency,
-                                 on_progress=progress.update) as batch:  # fmt: skip
+    async with client.start_many(
+        items, concurrency=concurrency, on_progress=progress.update
+    ) as batch:
         async for outcome in batch:
             if outcome.ambiguous and outcome.request is not None:
                 ambiguous.append(outcome.request.object_key)

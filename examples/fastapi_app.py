@@ -28,8 +28,11 @@ class Started(BaseModel):
     request_id: str | None
 
 
-def create_app(server: str | None = None, access_key_id: str | None = None,
-               secret_access_key: str | None = None) -> FastAPI:  # fmt: skip
+def create_app(
+    server: str | None = None,
+    access_key_id: str | None = None,
+    secret_access_key: str | None = None,
+) -> FastAPI:
     """Build the app; credentials fall back to the OBS_* environment variables."""
 
     @asynccontextmanager

@@ -46,9 +46,11 @@ class WorkflowMetrics:
             registry=registry,
         )
         self.retries = Counter(
-            "obs_workflow_retries", "Retries scheduled by operation.", ["operation"],
+            "obs_workflow_retries",
+            "Retries scheduled by operation.",
+            ["operation"],
             registry=registry,
-        )  # fmt: skip
+        )
 
     def __call__(self, event: RequestEvent) -> None:
         operation = event.operation or event.method

@@ -12,13 +12,17 @@ import sys
 from obs_workflow_async import AsyncWorkflowClient, ExecutionDetail
 
 
-async def start_and_report(client: AsyncWorkflowClient, graph: str, bucket: str,
-                           key: str, poll_interval: float = 1.0) -> ExecutionDetail:  # fmt: skip
-    final = await client.start_and_wait(graph, bucket, key, poll_interval=poll_interval,
-                                        timeout=3600)  # fmt: skip
+async def start_and_report(
+    client: AsyncWorkflowClient, graph: str, bucket: str, key: str, poll_interval: float = 1.0
+) -> ExecutionDetail:
+    final = await client.start_and_wait(
+        graph, bucket, key, poll_interval=poll_interval, timeout=3600
+    )
     failed = [name for name, run in final.state_map.items() if run.status == "FAILED"]
-    print(f"{final.execution_name}: {final.execution_state.value}"
-          + (f" (failed in {', '.join(failed)})" if failed else ""))  # fmt: skip
+    print(
+        f"{final.execution_name}: {final.execution_state.value}"
+        + (f" (failed in {', '.join(failed)})" if failed else "")
+    )
     return final
 
 

@@ -6,11 +6,14 @@ test your own code against. Code leaving ``esdk-obs-python`` starts with
 ``obs_workflow_async.compat.WorkflowClient`` (the official calls, ``GetResult`` answers).
 """
 
+from ._api.settle import ExecutionLookup, SettleReport
+from ._base_client import RequestOptions
+from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
+from ._batch.settle import SettleItem, SettleResult
+from ._client import AsyncWorkflowClient
+from ._config import RetryConfig, Runtime, Timeout
+from ._sender import AiohttpSender, Answer, PreparedRequest, Sender
 from ._version import __version__
-from .base_client import RequestOptions
-from .batch import BatchRun, BatchStats, StartOutcome, StartRequest
-from .client import AsyncWorkflowClient
-from .config import Runtime, Timeout
 from .credentials import (
     ChainProvider,
     Credentials,
@@ -71,24 +74,27 @@ from .models import (
 
 __all__ = [
     "APIStatusError",
+    "AiohttpSender",
+    "Answer",
     "AsyncWorkflowClient",
     "AuthenticationError",
+    "BadRequestError",
     "BatchRun",
     "BatchStats",
-    "BadRequestError",
     "ChainProvider",
     "ClientClosedError",
     "ConflictError",
+    "CreateTemplateResult",
+    "CreateWorkflowResult",
     "Credentials",
     "CredentialsError",
     "CredentialsProvider",
     "EcsMetadataProvider",
     "EnvironmentProvider",
-    "CreateTemplateResult",
-    "CreateWorkflowResult",
     "ErrorDetail",
     "ExecutionDetail",
     "ExecutionFailedError",
+    "ExecutionLookup",
     "ExecutionPage",
     "ExecutionState",
     "ExecutionSummary",
@@ -101,22 +107,28 @@ __all__ = [
     "OidcProvider",
     "OperationResult",
     "PermissionDeniedError",
+    "PreparedRequest",
     "RateLimitError",
     "RequestOptions",
     "RequestTimeoutError",
     "ResponseParseError",
     "RestoreExecutionResult",
+    "RetryConfig",
+    "Runtime",
+    "Sender",
     "ServerError",
     "ServiceUnavailableError",
+    "SettleItem",
+    "SettleReport",
+    "SettleResult",
     "StartOutcome",
-    "StaticProvider",
     "StartRequest",
     "StartWorkflowRequest",
     "StartWorkflowResult",
     "State",
+    "StaticProvider",
     "TemplatePage",
     "TemplateSummary",
-    "Runtime",
     "Timeout",
     "TransportError",
     "TriggerPolicy",
@@ -127,7 +139,7 @@ __all__ = [
     "WorkflowPage",
     "WorkflowSummary",
     "WorkflowTemplate",
-    "__version__",
     "default_chain",
     "may_have_started",
+    "__version__",
 ]

@@ -39,9 +39,10 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_snake
 
-from .api import executions, policies, templates, workflows
-from .client import AsyncWorkflowClient
-from .config import Timeout
+from ._api import executions, policies, templates, workflows
+from ._client import AsyncWorkflowClient
+from ._config import Timeout
+from ._transport import RawResponse, RequestSpec
 from .credentials import (
     CredentialsProvider,
     EcsMetadataProvider,
@@ -63,8 +64,7 @@ from .models import (
     UpdateWorkflowRequest,
     validate_request,
 )
-from .models.base import parse_timestamp
-from .transport import RawResponse, RequestSpec
+from .models._base import parse_timestamp
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -103,15 +103,34 @@ class SdkCompatWarning(UserWarning):
 # const.ALLOWED_RESPONSE_HTTP_HEADER_METADATA_NAMES of esdk-obs-python 3.26.6.
 _KEPT_HEADERS = frozenset(
     {
-        "content-type", "content-md5", "checksum-crc64ecma", "content-length",
-        "content-language", "expires", "origin", "cache-control", "content-disposition",
-        "content-encoding", "x-default-storage-class", "location", "date", "etag", "host",
-        "last-modified", "content-range", "x-reserved", "access-control-allow-origin",
-        "access-control-allow-headers", "access-control-max-age",
-        "access-control-allow-methods", "access-control-expose-headers", "connection",
-        "x-reserved-indicator", "x-oef-request-id",
+        "content-type",
+        "content-md5",
+        "checksum-crc64ecma",
+        "content-length",
+        "content-language",
+        "expires",
+        "origin",
+        "cache-control",
+        "content-disposition",
+        "content-encoding",
+        "x-default-storage-class",
+        "location",
+        "date",
+        "etag",
+        "host",
+        "last-modified",
+        "content-range",
+        "x-reserved",
+        "access-control-allow-origin",
+        "access-control-allow-headers",
+        "access-control-max-age",
+        "access-control-allow-methods",
+        "access-control-expose-headers",
+        "connection",
+        "x-reserved-indicator",
+        "x-oef-request-id",
     }
-)  # fmt: skip
+)
 # (prefix, whether the rest of the name is URL-decoded too), in the SDK's order.
 _PREFIXES = (("x-amz-meta-", True), ("x-amz-", False), ("x-obs-meta-", True), ("x-obs-", False))
 _XMLNS = re.compile('xmlns="http.*?"')
@@ -432,16 +451,22 @@ def _refuse_unsupported(
         (path_style, "path_style", negotiation),
         (is_signature_negotiation, "is_signature_negotiation", negotiation),
         (is_cname, "is_cname", "is not supported"),
-        (security_providers is not None, "security_providers",
-         "is not supported: use security_provider_policy, or build an "
-         "AsyncWorkflowClient(credentials=<provider>) and WorkflowClient.from_client"),
+        (
+            security_providers is not None,
+            "security_providers",
+            "is not supported: use security_provider_policy, or build an "
+            "AsyncWorkflowClient(credentials=<provider>) and WorkflowClient.from_client",
+        ),
         (is_use_gmssl, "is_use_gmssl", "is not supported (GM/T TLS)"),
         (client_verify is not None, "client_verify", f"is not supported: {tls_hint}"),
         (custom_ciphers is not None, "custom_ciphers", f"is not supported: {tls_hint}"),
         (timeout is None, "timeout", "can not be None"),
-        (policy is not None and policy not in _POLICIES, "security_provider_policy",
-         f"must be one of {', '.join(_POLICIES)}"),
-    )  # fmt: skip
+        (
+            policy is not None and policy not in _POLICIES,
+            "security_provider_policy",
+            f"must be one of {', '.join(_POLICIES)}",
+        ),
+    )
     for refused, option, why in refusals:
         if refused:
             raise _refuse(option, why)
@@ -618,6 +643,7 @@ class WorkflowClient:
 
     @property
     def closed(self) -> bool:
+        """Whether the underlying client is closed."""
         return self._client.closed
 
     def __repr__(self) -> str:
@@ -669,9 +695,13 @@ class WorkflowClient:
     ) -> GetResult[CreateWorkflowTemplateResponse]:
         """``POST /v2/workflowtemplates/{templateName}``."""
         request = validate_request(
-            CreateTemplateRequest, template_name=templateName, description=description,
-            states=states, inputs=inputs, tags=tags,
-        )  # fmt: skip
+            CreateTemplateRequest,
+            template_name=templateName,
+            description=description,
+            states=states,
+            inputs=inputs,
+            tags=tags,
+        )
         spec = templates.create_template_spec(request)
         return await self._result(spec, CreateWorkflowTemplateResponse)
 
@@ -694,9 +724,11 @@ class WorkflowClient:
     ) -> GetResult[ListWorkflowTemplateResponse]:
         """One page of templates. As in the SDK, ``""`` and ``0`` mean "not given"."""
         request = validate_request(
-            ListRequest, prefix=templateNamePrefix or None, start=start or None,
+            ListRequest,
+            prefix=templateNamePrefix or None,
+            start=start or None,
             limit=limit or None,
-        )  # fmt: skip
+        )
         spec = templates.list_templates_spec(request)
         return await self._result(spec, ListWorkflowTemplateResponse)
 
@@ -712,9 +744,13 @@ class WorkflowClient:
     ) -> GetResult[CreateWorkflowResponse]:
         """``POST /v2/workflows/{graphName}?x-workflow-template-name=...``."""
         request = validate_request(
-            CreateWorkflowRequest, graph_name=graphName, template_name=templateName,
-            agency=agency, description=description, parameters=parameters,
-        )  # fmt: skip
+            CreateWorkflowRequest,
+            graph_name=graphName,
+            template_name=templateName,
+            agency=agency,
+            description=description,
+            parameters=parameters,
+        )
         return await self._result(workflows.create_workflow_spec(request), CreateWorkflowResponse)
 
     async def getWorkflow(self, graphName: str) -> GetResult[GetWorkflowResponse]:
@@ -733,9 +769,11 @@ class WorkflowClient:
     ) -> GetResult[UpdateWorkflowResponse]:
         """``PUT /v2/workflows/{graphName}``."""
         request = validate_request(
-            UpdateWorkflowRequest, graph_name=graphName, parameters=parameters,
+            UpdateWorkflowRequest,
+            graph_name=graphName,
+            parameters=parameters,
             description=description,
-        )  # fmt: skip
+        )
         return await self._result(workflows.update_workflow_spec(request), UpdateWorkflowResponse)
 
     async def listWorkflow(
@@ -778,9 +816,13 @@ class WorkflowClient:
         no item is skipped (the SDK's loop can skip items, and needs ``limit``). As in
         the SDK, ``""`` and ``0`` mean "not given"."""
         request = validate_request(
-            ListExecutionsRequest, graph_name=graphName, execution_type=executionType or None,
-            next_marker=nextMarker or None, limit=limit or None, state=executionState or None,
-        )  # fmt: skip
+            ListExecutionsRequest,
+            graph_name=graphName,
+            execution_type=executionType or None,
+            next_marker=nextMarker or None,
+            limit=limit or None,
+            state=executionState or None,
+        )
         result = await self._result(
             executions.list_executions_spec(request), ListWorkflowExecutionResponse
         )

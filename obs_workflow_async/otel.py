@@ -53,9 +53,12 @@ class OpenTelemetryHook:
         elif event.kind == "retry_scheduled":
             span.add_event(
                 "retry",
-                {"attempt": event.attempt, "delay_s": event.delay or 0.0,
-                 "error.type": type(event.error).__name__ if event.error else ""},
-            )  # fmt: skip
+                {
+                    "attempt": event.attempt,
+                    "delay_s": event.delay or 0.0,
+                    "error.type": type(event.error).__name__ if event.error else "",
+                },
+            )
         elif event.kind == "call_finished":
             del self._spans[event.call_id]
             context.detach(token)

@@ -64,8 +64,11 @@ def account() -> Iterator[FakeWorkflowServer]:
 def env_for(server: FakeWorkflowServer) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.update(OBS_SERVER=server.url, OBS_ACCESS_KEY_ID=server.access_key_id,
-               OBS_SECRET_ACCESS_KEY=server.secret_access_key)  # fmt: skip
+    env.update(
+        OBS_SERVER=server.url,
+        OBS_ACCESS_KEY_ID=server.access_key_id,
+        OBS_SECRET_ACCESS_KEY=server.secret_access_key,
+    )
     env.pop("OBS_SECURITY_TOKEN", None)
     return env
 
@@ -82,24 +85,30 @@ def test_every_block_is_runnable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "code"), [(n, c) for n, c in BLOCKS if KINDS[n] == "script"],
+    ("name", "code"),
+    [(n, c) for n, c in BLOCKS if KINDS[n] == "script"],
     ids=[n for n, _ in BLOCKS if KINDS[n] == "script"],
-)  # fmt: skip
+)
 def test_script_runs(name: str, code: str, tmp_path: Path, account: FakeWorkflowServer) -> None:
     script = tmp_path / "example.py"
     script.write_text(code, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-W", "error", str(script)], cwd=tmp_path, env=env_for(account),
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-W", "error", str(script)],
+        cwd=tmp_path,
+        env=env_for(account),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
     assert done.stdout.strip(), f"{name} printed nothing"
 
 
 @pytest.mark.parametrize(
-    ("name", "code"), [(n, c) for n, c in BLOCKS if KINDS[n] == "pytest"],
+    ("name", "code"),
+    [(n, c) for n, c in BLOCKS if KINDS[n] == "pytest"],
     ids=[n for n, _ in BLOCKS if KINDS[n] == "pytest"],
-)  # fmt: skip
+)
 def test_pytest_file_passes_in_strict_mode(
     name: str, code: str, tmp_path: Path, account: FakeWorkflowServer
 ) -> None:
@@ -107,18 +116,34 @@ def test_pytest_file_passes_in_strict_mode(
     ini = "[pytest]\nfilterwarnings = error\nasyncio_default_fixture_loop_scope = function\n"
     (tmp_path / "pytest.ini").write_text(ini)  # a user's config, not ours
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "asyncio", "--asyncio-mode=strict",
-         "-p", "obs_workflow_async.testing.pytest_plugin", "-p", "no:cacheprovider",
-         "-q", "test_from_docs.py"],
-        cwd=tmp_path, env=env_for(account), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "asyncio",
+            "--asyncio-mode=strict",
+            "-p",
+            "obs_workflow_async.testing.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "test_from_docs.py",
+        ],
+        cwd=tmp_path,
+        env=env_for(account),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
     assert re.search(r"\b\d+ passed\b", done.stdout) and "skipped" not in done.stdout
 
 
 @pytest.mark.parametrize(
-    ("name", "code"), [(n, c) for n, c in BLOCKS if KINDS[n] == "sketch"],
+    ("name", "code"),
+    [(n, c) for n, c in BLOCKS if KINDS[n] == "sketch"],
     ids=[n for n, _ in BLOCKS if KINDS[n] == "sketch"],
-)  # fmt: skip
+)
 def test_sketch_compiles(name: str, code: str) -> None:
     compile(code, name, "exec")

@@ -19,8 +19,8 @@ from typing import cast
 
 from pydantic import BaseModel, JsonValue
 
-from ..batch.settle import SettleItem
-from ..client import AsyncWorkflowClient
+from .._batch.settle import SettleItem
+from .._client import AsyncWorkflowClient
 from ..credentials import (
     CredentialsCache,
     CredentialsProvider,
@@ -28,7 +28,7 @@ from ..credentials import (
     OidcProvider,
     default_chain,
 )
-from ..credentials.remote import ECS_ENDPOINT
+from ..credentials._remote import ECS_ENDPOINT
 from ..dwr import AsyncDwrClient
 from ..errors import (
     APIStatusError,
@@ -162,9 +162,12 @@ async def list_command(client: AsyncWorkflowClient, args: argparse.Namespace) ->
         if not args.name:
             raise UsageError("usage: list executions GRAPH")
         items = client.iter_executions(
-            args.name, state=_state_option(args), execution_type=args.type, max_items=args.limit,
+            args.name,
+            state=_state_option(args),
+            execution_type=args.type,
+            max_items=args.limit,
             page_size=args.page_size,
-        )  # fmt: skip
+        )
     async for item in items:
         print(item.model_dump_json(), flush=True)
     return EXIT_OK
@@ -176,8 +179,10 @@ def _state_option(args: argparse.Namespace) -> ExecutionState | None:
         return ExecutionState(args.raw_state)
     if args.state is None:
         return None
-    known = {state.value: state for state in (ExecutionState.RUNNING, ExecutionState.SUCCESS,
-                                                ExecutionState.FAILED)}  # fmt: skip
+    known = {
+        state.value: state
+        for state in (ExecutionState.RUNNING, ExecutionState.SUCCESS, ExecutionState.FAILED)
+    }
     state = known.get(args.state.strip().upper())
     if state is None:
         raise UsageError(
@@ -264,9 +269,12 @@ async def settle_locked(
     repair_torn(lock, state)
     pending, items, nameless = _settle_plan(path, graph, _parse_since(args.since))
     report = await client.settle(
-        items, settle_delay=args.settle_delay, margin=args.margin,
-        concurrency=args.settle_concurrency, max_pages=args.max_pages,
-    )  # fmt: skip
+        items,
+        settle_delay=args.settle_delay,
+        margin=args.margin,
+        concurrency=args.settle_concurrency,
+        max_pages=args.max_pages,
+    )
     log = ResultsLog.open(path)
     try:
         for item, settle_item, result in zip(pending, items, report.results, strict=True):
@@ -365,12 +373,17 @@ V3_COMMANDS = frozenset({"start-many", "settle"})
 batch engine and settling every client shares."""
 
 
-def _v3_client(args: argparse.Namespace, server: str | None, cache: CredentialsCache | None
-               ) -> AsyncDwrClient:  # fmt: skip
+def _v3_client(
+    args: argparse.Namespace, server: str | None, cache: CredentialsCache | None
+) -> AsyncDwrClient:
     return AsyncDwrClient(
-        endpoint=server, region=args.region, project_id=args.project_id,
-        timeout=args.request_timeout, max_retries=args.max_retries, credentials=cache,
-    )  # fmt: skip
+        endpoint=server,
+        region=args.region,
+        project_id=args.project_id,
+        timeout=args.request_timeout,
+        max_retries=args.max_retries,
+        credentials=cache,
+    )
 
 
 def _usage_problem(args: argparse.Namespace, server: str | None) -> str | None:
@@ -424,8 +437,10 @@ async def run_command(command: Command, args: argparse.Namespace) -> int:
         if args.credentials == "env":
             print(f"obs-workflow: {_NO_ENV_KEYS}", file=sys.stderr)
         else:
-            print(f"obs-workflow: no credentials from --credentials {args.credentials}: "
-                  f"{error}", file=sys.stderr)  # fmt: skip
+            print(
+                f"obs-workflow: no credentials from --credentials {args.credentials}: {error}",
+                file=sys.stderr,
+            )
         return EXIT_USAGE
     except ObsWorkflowError as error:
         print(_json_text(_error_json(error)), file=sys.stderr)

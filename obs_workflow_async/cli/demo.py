@@ -6,7 +6,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from ..client import AsyncWorkflowClient
+from .._client import AsyncWorkflowClient
 from ..errors import ObsWorkflowError
 from ..models import StartWorkflowResult
 from ..testing import FakeWorkflowServer, Fault

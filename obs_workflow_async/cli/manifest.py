@@ -108,13 +108,21 @@ def _unencodable(value: object) -> bool:
 def _check_text(item: ManifestItem) -> ManifestItem:
     if item.problem is not None:
         return item
-    for name, value in (("bucket", item.bucket), ("object", item.object_key),
-                        ("key", item.key), ("inputs", item.inputs)):  # fmt: skip
+    for name, value in (
+        ("bucket", item.bucket),
+        ("object", item.object_key),
+        ("key", item.key),
+        ("inputs", item.inputs),
+    ):
         if _unencodable(value):
             return ManifestItem(
-                item.index, item.bucket, item.object_key, item.inputs, item.key,
+                item.index,
+                item.bucket,
+                item.object_key,
+                item.inputs,
+                item.key,
                 problem=f"{name} holds text that cannot be sent (not encodable as UTF-8)",
-            )  # fmt: skip
+            )
     return item
 
 

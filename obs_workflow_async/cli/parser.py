@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import TypeAlias
 
+from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .._version import __version__
-from ..batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
-from ..credentials.remote import ECS_ENDPOINT
+from ..credentials._remote import ECS_ENDPOINT
 from .commands import (
     get_command,
     list_command,
@@ -47,48 +47,67 @@ def _connection_options(parser: argparse.ArgumentParser, *, main: bool = False) 
     )
     group.add_argument("--max-retries", type=int, default=default(3))
     group.add_argument(
-        "--api", choices=["v2", "v3"], default=default("v2"),
+        "--api",
+        choices=["v2", "v3"],
+        default=default("v2"),
         help="v2: the OBS-hosted workflow API (default); v3: DWR v3 (start-many and settle; "
         "--server optional with --region, --project-id or discovery through IAM)",
-    )  # fmt: skip
+    )
     group.add_argument(
         "--project-id", default=default(None), help="DWR v3 project id (default: discovered)"
     )
     group.add_argument(
-        "--credentials", choices=["env", "chain", "ecs", "oidc"], default=default("env"),
+        "--credentials",
+        choices=["env", "chain", "ecs", "oidc"],
+        default=default("env"),
         help="where keys come from: env (OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY, the "
         "default), ecs (instance metadata), oidc (HUAWEI_CLOUD_IDP_ID), chain (env, then "
         "ecs, then oidc)",
-    )  # fmt: skip
+    )
     group.add_argument(
-        "--ecs-endpoint", metavar="URL", default=default(None),
+        "--ecs-endpoint",
+        metavar="URL",
+        default=default(None),
         help="instance metadata endpoint for ecs/chain (default: $OBS_ECS_METADATA_ENDPOINT "
         f"or {ECS_ENDPOINT})",
-    )  # fmt: skip
+    )
     group.add_argument(
-        "-v", "--verbose", action="count", default=default(0),
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
         help="log to stderr: -v INFO, -vv DEBUG",
-    )  # fmt: skip
+    )
 
 
 def _settle_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--since", metavar="ISO",
+        "--since",
+        metavar="ISO",
         help="window start for items whose sending line has no sent_at (older files)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--settle-delay", type=float, default=DEFAULT_SETTLE_DELAY, metavar="S",
+        "--settle-delay",
+        type=float,
+        default=DEFAULT_SETTLE_DELAY,
+        metavar="S",
         help=f"seconds the service's listing may lag behind a start ({DEFAULT_SETTLE_DELAY:g})",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--margin", type=float, default=DEFAULT_MARGIN, metavar="S",
+        "--margin",
+        type=float,
+        default=DEFAULT_MARGIN,
+        metavar="S",
         help=f"seconds added to both ends of every window ({DEFAULT_MARGIN:g})",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--settle-concurrency" if parser.prog.endswith("start-many") else "--concurrency",
-        dest="settle_concurrency", type=int, default=16, metavar="N",
+        dest="settle_concurrency",
+        type=int,
+        default=16,
+        metavar="N",
         help="settle requests in flight (16)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--max-pages", type=int, metavar="N", help="cap on the listing pages per workflow"
     )
@@ -128,9 +147,12 @@ def _add_start(sub: Subparsers) -> None:
     start.add_argument("--bucket", required=True)
     start.add_argument("--object", required=True, help="object key")
     start.add_argument(
-        "--input", action="append", default=[], metavar="NAME=VALUE",
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="workflow input; JSON values are parsed (repeatable)",
-    )  # fmt: skip
+    )
     start.add_argument("--wait", action="store_true", help="wait for the outcome")
     start.add_argument("--wait-timeout", type=float, default=600.0, help="seconds (600)")
     _connection_options(start)
@@ -179,14 +201,16 @@ def _add_start_many(sub: Subparsers) -> None:
     many = sub.add_parser("start-many", help="start GRAPH for every line of a manifest (resumable)")
     many.add_argument("graph", help="workflow (graph) name")
     many.add_argument(
-        "--manifest", required=True,
+        "--manifest",
+        required=True,
         help="CSV (bucket,object[,inputs-json]) or JSON lines ({bucket, object, inputs, key}); "
         "- reads it from stdin (then pass --results or --resume)",
-    )  # fmt: skip
+    )
     many.add_argument(
-        "--dry-run", action="store_true",
+        "--dry-run",
+        action="store_true",
         help="check the manifest and the resume plan, print what would be sent; send nothing",
-    )  # fmt: skip
+    )
     many.add_argument(
         "--results", help="results file, JSON lines (default: MANIFEST.results.jsonl)"
     )
@@ -196,21 +220,26 @@ def _add_start_many(sub: Subparsers) -> None:
         help="go on from this results file (it must exist): skip what it says started",
     )
     many.add_argument(
-        "--overwrite", action="store_true",
+        "--overwrite",
+        action="store_true",
         help="replace an existing results file (without --resume a run refuses to)",
-    )  # fmt: skip
+    )
     many.add_argument(
-        "--retry-ambiguous", action="store_true",
+        "--retry-ambiguous",
+        action="store_true",
         help="resend the items settled not_started (see 'settle'; safe)",
-    )  # fmt: skip
+    )
     many.add_argument(
-        "--retry-unknown-may-duplicate", dest="retry_unknown", action="store_true",
+        "--retry-unknown-may-duplicate",
+        dest="retry_unknown",
+        action="store_true",
         help="also resend ambiguous items not proven not started: MAY START THEM TWICE",
-    )  # fmt: skip
+    )
     many.add_argument(
-        "--settle", action="store_true",
+        "--settle",
+        action="store_true",
         help="settle the --resume file from the service first (see 'settle')",
-    )  # fmt: skip
+    )
     _settle_options(many)
     many.add_argument("--concurrency", type=int, default=64)
     many.add_argument("--rate", type=float, help="starts per second at most")
@@ -226,9 +255,11 @@ def _add_settle(sub: Subparsers) -> None:
     )
     settle.add_argument("results", metavar="RESULTS", help="a start-many results file")
     settle.add_argument(
-        "graph", metavar="GRAPH", nargs="?",
+        "graph",
+        metavar="GRAPH",
+        nargs="?",
         help="workflow name (default: the one the results file records)",
-    )  # fmt: skip
+    )
     _settle_options(settle)
     _connection_options(settle)
     settle.set_defaults(run=settle_command)

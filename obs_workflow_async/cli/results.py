@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ..batch.models import StartOutcome
+from .._batch.models import StartOutcome
 from ..errors import APIStatusError, ObsWorkflowError, TransportError
 from .manifest import ManifestError, ManifestItem, read_manifest
 from .settle_file import resume_action, timestamp
@@ -227,8 +227,9 @@ def _repair(line: bytes, last: dict[int, dict[str, object]]) -> list[dict[str, o
     return found
 
 
-def _remember(state: ResumeState, last: dict[int, dict[str, object]],
-              record: dict[str, object]) -> None:  # fmt: skip
+def _remember(
+    state: ResumeState, last: dict[int, dict[str, object]], record: dict[str, object]
+) -> None:
     index = record["index"]
     assert isinstance(index, int)
     last[index] = record

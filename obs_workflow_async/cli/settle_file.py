@@ -33,10 +33,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
+from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
-    from ..api.settle import SettleCore, SettleReport
+    from .._api.settle import SettleCore, SettleReport
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
@@ -234,9 +234,12 @@ async def settle_results_file(
     pending = pending_items(path)
     items = [p.settle_item(graph_name, since) for p in pending]
     report = await client.settle(
-        items, settle_delay=settle_delay, margin=margin, concurrency=concurrency,
+        items,
+        settle_delay=settle_delay,
+        margin=margin,
+        concurrency=concurrency,
         max_pages=max_pages,
-    )  # fmt: skip
+    )
     lines = [settle_record(p, r) for p, r in zip(pending, report.results, strict=True)]
     if lines:
         with path.open("a", encoding="utf-8", errors="surrogateescape") as handle:

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from ..batch.models import BatchStats, StartOutcome
-from ..batch.runner import BatchRun
+from .._batch.models import BatchStats, StartOutcome
+from .._batch.runner import BatchRun
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import (
+from ._base import (
     ChainProvider,
     Credentials,
     CredentialsCache,
@@ -19,7 +19,7 @@ from .base import (
     StaticProvider,
     resolve_credentials,
 )
-from .remote import EcsMetadataProvider, OidcProvider, parse_security_key
+from ._remote import EcsMetadataProvider, OidcProvider, parse_security_key
 
 __all__ = [
     "ChainProvider",

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, TypeVar
 import aiohttp
 from pydantic import BaseModel, JsonValue
 
+from .._api.batch import BatchAPI
+from .._api.settle import SettleCore, SettlePage
+from .._base_client import BaseClient, RequestOptions
+from .._batch.models import StartRequest
+from .._config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
+from .._sender import AiohttpSender, Sender
+from .._transport import CallOptions, RequestSpec, Transport
 from .._version import __version__
-from ..api.batch import BatchAPI
-from ..api.settle import SettleCore, SettlePage
-from ..base_client import BaseClient, RequestOptions
-from ..batch.models import StartRequest
-from ..config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import (
     ErrorDetail,
@@ -34,10 +36,8 @@ from ..errors import (
 )
 from ..hooks import Hook
 from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
-from ..models.base import validate_request
-from ..models.executions import ExecutionSummary, ExecutionType
-from ..sender import AiohttpSender, Sender
-from ..transport import CallOptions, RequestSpec, Transport
+from ..models._base import validate_request
+from ..models._executions import ExecutionSummary, ExecutionType
 from . import signing
 from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region
 from .models import (
@@ -140,9 +140,13 @@ class _ProjectId:
             return self.value
         if self._discover is None:
             raise ProjectIdError(
-                [ErrorDetail("project_id", "is required: pass project_id= or region= "
-                             "(to discover it through IAM)")]
-            )  # fmt: skip
+                [
+                    ErrorDetail(
+                        "project_id",
+                        "is required: pass project_id= or region= (to discover it through IAM)",
+                    )
+                ]
+            )
         task = self._task
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
             task = self._task = asyncio.ensure_future(self._discover())
@@ -211,8 +215,12 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             )
             raise InvalidRequestError([ErrorDetail("endpoint", what)])
         parsed = parse_endpoint(server)
-        if (credentials is None and not (access_key_id or secret_access_key)
-                and env.get(ENV_AK) and env.get(ENV_SK)):  # fmt: skip
+        if (
+            credentials is None
+            and not (access_key_id or secret_access_key)
+            and env.get(ENV_AK)
+            and env.get(ENV_SK)
+        ):
             credentials = Credentials(env[ENV_AK], env[ENV_SK], env.get(ENV_TOKEN) or None)
         project_id = project_id or env.get(ENV_PROJECT_ID) or None
         if project_id is not None and not project_id.isalnum():
@@ -222,31 +230,59 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self._signature = "sdk-hmac-sha256"  # type: ignore[assignment]
         self.region = region
         self._setup(
-            endpoint=parsed, dialect=self._dialect, access_key_id=access_key_id,
-            secret_access_key=secret_access_key, security_token=security_token,
-            credentials=credentials, timeout=timeout, deadline=deadline,
-            max_retries=max_retries, retry_non_idempotent=retry_non_idempotent,
-            max_connections=max_connections, keepalive_timeout=keepalive_timeout,
-            verify=verify, proxy=proxy, trust_env=trust_env, hooks=hooks,
-            user_agent=agent, session=session, environ=environ, sender=sender,
+            endpoint=parsed,
+            dialect=self._dialect,
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            security_token=security_token,
+            credentials=credentials,
+            timeout=timeout,
+            deadline=deadline,
+            max_retries=max_retries,
+            retry_non_idempotent=retry_non_idempotent,
+            max_connections=max_connections,
+            keepalive_timeout=keepalive_timeout,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            hooks=hooks,
+            user_agent=agent,
+            session=session,
+            environ=environ,
+            sender=sender,
             runtime=runtime,
-        )  # fmt: skip
+        )
         self._iam: Transport | None = None
         discover = None
         if project_id is None and region is not None:
-            iam = parse_endpoint(iam_endpoint or env.get(ENV_IAM_ENDPOINT)
-                                 or iam_endpoint_for_region(region))  # fmt: skip
-            iam_sender: Sender = sender if sender is not None else AiohttpSender(
-                endpoint=iam, verify=verify, max_connections=2,
-                keepalive_timeout=keepalive_timeout, user_agent=agent, trust_env=trust_env,
-                proxy=self._transport.proxy, clock=self._runtime.clock,
-            )  # fmt: skip
+            iam = parse_endpoint(
+                iam_endpoint or env.get(ENV_IAM_ENDPOINT) or iam_endpoint_for_region(region)
+            )
+            iam_sender: Sender = (
+                sender
+                if sender is not None
+                else AiohttpSender(
+                    endpoint=iam,
+                    verify=verify,
+                    max_connections=2,
+                    keepalive_timeout=keepalive_timeout,
+                    user_agent=agent,
+                    trust_env=trust_env,
+                    proxy=self._transport.proxy,
+                    clock=self._runtime.clock,
+                )
+            )
             self._iam = Transport(
-                endpoint=iam, credentials=self._credentials, signature="obs", region=region,
-                sender=iam_sender, proxy=self._transport.proxy, hooks=self._hooks,
+                endpoint=iam,
+                credentials=self._credentials,
+                signature="obs",
+                region=region,
+                sender=iam_sender,
+                proxy=self._transport.proxy,
+                hooks=self._hooks,
                 runtime=self._runtime,
                 dialect=DwrDialect(iam, user_agent=agent, content_type=False),
-            )  # fmt: skip
+            )
             discover = self._discover_project_id
         self._project = _ProjectId(project_id, discover)
 
@@ -268,6 +304,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self._hooks = parent._hooks
 
     async def aclose(self) -> None:
+        """Close the pooled session and the IAM discovery pool (idempotent)."""
         if self._owns_transport and self._iam is not None:
             await self._iam.aclose()
         await super().aclose()
@@ -276,8 +313,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
 
     async def _discover_project_id(self) -> str:
         assert self._iam is not None and self.region is not None
-        spec = RequestSpec("GET", "v3/projects", (("name", self.region),),
-                           operation="discover_project_id")  # fmt: skip
+        spec = RequestSpec(
+            "GET", "v3/projects", (("name", self.region),), operation="discover_project_id"
+        )
         raw = await self._iam.request(spec, self._options({}))
         try:
             data = _ProjectsAnswer.model_validate_json(raw.body)
@@ -285,9 +323,14 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             data = _ProjectsAnswer()
         ids = [p.id for p in data.projects if p.id]
         if len(ids) != 1:
-            raise ProjectIdError([ErrorDetail(
-                "project_id", f"IAM lists {len(ids)} projects named {self.region!r}: "
-                "pass project_id=")])  # fmt: skip
+            raise ProjectIdError(
+                [
+                    ErrorDetail(
+                        "project_id",
+                        f"IAM lists {len(ids)} projects named {self.region!r}: pass project_id=",
+                    )
+                ]
+            )
         if not ids[0].isalnum():
             raise ProjectIdError([ErrorDetail("project_id", "IAM returned an unusable id")])
         self._dialect.project_id = ids[0]
@@ -300,10 +343,15 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         return pid
 
     async def _spec(
-        self, method: str, path: str, operation: str, *,
-        query: Sequence[tuple[str, signing.QueryValue]] = (), body: bytes | None = None,
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        *,
+        query: Sequence[tuple[str, signing.QueryValue]] = (),
+        body: bytes | None = None,
         graph_name: str | None = None,
-    ) -> RequestSpec:  # fmt: skip
+    ) -> RequestSpec:
         pid = await self.project_id()
         pairs = tuple(signing.query_pairs(query))
         return RequestSpec(method, f"v3/{pid}/{path}", pairs, body, None, operation, graph_name)
@@ -314,14 +362,17 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     # -- workflows ----------------------------------------------------------------------
 
     async def create_workflow(
-        self, graph_name: str, definition: DwrWorkflowDefinition | Mapping[str, JsonValue],
+        self,
+        graph_name: str,
+        definition: DwrWorkflowDefinition | Mapping[str, JsonValue],
         **options: Unpack[RequestOptions],
-    ) -> DwrCreateWorkflowResult:  # fmt: skip
+    ) -> DwrCreateWorkflowResult:
         """``create_workflow``: ``POST /workflows/{graph_name}`` with the full definition."""
         g = _checked("graph_name", graph_name)
         model = _definition(DwrWorkflowDefinition, definition)
-        spec = await self._spec("POST", f"workflows/{g}", "create_workflow", body=model.body(),
-                                graph_name=g)  # fmt: skip
+        spec = await self._spec(
+            "POST", f"workflows/{g}", "create_workflow", body=model.body(), graph_name=g
+        )
         return await self._request(spec, DwrCreateWorkflowResult, options)
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> DwrWorkflow:
@@ -334,10 +385,16 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self, graph_name: str, parameters: Mapping[str, str], **options: Unpack[RequestOptions]
     ) -> DwrUpdateWorkflowResult:
         """``update_workflow``: ``PUT`` the ``parameters`` map."""
-        req = validate_request(DwrUpdateWorkflowRequest, graph_name=graph_name,
-                               parameters=dict(parameters))  # fmt: skip
-        spec = await self._spec("PUT", f"workflows/{req.graph_name}", "update_workflow",
-                                body=req.body(), graph_name=req.graph_name)  # fmt: skip
+        req = validate_request(
+            DwrUpdateWorkflowRequest, graph_name=graph_name, parameters=dict(parameters)
+        )
+        spec = await self._spec(
+            "PUT",
+            f"workflows/{req.graph_name}",
+            "update_workflow",
+            body=req.body(),
+            graph_name=req.graph_name,
+        )
         return await self._request(spec, DwrUpdateWorkflowResult, options)
 
     async def delete_workflow(
@@ -349,18 +406,26 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         return await self._request(spec, OperationResult, options)
 
     async def list_workflows(
-        self, prefix: str | None = None, *, offset: int | None = None, limit: int | None = None,
+        self,
+        prefix: str | None = None,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
         **options: Unpack[RequestOptions],
-    ) -> DwrWorkflowPage:  # fmt: skip
+    ) -> DwrWorkflowPage:
         """``list_workflows``: one page; follow ``next_offset`` (or use :meth:`iter_workflows`)."""
         req = validate_request(DwrListRequest, prefix=prefix, offset=offset, limit=limit)
         spec = await self._spec("GET", "workflows", "list_workflows", query=req.query())
         return await self._request(spec, DwrWorkflowPage, options)
 
     async def iter_workflows(
-        self, prefix: str | None = None, *, page_size: int = 1000, max_items: int | None = None,
+        self,
+        prefix: str | None = None,
+        *,
+        page_size: int = 1000,
+        max_items: int | None = None,
         **options: Unpack[RequestOptions],
-    ) -> AsyncIterator[DwrWorkflowSummary]:  # fmt: skip
+    ) -> AsyncIterator[DwrWorkflowSummary]:
         """Every workflow, page after page."""
 
         async def page(
@@ -376,17 +441,29 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self, request: StartRequest, options: CallOptions
     ) -> StartWorkflowResult:
         """One batch item's start (:class:`BatchAPI`): the v3 ``execute`` call."""
-        req = validate_request(DwrStartRequest, graph_name=request.graph_name,
-                               bucket=request.bucket, object_key=request.object_key,
-                               inputs=request.inputs)  # fmt: skip
-        spec = await self._spec("POST", f"workflows/{req.graph_name}/execute", "start_workflow",
-                                body=req.body(), graph_name=req.graph_name)  # fmt: skip
+        req = validate_request(
+            DwrStartRequest,
+            graph_name=request.graph_name,
+            bucket=request.bucket,
+            object_key=request.object_key,
+            inputs=request.inputs,
+        )
+        spec = await self._spec(
+            "POST",
+            f"workflows/{req.graph_name}/execute",
+            "start_workflow",
+            body=req.body(),
+            graph_name=req.graph_name,
+        )
         return await self._request(spec, StartWorkflowResult, options)
 
     async def _settle_page(
-        self, graph: str, cursor: object, span: tuple[datetime, datetime],
+        self,
+        graph: str,
+        cursor: object,
+        span: tuple[datetime, datetime],
         options: RequestOptions,
-    ) -> SettlePage:  # fmt: skip
+    ) -> SettlePage:
         """A settle sweep over v3: ``span`` widened by :data:`SETTLE_SKEW` (the clock
         offset is known only after the first answer) and cut into windows of at most
         :data:`EXECUTION_WINDOW`, each read page by page (200); the cursor is
@@ -394,8 +471,14 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
         start, offset = cursor if isinstance(cursor, tuple) else (low, None)
         end = min(start + EXECUTION_WINDOW, high)
-        page = await self.list_executions(graph, start_time=start, end_time=end, offset=offset,
-                                          limit=MAX_EXECUTIONS_PAGE, **options)  # fmt: skip
+        page = await self.list_executions(
+            graph,
+            start_time=start,
+            end_time=end,
+            offset=offset,
+            limit=MAX_EXECUTIONS_PAGE,
+            **options,
+        )
         kept = [e for e in page.executions if e.execution_type in (None, ExecutionType.APICALL)]
         nxt = page.next_cursor(len(page.executions))
         if nxt is not None:
@@ -413,26 +496,45 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     # -- executions ---------------------------------------------------------------------
 
     async def start_workflow(
-        self, graph_name: str, bucket: str, object_key: str,
-        inputs: Mapping[str, JsonValue] | None = None, **options: Unpack[RequestOptions],
-    ) -> StartWorkflowResult:  # fmt: skip
+        self,
+        graph_name: str,
+        bucket: str,
+        object_key: str,
+        inputs: Mapping[str, JsonValue] | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> StartWorkflowResult:
         """``async_invoke_api_start_workflow``: ``POST /workflows/{g}/execute``.
 
         Not idempotent: an attempt that may have reached the service is not retried
         (unless ``retry_non_idempotent``); the error then says ``may_have_started``.
         """
-        req = validate_request(DwrStartRequest, graph_name=graph_name, bucket=bucket,
-                               object_key=object_key,
-                               inputs=None if inputs is None else dict(inputs))  # fmt: skip
-        spec = await self._spec("POST", f"workflows/{req.graph_name}/execute", "start_workflow",
-                                body=req.body(), graph_name=req.graph_name)  # fmt: skip
+        req = validate_request(
+            DwrStartRequest,
+            graph_name=graph_name,
+            bucket=bucket,
+            object_key=object_key,
+            inputs=None if inputs is None else dict(inputs),
+        )
+        spec = await self._spec(
+            "POST",
+            f"workflows/{req.graph_name}/execute",
+            "start_workflow",
+            body=req.body(),
+            graph_name=req.graph_name,
+        )
         return await self._request(spec, StartWorkflowResult, options)
 
     async def list_executions(
-        self, graph_name: str, *, status: str | None = None, start_time: datetime | None = None,
-        end_time: datetime | None = None, offset: int | None = None, limit: int | None = None,
+        self,
+        graph_name: str,
+        *,
+        status: str | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
         **options: Unpack[RequestOptions],
-    ) -> DwrExecutionPage:  # fmt: skip
+    ) -> DwrExecutionPage:
         """``list_workflow_instance``: one page of one time window (the service's
         default: the last 3 days); ``limit`` at most 200; ``status`` one of ``success``,
         ``fail``, ``running``, ``timeout``, ``cancel`` (or the v2 spelling)."""
@@ -442,18 +544,36 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                 wire_status = v3_state(status)
             except ValueError as exc:
                 raise InvalidRequestError([ErrorDetail("status", str(exc))]) from None
-        req = validate_request(DwrListExecutionsRequest, graph_name=graph_name, limit=limit,
-                               offset=offset, start_time=start_time, end_time=end_time,
-                               status=wire_status)  # fmt: skip
-        spec = await self._spec("GET", "workflowexecutions", "list_executions",
-                                query=req.query(), graph_name=req.graph_name)  # fmt: skip
+        req = validate_request(
+            DwrListExecutionsRequest,
+            graph_name=graph_name,
+            limit=limit,
+            offset=offset,
+            start_time=start_time,
+            end_time=end_time,
+            status=wire_status,
+        )
+        spec = await self._spec(
+            "GET",
+            "workflowexecutions",
+            "list_executions",
+            query=req.query(),
+            graph_name=req.graph_name,
+        )
         return await self._request(spec, DwrExecutionPage, options)
 
     async def iter_executions(
-        self, graph_name: str, *, status: str | None = None, since: datetime | None = None,
-        until: datetime | None = None, window: timedelta = EXECUTION_WINDOW,
-        page_size: int = 200, max_items: int | None = None, **options: Unpack[RequestOptions],
-    ) -> AsyncIterator[ExecutionSummary]:  # fmt: skip
+        self,
+        graph_name: str,
+        *,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        window: timedelta = EXECUTION_WINDOW,
+        page_size: int = 200,
+        max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[ExecutionSummary]:
         """Every execution started in ``[since, until]`` (default: the last 3 days),
         oldest window first: the span is cut into windows of at most ``window``, each
         followed page by page (at most 200 per page). Windows share their boundary
@@ -468,9 +588,15 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             offset: int | None = None
             used: set[int] = set()
             while True:
-                got = await self.list_executions(graph_name, status=status, start_time=start,
-                                                 end_time=end, offset=offset, limit=page_size,
-                                                 **options)  # fmt: skip
+                got = await self.list_executions(
+                    graph_name,
+                    status=status,
+                    start_time=start,
+                    end_time=end,
+                    offset=offset,
+                    limit=page_size,
+                    **options,
+                )
                 for item in got.executions:
                     if item.execution_name in seen_at_edge:
                         continue
@@ -494,8 +620,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """``show_workflow_instance`` (either documented shape; see :class:`DwrExecutionDetail`)."""
         g = _checked("graph_name", graph_name)
         e = _execution(execution_name)
-        spec = await self._spec("GET", f"workflows/{g}/workflowexecution/{e}", "get_execution",
-                                graph_name=g)  # fmt: skip
+        spec = await self._spec(
+            "GET", f"workflows/{g}/workflowexecution/{e}", "get_execution", graph_name=g
+        )
         detail = await self._request(spec, DwrExecutionDetail, options)
         if not detail.execution_name:
             detail = detail.model_copy(update={"execution_name": e})
@@ -507,15 +634,22 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """``restore_workflow_execution``: ``POST .../{e}/retry`` (resumes a failed execution)."""
         g = _checked("graph_name", graph_name)
         e = _execution(execution_name)
-        spec = await self._spec("POST", f"workflows/{g}/workflowexecution/{e}/retry",
-                                "restore_execution", graph_name=g)  # fmt: skip
+        spec = await self._spec(
+            "POST", f"workflows/{g}/workflowexecution/{e}/retry", "restore_execution", graph_name=g
+        )
         return await self._request(spec, RestoreExecutionResult, options)
 
     async def wait_for_execution(
-        self, graph_name: str, execution_name: str, *, timeout: float | None = 600.0,
-        poll_interval: float = 1.0, max_poll_interval: float = 15.0,
-        raise_on_failure: bool = False, request_options: RequestOptions | None = None,
-    ) -> DwrExecutionDetail:  # fmt: skip
+        self,
+        graph_name: str,
+        execution_name: str,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+        raise_on_failure: bool = False,
+        request_options: RequestOptions | None = None,
+    ) -> DwrExecutionDetail:
         """Poll :meth:`get_execution` until a terminal state (``success``, ``fail``,
         ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`."""
         options: RequestOptions = request_options or {}
@@ -526,8 +660,12 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         last: str | None = None
 
         def expired() -> WaitTimeoutError:
-            return WaitTimeoutError(graph_name=graph_name, execution_name=execution_name,
-                                    timeout=timeout or 0.0, last_state=last)  # fmt: skip
+            return WaitTimeoutError(
+                graph_name=graph_name,
+                execution_name=execution_name,
+                timeout=timeout or 0.0,
+                last_state=last,
+            )
 
         while True:
             call = _poll_options(options, deadline, clock)
@@ -552,25 +690,39 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             interval = min(interval * 1.5, max_poll_interval)
 
     async def start_and_wait(
-        self, graph_name: str, bucket: str, object_key: str,
-        inputs: Mapping[str, JsonValue] | None = None, *, timeout: float | None = 600.0,
-        poll_interval: float = 1.0, max_poll_interval: float = 15.0,
-        raise_on_failure: bool = False, request_options: RequestOptions | None = None,
-    ) -> DwrExecutionDetail:  # fmt: skip
+        self,
+        graph_name: str,
+        bucket: str,
+        object_key: str,
+        inputs: Mapping[str, JsonValue] | None = None,
+        *,
+        timeout: float | None = 600.0,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+        raise_on_failure: bool = False,
+        request_options: RequestOptions | None = None,
+    ) -> DwrExecutionDetail:
         """:meth:`start_workflow`, then :meth:`wait_for_execution`."""
         options: RequestOptions = request_options or {}
         started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
         if started.execution_name is None:
             raise ResponseParseError(
                 "the start answer has no execution_name to wait for (the execution started: "
-                f"{started.execution_urn})", status=200, request_id=started.request_id,
-                body="", headers=started.headers,
-            )  # fmt: skip
+                f"{started.execution_urn})",
+                status=200,
+                request_id=started.request_id,
+                body="",
+                headers=started.headers,
+            )
         return await self.wait_for_execution(
-            graph_name, started.execution_name, timeout=timeout, poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval, raise_on_failure=raise_on_failure,
+            graph_name,
+            started.execution_name,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            raise_on_failure=raise_on_failure,
             request_options=options,
-        )  # fmt: skip
+        )
 
     # -- authorization and agreements ------------------------------------------------
 
@@ -589,16 +741,24 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     ) -> OperationResult:
         """``accept_service_contract``: ``type`` is ``use_public_action_privacy_statement``
         or ``register_public_action_statement``."""
-        spec = await self._spec("POST", "workflow-agreements", "accept_agreement",
-                                query=[("type", _agreement(agreement_type))])  # fmt: skip
+        spec = await self._spec(
+            "POST",
+            "workflow-agreements",
+            "accept_agreement",
+            query=[("type", _agreement(agreement_type))],
+        )
         return await self._request(spec, OperationResult, options)
 
     async def get_agreement(
         self, agreement_type: str, **options: Unpack[RequestOptions]
     ) -> DwrAgreement:
         """``show_service_contract``."""
-        spec = await self._spec("GET", "workflow-agreements", "get_agreement",
-                                query=[("type", _agreement(agreement_type))])  # fmt: skip
+        spec = await self._spec(
+            "GET",
+            "workflow-agreements",
+            "get_agreement",
+            query=[("type", _agreement(agreement_type))],
+        )
         return await self._request(spec, DwrAgreement, options)
 
     # -- action templates -----------------------------------------------------------
@@ -611,49 +771,93 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         return await self._request(spec, DwrTemplatePage, options)
 
     async def list_system_templates(
-        self, prefix: str | None = None, *, category: str | None = None,
-        offset: int | None = None, limit: int | None = None, **options: Unpack[RequestOptions],
-    ) -> DwrTemplatePage:  # fmt: skip
+        self,
+        prefix: str | None = None,
+        *,
+        category: str | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DwrTemplatePage:
         """``list_system_templates``: ``GET /actiontemplates``."""
-        return await self._template_page("actiontemplates", "list_system_templates", options,
-                                         prefix=prefix, category=category, offset=offset,
-                                         limit=limit)  # fmt: skip
+        return await self._template_page(
+            "actiontemplates",
+            "list_system_templates",
+            options,
+            prefix=prefix,
+            category=category,
+            offset=offset,
+            limit=limit,
+        )
 
     async def list_public_templates(
-        self, prefix: str | None = None, *, category: str | None = None,
-        offset: int | None = None, limit: int | None = None, **options: Unpack[RequestOptions],
-    ) -> DwrTemplatePage:  # fmt: skip
+        self,
+        prefix: str | None = None,
+        *,
+        category: str | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> DwrTemplatePage:
         """``show_public_action_list``: ``GET /publicactiontemplates``."""
-        return await self._template_page("publicactiontemplates", "list_public_templates",
-                                         options, prefix=prefix, category=category,
-                                         offset=offset, limit=limit)  # fmt: skip
+        return await self._template_page(
+            "publicactiontemplates",
+            "list_public_templates",
+            options,
+            prefix=prefix,
+            category=category,
+            offset=offset,
+            limit=limit,
+        )
 
     async def list_my_templates(
-        self, prefix: str | None = None, *, category: str | None = None,
-        status: str | None = None, offset: int | None = None, limit: int | None = None,
+        self,
+        prefix: str | None = None,
+        *,
+        category: str | None = None,
+        status: str | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
         **options: Unpack[RequestOptions],
-    ) -> DwrTemplatePage:  # fmt: skip
+    ) -> DwrTemplatePage:
         """``list_my_action_template``: ``GET /myactiontemplates``."""
-        return await self._template_page("myactiontemplates", "list_my_templates", options,
-                                         prefix=prefix, category=category, status=status,
-                                         offset=offset, limit=limit)  # fmt: skip
+        return await self._template_page(
+            "myactiontemplates",
+            "list_my_templates",
+            options,
+            prefix=prefix,
+            category=category,
+            status=status,
+            offset=offset,
+            limit=limit,
+        )
 
     async def iter_templates(
-        self, kind: str = "system", prefix: str | None = None, *, category: str | None = None,
-        page_size: int = 1000, max_items: int | None = None, **options: Unpack[RequestOptions],
-    ) -> AsyncIterator[DwrActionTemplate]:  # fmt: skip
+        self,
+        kind: str = "system",
+        prefix: str | None = None,
+        *,
+        category: str | None = None,
+        page_size: int = 1000,
+        max_items: int | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncIterator[DwrActionTemplate]:
         """Every template of ``kind`` (``system``, ``public`` or ``mine``), following
         the page's ``offset`` (where the next page starts)."""
-        lister = {"system": self.list_system_templates, "public": self.list_public_templates,
-                  "mine": self.list_my_templates}.get(kind)  # fmt: skip
+        lister = {
+            "system": self.list_system_templates,
+            "public": self.list_public_templates,
+            "mine": self.list_my_templates,
+        }.get(kind)
         if lister is None:
             raise InvalidRequestError([ErrorDetail("kind", "must be system, public or mine")])
 
         async def page(
             offset: int | str | None,
         ) -> tuple[list[DwrActionTemplate], int | str | None]:
-            got = await lister(prefix, category=category, offset=_int(offset), limit=page_size,
-                               **options)  # fmt: skip
+            got = await lister(
+                prefix, category=category, offset=_int(offset), limit=page_size, **options
+            )
             return got.action_templates, got.next_cursor(len(got.action_templates))
 
         async for item in _follow(page, max_items):
@@ -663,60 +867,71 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> DwrTemplateDetail:
         """``show_system_template_detail``: ``GET /actiontemplate/{name}``."""
-        spec = await self._spec("GET", f"actiontemplate/{_template(template_name)}",
-                                "get_system_template")  # fmt: skip
+        spec = await self._spec(
+            "GET", f"actiontemplate/{_template(template_name)}", "get_system_template"
+        )
         return await self._request(spec, DwrTemplateDetail, options)
 
     async def get_public_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> DwrTemplateDetail:
         """``show_public_template_info``: ``GET /publicactiontemplate/{name}``."""
-        spec = await self._spec("GET", f"publicactiontemplate/{_template(template_name)}",
-                                "get_public_template")  # fmt: skip
+        spec = await self._spec(
+            "GET", f"publicactiontemplate/{_template(template_name)}", "get_public_template"
+        )
         return await self._request(spec, DwrTemplateDetail, options)
 
     async def get_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> DwrTemplateDetail:
         """``show_third_template_info``: ``GET /myactiontemplate/{name}``."""
-        spec = await self._spec("GET", f"myactiontemplate/{_template(template_name)}",
-                                "get_my_template")  # fmt: skip
+        spec = await self._spec(
+            "GET", f"myactiontemplate/{_template(template_name)}", "get_my_template"
+        )
         return await self._request(spec, DwrTemplateDetail, options)
 
     async def create_my_template(
-        self, template_name: str, definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
+        self,
+        template_name: str,
+        definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
         **options: Unpack[RequestOptions],
-    ) -> DwrCreateMyTemplateResult:  # fmt: skip
+    ) -> DwrCreateMyTemplateResult:
         """``create_my_action_template``: the answer carries pre-signed upload URLs."""
         body = _definition(DwrMyTemplateDefinition, definition).body()
-        spec = await self._spec("POST", f"myactiontemplates/{_template(template_name)}",
-                                "create_my_template", body=body)  # fmt: skip
+        spec = await self._spec(
+            "POST", f"myactiontemplates/{_template(template_name)}", "create_my_template", body=body
+        )
         return await self._request(spec, DwrCreateMyTemplateResult, options)
 
     async def update_my_template(
-        self, template_name: str, definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
+        self,
+        template_name: str,
+        definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
         **options: Unpack[RequestOptions],
-    ) -> DwrUpdateMyTemplateResult:  # fmt: skip
+    ) -> DwrUpdateMyTemplateResult:
         """``update_my_action_template``."""
         body = _definition(DwrMyTemplateDefinition, definition).body()
-        spec = await self._spec("PUT", f"myactiontemplates/{_template(template_name)}",
-                                "update_my_template", body=body)  # fmt: skip
+        spec = await self._spec(
+            "PUT", f"myactiontemplates/{_template(template_name)}", "update_my_template", body=body
+        )
         return await self._request(spec, DwrUpdateMyTemplateResult, options)
 
     async def delete_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
         """``delete_my_action_template``."""
-        spec = await self._spec("DELETE", f"myactiontemplates/{_template(template_name)}",
-                                "delete_my_template")  # fmt: skip
+        spec = await self._spec(
+            "DELETE", f"myactiontemplates/{_template(template_name)}", "delete_my_template"
+        )
         return await self._request(spec, OperationResult, options)
 
     async def deprecate_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
         """``update_my_action_template_to_deprecated``: ``POST .../{name}/forbid``."""
-        spec = await self._spec("POST", f"myactiontemplates/{_template(template_name)}/forbid",
-                                "deprecate_my_template")  # fmt: skip
+        spec = await self._spec(
+            "POST", f"myactiontemplates/{_template(template_name)}/forbid", "deprecate_my_template"
+        )
         return await self._request(spec, OperationResult, options)
 
 
@@ -777,8 +992,10 @@ def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
     if nxt is None or nxt in used:
         raise ResponseParseError(
             "the service said the list is truncated but gave no usable next_offset",
-            status=200, request_id=page.request_id, body="",
-        )  # fmt: skip
+            status=200,
+            request_id=page.request_id,
+            body="",
+        )
     used.add(nxt)
     return nxt
 
@@ -787,8 +1004,11 @@ def _check_wait_intervals(
     poll_interval: float, max_poll_interval: float, timeout: float | None
 ) -> None:
     """``wait_for_execution``'s seconds: each positive (``timeout`` may be ``None``)."""
-    checks = (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval),
-              ("timeout", timeout))  # fmt: skip
+    checks = (
+        ("poll_interval", poll_interval),
+        ("max_poll_interval", max_poll_interval),
+        ("timeout", timeout),
+    )
     for name, value in checks:
         if value is not None and (isinstance(value, bool) or not value > 0):
             raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
@@ -829,7 +1049,9 @@ async def _follow(
         if nxt in used or _int(nxt) is None:
             raise ResponseParseError(
                 "the service said the list is truncated but gave no usable next offset",
-                status=200, request_id=None, body="",
-            )  # fmt: skip
+                status=200,
+                request_id=None,
+                body="",
+            )
         used.add(nxt)
         cursor = nxt

@@ -1,4 +1,4 @@
-"""How a :class:`~obs_workflow_async.transport.RequestSpec` becomes a signed DWR v3
+"""How a :class:`~obs_workflow_async._transport.RequestSpec` becomes a signed DWR v3
 (or IAM) request: hosts by region, the path as the SDK encodes it, the sorted query,
 and the ``SDK-HMAC-SHA256`` headers of :mod:`.signing`."""
 
@@ -8,9 +8,9 @@ from datetime import datetime
 
 from yarl import URL
 
-from ..config import Endpoint
+from .._config import Endpoint
+from .._transport import RequestSpec
 from ..credentials import Credentials
-from ..transport import RequestSpec
 from . import signing
 
 __all__ = [
@@ -90,9 +90,11 @@ class DwrDialect:
         return cached
 
     def url_for(self, spec: RequestSpec) -> URL:
+        """The request URL for ``spec`` on the v3 endpoint, encoded exactly as signed."""
         return self._url_and_path(spec)[0]
 
     def headers(self, spec: RequestSpec, now: datetime, credentials: Credentials) -> dict[str, str]:
+        """The ``SDK-HMAC-SHA256`` signed headers of one attempt at ``now``."""
         headers: dict[str, str] = {}
         if self._content_type:
             headers["Content-Type"] = "application/json"
@@ -105,9 +107,13 @@ class DwrDialect:
             headers["X-Security-Token"] = credentials.security_token
         path = self._url_and_path(spec)[1]
         signed = signing.sign(
-            spec.method, path, self._pairs(spec), headers, spec.body,
+            spec.method,
+            path,
+            self._pairs(spec),
+            headers,
+            spec.body,
             access_key_id=credentials.access_key_id,
             secret_access_key=credentials.secret_access_key,
-        )  # fmt: skip
+        )
         headers["Authorization"] = signed.authorization
         return headers

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
-from ..models.base import (
+from ..models._base import (
     BucketName,
     NullableList,
     ObjectKey,
@@ -24,7 +24,7 @@ from ..models.base import (
     ResultModel,
     WorkflowInputs,
 )
-from ..models.executions import ExecutionDetail, ExecutionState, ExecutionSummary
+from ..models._executions import ExecutionDetail, ExecutionState, ExecutionSummary
 
 __all__ = [
     "DwrAction",
@@ -161,6 +161,7 @@ class DwrWorkflowDefinition(_Open):
     agency: str | None = None
 
     def body(self) -> bytes:
+        """The JSON body, serialised as ``huaweicloudsdkcore`` serialises it."""
         return json_body(self.model_dump(mode="json", exclude_none=True))
 
 
@@ -176,6 +177,7 @@ class DwrMyTemplateDefinition(_Open):
     register_status: str | None = None
 
     def body(self) -> bytes:
+        """The JSON body, serialised as ``huaweicloudsdkcore`` serialises it."""
         return json_body(self.model_dump(mode="json", exclude_none=True))
 
 
@@ -234,6 +236,7 @@ class DwrUpdateWorkflowRequest(RequestModel):
     parameters: dict[str, str]
 
     def body(self) -> bytes:
+        """The JSON body, serialised as ``huaweicloudsdkcore`` serialises it."""
         return json_body({"parameters": self.parameters})
 
 

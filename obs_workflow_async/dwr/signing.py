@@ -207,6 +207,13 @@ def sign_headers(
     secret_access_key: str,
 ) -> dict[str, str]:
     """``headers`` plus the ``Authorization`` header."""
-    signed = sign(method, path, query, headers, body, access_key_id=access_key_id,
-                  secret_access_key=secret_access_key)  # fmt: skip
+    signed = sign(
+        method,
+        path,
+        query,
+        headers,
+        body,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+    )
     return {**headers, "Authorization": signed.authorization}

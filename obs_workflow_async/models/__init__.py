@@ -1,6 +1,6 @@
 """Pydantic v2 models: validated requests going out, typed results coming back."""
 
-from .base import (
+from ._base import (
     AwareDatetime,
     BucketName,
     Description,
@@ -15,7 +15,7 @@ from .base import (
     WorkflowInputs,
     validate_request,
 )
-from .executions import (
+from ._executions import (
     ExecutionDetail,
     ExecutionPage,
     ExecutionRef,
@@ -28,14 +28,14 @@ from .executions import (
     StartWorkflowResult,
     StateRun,
 )
-from .policies import (
+from ._policies import (
     PutTriggerPolicyRequest,
     TriggerEvent,
     TriggerPolicy,
     TriggerRule,
     TriggerRuleInfo,
 )
-from .workflows import (
+from ._workflows import (
     Action,
     ActionResult,
     CreateTemplateRequest,

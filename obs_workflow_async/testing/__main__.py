@@ -80,14 +80,17 @@ def main(argv: list[str] | None = None) -> None:
         "--fault-reset", type=float, default=0.0, help="share of calls dropped after the start"
     )
     parser.add_argument(
-        "--execution-duration", type=float, metavar="S",
+        "--execution-duration",
+        type=float,
+        metavar="S",
         help="executions finish (SUCCESS) S seconds after they start (default: they stay "
         "RUNNING), so that 'obs-workflow wait' can complete",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--stop-on-stdin-eof", action="store_true",
+        "--stop-on-stdin-eof",
+        action="store_true",
         help="also stop when stdin closes (a parent holding the pipe)",
-    )  # fmt: skip
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))

@@ -109,9 +109,17 @@ class FakeDwrServer(FakeWorkflowServer):
 
     def throttle(self, times: int = 1, *, operation: str | None = None) -> None:
         """Answer the next ``times`` calls 429 ``APIG.0308`` (the gateway's throttling)."""
-        self.add_fault(Fault("status", 429, "APIG.0308", "The throttling threshold has been "
-                             "reached: policy user over ratelimit,limit:20,time:1 second"),
-                       operation=operation, times=times)  # type: ignore[arg-type]  # fmt: skip
+        self.add_fault(
+            Fault(
+                "status",
+                429,
+                "APIG.0308",
+                "The throttling threshold has been "
+                "reached: policy user over ratelimit,limit:20,time:1 second",
+            ),
+            operation=cast(Operation | None, operation),
+            times=times,
+        )
 
     # -- v3 shapes -------------------------------------------------------------------------
 
@@ -124,22 +132,32 @@ class FakeDwrServer(FakeWorkflowServer):
 
     @staticmethod
     def _error(
-        status: int, code: str, message: str, request_id: str,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> web.Response:  # fmt: skip
+    ) -> web.Response:
         if status == 429 and not code.startswith("APIG"):
             code = "APIG.0308"
         body = json.dumps({"error_code": code, "error_msg": message, "request_id": request_id})
-        headers = {"X-Request-Id": request_id, "Content-Type": "application/json",
-                   **(extra_headers or {})}  # fmt: skip
+        headers = {
+            "X-Request-Id": request_id,
+            "Content-Type": "application/json",
+            **(extra_headers or {}),
+        }
         return web.Response(status=status, text=body, headers=headers)
 
     # -- the gateway ---------------------------------------------------------------------
 
     def _error_reply(
-        self, status: int, code: str, message: str, request_id: str,
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> web.Response:  # fmt: skip
+    ) -> web.Response:
         return self._error(status, code, message, request_id, extra_headers)
 
     def _auth_problem(self, request: web.Request, bucket: str | None) -> tuple[str, str] | None:
@@ -168,9 +186,15 @@ class FakeDwrServer(FakeWorkflowServer):
             return problem
         headers = {name: request.headers[name] for name in signed}
         path, _, query = request.raw_path.partition("?")
-        expected = signing.sign(request.method, path, _query_pairs(query), headers, body or None,
-                                access_key_id=access,
-                                secret_access_key=self.secret_access_key)  # fmt: skip
+        expected = signing.sign(
+            request.method,
+            path,
+            _query_pairs(query),
+            headers,
+            body or None,
+            access_key_id=access,
+            secret_access_key=self.secret_access_key,
+        )
         if expected.signature != sig:
             return 401, "APIGW.0301", "Incorrect IAM authentication information: signature"
         return None
@@ -198,8 +222,12 @@ class FakeDwrServer(FakeWorkflowServer):
         (any method), else ``/v3/{project_id}/<resource>/...`` from :data:`_V3_RESOURCES`."""
         if incoming.parts == ("v3", "projects"):
             args = incoming.args
-            return RouteMatch(cast(Operation, "discover_project_id"), None, 200,
-                              lambda _store: self._projects(args))  # fmt: skip
+            return RouteMatch(
+                cast(Operation, "discover_project_id"),
+                None,
+                200,
+                lambda _store: self._projects(args),
+            )
         self._check_project(incoming.parts)
         return _resolve(self, incoming)
 
@@ -211,8 +239,9 @@ class FakeDwrServer(FakeWorkflowServer):
         if parts[1] != self.PROJECT_ID:
             raise ServiceError(403, "DWR.0403", "the project id in the path is not yours")
 
-    async def _answer(self, request: web.Request, call: RouteMatch, request_id: str,
-                      bucket: str | None) -> web.StreamResponse:  # fmt: skip
+    async def _answer(
+        self, request: web.Request, call: RouteMatch, request_id: str, bucket: str | None
+    ) -> web.StreamResponse:
         header = request.headers.get("X-Project-Id")
         iam = request.path.rstrip("/") == "/v3/projects"
         if header is not None and header != self.PROJECT_ID and not iam:
@@ -232,21 +261,32 @@ class FakeDwrServer(FakeWorkflowServer):
             raise ServiceError(409, "DWR.0409", f"workflow {graph} already exists")
         workflow = self.store.ensure_workflow(graph)
         self.definitions[graph] = payload
-        return {"graph_name": graph, "graph_urn": workflow.graph_urn,
-                "created_at": workflow.created_at}  # fmt: skip
+        return {
+            "graph_name": graph,
+            "graph_urn": workflow.graph_urn,
+            "created_at": workflow.created_at,
+        }
 
     def _show(self, graph: str) -> JSON:
         workflow = self.store._workflow(graph)
         definition = self.definitions.get(graph, {})
-        return {"name": graph, "created_at": workflow.created_at, "graph_urn": workflow.graph_urn,
-                "definition": definition, "description": definition.get("description")}  # fmt: skip
+        return {
+            "name": graph,
+            "created_at": workflow.created_at,
+            "graph_urn": workflow.graph_urn,
+            "definition": definition,
+            "description": definition.get("description"),
+        }
 
     def _update(self, graph: str, payload: JSON) -> JSON:
         workflow = self.store._workflow(graph)
         workflow.parameters = payload.get("parameters")
         workflow.last_modified = now_iso()
-        return {"graph_name": graph, "graph_urn": workflow.graph_urn,
-                "last_modified": workflow.last_modified}  # fmt: skip
+        return {
+            "graph_name": graph,
+            "graph_urn": workflow.graph_urn,
+            "last_modified": workflow.last_modified,
+        }
 
     def _delete(self, graph: str) -> None:
         self.store.delete_workflow(graph)
@@ -267,15 +307,19 @@ class FakeDwrServer(FakeWorkflowServer):
         status = q.get("status")
         now = self.store.clock()
         matching = [
-            self.store._refresh(e) for e in self.store.executions
+            self.store._refresh(e)
+            for e in self.store.executions
             if e.graph_name == graph and e.visible_at <= now and start <= _started(e) <= end
-        ]  # fmt: skip
+        ]
         if status:
             matching = [e for e in matching if _v3_state(e.state) == status]
         first = offset - 1
         page = matching[first : first + limit]
-        body: JSON = {"count": len(matching), "is_truncated": first + limit < len(matching),
-                      "executions": [_summary(self.store, e) for e in page]}  # fmt: skip
+        body: JSON = {
+            "count": len(matching),
+            "is_truncated": first + limit < len(matching),
+            "executions": [_summary(self.store, e) for e in page],
+        }
         if body["is_truncated"]:
             body["next_offset"] = offset + limit
         return body
@@ -287,17 +331,29 @@ class FakeDwrServer(FakeWorkflowServer):
         begin = e.started_at[:19] + "Z"
         ms = int(_started(e).timestamp() * 1000)
         return {
-            "workflow_id": graph, "workflow_urn": urn, "execution_id": e.execution_name,
-            "status": state, "headers": {}, "created_by": "APICALL",
+            "workflow_id": graph,
+            "workflow_urn": urn,
+            "execution_id": e.execution_name,
+            "status": state,
+            "headers": {},
+            "created_by": "APICALL",
             "input": {"bucket": e.bucket, "object": e.object_key, "inputs": e.inputs},
             "output": {} if state == "success" else None,
-            "begin_time": begin, "end_time": (e.stopped_at[:19] + "Z") if e.stopped_at else "",
+            "begin_time": begin,
+            "end_time": (e.stopped_at[:19] + "Z") if e.stopped_at else "",
             "last_update_time": begin,
-            "node_execution_details": [{"status": state, "input": {}, "output": {},
-                                        "begin_time": ms, "end_time": ms,
-                                        "error_message": "" if state != "fail" else "failed",
-                                        "request_id": e.request_id}],
-        }  # fmt: skip
+            "node_execution_details": [
+                {
+                    "status": state,
+                    "input": {},
+                    "output": {},
+                    "begin_time": ms,
+                    "end_time": ms,
+                    "error_message": "" if state != "fail" else "failed",
+                    "request_id": e.request_id,
+                }
+            ],
+        }
 
     def _retry(self, graph: str, name: str) -> JSON:
         try:
@@ -317,9 +373,13 @@ class FakeDwrServer(FakeWorkflowServer):
     def _authorization(self) -> JSON:
         if not self.authorized:
             raise ServiceError(404, "DWR.0404", "no workflow authorization")
-        return {"agency_id": "agency-1", "agency_name": "dwr_admin_trust",
-                "agency_duration": "FOREVER", "trust_domain_name": "op_svc_dwr",
-                "create_time": now_iso()}  # fmt: skip
+        return {
+            "agency_id": "agency-1",
+            "agency_name": "dwr_admin_trust",
+            "agency_duration": "FOREVER",
+            "trust_domain_name": "op_svc_dwr",
+            "create_time": now_iso(),
+        }
 
     def _agreement(self, kind: str) -> JSON:
         if kind not in self.agreements:
@@ -341,10 +401,17 @@ class FakeDwrServer(FakeWorkflowServer):
         if method == "POST":
             if name in self.my_templates:
                 raise ServiceError(409, "DWR.0409", f"template {name} exists")
-            self.my_templates[name] = {"name": name, "category": payload.get("category"),
-                                       "status": "CREATED", "version": "1"}  # fmt: skip
-            return {"template_name": name, "created_at": now_iso(),
-                    "func_pkg_path": f"https://upload.example/{name}.zip"}  # fmt: skip
+            self.my_templates[name] = {
+                "name": name,
+                "category": payload.get("category"),
+                "status": "CREATED",
+                "version": "1",
+            }
+            return {
+                "template_name": name,
+                "created_at": now_iso(),
+                "func_pkg_path": f"https://upload.example/{name}.zip",
+            }
         if name not in self.my_templates:
             raise ServiceError(404, "DWR.0404", f"template {name} does not exist")
         version = str(int(str(self.my_templates[name]["version"])) + 1)
@@ -378,28 +445,41 @@ def _v3_page(page: JSON) -> JSON:
 
 def _template_page(items: list[JSON], q: Mapping[str, str], offset: int, limit: int) -> JSON:
     prefix, category = q.get("prefix", ""), q.get("category")
-    kept = [t for t in items if str(t["name"]).startswith(prefix)
-            and (not category or t.get("category") == category)]  # fmt: skip
+    kept = [
+        t
+        for t in items
+        if str(t["name"]).startswith(prefix) and (not category or t.get("category") == category)
+    ]
     first = offset - 1
     page = kept[first : first + limit]
     truncated = first + limit < len(kept)
-    return {"count": len(page), "total": len(kept), "action_templates": page,
-            "is_truncated": truncated, "offset": offset + limit if truncated else None}  # fmt: skip
+    return {
+        "count": len(page),
+        "total": len(kept),
+        "action_templates": page,
+        "is_truncated": truncated,
+        "offset": offset + limit if truncated else None,
+    }
 
 
 def _summary(store: object, e: Execution) -> JSON:
     return {
         "graph_urn": store.graph_urn(e.graph_name),  # type: ignore[attr-defined]
-        "execution_urn": e.execution_urn, "started_at": e.started_at[:19] + "Z",
+        "execution_urn": e.execution_urn,
+        "started_at": e.started_at[:19] + "Z",
         "stopped_at": (e.stopped_at[:19] + "Z") if e.stopped_at else "",
-        "execution_type": e.execution_type, "execution_state": _v3_state(e.state),
+        "execution_type": e.execution_type,
+        "execution_state": _v3_state(e.state),
         "execution_name": e.execution_name,
-    }  # fmt: skip
+    }
 
 
 def _start_answer(e: Execution) -> JSON:
-    return {"execution_urn": e.execution_urn, "execution_name": e.execution_name,
-            "started_at": e.started_at}  # fmt: skip
+    return {
+        "execution_urn": e.execution_urn,
+        "execution_name": e.execution_name,
+        "started_at": e.started_at,
+    }
 
 
 # -- the gateway's checks ------------------------------------------------------------------
@@ -640,52 +720,84 @@ def _delete_my_template(server: FakeDwrServer, incoming: Incoming) -> tuple[str 
 # the table
 
 _V3_RESOURCES: Mapping[str, _V3Resource] = {
-    "workflows": _V3Resource((
-        _V3Route("GET", "list_workflows", 200, _list_workflows),
-        _V3Route("POST", "create_workflow", 200, _create_workflow, (_ANY,)),
-        _V3Route("GET", "get_workflow", 200, _get_workflow, (_ANY,)),
-        _V3Route("PUT", "update_workflow", 200, _update_workflow, (_ANY,)),
-        _V3Route("DELETE", "delete_workflow", 204, _delete_workflow, (_ANY,)),
-        _V3Route("POST", "start", 200, _start, (_ANY, "execute")),
-        _V3Route("GET", "get_execution", 200, _get_execution, (_ANY, "workflowexecution", _ANY)),
-        _V3Route("POST", "restore_execution", 200, _retry_execution,
-                (_ANY, "workflowexecution", _ANY, "retry")),
-    )),
-    "workflowexecutions": _V3Resource((
-        _V3Route("GET", "list_executions", 200, _list_executions),
-    )),
-    "workflow-authorization": _V3Resource((
-        _V3Route("POST", "create_authorization", 200, _create_authorization),
-        _V3Route("GET", "get_authorization", 200, _get_authorization),
-    )),
-    "workflow-agreements": _V3Resource((
-        _V3Route("POST", "accept_agreement", 200, _accept_agreement),
-        _V3Route("GET", "get_agreement", 200, _get_agreement),
-    ), check=_check_agreement_type),
-    "actiontemplates": _V3Resource((
-        _V3Route("GET", "list_system_templates", 200,
-                _template_list(lambda server: server.system_templates)),
-    )),
-    "publicactiontemplates": _V3Resource((
-        _V3Route("GET", "list_public_templates", 200,
-                _template_list(lambda server: server.public_templates)),
-    )),
-    "myactiontemplates": _V3Resource((
-        _V3Route("GET", "list_my_templates", 200,
-                _template_list(lambda server: list(server.my_templates.values()))),
-        _V3Route("POST", "deprecate_my_template", 200, _deprecate_my_template, (_ANY, "forbid")),
-        _V3Route("POST", "create_my_template", 200, _save_my_template, (_ANY, _MORE)),
-        _V3Route("PUT", "update_my_template", 200, _save_my_template, (_ANY, _MORE)),
-        _V3Route("DELETE", "delete_my_template", 204, _delete_my_template, (_ANY, _MORE)),
-    )),
-    "actiontemplate": _V3Resource((
-        _V3Route("GET", "get_system_template", 200, _get_template, (_ANY,)),
-    )),
-    "publicactiontemplate": _V3Resource((
-        _V3Route("GET", "get_public_template", 200, _get_template, (_ANY,)),
-    )),
-    "myactiontemplate": _V3Resource((
-        _V3Route("GET", "get_my_template", 200, _get_template, (_ANY,)),
-    )),
-}  # fmt: skip
+    "workflows": _V3Resource(
+        (
+            _V3Route("GET", "list_workflows", 200, _list_workflows),
+            _V3Route("POST", "create_workflow", 200, _create_workflow, (_ANY,)),
+            _V3Route("GET", "get_workflow", 200, _get_workflow, (_ANY,)),
+            _V3Route("PUT", "update_workflow", 200, _update_workflow, (_ANY,)),
+            _V3Route("DELETE", "delete_workflow", 204, _delete_workflow, (_ANY,)),
+            _V3Route("POST", "start", 200, _start, (_ANY, "execute")),
+            _V3Route(
+                "GET", "get_execution", 200, _get_execution, (_ANY, "workflowexecution", _ANY)
+            ),
+            _V3Route(
+                "POST",
+                "restore_execution",
+                200,
+                _retry_execution,
+                (_ANY, "workflowexecution", _ANY, "retry"),
+            ),
+        )
+    ),
+    "workflowexecutions": _V3Resource((_V3Route("GET", "list_executions", 200, _list_executions),)),
+    "workflow-authorization": _V3Resource(
+        (
+            _V3Route("POST", "create_authorization", 200, _create_authorization),
+            _V3Route("GET", "get_authorization", 200, _get_authorization),
+        )
+    ),
+    "workflow-agreements": _V3Resource(
+        (
+            _V3Route("POST", "accept_agreement", 200, _accept_agreement),
+            _V3Route("GET", "get_agreement", 200, _get_agreement),
+        ),
+        check=_check_agreement_type,
+    ),
+    "actiontemplates": _V3Resource(
+        (
+            _V3Route(
+                "GET",
+                "list_system_templates",
+                200,
+                _template_list(lambda server: server.system_templates),
+            ),
+        )
+    ),
+    "publicactiontemplates": _V3Resource(
+        (
+            _V3Route(
+                "GET",
+                "list_public_templates",
+                200,
+                _template_list(lambda server: server.public_templates),
+            ),
+        )
+    ),
+    "myactiontemplates": _V3Resource(
+        (
+            _V3Route(
+                "GET",
+                "list_my_templates",
+                200,
+                _template_list(lambda server: list(server.my_templates.values())),
+            ),
+            _V3Route(
+                "POST", "deprecate_my_template", 200, _deprecate_my_template, (_ANY, "forbid")
+            ),
+            _V3Route("POST", "create_my_template", 200, _save_my_template, (_ANY, _MORE)),
+            _V3Route("PUT", "update_my_template", 200, _save_my_template, (_ANY, _MORE)),
+            _V3Route("DELETE", "delete_my_template", 204, _delete_my_template, (_ANY, _MORE)),
+        )
+    ),
+    "actiontemplate": _V3Resource(
+        (_V3Route("GET", "get_system_template", 200, _get_template, (_ANY,)),)
+    ),
+    "publicactiontemplate": _V3Resource(
+        (_V3Route("GET", "get_public_template", 200, _get_template, (_ANY,)),)
+    ),
+    "myactiontemplate": _V3Resource(
+        (_V3Route("GET", "get_my_template", 200, _get_template, (_ANY,)),)
+    ),
+}
 """``/v3/{project_id}/<resource>/...``: the DWR v3 API the fake serves."""

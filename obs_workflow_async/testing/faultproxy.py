@@ -98,8 +98,12 @@ class FaultProxy:
     def _pick(self) -> str | None:
         plan = self.plan
         roll = self._random.random()
-        for kind, chance in (("reset_before", plan.reset_before), ("reset_after", plan.reset_after),
-                             ("slow", plan.slow), ("latency", plan.latency)):  # fmt: skip
+        for kind, chance in (
+            ("reset_before", plan.reset_before),
+            ("reset_after", plan.reset_after),
+            ("slow", plan.slow),
+            ("latency", plan.latency),
+        ):
             if roll < chance:
                 self.injected[kind] += 1
                 return kind

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ..config import Timeout
-from ..retry import Failure
-from ..sender import Answer, PreparedRequest, SendFailure
+from .._config import Timeout
+from .._retry import Failure
+from .._sender import Answer, PreparedRequest, SendFailure
 
 __all__ = [
     "ConnectFailed",
@@ -51,6 +51,7 @@ class MockRequest:
     body: bytes = b""
 
     def json(self) -> object:
+        """The body parsed as JSON (``None`` when empty)."""
         return json.loads(self.body) if self.body else None
 
 
@@ -65,6 +66,7 @@ class MockResponse:
     reason: str | None = None
 
     def to_answer(self) -> Answer:
+        """The answer as the client's sender returns it."""
         body = self.body if self.body is not None else b""
         headers: CIMultiDict[str] = CIMultiDict(self.headers)
         if self.body is None and self.json is not None:
@@ -89,7 +91,7 @@ Handler = Callable[[MockRequest], "MockResponse | Awaitable[MockResponse]"]
 
 
 class MockSender:
-    """A :class:`~obs_workflow_async.sender.Sender` that calls ``handler`` per attempt."""
+    """A :class:`~obs_workflow_async._sender.Sender` that calls ``handler`` per attempt."""
 
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
@@ -99,17 +101,21 @@ class MockSender:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
         return self._closed
 
     async def open(self) -> None:
+        """Nothing to open: answers come from the handler."""
         return None
 
     async def aclose(self) -> None:
+        """Refuse further sends."""
         self._closed = True
 
     async def send(
         self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
     ) -> Answer:
+        """Record the attempt, ask the handler, and map what it raises to a send failure."""
         if self._closed:
             from ..errors import ClientClosedError
 

@@ -37,11 +37,23 @@ __all__ = [
 ]
 
 Operation = Literal[
-    "start", "create_workflow", "get_workflow", "update_workflow", "delete_workflow",
-    "list_workflows", "create_template", "get_template", "delete_template", "list_templates",
-    "list_executions", "get_execution", "restore_execution", "put_trigger_policy",
-    "get_trigger_policy", "delete_trigger_policy",
-]  # fmt: skip
+    "start",
+    "create_workflow",
+    "get_workflow",
+    "update_workflow",
+    "delete_workflow",
+    "list_workflows",
+    "create_template",
+    "get_template",
+    "delete_template",
+    "list_templates",
+    "list_executions",
+    "get_execution",
+    "restore_execution",
+    "put_trigger_policy",
+    "get_trigger_policy",
+    "delete_trigger_policy",
+]
 """The calls the fake serves, named after the client's methods."""
 
 Action = Callable[[WorkflowStore], object]
@@ -335,37 +347,48 @@ def _delete_policy(incoming: Incoming) -> tuple[str | None, Action]:
 # -- the tables ----------------------------------------------------------------------------
 
 V2_RESOURCES: Mapping[str, Resource] = {
-    "workflows": Resource((
-        Route("GET", "list_workflows", 200, _list_workflows, when=_listing),
-        Route("POST", "create_workflow", 201, _create_workflow, when=_from_template),
-        Route("POST", "start", 200, _start, when=_named),
-        Route("GET", "get_workflow", 200, _get_workflow, when=_named),
-        Route("PUT", "update_workflow", 200, _update_workflow, when=_named),
-        Route("DELETE", "delete_workflow", 204, _delete_workflow, when=_named),
-    )),
-    "workflowtemplates": Resource((
-        Route("GET", "list_templates", 200, _list_templates, when=_listing),
-        Route("POST", "create_template", 201, _create_template, when=_named),
-        Route("GET", "get_template", 200, _get_template, when=_named),
-        Route("DELETE", "delete_template", 204, _delete_template, when=_named),
-    )),
-    "workflowexecutions": Resource((
-        Route("GET", "list_executions", 200, _list_executions, when=_unnamed),
-        Route("GET", "get_execution", 200, _get_execution),
-        Route("PUT", "restore_execution", 200, _restore_execution),
-    ), check=_require_graph),
-}  # fmt: skip
+    "workflows": Resource(
+        (
+            Route("GET", "list_workflows", 200, _list_workflows, when=_listing),
+            Route("POST", "create_workflow", 201, _create_workflow, when=_from_template),
+            Route("POST", "start", 200, _start, when=_named),
+            Route("GET", "get_workflow", 200, _get_workflow, when=_named),
+            Route("PUT", "update_workflow", 200, _update_workflow, when=_named),
+            Route("DELETE", "delete_workflow", 204, _delete_workflow, when=_named),
+        )
+    ),
+    "workflowtemplates": Resource(
+        (
+            Route("GET", "list_templates", 200, _list_templates, when=_listing),
+            Route("POST", "create_template", 201, _create_template, when=_named),
+            Route("GET", "get_template", 200, _get_template, when=_named),
+            Route("DELETE", "delete_template", 204, _delete_template, when=_named),
+        )
+    ),
+    "workflowexecutions": Resource(
+        (
+            Route("GET", "list_executions", 200, _list_executions, when=_unnamed),
+            Route("GET", "get_execution", 200, _get_execution),
+            Route("PUT", "restore_execution", 200, _restore_execution),
+        ),
+        check=_require_graph,
+    ),
+}
 """``/v2/<resource>/...``: the workflow API of the spec."""
 
 API_VERSIONS: dict[str, Mapping[str, Resource]] = {"v2": V2_RESOURCES}
 """The first path segment → its resources. Another API version adds its table here."""
 
 QUERY_RESOURCES: dict[str, Resource] = {
-    "obsworkflowtriggerpolicy": Resource((
-        Route("PUT", "put_trigger_policy", 200, _put_policy),
-        Route("GET", "get_trigger_policy", 200, _get_policy),
-        Route("DELETE", "delete_trigger_policy", 204, _delete_policy),
-    ), check=_require_bucket, unmatched=_method_not_allowed),
-}  # fmt: skip
+    "obsworkflowtriggerpolicy": Resource(
+        (
+            Route("PUT", "put_trigger_policy", 200, _put_policy),
+            Route("GET", "get_trigger_policy", 200, _get_policy),
+            Route("DELETE", "delete_trigger_policy", 204, _delete_policy),
+        ),
+        check=_require_bucket,
+        unmatched=_method_not_allowed,
+    ),
+}
 """Query parameters that address a resource of their own, whatever the path (checked
 before the path)."""

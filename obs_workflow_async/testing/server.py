@@ -221,17 +221,20 @@ class FakeWorkflowServer:
 
     @property
     def url(self) -> str:
+        """The server's base URL (``http://127.0.0.1:PORT``, https with ``ssl_context``)."""
         if self._runner is None:
             raise RuntimeError("the fake server is not running")
         scheme = "https" if self.ssl_context is not None else "http"
         return f"{scheme}://{self.host}:{self.port}"
 
     def app(self) -> web.Application:
+        """The ``aiohttp.web`` application (to mount it in your own test server)."""
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 
     async def start(self) -> FakeWorkflowServer:
+        """Start listening (in the running loop); :meth:`close` stops."""
         runner = web.AppRunner(
             self.app(), access_log=None, shutdown_timeout=0.5, handler_cancellation=True
         )
@@ -245,6 +248,7 @@ class FakeWorkflowServer:
         return self
 
     async def close(self) -> None:
+        """Stop listening and drop open connections."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -337,9 +341,13 @@ class FakeWorkflowServer:
                 self.in_flight -= 1
 
     def _error_reply(
-        self, status: int, code: str, message: str, request_id: str,
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str,
         extra_headers: Mapping[str, str] | None = None,
-    ) -> web.Response:  # fmt: skip
+    ) -> web.Response:
         """An error answer in the shape of the API faked (another API overrides it)."""
         return error_reply(status, code, message, request_id, extra_headers)
 

@@ -1,6 +1,6 @@
 """Signature checking of the fake server, as the service does it: the ``Date`` skew,
 the access key, the security token, and the ``Authorization`` header recomputed with
-:mod:`obs_workflow_async.signing` (OBS, V2 or V4, path or virtual-host style)."""
+:mod:`obs_workflow_async._signing` (OBS, V2 or V4, path or virtual-host style)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
-from .. import signing
+from .. import _signing as signing
 
 __all__ = ["check_date", "split_raw_path", "verify_signature"]
 

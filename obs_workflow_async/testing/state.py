@@ -157,6 +157,7 @@ class WorkflowStore:
     # -- helpers -----------------------------------------------------------------------
 
     def graph_urn(self, graph: str) -> str:
+        """The URN the service gives workflow ``graph``."""
         return f"urn:fgs:{self.region}:{self.project_id}:graph:{graph}"
 
     def _workflow(self, graph: str) -> _Workflow:
@@ -172,6 +173,7 @@ class WorkflowStore:
         return execution
 
     def finish(self, execution: Execution, state: str) -> None:
+        """End ``execution`` in ``state`` now (as the service's engine would)."""
         execution.state = state
         execution.stopped_at = now_iso()
         execution.finish_at = None
@@ -183,12 +185,14 @@ class WorkflowStore:
     # -- templates ---------------------------------------------------------------------
 
     def create_template(self, name: str, body: JSON) -> JSON:
+        """Store a workflow template; the service's answer."""
         if name in self.templates:
             raise ServiceError(409, "TemplateAlreadyExists", f"template {name} already exists")
         self.templates[name] = _Template(name, body)
         return {"template_name": name}
 
     def get_template(self, name: str) -> JSON:
+        """A template as the service shows it."""
         template = self.templates.get(name)
         if template is None:
             raise ServiceError(404, "TemplateNotFound", f"template {name} does not exist")
@@ -200,10 +204,12 @@ class WorkflowStore:
         }
 
     def delete_template(self, name: str) -> None:
+        """Remove a template."""
         if self.templates.pop(name, None) is None:
             raise ServiceError(404, "TemplateNotFound", f"template {name} does not exist")
 
     def list_templates(self, prefix: str, start: int, limit: int) -> JSON:
+        """A page of templates by name prefix."""
         names = sorted(n for n in self.templates if n.startswith(prefix))
 
         def render(name: str) -> JSON:
@@ -219,6 +225,7 @@ class WorkflowStore:
     # -- workflows ---------------------------------------------------------------------
 
     def create_workflow(self, graph: str, template_name: str, body: JSON) -> JSON:
+        """Create workflow ``graph`` from a template; the service's answer."""
         if graph in self.workflows:
             raise ServiceError(409, "WorkflowAlreadyExists", f"workflow {graph} already exists")
         if template_name not in self.templates:
@@ -252,6 +259,7 @@ class WorkflowStore:
         return self._workflow(graph)
 
     def get_workflow(self, graph: str) -> JSON:
+        """A workflow as the service shows it."""
         workflow = self._workflow(graph)
         template = self.templates.get(workflow.template_name or "")
         return {
@@ -267,6 +275,7 @@ class WorkflowStore:
         }
 
     def update_workflow(self, graph: str, body: JSON) -> JSON:
+        """Change a workflow's description or inputs; the service's answer."""
         workflow = self._workflow(graph)
         if "parameters" in body:
             workflow.parameters = body["parameters"]
@@ -280,10 +289,12 @@ class WorkflowStore:
         }
 
     def delete_workflow(self, graph: str) -> None:
+        """Remove a workflow."""
         self._workflow(graph)
         del self.workflows[graph]
 
     def list_workflows(self, prefix: str, start: int, limit: int) -> JSON:
+        """A page of workflows by name prefix."""
         names = sorted(n for n in self.workflows if n.startswith(prefix))
 
         def render(name: str) -> JSON:
@@ -307,6 +318,7 @@ class WorkflowStore:
         request_id: str,
         execution_type: str = "APICALL",
     ) -> Execution:
+        """Start an execution of ``graph`` on ``bucket``/``object_key``."""
         self.ensure_workflow(graph)
         number = next(self._counter)
         name = f"{uuid.uuid4().hex[:24]}{number:08d}"
@@ -373,6 +385,7 @@ class WorkflowStore:
         return made
 
     def find_execution(self, graph: str, name: str) -> Execution:
+        """The execution named ``name`` of ``graph`` (404 if none)."""
         self._workflow(graph)
         execution = self._by_name.get((graph, name))
         if execution is not None:
@@ -393,6 +406,7 @@ class WorkflowStore:
     def list_executions(
         self, graph: str, execution_type: str | None, marker: str | None, limit: int
     ) -> JSON:
+        """A page of executions of ``graph``, by marker."""
         self._workflow(graph)
         markers, ordered = self._sorted(graph, execution_type)
         first = bisect.bisect_left(markers, marker) if marker else 0
@@ -434,6 +448,7 @@ class WorkflowStore:
         return markers, ordered
 
     def get_execution(self, graph: str, name: str) -> JSON:
+        """An execution's details as the service shows them."""
         execution = self.find_execution(graph, name)
         failed = execution.state not in ("RUNNING", "SUCCESS")
         state_map = {
@@ -451,9 +466,10 @@ class WorkflowStore:
             "state_map": state_map,
         }
         full: JSON = {
-            "bucket": execution.bucket, "object": execution.object_key,
+            "bucket": execution.bucket,
+            "object": execution.object_key,
             "inputs": execution.inputs,
-        }  # fmt: skip
+        }
         if self.input_mode == "json_text":
             info["input"] = json.dumps(full)
         elif self.input_mode == "object":
@@ -463,6 +479,7 @@ class WorkflowStore:
         return {"execution_info": info}
 
     def restore(self, graph: str, name: str) -> JSON:
+        """Resume a FAILED execution; the service's answer."""
         execution = self.find_execution(graph, name)
         if execution.state != "FAILED":
             raise ServiceError(
@@ -481,6 +498,7 @@ class WorkflowStore:
     # -- trigger policies ----------------------------------------------------------------
 
     def put_policy(self, bucket: str, body: JSON) -> None:
+        """Replace a bucket's trigger policy (every rule must name a workflow)."""
         rules = body.get("rules")
         if not isinstance(rules, list) or not rules:
             raise ServiceError(400, "InvalidArgument", "rules must be a non-empty list")
@@ -491,11 +509,13 @@ class WorkflowStore:
         self.policies[bucket] = [dict(rule) for rule in rules]
 
     def get_policy(self, bucket: str) -> JSON:
+        """A bucket's trigger policy."""
         rules = self.policies.get(bucket)
         if rules is None:
             raise ServiceError(404, "NoSuchTriggerPolicy", f"bucket {bucket} has no trigger policy")
         return {"rules": rules}
 
     def delete_policy(self, bucket: str) -> None:
+        """Remove a bucket's trigger policy."""
         if self.policies.pop(bucket, None) is None:
             raise ServiceError(404, "NoSuchTriggerPolicy", f"bucket {bucket} has no trigger policy")

@@ -17,8 +17,9 @@ from obs import WorkflowClient
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeWorkflowServer]:
     """One fake service per test module, in a thread (the SDK is synchronous)."""
-    fake = FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-                              security_token=TOKEN)  # fmt: skip
+    fake = FakeWorkflowServer(
+        access_key_id=ACCESS_KEY, secret_access_key=SECRET, security_token=TOKEN
+    )
     with fake.run_in_thread() as running:
         yield running
 
@@ -29,9 +30,14 @@ def sdk_client(server: FakeWorkflowServer, mode: str, max_retry_count: int = 3) 
     ``WorkflowClient`` is a process-wide singleton: each construction re-configures it.
     """
     return WorkflowClient(
-        access_key_id=ACCESS_KEY, secret_access_key=SECRET, security_token=TOKEN,
-        server=server.url, signature=mode, region="cn-north-4", max_retry_count=max_retry_count,
-    )  # fmt: skip
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET,
+        security_token=TOKEN,
+        server=server.url,
+        signature=mode,
+        region="cn-north-4",
+        max_retry_count=max_retry_count,
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

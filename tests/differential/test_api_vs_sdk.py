@@ -26,8 +26,8 @@ import obs
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError
+from obs_workflow_async._signing import SigningRequest, sign
 from obs_workflow_async.compat import WorkflowClient
-from obs_workflow_async.signing import SigningRequest, sign
 from obs_workflow_async.testing import FakeWorkflowServer, RecordedRequest
 from obs_workflow_async.testing.signature import split_raw_path as _split_raw_path
 from tests.conftest import ACCESS_KEY, SECRET
@@ -35,47 +35,90 @@ from tests.differential.conftest import sdk_client
 
 # Nested objects are written in our models' field order so that the bytes match too.
 STATES = [
-    {"type": "OPERATION", "state_name": "transcode", "start": True, "next_state": "end",
-     "actions": [{"action_name": "mp4", "action_template_name": "MediaTranscode"}]},
+    {
+        "type": "OPERATION",
+        "state_name": "transcode",
+        "start": True,
+        "next_state": "end",
+        "actions": [{"action_name": "mp4", "action_template_name": "MediaTranscode"}],
+    },
     {"type": "END", "state_name": "end"},
-]  # fmt: skip
+]
 INPUTS = [{"parameter_name": "resolution", "type": "string", "default": "720p"}]
 TAGS = [{"key": "team", "value": "media"}]
-RULE = {"id": "images", "graph_urn": "urn:fgs:cn-north-4:p:graph:wf-1",
-        "events": ["ObjectCreated:*"], "suffix": ".jpg"}  # fmt: skip
+RULE = {
+    "id": "images",
+    "graph_urn": "urn:fgs:cn-north-4:p:graph:wf-1",
+    "events": ["ObjectCreated:*"],
+    "suffix": ".jpg",
+}
 
 Ours = Callable[[AsyncWorkflowClient], Awaitable[object]]
 CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], Ours]] = [
-    ("createWorkflowTemplate", ("tpl-1",), {"description": "d", "states": STATES,
-     "inputs": INPUTS, "tags": TAGS}, lambda c: c.create_workflow_template(
-        "tpl-1", description="d", states=STATES, inputs=INPUTS, tags=TAGS)),
+    (
+        "createWorkflowTemplate",
+        ("tpl-1",),
+        {"description": "d", "states": STATES, "inputs": INPUTS, "tags": TAGS},
+        lambda c: c.create_workflow_template(
+            "tpl-1", description="d", states=STATES, inputs=INPUTS, tags=TAGS
+        ),
+    ),
     ("getWorkflowTemplate", ("tpl-1",), {}, lambda c: c.get_workflow_template("tpl-1")),
-    ("listWorkflowTemplate", ("tpl",), {"start": 2, "limit": 5},
-     lambda c: c.list_workflow_templates("tpl", start=2, limit=5)),
+    (
+        "listWorkflowTemplate",
+        ("tpl",),
+        {"start": 2, "limit": 5},
+        lambda c: c.list_workflow_templates("tpl", start=2, limit=5),
+    ),
     ("listWorkflowTemplate", (), {}, lambda c: c.list_workflow_templates()),
     ("deleteWorkflowTemplate", ("tpl-1",), {}, lambda c: c.delete_workflow_template("tpl-1")),
-    ("createWorkflow", ("tpl-1", "wf-1", "agency"), {"description": "d", "parameters": INPUTS},
-     lambda c: c.create_workflow("wf-1", "tpl-1", "agency", description="d", parameters=INPUTS)),
+    (
+        "createWorkflow",
+        ("tpl-1", "wf-1", "agency"),
+        {"description": "d", "parameters": INPUTS},
+        lambda c: c.create_workflow("wf-1", "tpl-1", "agency", description="d", parameters=INPUTS),
+    ),
     ("getWorkflow", ("wf-1",), {}, lambda c: c.get_workflow("wf-1")),
-    ("updateWorkflow", ("wf-1",), {"parameters": INPUTS, "description": "d2"},
-     lambda c: c.update_workflow("wf-1", parameters=INPUTS, description="d2")),
-    ("listWorkflow", ("wf",), {"start": 1, "limit": 3},
-     lambda c: c.list_workflows("wf", start=1, limit=3)),
+    (
+        "updateWorkflow",
+        ("wf-1",),
+        {"parameters": INPUTS, "description": "d2"},
+        lambda c: c.update_workflow("wf-1", parameters=INPUTS, description="d2"),
+    ),
+    (
+        "listWorkflow",
+        ("wf",),
+        {"start": 1, "limit": 3},
+        lambda c: c.list_workflows("wf", start=1, limit=3),
+    ),
     ("listWorkflow", (), {}, lambda c: c.list_workflows()),
     ("deleteWorkflow", ("wf-1",), {}, lambda c: c.delete_workflow("wf-1")),
-    ("asyncAPIStartWorkflow", ("wf-1", "bkt-1", "videos/a b.mp4"), {"inputs": {"fps": 30}},
-     lambda c: c.start_workflow("wf-1", "bkt-1", "videos/a b.mp4", inputs={"fps": 30})),
-    ("listWorkflowExecution", ("wf-1",), {"executionType": "APICALL", "nextMarker": "APICALLab c",
-     "limit": 50}, lambda c: c.list_executions("wf-1", execution_type="APICALL",
-                                              next_marker="APICALLab c", limit=50)),
+    (
+        "asyncAPIStartWorkflow",
+        ("wf-1", "bkt-1", "videos/a b.mp4"),
+        {"inputs": {"fps": 30}},
+        lambda c: c.start_workflow("wf-1", "bkt-1", "videos/a b.mp4", inputs={"fps": 30}),
+    ),
+    (
+        "listWorkflowExecution",
+        ("wf-1",),
+        {"executionType": "APICALL", "nextMarker": "APICALLab c", "limit": 50},
+        lambda c: c.list_executions(
+            "wf-1", execution_type="APICALL", next_marker="APICALLab c", limit=50
+        ),
+    ),
     ("listWorkflowExecution", ("wf-1",), {}, lambda c: c.list_executions("wf-1")),
     ("getWorkflowExecution", ("exec-1", "wf-1"), {}, lambda c: c.get_execution("wf-1", "exec-1")),
-    ("restoreFailedWorkflowExecution", ("exec-1", "wf-1"), {},
-     lambda c: c.restore_failed_execution("wf-1", "exec-1")),
+    (
+        "restoreFailedWorkflowExecution",
+        ("exec-1", "wf-1"),
+        {},
+        lambda c: c.restore_failed_execution("wf-1", "exec-1"),
+    ),
     ("putTriggerPolicy", ("photos", [RULE]), {}, lambda c: c.put_trigger_policy("photos", [RULE])),
     ("getTriggerPolicy", ("photos",), {}, lambda c: c.get_trigger_policy("photos")),
     ("deleteTriggerPolicy", ("photos",), {}, lambda c: c.delete_trigger_policy("photos")),
-]  # fmt: skip
+]
 
 
 def resign(request: RecordedRequest, date: str, mode: str) -> str:
@@ -89,25 +132,33 @@ def resign(request: RecordedRequest, date: str, mode: str) -> str:
         headers = {name: lowered[name] for name in names}
     return sign(
         SigningRequest(request.method, path[1:], headers, query),
-        access_key_id=ACCESS_KEY, secret_access_key=SECRET, mode=mode,  # type: ignore[arg-type]
-        now=parsedate_to_datetime(date), region="cn-north-4",
-    )  # fmt: skip
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET,
+        mode=mode,  # type: ignore[arg-type]
+        now=parsedate_to_datetime(date),
+        region="cn-north-4",
+    )
 
 
 @pytest.mark.parametrize("mode", ["obs", "v2", "v4"])
 @pytest.mark.parametrize(("name", "args", "kwargs", "ours"), CASES, ids=[c[0] for c in CASES])
 def test_same_request_as_the_sdk(
-    server: FakeWorkflowServer, mode: str, name: str, args: tuple[Any, ...],
-    kwargs: dict[str, Any], ours: Ours,
-) -> None:  # fmt: skip
+    server: FakeWorkflowServer,
+    mode: str,
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    ours: Ours,
+) -> None:
     sdk = sdk_client(server, mode, max_retry_count=0)
     server.requests.clear()
     getattr(sdk, name)(*args, **kwargs)
     (theirs,) = server.requests
 
     async def run() -> None:
-        async with AsyncWorkflowClient(**server.client_kwargs(), signature=mode,
-                                       region="cn-north-4", max_retries=0) as client:  # fmt: skip
+        async with AsyncWorkflowClient(
+            **server.client_kwargs(), signature=mode, region="cn-north-4", max_retries=0
+        ) as client:
             with contextlib.suppress(ObsWorkflowError):  # 404s and such: the request matters
                 await ours(client)
 

@@ -77,33 +77,69 @@ STATES = [{"type": "END", "state_name": "end", "start": True}]
 # (method, args, success body or None for the raw-text calls)
 CALLS: list[tuple[str, tuple[Any, ...], bytes | None]] = [
     ("createWorkflowTemplate", ("tpl", "d", STATES), b'{"template_name": "tpl"}'),
-    ("getWorkflowTemplate", ("tpl",), b'{"template_name": "tpl", "description": "d", "states": '
-     b'[{"type": "END"}], "inputs": [], "tags": [{"key": "k", "value": "v"}], "create_time": '
-     b'"2024-01-01T00:00:00Z", "last_modify_time": 1704067200000}'),
+    (
+        "getWorkflowTemplate",
+        ("tpl",),
+        b'{"template_name": "tpl", "description": "d", "states": '
+        b'[{"type": "END"}], "inputs": [], "tags": [{"key": "k", "value": "v"}], "create_time": '
+        b'"2024-01-01T00:00:00Z", "last_modify_time": 1704067200000}',
+    ),
     ("deleteWorkflowTemplate", ("tpl",), None),
-    ("listWorkflowTemplate", ("t", 2, 5), b'{"templates": [{"template_name": "tpl"}], '
-     b'"count": 1, "next_start": 3, "is_truncated": true}'),
-    ("createWorkflow", ("tpl", "wf", "agency"), b'{"graph_name": "wf", "graph_urn": "u", '
-     b'"created_at": "2024-01-01T00:00:00Z"}'),
-    ("getWorkflow", ("wf",), b'{"name": "wf", "created_at": 1704067200123, "definition": '
-     b'{"states": []}, "graph_urn": "u", "description": "d", "extra": 1}'),
+    (
+        "listWorkflowTemplate",
+        ("t", 2, 5),
+        b'{"templates": [{"template_name": "tpl"}], '
+        b'"count": 1, "next_start": 3, "is_truncated": true}',
+    ),
+    (
+        "createWorkflow",
+        ("tpl", "wf", "agency"),
+        b'{"graph_name": "wf", "graph_urn": "u", "created_at": "2024-01-01T00:00:00Z"}',
+    ),
+    (
+        "getWorkflow",
+        ("wf",),
+        b'{"name": "wf", "created_at": 1704067200123, "definition": '
+        b'{"states": []}, "graph_urn": "u", "description": "d", "extra": 1}',
+    ),
     ("deleteWorkflow", ("wf",), None),
-    ("updateWorkflow", ("wf", None, "d2"), b'{"graph_name": "wf", "graph_urn": "u", '
-     b'"last_modified": "2024-01-02T00:00:00Z"}'),
-    ("listWorkflow", ("w", 1, 3), b'{"graphs": [{"name": "wf"}], "count": 1, "next_start": 2, '
-     b'"is_truncated": false}'),
-    ("asyncAPIStartWorkflow", ("wf", "bkt", "a.mp4", {"x": 1}), b'{"execution_urn": "e-urn", '
-     b'"started_at": "2024-01-01T00:00:00.123Z", "execution_name": "e1"}'),
-    ("listWorkflowExecution", ("wf", "APICALL", "m", 10), b'{"count": 1, "next_marker": "n", '
-     b'"is_truncated": true, "executions": [{"execution_name": "e1"}]}'),
-    ("getWorkflowExecution", ("e1", "wf"), b'{"execution_info": {"execution_name": "e1", '
-     b'"execution_state": "FAILED"}}'),
-    ("restoreFailedWorkflowExecution", ("e1", "wf"), b'{"execution_urn": "e-urn", '
-     b'"restored_at": "2024-01-01T00:00:01Z", "execution_name": "e1"}'),
+    (
+        "updateWorkflow",
+        ("wf", None, "d2"),
+        b'{"graph_name": "wf", "graph_urn": "u", "last_modified": "2024-01-02T00:00:00Z"}',
+    ),
+    (
+        "listWorkflow",
+        ("w", 1, 3),
+        b'{"graphs": [{"name": "wf"}], "count": 1, "next_start": 2, "is_truncated": false}',
+    ),
+    (
+        "asyncAPIStartWorkflow",
+        ("wf", "bkt", "a.mp4", {"x": 1}),
+        b'{"execution_urn": "e-urn", '
+        b'"started_at": "2024-01-01T00:00:00.123Z", "execution_name": "e1"}',
+    ),
+    (
+        "listWorkflowExecution",
+        ("wf", "APICALL", "m", 10),
+        b'{"count": 1, "next_marker": "n", '
+        b'"is_truncated": true, "executions": [{"execution_name": "e1"}]}',
+    ),
+    (
+        "getWorkflowExecution",
+        ("e1", "wf"),
+        b'{"execution_info": {"execution_name": "e1", "execution_state": "FAILED"}}',
+    ),
+    (
+        "restoreFailedWorkflowExecution",
+        ("e1", "wf"),
+        b'{"execution_urn": "e-urn", '
+        b'"restored_at": "2024-01-01T00:00:01Z", "execution_name": "e1"}',
+    ),
     ("putTriggerPolicy", ("photos", [RULE]), None),
     ("getTriggerPolicy", ("photos",), b'{"rules": [{"id": "r", "events": ["ObjectCreated:*"]}]}'),
     ("deleteTriggerPolicy", ("photos",), None),
-]  # fmt: skip
+]
 
 # Headers every answer carries: the header list's prefix stripping, decoding, allow-list
 # and "last duplicate wins" are compared on them.
@@ -119,8 +155,7 @@ COMMON_HEADERS = [
     ("ETag", '"e%20t"'),
     ("X-Custom", "dropped"),
 ]
-JSON_ERROR = (b'{"code": "WorkflowNotFound", "message": "no &amp; such", '
-              b'"request_id": "body-rid"}')  # fmt: skip
+JSON_ERROR = b'{"code": "WorkflowNotFound", "message": "no &amp; such", "request_id": "body-rid"}'
 XML_ERROR = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error xmlns="http://obs.example/doc/2015-06-30/">'
     b"<Code>NoSuchBucket</Code><Message>A &amp; B &lt;x&gt; &#233;</Message>"
@@ -147,16 +182,26 @@ NUMERIC_TIMES = {
     ("getWorkflowTemplate", "lastModifyTime"): "2024-01-01T00:00:00Z",
     ("getWorkflow", "createdAt"): "2024-01-01T00:00:00.123Z",
 }
-FIELDS = ("status", "reason", "errorCode", "errorMessage", "requestId", "hostId", "resource",
-          "indicator", "header")  # fmt: skip
+FIELDS = (
+    "status",
+    "reason",
+    "errorCode",
+    "errorMessage",
+    "requestId",
+    "hostId",
+    "resource",
+    "indicator",
+    "header",
+)
 
 
 def _call_both(url: str, name: str, args: tuple[Any, ...]) -> tuple[Any, GetResult[Any]]:
     theirs = getattr(sdk_client(_Url(url), "obs", max_retry_count=0), name)(*args)  # type: ignore[arg-type]
 
     async def ours() -> GetResult[Any]:
-        async with WorkflowClient(access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-                                  server=url, max_retry_count=0) as client:  # fmt: skip
+        async with WorkflowClient(
+            access_key_id=ACCESS_KEY, secret_access_key=SECRET, server=url, max_retry_count=0
+        ) as client:
             result: GetResult[Any] = await getattr(client, name)(*args)
             return result
 
@@ -168,9 +213,12 @@ def _call_both(url: str, name: str, args: tuple[Any, ...]) -> tuple[Any, GetResu
 )
 @pytest.mark.parametrize(("name", "args", "success"), CALLS, ids=[c[0] for c in CALLS])
 def test_same_get_result_as_the_sdk(
-    scripted: tuple[str, type[_Scripted]], name: str, args: tuple[Any, ...],
-    success: bytes | None, answer: str,
-) -> None:  # fmt: skip
+    scripted: tuple[str, type[_Scripted]],
+    name: str,
+    args: tuple[Any, ...],
+    success: bytes | None,
+    answer: str,
+) -> None:
     url, handler = scripted
     handler.answer = _answers(success)[answer]
     theirs, ours = _call_both(url, name, args)

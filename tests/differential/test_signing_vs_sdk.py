@@ -17,27 +17,39 @@ from hypothesis import strategies as st
 from obs import auth as sdk_auth
 from obs.convertor import Adapter
 
-from obs_workflow_async.config import parse_endpoint
+from obs_workflow_async._config import parse_endpoint
+from obs_workflow_async._signing import SignatureMode
+from obs_workflow_async._transport import RequestSpec, Transport
 from obs_workflow_async.credentials import Credentials, CredentialsCache, StaticProvider
-from obs_workflow_async.signing import SignatureMode
 from obs_workflow_async.testing.mock import MockResponse, MockSender
-from obs_workflow_async.transport import RequestSpec, Transport
 
 WORKFLOW_QUERY_KEYS = [
-    "x-workflow-prefix", "x-workflow-start", "x-workflow-limit", "x-workflow-template-name",
-    "x-workflow-graph-name", "x-workflow-execution-state", "x-workflow-execution-type",
-    "x-workflow-next-marker", "obsworkflowtriggerpolicy", "X-Workflow-Limit", "x-obs-extra",
-    "x-amz-extra", "unlisted", "acl",
-]  # fmt: skip
+    "x-workflow-prefix",
+    "x-workflow-start",
+    "x-workflow-limit",
+    "x-workflow-template-name",
+    "x-workflow-graph-name",
+    "x-workflow-execution-state",
+    "x-workflow-execution-type",
+    "x-workflow-next-marker",
+    "obsworkflowtriggerpolicy",
+    "X-Workflow-Limit",
+    "x-obs-extra",
+    "x-amz-extra",
+    "unlisted",
+    "acl",
+]
 
 header_safe_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
-    min_size=1, max_size=40,
-)  # fmt: skip
+    min_size=1,
+    max_size=40,
+)
 path_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00?#"),
-    min_size=1, max_size=30,
-)  # fmt: skip
+    min_size=1,
+    max_size=30,
+)
 query_values = st.one_of(st.none(), st.text(max_size=20), st.integers(1, 1000).map(str))
 dates = st.datetimes(
     min_value=datetime(2000, 1, 1),
@@ -62,10 +74,16 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
         "sk": draw(st.text(min_size=1, max_size=40).filter(lambda s: s.strip() == s)),
         "now": draw(dates),
         "region": draw(st.sampled_from(["cn-north-4", "ap-southeast-1", "region"])),
-        "server": draw(st.sampled_from([
-            "https://obs.cn-north-4.myhuaweicloud.com", "http://127.0.0.1:8080", "http://h:80",
-        ])),
-    }  # fmt: skip
+        "server": draw(
+            st.sampled_from(
+                [
+                    "https://obs.cn-north-4.myhuaweicloud.com",
+                    "http://127.0.0.1:8080",
+                    "http://h:80",
+                ]
+            )
+        ),
+    }
 
 
 def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
@@ -79,16 +97,20 @@ def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
         sender=MockSender(lambda request: MockResponse(500)),
     )
     spec = RequestSpec(
-        method=str(r["method"]), key=str(r["key"]), query=r["query"],  # type: ignore[arg-type]
-        body=r["body"], bucket=r["bucket"],  # type: ignore[arg-type]
-    )  # fmt: skip
+        method=str(r["method"]),
+        key=str(r["key"]),
+        query=r["query"],  # type: ignore[arg-type]
+        body=r["body"],
+        bucket=r["bucket"],  # type: ignore[arg-type]
+    )
     return transport.build_headers(spec, r["now"])  # type: ignore[arg-type]
 
 
 def sdk_authorization(mode: SignatureMode, r: dict[str, object], headers: dict[str, str]) -> str:
     """Sign as ``_BasicClient._add_auth_headers`` does, on the headers the SDK would hold."""
-    sdk_headers = {k: v for k, v in headers.items()
-                   if k not in ("Authorization", "x-amz-content-sha256")}  # fmt: skip
+    sdk_headers = {
+        k: v for k, v in headers.items() if k not in ("Authorization", "x-amz-content-sha256")
+    }
     path_args = dict(r["query"])  # type: ignore[call-overload]
     ha = Adapter(mode)
     # The SDK forces path style for IPv4 servers (_BasicClient._check_path_style).
@@ -96,9 +118,14 @@ def sdk_authorization(mode: SignatureMode, r: dict[str, object], headers: dict[s
     if mode == "v4":
         now: datetime = r["now"]  # type: ignore[assignment]
         v4 = sdk_auth.V4Authentication(
-            r["ak"], r["sk"], str(r["region"]), now.strftime("%Y%m%d"),
-            now.strftime("%Y%m%dT%H%M%SZ"), path_style, ha,
-        )  # fmt: skip
+            r["ak"],
+            r["sk"],
+            str(r["region"]),
+            now.strftime("%Y%m%d"),
+            now.strftime("%Y%m%dT%H%M%SZ"),
+            path_style,
+            ha,
+        )
         return str(
             v4.doAuth(r["method"], r["bucket"], r["key"], path_args, sdk_headers)["Authorization"]
         )

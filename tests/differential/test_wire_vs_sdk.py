@@ -17,26 +17,29 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from obs_workflow_async import AsyncWorkflowClient, ServerError
-from obs_workflow_async.signing import SignatureMode
+from obs_workflow_async._signing import SignatureMode
+from obs_workflow_async._transport import RequestSpec
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
-from obs_workflow_async.transport import RequestSpec
 from tests.differential.conftest import sdk_client
 
 
 def our_client(server: FakeWorkflowServer, mode: str) -> AsyncWorkflowClient:
-    return AsyncWorkflowClient(
-        **server.client_kwargs(), signature=mode, region="cn-north-4"
-    )  # fmt: skip
+    return AsyncWorkflowClient(**server.client_kwargs(), signature=mode, region="cn-north-4")
 
 
 graph_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True)
 object_keys = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
 inputs = st.dictionaries(
     st.text(alphabet=string.ascii_lowercase + "-", min_size=1, max_size=8),
-    st.one_of(st.text(max_size=10), st.integers(), st.booleans(), st.floats(allow_nan=False,
-              allow_infinity=False)),
-    min_size=1, max_size=3,
-)  # fmt: skip
+    st.one_of(
+        st.text(max_size=10),
+        st.integers(),
+        st.booleans(),
+        st.floats(allow_nan=False, allow_infinity=False),
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @settings(
@@ -49,9 +52,12 @@ inputs = st.dictionaries(
     params=inputs,
 )
 def test_start_request_is_identical_to_the_sdks(
-    server: FakeWorkflowServer, mode: SignatureMode, graph: str, key: str,
+    server: FakeWorkflowServer,
+    mode: SignatureMode,
+    graph: str,
+    key: str,
     params: dict[str, object],
-) -> None:  # fmt: skip
+) -> None:
     server.requests.clear()
     before = len(server.executions)
     sdk = sdk_client(server, mode)
@@ -72,8 +78,9 @@ def test_start_request_is_identical_to_the_sdks(
     # And the body our client would send is byte-identical to the SDK's.
     from obs_workflow_async.models import StartWorkflowRequest
 
-    body = StartWorkflowRequest(graph_name=graph, bucket="my-bucket", object_key=key,
-                                inputs=params).body()  # type: ignore[arg-type]  # fmt: skip
+    body = StartWorkflowRequest(
+        graph_name=graph, bucket="my-bucket", object_key=key, inputs=params
+    ).body()  # type: ignore[arg-type]
     assert body == captured.body
 
 

@@ -15,12 +15,24 @@ from obs_workflow_async.testing.dwr_server import FakeDwrServer
 
 
 def _cli(server: FakeDwrServer, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OBS_ACCESS_KEY_ID": server.access_key_id,
-           "OBS_SECRET_ACCESS_KEY": server.secret_access_key}  # fmt: skip
-    command = [sys.executable, "-m", "obs_workflow_async", *args, "--api", "v3",
-               "--server", server.url, "--project-id", server.PROJECT_ID]  # fmt: skip
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60,
-                          check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        "OBS_ACCESS_KEY_ID": server.access_key_id,
+        "OBS_SECRET_ACCESS_KEY": server.secret_access_key,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "obs_workflow_async",
+        *args,
+        "--api",
+        "v3",
+        "--server",
+        server.url,
+        "--project-id",
+        server.PROJECT_ID,
+    ]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_start_many_resume_and_settle_on_v3(dwr_fake_server: FakeDwrServer, tmp_path: Path) -> None:
@@ -30,16 +42,35 @@ def test_start_many_resume_and_settle_on_v3(dwr_fake_server: FakeDwrServer, tmp_
     manifest.write_text("".join(f"media,{o}\n" for o in objects))
     results = tmp_path / "r.jsonl"
     server.add_fault(Fault("drop"), operation="start", times=2)  # started, answer lost
-    first = _cli(server, "start-many", "g", "--manifest", str(manifest), "--results",
-                 str(results), "--no-progress", "--concurrency", "1")  # fmt: skip
+    first = _cli(
+        server,
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--results",
+        str(results),
+        "--no-progress",
+        "--concurrency",
+        "1",
+    )
     assert first.returncode == 1, first.stderr
     summary = json.loads(first.stdout.strip().splitlines()[-1])
     assert (summary["started"], summary["ambiguous"]) == (10, 2)
     settled = _cli(server, "settle", str(results), "--settle-delay", "0")
     assert settled.returncode == 0, settled.stderr
     assert json.loads(settled.stdout)["started"] == 2
-    again = _cli(server, "start-many", "g", "--manifest", str(manifest), "--resume",
-                 str(results), "--no-progress", "--retry-ambiguous")  # fmt: skip
+    again = _cli(
+        server,
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--resume",
+        str(results),
+        "--no-progress",
+        "--retry-ambiguous",
+    )
     assert again.returncode == 0, again.stderr
     started = Counter(e.object_key for e in server.executions)
     assert sorted(started) == objects and max(started.values()) == 1  # each exactly once

@@ -72,19 +72,34 @@ async def test_throttling_is_rate_limit_and_start_is_not_retried_ambiguously(
 
 async def test_apig_code_maps_class_whatever_the_status() -> None:
     error = errors.error_for_status(
-        status=400, reason=None, headers={}, retries_taken=0, retry_after=None, request_id=None,
+        status=400,
+        reason=None,
+        headers={},
+        retries_taken=0,
+        retry_after=None,
+        request_id=None,
         body='{"error_code": "APIG.0308", "error_msg": "throttled"}',
-    )  # fmt: skip
+    )
     assert isinstance(error, errors.RateLimitError)
     error = errors.error_for_status(
-        status=403, reason=None, headers={}, retries_taken=0, retry_after=None, request_id=None,
+        status=403,
+        reason=None,
+        headers={},
+        retries_taken=0,
+        retry_after=None,
+        request_id=None,
         body='{"error_code": "APIGW.0301", "error_msg": "sig"}',
-    )  # fmt: skip
+    )
     assert isinstance(error, errors.PermissionDeniedError)
     error = errors.error_for_status(
-        status=404, reason=None, headers={}, retries_taken=0, retry_after=None, request_id="r",
+        status=404,
+        reason=None,
+        headers={},
+        retries_taken=0,
+        retry_after=None,
+        request_id="r",
         body='{"error_code": 1234, "error_msg": "gone", "request_id": "body-id"}',
-    )  # fmt: skip
+    )
     assert isinstance(error, errors.NotFoundError) and error.code == "1234"
     assert error.request_id == "r"
 
@@ -164,8 +179,9 @@ async def test_start_and_wait_and_wait_timeout() -> None:
             started = await c.start_workflow("g", "bkt", "o")
             assert started.execution_name is not None
             with pytest.raises(errors.WaitTimeoutError) as info:
-                await c.wait_for_execution("g", started.execution_name, timeout=0.05,
-                                           poll_interval=0.01)  # fmt: skip
+                await c.wait_for_execution(
+                    "g", started.execution_name, timeout=0.05, poll_interval=0.01
+                )
             assert info.value.last_state == "running"
 
 
@@ -178,18 +194,28 @@ async def test_executions_pages_windows_and_status(dwr_fake_server: FakeDwrServe
     async with AsyncDwrClient(**dwr_fake_server.dwr_client_kwargs()) as c:
         recent = [e async for e in c.iter_executions("g")]
         assert len(recent) == 2
-        every = [e async for e in c.iter_executions("g", since=now - timedelta(days=10),
-                                                    until=now, page_size=2)]  # fmt: skip
+        every = [
+            e
+            async for e in c.iter_executions(
+                "g", since=now - timedelta(days=10), until=now, page_size=2
+            )
+        ]
         assert len(every) == 10 and len({e.execution_name for e in every}) == 10
         # windows cut at the boundary second: still yielded once
-        cut = [e async for e in c.iter_executions("g", since=boundary - timedelta(days=1),
-                                                  until=now, window=timedelta(days=1))]  # fmt: skip
+        cut = [
+            e
+            async for e in c.iter_executions(
+                "g", since=boundary - timedelta(days=1), until=now, window=timedelta(days=1)
+            )
+        ]
         assert len(cut) == 2
-        failed = [e async for e in c.iter_executions("g", status="FAILED",
-                                                     since=now - timedelta(days=10))]  # fmt: skip
+        failed = [
+            e async for e in c.iter_executions("g", status="FAILED", since=now - timedelta(days=10))
+        ]
         assert len(failed) == 5 and all(e.execution_state == "fail" for e in failed)
-        page = await c.list_executions("g", start_time=now - timedelta(days=9),
-                                       end_time=now - timedelta(days=6), limit=2)  # fmt: skip
+        page = await c.list_executions(
+            "g", start_time=now - timedelta(days=9), end_time=now - timedelta(days=6), limit=2
+        )
         assert len(page.executions) == 2 and page.is_truncated and page.next_offset == 3
         with pytest.raises(errors.InvalidRequestError):
             await c.list_executions("g", limit=201)
@@ -213,8 +239,12 @@ async def test_authorization_agreements_and_templates(client: AsyncDwrClient) ->
     public = await client.list_public_templates(category="FileProcess")
     assert len(public.action_templates) == 3
     assert len((await client.get_public_template("public-template-0")).provided_actions) == 1
-    definition = {"category": "MediaProcess", "func_provider": {"en-us": "me"},
-                  "func_name": {"en-us": "n"}, "func_description": {"en-us": "d"}}  # fmt: skip
+    definition = {
+        "category": "MediaProcess",
+        "func_provider": {"en-us": "me"},
+        "func_name": {"en-us": "n"},
+        "func_description": {"en-us": "d"},
+    }
     created = await client.create_my_template("mine-1", definition)
     assert created.template_name == "mine-1" and created.func_pkg_path
     assert (await client.update_my_template("mine-1", definition)).version == "2"
@@ -229,8 +259,12 @@ async def test_authorization_agreements_and_templates(client: AsyncDwrClient) ->
 async def test_project_id_discovered_once_through_iam(dwr_fake_server: FakeDwrServer) -> None:
     kwargs = dict(dwr_fake_server.dwr_client_kwargs())
     del kwargs["project_id"]
-    async with AsyncDwrClient(**kwargs, region=dwr_fake_server.region,  # type: ignore[arg-type]
-                              iam_endpoint=dwr_fake_server.url, environ={}) as c:  # fmt: skip
+    async with AsyncDwrClient(
+        **kwargs,
+        region=dwr_fake_server.region,  # type: ignore[arg-type]
+        iam_endpoint=dwr_fake_server.url,
+        environ={},
+    ) as c:
         await c.start_workflow("g", "bkt", "o")
         await c.with_options(timeout=5).start_workflow("g", "bkt", "o2")
         assert await c.project_id() == FakeDwrServer.PROJECT_ID
@@ -252,11 +286,13 @@ async def test_no_project_id_is_a_clear_error_before_sending(
 
 
 def test_region_table_and_unknown_region() -> None:
-    c = AsyncDwrClient(region="cn-south-1", project_id="p1", access_key_id="a",
-                       secret_access_key="s")  # fmt: skip
+    c = AsyncDwrClient(
+        region="cn-south-1", project_id="p1", access_key_id="a", secret_access_key="s"
+    )
     assert c.server == "https://dwr.cn-south-1.myhuaweicloud.com"
-    c2 = AsyncDwrClient(region="cn-east-3", project_id="p1", access_key_id="a",
-                        secret_access_key="s")  # fmt: skip
+    c2 = AsyncDwrClient(
+        region="cn-east-3", project_id="p1", access_key_id="a", secret_access_key="s"
+    )
     assert c2.server == "https://dwr-lms.cn-east-3.myhuaweicloud.com"
     with pytest.raises(errors.InvalidRequestError, match="unknown region"):
         AsyncDwrClient(region="cn-north-4", access_key_id="a", secret_access_key="s")
@@ -285,8 +321,13 @@ async def test_hooks_credentials_provider_and_views(dwr_fake_server: FakeDwrServ
 
     hook = lambda e: events.append((e.kind, e.operation))  # noqa: E731
     pid = FakeDwrServer.PROJECT_ID
-    async with AsyncDwrClient(endpoint=dwr_fake_server.url, project_id=pid,
-                              credentials=Provider(), environ={}, hooks=[hook]) as c:  # fmt: skip
+    async with AsyncDwrClient(
+        endpoint=dwr_fake_server.url,
+        project_id=pid,
+        credentials=Provider(),
+        environ={},
+        hooks=[hook],
+    ) as c:
         await c.start_workflow("g", "bkt", "o")
         view = c.with_options(max_retries=0)
         await view.list_executions("g")
@@ -317,8 +358,12 @@ async def test_discovery_failure_is_reported_and_retried(dwr_fake_server: FakeDw
     kwargs = dict(dwr_fake_server.dwr_client_kwargs())
     del kwargs["project_id"]
     dwr_fake_server.add_fault(Fault("status", 404), operation="discover_project_id")  # type: ignore[arg-type]
-    async with AsyncDwrClient(**kwargs, region=dwr_fake_server.region,  # type: ignore[arg-type]
-                              iam_endpoint=dwr_fake_server.url, environ={}) as c:  # fmt: skip
+    async with AsyncDwrClient(
+        **kwargs,
+        region=dwr_fake_server.region,  # type: ignore[arg-type]
+        iam_endpoint=dwr_fake_server.url,
+        environ={},
+    ) as c:
         with pytest.raises(errors.NotFoundError):
             await c.start_workflow("g", "bkt", "o")
         assert dwr_fake_server.attempts["g"] == 0
@@ -329,7 +374,11 @@ async def test_discovery_failure_is_reported_and_retried(dwr_fake_server: FakeDw
 async def test_iam_listing_no_project_is_project_id_error(dwr_fake_server: FakeDwrServer) -> None:
     kwargs = dict(dwr_fake_server.dwr_client_kwargs())
     del kwargs["project_id"]
-    async with AsyncDwrClient(**kwargs, region="cn-south-1",  # type: ignore[arg-type]
-                              iam_endpoint=dwr_fake_server.url, environ={}) as c:  # fmt: skip
+    async with AsyncDwrClient(
+        **kwargs,
+        region="cn-south-1",  # type: ignore[arg-type]
+        iam_endpoint=dwr_fake_server.url,
+        environ={},
+    ) as c:
         with pytest.raises(ProjectIdError, match="0 projects"):
             await c.get_workflow("g")

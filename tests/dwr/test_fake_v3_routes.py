@@ -66,8 +66,12 @@ async def test_my_templates_forbid_save_and_delete(server: FakeDwrServer) -> Non
     assert (await _send(server, "GET", f"{base}/t1"))[0] == 404  # one is read singular
     assert (await _send(server, "DELETE", f"{base}/t1"))[0] == 204
     assert server.my_templates == {}
-    assert dict(server.calls) == {"create_my_template": 1, "update_my_template": 1,
-                                  "deprecate_my_template": 1, "delete_my_template": 1}  # fmt: skip
+    assert dict(server.calls) == {
+        "create_my_template": 1,
+        "update_my_template": 1,
+        "deprecate_my_template": 1,
+        "delete_my_template": 1,
+    }
 
 
 async def test_execution_paths(server: FakeDwrServer) -> None:

@@ -17,20 +17,31 @@ from obs_workflow_async.models import ExecutionState
 
 def test_v2_shaped_detail_reads_too() -> None:
     detail = DwrExecutionDetail.model_validate(
-        {"execution_info": {"execution_name": "e1", "execution_state": "SUCCESS",
-                            "state_map": {"s": {"status": "SUCCESS"}}}}
-    )  # fmt: skip
+        {
+            "execution_info": {
+                "execution_name": "e1",
+                "execution_state": "SUCCESS",
+                "state_map": {"s": {"status": "SUCCESS"}},
+            }
+        }
+    )
     assert detail.execution_name == "e1" and detail.succeeded and "s" in detail.state_map
 
 
 def test_function_graph_detail_fills_the_v2_names() -> None:
     detail = DwrExecutionDetail.model_validate(
-        {"execution_id": "e2", "status": "timeout", "workflow_urn": "urn:fss:x",
-         "begin_time": "2025-01-01T00:00:00Z", "end_time": "2025-01-01T00:01:00Z",
-         "headers": {"h": "v"}, "output": {"o": 1},
-         "node_execution_details": [{"status": "timeout", "end_time": 1735689660000}]},
+        {
+            "execution_id": "e2",
+            "status": "timeout",
+            "workflow_urn": "urn:fss:x",
+            "begin_time": "2025-01-01T00:00:00Z",
+            "end_time": "2025-01-01T00:01:00Z",
+            "headers": {"h": "v"},
+            "output": {"o": 1},
+            "node_execution_details": [{"status": "timeout", "end_time": 1735689660000}],
+        },
         context={"headers": {"x-request-id": "r"}, "retries_taken": 0},
-    )  # fmt: skip
+    )
     assert detail.execution_name == "e2" and detail.graph_urn == "urn:fss:x"
     assert detail.execution_state == ExecutionState("timeout") and detail.is_terminal
     assert not detail.succeeded and detail.stopped_at is not None
@@ -39,16 +50,21 @@ def test_function_graph_detail_fills_the_v2_names() -> None:
 
 
 def test_cursor_choices() -> None:
-    page = DwrExecutionPage.model_validate({"executions": [], "is_truncated": False,
-                                            "next_offset": 5})  # fmt: skip
+    page = DwrExecutionPage.model_validate(
+        {"executions": [], "is_truncated": False, "next_offset": 5}
+    )
     assert page.next_cursor(0) is None
     marker = DwrExecutionPage.model_validate(
-        {"executions": [{"execution_name": "a"}], "is_truncated": True,
-         "next_marker": "TRIGGERCALabc"}
-    )  # fmt: skip
+        {
+            "executions": [{"execution_name": "a"}],
+            "is_truncated": True,
+            "next_marker": "TRIGGERCALabc",
+        }
+    )
     assert marker.next_cursor(1) == "TRIGGERCALabc"
-    silent = DwrExecutionPage.model_validate({"executions": [{"execution_name": "a"}],
-                                              "next_offset": "11", "count": None})  # fmt: skip
+    silent = DwrExecutionPage.model_validate(
+        {"executions": [{"execution_name": "a"}], "next_offset": "11", "count": None}
+    )
     assert silent.next_cursor(1) == 11
     templates = DwrTemplatePage.model_validate(
         {"action_templates": [{"name": "t"}], "offset": 11, "is_truncated": True}
@@ -67,8 +83,13 @@ def test_provided_actions_object_or_list_and_authorization_shapes() -> None:
     assert nested.agencies == [{"agency_name": "n"}]
 
 
-STATES = [("FAILED", "fail"), ("Success", "success"), (ExecutionState.RUNNING, "running"),
-          ("CANCEL", "cancel"), ("timeout", "timeout")]  # fmt: skip
+STATES = [
+    ("FAILED", "fail"),
+    ("Success", "success"),
+    (ExecutionState.RUNNING, "running"),
+    ("CANCEL", "cancel"),
+    ("timeout", "timeout"),
+]
 
 
 @pytest.mark.parametrize(("given", "wire"), STATES)

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from obs_workflow_async.batch.settle import SettleItem
+from obs_workflow_async._batch.settle import SettleItem
 from obs_workflow_async.cli.settle_file import settle_results_file
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.testing import FakeDwrServer, Fault
@@ -54,11 +54,21 @@ async def test_settle_results_file_with_the_v3_client(
     async with AsyncDwrClient(**dwr_fake_server.dwr_client_kwargs()) as client:
         started = await client.start_workflow("g", "bkt", "a")
         lines = [
-            {"index": 0, "bucket": "bkt", "object": "a", "status": "sending",
-             "sent_at": sent.isoformat()},
-            {"index": 0, "bucket": "bkt", "object": "a", "status": "ambiguous",
-             "at": datetime.now(timezone.utc).isoformat()},
-        ]  # fmt: skip
+            {
+                "index": 0,
+                "bucket": "bkt",
+                "object": "a",
+                "status": "sending",
+                "sent_at": sent.isoformat(),
+            },
+            {
+                "index": 0,
+                "bucket": "bkt",
+                "object": "a",
+                "status": "ambiguous",
+                "at": datetime.now(timezone.utc).isoformat(),
+            },
+        ]
         path.write_text("".join(json.dumps(line) + "\n" for line in lines))
         report, written = await settle_results_file(client, path, "g", settle_delay=0)
     assert [line["verdict"] for line in written] == ["started"]

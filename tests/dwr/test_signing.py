@@ -21,8 +21,15 @@ HEADERS = {
 
 def test_worked_example_from_the_digest() -> None:
     body = b'{"bucket": "demo-bucket", "object": "in/a.mp4"}'
-    signed = signing.sign("POST", f"/v3/{PID}/workflows/demo-graph/execute", [], HEADERS, body,
-                          access_key_id=AK, secret_access_key=SK)  # fmt: skip
+    signed = signing.sign(
+        "POST",
+        f"/v3/{PID}/workflows/demo-graph/execute",
+        [],
+        HEADERS,
+        body,
+        access_key_id=AK,
+        secret_access_key=SK,
+    )
     assert signed.canonical_request == (
         "POST\n"
         f"/v3/{PID}/workflows/demo-graph/execute/\n"
@@ -48,15 +55,28 @@ def test_worked_example_from_the_digest() -> None:
 
 
 def test_worked_example_with_query_and_token() -> None:
-    query = signing.query_pairs([("limit", 50), ("graph_name", "demo-graph"),
-                                 ("start_time", "2025-01-01T00:00:00Z"), ("status", "fail"),
-                                 ("offset", 1)])  # fmt: skip
+    query = signing.query_pairs(
+        [
+            ("limit", 50),
+            ("graph_name", "demo-graph"),
+            ("start_time", "2025-01-01T00:00:00Z"),
+            ("status", "fail"),
+            ("offset", 1),
+        ]
+    )
     assert signing.canonical_query(query) == (
         "graph_name=demo-graph&limit=50&offset=1&start_time=2025-01-01T00%3A00%3A00Z&status=fail"
     )
     headers = {**HEADERS, "X-Security-Token": "TOKENexample"}
-    signed = signing.sign("GET", f"/v3/{PID}/workflowexecutions", query, headers, None,
-                          access_key_id=AK, secret_access_key=SK)  # fmt: skip
+    signed = signing.sign(
+        "GET",
+        f"/v3/{PID}/workflowexecutions",
+        query,
+        headers,
+        None,
+        access_key_id=AK,
+        secret_access_key=SK,
+    )
     assert (
         "SignedHeaders=content-type;host;user-agent;x-project-id;x-sdk-date;x-security-token"
         in (signed.authorization)
@@ -77,8 +97,16 @@ def test_query_types_and_order() -> None:
     pairs = signing.query_pairs(
         [("z", True), ("a", ["b", "a"]), ("m", ""), ("n", 3), ("f", 1.5), ("l", [True, 2])]
     )
-    assert pairs == [("a", "a"), ("a", "b"), ("f", "1.5"), ("l", "True"), ("l", "2"),
-                     ("m", ""), ("n", "3"), ("z", "true")]  # fmt: skip
+    assert pairs == [
+        ("a", "a"),
+        ("a", "b"),
+        ("f", "1.5"),
+        ("l", "True"),
+        ("l", "2"),
+        ("m", ""),
+        ("n", "3"),
+        ("z", "true"),
+    ]
     assert signing.canonical_query([("k y", "a/b:c~")]) == "k%20y=a%2Fb%3Ac~"
 
 

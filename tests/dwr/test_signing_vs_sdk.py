@@ -46,9 +46,10 @@ header_value = st.text(
     max_size=20,
 )
 header_name = st.from_regex(r"\A[a-z][a-z0-9_-]{0,15}\Z").filter(
-    lambda n: n not in {"host", "x-sdk-date", "authorization", "content-type",
-                        "x-sdk-content-sha256"}
-)  # fmt: skip
+    lambda n: (
+        n not in {"host", "x-sdk-date", "authorization", "content-type", "x-sdk-content-sha256"}
+    )
+)
 dates = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)).map(
     lambda d: d.replace(microsecond=0)
 )
@@ -59,8 +60,11 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
     segments = draw(st.lists(segment, min_size=0, max_size=4))
     quoted = draw(st.booleans())
     path = "/v3/" + "/".join(signing.quote_path_param(s) if quoted else s for s in segments)
-    keys = draw(st.lists(st.text(alphabet=text_no_surrogates, min_size=1, max_size=8),
-                         unique=True, max_size=5))  # fmt: skip
+    keys = draw(
+        st.lists(
+            st.text(alphabet=text_no_surrogates, min_size=1, max_size=8), unique=True, max_size=5
+        )
+    )
     query = [(k, draw(st.one_of(scalar, list_value))) for k in keys]
     extra = draw(st.dictionaries(header_name, header_value, max_size=4))
     return {
@@ -110,15 +114,26 @@ def test_signature_and_wire_uri_equal_the_sdk(case: dict[str, object]) -> None:
     headers = _headers(case)
     query = list(case["query"])  # type: ignore[call-overload]
     pairs = signing.query_pairs(query)
-    ours = signing.sign(str(case["method"]), str(case["path"]), pairs, headers,
-                        case["body"], access_key_id=str(case["ak"]),  # type: ignore[arg-type]
-                        secret_access_key=str(case["sk"]))  # fmt: skip
+    ours = signing.sign(
+        str(case["method"]),
+        str(case["path"]),
+        pairs,
+        headers,
+        case["body"],
+        access_key_id=str(case["ak"]),  # type: ignore[arg-type]
+        secret_access_key=str(case["sk"]),
+    )
 
     sdk_query = [(k, list(v) if isinstance(v, list) else v) for k, v in query]
-    request = SdkRequest(method=str(case["method"]), schema="https",
-                         host="dwr.cn-south-1.myhuaweicloud.com", resource_path=str(case["path"]),
-                         query_params=sdk_query, header_params=dict(headers),
-                         body=case["body"])  # fmt: skip
+    request = SdkRequest(
+        method=str(case["method"]),
+        schema="https",
+        host="dwr.cn-south-1.myhuaweicloud.com",
+        resource_path=str(case["path"]),
+        query_params=sdk_query,
+        header_params=dict(headers),
+        body=case["body"],
+    )
     Signer(BasicCredentials(str(case["ak"]), str(case["sk"]))).sign(request)
     assert ours.authorization == request.header_params["Authorization"]
     wire_query = signing.canonical_query(pairs)

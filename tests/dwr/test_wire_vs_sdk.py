@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from obs_workflow_async.config import Runtime
+from obs_workflow_async._config import Runtime
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
 

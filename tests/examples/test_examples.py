@@ -57,9 +57,11 @@ async def test_batch_script(capsys: pytest.CaptureFixture[str]) -> None:
 
 async def test_batch_script_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with FakeWorkflowServer() as server:
-        for name, value in (("OBS_SERVER", server.url),
-                            ("OBS_ACCESS_KEY_ID", server.access_key_id),
-                            ("OBS_SECRET_ACCESS_KEY", server.secret_access_key)):  # fmt: skip
+        for name, value in (
+            ("OBS_SERVER", server.url),
+            ("OBS_ACCESS_KEY_ID", server.access_key_id),
+            ("OBS_SECRET_ACCESS_KEY", server.secret_access_key),
+        ):
             monkeypatch.setenv(name, value)
         keys = tmp_path / "keys.txt"
         keys.write_text("a.mp4\nb.mp4\n\nc.mp4\n")

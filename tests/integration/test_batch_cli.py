@@ -43,8 +43,9 @@ def test_manifest_formats(tmp_path: Path) -> None:
     )
     items = list(read_manifest(csv_file))
     assert [(i.index, i.bucket, i.object_key, i.inputs) for i in items[:2]] == [
-        (0, "b-1", "a.mp4", {"r": "720p"}), (1, "b-1", "b.mp4", None),
-    ]  # fmt: skip
+        (0, "b-1", "a.mp4", {"r": "720p"}),
+        (1, "b-1", "b.mp4", None),
+    ]
     assert items[2].problem is not None
     jsonl = tmp_path / "m.jsonl"
     jsonl.write_text('{"bucket": "b-1", "object": "x", "key": 7}\n\n[1]\n{"bucket": 1}\n')
@@ -77,11 +78,22 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
         tmp_path / "objects.csv", ["bucket,object"] + [f"media,v/{i:05d}.mp4" for i in range(5000)]
     )
     results = tmp_path / "results.jsonl"
-    command = [sys.executable, "-m", "obs_workflow_async", "start-many", "transcode",
-               "--manifest", str(manifest), "--concurrency", "32",
-               "--results", str(results)]  # fmt: skip
-    first = subprocess.Popen(command, env=_env(server), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "obs_workflow_async",
+        "start-many",
+        "transcode",
+        "--manifest",
+        str(manifest),
+        "--concurrency",
+        "32",
+        "--results",
+        str(results),
+    ]
+    first = subprocess.Popen(
+        command, env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 30
     while len(server.executions) < 1000 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -93,8 +105,14 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     assert summary["ambiguous"] == 0  # in-flight items were allowed to finish
     assert len(server.executions) == summary["started"]
 
-    second = subprocess.run([*command[:-2], "--resume", str(results)], env=_env(server),
-                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    second = subprocess.run(
+        [*command[:-2], "--resume", str(results)],
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert second.returncode == 0, second.stderr
     summary2 = json.loads(second.stdout.strip().splitlines()[-1])
     assert summary2["skipped_already_started"] == summary["started"]
@@ -105,9 +123,11 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
 
 
 def test_ambiguous_items_are_listed_not_resent(
-    obs_fake_server: FakeWorkflowServer, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    obs_fake_server: FakeWorkflowServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     server = obs_fake_server
     for name, value in _env(server).items():
         monkeypatch.setenv(name, value)
@@ -115,16 +135,28 @@ def test_ambiguous_items_are_listed_not_resent(
     manifest = _write(tmp_path / "m.jsonl", [*lines, '{"bucket": "BAD"}'])
     results = tmp_path / "r.jsonl"
     server.add_fault(Fault("drop"), times=3)
-    code = cli.main(["start-many", "g", "--manifest", str(manifest), "--results", str(results),
-                     "--no-progress", "--concurrency", "1"])  # fmt: skip
+    code = cli.main(
+        [
+            "start-many",
+            "g",
+            "--manifest",
+            str(manifest),
+            "--results",
+            str(results),
+            "--no-progress",
+            "--concurrency",
+            "1",
+        ]
+    )
     assert code == 1
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (summary["started"], summary["ambiguous"], summary["invalid"]) == (37, 3, 1)
     listed = Path(summary["ambiguous_list"]).read_text().splitlines()
     assert len(listed) == 3 and len(server.executions) == 40  # the dropped ones did start
 
-    code = cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
-                     "--no-progress"])  # fmt: skip
+    code = cli.main(
+        ["start-many", "g", "--manifest", str(manifest), "--resume", str(results), "--no-progress"]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["skipped_ambiguous"] == 3 and summary["started"] == 0
     assert len(server.executions) == 40  # nothing resent
@@ -132,14 +164,34 @@ def test_ambiguous_items_are_listed_not_resent(
 
     # unsettled ambiguous items are not resent by --retry-ambiguous (only proven
     # not_started ones are) ...
-    cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
-              "--retry-ambiguous", "--no-progress"])  # fmt: skip
+    cli.main(
+        [
+            "start-many",
+            "g",
+            "--manifest",
+            str(manifest),
+            "--resume",
+            str(results),
+            "--retry-ambiguous",
+            "--no-progress",
+        ]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["started"] == 0 and summary["skipped_ambiguous"] == 3
     assert len(server.executions) == 40
     # ... only by the loudly named flag
-    cli.main(["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
-              "--retry-unknown-may-duplicate", "--no-progress"])  # fmt: skip
+    cli.main(
+        [
+            "start-many",
+            "g",
+            "--manifest",
+            str(manifest),
+            "--resume",
+            str(results),
+            "--retry-unknown-may-duplicate",
+            "--no-progress",
+        ]
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["started"] == 3
     assert len(server.executions) == 43  # the documented price of that flag

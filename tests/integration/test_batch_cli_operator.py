@@ -29,8 +29,12 @@ NOT_STARTED = {"failed", "invalid", "ambiguous", "sending"}
 
 def _env(server: FakeWorkflowServer | str) -> dict[str, str]:
     if isinstance(server, str):
-        return {**os.environ, "OBS_ACCESS_KEY_ID": "AK", "OBS_SECRET_ACCESS_KEY": "SK",
-                "OBS_SERVER": server}  # fmt: skip
+        return {
+            **os.environ,
+            "OBS_ACCESS_KEY_ID": "AK",
+            "OBS_SECRET_ACCESS_KEY": "SK",
+            "OBS_SERVER": server,
+        }
     return {
         **os.environ,
         "OBS_ACCESS_KEY_ID": server.access_key_id,
@@ -40,15 +44,30 @@ def _env(server: FakeWorkflowServer | str) -> dict[str, str]:
 
 
 def _command(manifest: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "obs_workflow_async", "start-many", "g",
-            "--manifest", str(manifest), "--no-progress", *args]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "obs_workflow_async",
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--no-progress",
+        *args,
+    ]
 
 
 def _run(
     server: FakeWorkflowServer, manifest: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_command(manifest, *args), env=_env(server), capture_output=True,
-                          text=True, timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        _command(manifest, *args),
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -104,8 +123,10 @@ def test_resume_r1_into_r2_then_r2_skips_what_r1_did(
         s3 = _summary(third)
         assert third.returncode == 1, third.stderr
         assert (s3["started"], s3["skipped_already_started"], s3["skipped_ambiguous"]) == (
-            0, 18, 2,
-        )  # fmt: skip
+            0,
+            18,
+            2,
+        )
         assert len((tmp_path / "r2.jsonl.ambiguous").read_text().splitlines()) == 2
     assert len(server.executions) == 20  # the dropped ones did start, once
     _assert_exactly_once(server, objects, r2)
@@ -157,8 +178,9 @@ def test_overwrite_replaces_a_results_file(
     done = _run(server, manifest, "--results", str(results), "--overwrite")
     assert done.returncode == 0, done.stderr
     assert set(json.loads(line)["status"] for line in results.read_text().splitlines()) == {
-        "sending", "started",
-    }  # fmt: skip
+        "sending",
+        "started",
+    }
     _assert_exactly_once(server, objects, results)
 
 
@@ -178,14 +200,21 @@ def test_a_second_run_on_the_same_results_file_is_refused(
     results = tmp_path / "r.jsonl"
     results.write_text("")  # an existing empty file is fine for a fresh run
     server.add_fault(Fault("delay", delay=0.5), operation="start", times=None)  # a slow run
-    first = subprocess.Popen(_command(manifest, "--results", str(results), "--concurrency", "2"),
-                             env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)  # fmt: skip
+    first = subprocess.Popen(
+        _command(manifest, "--results", str(results), "--concurrency", "2"),
+        env=_env(server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for(lambda: server.calls["start"] >= 2)
         r2 = str(tmp_path / "r2.jsonl")
-        for args in (("--resume", str(results)), ("--results", str(results), "--overwrite"),
-                     ("--resume", str(results), "--results", r2)):  # fmt: skip
+        for args in (
+            ("--resume", str(results)),
+            ("--results", str(results), "--overwrite"),
+            ("--resume", str(results), "--results", r2),
+        ):
             second = _run(server, manifest, *args)
             assert second.returncode == 2, second.stderr
             assert "in use by another run" in second.stderr
@@ -213,8 +242,11 @@ def test_kill_9_then_a_torn_last_line_then_two_resumes(
     manifest, objects = _manifest(tmp_path / "m.csv", 400)
     results = tmp_path / "r.jsonl"
     server.add_fault(Fault("delay", delay=0.01), operation="start", times=None)
-    run = subprocess.Popen(_command(manifest, "--results", str(results), "--concurrency", "8"),
-                           env=_env(server), stderr=subprocess.DEVNULL)  # fmt: skip
+    run = subprocess.Popen(
+        _command(manifest, "--results", str(results), "--concurrency", "8"),
+        env=_env(server),
+        stderr=subprocess.DEVNULL,
+    )
     _wait_for(lambda: server.calls["start"] >= 50)
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
@@ -263,8 +295,9 @@ def test_a_lone_surrogate_in_a_manifest_row_is_an_invalid_item(
     objects = [f"o{i}" for i in range(10)]
     objects[4] = os.fsdecode(b"bad-\xff-name")  # what a non-UTF-8 file name becomes
     manifest = tmp_path / "m.jsonl"
-    manifest.write_text("".join(json.dumps({"bucket": "media", "object": o}) + "\n"
-                                for o in objects))  # fmt: skip
+    manifest.write_text(
+        "".join(json.dumps({"bucket": "media", "object": o}) + "\n" for o in objects)
+    )
     results = tmp_path / "r.jsonl"
     for args in (("--results", str(results)), ("--resume", str(results))):
         done = _run(server, manifest, *args)
@@ -301,8 +334,11 @@ async def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) ->
 
     async def refuse(request: web.Request) -> web.Response:
         starts.append(request.path)
-        return web.Response(status=400, body=b'{"code": "X", "message": "bad \xff"}',
-                            content_type="application/json")  # fmt: skip
+        return web.Response(
+            status=400,
+            body=b'{"code": "X", "message": "bad \xff"}',
+            content_type="application/json",
+        )
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", refuse)
@@ -315,9 +351,11 @@ async def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) ->
         manifest, _ = _manifest(tmp_path / "m.csv", 5)
         results = tmp_path / "r.jsonl"
         process = await asyncio.create_subprocess_exec(
-            *_command(manifest, "--results", str(results)), env=_env(f"http://127.0.0.1:{port}"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            *_command(manifest, "--results", str(results)),
+            env=_env(f"http://127.0.0.1:{port}"),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(process.communicate(), 60)
     finally:
         await runner.cleanup()

@@ -35,10 +35,22 @@ def test_start_prints_the_result_as_json(
     fake_env: FakeWorkflowServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     obs_fake_server = fake_env
-    code = cli.main([
-        "start", "graph-1", "--bucket", "my-bucket", "--object", "videos/a.mp4",
-        "--input", "resolution=720p", "--input", "fps=30", "--server", obs_fake_server.url,
-    ])  # fmt: skip
+    code = cli.main(
+        [
+            "start",
+            "graph-1",
+            "--bucket",
+            "my-bucket",
+            "--object",
+            "videos/a.mp4",
+            "--input",
+            "resolution=720p",
+            "--input",
+            "fps=30",
+            "--server",
+            obs_fake_server.url,
+        ]
+    )
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     (execution,) = obs_fake_server.executions
@@ -52,8 +64,9 @@ def test_start_error_prints_status_code_message_request_id(
 ) -> None:
     obs_fake_server = fake_env
     obs_fake_server.add_fault(Fault("status", status=404, code="SYS.0003", message="no such"))
-    code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
-                     "--server", obs_fake_server.url])  # fmt: skip
+    code = cli.main(
+        ["start", "g", "--bucket", "my-bucket", "--object", "k", "--server", obs_fake_server.url]
+    )
     assert code == 1
     error = json.loads(capsys.readouterr().err)
     assert error["status"] == 404 and error["code"] == "SYS.0003"
@@ -67,8 +80,9 @@ def test_start_without_credentials_fails_before_sending(
 ) -> None:
     for name in ("OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "OBS_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    code = cli.main(["start", "g", "--bucket", "my-bucket", "--object", "k",
-                     "--server", obs_fake_server.url])  # fmt: skip
+    code = cli.main(
+        ["start", "g", "--bucket", "my-bucket", "--object", "k", "--server", obs_fake_server.url]
+    )
     assert code == 2  # a usage error: nothing was sent
     err = capsys.readouterr().err  # in command-line terms
     assert err.startswith("obs-workflow: no credentials: set OBS_ACCESS_KEY_ID")
@@ -83,8 +97,19 @@ def test_start_with_an_invalid_name_fails_before_sending(
 ) -> None:
     monkeypatch.setenv("OBS_ACCESS_KEY_ID", "AK")
     monkeypatch.setenv("OBS_SECRET_ACCESS_KEY", "SK")
-    code = cli.main(["start", "--bucket", "my-bucket", "--object", "k",
-                     "--server", obs_fake_server.url, "--", "-bad"])  # fmt: skip
+    code = cli.main(
+        [
+            "start",
+            "--bucket",
+            "my-bucket",
+            "--object",
+            "k",
+            "--server",
+            obs_fake_server.url,
+            "--",
+            "-bad",
+        ]
+    )
     assert code == 2  # a usage error: nothing was sent
     assert capsys.readouterr().err.startswith("obs-workflow: invalid GRAPH: ")
     assert obs_fake_server.requests == []
@@ -93,8 +118,11 @@ def test_start_with_an_invalid_name_fails_before_sending(
 def test_module_entry_point_runs_the_demo() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "obs_workflow_async", "demo", "--count", "50"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "started:    50" in done.stdout
 

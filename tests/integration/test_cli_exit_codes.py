@@ -27,8 +27,14 @@ def _env(server: FakeWorkflowServer) -> dict[str, str]:
 
 
 def _cli(server: FakeWorkflowServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "obs_workflow_async", *args], env=_env(server),
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "obs_workflow_async", *args],
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -48,8 +54,11 @@ def test_usage_errors_exit_2_with_the_message_on_stderr(
     assert done.returncode == 2
     assert done.stderr.startswith("obs-workflow: --input expects name=value")
     assert "Traceback" not in done.stderr and done.stdout == ""
-    for args in (["list", "executions"], ["get", "execution", "g"], ["start-many", "g",
-                 "--manifest", "/nonexistent/m.csv"]):  # fmt: skip
+    for args in (
+        ["list", "executions"],
+        ["get", "execution", "g"],
+        ["start-many", "g", "--manifest", "/nonexistent/m.csv"],
+    ):
         done = _cli(server, *args)
         assert done.returncode == 2, args
         assert done.stderr.startswith("obs-workflow: "), args
@@ -67,11 +76,15 @@ def test_a_wait_that_times_out_exits_3_and_names_the_execution(
     error = json.loads(capsys.readouterr().err)
     assert error["error"] == "WaitTimeoutError" and "request_sent" not in error
     assert (error["graph"], error["execution"], error["last_state"], error["timeout"]) == (
-        "g", name, "RUNNING", 0.2,
-    )  # fmt: skip
+        "g",
+        name,
+        "RUNNING",
+        0.2,
+    )
 
-    code = cli.main(["start", "g", "--bucket", "media", "--object", "k2", "--wait",
-                     "--wait-timeout", "0.2"])  # fmt: skip
+    code = cli.main(
+        ["start", "g", "--bucket", "media", "--object", "k2", "--wait", "--wait-timeout", "0.2"]
+    )
     assert code == 3
     error = json.loads(capsys.readouterr().err)
     assert error["last_state"] == "RUNNING" and "request_sent" not in error
@@ -88,8 +101,11 @@ def test_an_interrupted_wait_exits_130(obs_fake_server: FakeWorkflowServer) -> N
     name = json.loads(done.stdout)["execution_name"]
     waiting = subprocess.Popen(
         [sys.executable, "-m", "obs_workflow_async", "wait", "g", name, "--timeout", "60"],
-        env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=_env(server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while server.calls["get_execution"] < 1:
         assert time.monotonic() < deadline

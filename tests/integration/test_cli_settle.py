@@ -32,18 +32,40 @@ def _env(server: FakeWorkflowServer) -> dict[str, str]:
 
 
 def _cli(server: FakeWorkflowServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "obs_workflow_async", *args], env=_env(server),
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "obs_workflow_async", *args],
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _start_many(manifest: Path, results: Path, *args: str) -> list[str]:
-    return ["start-many", "g", "--manifest", str(manifest), "--results", str(results),
-            "--no-progress", *args]  # fmt: skip
+    return [
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--results",
+        str(results),
+        "--no-progress",
+        *args,
+    ]
 
 
 def _resume(manifest: Path, results: Path, *args: str) -> list[str]:
-    return ["start-many", "g", "--manifest", str(manifest), "--resume", str(results),
-            "--no-progress", *args]  # fmt: skip
+    return [
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--resume",
+        str(results),
+        "--no-progress",
+        *args,
+    ]
 
 
 def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
@@ -75,10 +97,15 @@ def test_kill_9_settle_and_retry_ambiguous_start_each_object_exactly_once(
     server.add_fault(Fault("delay", delay=0.2), operation="start", times=None, probability=0.3)
     manifest, results = tmp_path / "m.csv", tmp_path / "r.jsonl"
     objects = _manifest(manifest, 3000)
-    command = [sys.executable, "-m", "obs_workflow_async",
-               *_start_many(manifest, results, "--concurrency", "48")]  # fmt: skip
-    first = subprocess.Popen(command, env=_env(server), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "obs_workflow_async",
+        *_start_many(manifest, results, "--concurrency", "48"),
+    ]
+    first = subprocess.Popen(
+        command, env=_env(server), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 60
     while len(server.executions) < 300 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -100,8 +127,11 @@ def test_kill_9_settle_and_retry_ambiguous_start_each_object_exactly_once(
     assert counts["started"] + counts["not_started"] == counts["settled"] == len(sending)
     assert counts["started"] == len(sending_started)
     assert counts["list_requests"] >= 1
-    verdicts = {r["object"]: r["verdict"] for r in read_last_records(results).values()
-                if r["status"] == "settled"}  # fmt: skip
+    verdicts = {
+        r["object"]: r["verdict"]
+        for r in read_last_records(results).values()
+        if r["status"] == "settled"
+    }
     assert {o for o, v in verdicts.items() if v == "started"} == sending_started
 
     done = _cli(server, *_resume(manifest, results, "--retry-ambiguous"))
@@ -152,8 +182,9 @@ def test_resume_with_settle_settles_first(
     server.add_fault(Fault("status", status=500), operation="start", times=1)  # not started
     manifest, results = tmp_path / "m.csv", tmp_path / "r.jsonl"
     objects = _manifest(manifest, 10)
-    first = _cli(server, *_start_many(manifest, results, "--concurrency", "1",
-                                      "--max-retries", "0"))  # fmt: skip
+    first = _cli(
+        server, *_start_many(manifest, results, "--concurrency", "1", "--max-retries", "0")
+    )
     assert _summary(first)["ambiguous"] == 2, first.stdout
     done = _cli(
         server,
@@ -190,8 +221,16 @@ def test_settle_usage_errors_and_lock(obs_fake_server: FakeWorkflowServer, tmp_p
     assert sum(server.calls.values()) == 0  # nothing was sent
     # settling an older file (no graph, no sent_at) with GRAPH and --since works
     assert _cli(server, "start", "g", "--bucket", "media", "--object", "other").returncode == 0
-    ok = _cli(server, "settle", str(results), "g", "--since", "2024-01-01T00:00:00Z",
-              "--settle-delay", "0")  # fmt: skip
+    ok = _cli(
+        server,
+        "settle",
+        str(results),
+        "g",
+        "--since",
+        "2024-01-01T00:00:00Z",
+        "--settle-delay",
+        "0",
+    )
     assert ok.returncode == 0, ok.stderr
     counts = json.loads(ok.stdout)
     assert (counts["not_started"], counts["detail_requests"]) == (1, 1)
@@ -204,8 +243,16 @@ def test_resume_refuses_another_workflow(
     manifest, results = tmp_path / "m.csv", tmp_path / "r.jsonl"
     _manifest(manifest, 3)
     assert _cli(server, *_start_many(manifest, results)).returncode == 0
-    other = _cli(server, "start-many", "other", "--manifest", str(manifest), "--resume",
-                 str(results), "--no-progress")  # fmt: skip
+    other = _cli(
+        server,
+        "start-many",
+        "other",
+        "--manifest",
+        str(manifest),
+        "--resume",
+        str(results),
+        "--no-progress",
+    )
     assert other.returncode == 2 and "same GRAPH" in other.stderr
     assert len(server.executions) == 3
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from obs_workflow_async import __version__
-from obs_workflow_async.batch.models import BatchStats
+from obs_workflow_async._batch.models import BatchStats
 from obs_workflow_async.cli.progress import ProgressPrinter
 from obs_workflow_async.cli.signals import StopSignals
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
@@ -37,16 +37,21 @@ def _env(server: FakeWorkflowServer | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBS_")}
     env.pop("COLUMNS", None)
     if server is not None:
-        env.update(OBS_ACCESS_KEY_ID=server.access_key_id,
-                   OBS_SECRET_ACCESS_KEY=server.secret_access_key)  # fmt: skip
+        env.update(
+            OBS_ACCESS_KEY_ID=server.access_key_id, OBS_SECRET_ACCESS_KEY=server.secret_access_key
+        )
     env.update(extra)
     return env
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None,
-         ) -> subprocess.CompletedProcess[str]:  # fmt: skip
-    return subprocess.run([*CLI, *args], env=env, input=stdin, capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+def _cli(
+    env: dict[str, str],
+    *args: str,
+    stdin: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_version() -> None:
@@ -59,15 +64,18 @@ def test_connection_options_before_or_after_the_subcommand(
 ) -> None:
     server = obs_fake_server
     env = _env(server)  # no OBS_SERVER: --server must be taken from either place
-    assert _cli(env, "--server", server.url, "start", "g", "--bucket", "media",
-                "--object", "k").returncode == 0  # fmt: skip
+    assert (
+        _cli(
+            env, "--server", server.url, "start", "g", "--bucket", "media", "--object", "k"
+        ).returncode
+        == 0
+    )
     before = _cli(env, "--server", server.url, "list", "executions", "g")
     after = _cli(env, "list", "executions", "g", "--server", server.url)
     assert before.returncode == after.returncode == 0, (before.stderr, after.stderr)
     assert len(before.stdout.splitlines()) == len(after.stdout.splitlines()) == 1
     # a value after the subcommand wins over one before it
-    both = _cli(env, "--server", "http://127.0.0.1:1", "list", "workflows",
-                "--server", server.url)  # fmt: skip
+    both = _cli(env, "--server", "http://127.0.0.1:1", "list", "workflows", "--server", server.url)
     assert both.returncode == 0, both.stderr
     missing = _cli(env, "list", "workflows")
     assert missing.returncode == 2
@@ -97,12 +105,14 @@ def test_missing_credentials_in_cli_terms(obs_fake_server: FakeWorkflowServer) -
     )
     # the chain: the environment first (no metadata request when it answers) ...
     keyed = _env(server, OBS_SERVER=server.url)
-    chain = _cli(keyed, "--credentials", "chain", "--ecs-endpoint", "http://127.0.0.1:1",
-                 "list", "workflows")  # fmt: skip
+    chain = _cli(
+        keyed, "--credentials", "chain", "--ecs-endpoint", "http://127.0.0.1:1", "list", "workflows"
+    )
     assert chain.returncode == 0, chain.stderr
     # ... then ECS metadata: unreachable here, so a clear error, nothing sent
-    none = _cli(env, "list", "workflows", "--credentials", "ecs",
-                "--ecs-endpoint", "http://127.0.0.1:1")  # fmt: skip
+    none = _cli(
+        env, "list", "workflows", "--credentials", "ecs", "--ecs-endpoint", "http://127.0.0.1:1"
+    )
     assert none.returncode == 2
     last = none.stderr.strip().splitlines()[-1]
     assert last.startswith("obs-workflow: no credentials from --credentials ecs: ")
@@ -121,18 +131,34 @@ def test_summary_on_stdout_manifest_from_stdin_and_resume(
     lines = "".join(f"media,v/{i}.mp4\n" for i in range(5))
     refused = _cli(env, "start-many", "g", "--manifest", "-", stdin=lines)
     assert refused.returncode == 2 and "--results" in refused.stderr
-    first = _cli(env, "start-many", "g", "--manifest", "-", "--results", str(results),
-                 stdin=lines)  # fmt: skip
+    first = _cli(env, "start-many", "g", "--manifest", "-", "--results", str(results), stdin=lines)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)  # the whole of stdout is the summary
     assert summary["started"] == 5
     more = lines + "media,v/5.mp4\n"
-    again = _cli(env, "start-many", "g", "--manifest", "-", "--resume", str(results),
-                 "--no-progress", stdin=more)  # fmt: skip
+    again = _cli(
+        env,
+        "start-many",
+        "g",
+        "--manifest",
+        "-",
+        "--resume",
+        str(results),
+        "--no-progress",
+        stdin=more,
+    )
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["skipped_already_started"] == 5
-    changed = _cli(env, "start-many", "g", "--manifest", "-", "--resume", str(results),
-                   stdin="media,other.mp4\n")  # fmt: skip
+    changed = _cli(
+        env,
+        "start-many",
+        "g",
+        "--manifest",
+        "-",
+        "--resume",
+        str(results),
+        stdin="media,other.mp4\n",
+    )
     assert changed.returncode == 2 and "manifest changed" in changed.stderr
     assert Counter(e.object_key for e in server.executions) == {f"v/{i}.mp4": 1 for i in range(6)}
     assert not list(tmp_path.glob("obs-workflow-*"))
@@ -153,19 +179,47 @@ def test_dry_run_sends_and_writes_nothing(
     assert not (tmp_path / "m.csv.results.jsonl").exists()
     results = tmp_path / "r.jsonl"
     server.add_fault(Fault("drop"), operation="start", times=1)
-    _cli(env, "start-many", "g", "--manifest", str(manifest), "--results", str(results),
-         "--concurrency", "1", "--no-progress")  # fmt: skip
+    _cli(
+        env,
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--results",
+        str(results),
+        "--concurrency",
+        "1",
+        "--no-progress",
+    )
     calls, size = dict(server.calls), results.stat().st_size
-    resumed = _cli(env, "start-many", "g", "--manifest", str(manifest), "--resume",
-                   str(results), "--dry-run", "--server", "http://127.0.0.1:1")  # fmt: skip
+    resumed = _cli(
+        env,
+        "start-many",
+        "g",
+        "--manifest",
+        str(manifest),
+        "--resume",
+        str(results),
+        "--dry-run",
+        "--server",
+        "http://127.0.0.1:1",
+    )
     plan = json.loads(resumed.stdout)
     assert (plan["skip_started"], plan["skip_ambiguous"], plan["send"]) == (1, 1, 0)
     assert dict(server.calls) == calls and results.stat().st_size == size
 
 
 def _stats(done: int, total: int) -> BatchStats:
-    return BatchStats(submitted=done + 64, in_flight=64, succeeded=done - 170, failed=170,
-                      ambiguous=12, retried=345, concurrency=64, rate_limit=200.0)  # fmt: skip
+    return BatchStats(
+        submitted=done + 64,
+        in_flight=64,
+        succeeded=done - 170,
+        failed=170,
+        ambiguous=12,
+        retried=345,
+        concurrency=64,
+        rate_limit=200.0,
+    )
 
 
 @pytest.mark.parametrize("columns", [40, 80, 120, 200])
@@ -205,8 +259,10 @@ def _progress_on_a_pty(server: FakeWorkflowServer, tmp_path: Path, columns: int)
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     process = subprocess.Popen(
         [*CLI, "start-many", "g", "--manifest", str(manifest), "--concurrency", "2"],
-        env=_env(server, OBS_SERVER=server.url), stdout=subprocess.PIPE, stderr=slave,
-    )  # fmt: skip
+        env=_env(server, OBS_SERVER=server.url),
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -261,17 +317,33 @@ def test_signal_fallback_without_add_signal_handler() -> None:
 def test_fake_server_in_the_background_with_execution_duration() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "obs_workflow_async.testing", "--execution-duration", "0.2"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,  # as under nohup or CI
-    )  # fmt: skip
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,  # as under nohup or CI
+    )
     try:
         assert server.stdout is not None
         url, ak, sk = server.stdout.readline().split()
         time.sleep(0.2)
         assert server.poll() is None  # stdin at EOF does not stop it
-        env = {**_env(None), "OBS_SERVER": url, "OBS_ACCESS_KEY_ID": ak,
-               "OBS_SECRET_ACCESS_KEY": sk}  # fmt: skip
-        done = _cli(env, "start", "g", "--bucket", "media", "--object", "k", "--wait",
-                    "--wait-timeout", "30")  # fmt: skip
+        env = {
+            **_env(None),
+            "OBS_SERVER": url,
+            "OBS_ACCESS_KEY_ID": ak,
+            "OBS_SECRET_ACCESS_KEY": sk,
+        }
+        done = _cli(
+            env,
+            "start",
+            "g",
+            "--bucket",
+            "media",
+            "--object",
+            "k",
+            "--wait",
+            "--wait-timeout",
+            "30",
+        )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["execution_state"] == "SUCCESS"
     finally:

@@ -145,11 +145,19 @@ def test_unknown_keywords_are_type_errors() -> None:
 
 @pytest.mark.parametrize(
     "option",
-    [{"isJsonResult": True}, {"path_style": True}, {"is_signature_negotiation": True},
-     {"is_cname": True}, {"is_use_gmssl": True}, {"client_verify": object()},
-     {"custom_ciphers": "ECDHE"}, {"security_providers": []}, {"timeout": None},
-     {"security_provider_policy": "NOPE"}],
-)  # fmt: skip
+    [
+        {"isJsonResult": True},
+        {"path_style": True},
+        {"is_signature_negotiation": True},
+        {"is_cname": True},
+        {"is_use_gmssl": True},
+        {"client_verify": object()},
+        {"custom_ciphers": "ECDHE"},
+        {"security_providers": []},
+        {"timeout": None},
+        {"security_provider_policy": "NOPE"},
+    ],
+)
 def test_unsupported_options_that_would_change_behaviour_are_refused(
     option: dict[str, object],
 ) -> None:
@@ -180,19 +188,27 @@ def test_sdk_defaults_are_accepted_silently() -> None:
         trust_env=False,
         region="cn-north-4",
         signature="v4",
-    )  # fmt: skip  (warnings are errors under pytest: none may be raised)
+    )  # warnings are errors under pytest: none may be raised
 
 
 def test_connection_options_map_onto_the_client() -> None:
-    plain = WorkflowClient(server="h.example", is_secure=False, port=8080,
-                           access_key_id="a", secret_access_key="b")  # fmt: skip
+    plain = WorkflowClient(
+        server="h.example", is_secure=False, port=8080, access_key_id="a", secret_access_key="b"
+    )
     assert plain.async_client.server == "http://h.example:8080"
-    explicit = WorkflowClient(server="https://h.example:9443", port=1,
-                              access_key_id="a", secret_access_key="b")  # fmt: skip
+    explicit = WorkflowClient(
+        server="https://h.example:9443", port=1, access_key_id="a", secret_access_key="b"
+    )
     assert explicit.async_client.server == "https://h.example:9443"  # as the SDK: server wins
-    proxied = WorkflowClient(server="h.example", access_key_id="a", secret_access_key="b",
-                             proxy_host="proxy.local", proxy_port=3128,
-                             proxy_username="u", proxy_password="p@ss")  # fmt: skip
+    proxied = WorkflowClient(
+        server="h.example",
+        access_key_id="a",
+        secret_access_key="b",
+        proxy_host="proxy.local",
+        proxy_port=3128,
+        proxy_username="u",
+        proxy_password="p@ss",
+    )
     text = repr(proxied)
     assert "http://proxy.local:3128" in text and "p@ss" not in text
     with pytest.raises(InvalidRequestError, match="server"):
@@ -225,21 +241,37 @@ async def test_close_is_awaitable_and_from_client_leaves_the_client_open(
 
 
 def test_header_list_as_the_sdk_builds_it() -> None:
-    headers = {"X-OBS-Meta-Caf%C3%A9": "a%20b", "x-amz-meta-k": "v%2F", "x-obs-id-2": "h%20",
-               "X-Request-ID": "dropped", "ETag": "%20kept", "x-reserved-indicator": "i",
-               "Server": "dropped"}  # fmt: skip
+    headers = {
+        "X-OBS-Meta-Caf%C3%A9": "a%20b",
+        "x-amz-meta-k": "v%2F",
+        "x-obs-id-2": "h%20",
+        "X-Request-ID": "dropped",
+        "ETag": "%20kept",
+        "x-reserved-indicator": "i",
+        "Server": "dropped",
+    }
     assert compat_headers(headers) == [
-        ("café", "a b"), ("k", "v/"), ("id-2", "h "), ("etag", "%20kept"),
+        ("café", "a b"),
+        ("k", "v/"),
+        ("id-2", "h "),
+        ("etag", "%20kept"),
         ("x-reserved-indicator", "i"),
-    ]  # fmt: skip
+    ]
 
 
 def test_error_fields_as_the_sdk_reads_them() -> None:
-    xml = ('<Error xmlns="http://obs/doc/"><Code>A&amp;B</Code><Message>x &lt; y</Message>'
-           "<RequestId>r</RequestId><HostId>h</HostId><Resource>/b</Resource></Error>")  # fmt: skip
+    xml = (
+        '<Error xmlns="http://obs/doc/"><Code>A&amp;B</Code><Message>x &lt; y</Message>'
+        "<RequestId>r</RequestId><HostId>h</HostId><Resource>/b</Resource></Error>"
+    )
     fields = sdk_error_fields(xml)
     assert (fields.code, fields.message, fields.request_id, fields.host_id, fields.resource) == (
-        "A&B", "x < y", "r", "h", "/b")  # fmt: skip
+        "A&B",
+        "x < y",
+        "r",
+        "h",
+        "/b",
+    )
     assert fields.body == xml.replace(' xmlns="http://obs/doc/"', " ")
     assert sdk_error_fields('{"code": 404, "message": {"a": 1}}').code == "404"
     assert sdk_error_fields('{"error_code": "SYS.0011", "error_msg": "m"}').code == "SYS.0011"

@@ -48,9 +48,16 @@ class FakeMetadata:
         self._runner: web.AppRunner | None = None
 
     def _credential(self) -> web.Response:
-        return web.json_response({"credential": {
-            "access": ACCESS_KEY, "secret": SECRET, "securitytoken": TOKEN,
-            "expires_at": _expiry(self.lifetime)}})  # fmt: skip
+        return web.json_response(
+            {
+                "credential": {
+                    "access": ACCESS_KEY,
+                    "secret": SECRET,
+                    "securitytoken": TOKEN,
+                    "expires_at": _expiry(self.lifetime),
+                }
+            }
+        )
 
     async def token(self, request: web.Request) -> web.Response:
         self.token_calls += 1
@@ -106,8 +113,12 @@ async def metadata() -> AsyncIterator[FakeMetadata]:
 
 @pytest.fixture
 async def service() -> AsyncIterator[FakeWorkflowServer]:
-    async with FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-                                  security_token=TOKEN, record_requests=False) as fake:  # fmt: skip
+    async with FakeWorkflowServer(
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET,
+        security_token=TOKEN,
+        record_requests=False,
+    ) as fake:
         yield fake
 
 
@@ -139,9 +150,10 @@ async def test_ecs_failures_are_credentials_errors(metadata: FakeMetadata) -> No
 async def test_oidc_flow_reads_the_token_file(metadata: FakeMetadata, tmp_path: Path) -> None:
     token_file = tmp_path / "oidc-token"
     token_file.write_text("jwt-from-file\n")
-    provider = OidcProvider(environ={"HUAWEI_CLOUD_IDP_ID": "my-idp",
-                                     "OIDC_TOKEN_FILE": str(token_file)},
-                            iam_endpoint=metadata.url)  # fmt: skip
+    provider = OidcProvider(
+        environ={"HUAWEI_CLOUD_IDP_ID": "my-idp", "OIDC_TOKEN_FILE": str(token_file)},
+        iam_endpoint=metadata.url,
+    )
     credentials = await provider.get()
     assert credentials.security_token == TOKEN
     with pytest.raises(CredentialsError, match="HUAWEI_CLOUD_IDP_ID"):
@@ -186,8 +198,10 @@ async def test_advisory_window_refreshes_in_the_background(
 ) -> None:
     async with FakeMetadata(delay=1.0) as slow:
         soon = datetime.now(timezone.utc) + timedelta(minutes=12)  # advisory, not mandatory
-        cache = CredentialsCache(EcsMetadataProvider(endpoint=slow.url),
-                                 initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon))  # fmt: skip
+        cache = CredentialsCache(
+            EcsMetadataProvider(endpoint=slow.url),
+            initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon),
+        )
         async with AsyncWorkflowClient(server=service.url, credentials=cache) as client:
             began = asyncio.get_running_loop().time()
             results = await asyncio.gather(
@@ -206,8 +220,10 @@ async def test_advisory_window_refreshes_in_the_background(
 
         slow.fail_with = 500  # a failed advisory refresh is logged, calls go on
         slow.delay = 0.0
-        cache2 = CredentialsCache(EcsMetadataProvider(endpoint=slow.url),
-                                  initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon))  # fmt: skip
+        cache2 = CredentialsCache(
+            EcsMetadataProvider(endpoint=slow.url),
+            initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon),
+        )
         async with AsyncWorkflowClient(server=service.url, credentials=cache2) as client:
             await client.start_workflow("g", "media", "still-works")
             for _ in range(100):
@@ -240,8 +256,12 @@ def test_credentials_reject_header_injection() -> None:
 
 def test_provider_and_keys_together_are_refused() -> None:
     with pytest.raises(ValueError, match="either"):
-        AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b",
-                            credentials=EnvironmentProvider({}))  # fmt: skip
+        AsyncWorkflowClient(
+            server="h.example",
+            access_key_id="a",
+            secret_access_key="b",
+            credentials=EnvironmentProvider({}),
+        )
 
 
 def test_provider_results_are_json_strict() -> None:

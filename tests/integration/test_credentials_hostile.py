@@ -290,8 +290,14 @@ async def test_a_hanging_provider_is_bounded_by_fetch_timeout() -> None:
 
 
 def _credential_body(token: str = TOKEN, expires_at: str = "2099-01-01T00:00:00Z") -> bytes:
-    body = {"credential": {"access": ACCESS_KEY, "secret": SECRET,
-                           "securitytoken": token, "expires_at": expires_at}}  # fmt: skip
+    body = {
+        "credential": {
+            "access": ACCESS_KEY,
+            "secret": SECRET,
+            "securitytoken": token,
+            "expires_at": expires_at,
+        }
+    }
     return json.dumps(body).encode()
 
 

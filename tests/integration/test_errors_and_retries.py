@@ -28,7 +28,7 @@ from obs_workflow_async import (
     Timeout,
     TransportError,
 )
-from obs_workflow_async.config import Runtime
+from obs_workflow_async._config import Runtime
 from obs_workflow_async.errors import RedactedCause
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.conftest import ACCESS_KEY, SECRET, TOKEN
@@ -67,8 +67,9 @@ async def test_wrong_secret_gives_signature_mismatch(
 
 
 async def test_missing_token_is_refused(fake: FakeWorkflowServer) -> None:
-    async with AsyncWorkflowClient(server=fake.url, access_key_id=ACCESS_KEY,
-                                   secret_access_key=SECRET) as client:  # fmt: skip
+    async with AsyncWorkflowClient(
+        server=fake.url, access_key_id=ACCESS_KEY, secret_access_key=SECRET
+    ) as client:
         with pytest.raises(PermissionDeniedError) as caught:
             await client.start_workflow("g", "my-bucket", "k")
     assert caught.value.code == "InvalidToken"
@@ -85,8 +86,11 @@ async def test_unknown_workflow_is_not_found() -> None:
 async def test_html_error_page_from_a_proxy(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
-    fake.add_fault(Fault("status", status=502, body="<html><h1>Bad Gateway</h1></html>",
-                         content_type="text/html"))  # fmt: skip
+    fake.add_fault(
+        Fault(
+            "status", status=502, body="<html><h1>Bad Gateway</h1></html>", content_type="text/html"
+        )
+    )
     with pytest.raises(ServerError) as caught:
         await make_client().start_workflow("g", "my-bucket", "k")
     assert caught.value.status == 502
@@ -160,8 +164,9 @@ async def test_per_call_override_of_retries(
     result = await client.start_workflow("g", "my-bucket", "k", max_retries=1)
     assert result.retries_taken == 1
     fake.add_fault(Fault("status", status=500), times=1)
-    result = await client.start_workflow("g", "my-bucket", "k", max_retries=1,
-                                         retry_non_idempotent=True)  # fmt: skip
+    result = await client.start_workflow(
+        "g", "my-bucket", "k", max_retries=1, retry_non_idempotent=True
+    )
     assert result.retries_taken == 1
 
 
@@ -317,9 +322,13 @@ async def test_refused_connection_is_retried_until_the_server_is_up() -> None:
     port = _free_port()
     server = FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET, port=port)
     runtime = Runtime(random=random.Random(3).random)
-    async with AsyncWorkflowClient(server=f"http://127.0.0.1:{port}", access_key_id=ACCESS_KEY,
-                                   secret_access_key=SECRET, max_retries=5,
-                                   runtime=runtime) as client:  # fmt: skip
+    async with AsyncWorkflowClient(
+        server=f"http://127.0.0.1:{port}",
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET,
+        max_retries=5,
+        runtime=runtime,
+    ) as client:
         call = asyncio.create_task(client.start_workflow("g", "my-bucket", "k"))
         await asyncio.sleep(0.15)  # the first attempt has been refused by now
         async with server:
@@ -331,8 +340,12 @@ async def test_refused_connection_is_retried_until_the_server_is_up() -> None:
 
 async def test_refused_connection_reports_not_sent() -> None:
     port = _free_port()
-    async with AsyncWorkflowClient(server=f"http://127.0.0.1:{port}", access_key_id=ACCESS_KEY,
-                                   secret_access_key=SECRET, max_retries=0) as client:  # fmt: skip
+    async with AsyncWorkflowClient(
+        server=f"http://127.0.0.1:{port}",
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET,
+        max_retries=0,
+    ) as client:
         with pytest.raises(TransportError) as caught:
             await client.start_workflow("g", "my-bucket", "k")
     assert caught.value.request_sent is False

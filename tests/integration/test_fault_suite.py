@@ -27,12 +27,19 @@ from obs_workflow_async import (
     Timeout,
     TransportError,
 )
-from obs_workflow_async.config import Runtime
+from obs_workflow_async._config import Runtime
 from obs_workflow_async.testing import FakeWorkflowServer
 from obs_workflow_async.testing.faultproxy import FaultPlan, FaultProxy
 
-PLAN = FaultPlan(reset_before=0.004, reset_after=0.004, slow=0.002, latency=0.02,
-                 latency_seconds=0.2, drip_seconds=0.05, drip_bytes=16)  # fmt: skip
+PLAN = FaultPlan(
+    reset_before=0.004,
+    reset_after=0.004,
+    slow=0.002,
+    latency=0.02,
+    latency_seconds=0.2,
+    drip_seconds=0.05,
+    drip_bytes=16,
+)
 
 
 def _fds() -> int:
@@ -64,10 +71,12 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
 
     try:
         client = AsyncWorkflowClient(
-            server=proxy.url, access_key_id=server.access_key_id,
+            server=proxy.url,
+            access_key_id=server.access_key_id,
             secret_access_key=server.secret_access_key,
-            timeout=Timeout(total=5.0, connect=1.0, read=0.5), max_retries=8,
-        )  # fmt: skip
+            timeout=Timeout(total=5.0, connect=1.0, read=0.5),
+            max_retries=8,
+        )
         async with client:
             restart = asyncio.create_task(restart_halfway())
             async with client.start_many(_requests(10_000, "load"), concurrency=64) as run:
@@ -132,10 +141,13 @@ async def test_dns_failures_are_typed_not_sent_and_retried() -> None:
     resolver = FailingResolver()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver)) as session:
         client = AsyncWorkflowClient(
-            server="https://obs.unresolvable.example", access_key_id="a",
-            secret_access_key="b", session=session, max_retries=2,
+            server="https://obs.unresolvable.example",
+            access_key_id="a",
+            secret_access_key="b",
+            session=session,
+            max_retries=2,
             runtime=Runtime(random=random.Random(1).random),
-        )  # fmt: skip
+        )
         with pytest.raises(TransportError, match="cannot connect") as caught:
             await client.start_workflow("g", "media", "k")
         await client.aclose()

@@ -65,8 +65,9 @@ async def test_user_agent_and_keep_alive(fake: FakeWorkflowServer, make_client: 
 
 
 async def test_disabling_tls_verification_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    client = AsyncWorkflowClient(server="https://obs.example.com", access_key_id="a",
-                                 secret_access_key="b", verify=False)  # fmt: skip
+    client = AsyncWorkflowClient(
+        server="https://obs.example.com", access_key_id="a", secret_access_key="b", verify=False
+    )
     async with client:
         pass
     assert "verification is disabled" in caplog.text
@@ -84,8 +85,10 @@ async def test_two_clients_with_different_credentials_are_independent(
         return_exceptions=True,
     )
     assert [type(r).__name__ for r in results] == [
-        "StartWorkflowResult", "PermissionDeniedError", "StartWorkflowResult",
-    ]  # fmt: skip
+        "StartWorkflowResult",
+        "PermissionDeniedError",
+        "StartWorkflowResult",
+    ]
     assert isinstance(results[1], PermissionDeniedError)
     assert results[1].code == "InvalidAccessKeyId"
     assert session_of(good) is not session_of(bad)

@@ -48,9 +48,11 @@ class _Events:
 
 @pytest.mark.parametrize("with_hook", [False, True])
 async def test_cancelling_queued_and_sending_calls_raises_only_cancelled(
-    fake: FakeWorkflowServer, make_client: MakeClient, with_hook: bool,
+    fake: FakeWorkflowServer,
+    make_client: MakeClient,
+    with_hook: bool,
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     """Calls queue behind 2 connections; random ones are cancelled at random moments.
     Only CancelledError escapes; every call_started has its call_finished."""
     fake.add_fault(Fault("delay", delay=0.003), times=None)
@@ -129,9 +131,12 @@ async def test_a_connect_that_never_completes_is_not_sent(
     full_backlog: int, options: dict[str, object]
 ) -> None:
     async with AsyncWorkflowClient(
-        server=f"http://127.0.0.1:{full_backlog}", access_key_id="AK", secret_access_key="SK",
-        max_retries=0, **options,  # type: ignore[arg-type]
-    ) as client:  # fmt: skip
+        server=f"http://127.0.0.1:{full_backlog}",
+        access_key_id="AK",
+        secret_access_key="SK",
+        max_retries=0,
+        **options,  # type: ignore[arg-type]
+    ) as client:
         with pytest.raises(RequestTimeoutError) as caught:
             await client.start_workflow("g", "media", "k")
     assert caught.value.request_sent is False
@@ -153,9 +158,12 @@ async def test_a_proxy_refusing_connect_is_not_sent(status: int) -> None:
     port = proxy.sockets[0].getsockname()[1]
     try:
         async with AsyncWorkflowClient(
-            server="https://obs.example.invalid", access_key_id="AK", secret_access_key="SK",
-            proxy=f"http://user:proxy-pa55word-DO-NOT-LEAK@127.0.0.1:{port}", max_retries=1,
-        ) as client:  # fmt: skip
+            server="https://obs.example.invalid",
+            access_key_id="AK",
+            secret_access_key="SK",
+            proxy=f"http://user:proxy-pa55word-DO-NOT-LEAK@127.0.0.1:{port}",
+            max_retries=1,
+        ) as client:
             client = client.with_options(max_retries=1)
             with pytest.raises(TransportError) as caught:
                 await client.start_workflow("g", "media", "k")
@@ -332,9 +340,14 @@ async def test_an_exception_at_any_stage_of_an_item_is_its_outcome(
 
         client._start_request = failing  # type: ignore[assignment,method-assign]
         outcomes = await asyncio.wait_for(
-            client.start_all([StartRequest(graph_name="g", bucket="media", object_key=k)
-                              for k in ("w", "x", "y")]), 10,
-        )  # fmt: skip
+            client.start_all(
+                [
+                    StartRequest(graph_name="g", bucket="media", object_key=k)
+                    for k in ("w", "x", "y")
+                ]
+            ),
+            10,
+        )
         assert [o.ok for o in outcomes] == [True, False, True]
         error = outcomes[1].error
         assert isinstance(error, ObsWorkflowError) and isinstance(error.__cause__, BoomError)

@@ -26,8 +26,15 @@ async def test_events_for_each_step() -> None:
         async with AsyncWorkflowClient(**server.client_kwargs(), hooks=[events.append]) as client:
             await client.start_workflow("g", "media", "k")
     kinds = [e.kind for e in events]
-    assert kinds == ["call_started", "attempt_started", "attempt_finished", "retry_scheduled",
-                     "attempt_started", "attempt_finished", "call_finished"]  # fmt: skip
+    assert kinds == [
+        "call_started",
+        "attempt_started",
+        "attempt_finished",
+        "retry_scheduled",
+        "attempt_started",
+        "attempt_finished",
+        "call_finished",
+    ]
     assert {e.call_id for e in events} == {events[0].call_id}
     assert events[2].status == 503 and events[5].status == 200
     assert events[3].delay == 0.0 and events[3].attempt == 2
@@ -52,8 +59,7 @@ async def test_hooks_as_metrics_and_a_broken_hook_is_harmless(
 
     async with FakeWorkflowServer() as server:
         server.add_fault(Fault("status", status=500), times=1)
-        async with AsyncWorkflowClient(**server.client_kwargs(),
-                                       hooks=[broken, metrics]) as client:  # fmt: skip
+        async with AsyncWorkflowClient(**server.client_kwargs(), hooks=[broken, metrics]) as client:
             with pytest.raises(ServerError):
                 await client.start_workflow("g", "media", "a")
             await asyncio.gather(*(client.start_workflow("g", "media", f"k{i}") for i in range(5)))
@@ -118,15 +124,19 @@ async def test_opentelemetry_call_span_is_current_and_shared_hooks_lose_nothing(
             AsyncWorkflowClient(**kwargs, hooks=[hook, attempt_span]) as two,
         ):
             await asyncio.gather(
-                one.start_workflow("g", "media", "a"), two.start_workflow("g", "media", "b"),
-                one.get_workflow_template("missing-tpl"), return_exceptions=True,
-            )  # fmt: skip
+                one.start_workflow("g", "media", "a"),
+                two.start_workflow("g", "media", "b"),
+                one.get_workflow_template("missing-tpl"),
+                return_exceptions=True,
+            )
     spans = exporter.get_finished_spans()
     calls = [s for s in spans if not s.name.startswith("attempt")]
     attempts = [s for s in spans if s.name.startswith("attempt")]
     assert sorted(s.name for s in calls) == [
-        "get_workflow_template", "start_workflow", "start_workflow",
-    ]  # fmt: skip
+        "get_workflow_template",
+        "start_workflow",
+        "start_workflow",
+    ]
     by_id = {s.context.span_id: s for s in calls}
     assert len(attempts) == 3
     for attempt in attempts:

@@ -54,9 +54,13 @@ async def _error_of(call: Awaitable[object]) -> ObsWorkflowError:
 
 def _client(server: str, **kwargs: object) -> AsyncWorkflowClient:
     return AsyncWorkflowClient(
-        server=server, access_key_id=ACCESS_KEY, secret_access_key=SECRET,
-        security_token=TOKEN, max_retries=0, **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+        server=server,
+        access_key_id=ACCESS_KEY,
+        secret_access_key=SECRET,
+        security_token=TOKEN,
+        max_retries=0,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, StartOutcome
-from obs_workflow_async.batch.settle import SettleItem
+from obs_workflow_async._batch.settle import SettleItem
 from obs_workflow_async.cli.settle_file import (
     pending_items,
     read_last_records,
@@ -237,8 +237,11 @@ async def test_settle_a_results_file_appends_verdicts(
     await client.start_workflow("g", "media", "k2")
     report, written = await settle_results_file(client, path, "g", settle_delay=0)
     assert [line["verdict"] for line in written] == [
-        "started", "not_started", "started", "not_started",
-    ]  # fmt: skip
+        "started",
+        "not_started",
+        "started",
+        "not_started",
+    ]
     assert report.list_requests == 1
     last = read_last_records(path)
     actions = [resume_action(last[i], retry_ambiguous=True, retry_unknown=False) for i in range(4)]

@@ -77,14 +77,16 @@ async def test_hostname_is_checked(ca: trustme.CA, tmp_path: Path) -> None:
 
 async def test_plain_http_to_a_remote_host_warns_once(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="obs_workflow_async")
-    client = AsyncWorkflowClient(server="http://obs.example.com", access_key_id="a",
-                                 secret_access_key="b")  # fmt: skip
+    client = AsyncWorkflowClient(
+        server="http://obs.example.com", access_key_id="a", secret_access_key="b"
+    )
     async with client:  # opening the pool makes no request
         pass
     assert caplog.text.count("plain HTTP") == 1
     caplog.clear()
-    async with AsyncWorkflowClient(server="http://127.0.0.1:9", access_key_id="a",
-                                   secret_access_key="b"):  # fmt: skip
+    async with AsyncWorkflowClient(
+        server="http://127.0.0.1:9", access_key_id="a", secret_access_key="b"
+    ):
         pass
     assert "plain HTTP" not in caplog.text  # loopback is fine
 
@@ -104,15 +106,24 @@ class ForwardProxy:
         if auth is None:
             return web.Response(status=407)
         assert self._session is not None
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() not in ("proxy-authorization", "proxy-connection")}  # fmt: skip
-        async with self._session.request(request.method, str(request.url), headers=headers,
-                                         data=await request.read()) as upstream:  # fmt: skip
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("proxy-authorization", "proxy-connection")
+        }
+        async with self._session.request(
+            request.method, str(request.url), headers=headers, data=await request.read()
+        ) as upstream:
             body = await upstream.read()
-            return web.Response(status=upstream.status, body=body,
-                                headers={k: v for k, v in upstream.headers.items()
-                                         if k.lower() not in ("content-length", "transfer-encoding",
-                                                              "connection")})  # fmt: skip
+            return web.Response(
+                status=upstream.status,
+                body=body,
+                headers={
+                    k: v
+                    for k, v in upstream.headers.items()
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection")
+                },
+            )
 
     async def __aenter__(self) -> ForwardProxy:
         self._session = aiohttp.ClientSession(auto_decompress=False)
@@ -138,8 +149,16 @@ async def proxy() -> AsyncIterator[ForwardProxy]:
 
 @pytest.fixture
 def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-                 "ALL_PROXY", "all_proxy"):  # fmt: skip
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield
 

@@ -28,8 +28,16 @@ class LoopbackResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         self.names.append(host)
         assert host == DOMAIN or host.endswith("." + DOMAIN), host
-        return [{"hostname": host, "host": "127.0.0.1", "port": port, "family": socket.AF_INET,
-                 "proto": 0, "flags": socket.AI_NUMERICHOST}]  # fmt: skip
+        return [
+            {
+                "hostname": host,
+                "host": "127.0.0.1",
+                "port": port,
+                "family": socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
 
     async def close(self) -> None:
         return None
@@ -44,14 +52,22 @@ async def server() -> AsyncIterator[FakeWorkflowServer]:
 async def test_trigger_policy_calls_use_the_bucket_host(server: FakeWorkflowServer) -> None:
     resolver = LoopbackResolver()
     connector = aiohttp.TCPConnector(resolver=resolver)
-    async with aiohttp.ClientSession(connector=connector) as session, AsyncWorkflowClient(
-        server=f"http://{DOMAIN}:{server.port}", access_key_id=server.access_key_id,
-        secret_access_key=server.secret_access_key, session=session,
-    ) as client:  # fmt: skip
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        AsyncWorkflowClient(
+            server=f"http://{DOMAIN}:{server.port}",
+            access_key_id=server.access_key_id,
+            secret_access_key=server.secret_access_key,
+            session=session,
+        ) as client,
+    ):
         rule = TriggerRule(
-            id="r1", graph_urn=server.store.graph_urn("g"), events=["ObjectCreated:*"],
-            prefix="in/", suffix=".mp4",
-        )  # fmt: skip
+            id="r1",
+            graph_urn=server.store.graph_urn("g"),
+            events=["ObjectCreated:*"],
+            prefix="in/",
+            suffix=".mp4",
+        )
         server.store.ensure_workflow_record("g")
         await client.put_trigger_policy("media-bucket", [rule])
         policy = await client.get_trigger_policy("media-bucket")

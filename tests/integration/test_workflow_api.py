@@ -22,9 +22,16 @@ from obs_workflow_async import (
 )
 from obs_workflow_async.testing import Execution, FakeWorkflowServer, Fault
 
-STATES = [{"type": "OPERATION", "state_name": "transcode", "start": True, "next_state": "end",
-           "actions": [{"action_name": "mp4", "action_template_name": "MediaTranscode"}]},
-          {"type": "END", "state_name": "end"}]  # fmt: skip
+STATES = [
+    {
+        "type": "OPERATION",
+        "state_name": "transcode",
+        "start": True,
+        "next_state": "end",
+        "actions": [{"action_name": "mp4", "action_template_name": "MediaTranscode"}],
+    },
+    {"type": "END", "state_name": "end"},
+]
 
 
 RULE = {"id": "r1", "graph_urn": "urn:fgs:r:p:graph:g", "events": ["ObjectCreated:*"]}
@@ -75,9 +82,11 @@ async def test_the_whole_life_cycle(
     assert server.calls["list_executions"] == 1 + 8  # 50 items in pages of 7
 
     finals = await asyncio.gather(
-        *(client.wait_for_execution("transcode", s.execution_name, poll_interval=0.02)
-          for s in started)
-    )  # fmt: skip
+        *(
+            client.wait_for_execution("transcode", s.execution_name, poll_interval=0.02)
+            for s in started
+        )
+    )
     failed = [f for f in finals if f.execution_state == ExecutionState.FAILED]
     assert len(failed) == 5 and all(f.is_terminal for f in finals)
 
@@ -122,8 +131,12 @@ async def test_templates_and_workflows_crud_and_offset_paging(client: AsyncWorkf
         await client.create_workflow_template("tpl-00")
 
     for i in range(4):
-        await client.create_workflow(f"wf-{i}", "tpl-00", "agency", parameters=[
-            {"parameter_name": "resolution", "type": "string", "default": "720p"}])  # fmt: skip
+        await client.create_workflow(
+            f"wf-{i}",
+            "tpl-00",
+            "agency",
+            parameters=[{"parameter_name": "resolution", "type": "string", "default": "720p"}],
+        )
     with pytest.raises(ConflictError):
         await client.create_workflow("wf-0", "tpl-00", "agency")
     with pytest.raises(NotFoundError):
@@ -132,8 +145,9 @@ async def test_templates_and_workflows_crud_and_offset_paging(client: AsyncWorkf
     assert names == ["wf-0", "wf-1", "wf-2", "wf-3"]
     got = await client.get_workflow("wf-1")
     assert got.definition is not None and got.definition["agency"] == "agency"
-    updated = await client.update_workflow("wf-1", parameters={"resolution": "1080p"},
-                                           description="hd")  # fmt: skip
+    updated = await client.update_workflow(
+        "wf-1", parameters={"resolution": "1080p"}, description="hd"
+    )
     assert updated.graph_name == "wf-1" and updated.last_modified is not None
     assert (await client.get_workflow("wf-1")).description == "hd"
 
@@ -142,8 +156,12 @@ async def test_trigger_policies(server: FakeWorkflowServer, client: AsyncWorkflo
     await client.create_workflow_template("tpl", states=STATES)
     workflow = await client.create_workflow("thumbs", "tpl", "agency")
     assert workflow.graph_urn is not None
-    rule = {"id": "images", "graph_urn": workflow.graph_urn,
-            "events": ["ObjectCreated:*"], "suffix": ".jpg"}  # fmt: skip
+    rule = {
+        "id": "images",
+        "graph_urn": workflow.graph_urn,
+        "events": ["ObjectCreated:*"],
+        "suffix": ".jpg",
+    }
     put = await client.put_trigger_policy("photos", [rule])
     assert put.status == 200
     policy = await client.get_trigger_policy("photos")
@@ -174,7 +192,7 @@ async def test_trigger_policies(server: FakeWorkflowServer, client: AsyncWorkflo
         (lambda c: c.create_workflow_template("t", states=[{"state_name": "s"}]), "states.0.type"),
         (lambda c: c.create_workflow_template("t", description="no <html> here"), "description"),
     ],
-)  # fmt: skip
+)
 async def test_invalid_arguments_never_reach_the_server(
     server: FakeWorkflowServer, client: AsyncWorkflowClient, call: object, field: str
 ) -> None:
@@ -214,8 +232,9 @@ async def test_wait_returns_failed_or_raises_and_times_out_naming_the_execution(
     assert bad.execution_state == ExecutionState.FAILED and not bad.succeeded
     assert bad.state_map["process"].status == "FAILED"
     with pytest.raises(ExecutionFailedError) as caught:
-        await client.start_and_wait("g", "media", "y-bad", poll_interval=0.01,
-                                    raise_on_failure=True)  # fmt: skip
+        await client.start_and_wait(
+            "g", "media", "y-bad", poll_interval=0.01, raise_on_failure=True
+        )
     assert caught.value.execution.execution_state == ExecutionState.FAILED
     assert "process" in str(caught.value)
 

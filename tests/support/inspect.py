@@ -9,7 +9,7 @@ from __future__ import annotations
 import aiohttp
 
 from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async.sender import AiohttpSender
+from obs_workflow_async._sender import AiohttpSender
 
 
 def sender_of(client: AsyncWorkflowClient) -> AiohttpSender:

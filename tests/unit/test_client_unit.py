@@ -69,8 +69,9 @@ async def test_success_is_typed_and_keeps_extra_fields(
     mocked: aioresponses, client: AsyncWorkflowClient
 ) -> None:
     mocked.post(URL_G, payload={**OK_BODY, "new_field": [1]}, headers={"X-Request-ID": "rid-1"})
-    result = await client.start_workflow("graph-1", "my-bucket", "videos/a.mp4",
-                                         inputs={"resolution": "720p"})  # fmt: skip
+    result = await client.start_workflow(
+        "graph-1", "my-bucket", "videos/a.mp4", inputs={"resolution": "720p"}
+    )
     assert result.execution_name == "e1"
     assert result.started_at == datetime(2020, 4, 23, 13, 37, 43, 847000, tzinfo=timezone.utc)
     assert result.started_at.tzinfo is not None
@@ -80,8 +81,10 @@ async def test_success_is_typed_and_keeps_extra_fields(
     assert result.headers["x-request-id"] == "rid-1"
     (kwargs,) = sent(mocked)
     assert json.loads(kwargs["data"]) == {  # type: ignore[arg-type]
-        "bucket": "my-bucket", "object": "videos/a.mp4", "inputs": {"resolution": "720p"},
-    }  # fmt: skip
+        "bucket": "my-bucket",
+        "object": "videos/a.mp4",
+        "inputs": {"resolution": "720p"},
+    }
     headers = kwargs["headers"]
     assert isinstance(headers, Mapping)
     assert headers["Content-Type"] == "application/json"
@@ -109,9 +112,12 @@ async def test_no_inputs_means_no_inputs_key(
     ],
 )
 async def test_request_id_fallbacks(
-    mocked: aioresponses, client: AsyncWorkflowClient,
-    headers: dict[str, str], body_extra: dict[str, str], expected: str | None,
-) -> None:  # fmt: skip
+    mocked: aioresponses,
+    client: AsyncWorkflowClient,
+    headers: dict[str, str],
+    body_extra: dict[str, str],
+    expected: str | None,
+) -> None:
     mocked.post(URL_G, payload={**OK_BODY, **body_extra}, headers=headers)
     result = await client.start_workflow("graph-1", "my-bucket", "k")
     assert result.request_id == expected
@@ -121,16 +127,20 @@ async def test_json_error_with_charset_suffix(
     mocked: aioresponses, client: AsyncWorkflowClient
 ) -> None:
     mocked.post(
-        URL_G, status=404,
+        URL_G,
+        status=404,
         body=json.dumps({"code": "SYS.0003", "message": "no such workflow", "request_id": "rb"}),
         content_type="application/json;charset=UTF-8",
-    )  # fmt: skip
+    )
     with pytest.raises(NotFoundError) as caught:
         await client.start_workflow("graph-1", "my-bucket", "k")
     error = caught.value
     assert (error.status, error.code, error.message, error.request_id) == (
-        404, "SYS.0003", "no such workflow", "rb",
-    )  # fmt: skip
+        404,
+        "SYS.0003",
+        "no such workflow",
+        "rb",
+    )
     assert "404" in str(error) and "SYS.0003" in str(error) and "rb" in str(error)
     assert error.__cause__ is None
 
@@ -138,8 +148,13 @@ async def test_json_error_with_charset_suffix(
 async def test_non_json_error_body_still_gives_status_error(
     mocked: aioresponses, client: AsyncWorkflowClient
 ) -> None:
-    mocked.post(URL_G, status=500, body="<html>proxy error</html>", content_type="text/html",
-                headers={"x-obs-request-id": "rx"})  # fmt: skip
+    mocked.post(
+        URL_G,
+        status=500,
+        body="<html>proxy error</html>",
+        content_type="text/html",
+        headers={"x-obs-request-id": "rx"},
+    )
     with pytest.raises(ServerError) as caught:
         await client.start_workflow("graph-1", "my-bucket", "k")
     assert caught.value.status == 500
@@ -166,25 +181,35 @@ async def test_compat_success_and_error_are_returned(
     mocked: aioresponses, client: AsyncWorkflowClient
 ) -> None:
     sdk = WorkflowClient.from_client(client)
-    mocked.post(URL_G, payload=OK_BODY,
-                headers={"X-Request-ID": "rid", "x-reserved-indicator": "ind"})  # fmt: skip
+    mocked.post(
+        URL_G, payload=OK_BODY, headers={"X-Request-ID": "rid", "x-reserved-indicator": "ind"}
+    )
     ok = await sdk.asyncAPIStartWorkflow("graph-1", "my-bucket", "k", inputs={"a": 1})
     assert isinstance(ok, GetResult)
     assert (ok.status, ok.requestId, ok.indicator, ok.errorCode) == (200, "rid", "ind", None)
     assert isinstance(ok.body, AsyncAPIStartWorkflowResponse)
     assert (ok.body.executionUrn, ok.body.startedAt, ok.body.executionName) == (
-        OK_BODY["execution_urn"], OK_BODY["started_at"], "e1",
-    )  # fmt: skip
+        OK_BODY["execution_urn"],
+        OK_BODY["started_at"],
+        "e1",
+    )
     assert ("x-reserved-indicator", "ind") in ok.header  # X-Request-ID: dropped, as the SDK
     assert all(name != "x-request-id" for name, _ in ok.header)
 
-    mocked.post(URL_G, status=409, headers={"X-Request-ID": "r2", "x-obs-id-2": "host"},
-                body='{"code": "OperationAborted", "message": "busy"}',
-                content_type="application/json")  # fmt: skip
+    mocked.post(
+        URL_G,
+        status=409,
+        headers={"X-Request-ID": "r2", "x-obs-id-2": "host"},
+        body='{"code": "OperationAborted", "message": "busy"}',
+        content_type="application/json",
+    )
     failed = await sdk.asyncAPIStartWorkflow("graph-1", "my-bucket", "k")
     assert (failed.status, failed.errorCode, failed.errorMessage, failed.requestId) == (
-        409, "OperationAborted", "busy", "r2",
-    )  # fmt: skip
+        409,
+        "OperationAborted",
+        "busy",
+        "r2",
+    )
     assert failed.hostId is None  # the SDK reads HostId from an XML body only
     assert failed.body == '{"code": "OperationAborted", "message": "busy"}'
     assert ("id-2", "host") in failed.header

@@ -7,7 +7,7 @@ import ssl
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient, CredentialsError, InvalidRequestError, Timeout
-from obs_workflow_async.config import build_ssl_context, parse_endpoint, to_timeout
+from obs_workflow_async._config import build_ssl_context, parse_endpoint, to_timeout
 from obs_workflow_async.credentials import resolve_credentials
 from tests.conftest import SECRET, TOKEN
 from tests.support.inspect import session_of
@@ -16,14 +16,17 @@ from tests.support.inspect import session_of
 @pytest.mark.parametrize(
     ("server", "origin", "host_header"),
     [
-        ("obs.cn-north-4.myhuaweicloud.com", "https://obs.cn-north-4.myhuaweicloud.com",
-         "obs.cn-north-4.myhuaweicloud.com"),
+        (
+            "obs.cn-north-4.myhuaweicloud.com",
+            "https://obs.cn-north-4.myhuaweicloud.com",
+            "obs.cn-north-4.myhuaweicloud.com",
+        ),
         ("https://obs.example.com/", "https://obs.example.com", "obs.example.com"),
         ("http://127.0.0.1:8080", "http://127.0.0.1:8080", "127.0.0.1:8080"),
         ("HTTP://Host:80", "http://host", "host"),
         ("https://[::1]:9443", "https://[::1]:9443", "[::1]:9443"),
     ],
-)  # fmt: skip
+)
 def test_parse_endpoint(server: str, origin: str, host_header: str) -> None:
     endpoint = parse_endpoint(server)
     assert endpoint.origin == origin
@@ -57,8 +60,10 @@ def test_environment_fallback_includes_token() -> None:
     }
     creds = resolve_credentials(None, None, None, env)
     assert (creds.access_key_id, creds.secret_access_key, creds.security_token) == (
-        "ENVAK", "envsk", "t",
-    )  # fmt: skip
+        "ENVAK",
+        "envsk",
+        "t",
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,8 +79,9 @@ def test_missing_credentials_fail_in_the_constructor(
     ak: str | None, sk: str | None, env: dict[str, str], missing: str
 ) -> None:
     with pytest.raises(CredentialsError, match=missing):
-        AsyncWorkflowClient(server="obs.example.com", access_key_id=ak, secret_access_key=sk,
-                            environ=env)  # fmt: skip
+        AsyncWorkflowClient(
+            server="obs.example.com", access_key_id=ak, secret_access_key=sk, environ=env
+        )
 
 
 def test_env_is_read_by_the_constructor(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,21 +101,31 @@ def test_repr_and_str_never_show_secrets() -> None:
     creds = resolve_credentials("AKIDLONGENOUGH", SECRET, TOKEN, {})
     for text in (repr(creds), str(creds)):
         assert SECRET not in text and TOKEN not in text
-    client = AsyncWorkflowClient(server="obs.example.com", access_key_id="AKIDLONGENOUGH",
-                                 secret_access_key=SECRET, security_token=TOKEN)  # fmt: skip
+    client = AsyncWorkflowClient(
+        server="obs.example.com",
+        access_key_id="AKIDLONGENOUGH",
+        secret_access_key=SECRET,
+        security_token=TOKEN,
+    )
     assert SECRET not in repr(client) and TOKEN not in repr(client)
     assert SECRET not in str(vars(client)) and TOKEN not in repr(vars(client._transport))
 
 
 def test_v4_region_is_inferred_or_required() -> None:
-    AsyncWorkflowClient(server="obs.cn-north-4.myhuaweicloud.com", signature="v4",
-                        access_key_id="a", secret_access_key="b")  # fmt: skip
+    AsyncWorkflowClient(
+        server="obs.cn-north-4.myhuaweicloud.com",
+        signature="v4",
+        access_key_id="a",
+        secret_access_key="b",
+    )
     with pytest.raises(InvalidRequestError, match="region"):
-        AsyncWorkflowClient(server="obs.example.com", signature="v4",
-                            access_key_id="a", secret_access_key="b")  # fmt: skip
+        AsyncWorkflowClient(
+            server="obs.example.com", signature="v4", access_key_id="a", secret_access_key="b"
+        )
     with pytest.raises(InvalidRequestError, match="signature"):
-        AsyncWorkflowClient(server="obs.example.com", signature="v3",
-                            access_key_id="a", secret_access_key="b")  # fmt: skip
+        AsyncWorkflowClient(
+            server="obs.example.com", signature="v3", access_key_id="a", secret_access_key="b"
+        )
 
 
 def test_timeouts() -> None:
@@ -141,8 +157,10 @@ def test_client_constructor_is_sync_and_lazy() -> None:
 
 def test_bad_pool_and_deadline_values() -> None:
     with pytest.raises(ValueError):
-        AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b",
-                            max_connections=0)  # fmt: skip
+        AsyncWorkflowClient(
+            server="h.example", access_key_id="a", secret_access_key="b", max_connections=0
+        )
     with pytest.raises(ValueError):
-        AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b",
-                            deadline=0)  # fmt: skip
+        AsyncWorkflowClient(
+            server="h.example", access_key_id="a", secret_access_key="b", deadline=0
+        )

@@ -22,8 +22,15 @@ from obs_workflow_async.errors import (
 
 
 def _error(status: int, body: str) -> APIStatusError:
-    return error_for_status(status=status, reason=None, headers={}, body=body,
-                            request_id=None, retries_taken=0, retry_after=None)  # fmt: skip
+    return error_for_status(
+        status=status,
+        reason=None,
+        headers={},
+        body=body,
+        request_id=None,
+        retries_taken=0,
+        retry_after=None,
+    )
 
 
 def _timed(body: str) -> float:
@@ -109,10 +116,28 @@ def test_html_excerpt_is_short_and_bounded() -> None:
     status=st.integers(100, 999),
     body=st.binary(max_size=2000).map(lambda b: b.decode("utf-8", "surrogateescape"))
     | st.text(alphabet=st.characters(), max_size=400)
-    | st.lists(st.sampled_from(["<Error>", "<Code>", "</Code>", "<Message>", "</Message>",
-                                "&amp;", "&#", "x;", "{", "}", "[", '"', ":", "&#1114112;"]),
-               max_size=60).map("".join),
-)  # fmt: skip
+    | st.lists(
+        st.sampled_from(
+            [
+                "<Error>",
+                "<Code>",
+                "</Code>",
+                "<Message>",
+                "</Message>",
+                "&amp;",
+                "&#",
+                "x;",
+                "{",
+                "}",
+                "[",
+                '"',
+                ":",
+                "&#1114112;",
+            ]
+        ),
+        max_size=60,
+    ).map("".join),
+)
 def test_any_answer_maps_to_a_status_error_and_never_raises(status: int, body: str) -> None:
     parsed = parse_error_body(body)
     for field in (parsed.code, parsed.message, parsed.request_id, parsed.host_id):

@@ -18,9 +18,14 @@ from tests.status_table import STATUS_CLASSES
 
 def make(status: int, body: str = "", headers: dict[str, str] | None = None) -> APIStatusError:
     return error_for_status(
-        status=status, reason="Reason", headers=headers or {}, body=body,
-        request_id=None, retries_taken=0, retry_after=None,
-    )  # fmt: skip
+        status=status,
+        reason="Reason",
+        headers=headers or {},
+        body=body,
+        request_id=None,
+        retries_taken=0,
+        retry_after=None,
+    )
 
 
 @pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
@@ -50,8 +55,12 @@ def test_dwr_v3_and_xml_error_bodies() -> None:
         "<RequestId>rid</RequestId><HostId>hid</HostId><Resource>bkt</Resource></Error>"
     )
     assert (xml.code, xml.message, xml.request_id, xml.host_id, xml.resource) == (
-        "NoSuchBucket", "gone", "rid", "hid", "bkt",
-    )  # fmt: skip
+        "NoSuchBucket",
+        "gone",
+        "rid",
+        "hid",
+        "bkt",
+    )
 
 
 @pytest.mark.parametrize("body", ["", "not json", "{broken", "[1, 2]", '{"code": 5}'])

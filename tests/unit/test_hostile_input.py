@@ -26,12 +26,12 @@ from obs_workflow_async import (
     models,
     validation,
 )
+from obs_workflow_async._retry import parse_retry_after
+from obs_workflow_async._transport import RawResponse
 from obs_workflow_async.cli.manifest import ManifestError, read_manifest
 from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.credentials import Credentials, parse_security_key
 from obs_workflow_async.errors import APIStatusError, error_for_status, parse_error_body
-from obs_workflow_async.retry import parse_retry_after
-from obs_workflow_async.transport import RawResponse
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
@@ -46,18 +46,20 @@ VALID_BODIES = [
     b'"is_truncated": true, "next_marker": "m"}',
     b'{"execution_info": {"execution_name": "e", "execution_state": "FAILED", "state_map": {}}}',
     b'{"rules": [{"id": "r", "graph_urn": "u", "events": ["ObjectCreated:*"]}]}',
-]  # fmt: skip
+]
 bodies = st.one_of(
     st.binary(max_size=300),
     json_values.map(lambda v: json.dumps(v).encode()),
     st.tuples(st.sampled_from(VALID_BODIES), st.integers(0, 200)).map(lambda t: t[0][: t[1]]),
 )
-RESULT_MODELS = [m for m in vars(models).values()
-                 if isinstance(m, type) and issubclass(m, models.ResultModel)]  # fmt: skip
+RESULT_MODELS = [
+    m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.ResultModel)
+]
 SDK_BODIES = [
-    m for m in vars(compat).values()
+    m
+    for m in vars(compat).values()
     if isinstance(m, type) and issubclass(m, compat._SdkBody) and m is not compat._SdkBody
-]  # fmt: skip
+]
 
 
 @settings(max_examples=400, deadline=None)
@@ -91,8 +93,15 @@ def test_sdk_compat_bodies_raise_only_validation_errors(
 def test_error_answers_always_give_a_status_error(
     status: int, body: str, headers: dict[str, str]
 ) -> None:
-    error = error_for_status(status=status, reason=None, headers=headers, body=body,
-                             request_id=None, retries_taken=0, retry_after=None)  # fmt: skip
+    error = error_for_status(
+        status=status,
+        reason=None,
+        headers=headers,
+        body=body,
+        request_id=None,
+        retries_taken=0,
+        retry_after=None,
+    )
     assert isinstance(error, APIStatusError) and error.status == status
     assert str(error).startswith(f"HTTP {status} ")
     parse_error_body(body)  # never raises
@@ -111,10 +120,13 @@ def test_security_key_answers(body: bytes) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(max_size=80).map(lambda t: t.replace("\r", " ")), max_size=8),
-       st.sampled_from([".csv", ".jsonl", ".txt"]))  # fmt: skip
-def test_manifests_and_results_files(tmp_path_factory: pytest.TempPathFactory,
-                                     lines: list[str], suffix: str) -> None:  # fmt: skip
+@given(
+    st.lists(st.text(max_size=80).map(lambda t: t.replace("\r", " ")), max_size=8),
+    st.sampled_from([".csv", ".jsonl", ".txt"]),
+)
+def test_manifests_and_results_files(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str], suffix: str
+) -> None:
     folder = tmp_path_factory.mktemp("m")
     manifest = folder / f"m{suffix}"
     manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -138,18 +150,21 @@ def _utf8(value: str) -> bool:
 
 
 REFERENCES = {
-    validation.check_graph_name:
-        lambda v: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", v) is not None,
+    validation.check_graph_name: lambda v: (
+        re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", v) is not None
+    ),
     validation.check_object_key: lambda v: 1 <= len(v) <= 1024 and _utf8(v),
-    validation.check_execution_name:
-        lambda v: 1 <= len(v) <= 256 and "/" not in v and v.isprintable()
-        and v not in (".", ".."),
-    validation.check_description:
-        lambda v: len(v) <= 256 and all(c.isalnum() or c in ",.:-_ " for c in v),
-    validation.check_trigger_rule_id:
-        lambda v: re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v) is not None,
+    validation.check_execution_name: lambda v: (
+        1 <= len(v) <= 256 and "/" not in v and v.isprintable() and v not in (".", "..")
+    ),
+    validation.check_description: lambda v: (
+        len(v) <= 256 and all(c.isalnum() or c in ",.:-_ " for c in v)
+    ),
+    validation.check_trigger_rule_id: lambda v: (
+        re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v) is not None
+    ),
     validation.check_header_value: lambda v: not any(c in v for c in "\r\n\x00") and _utf8(v),
-}  # fmt: skip
+}
 
 
 @settings(max_examples=300, deadline=None)

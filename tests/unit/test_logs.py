@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async.logs import LOGGER_NAME, configure_from_env
+from obs_workflow_async._logs import LOGGER_NAME, configure_from_env
 from obs_workflow_async.testing.mock import MockResponse, MockSender
 
 STARTED = {"execution_urn": "urn:x", "execution_name": "e1", "started_at": "2026-01-01T00:00:00Z"}
@@ -26,8 +26,12 @@ def clean_logger() -> object:
 def test_the_switch_is_read_when_a_client_is_created(clean_logger: logging.Logger) -> None:
     clean_logger.setLevel(logging.WARNING)
     before = len(clean_logger.handlers)
-    AsyncWorkflowClient(server="https://obs.example.com", access_key_id="a",
-                        secret_access_key="b", environ={"OBS_WORKFLOW_LOG": "debug"})  # fmt: skip
+    AsyncWorkflowClient(
+        server="https://obs.example.com",
+        access_key_id="a",
+        secret_access_key="b",
+        environ={"OBS_WORKFLOW_LOG": "debug"},
+    )
     assert clean_logger.level == logging.DEBUG
     assert len(clean_logger.handlers) == before + 1
     configure_from_env({"OBS_WORKFLOW_LOG": "debug"})  # a second client adds no handler
@@ -38,8 +42,10 @@ def test_the_switch_is_read_when_a_client_is_created(clean_logger: logging.Logge
 
 async def test_records_carry_structured_fields(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger=LOGGER_NAME)
-    answers = [MockResponse(503, headers={"Retry-After": "0"}),
-               MockResponse(200, json=STARTED, headers={"X-Request-Id": "rid-1"})]  # fmt: skip
+    answers = [
+        MockResponse(503, headers={"Retry-After": "0"}),
+        MockResponse(200, json=STARTED, headers={"X-Request-Id": "rid-1"}),
+    ]
     sender = MockSender(lambda request: answers.pop(0))
     async with AsyncWorkflowClient(
         server="https://obs.example.com", access_key_id="a", secret_access_key="b", sender=sender

@@ -19,19 +19,27 @@ from obs_workflow_async import (
     Workflow,
     models,
 )
+from obs_workflow_async._transport import RawResponse
 from obs_workflow_async.models import (
     ListExecutionsRequest,
     PutTriggerPolicyRequest,
     validate_request,
 )
-from obs_workflow_async.transport import RawResponse
 
 RESULT_MODELS = [
-    models.StartWorkflowResult, models.ExecutionPage, models.ExecutionDetail,
-    models.RestoreExecutionResult, models.CreateTemplateResult, models.WorkflowTemplate,
-    models.TemplatePage, models.CreateWorkflowResult, models.Workflow,
-    models.UpdateWorkflowResult, models.WorkflowPage, models.TriggerPolicy,
-]  # fmt: skip
+    models.StartWorkflowResult,
+    models.ExecutionPage,
+    models.ExecutionDetail,
+    models.RestoreExecutionResult,
+    models.CreateTemplateResult,
+    models.WorkflowTemplate,
+    models.TemplatePage,
+    models.CreateWorkflowResult,
+    models.Workflow,
+    models.UpdateWorkflowResult,
+    models.WorkflowPage,
+    models.TriggerPolicy,
+]
 
 
 def test_execution_state_accepts_states_the_service_adds_later() -> None:
@@ -47,9 +55,15 @@ def test_execution_state_accepts_states_the_service_adds_later() -> None:
 
 def test_summary_blank_stop_time_is_none_and_times_are_aware() -> None:
     item = ExecutionSummary.model_validate(
-        {"execution_name": "e", "execution_state": "RUNNING", "execution_type": "TRIGGERCAL",
-         "started_at": "2020-04-23T13:37:43.847Z", "stopped_at": "", "new": 1}
-    )  # fmt: skip
+        {
+            "execution_name": "e",
+            "execution_state": "RUNNING",
+            "execution_type": "TRIGGERCAL",
+            "started_at": "2020-04-23T13:37:43.847Z",
+            "stopped_at": "",
+            "new": 1,
+        }
+    )
     assert item.stopped_at is None
     assert item.started_at is not None and item.started_at.tzinfo is not None
     assert item.execution_type is ExecutionType.TRIGGERCAL
@@ -59,8 +73,12 @@ def test_summary_blank_stop_time_is_none_and_times_are_aware() -> None:
 @pytest.mark.parametrize("as_text", [False, True])
 def test_execution_detail_unwraps_execution_info(as_text: bool) -> None:
     run = {"state_name": "s", "status": "FAILED", "type": "OPERATION"}
-    info = {"execution_name": "e", "execution_state": "FAILED", "start_state": "s",
-            "state_map": {"s": run}}  # fmt: skip
+    info = {
+        "execution_name": "e",
+        "execution_state": "FAILED",
+        "start_state": "s",
+        "state_map": {"s": run},
+    }
     body = {"execution_info": json.dumps(info) if as_text else info}
     detail = ExecutionDetail.model_validate_json(json.dumps(body))
     assert detail.execution_name == "e" and detail.is_terminal and not detail.succeeded
@@ -74,18 +92,29 @@ def test_workflow_definition_given_as_json_text() -> None:
 
 def test_list_executions_query_is_in_the_sdk_order() -> None:
     request = validate_request(
-        ListExecutionsRequest, graph_name="g", execution_type="APICALL", next_marker="m",
-        limit=5, state="FAILED",
-    )  # fmt: skip
+        ListExecutionsRequest,
+        graph_name="g",
+        execution_type="APICALL",
+        next_marker="m",
+        limit=5,
+        state="FAILED",
+    )
     assert request.query() == (
-        ("x-workflow-graph-name", "g"), ("x-workflow-next-marker", "m"),
-        ("x-workflow-limit", "5"), ("x-workflow-execution-type", "APICALL"),
-    )  # fmt: skip
+        ("x-workflow-graph-name", "g"),
+        ("x-workflow-next-marker", "m"),
+        ("x-workflow-limit", "5"),
+        ("x-workflow-execution-type", "APICALL"),
+    )
 
 
 def test_trigger_rule_filters_fit_together() -> None:
-    rule = {"id": "r", "graph_urn": "u", "events": ["ObjectCreated:*"],
-            "prefix": "p" * 600, "suffix": "s" * 600}  # fmt: skip
+    rule = {
+        "id": "r",
+        "graph_urn": "u",
+        "events": ["ObjectCreated:*"],
+        "prefix": "p" * 600,
+        "suffix": "s" * 600,
+    }
     with pytest.raises(InvalidRequestError, match="together"):
         validate_request(PutTriggerPolicyRequest, bucket="bkt", rules=[rule])
 

@@ -13,7 +13,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async.models import StartWorkflowResult
-from obs_workflow_async.models.base import Headers, copy_headers
+from obs_workflow_async.models._base import Headers, copy_headers
 from obs_workflow_async.testing import FakeWorkflowServer
 
 BODY = b'{"execution_urn": "u", "execution_name": "e", "started_at": "2020-04-23T13:37:43Z"}'

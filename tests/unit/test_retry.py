@@ -8,15 +8,15 @@ from email.utils import format_datetime
 
 import pytest
 
-from obs_workflow_async.config import RetryConfig
-from obs_workflow_async.errors import InvalidRequestError
-from obs_workflow_async.retry import (
+from obs_workflow_async._config import RetryConfig
+from obs_workflow_async._retry import (
     Failure,
     backoff_delay,
     classify_status,
     parse_retry_after,
     should_retry,
 )
+from obs_workflow_async.errors import InvalidRequestError
 
 SAFE = RetryConfig()
 UNSAFE = RetryConfig(retry_non_idempotent=True)
@@ -24,10 +24,18 @@ UNSAFE = RetryConfig(retry_non_idempotent=True)
 
 @pytest.mark.parametrize(
     ("status", "failure"),
-    [(429, Failure.REFUSED), (503, Failure.REFUSED), (500, Failure.AMBIGUOUS),
-     (502, Failure.AMBIGUOUS), (504, Failure.AMBIGUOUS), (400, Failure.FINAL),
-     (403, Failure.FINAL), (404, Failure.FINAL), (409, Failure.FINAL)],
-)  # fmt: skip
+    [
+        (429, Failure.REFUSED),
+        (503, Failure.REFUSED),
+        (500, Failure.AMBIGUOUS),
+        (502, Failure.AMBIGUOUS),
+        (504, Failure.AMBIGUOUS),
+        (400, Failure.FINAL),
+        (403, Failure.FINAL),
+        (404, Failure.FINAL),
+        (409, Failure.FINAL),
+    ],
+)
 def test_classify_status(status: int, failure: Failure) -> None:
     assert classify_status(status) is failure
 

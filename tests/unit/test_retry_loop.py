@@ -49,9 +49,13 @@ class FakeTime:
 
 def _client(sender: MockSender, time: FakeTime, **kwargs: object) -> AsyncWorkflowClient:
     return AsyncWorkflowClient(
-        server="https://obs.example.com", access_key_id="ak", secret_access_key="sk",
-        sender=sender, runtime=time.runtime(), **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+        server="https://obs.example.com",
+        access_key_id="ak",
+        secret_access_key="sk",
+        sender=sender,
+        runtime=time.runtime(),
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def _script(*steps: object) -> MockSender:
@@ -103,8 +107,15 @@ async def test_a_possible_start_is_never_retried_but_a_get_is() -> None:
         assert may_have_started(caught.value)
         assert len(sender.requests) == 1 and time.sleeps == []
     time = FakeTime()
-    detail = MockResponse(200, json={"name": "g", "graph_urn": "urn:g", "created_at":
-                                     "2026-01-01T00:00:00Z", "definition": {}})  # fmt: skip
+    detail = MockResponse(
+        200,
+        json={
+            "name": "g",
+            "graph_urn": "urn:g",
+            "created_at": "2026-01-01T00:00:00Z",
+            "definition": {},
+        },
+    )
     sender = _script(ConnectionLost("reset"), detail)
     async with _client(sender, time) as client:
         await client.get_workflow("g")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from obs_workflow_async.batch.settle import SettleItem, SettleResult
+from obs_workflow_async._batch.settle import SettleItem, SettleResult
 from obs_workflow_async.cli.settle_file import (
     SettleFileError,
     pending_items,
@@ -91,8 +91,12 @@ def test_settle_record_is_a_resume_line(tmp_path: Path) -> None:
     ("record", "plain", "retry", "loud"),
     [
         ({"status": "started"}, "skip_started", "skip_started", "skip_started"),
-        ({"status": "settled", "verdict": "started"}, "skip_started", "skip_started",
-         "skip_started"),
+        (
+            {"status": "settled", "verdict": "started"},
+            "skip_started",
+            "skip_started",
+            "skip_started",
+        ),
         ({"status": "settled", "verdict": "not_started"}, "skip_unsettled", "send", "send"),
         ({"status": "settled", "verdict": "unknown"}, "skip_unsettled", "skip_unsettled", "send"),
         ({"status": "ambiguous"}, "skip_unsettled", "skip_unsettled", "send"),
@@ -100,7 +104,7 @@ def test_settle_record_is_a_resume_line(tmp_path: Path) -> None:
         ({"status": "failed"}, "send", "send", "send"),
         ({"status": "invalid"}, "send", "send", "send"),
     ],
-)  # fmt: skip
+)
 def test_resume_actions(record: dict[str, object], plain: str, retry: str, loud: str) -> None:
     assert resume_action(record, retry_ambiguous=False, retry_unknown=False) == plain
     assert resume_action(record, retry_ambiguous=True, retry_unknown=False) == retry

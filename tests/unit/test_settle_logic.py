@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from obs_workflow_async.batch.settle import (
+from obs_workflow_async._batch.settle import (
     Candidate,
     ListingSweep,
     SettleItem,

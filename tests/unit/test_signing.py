@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from obs_workflow_async import signing
-from obs_workflow_async.signing import SigningRequest
+from obs_workflow_async._signing import SigningRequest
 
 DATE = "Fri, 27 Nov 2026 10:20:30 GMT"
 NOW = datetime(2026, 11, 27, 10, 20, 30, tzinfo=timezone.utc)

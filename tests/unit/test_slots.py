@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from obs_workflow_async.slots import SlotGate
+from obs_workflow_async._slots import SlotGate
 
 
 async def test_fast_path_and_limit() -> None:

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from obs_workflow_async import AsyncWorkflowClient, ResponseParseError, models
+from obs_workflow_async._transport import RawResponse
 from obs_workflow_async.errors import may_have_started
 from obs_workflow_async.models import (
     ExecutionDetail,
@@ -19,8 +20,7 @@ from obs_workflow_async.models import (
     ExecutionState,
     StartWorkflowResult,
 )
-from obs_workflow_async.models.base import OptionalAwareDatetime, parse_timestamp
-from obs_workflow_async.transport import RawResponse
+from obs_workflow_async.models._base import OptionalAwareDatetime, parse_timestamp
 
 T = datetime(2020, 4, 23, 13, 37, 43, tzinfo=timezone.utc)
 DATE = "Thu, 23 Apr 2020 13:37:43 GMT"
@@ -55,15 +55,32 @@ def test_times_in_every_form(text: object, expected: datetime) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [None, "", " ", "yesterday", "2020-13-45T00:00:00Z", "9" * 30, True, [], {}, float("nan"),
-     10**30, "2020-04-23T13:37:43Z" + "x" * 100],
-)  # fmt: skip
+    [
+        None,
+        "",
+        " ",
+        "yesterday",
+        "2020-13-45T00:00:00Z",
+        "9" * 30,
+        True,
+        [],
+        {},
+        float("nan"),
+        10**30,
+        "2020-04-23T13:37:43Z" + "x" * 100,
+    ],
+)
 def test_unreadable_times_are_none(value: object) -> None:
     assert parse_timestamp(value) is None
 
 
-@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1),
-                    timezones=st.just(timezone.utc)))  # fmt: skip
+@given(
+    st.datetimes(
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.just(timezone.utc),
+    )
+)
 def test_every_written_form_reads_back(moment: datetime) -> None:
     whole = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     assert parse_timestamp(whole.isoformat()) == whole
@@ -89,13 +106,19 @@ def test_every_time_field_uses_the_one_timestamp_type() -> None:
         assert list(model.model_fields[name].metadata) == list(OptionalAwareDatetime.__metadata__)
 
 
-REQUIRED: dict[str, Any] = {"execution_name": "e", "template_name": "t", "name": "n",
-                            "graph_name": "g", "id": "r"}  # fmt: skip
+REQUIRED: dict[str, Any] = {
+    "execution_name": "e",
+    "template_name": "t",
+    "name": "n",
+    "graph_name": "g",
+    "id": "r",
+}
 
 
 @pytest.mark.parametrize(("model", "name"), TIME_FIELDS)
-@pytest.mark.parametrize("value", ["2020-04-23T13:37:43Z", DATE, "2020/04/23 13:37:43",
-                                   1587649063000, "1587649063000"])  # fmt: skip
+@pytest.mark.parametrize(
+    "value", ["2020-04-23T13:37:43Z", DATE, "2020/04/23 13:37:43", 1587649063000, "1587649063000"]
+)
 def test_every_result_model_reads_every_time_form(model: type, name: str, value: object) -> None:
     body = {k: v for k, v in REQUIRED.items() if k in model.model_fields}  # type: ignore[attr-defined]
     parsed = model.model_validate({**body, name: value})  # type: ignore[attr-defined]
@@ -107,14 +130,22 @@ def _client() -> AsyncWorkflowClient:
 
 
 def _parse(body: bytes, headers: dict[str, str] | None = None, status: int = 200) -> Any:
-    return _client()._parse(StartWorkflowResult, RawResponse(status, None, headers or {}, body,
-                                                             "rid", 0))  # fmt: skip
+    return _client()._parse(
+        StartWorkflowResult, RawResponse(status, None, headers or {}, body, "rid", 0)
+    )
 
 
 @pytest.mark.parametrize(
-    "started_at", ['', '"started_at": null,', '"started_at": "",', '"started_at": "soon",',
-                   '"started_at": 12.5e300,', '"started_at": {},']
-)  # fmt: skip
+    "started_at",
+    [
+        "",
+        '"started_at": null,',
+        '"started_at": "",',
+        '"started_at": "soon",',
+        '"started_at": 12.5e300,',
+        '"started_at": {},',
+    ],
+)
 def test_a_start_without_a_usable_time_takes_the_date_header(started_at: str) -> None:
     body = ("{" + started_at + '"execution_name": "e", "execution_urn": "u"}').encode()
     result = _parse(body, {"Date": DATE})
@@ -130,10 +161,13 @@ def test_the_body_time_wins_over_the_date_header() -> None:
 
 @pytest.mark.parametrize(
     ("body", "name", "urn"),
-    [(b'{"execution_name": "e"}', "e", None), (b'{"execution_urn": "u"}', None, "u"),
-     (b'{"execution_name": "", "execution_urn": "u"}', None, "u"),
-     (b'{"execution_name": 12, "execution_urn": null}', "12", None)],
-)  # fmt: skip
+    [
+        (b'{"execution_name": "e"}', "e", None),
+        (b'{"execution_urn": "u"}', None, "u"),
+        (b'{"execution_name": "", "execution_urn": "u"}', None, "u"),
+        (b'{"execution_name": 12, "execution_urn": null}', "12", None),
+    ],
+)
 def test_either_name_or_urn_makes_a_result(body: bytes, name: str | None, urn: str | None) -> None:
     result = _parse(body)
     assert (result.execution_name, result.execution_urn) == (name, urn)
@@ -141,10 +175,17 @@ def test_either_name_or_urn_makes_a_result(body: bytes, name: str | None, urn: s
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"<html>ok</html>", b"{}", b'{"execution_name": null, "execution_urn": ""}', b"[]",
-     b'{"execution_name": "e", "execution_urn": "u", "started_at": "2020-04-2', b"null",
-     b'{"started_at": "2020-04-23T13:37:43Z"}'],
-)  # fmt: skip
+    [
+        b"",
+        b"<html>ok</html>",
+        b"{}",
+        b'{"execution_name": null, "execution_urn": ""}',
+        b"[]",
+        b'{"execution_name": "e", "execution_urn": "u", "started_at": "2020-04-2',
+        b"null",
+        b'{"started_at": "2020-04-23T13:37:43Z"}',
+    ],
+)
 @pytest.mark.parametrize("status", [200, 201, 204])
 def test_a_2xx_with_no_usable_body_may_have_started(body: bytes, status: int) -> None:
     with pytest.raises(ResponseParseError) as caught:
@@ -170,13 +211,15 @@ def _url(runner: web.AppRunner) -> str:
 
 async def test_a_real_start_answer_without_started_at_uses_the_servers_date() -> None:
     async def start(request: web.Request) -> web.Response:
-        return web.json_response({"execution_name": "e1", "execution_urn": "u1"},
-                                 headers={"Date": DATE})  # fmt: skip
+        return web.json_response(
+            {"execution_name": "e1", "execution_urn": "u1"}, headers={"Date": DATE}
+        )
 
     runner = await _serve({"/v2/workflows/g": start})
     try:
-        async with AsyncWorkflowClient(server=_url(runner), access_key_id="a",
-                                       secret_access_key="b") as client:  # fmt: skip
+        async with AsyncWorkflowClient(
+            server=_url(runner), access_key_id="a", secret_access_key="b"
+        ) as client:
             result = await client.start_workflow("g", "bkt", "k")
     finally:
         await runner.cleanup()
@@ -185,14 +228,23 @@ async def test_a_real_start_answer_without_started_at_uses_the_servers_date() ->
 
 async def test_null_lists_and_empty_states_never_stop_iteration() -> None:
     pages = [
-        {"executions": [{"execution_name": "a", "execution_state": ""},
-                        None,
-                        {"execution_name": "b", "execution_state": None, "started_at": "",
-                         "execution_type": ""},
-                        {"execution_name": "c"}],
-         "is_truncated": True, "next_marker": "m1"},
+        {
+            "executions": [
+                {"execution_name": "a", "execution_state": ""},
+                None,
+                {
+                    "execution_name": "b",
+                    "execution_state": None,
+                    "started_at": "",
+                    "execution_type": "",
+                },
+                {"execution_name": "c"},
+            ],
+            "is_truncated": True,
+            "next_marker": "m1",
+        },
         {"executions": None, "is_truncated": None, "next_marker": None},
-    ]  # fmt: skip
+    ]
     calls: list[str | None] = []
 
     async def listing(request: web.Request) -> web.Response:
@@ -202,8 +254,9 @@ async def test_null_lists_and_empty_states_never_stop_iteration() -> None:
 
     runner = await _serve({"/v2/workflowexecutions": listing})
     try:
-        async with AsyncWorkflowClient(server=_url(runner), access_key_id="a",
-                                       secret_access_key="b") as client:  # fmt: skip
+        async with AsyncWorkflowClient(
+            server=_url(runner), access_key_id="a", secret_access_key="b"
+        ) as client:
             items = [e async for e in client.iter_executions("g")]
     finally:
         await runner.cleanup()
@@ -231,10 +284,12 @@ def test_detail_with_null_state_map_and_items_missing_optional_fields() -> None:
 
 @pytest.mark.parametrize(
     ("model", "body"),
-    [(models.WorkflowPage, b'{"graphs": null, "is_truncated": null}'),
-     (models.TemplatePage, b'{"templates": null}'),
-     (models.TriggerPolicy, b'{"rules": [null, {"id": "r", "events": null}]}')],
-)  # fmt: skip
+    [
+        (models.WorkflowPage, b'{"graphs": null, "is_truncated": null}'),
+        (models.TemplatePage, b'{"templates": null}'),
+        (models.TriggerPolicy, b'{"rules": [null, {"id": "r", "events": null}]}'),
+    ],
+)
 def test_other_lists_tolerate_null(model: type, body: bytes) -> None:
     parsed = model.model_validate_json(body)  # type: ignore[attr-defined]
     assert parsed is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from obs_workflow_async.batch.throttle import AdaptiveLimits, TokenBucket
+from obs_workflow_async._batch.throttle import AdaptiveLimits, TokenBucket
 
 
 class Clock:

@@ -52,26 +52,46 @@ CASES: list[tuple[str, str, Call]] = [
     ("next_marker", TEXT_RULE, lambda c: c.list_executions("g", next_marker=BAD)),
     ("prefix", TEXT_RULE, lambda c: c.list_workflows(BAD)),
     ("description", TEXT_RULE, lambda c: c.create_workflow_template("t", description=BAD)),
-    ("states.0.state_name", TEXT_RULE, lambda c: c.create_workflow_template(
-        "t", states=[{"type": "END", "state_name": BAD}])),  # type: ignore[list-item]
-    ("states.0.note.0", TEXT_RULE, lambda c: c.create_workflow_template(
-        "t", states=[{"type": "END", "state_name": "s", "note": [BAD]}])),  # type: ignore[list-item]
-    ("inputs.0.default", "finite number", lambda c: c.create_workflow_template(
-        "t", inputs=[{"parameter_name": "p", "default": -math.inf}])),  # type: ignore[list-item]
-    ("tags.0.value", TEXT_RULE, lambda c: c.create_workflow_template(
-        "t", tags=[{"key": "k", "value": BAD}])),  # type: ignore[list-item]
+    (
+        "states.0.state_name",
+        TEXT_RULE,
+        lambda c: c.create_workflow_template("t", states=[{"type": "END", "state_name": BAD}]),
+    ),  # type: ignore[list-item]
+    (
+        "states.0.note.0",
+        TEXT_RULE,
+        lambda c: c.create_workflow_template(
+            "t", states=[{"type": "END", "state_name": "s", "note": [BAD]}]
+        ),
+    ),  # type: ignore[list-item]
+    (
+        "inputs.0.default",
+        "finite number",
+        lambda c: c.create_workflow_template(
+            "t", inputs=[{"parameter_name": "p", "default": -math.inf}]
+        ),
+    ),  # type: ignore[list-item]
+    (
+        "tags.0.value",
+        TEXT_RULE,
+        lambda c: c.create_workflow_template("t", tags=[{"key": "k", "value": BAD}]),
+    ),  # type: ignore[list-item]
     ("agency", TEXT_RULE, lambda c: c.create_workflow("g", "t", BAD)),
     ("parameters.p", TEXT_RULE, lambda c: c.update_workflow("g", parameters={"p": BAD})),
-    ("parameters.p.0", "finite number", lambda c: c.update_workflow(
-        "g", parameters={"p": [math.nan]})),
-    ("rules.0.prefix", TEXT_RULE, lambda c: c.put_trigger_policy(
-        "bkt", [{**RULE, "prefix": BAD}])),  # type: ignore[list-item]
-    ("rules.0.graph_urn", TEXT_RULE, lambda c: c.put_trigger_policy(
-        "bkt", [{**RULE, "graph_urn": BAD}])),  # type: ignore[list-item]
-    ("rules.0.id", TEXT_RULE, lambda c: c.put_trigger_policy(
-        "bkt", [{**RULE, "id": BAD}])),  # type: ignore[list-item]
+    (
+        "parameters.p.0",
+        "finite number",
+        lambda c: c.update_workflow("g", parameters={"p": [math.nan]}),
+    ),
+    ("rules.0.prefix", TEXT_RULE, lambda c: c.put_trigger_policy("bkt", [{**RULE, "prefix": BAD}])),  # type: ignore[list-item]
+    (
+        "rules.0.graph_urn",
+        TEXT_RULE,
+        lambda c: c.put_trigger_policy("bkt", [{**RULE, "graph_urn": BAD}]),
+    ),  # type: ignore[list-item]
+    ("rules.0.id", TEXT_RULE, lambda c: c.put_trigger_policy("bkt", [{**RULE, "id": BAD}])),  # type: ignore[list-item]
     ("bucket", TEXT_RULE, lambda c: c.get_trigger_policy(BAD)),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("field", "rule", "call"), CASES)
@@ -129,8 +149,9 @@ def test_deeply_nested_inputs_fail_as_invalid_request_not_recursion_error() -> N
     for _ in range(5000):
         deep = [deep]
     with pytest.raises(InvalidRequestError):
-        validate_request(StartWorkflowRequest, graph_name="g", bucket="bkt", object_key="k",
-                         inputs={"p": deep})  # fmt: skip
+        validate_request(
+            StartWorkflowRequest, graph_name="g", bucket="bkt", object_key="k", inputs={"p": deep}
+        )
 
 
 def test_direct_model_construction_names_the_nested_field() -> None:
@@ -165,8 +186,9 @@ def test_any_unsendable_value_anywhere_in_inputs_is_invalid(
     value = {bad: 1} if as_key and isinstance(bad, str) else bad
     inputs = {"p": _plant(value, "ok", depth)}
     with pytest.raises(InvalidRequestError) as caught:
-        validate_request(StartWorkflowRequest, graph_name="g", bucket="bkt", object_key="k",
-                         inputs=inputs)  # fmt: skip
+        validate_request(
+            StartWorkflowRequest, graph_name="g", bucket="bkt", object_key="k", inputs=inputs
+        )
     assert caught.value.field == "inputs"
     str(caught.value).encode("utf-8")
 
@@ -176,8 +198,9 @@ def test_any_unsendable_value_anywhere_in_inputs_is_invalid(
 def test_validation_accepts_exactly_what_encodes(inputs: dict[str, Any]) -> None:
     encodable = not any(isinstance(v, float) and not math.isfinite(v) for v in inputs.values())
     try:
-        request = validate_request(StartWorkflowRequest, graph_name="g", bucket="bkt",
-                                   object_key="k", inputs=inputs)  # fmt: skip
+        request = validate_request(
+            StartWorkflowRequest, graph_name="g", bucket="bkt", object_key="k", inputs=inputs
+        )
     except InvalidRequestError:
         assert not encodable
     else:

@@ -105,8 +105,11 @@ def test_non_json_input_value_is_rejected_with_the_path() -> None:
     with pytest.raises(InvalidRequestError) as caught:
         validate_request(
             StartWorkflowRequest,
-            graph_name="g", bucket="bkt", object_key="k", inputs={"when": object()},
-        )  # fmt: skip
+            graph_name="g",
+            bucket="bkt",
+            object_key="k",
+            inputs={"when": object()},
+        )
     assert caught.value.field.startswith("inputs")
 
 

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .. import validation
-from .base import (
+from ._base import (
     BucketName,
     NullableList,
     RequestModel,
@@ -74,6 +74,7 @@ class PutTriggerPolicyRequest(RequestModel):
         return rules
 
     def body(self) -> bytes:
+        """The JSON body, formatted as the official SDK formats it."""
         rules = [rule.model_dump(mode="json", exclude_none=True) for rule in self.rules]
         return json_body({"rules": rules})
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import aiohttp
 
 from ..errors import CredentialsError
-from .base import Credentials
+from ._base import Credentials
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -222,6 +222,7 @@ class EcsMetadataProvider:
         self._token_ttl = token_ttl
 
     async def get(self) -> Credentials:
+        """Fetch temporary keys (bounded in time and size; secrets never in errors)."""
         found = await self._fetch()
         if isinstance(found, str):
             raise CredentialsError(found)
@@ -231,9 +232,12 @@ class EcsMetadataProvider:
         deadline = asyncio.get_running_loop().time() + self._timeout
         async with aiohttp.ClientSession(trust_env=False) as session:
             answer = await _step(
-                session, "PUT", self.endpoint + TOKEN_PATH, deadline,
+                session,
+                "PUT",
+                self.endpoint + TOKEN_PATH,
+                deadline,
                 headers={"X-securitykey-Token-Ttl-Seconds": str(self._token_ttl)},
-            )  # fmt: skip
+            )
             if isinstance(answer, str):
                 return answer
             if answer.status not in (200, 404, 405):
@@ -243,10 +247,13 @@ class EcsMetadataProvider:
                 token = _Secret("")
             del answer
             answer = await _step(
-                session, "GET", self.endpoint + SECURITY_KEY_PATH, deadline,
+                session,
+                "GET",
+                self.endpoint + SECURITY_KEY_PATH,
+                deadline,
                 secret_header=("X-securitykey-Token", token) if token else None,
                 secrets=(token,),
-            )  # fmt: skip
+            )
         if isinstance(answer, str):
             return answer
         if answer.status != 200:
@@ -306,10 +313,12 @@ class OidcProvider:
 
     @staticmethod
     def configured(environ: Mapping[str, str] | None = None) -> bool:
+        """Whether the environment names an identity provider (``HUAWEI_CLOUD_IDP_ID``)."""
         env = os.environ if environ is None else environ
         return bool(env.get(ENV_IDP_ID))
 
     async def get(self) -> Credentials:
+        """Fetch temporary keys (bounded in time and size; secrets never in errors)."""
         found = await self._fetch()
         if isinstance(found, str):
             raise CredentialsError(found)
@@ -323,10 +332,15 @@ class OidcProvider:
         request = _Secret(json.dumps({"auth": {"id_token": {"id": id_token.reveal()}}}))
         async with aiohttp.ClientSession(trust_env=False) as session:
             answer = await _step(
-                session, "POST", self.iam_endpoint + "/v3.0/OS-AUTH/id-token/tokens", deadline,
+                session,
+                "POST",
+                self.iam_endpoint + "/v3.0/OS-AUTH/id-token/tokens",
+                deadline,
                 headers={"X-Idp-Id": self.idp_id, "Content-Type": "application/json"},
-                body=request, keep_header="X-Subject-Token", secrets=(id_token,),
-            )  # fmt: skip
+                body=request,
+                keep_header="X-Subject-Token",
+                secrets=(id_token,),
+            )
             del request
             if isinstance(answer, str):
                 return answer
@@ -335,13 +349,15 @@ class OidcProvider:
                 return f"the OIDC token exchange answered {answer.status}"
             identity = {"methods": ["token"], "token": {"duration_seconds": self._duration}}
             answer = await _step(
-                session, "POST", self.iam_endpoint + "/v3.0/OS-CREDENTIAL/securitytokens",
+                session,
+                "POST",
+                self.iam_endpoint + "/v3.0/OS-CREDENTIAL/securitytokens",
                 deadline,
                 headers={"Content-Type": "application/json"},
                 secret_header=("X-Auth-Token", subject_token),
                 body=_Secret(json.dumps({"auth": {"identity": identity}})),
                 secrets=(id_token, subject_token),
-            )  # fmt: skip
+            )
         if isinstance(answer, str):
             return answer
         if answer.status not in (200, 201):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from ..errors import InvalidRequestError, ObsWorkflowError, may_have_started
-from ..models.executions import StartWorkflowRequest, StartWorkflowResult
+from ..models._executions import StartWorkflowRequest, StartWorkflowResult
 
 __all__ = ["BatchStats", "StartOutcome", "StartRequest"]
 
@@ -37,6 +37,7 @@ class StartOutcome:
 
     @property
     def ok(self) -> bool:
+        """Whether the item started (``result`` is set)."""
         return self.result is not None
 
     @property
@@ -50,6 +51,7 @@ class StartOutcome:
 
     @property
     def invalid(self) -> bool:
+        """Whether the item itself was refused before sending (``InvalidRequestError``)."""
         return isinstance(self.error, InvalidRequestError)
 
 
@@ -80,10 +82,12 @@ class BatchStats:
 
     @property
     def done(self) -> int:
+        """Items finished so far, whatever their outcome."""
         return self.succeeded + self.failed
 
     @property
     def elapsed(self) -> float:
+        """Seconds since the batch began."""
         return time.monotonic() - self.started_at
 
     @property

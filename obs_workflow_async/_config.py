@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from ._signing import SignatureMode
 from .errors import ErrorDetail, InvalidRequestError
-from .signing import SignatureMode
 
 __all__ = [
     "DEFAULT_TIMEOUT",

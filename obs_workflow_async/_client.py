@@ -8,12 +8,12 @@ answer into a typed model.
 
 from __future__ import annotations
 
-from .api.batch import BatchAPI
-from .api.executions import ExecutionsAPI
-from .api.policies import TriggerPoliciesAPI
-from .api.settle import SettleAPI
-from .api.templates import TemplatesAPI
-from .api.workflows import WorkflowsAPI
+from ._api.batch import BatchAPI
+from ._api.executions import ExecutionsAPI
+from ._api.policies import TriggerPoliciesAPI
+from ._api.settle import SettleAPI
+from ._api.templates import TemplatesAPI
+from ._api.workflows import WorkflowsAPI
 
 __all__ = ["AsyncWorkflowClient"]
 

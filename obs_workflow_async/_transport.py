@@ -20,8 +20,17 @@ from typing import NamedTuple, Protocol
 
 from yarl import URL
 
-from . import signing
-from .config import Endpoint, Proxy, RetryConfig, Runtime, Timeout
+from . import _signing as signing
+from ._config import Endpoint, Proxy, RetryConfig, Runtime, Timeout
+from ._retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
+from ._sender import (
+    MAX_RESPONSE_BYTES,
+    Answer,
+    PreparedRequest,
+    Sender,
+    SendFailure,
+    SlotWaitExpired,
+)
 from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
@@ -33,15 +42,6 @@ from .errors import (
     parse_error_body,
 )
 from .hooks import Hook, RequestEvent
-from .retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
-from .sender import (
-    MAX_RESPONSE_BYTES,
-    Answer,
-    PreparedRequest,
-    Sender,
-    SendFailure,
-    SlotWaitExpired,
-)
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -194,10 +194,14 @@ class _HookObserver(_Observer):
         self._clock = clock
         self._began = clock()
         self._event = RequestEvent(
-            "call_started", next(_CALL_IDS), spec.method, str(url.with_query(None)),
-            url.raw_path_qs, operation=spec.operation or spec.method,
+            "call_started",
+            next(_CALL_IDS),
+            spec.method,
+            str(url.with_query(None)),
+            url.raw_path_qs,
+            operation=spec.operation or spec.method,
             graph_name=spec.graph_name,
-        )  # fmt: skip
+        )
 
     def _emit(self, event: RequestEvent) -> None:
         for hook in self._hooks:
@@ -217,26 +221,42 @@ class _HookObserver(_Observer):
     ) -> None:
         status = answer.status if answer is not None else None
         request_id = _request_id(answer.headers) if answer is not None else None
-        self._emit(replace(self._event, kind="attempt_finished", attempt=attempt, status=status,
-                           request_id=request_id, elapsed=elapsed, error=error))  # fmt: skip
+        self._emit(
+            replace(
+                self._event,
+                kind="attempt_finished",
+                attempt=attempt,
+                status=status,
+                request_id=request_id,
+                elapsed=elapsed,
+                error=error,
+            )
+        )
 
     def retry_scheduled(self, attempt: int, delay: float, error: ObsWorkflowError) -> None:
-        self._emit(replace(self._event, kind="retry_scheduled", attempt=attempt, delay=delay,
-                           error=error))  # fmt: skip
+        self._emit(
+            replace(self._event, kind="retry_scheduled", attempt=attempt, delay=delay, error=error)
+        )
 
     def call_finished(self, raw: RawResponse | None, exc: BaseException | None) -> None:
         elapsed = self._clock() - self._began
         if raw is not None:
-            event = replace(self._event, kind="call_finished", outcome="ok", status=raw.status,
-                            request_id=raw.request_id, attempt=raw.retries_taken + 1,
-                            elapsed=elapsed)  # fmt: skip
+            event = replace(
+                self._event,
+                kind="call_finished",
+                outcome="ok",
+                status=raw.status,
+                request_id=raw.request_id,
+                attempt=raw.retries_taken + 1,
+                elapsed=elapsed,
+            )
         elif isinstance(exc, asyncio.CancelledError):
-            event = replace(self._event, kind="call_finished", outcome="cancelled",
-                            elapsed=elapsed)  # fmt: skip
+            event = replace(self._event, kind="call_finished", outcome="cancelled", elapsed=elapsed)
         else:
             error = exc if isinstance(exc, ObsWorkflowError) else None
-            event = replace(self._event, kind="call_finished", outcome="error", error=error,
-                            elapsed=elapsed)  # fmt: skip
+            event = replace(
+                self._event, kind="call_finished", outcome="error", error=error, elapsed=elapsed
+            )
         self._emit(event)
 
 
@@ -393,19 +413,33 @@ class Transport:
     # -- errors, built once --------------------------------------------------------------
 
     def _transport_error(
-        self, failure: SendFailure, spec: RequestSpec, url: URL, retries: int, any_sent: bool,
+        self,
+        failure: SendFailure,
+        spec: RequestSpec,
+        url: URL,
+        retries: int,
+        any_sent: bool,
         suffix: str,
-    ) -> _Failed:  # fmt: skip
+    ) -> _Failed:
         cls = RequestTimeoutError if failure.timed_out else TransportError
-        error = cls(failure.message + suffix, method=spec.method, url=str(url.with_query(None)),
-                    request_sent=any_sent or failure.request_sent,
-                    retries_taken=retries)  # fmt: skip
+        error = cls(
+            failure.message + suffix,
+            method=spec.method,
+            url=str(url.with_query(None)),
+            request_sent=any_sent or failure.request_sent,
+            retries_taken=retries,
+        )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "%s %s -> %s retry=%d", spec.method, url.raw_path_qs, failure.message, retries,
-                extra=_log_fields(spec, retries, error=type(error).__name__,
-                                  request_sent=error.request_sent),
-            )  # fmt: skip
+                "%s %s -> %s retry=%d",
+                spec.method,
+                url.raw_path_qs,
+                failure.message,
+                retries,
+                extra=_log_fields(
+                    spec, retries, error=type(error).__name__, request_sent=error.request_sent
+                ),
+            )
         return _Failed(error, failure.failure, None, failure.cause)
 
     @staticmethod
@@ -430,13 +464,18 @@ class Transport:
 
     @staticmethod
     def _deadline_error(
-        options: CallOptions, spec: RequestSpec, url: URL, any_sent: bool, retries: int,
+        options: CallOptions,
+        spec: RequestSpec,
+        url: URL,
+        any_sent: bool,
+        retries: int,
         what: str = "",
-    ) -> RequestTimeoutError:  # fmt: skip
+    ) -> RequestTimeoutError:
         limit = (
-            f"deadline of {options.deadline}s" if options.deadline is not None
+            f"deadline of {options.deadline}s"
+            if options.deadline is not None
             else "attempt timeout"
-        )  # fmt: skip
+        )
         return RequestTimeoutError(
             f"{limit} exceeded{what}",
             method=spec.method,
@@ -461,9 +500,14 @@ class Transport:
         return self._attempts(spec, options, _HookObserver(self._hooks, spec, url, self._clock))
 
     async def _credentials_for(
-        self, deadline_at: float | None, options: CallOptions, spec: RequestSpec, url: URL,
-        any_sent: bool, retries: int,
-    ) -> Credentials:  # fmt: skip
+        self,
+        deadline_at: float | None,
+        options: CallOptions,
+        spec: RequestSpec,
+        url: URL,
+        any_sent: bool,
+        retries: int,
+    ) -> Credentials:
         """The credentials of an attempt when none are fresh: wait for a fetch at most
         until the deadline (else for the attempt's total). A fetch is shared by every
         caller (the cache's business); this caller stops waiting without cancelling it
@@ -522,16 +566,23 @@ class Transport:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s %s: retry %d in %.3fs after %s",
-                    spec.method, url.raw_path_qs, call.retries, delay, type(error).__name__,
-                    extra=_log_fields(spec, call.retries, delay=delay,
-                                      error=type(error).__name__),
-                )  # fmt: skip
+                    spec.method,
+                    url.raw_path_qs,
+                    call.retries,
+                    delay,
+                    type(error).__name__,
+                    extra=_log_fields(spec, call.retries, delay=delay, error=type(error).__name__),
+                )
             await self._sleep(delay)
 
     async def _attempt(
-        self, spec: RequestSpec, options: CallOptions, observer: _Observer, url: URL,
+        self,
+        spec: RequestSpec,
+        options: CallOptions,
+        observer: _Observer,
+        url: URL,
         call: _CallState,
-    ) -> RawResponse | tuple[_Failed, float | None]:  # fmt: skip
+    ) -> RawResponse | tuple[_Failed, float | None]:
         """One attempt: its credentials, the send, and what its answer or failure means
         (the 2xx answer, or the failure with the delay before the next attempt)."""
         creds = self._credentials.fresh()
@@ -553,26 +604,41 @@ class Transport:
             return self._judge_failure(failure, spec, options, observer, url, call, elapsed)
         if answer is None:
             raise self._deadline_error(
-                options, spec, url, call.any_sent, call.retries,
+                options,
+                spec,
+                url,
+                call.any_sent,
+                call.retries,
                 " while waiting for a free connection",
-            )  # fmt: skip
+            )
         return self._judge_answer(answer, spec, options, observer, url, call, started)
 
     def _judge_answer(
-        self, answer: Answer, spec: RequestSpec, options: CallOptions, observer: _Observer,
-        url: URL, call: _CallState, started: float,
-    ) -> RawResponse | tuple[_Failed, float | None]:  # fmt: skip
+        self,
+        answer: Answer,
+        spec: RequestSpec,
+        options: CallOptions,
+        observer: _Observer,
+        url: URL,
+        call: _CallState,
+        started: float,
+    ) -> RawResponse | tuple[_Failed, float | None]:
         elapsed = self._clock() - started
         request_id = _request_id(answer.headers)
         retries = call.retries
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d request_id=%s elapsed=%.1fms retry=%d",
-                spec.method, url.raw_path_qs, answer.status, request_id, elapsed * 1000,
+                spec.method,
+                url.raw_path_qs,
+                answer.status,
+                request_id,
+                elapsed * 1000,
                 retries,
-                extra=_log_fields(spec, retries, status=answer.status, request_id=request_id,
-                                  elapsed=elapsed),
-            )  # fmt: skip
+                extra=_log_fields(
+                    spec, retries, status=answer.status, request_id=request_id, elapsed=elapsed
+                ),
+            )
         observer.attempt_finished(retries + 1, elapsed, answer, None)
         if answer.status < 300:
             return RawResponse(
@@ -586,16 +652,25 @@ class Transport:
         return failed, delay
 
     def _judge_failure(
-        self, sent: SendFailure, spec: RequestSpec, options: CallOptions, observer: _Observer,
-        url: URL, call: _CallState, elapsed: float,
-    ) -> tuple[_Failed, float | None]:  # fmt: skip
+        self,
+        sent: SendFailure,
+        spec: RequestSpec,
+        options: CallOptions,
+        observer: _Observer,
+        url: URL,
+        call: _CallState,
+        elapsed: float,
+    ) -> tuple[_Failed, float | None]:
         deadline_at = call.deadline_at
-        delay = self._retry_delay(sent.failure, None, spec, options.retry, call.retries,
-                                  deadline_at)  # fmt: skip
+        delay = self._retry_delay(
+            sent.failure, None, spec, options.retry, call.retries, deadline_at
+        )
         out_of_time = (
-            delay is None and sent.timed_out and deadline_at is not None
+            delay is None
+            and sent.timed_out
+            and deadline_at is not None
             and self._clock() >= deadline_at
-        )  # fmt: skip
+        )
         suffix = f" (deadline of {options.deadline}s exceeded)" if out_of_time else ""
         failed = self._transport_error(sent, spec, url, call.retries, call.any_sent, suffix)
         call.any_sent = call.any_sent or sent.request_sent

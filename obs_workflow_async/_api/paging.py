@@ -27,8 +27,9 @@ def page_size_or_max(page_size: int | None, max_items: int | None = None) -> int
 
 
 def check_max_items(max_items: int | None) -> None:
-    if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int)
-                                  or max_items < 1):  # fmt: skip
+    if max_items is not None and (
+        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
+    ):
         raise InvalidRequestError([ErrorDetail("max_items", "must be a positive integer")])
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..base_client import BaseClient, RequestOptions
-from ..batch.models import StartOutcome
-from ..batch.settle import (
+from .._base_client import BaseClient, RequestOptions
+from .._batch.models import StartOutcome
+from .._batch.settle import (
     DEFAULT_MARGIN,
     DEFAULT_SETTLE_DELAY,
     Candidate,
@@ -74,6 +74,7 @@ class SettleReport:
 
     @property
     def list_requests(self) -> int:
+        """Listing pages fetched, summed over every graph swept."""
         return sum(sweep.pages for sweep in self.sweeps.values())
 
     def counts(self) -> dict[str, int]:
@@ -127,9 +128,12 @@ class SettleCore(BaseClient):
     """
 
     async def _settle_page(
-        self, graph: str, cursor: object, span: tuple[datetime, datetime],
+        self,
+        graph: str,
+        cursor: object,
+        span: tuple[datetime, datetime],
         options: RequestOptions,
-    ) -> SettlePage:  # fmt: skip
+    ) -> SettlePage:
         """The page at ``cursor`` (``None``: the first) of ``graph``'s API executions;
         ``span`` (this machine's clock) covers every window being settled."""
         raise NotImplementedError
@@ -185,9 +189,13 @@ class SettleCore(BaseClient):
         far_past = datetime.min.replace(tzinfo=timezone.utc)
         found.sort(key=lambda d: (d.started_at or far_past, d.execution_name))
         return ExecutionLookup(
-            tuple(found), tuple(undecided), sweep.complete, sweep.pages, sweep.listed,
+            tuple(found),
+            tuple(undecided),
+            sweep.complete,
+            sweep.pages,
+            sweep.listed,
             sweep.time_ordered,
-        )  # fmt: skip
+        )
 
     async def settle(
         self,
@@ -201,7 +209,7 @@ class SettleCore(BaseClient):
         **options: Unpack[RequestOptions],
     ) -> SettleReport:
         """Settle many ambiguous starts: ``started``, ``not_started`` or ``unknown``
-        each (see :class:`~obs_workflow_async.batch.settle.SettleResult`).
+        each (see :class:`~obs_workflow_async._batch.settle.SettleResult`).
 
         One listing sweep per graph, shared by all its items; details fetched once per
         execution in any item's window, at most ``concurrency`` requests at once.
@@ -236,9 +244,15 @@ class SettleCore(BaseClient):
 
         async def one_graph(graph: str) -> None:
             sweep, details = await self._settle_graph(
-                graph, by_graph[graph], default_until, margin, concurrency, max_pages, options,
+                graph,
+                by_graph[graph],
+                default_until,
+                margin,
+                concurrency,
+                max_pages,
+                options,
                 limit,
-            )  # fmt: skip
+            )
             report.sweeps[graph] = sweep
             details_used[0] += len(details)
 
@@ -288,9 +302,14 @@ class SettleCore(BaseClient):
             if outcome.ambiguous and outcome.request is not None
         ]
         return await self.settle(
-            items, settle_delay=settle_delay, margin=margin, concurrency=concurrency,
-            max_pages=max_pages, wait=wait, **options,
-        )  # fmt: skip
+            items,
+            settle_delay=settle_delay,
+            margin=margin,
+            concurrency=concurrency,
+            max_pages=max_pages,
+            wait=wait,
+            **options,
+        )
 
     async def _settle_graph(
         self,
@@ -372,8 +391,10 @@ def _listing_span(
 ) -> tuple[datetime, datetime]:
     """This machine's span covering every item's window, widened by ``margin`` seconds."""
     pad = timedelta(seconds=margin)
-    return (min(item.since for item in items) - pad,
-            max(item.until or default_until for item in items) + pad)  # fmt: skip
+    return (
+        min(item.since for item in items) - pad,
+        max(item.until or default_until for item in items) + pad,
+    )
 
 
 def _service_windows(
@@ -448,14 +469,20 @@ class SettleAPI(SettleCore, ExecutionsAPI):
     """Settling on the v2 API: the ``APICALL`` listing by marker, pages of 1000."""
 
     async def _settle_page(
-        self, graph: str, cursor: object, span: tuple[datetime, datetime],
+        self,
+        graph: str,
+        cursor: object,
+        span: tuple[datetime, datetime],
         options: RequestOptions,
-    ) -> SettlePage:  # fmt: skip
+    ) -> SettlePage:
         marker = cursor if isinstance(cursor, str) else None
         page = await self.list_executions(
-            graph, execution_type=ExecutionType.APICALL, next_marker=marker,
-            limit=MAX_PAGE_SIZE, **options,
-        )  # fmt: skip
+            graph,
+            execution_type=ExecutionType.APICALL,
+            next_marker=marker,
+            limit=MAX_PAGE_SIZE,
+            **options,
+        )
         return SettlePage(
             page.executions, page.headers, page.is_truncated, page.next_marker or None
         )

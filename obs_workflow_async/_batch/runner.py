@@ -18,6 +18,7 @@ from collections.abc import (
 )
 from types import TracebackType
 
+from .._transport import CallOptions
 from ..errors import (
     APIStatusError,
     ErrorDetail,
@@ -28,8 +29,7 @@ from ..errors import (
     UnexpectedError,
 )
 from ..models import validate_request
-from ..models.executions import StartWorkflowResult
-from ..transport import CallOptions
+from ..models._executions import StartWorkflowResult
 from .models import BatchStats, StartOutcome, StartRequest
 from .throttle import AdaptiveLimits, TokenBucket
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..base_client import BaseClient, RequestOptions
+from .._base_client import BaseClient, RequestOptions
+from .._transport import RequestSpec
 from ..models import (
     CreateTemplateRequest,
     CreateTemplateResult,
@@ -19,8 +20,7 @@ from ..models import (
     WorkflowTemplate,
     validate_request,
 )
-from ..models.base import RequestModel, TemplateName
-from ..transport import RequestSpec
+from ..models._base import RequestModel, TemplateName
 from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:

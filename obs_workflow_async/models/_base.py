@@ -211,9 +211,15 @@ def _from_match(match: re.Match[str]) -> datetime:
         offset = timedelta(hours=int(zh), minutes=int(zm or 0))
         zone = timezone(-offset if sign == "-" else offset)
     return datetime(
-        int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-        int((fraction or "0")[:6].ljust(6, "0")), tzinfo=zone,
-    )  # fmt: skip
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        int((fraction or "0")[:6].ljust(6, "0")),
+        tzinfo=zone,
+    )
 
 
 def parse_timestamp(value: object) -> datetime | None:
@@ -416,6 +422,7 @@ class ResultModel(ResponseModel):
     """Attempts after the first one."""
 
     def model_post_init(self, context: object, /) -> None:
+        """Share the set of given fields per answer shape (results are frozen)."""
         # The set of fields given is the same for most answers of a kind: share one
         # (results are frozen, and pydantic copies the set before changing a copy).
         given = self.__pydantic_fields_set__

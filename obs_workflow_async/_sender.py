@@ -20,10 +20,10 @@ from typing import Literal, NamedTuple, Protocol, runtime_checkable
 import aiohttp
 from yarl import URL
 
-from .config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
+from ._config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
+from ._retry import Failure
+from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
-from .retry import Failure
-from .slots import SlotGate
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -99,7 +99,9 @@ class Sender(Protocol):
     """What the retry loop needs from the wire."""
 
     @property
-    def closed(self) -> bool: ...
+    def closed(self) -> bool:
+        """Whether the sender was closed."""
+        ...
 
     async def open(self) -> None:
         """Get ready inside the running loop (idempotent)."""
@@ -243,6 +245,7 @@ class AiohttpSender:
 
     @property
     def closed(self) -> bool:
+        """Whether the sender was closed (it sends nothing more)."""
         return self._closed
 
     @property

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from ..base_client import BaseClient, RequestOptions
+from .._base_client import BaseClient, RequestOptions
+from .._transport import RequestSpec
 from ..models import (
     CreateWorkflowRequest,
     CreateWorkflowResult,
@@ -21,8 +22,7 @@ from ..models import (
     WorkflowSummary,
     validate_request,
 )
-from ..models.base import GraphName, RequestModel
-from ..transport import RequestSpec
+from ..models._base import GraphName, RequestModel
 from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
 
-from .config import RetryConfig
+from ._config import RetryConfig
 
 __all__ = ["Failure", "backoff_delay", "parse_retry_after", "should_retry"]
 

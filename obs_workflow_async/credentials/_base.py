@@ -79,6 +79,8 @@ class Credentials:
     __str__ = __repr__
 
     def seconds_left(self, now: float) -> float:
+        """Seconds until ``expires_at`` at ``now`` (epoch seconds); infinite for keys that never
+        expire."""
         return float("inf") if self.expires_at is None else self.expires_at.timestamp() - now
 
 
@@ -109,7 +111,9 @@ def _make(
 class CredentialsProvider(Protocol):
     """Where credentials come from. ``get`` may do I/O; it must not block the loop."""
 
-    async def get(self) -> Credentials: ...
+    async def get(self) -> Credentials:
+        """The credentials to sign with now."""
+        ...
 
 
 class StaticProvider:
@@ -119,6 +123,7 @@ class StaticProvider:
         self._credentials = credentials
 
     async def get(self) -> Credentials:
+        """The credentials to sign with now (may do I/O; never blocks the loop)."""
         return self._credentials
 
     def __repr__(self) -> str:
@@ -147,12 +152,14 @@ class EnvironmentProvider:
         return _make(ak, sk, _clean(env.get(ENV_SECURITY_TOKEN)))
 
     def lookup(self) -> Credentials | None:
+        """The keys in the environment now, or ``None`` when the pair is incomplete."""
         found = self._lookup()  # the environment stays out of this frame's locals
         if isinstance(found, str):
             raise CredentialsError(f"the environment's credentials are refused: {found}")
         return found
 
     async def get(self) -> Credentials:
+        """The credentials to sign with now (may do I/O; never blocks the loop)."""
         found = self.lookup()
         if found is None:
             raise CredentialsError(f"{ENV_ACCESS_KEY_ID} and {ENV_SECRET_ACCESS_KEY} are not set")
@@ -172,6 +179,7 @@ class ChainProvider:
         self._winner: CredentialsProvider | None = None
 
     async def get(self) -> Credentials:
+        """The credentials to sign with now (may do I/O; never blocks the loop)."""
         if self._winner is not None:
             return await self._winner.get()
         problems: list[str] = []
@@ -285,6 +293,7 @@ class CredentialsCache:
 
     @property
     def current(self) -> Credentials | None:
+        """The credentials in use now (``None`` before the first fetch)."""
         return self._current
 
     def fresh(self) -> Credentials | None:
@@ -388,8 +397,10 @@ class CredentialsCache:
                 logger.warning(
                     "fetched credentials have only %.0f s left (the mandatory refresh window is "
                     "%.0f s): using them, and fetching again at most every %.0f s; check the clock",
-                    left, self._mandatory, self._interval,
-                )  # fmt: skip
+                    left,
+                    self._mandatory,
+                    self._interval,
+                )
             return outcome
         self._failure = outcome
         self._failures += 1

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-from .base import (
+from ._base import (
     Description,
     Flag,
     GraphName,
@@ -158,6 +158,7 @@ class CreateTemplateRequest(RequestModel):
     tags: list[Tag] | None = None
 
     def body(self) -> bytes | None:
+        """The JSON body, formatted as the official SDK formats it."""
         return _body(
             {
                 "description": self.description,
@@ -178,6 +179,7 @@ class CreateWorkflowRequest(RequestModel):
     parameters: list[InputParameter] | None = None
 
     def body(self) -> bytes | None:
+        """The JSON body, formatted as the official SDK formats it."""
         return _body(
             {
                 "agency": self.agency,
@@ -199,6 +201,7 @@ class UpdateWorkflowRequest(RequestModel):
     description: Description | None = None
 
     def body(self) -> bytes | None:
+        """The JSON body, formatted as the official SDK formats it."""
         params = self.parameters
         dumped = _dump(params) if isinstance(params, list) else params
         return _body({"parameters": dumped, "description": self.description})

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from ..base_client import BaseClient, RequestOptions
+from .._base_client import BaseClient, RequestOptions
+from .._transport import RequestSpec
 from ..errors import (
     ErrorDetail,
     ExecutionFailedError,
@@ -31,8 +32,7 @@ from ..models import (
     StartWorkflowResult,
     validate_request,
 )
-from ..models.base import json_body
-from ..transport import RequestSpec
+from ..models._base import json_body
 from ..validation import check_bucket_name, check_graph_name, check_object_key
 from .paging import follow_pages, page_size_or_max
 
@@ -77,8 +77,14 @@ def start_spec(
         and check_object_key(object_key) is None
     ):
         body = json_body({"bucket": bucket, "object": object_key})
-        return RequestSpec("POST", f"v2/workflows/{graph_name}", (), body,
-                           operation="start_workflow", graph_name=graph_name)  # fmt: skip
+        return RequestSpec(
+            "POST",
+            f"v2/workflows/{graph_name}",
+            (),
+            body,
+            operation="start_workflow",
+            graph_name=graph_name,
+        )
     request = validate_request(
         StartWorkflowRequest,
         graph_name=graph_name,

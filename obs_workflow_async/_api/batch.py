@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..base_client import BaseClient, RequestOptions
-from ..batch.models import StartOutcome, StartRequest
-from ..batch.runner import BatchRun, ProgressCallback, StartItems
+from .._base_client import BaseClient, RequestOptions
+from .._batch.models import StartOutcome, StartRequest
+from .._batch.runner import BatchRun, ProgressCallback, StartItems
+from .._transport import CallOptions
 from ..models import StartWorkflowResult
-from ..transport import CallOptions
 from .executions import start_request_spec
 
 if TYPE_CHECKING:

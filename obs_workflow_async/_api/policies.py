@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..base_client import BaseClient, RequestOptions
+from .._base_client import BaseClient, RequestOptions
+from .._transport import RequestSpec
 from ..models import (
     OperationResult,
     PutTriggerPolicyRequest,
@@ -13,8 +14,7 @@ from ..models import (
     TriggerRule,
     validate_request,
 )
-from ..models.base import BucketName, RequestModel
-from ..transport import RequestSpec
+from ..models._base import BucketName, RequestModel
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

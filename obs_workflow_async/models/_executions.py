@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, JsonValue, model_validator
 from pydantic_core import PydanticCustomError
 
-from .base import (
+from ._base import (
     BucketName,
     ExecutionName,
     Flag,
@@ -77,6 +77,7 @@ class ExecutionState(_OpenEnum):
 
     @property
     def is_success(self) -> bool:
+        """Whether the state is SUCCESS (v3: ``success``)."""
         return self.value.upper() == "SUCCESS"
 
 
@@ -210,10 +211,12 @@ class ExecutionSummary(ResponseModel):
 
     @property
     def is_terminal(self) -> bool:
+        """Whether the execution has finished, one way or another."""
         return self.execution_state.is_terminal
 
     @property
     def succeeded(self) -> bool:
+        """Whether the execution finished successfully."""
         return self.execution_state.is_success
 
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar, overload
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from ._version import __version__
-from .config import (
+from ._config import (
     DEFAULT_TIMEOUT,
     Endpoint,
     RetryConfig,
@@ -28,6 +27,10 @@ from .config import (
     parse_proxy,
     to_timeout,
 )
+from ._logs import configure_from_env
+from ._sender import AiohttpSender, Sender
+from ._transport import CallOptions, Dialect, ObsDialect, RawResponse, RequestSpec, Transport
+from ._version import __version__
 from .credentials import (
     Credentials,
     CredentialsCache,
@@ -37,10 +40,7 @@ from .credentials import (
 )
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .hooks import Hook
-from .logs import configure_from_env
 from .models import OperationResult, StartWorkflowResult
-from .sender import AiohttpSender, Sender
-from .transport import CallOptions, Dialect, ObsDialect, RawResponse, RequestSpec, Transport
 from .validation import check_header_value
 
 if TYPE_CHECKING:
