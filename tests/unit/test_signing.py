@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from obs_workflow_async import signing
+from obs_workflow_async import _signing as signing
 from obs_workflow_async._signing import SigningRequest
 
 DATE = "Fri, 27 Nov 2026 10:20:30 GMT"

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obs_workflow_async import AsyncWorkflowClient, InvalidRequestError, signing, validation
+from obs_workflow_async import AsyncWorkflowClient, InvalidRequestError, validation
+from obs_workflow_async import _signing as signing
 from obs_workflow_async.models import (
     CreateTemplateRequest,
     StartWorkflowRequest,
