@@ -278,7 +278,13 @@ def task_demo(rest: list[str]) -> int | None:
 
 
 def task_test(rest: list[str]) -> int | None:
-    run(dev_venv(), "-m", "pytest", *rest)
+    """The whole suite, on two workers (pytest-xdist; ``-n 0`` for one process). The
+    package is byte-compiled first: the CLI tests start a Python per run, and with
+    PYTHONDONTWRITEBYTECODE set each would compile the package again."""
+    py = dev_venv()
+    run(py, "-m", "compileall", "-q", "obs_workflow_async")
+    workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
+    run(py, "-m", "pytest", *workers, *rest)
     return None
 
 

@@ -70,7 +70,6 @@ from .commands import (
     lock_for_settle,
     run_command,
 )
-from .demo import format_summary, run_demo
 from .parser import build_parser
 from .start_many import dry_run, plan_batch, spool_stdin
 
@@ -121,6 +120,8 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
     """The file work a command does before anything is sent (registering in ``held``
     what to release), then the command."""
     if args.command == "demo":
+        from .demo import format_summary, run_demo  # the fake server: only for the demo
+
         summary = asyncio.run(run_demo(args.count, args.concurrency))
         print(format_summary(summary))
         return EXIT_OK if summary.failed == 0 else EXIT_FAILED

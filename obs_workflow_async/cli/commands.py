@@ -15,12 +15,15 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from pydantic import BaseModel, JsonValue
 
 from .._batch.settle import SettleItem
 from .._client import AsyncWorkflowClient
+
+if TYPE_CHECKING:
+    from ..dwr import AsyncDwrClient
 from ..credentials import (
     CredentialsCache,
     CredentialsProvider,
@@ -29,7 +32,6 @@ from ..credentials import (
     default_chain,
 )
 from ..credentials._remote import ECS_ENDPOINT
-from ..dwr import AsyncDwrClient
 from ..errors import (
     APIStatusError,
     CredentialsError,
@@ -113,7 +115,7 @@ def _dump(model: BaseModel, indent: int | None = 2) -> str:
     return model.model_dump_json(exclude={"headers"}, indent=indent)
 
 
-AnyClient = AsyncWorkflowClient | AsyncDwrClient
+AnyClient: TypeAlias = "AsyncWorkflowClient | AsyncDwrClient"
 """A client of either API (``start-many`` and ``settle`` take both)."""
 Command = Callable[[AsyncWorkflowClient, argparse.Namespace], Awaitable[int]]
 BatchCommand = Callable[[AnyClient, argparse.Namespace], Awaitable[int]]
@@ -376,6 +378,8 @@ batch engine and settling every client shares."""
 def _v3_client(
     args: argparse.Namespace, server: str | None, cache: CredentialsCache | None
 ) -> AsyncDwrClient:
+    from ..dwr import AsyncDwrClient  # imported for --api v3 only
+
     return AsyncDwrClient(
         endpoint=server,
         region=args.region,
