@@ -709,12 +709,14 @@ class WorkflowClient:
         self, templateName: str
     ) -> GetResult[GetWorkflowTemplateResponse]:
         """``GET /v2/workflowtemplates/{templateName}``."""
-        spec = templates.get_template_spec(templateName)
+        spec = templates.get_template_spec(templates.template_ref(templateName))
         return await self._result(spec, GetWorkflowTemplateResponse)
 
     async def deleteWorkflowTemplate(self, templateName: str) -> GetResult[str]:
         """``DELETE /v2/workflowtemplates/{templateName}``."""
-        return await self._text(templates.delete_template_spec(templateName))
+        return await self._text(
+            templates.delete_template_spec(templates.template_ref(templateName))
+        )
 
     async def listWorkflowTemplate(
         self,
@@ -755,11 +757,13 @@ class WorkflowClient:
 
     async def getWorkflow(self, graphName: str) -> GetResult[GetWorkflowResponse]:
         """``GET /v2/workflows/{graphName}``."""
-        return await self._result(workflows.get_workflow_spec(graphName), GetWorkflowResponse)
+        return await self._result(
+            workflows.get_workflow_spec(workflows.graph_ref(graphName)), GetWorkflowResponse
+        )
 
     async def deleteWorkflow(self, graphName: str) -> GetResult[str]:
         """``DELETE /v2/workflows/{graphName}``."""
-        return await self._text(workflows.delete_workflow_spec(graphName))
+        return await self._text(workflows.delete_workflow_spec(workflows.graph_ref(graphName)))
 
     async def updateWorkflow(
         self,
@@ -841,14 +845,14 @@ class WorkflowClient:
         self, executionName: str, graphName: str
     ) -> GetResult[GetWorkflowExecutionResponse]:
         """``GET /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``."""
-        spec = executions.get_execution_spec(graphName, executionName)
+        spec = executions.get_execution_spec(executions.execution_ref(graphName, executionName))
         return await self._result(spec, GetWorkflowExecutionResponse)
 
     async def restoreFailedWorkflowExecution(
         self, executionName: str, graphName: str
     ) -> GetResult[RestoreFailedWorkflowExecutionResponse]:
         """``PUT /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``."""
-        spec = executions.restore_execution_spec(graphName, executionName)
+        spec = executions.restore_execution_spec(executions.execution_ref(graphName, executionName))
         return await self._result(spec, RestoreFailedWorkflowExecutionResponse)
 
     # -- trigger policies ------------------------------------------------------------------
@@ -862,9 +866,11 @@ class WorkflowClient:
 
     async def getTriggerPolicy(self, bucketName: str) -> GetResult[GetTriggerPolicyResponse]:
         """``GET /?obsworkflowtriggerpolicy`` on the bucket."""
-        spec = policies.get_trigger_policy_spec(bucketName)
+        spec = policies.get_trigger_policy_spec(policies.bucket_ref(bucketName))
         return await self._result(spec, GetTriggerPolicyResponse)
 
     async def deleteTriggerPolicy(self, bucketName: str) -> GetResult[str]:
         """``DELETE /?obsworkflowtriggerpolicy`` on the bucket."""
-        return await self._text(policies.delete_trigger_policy_spec(bucketName))
+        return await self._text(
+            policies.delete_trigger_policy_spec(policies.bucket_ref(bucketName))
+        )

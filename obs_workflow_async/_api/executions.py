@@ -47,6 +47,7 @@ __all__ = [
     "start_request_spec",
     "start_spec",
     "state_filter",
+    "execution_ref",
 ]
 
 EXECUTIONS = "v2/workflowexecutions"
@@ -117,12 +118,12 @@ def list_executions_spec(request: ListExecutionsRequest) -> RequestSpec:
     )
 
 
-def _ref(graph_name: object, execution_name: object) -> ExecutionRef:
+def execution_ref(graph_name: object, execution_name: object) -> ExecutionRef:
+    """Validate a (graph, execution) pair (``InvalidRequestError``, nothing sent)."""
     return validate_request(ExecutionRef, graph_name=graph_name, execution_name=execution_name)
 
 
-def get_execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
-    ref = _ref(graph_name, execution_name)
+def get_execution_spec(ref: ExecutionRef) -> RequestSpec:
     return RequestSpec(
         "GET",
         f"{EXECUTIONS}/{ref.execution_name}",
@@ -132,8 +133,7 @@ def get_execution_spec(graph_name: object, execution_name: object) -> RequestSpe
     )
 
 
-def restore_execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
-    ref = _ref(graph_name, execution_name)
+def restore_execution_spec(ref: ExecutionRef) -> RequestSpec:
     return RequestSpec(
         "PUT",
         f"{EXECUTIONS}/{ref.execution_name}",
@@ -283,7 +283,7 @@ class ExecutionsAPI(BaseClient):
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> ExecutionDetail:
         return await self._request(
-            get_execution_spec(graph_name, execution_name), ExecutionDetail, options
+            get_execution_spec(execution_ref(graph_name, execution_name)), ExecutionDetail, options
         )
 
     async def restore_failed_execution(
@@ -291,7 +291,9 @@ class ExecutionsAPI(BaseClient):
     ) -> RestoreExecutionResult:
         """Resume a FAILED execution from the state that failed (succeeded states are not rerun)."""
         return await self._request(
-            restore_execution_spec(graph_name, execution_name), RestoreExecutionResult, options
+            restore_execution_spec(execution_ref(graph_name, execution_name)),
+            RestoreExecutionResult,
+            options,
         )
 
     async def wait_for_execution(
@@ -316,7 +318,7 @@ class ExecutionsAPI(BaseClient):
         time left of the wait).
         """
         options: RequestOptions = request_options or {}
-        spec = get_execution_spec(graph_name, execution_name)  # validates both names
+        spec = get_execution_spec(execution_ref(graph_name, execution_name))
         _positive("timeout", timeout, optional=True)
         _positive("poll_interval", poll_interval, optional=False)
         _positive("max_poll_interval", max_poll_interval, optional=False)

@@ -24,6 +24,7 @@ __all__ = [
     "delete_trigger_policy_spec",
     "get_trigger_policy_spec",
     "put_trigger_policy_spec",
+    "bucket_ref",
 ]
 
 SUBRESOURCE = (("obsworkflowtriggerpolicy", None),)
@@ -39,13 +40,16 @@ def put_trigger_policy_spec(request: PutTriggerPolicyRequest) -> RequestSpec:
     )
 
 
-def get_trigger_policy_spec(bucket: object) -> RequestSpec:
-    ref = validate_request(BucketRef, bucket=bucket)
+def bucket_ref(bucket: object) -> BucketRef:
+    """Validate a bucket name (``InvalidRequestError``, nothing sent)."""
+    return validate_request(BucketRef, bucket=bucket)
+
+
+def get_trigger_policy_spec(ref: BucketRef) -> RequestSpec:
     return RequestSpec("GET", "", SUBRESOURCE, None, ref.bucket, operation="get_trigger_policy")
 
 
-def delete_trigger_policy_spec(bucket: object) -> RequestSpec:
-    ref = validate_request(BucketRef, bucket=bucket)
+def delete_trigger_policy_spec(ref: BucketRef) -> RequestSpec:
     return RequestSpec(
         "DELETE", "", SUBRESOURCE, None, ref.bucket, operation="delete_trigger_policy"
     )
@@ -64,9 +68,13 @@ class TriggerPoliciesAPI(BaseClient):
     async def get_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
     ) -> TriggerPolicy:
-        return await self._request(get_trigger_policy_spec(bucket), TriggerPolicy, options)
+        return await self._request(
+            get_trigger_policy_spec(bucket_ref(bucket)), TriggerPolicy, options
+        )
 
     async def delete_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        return await self._request(delete_trigger_policy_spec(bucket), OperationResult, options)
+        return await self._request(
+            delete_trigger_policy_spec(bucket_ref(bucket)), OperationResult, options
+        )

@@ -32,6 +32,7 @@ __all__ = [
     "delete_template_spec",
     "get_template_spec",
     "list_templates_spec",
+    "template_ref",
 ]
 
 TEMPLATES = "v2/workflowtemplates"
@@ -51,13 +52,16 @@ def create_template_spec(request: CreateTemplateRequest) -> RequestSpec:
     )
 
 
-def get_template_spec(template_name: object) -> RequestSpec:
-    ref = validate_request(TemplateRef, template_name=template_name)
+def template_ref(template_name: object) -> TemplateRef:
+    """Validate a template name (``InvalidRequestError``, nothing sent)."""
+    return validate_request(TemplateRef, template_name=template_name)
+
+
+def get_template_spec(ref: TemplateRef) -> RequestSpec:
     return RequestSpec("GET", f"{TEMPLATES}/{ref.template_name}", operation="get_workflow_template")
 
 
-def delete_template_spec(template_name: object) -> RequestSpec:
-    ref = validate_request(TemplateRef, template_name=template_name)
+def delete_template_spec(ref: TemplateRef) -> RequestSpec:
     return RequestSpec(
         "DELETE", f"{TEMPLATES}/{ref.template_name}", operation="delete_workflow_template"
     )
@@ -99,12 +103,16 @@ class TemplatesAPI(BaseClient):
     async def get_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> WorkflowTemplate:
-        return await self._request(get_template_spec(template_name), WorkflowTemplate, options)
+        return await self._request(
+            get_template_spec(template_ref(template_name)), WorkflowTemplate, options
+        )
 
     async def delete_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        return await self._request(delete_template_spec(template_name), OperationResult, options)
+        return await self._request(
+            delete_template_spec(template_ref(template_name)), OperationResult, options
+        )
 
     async def list_workflow_templates(
         self,

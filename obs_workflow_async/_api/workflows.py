@@ -35,6 +35,7 @@ __all__ = [
     "get_workflow_spec",
     "list_workflows_spec",
     "update_workflow_spec",
+    "graph_ref",
 ]
 
 WORKFLOWS = "v2/workflows"
@@ -55,8 +56,12 @@ def create_workflow_spec(request: CreateWorkflowRequest) -> RequestSpec:
     )
 
 
-def get_workflow_spec(graph_name: object) -> RequestSpec:
-    ref = validate_request(GraphRef, graph_name=graph_name)
+def graph_ref(graph_name: object) -> GraphRef:
+    """Validate a workflow (graph) name (``InvalidRequestError``, nothing sent)."""
+    return validate_request(GraphRef, graph_name=graph_name)
+
+
+def get_workflow_spec(ref: GraphRef) -> RequestSpec:
     return RequestSpec(
         "GET", f"{WORKFLOWS}/{ref.graph_name}", operation="get_workflow", graph_name=ref.graph_name
     )
@@ -73,8 +78,7 @@ def update_workflow_spec(request: UpdateWorkflowRequest) -> RequestSpec:
     )
 
 
-def delete_workflow_spec(graph_name: object) -> RequestSpec:
-    ref = validate_request(GraphRef, graph_name=graph_name)
+def delete_workflow_spec(ref: GraphRef) -> RequestSpec:
     return RequestSpec(
         "DELETE",
         f"{WORKFLOWS}/{ref.graph_name}",
@@ -118,7 +122,7 @@ class WorkflowsAPI(BaseClient):
         return await self._request(create_workflow_spec(request), CreateWorkflowResult, options)
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> Workflow:
-        return await self._request(get_workflow_spec(graph_name), Workflow, options)
+        return await self._request(get_workflow_spec(graph_ref(graph_name)), Workflow, options)
 
     async def update_workflow(
         self,
@@ -139,7 +143,9 @@ class WorkflowsAPI(BaseClient):
     async def delete_workflow(
         self, graph_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        return await self._request(delete_workflow_spec(graph_name), OperationResult, options)
+        return await self._request(
+            delete_workflow_spec(graph_ref(graph_name)), OperationResult, options
+        )
 
     async def list_workflows(
         self,

@@ -21,7 +21,7 @@ from obs_workflow_async import (
     AsyncWorkflowClient,
     CredentialsError,
     InvalidRequestError,
-    ObsWorkflowError,
+    ResponseParseError,
     compat,
     models,
     validation,
@@ -69,8 +69,61 @@ def test_every_result_parser_gives_a_model_or_our_error(
 ) -> None:
     client = AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b")
     raw = RawResponse(status, None, {}, body, None, 0)
-    with contextlib.suppress(ObsWorkflowError):
-        assert isinstance(client._parse(model, raw), model)
+    try:
+        result = client._parse(model, raw)
+    except ResponseParseError:
+        return  # the one error a 2xx body that does not fit may give
+    assert isinstance(result, model)
+
+
+_names = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_-]{0,20}", fullmatch=True)
+_times = st.sampled_from(
+    [
+        "2026-11-27T08:00:00Z",
+        "2026-11-27T08:00:00.123+08:00",
+        "Thu, 23 Apr 2020 13:37:43 GMT",
+        "2020/04/23 13:37:43",
+        1587649063000,
+        "1587649063000",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=_names, urn=_names, started_at=_times, extra=st.dictionaries(_names, st.integers()))
+def test_valid_start_answers_always_parse(
+    name: str, urn: str, started_at: object, extra: dict[str, int]
+) -> None:
+    """The twin of the test above: well-formed answers are never refused."""
+    client = AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b")
+    payload = {**extra, "execution_name": name, "execution_urn": urn, "started_at": started_at}
+    raw = RawResponse(200, None, {}, json.dumps(payload).encode(), None, 0)
+    result = client._parse(models.StartWorkflowResult, raw)
+    assert (result.execution_name, result.execution_urn) == (name, urn)
+    assert result.started_at is not None and result.started_at.tzinfo is not None
+
+
+@settings(max_examples=100, deadline=None)
+@given(names=st.lists(_names, max_size=5), marker=st.none() | _names, started_at=_times)
+def test_valid_execution_pages_always_parse(
+    names: list[str], marker: str | None, started_at: object
+) -> None:
+    client = AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b")
+    executions = [
+        {
+            "execution_name": n,
+            "execution_state": "RUNNING",
+            "started_at": started_at,
+            "execution_type": "APICALL",
+            "graph_urn": "urn:g",
+        }
+        for n in names
+    ]
+    body = {"executions": executions, "next_marker": marker, "is_truncated": marker is not None}
+    raw = RawResponse(200, None, {}, json.dumps(body).encode(), None, 0)
+    page = client._parse(models.ExecutionPage, raw)
+    assert [e.execution_name for e in page.executions] == names
+    assert page.next_marker == marker
 
 
 @settings(max_examples=200, deadline=None)
