@@ -105,7 +105,20 @@ def ensure_venv(
     target = f".[{extras}]" if extras else "."
     group_args = [arg for group in groups for arg in ("--group", group)]
     if uv is not None:
-        run(uv, "pip", "install", "--quiet", "--python", py, "-e", target, *group_args, *pins)
+        # --compile-bytecode: as pip does (no compiling at every import; warnings stay quiet)
+        run(
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--compile-bytecode",
+            "--python",
+            py,
+            "-e",
+            target,
+            *group_args,
+            *pins,
+        )
     else:
         run(py, "-m", "pip", "install", "--quiet", "-e", target, *group_args, *pins)
     stamp.write_text(digest)
