@@ -61,7 +61,7 @@ def _key_text(key: object) -> str:
 
 def _model_fields(value: object) -> dict[str, object]:
     """``json.dumps``'s fallback: a pydantic model as its fields and extra fields."""
-    fields = getattr(value, "__pydantic_fields__", None)
+    fields = getattr(type(value), "model_fields", None)  # a pydantic model (any 2.x)
     if fields is None:
         raise TypeError(f"{type(value).__name__} is not JSON serialisable")
     found = {name: getattr(value, name) for name in fields}
@@ -118,7 +118,7 @@ def _entries(item: object) -> list[tuple[object, object]] | None:
     """A mapping's items, or a pydantic model's fields then extra fields; else ``None``."""
     if isinstance(item, Mapping):
         return list(item.items())
-    fields = getattr(type(item), "__pydantic_fields__", None)
+    fields = getattr(type(item), "model_fields", None)  # a pydantic model (any 2.x)
     if fields is None:
         return None
     entries: list[tuple[object, object]] = [(name, getattr(item, name)) for name in fields]

@@ -31,6 +31,7 @@ from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.hooks import RequestEvent
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.support.inspect import free_slots
+from tests.support.waiting import until
 
 MakeClient = Callable[..., AsyncWorkflowClient]
 
@@ -257,18 +258,22 @@ async def test_leaving_a_batch_early_accounts_for_every_item(fake: FakeWorkflowS
                     seen.add(outcome.request.object_key)  # type: ignore[union-attr]
                     if len(seen) == 5:
                         break
-            else:
+            elif how == "raise":
                 async for outcome in run:
                     seen.add(outcome.request.object_key)  # type: ignore[union-attr]
                     if len(seen) == 5:
                         raise KeyError("the consumer fails")
+            else:  # consumes until it is cancelled
+                async with run:
+                    async for outcome in run:
+                        seen.add(outcome.request.object_key)  # type: ignore[union-attr]
 
         await consume("with", "with")
         await consume("bare", "bare")
         with pytest.raises(KeyError):
             await consume("raise", "raise")
-        task = asyncio.create_task(consume("cancel", "with"))
-        await asyncio.sleep(0.05)
+        task = asyncio.create_task(consume("cancel", "until-cancelled"))
+        await until(lambda: len(reported.get("cancel", ())) >= 5)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -205,8 +205,8 @@ async def _serve(routes: dict[str, Any]) -> web.AppRunner:
 
 
 def _url(runner: web.AppRunner) -> str:
-    site = next(iter(runner.sites))
-    return site.name
+    host, port = runner.addresses[0][:2]  # the bound port (site.name shows 0 on aiohttp 3.10)
+    return f"http://{host}:{port}"
 
 
 async def test_a_real_start_answer_without_started_at_uses_the_servers_date() -> None:
