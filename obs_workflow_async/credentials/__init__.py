@@ -19,9 +19,17 @@ from ._base import (
     StaticProvider,
     resolve_credentials,
 )
-from ._remote import EcsMetadataProvider, OidcProvider, parse_security_key
+from ._remote import (
+    MAX_ANSWER_BYTES,
+    MAX_TOKEN_FILE_BYTES,
+    EcsMetadataProvider,
+    OidcProvider,
+    parse_security_key,
+)
 
 __all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_TOKEN_FILE_BYTES",
     "ChainProvider",
     "Credentials",
     "CredentialsCache",
