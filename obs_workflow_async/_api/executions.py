@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import JsonValue
 
@@ -47,7 +47,10 @@ __all__ = [
     "start_request_spec",
     "start_spec",
     "state_filter",
+    "execution_name_to_wait_for",
     "execution_ref",
+    "poll_options",
+    "poll_until_finished",
 ]
 
 EXECUTIONS = "v2/workflowexecutions"
@@ -182,6 +185,75 @@ def _wait_timeout(
         timeout=timeout or 0.0,
         last_state=last_state,
     )
+
+
+def poll_options(
+    options: RequestOptions, deadline: float | None, clock: Callable[[], float]
+) -> RequestOptions:
+    """One poll's options: by default its deadline is what is left of the wait."""
+    if deadline is None or "deadline" in options:
+        return options
+    return {**options, "deadline": max(deadline - clock(), 0.001)}
+
+
+_D = TypeVar("_D", bound=ExecutionDetail)
+
+
+async def poll_until_finished(
+    fetch: Callable[[RequestOptions], Awaitable[_D]],
+    *,
+    graph_name: str,
+    execution_name: str,
+    timeout: float | None,
+    poll_interval: float,
+    max_poll_interval: float,
+    raise_on_failure: bool,
+    options: RequestOptions,
+    clock: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+) -> _D:
+    """The wait both APIs share: poll ``fetch`` with pauses growing 1.5x up to
+    ``max_poll_interval`` until a terminal state; :class:`WaitTimeoutError` after
+    ``timeout`` (naming the last state seen), :class:`ExecutionFailedError` for a
+    failure when ``raise_on_failure``."""
+    deadline = None if timeout is None else clock() + timeout
+    interval = poll_interval
+    last_state: str | None = None
+    while True:
+        try:
+            detail = await fetch(poll_options(options, deadline, clock))
+        except RequestTimeoutError as exc:
+            if deadline is None or clock() < deadline:
+                raise
+            raise _wait_timeout(graph_name, execution_name, timeout, last_state) from exc
+        last_state = detail.execution_state.value
+        if detail.is_terminal:
+            if raise_on_failure and not detail.succeeded:
+                raise ExecutionFailedError(detail)
+            return detail
+        pause = interval
+        if deadline is not None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise _wait_timeout(graph_name, execution_name, timeout, last_state)
+            pause = min(pause, remaining)
+        await sleep(pause)
+        interval = min(interval * 1.5, max_poll_interval)
+
+
+def execution_name_to_wait_for(started: StartWorkflowResult) -> str:
+    """The name to wait on after a start; an answer named only by its URN started the
+    execution but leaves nothing to poll (a ``ResponseParseError`` saying so)."""
+    if started.execution_name is None:
+        raise ResponseParseError(
+            "the start answer has no execution_name to wait for (the execution started: "
+            f"{started.execution_urn})",
+            status=200,
+            request_id=started.request_id,
+            body="",
+            headers=started.headers,
+        )
+    return started.execution_name
 
 
 def _positive(name: str, value: float | None, *, optional: bool) -> None:
@@ -322,34 +394,18 @@ class ExecutionsAPI(BaseClient):
         _positive("timeout", timeout, optional=True)
         _positive("poll_interval", poll_interval, optional=False)
         _positive("max_poll_interval", max_poll_interval, optional=False)
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        interval = poll_interval
-        last_state: str | None = None
-        while True:
-            call_options = options
-            if deadline is not None and "deadline" not in options:
-                call_options = options.copy()
-                call_options["deadline"] = max(deadline - loop.time(), 0.001)
-            try:
-                detail = await self._request(spec, ExecutionDetail, call_options)
-            except RequestTimeoutError as exc:
-                if deadline is None or loop.time() < deadline:
-                    raise
-                raise _wait_timeout(graph_name, execution_name, timeout, last_state) from exc
-            last_state = detail.execution_state.value
-            if detail.is_terminal:
-                if raise_on_failure and not detail.succeeded:
-                    raise ExecutionFailedError(detail)
-                return detail
-            pause = interval
-            if deadline is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise _wait_timeout(graph_name, execution_name, timeout, last_state)
-                pause = min(pause, remaining)
-            await asyncio.sleep(pause)
-            interval = min(interval * 1.5, max_poll_interval)
+        return await poll_until_finished(
+            lambda call: self._request(spec, ExecutionDetail, call),
+            graph_name=str(graph_name),
+            execution_name=str(execution_name),
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            raise_on_failure=raise_on_failure,
+            options=options,
+            clock=asyncio.get_running_loop().time,
+            sleep=asyncio.sleep,
+        )
 
     async def start_and_wait(
         self,
@@ -370,18 +426,9 @@ class ExecutionsAPI(BaseClient):
         """
         options: RequestOptions = request_options or {}
         started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
-        if started.execution_name is None:  # started, but named only by its URN
-            raise ResponseParseError(
-                "the start answer has no execution_name to wait for (the execution started: "
-                f"{started.execution_urn})",
-                status=200,
-                request_id=started.request_id,
-                body="",
-                headers=started.headers,
-            )
         return await self.wait_for_execution(
             graph_name,
-            started.execution_name,
+            execution_name_to_wait_for(started),
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,

@@ -18,6 +18,7 @@ import aiohttp
 from pydantic import BaseModel, JsonValue
 
 from .._api.batch import BatchAPI
+from .._api.executions import execution_name_to_wait_for, poll_until_finished
 from .._api.settle import SettleCore, SettlePage
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
@@ -28,11 +29,8 @@ from .._version import __version__
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import (
     ErrorDetail,
-    ExecutionFailedError,
     InvalidRequestError,
-    RequestTimeoutError,
     ResponseParseError,
-    WaitTimeoutError,
 )
 from ..hooks import Hook
 from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
@@ -654,40 +652,18 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`."""
         options: RequestOptions = request_options or {}
         _check_wait_intervals(poll_interval, max_poll_interval, timeout)
-        clock = self._runtime.clock
-        deadline = None if timeout is None else clock() + timeout
-        interval = poll_interval
-        last: str | None = None
-
-        def expired() -> WaitTimeoutError:
-            return WaitTimeoutError(
-                graph_name=graph_name,
-                execution_name=execution_name,
-                timeout=timeout or 0.0,
-                last_state=last,
-            )
-
-        while True:
-            call = _poll_options(options, deadline, clock)
-            try:
-                detail = await self.get_execution(graph_name, execution_name, **call)
-            except RequestTimeoutError as exc:
-                if deadline is None or clock() < deadline:
-                    raise
-                raise expired() from exc
-            last = detail.execution_state.value
-            if detail.is_terminal:
-                if raise_on_failure and not detail.succeeded:
-                    raise ExecutionFailedError(detail)
-                return detail
-            pause = interval
-            if deadline is not None:
-                remaining = deadline - clock()
-                if remaining <= 0:
-                    raise expired()
-                pause = min(pause, remaining)
-            await self._runtime.sleep(pause)
-            interval = min(interval * 1.5, max_poll_interval)
+        return await poll_until_finished(
+            lambda call: self.get_execution(graph_name, execution_name, **call),
+            graph_name=graph_name,
+            execution_name=execution_name,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            raise_on_failure=raise_on_failure,
+            options=options,
+            clock=self._runtime.clock,
+            sleep=self._runtime.sleep,
+        )
 
     async def start_and_wait(
         self,
@@ -705,18 +681,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """:meth:`start_workflow`, then :meth:`wait_for_execution`."""
         options: RequestOptions = request_options or {}
         started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
-        if started.execution_name is None:
-            raise ResponseParseError(
-                "the start answer has no execution_name to wait for (the execution started: "
-                f"{started.execution_urn})",
-                status=200,
-                request_id=started.request_id,
-                body="",
-                headers=started.headers,
-            )
         return await self.wait_for_execution(
             graph_name,
-            started.execution_name,
+            execution_name_to_wait_for(started),
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
@@ -1012,15 +979,6 @@ def _check_wait_intervals(
     for name, value in checks:
         if value is not None and (isinstance(value, bool) or not value > 0):
             raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
-
-
-def _poll_options(
-    options: RequestOptions, deadline: float | None, clock: Callable[[], float]
-) -> RequestOptions:
-    """One poll's options: by default its deadline is what is left of the wait."""
-    if deadline is None or "deadline" in options:
-        return options
-    return {**options, "deadline": max(deadline - clock(), 0.001)}
 
 
 def _int(cursor: int | str | None) -> int | None:
