@@ -30,6 +30,7 @@ from obs_workflow_async.credentials import CredentialsCache
 from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.hooks import RequestEvent
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
 from tests.support.inspect import free_slots
 from tests.support.waiting import until
 
@@ -328,22 +329,32 @@ async def test_an_exception_at_any_stage_of_an_item_is_its_outcome(
             {"graph_name": "g", "bucket": "media", "object_key": "d"},
         ]
         outcomes = await asyncio.wait_for(
-            client.start_all(items, on_progress=progress),
-            10,  # type: ignore[arg-type]
+            client.start_all(items, on_progress=progress),  # type: ignore[arg-type]
+            10,
         )
         assert calls == 5
         assert [o.ok for o in outcomes] == [True, False, False, False, True]
         assert all(o.invalid for o in outcomes[1:4])
 
-        # an exception from inside the start call itself
-        real = client._start_request
+    # an exception from inside the start call itself: a sender (the wire) that breaks
+    # in a way nobody foresaw, for object "x" only
+    started = {
+        "execution_urn": "urn:x",
+        "execution_name": "e",
+        "started_at": "2026-01-01T00:00:00Z",
+    }
 
-        async def failing(request: StartRequest, options: object) -> object:
-            if request.object_key == "x":
-                raise BoomError("inside the call")
-            return await real(request, options)  # type: ignore[arg-type]
+    def wire(request: MockRequest) -> MockResponse:
+        if request.json() == {"bucket": "media", "object": "x"}:
+            raise BoomError("inside the call")
+        return MockResponse(200, json=started)
 
-        client._start_request = failing  # type: ignore[assignment,method-assign]
+    async with AsyncWorkflowClient(
+        server="https://obs.example.com",
+        access_key_id="ak",
+        secret_access_key="sk",
+        sender=MockSender(wire),
+    ) as client:
         outcomes = await asyncio.wait_for(
             client.start_all(
                 [
