@@ -35,6 +35,7 @@ from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
     ObsWorkflowError,
+    ParsedErrorBody,
     RequestTimeoutError,
     TransportError,
     error_for_status,
@@ -442,23 +443,28 @@ class Transport:
             )
         return _Failed(error, failure.failure, None, failure.cause)
 
-    @staticmethod
     def _status_failure(
-        answer: Answer, request_id: str | None, retries: int, spec: RequestSpec, url: URL
+        self, answer: Answer, request_id: str | None, retries: int, spec: RequestSpec, url: URL
     ) -> _Failed:
         """Map an HTTP error answer to our error and its retry class."""
         text = answer.body.decode("utf-8", errors="replace")
         retry_after = parse_retry_after(answer.headers)
+        # A dialect may read its API's error bodies its own way (DWR v3: as its SDK).
+        reader: Callable[[str, int], ParsedErrorBody] | None = getattr(
+            self._dialect, "read_error_body", None
+        )
+        parsed = reader(text, answer.status) if reader is not None else parse_error_body(text)
         error = error_for_status(
             status=answer.status,
             reason=answer.reason,
             headers=answer.headers,
             body=text,
-            request_id=request_id or parse_error_body(text).request_id,
+            request_id=request_id or parsed.request_id,
             retries_taken=retries,
             retry_after=retry_after,
             method=spec.method,
             url=str(url.with_query(None)),
+            parsed=parsed,
         )
         return _Failed(error, classify_status(answer.status), retry_after, None)
 

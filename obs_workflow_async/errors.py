@@ -530,9 +530,12 @@ def error_for_status(
     retry_after: float | None,
     method: str | None = None,
     url: str | None = None,
+    parsed: ParsedErrorBody | None = None,
 ) -> APIStatusError:
-    """Build the typed exception for an HTTP error answer."""
-    parsed = parse_error_body(body)
+    """Build the typed exception for an HTTP error answer (``parsed``: the body as the
+    API's own reader read it, else :func:`parse_error_body`)."""
+    if parsed is None:
+        parsed = parse_error_body(body)
     cls = _STATUS_CLASSES.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else APIStatusError

@@ -37,7 +37,7 @@ from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResul
 from ..models._base import validate_request
 from ..models._executions import ExecutionSummary, ExecutionType
 from . import signing
-from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region
+from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region, sdk_host
 from .models import (
     DwrActionTemplate,
     DwrAgreement,
@@ -50,6 +50,7 @@ from .models import (
     DwrListExecutionsRequest,
     DwrListRequest,
     DwrMyTemplateDefinition,
+    DwrRestoreResult,
     DwrStartRequest,
     DwrTemplateDetail,
     DwrTemplatePage,
@@ -224,7 +225,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         if project_id is not None and not project_id.isalnum():
             raise InvalidRequestError([ErrorDetail("project_id", "must be letters and digits")])
         agent = user_agent or DEFAULT_USER_AGENT
-        self._dialect = DwrDialect(parsed, user_agent=agent, project_id=project_id)
+        self._dialect = DwrDialect(
+            parsed, user_agent=agent, project_id=project_id, host=sdk_host(server)
+        )
         self._signature = "sdk-hmac-sha256"  # type: ignore[assignment]
         self.region = region
         self._setup(
@@ -253,9 +256,10 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self._iam: Transport | None = None
         discover = None
         if project_id is None and region is not None:
-            iam = parse_endpoint(
+            iam_server = (
                 iam_endpoint or env.get(ENV_IAM_ENDPOINT) or iam_endpoint_for_region(region)
             )
+            iam = parse_endpoint(iam_server)
             iam_sender: Sender = (
                 sender
                 if sender is not None
@@ -279,7 +283,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                 proxy=self._transport.proxy,
                 hooks=self._hooks,
                 runtime=self._runtime,
-                dialect=DwrDialect(iam, user_agent=agent, content_type=False),
+                dialect=DwrDialect(
+                    iam, user_agent=agent, content_type=False, host=sdk_host(iam_server)
+                ),
             )
             discover = self._discover_project_id
         self._project = _ProjectId(project_id, discover)
@@ -629,13 +635,17 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def restore_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> RestoreExecutionResult:
-        """``restore_workflow_execution``: ``POST .../{e}/retry`` (resumes a failed execution)."""
+        """``restore_workflow_execution``: ``POST .../{e}/retry`` (resumes a failed execution).
+        An answer without ``execution_name`` takes the name asked for (the SDK keeps it)."""
         g = _checked("graph_name", graph_name)
         e = _execution(execution_name)
         spec = await self._spec(
             "POST", f"workflows/{g}/workflowexecution/{e}/retry", "restore_execution", graph_name=g
         )
-        return await self._request(spec, RestoreExecutionResult, options)
+        restored = await self._request(spec, DwrRestoreResult, options)
+        if not restored.execution_name:
+            restored = restored.model_copy(update={"execution_name": e})
+        return restored
 
     async def wait_for_execution(
         self,
@@ -706,8 +716,8 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def accept_agreement(
         self, agreement_type: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        """``accept_service_contract``: ``type`` is ``use_public_action_privacy_statement``
-        or ``register_public_action_statement``."""
+        """``accept_service_contract``: ``agreement_type`` (the query's ``type``) is
+        ``use_public_action_privacy_statement`` or ``register_public_action_statement``."""
         spec = await self._spec(
             "POST",
             "workflow-agreements",
@@ -719,7 +729,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def get_agreement(
         self, agreement_type: str, **options: Unpack[RequestOptions]
     ) -> DwrAgreement:
-        """``show_service_contract``."""
+        """``show_service_contract``: ``agreement_type`` as for :meth:`accept_agreement`."""
         spec = await self._spec(
             "GET",
             "workflow-agreements",

@@ -5,19 +5,23 @@ and the ``SDK-HMAC-SHA256`` headers of :mod:`.signing`."""
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from yarl import URL
 
 from .._config import Endpoint
 from .._transport import RequestSpec
 from ..credentials import Credentials
+from ..errors import ParsedErrorBody
 from . import signing
+from .error_body import read_dwr_error_body
 
 __all__ = [
     "DWR_REGION_HOSTS",
     "DwrDialect",
     "dwr_endpoint_for_region",
     "iam_endpoint_for_region",
+    "sdk_host",
 ]
 
 DWR_REGION_HOSTS: dict[str, str] = {
@@ -42,6 +46,16 @@ def iam_endpoint_for_region(region: str) -> str:
     return f"https://iam.{region}.myhuaweicloud.com"
 
 
+def sdk_host(server: str) -> str:
+    """The ``Host`` the SDK sends and signs for an endpoint: its network location exactly
+    as written (``urlparse(endpoint).netloc``), so an explicit ``:443`` or ``:80`` stays
+    and the case is kept; a bare ``host[:port]`` is read as ``https://host[:port]``."""
+    text = server.strip()
+    if "://" not in text:
+        text = "https://" + text
+    return urlsplit(text).netloc
+
+
 def spec_path(spec: RequestSpec) -> str:
     """The encoded path: each segment of ``spec.key`` as the SDK substitutes path
     parameters (``quote(value, safe="")``); the names are validated to hold no ``/``."""
@@ -52,7 +66,8 @@ class DwrDialect:
     """DWR v3 (and IAM) requests: ``SDK-HMAC-SHA256`` headers as ``huaweicloudsdkcore``
     builds them.
 
-    Signed: ``Content-Type`` (every method, as the SDK), ``Host``, ``User-Agent``,
+    Signed: ``Content-Type`` (every method, as the SDK), ``Host`` (the endpoint's
+    network location as written, :func:`sdk_host`), ``User-Agent``,
     ``X-Project-Id`` (when ``project_id`` is set), ``X-Sdk-Date`` and
     ``X-Security-Token`` (temporary credentials). The query of a spec is already in
     the SDK's order and spelling (:func:`.signing.query_pairs`); it is sent as signed.
@@ -65,13 +80,20 @@ class DwrDialect:
         user_agent: str,
         project_id: str | None = None,
         content_type: bool = True,
+        host: str | None = None,
     ) -> None:
         self._origin = endpoint.origin
-        self._host = endpoint.host_header
+        self._host = endpoint.host_header if host is None else host
         self._user_agent = user_agent
         self.project_id = project_id
         self._content_type = content_type
         self._urls: dict[tuple[str, tuple[tuple[str, str | None], ...]], tuple[URL, str]] = {}
+
+    @staticmethod
+    def read_error_body(body: str, status: int) -> ParsedErrorBody:
+        """An error answer's body, read as ``huaweicloudsdkcore`` reads it
+        (:func:`.error_body.read_dwr_error_body`)."""
+        return read_dwr_error_body(body, status)
 
     @staticmethod
     def _pairs(spec: RequestSpec) -> list[tuple[str, str]]:

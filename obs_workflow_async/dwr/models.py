@@ -24,10 +24,16 @@ from ..models._base import (
     ResultModel,
     WorkflowInputs,
 )
-from ..models._executions import ExecutionDetail, ExecutionState, ExecutionSummary
+from ..models._executions import (
+    ExecutionDetail,
+    ExecutionState,
+    ExecutionSummary,
+    RestoreExecutionResult,
+)
 
 __all__ = [
     "DwrAction",
+    "DwrActionResult",
     "DwrActionTemplate",
     "DwrAgreement",
     "DwrAuthorization",
@@ -35,10 +41,16 @@ __all__ = [
     "DwrCreateWorkflowResult",
     "DwrExecutionDetail",
     "DwrExecutionPage",
+    "DwrExecutionSummary",
+    "DwrExpressConfig",
+    "DwrFuncVpc",
     "DwrInput",
     "DwrMyTemplateDefinition",
     "DwrNodeExecution",
+    "DwrPolicy",
+    "DwrRestoreResult",
     "DwrState",
+    "DwrStatement",
     "DwrTemplateDetail",
     "DwrTemplatePage",
     "DwrUpdateMyTemplateResult",
@@ -100,12 +112,25 @@ def json_body(payload: Mapping[str, object]) -> bytes:
 
 
 class _Open(BaseModel):
-    """A body part: known fields typed, unknown ones passed through; ``None`` not sent."""
+    """A body part, serialised as the SDK's model of the same name: the known fields in
+    the SDK model's order (``openapi_types``), whatever order the caller used, then
+    unknown fields (passed through, in the caller's order); ``None`` fields not sent.
+    Types are strict (``"5"`` is not an int, ``1`` not a bool), so a value is sent as
+    given or refused; free-form maps (``dynamic_source``, ``constraints``) keep the
+    caller's order and their ``null`` values, as the SDK sends them."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
+
+_Number = int | float
+"""A JSON number sent as given (``5`` stays ``5``, ``5.0`` stays ``5.0``)."""
 
 
 class DwrInput(_Open):
+    """``Input``: ``parameter_name``, ``type``, ``value_type``, ``template_parameter_name``,
+    ``parameter_value``, ``description``, ``default``, ``label``, ``constraints``,
+    ``invisible``."""
+
     parameter_name: str
     type: str
     """``string``, ``integer``, ``float``, ``boolean``, ``list`` or ``map``."""
@@ -115,37 +140,71 @@ class DwrInput(_Open):
     description: str | None = None
     default: str | None = None
     label: str | None = None
-    constraints: dict[str, JsonValue] | None = None
+    constraints: JsonValue = None
+    """``{equal, valid_values, regex, invalid_values}`` (the SDK types it ``object``)."""
     invisible: bool | None = None
 
 
+class DwrActionResult(_Open):
+    """``ActionResult``: ``match``, ``retry_interval``, ``max_retry``, ``next_state``,
+    ``is_terminal`` (the SDK validates none of them locally)."""
+
+    match: str | None = None
+    retry_interval: int | None = None
+    max_retry: int | None = None
+    next_state: str | None = None
+    is_terminal: bool | None = None
+
+
 class DwrAction(_Open):
+    """``Action``, fields in the SDK's order."""
+
     action_name: str
     action_agency: str | None = None
     function: str | None = None
     function_template: str | None = None
-    invocation_mode: str | None = None
-    timeout: int | None = None
-    dynamic_source: dict[str, JsonValue] | None = None
     action_template_name: str | None = None
     action_template_category: str | None = None
     action_template_provider_name: str | None = None
+    invocation_mode: str | None = None
+    timeout: int | None = None
     payload_filter: str | None = None
-    results: list[dict[str, JsonValue]] | None = None
+    dynamic_source: dict[str, JsonValue] | None = None
+    results: list[DwrActionResult] | None = None
 
 
 class DwrState(_Open):
+    """``State``, fields in the SDK's order (``start`` first)."""
+
+    start: bool | None = None
     type: str
     """``DELAY``, ``OPERATION`` or ``END``."""
-    state_name: str
-    start: bool | None = None
     payload_filter_in: str | None = None
     payload_filter_out: str | None = None
+    state_name: str
     action_mode: str | None = None
     """``sequential`` or ``parallel``."""
     actions: list[DwrAction] | None = None
     next_state: str | None = None
     time_delay: int | None = None
+
+
+class DwrExpressConfig(_Open):
+    """``ExpressConfig``: ``log_level`` (``NONE``, ``ERROR``, ``ALL``), ``support_anonymous``."""
+
+    log_level: str | None = None
+    support_anonymous: bool | None = None
+
+
+class DwrFuncVpc(_Open):
+    """``FuncVpc``, fields in the SDK's order (``subnet_id`` first)."""
+
+    subnet_id: str | None = None
+    vpc_id: str | None = None
+    vpc_name: str | None = None
+    subnet_name: str | None = None
+    cidr: str | None = None
+    gateway: str | None = None
 
 
 class DwrWorkflowDefinition(_Open):
@@ -156,28 +215,49 @@ class DwrWorkflowDefinition(_Open):
     description: str | None = None
     mode: str | None = None
     """``EXPRESS`` (synchronous) or ``NORMAL``."""
-    express_config: dict[str, JsonValue] | None = None
-    func_vpc: dict[str, JsonValue] | None = None
+    express_config: DwrExpressConfig | None = None
+    func_vpc: DwrFuncVpc | None = None
     agency: str | None = None
 
     def body(self) -> bytes:
-        """The JSON body, serialised as ``huaweicloudsdkcore`` serialises it."""
+        """The JSON body, byte for byte as ``huaweicloudsdkdwr`` sends the same model."""
         return json_body(self.model_dump(mode="json", exclude_none=True))
 
 
+class DwrStatement(_Open):
+    """``Statement``: ``action`` and ``resource`` lists."""
+
+    action: list[str] | None = None
+    resource: list[str] | None = None
+
+
+class DwrPolicy(_Open):
+    """``Policy`` (an IAM policy): ``version``, ``statement``."""
+
+    version: str | None = None
+    statement: list[DwrStatement] | None = None
+
+
 class DwrMyTemplateDefinition(_Open):
-    """``ThirdTemplateRequestBody``: language-keyed maps (``{"zh-cn": ..., "en-us": ...}``)."""
+    """``ThirdTemplateRequestBody``, fields in the SDK's order; the ``func_*`` maps are
+    language-keyed (``{"zh-cn": ..., "en-us": ...}``) and keep the caller's order."""
 
     category: str
+    inputs: list[DwrInput] | None = None
+    dynamic_source_definition: dict[str, JsonValue] | None = None
+    need_policy: list[DwrPolicy] | None = None
+    """The IAM policies the template's function needs (the SDK's ``list[Policy]``)."""
     func_provider: dict[str, str]
     func_name: dict[str, str]
     func_description: dict[str, str]
-    inputs: list[DwrInput] | None = None
-    need_policy: bool | None = None
+    func_link: dict[str, str] | None = None
+    app_urn: str | None = None
+    bill_value: _Number | None = None
+    agency: str | None = None
     register_status: str | None = None
 
     def body(self) -> bytes:
-        """The JSON body, serialised as ``huaweicloudsdkcore`` serialises it."""
+        """The JSON body, byte for byte as ``huaweicloudsdkdwr`` sends the same model."""
         return json_body(self.model_dump(mode="json", exclude_none=True))
 
 
@@ -276,7 +356,9 @@ class DwrUpdateWorkflowResult(ResultModel):
 
 
 class DwrWorkflowSummary(ResponseModel):
-    name: str
+    """One ``GraphItem``; an item without a ``name`` is kept (``None``), as the SDK keeps it."""
+
+    name: _Text = None
     id: _Text = None
     graph_urn: _Text = None
     created_at: OptionalAwareDatetime = None
@@ -304,10 +386,17 @@ class DwrWorkflowPage(_Page):
     graphs: NullableList[DwrWorkflowSummary] = Field(default_factory=list)
 
 
+class DwrExecutionSummary(ExecutionSummary):
+    """One ``Execution`` of a listing: the v2 summary's fields. An item without an
+    ``execution_name`` is kept (the name reads as ``""``), as the SDK keeps it."""
+
+    execution_name: str = ""
+
+
 class DwrExecutionPage(_Page):
     """A page of ``list_workflow_instance``: v3 items have the v2 summary's fields."""
 
-    executions: NullableList[ExecutionSummary] = Field(default_factory=list)
+    executions: NullableList[DwrExecutionSummary] = Field(default_factory=list)
 
 
 class DwrNodeExecution(ResponseModel):
@@ -342,6 +431,9 @@ class DwrExecutionDetail(ExecutionDetail):
     ``execution_headers`` (``headers`` holds the response headers).
     """
 
+    execution_name: str = ""
+    """``execution_id`` (or the v2 ``execution_name``); when the answer has neither,
+    :meth:`~.AsyncDwrClient.get_execution` fills in the name it asked for."""
     workflow_id: _Text = None
     execution_id: _Text = None
     status: _Text = None
@@ -384,7 +476,11 @@ class DwrAgreement(ResultModel):
 
 
 class DwrActionTemplate(ResponseModel):
-    name: str
+    """One template of a listing; an item without a ``name`` is kept (``None``), as the
+    SDK keeps it. The other fields (``register_status``, ``provider_name``, ...) are
+    kept as sent (``model_extra``)."""
+
+    name: _Text = None
     category: _Text = None
 
 
@@ -419,6 +515,13 @@ class DwrTemplateDetail(ResultModel):
     provided_actions: Annotated[list[JsonValue], BeforeValidator(_as_list)] = Field(
         default_factory=list
     )
+
+
+class DwrRestoreResult(RestoreExecutionResult):
+    """``restore_workflow_execution``'s answer; one without ``execution_name`` is read
+    (the client fills in the name it asked for)."""
+
+    execution_name: str = ""
 
 
 class DwrCreateMyTemplateResult(ResultModel):
