@@ -386,11 +386,21 @@ class DwrWorkflowPage(_Page):
     graphs: NullableList[DwrWorkflowSummary] = Field(default_factory=list)
 
 
+def _name_text(value: object) -> object:
+    return "" if value is None else _scalar_text(value) or ""
+
+
+_NameText = Annotated[str, BeforeValidator(_name_text)]
+
+
 class DwrExecutionSummary(ExecutionSummary):
-    """One ``Execution`` of a listing: the v2 summary's fields. An item without an
+    """One ``Execution`` of a listing: the v2 summary's fields, text read as the SDK
+    reads its ``str`` fields (a number as its text). An item without an
     ``execution_name`` is kept (the name reads as ``""``), as the SDK keeps it."""
 
-    execution_name: str = ""
+    execution_name: _NameText = ""
+    execution_urn: _Text = None
+    graph_urn: _Text = None
 
 
 class DwrExecutionPage(_Page):
@@ -431,11 +441,18 @@ class DwrExecutionDetail(ExecutionDetail):
     ``execution_headers`` (``headers`` holds the response headers).
     """
 
-    execution_name: str = ""
+    execution_name: _NameText = ""
     """``execution_id`` (or the v2 ``execution_name``); when the answer has neither,
     :meth:`~.AsyncDwrClient.get_execution` fills in the name it asked for."""
+    execution_urn: _Text = None
+    graph_urn: _Text = None
     workflow_id: _Text = None
+    workflow_urn: _Text = None
     execution_id: _Text = None
+    begin_time: _Text = None
+    """As sent (``started_at`` holds it as a datetime)."""
+    end_time: _Text = None
+    """As sent (``stopped_at`` holds it as a datetime)."""
     status: _Text = None
     output: JsonValue = None
     created_by: _Text = None
@@ -466,7 +483,12 @@ class DwrAuthorization(ResultModel):
     agency_name: _Text = None
     agency_duration: _Text = None
     trust_domain_name: _Text = None
+    role_id: _Text = None
+    role_dependent_by_function: _Text = None
+    role_remark_name: _Text = None
+    role_remark_type: _Text = None
     create_time: OptionalAwareDatetime = None
+    last_modify_time: _Text = None
     agencies: NullableList[dict[str, JsonValue]] = Field(default_factory=list)
 
 
@@ -482,6 +504,11 @@ class DwrActionTemplate(ResponseModel):
 
     name: _Text = None
     category: _Text = None
+    register_status: _Text = None
+    provider_name: _Text = None
+    description: _Text = None
+    create_time: _Text = None
+    last_modify_time: _Text = None
 
 
 class DwrTemplatePage(ResultModel):

@@ -70,29 +70,54 @@ HEADER_ATTRS = {"x_request_id", "connection", "content_length", "date", "content
 """Response-model attributes the SDK fills from headers, compared as ``request_id``."""
 
 INTENDED: dict[str, str] = {
+    # sending
     "unsigned-headers": "Accept, Accept-Encoding, Connection, Content-Length are aiohttp's "
     "(not signed, not compared)",
-    "empty-text": 'a text field sent as "" reads as None (SDK: "")',
-    "times": "time fields read as aware datetimes (SDK: the string; node times: the int)",
-    "null-items": "null list items are dropped (SDK: kept as None)",
-    "enum-lost": "register_status is kept as sent (SDK: an empty PublicTemplateRegisterType "
-    "for values not in its enum)",
+    "user-agent": "the default User-Agent is obs-workflow-async/<version> (pass user_agent= "
+    "for the SDK's)",
+    "bare-host": "an endpoint without a scheme means https://host (the SDK cannot use it)",
+    "project-id": "no project id: discovered through IAM with region=, else ProjectIdError "
+    "before anything is sent (SDK: a literal {project_id} in the path)",
+    "validation": "arguments are checked before sending (names, offset and limit ranges, "
+    "agreement types, strict body types); nothing is sent (SDK: sent as given)",
+    "extras": "fields the SDK models do not know are kept (model_extra) and, in request "
+    "bodies, sent after the known ones (the SDK's models cannot carry them)",
+    "retries": "429, 503 and connection failures are retried with backoff (max_retries=3); "
+    "500/502/504 and read timeouts only for GET/PUT/DELETE: a POST that may have run is "
+    "not resent (SDK: no retries)",
+    # errors
+    "429": "a 429 answer is read like any other error (code, message, X-Request-Id); the SDK "
+    "(retry_times=0) raises urllib3's RetryError text as the message with request id ''",
+    "3xx": "a 1xx or 3xx answer is an APIStatusError (SDK: a success below 400)",
+    "error-classes": "ClientRequestException/ServerResponseException become the status "
+    "classes, and the gateway codes pick theirs (APIG.0308 RateLimitError)",
     "non-text-code": "a code or message that is not a string reads as its JSON text "
     '(SDK: the int or object itself; 123 -> "123")',
     "body-request-id": "without an X-Request-Id header, request_id is the error body's "
     "request_id (SDK: None)",
-    "start-needs-name": "a start answer without execution_name raises ResponseParseError "
-    "(the execution may have started; SDK: a response with None)",
+    "encoded-auth": "encoded_authorization_message is not a field: read it from .body",
+    # answers
+    "non-json-2xx": "a 2xx answer that is not JSON raises ResponseParseError for calls that "
+    "return fields (SDK: a response with every field None)",
+    "empty-text": 'a text field sent as "" reads as None (SDK: "")',
+    "non-text": "a text field holding a bool, list or object reads as None (SDK: str() of it)",
+    "flag-text": 'is_truncated sent as "false" reads as False (SDK: bool("false") is True)',
+    "times": "time fields read as aware datetimes (SDK: the string; node times: the int)",
+    "null-items": "null list items are dropped (SDK: kept as None)",
+    "enum-lost": "register_status is kept as sent (SDK: an empty PublicTemplateRegisterType "
+    "for values not in its enum)",
+    "provided-actions-list": "provided_actions reads as a list of the JSON objects sent, "
+    "whether the answer has one object (public, mine) or a list (system); the SDK keeps "
+    "its ProvidedAction models",
     "execution-name": 'a listed execution without execution_name reads as "" (SDK: None)',
     "requested-name": "a restore answer without execution_name takes the name asked for "
     "(SDK: None); so does an execution detail without execution_id",
+    "detail-names": "an execution detail also fills the v2 names (execution_name, "
+    "execution_state, graph_urn, started_at, stopped_at); its own headers field is "
+    "execution_headers; a v2 execution_info body reads too",
+    "start-needs-name": "a start answer naming no execution raises ResponseParseError "
+    "(the execution may have started; SDK: a response with None)",
     "start-date": "a start answer without started_at takes the answer's Date header (SDK: None)",
-    "provided-actions-list": "provided_actions reads as a list whether the answer has one "
-    "object (public, mine) or a list (system); the SDK keeps its ProvidedAction object",
-    "429": "a 429 answer is read like any other error (code, message, X-Request-Id); the SDK "
-    "(retry_times=0) raises urllib3's RetryError text as the message with request id ''",
-    "extras": "fields the SDK models do not know are kept (model_extra) and, in request "
-    "bodies, sent after the known ones (the SDK's models cannot carry them)",
 }
 """The differences we intend; each is allowed by name below, and listed in the docs."""
 
@@ -689,7 +714,7 @@ def _fields(rng: random.Random, spec: dict[str, Callable[[], Any]]) -> dict[str,
 
 
 def answer_body(call: str, rng: random.Random) -> Any:
-    text = lambda: rng.choice([_text(rng), _text(rng), ""])  # noqa: E731
+    text = lambda: rng.choice([_text(rng), _text(rng), "", 42])  # noqa: E731
     stamp = lambda: _stamp(rng)  # noqa: E731
     if call == "create_workflow":
         return _fields(rng, {"graph_name": text, "graph_urn": text, "created_at": stamp})
