@@ -92,7 +92,7 @@ class DwrDialect:
     @staticmethod
     def read_error_body(body: str, status: int) -> ParsedErrorBody:
         """An error answer's body, read as ``huaweicloudsdkcore`` reads it
-        (:func:`.error_body.read_dwr_error_body`)."""
+        (:func:`obs_workflow_async.dwr.error_body.read_dwr_error_body`)."""
         return read_dwr_error_body(body, status)
 
     @staticmethod

@@ -443,7 +443,7 @@ class DwrExecutionDetail(ExecutionDetail):
 
     execution_name: _NameText = ""
     """``execution_id`` (or the v2 ``execution_name``); when the answer has neither,
-    :meth:`~.AsyncDwrClient.get_execution` fills in the name it asked for."""
+    ``AsyncDwrClient.get_execution`` fills in the name it asked for."""
     execution_urn: _Text = None
     graph_urn: _Text = None
     workflow_id: _Text = None
