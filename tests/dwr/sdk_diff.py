@@ -80,6 +80,8 @@ INTENDED: dict[str, str] = {
     "before anything is sent (SDK: a literal {project_id} in the path)",
     "validation": "arguments are checked before sending (names, offset and limit ranges, "
     "agreement types, strict body types); nothing is sent (SDK: sent as given)",
+    "start-inputs": "start inputs are the map the docs show, sent as given (SDK: typed as one "
+    "Input model, though a dict passes through unchanged)",
     "extras": "fields the SDK models do not know are kept (model_extra) and, in request "
     "bodies, sent after the known ones (the SDK's models cannot carry them)",
     "retries": "429, 503 and connection failures are retried with backoff (max_retries=3); "
