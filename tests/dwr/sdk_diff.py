@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import random
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -150,11 +151,20 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.answers: list[Answer] = []
+        self._connections: set[socket.socket] = set()
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                recorder._connections.add(self.connection)
+
+            def finish(self) -> None:
+                recorder._connections.discard(self.connection)
+                super().finish()
 
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -176,7 +186,7 @@ class Recorder:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server.daemon_threads = False
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -188,7 +198,10 @@ class Recorder:
 
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
-        self._server.server_close()
+        for connection in list(self._connections):  # idle keep-alive: end its thread
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        self._server.server_close()  # joins every handler thread
         self._thread.join()
 
     def prime(self, answer: Answer) -> None:
@@ -1134,6 +1147,7 @@ async def _run(call: str, seed: int, argument_sets: int, answers: int, errors: i
         finally:
             for sdk in sdks.values():
                 sdk.get_http_client().close()
+                sdk.get_http_client().executor.shutdown()  # close() leaves its threads
     return counts
 
 

@@ -80,6 +80,8 @@ def _sdk_host(endpoint: str) -> tuple[str, str]:
         "collection_formats",
     )
     request = client.build_future_request(*(info[k] for k in keys), None).result()
+    client.get_http_client().close()
+    client.get_http_client().executor.shutdown()
     return str(request.header_params["Host"]), str(request.header_params["Authorization"])
 
 
