@@ -35,7 +35,7 @@ from ..errors import (
 from ..hooks import Hook
 from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
 from ..models._base import validate_request
-from ..models._executions import ExecutionSummary, ExecutionType
+from ..models._executions import ExecutionSummary
 from . import signing
 from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region
 from .models import (
@@ -465,7 +465,13 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """A settle sweep over v3: ``span`` widened by :data:`SETTLE_SKEW` (the clock
         offset is known only after the first answer) and cut into windows of at most
         :data:`EXECUTION_WINDOW`, each read page by page (200); the cursor is
-        ``(window start, offset)``. Executions not started through the API are left out."""
+        ``(window start, offset)``. Every execution listed is handed on (the sweep
+        tells API starts from trigger ones, in any spelling).
+
+        A window ends on a page with no ``next_offset`` that does not say it is
+        truncated, or on an empty page that says ``is_truncated: false``; a
+        ``next_offset`` is followed whatever ``is_truncated`` says (the sweep stops
+        on a cycle)."""
         low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
         start, offset = cursor if isinstance(cursor, tuple) else (low, None)
         end = min(start + EXECUTION_WINDOW, high)
@@ -477,14 +483,18 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             limit=MAX_EXECUTIONS_PAGE,
             **options,
         )
-        kept = [e for e in page.executions if e.execution_type in (None, ExecutionType.APICALL)]
-        nxt = page.next_cursor(len(page.executions))
-        if nxt is not None:
-            number = _int(nxt)
-            return SettlePage(kept, page.headers, True, None if number is None else (start, number))
+        items = page.executions
+        flag = page.is_truncated
+        raw = page.next_offset if page.next_offset is not None else page.next_marker
+        if raw is not None and not (flag is False and not items):
+            number = _int(raw)
+            nxt = None if number is None else (start, number)
+            return SettlePage(items, page.headers, True, nxt)
+        if flag:
+            return SettlePage(items, page.headers, True, None)  # truncated, no cursor
         if end < high:
-            return SettlePage(kept, page.headers, True, (end, None))
-        return SettlePage(kept, page.headers, False, None)
+            return SettlePage(items, page.headers, True, (end, None), fresh=True)
+        return SettlePage(items, page.headers, False, None)
 
     async def _settle_detail(
         self, graph: str, execution_name: str, options: RequestOptions
