@@ -201,9 +201,16 @@ class HostileV2(_Hostile, FakeWorkflowServer):
                 self.list_calls += 1
                 body = self._page(request.query)
             else:
-                body = call.action(self.store)
+                name = request.path.rstrip("/").rsplit("/", 1)[-1]
+                body = self.store.get_execution(self._graph_of(request.path), name)
                 self._respell(body)
         return json_reply(200, body, request_id)
+
+    def _graph_of(self, path: str) -> str:
+        """The graph of the execution named last in ``path`` (any graph: a details
+        answer that ignores the graph asked for)."""
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        return next(e.graph_name for e in self.store.executions if e.execution_name == name)
 
     def _page(self, query: Mapping[str, str]) -> JSON:
         graph = query.get("x-workflow-graph-name", "")
@@ -217,8 +224,10 @@ class HostileV2(_Hostile, FakeWorkflowServer):
                 {"count": 0, "executions": [], "is_truncated": True, "next_marker": _fresh()},
                 "next_marker",
             )
-        first = 0 if marker is None else next(
-            (n for n, e in enumerate(ordered) if e.marker >= marker), len(ordered)
+        first = (
+            0
+            if marker is None
+            else next((n for n, e in enumerate(ordered) if e.marker >= marker), len(ordered))
         )
         page = ordered[first : first + PAGE]
         rest = ordered[first + PAGE :]
@@ -270,7 +279,11 @@ class HostileV3(_Hostile, FakeDwrServer):
                 self.list_calls += 1
                 body = self._page(request.query)
             else:
-                body = call.action(self.store)
+                name = request.path.rstrip("/").rsplit("/", 1)[-1]
+                graph = next(
+                    e.graph_name for e in self.store.executions if e.execution_name == name
+                )
+                body = self._detail(graph, name)
                 self._respell(body)
         return json_reply(200, body, request_id)
 
@@ -310,9 +323,9 @@ class HostileV3(_Hostile, FakeDwrServer):
     def _respell(self, body: JSON) -> None:
         if self.spelling == "plain":
             return
-        execution = next(e for e in self.store.executions if e.execution_name == body.get(
-            "execution_id"
-        ))
+        execution = next(
+            e for e in self.store.executions if e.execution_name == body.get("execution_id")
+        )
         body["input"] = spelt(self.spelling, execution.bucket, execution.object_key)
 
 
@@ -386,7 +399,6 @@ async def run_scenario(
                     server.store.start(GRAPH, BUCKET, key, None, "rid", "TRIGGERCAL")
             until = datetime.now(timezone.utc)
             settle_items = [SettleItem(GRAPH, BUCKET, key, since, until) for key in keys]
-            finished = True
             try:
                 report = await asyncio.wait_for(
                     client.settle(settle_items, settle_delay=0, wait=False, max_pages=max_pages),
@@ -397,10 +409,14 @@ async def run_scenario(
             starts = _api_starts(server)
             verdicts = Counter(r.verdict for r in report.results)
             wrong_not = sum(
-                1 for r in report.results if r.verdict == "not_started" and starts[r.item.object_key]
+                1
+                for r in report.results
+                if r.verdict == "not_started" and starts[r.item.object_key]
             )
             wrong_started = sum(
-                1 for r in report.results if r.verdict == "started" and not starts[r.item.object_key]
+                1
+                for r in report.results
+                if r.verdict == "started" and not starts[r.item.object_key]
             )
             for result in report.results:
                 if result.verdict == "not_started":
