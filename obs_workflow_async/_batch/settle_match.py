@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -147,9 +147,11 @@ def _targets(value: object, depth: int, found: set[tuple[str, str, bool]]) -> No
 
 
 def _mentions(value: object, depth: int, out: set[str]) -> None:
-    value = _decode(value)
     if depth > _MENTION_DEPTH or len(out) >= _MAX_MENTIONS:
         return
+    if isinstance(value, str) and depth > 0:
+        out.add(value)  # as written, even when it reads as JSON text ("123")
+    value = _decode(value)
     if isinstance(value, str):
         out.add(value)
     elif isinstance(value, Mapping):
@@ -194,10 +196,19 @@ def key_forms(key: str, *, event: bool = False) -> frozenset[str]:
         forms.add(key[1:])
     for form in list(forms):
         if "%" in form:
-            forms.add(unquote(form, errors="strict"))
+            forms.add(_decoded(form, unquote))
         if event and ("%" in form or "+" in form):
-            forms.add(unquote_plus(form, errors="strict"))
+            forms.add(_decoded(form, unquote_plus))
     return frozenset(unicodedata.normalize("NFC", form) for form in forms) | forms
+
+
+def _decoded(text: str, decode: Callable[..., str]) -> str:
+    """``text`` percent-decoded, or itself when the escapes are not UTF-8 (never a
+    replacement character: two different keys must not decode alike)."""
+    try:
+        return decode(text, errors="strict")
+    except UnicodeDecodeError:
+        return text
 
 
 def _loose(text: str) -> str:

@@ -105,6 +105,27 @@ def test_a_bucket_that_disagrees_with_the_url_names_nothing() -> None:
     assert input_targets({"bucket": "a", "object": "obs://b/k"}) is None
 
 
+def test_escapes_that_are_not_utf8_are_not_decoded() -> None:
+    # undecodable: never the same object (only "similar": unknown, the safe side)
+    assert match_object(("b", "x%ff"), InputTarget("b", "x%fe")) == "similar"
+    assert not same_object(("b", "x%ff"), ("b", "x%fe"))
+    assert same_object(("b", "x%ff"), ("b", "x%ff"))
+    assert match_object(("b", "x\ufffd"), InputTarget("b", "x%ff")) != "equivalent"
+
+
+def test_a_key_that_reads_as_json_is_still_seen_elsewhere_in_the_input() -> None:
+    target = _target({"bucket": "media", "object": "other", "inputs": {"src": "123"}})
+    assert match_object(("media", "123"), target) == "similar"
+
+
+_KEYS = st.text(alphabet=st.sampled_from("aZ/%+ 2Fé\u0301ffe0"), min_size=1, max_size=12)
+
+
+@given(_KEYS, _KEYS)
+def test_same_object_is_symmetric_on_escapes(a: str, b: str) -> None:
+    assert same_object(("b", a), ("b", b)) == same_object(("b", b), ("b", a))
+
+
 @given(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=20))
 def test_same_object_is_symmetric(a: str, b: str) -> None:
     assert same_object(("b", a), ("b", b)) == same_object(("b", b), ("b", a))
