@@ -493,7 +493,7 @@ class _InWindows:
 class _Paging:
     """Where a sweep has been: the cursors it followed and the last page's names."""
 
-    cursors: list[object] = field(default_factory=list)
+    cursors: set[object] = field(default_factory=set)
     last_page: list[str] = field(default_factory=list)
 
     def more(self, sweep: ListingSweep, page: SettlePage) -> bool:
@@ -518,7 +518,7 @@ class _Paging:
         if repeated:
             sweep.error = "a page repeated the one before it (the cursor was ignored)"
             return False
-        self.cursors.append(cursor)
+        self.cursors.add(cursor)
         return True
 
 
@@ -548,9 +548,7 @@ def _candidates(
                 getattr(detail, "created_by", None),
                 typed_listing=typed,
             )
-            relation = graph_relation(
-                graph, summary.graph_urn, detail.graph_urn, getattr(detail, "workflow_id", None)
-            )
+            relation = graph_relation(graph, summary.graph_urn, detail.graph_urn)
             if relation == "other" or kind == "trigger":
                 continue
             if relation == "unclear":

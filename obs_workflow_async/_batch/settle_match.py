@@ -302,23 +302,24 @@ def _graph_in_urn(urn: str) -> str | None:
 
 
 def graph_relation(graph: str, *names: object) -> Literal["this", "other", "unclear"]:
-    """Whether an execution belongs to ``graph``, from the names and URNs it carries
-    (``graph_urn``, a v3 ``workflow_id``; ``None`` when absent).
+    """Whether an execution belongs to ``graph``, from the URNs (or names) it carries
+    (``graph_urn``; ``None`` when absent).
 
-    No name at all: ``this`` (the listing was asked for this graph). A name that
-    differs only in case, or a URN whose graph slot is unreadable: ``unclear``
-    (the execution can only make an item ``unknown``). Another name: ``other``."""
+    No name at all: ``this`` (the listing was asked for this graph). Only a URN whose
+    graph slot names another graph is ``other``. A name that differs only in case,
+    a URN whose graph slot is unreadable, or a bare value that is not the graph's
+    name (it may be an id): ``unclear`` (the execution can only make an item
+    ``unknown``)."""
     verdict: Literal["this", "other", "unclear"] = "this"
     for raw in names:
         if not isinstance(raw, str) or not raw:
             continue
-        name = _graph_in_urn(raw) if raw.startswith("urn:") else raw
-        if name is None:
-            verdict = "unclear"
-        elif name == graph:
+        urn = raw.startswith("urn:")
+        name = _graph_in_urn(raw) if urn else raw
+        if name == graph:
             continue
-        elif name.casefold() == graph.casefold():
-            verdict = "unclear"
+        if name is None or name.casefold() == graph.casefold() or not urn:
+            verdict = "unclear"  # an id, or a spelling settling cannot place
         else:
             return "other"
     return verdict

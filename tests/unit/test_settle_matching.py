@@ -180,7 +180,8 @@ def test_a_typed_listing_makes_an_untyped_execution_an_api_one() -> None:
         (("urn:fss:r:p:workflow:default:other:latest",), "other"),
         (("urn:fgs:r:p:graph:G",), "unclear"),
         (("urn:something:else",), "unclear"),
-        (("urn:fgs:r:p:graph:g", "other"), "other"),
+        (("urn:fgs:r:p:graph:g", "urn:fgs:r:p:graph:other"), "other"),
+        (("5f0c2d1e-uuid",), "unclear"),  # an id, not a name: never "another graph"
     ],
 )
 def test_graph_relation(names: tuple[object, ...], relation: str) -> None:
