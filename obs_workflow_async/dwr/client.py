@@ -595,6 +595,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             edge: set[str] = set()
             offset: int | None = None
             used: set[int] = set()
+            last: list[str] = []
             while True:
                 got = await self.list_executions(
                     graph_name,
@@ -605,6 +606,10 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                     limit=page_size,
                     **options,
                 )
+                names = [item.execution_name for item in got.executions]
+                if names and names == last:  # the offset was ignored: it would never end
+                    raise _repeated_page(got.request_id)
+                last = names
                 for item in got.executions:
                     if item.execution_name in seen_at_edge:
                         continue
@@ -961,11 +966,16 @@ def _started_at_edge(item: ExecutionSummary, end: datetime) -> bool:
 
 def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
     """The offset of the page after ``page`` in its window (``None``: it was the last);
-    raises for a truncated page with no usable offset, or one already followed."""
-    cursor = page.next_cursor(len(page.executions))
-    if cursor is None:
+    raises for a truncated page with no usable offset, or one already followed.
+
+    A ``next_offset`` is followed whatever ``is_truncated`` says, unless the page is
+    empty and does not say it is truncated."""
+    cursor = page.next_offset if page.next_offset is not None else page.next_marker
+    if cursor is None and not page.is_truncated:
         return None
-    nxt = _int(cursor)
+    if cursor is not None and not page.is_truncated and not page.executions:
+        return None
+    nxt = None if cursor is None else _int(cursor)
     if nxt is None or nxt in used:
         raise ResponseParseError(
             "the service said the list is truncated but gave no usable next_offset",
@@ -975,6 +985,15 @@ def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
         )
     used.add(nxt)
     return nxt
+
+
+def _repeated_page(request_id: str | None) -> ResponseParseError:
+    return ResponseParseError(
+        "the service sent the same page again for the next offset (it would never end)",
+        status=200,
+        request_id=request_id,
+        body="",
+    )
 
 
 def _check_wait_intervals(
@@ -1001,12 +1020,17 @@ async def _follow(
     fetch: Callable[[int | str | None], Awaitable[tuple[list[_T], int | str | None]]],
     max_items: int | None,
 ) -> AsyncIterator[_T]:
-    """Pages until one has no next cursor; a cursor seen twice raises (no loop)."""
+    """Pages until one has no next cursor; a cursor seen twice, or a page repeating
+    the one before, raises (no loop)."""
     cursor: int | str | None = None
     used: set[int | str] = set()
     yielded = 0
+    last: list[_T] = []
     while True:
         items, nxt = await fetch(cursor)
+        if items and items == last:  # the cursor was ignored: it would never end
+            raise _repeated_page(None)
+        last = items
         for item in items:
             yield item
             yielded += 1

@@ -10,7 +10,15 @@ from __future__ import annotations
 import pytest
 
 from obs_workflow_async._api import settle as settle_api
-from tests.support.hostile_listers import LISTING_SHAPES, SPELLINGS, Tally, run_scenario
+from obs_workflow_async.dwr import AsyncDwrClient
+from obs_workflow_async.errors import ResponseParseError
+from tests.support.hostile_listers import (
+    LISTING_SHAPES,
+    SPELLINGS,
+    HostileV3,
+    Tally,
+    run_scenario,
+)
 
 PROVABLE_PAGING = (
     "plain",
@@ -120,3 +128,22 @@ def test_every_spelling_is_covered() -> None:
         "zoneless_utc8",
         "epoch_seconds",
     }
+
+
+@pytest.mark.parametrize("shape", PROVABLE_PAGING)
+async def test_iter_executions_reads_every_page_whatever_the_flag(shape: str) -> None:
+    async with HostileV3(shape) as server:
+        server.store.seed_executions("g", 12)
+        async with AsyncDwrClient(**server.dwr_client_kwargs(), max_retries=0) as client:
+            names = [e.execution_name async for e in client.iter_executions("g")]
+    assert sorted(names) == sorted(e.execution_name for e in server.store.executions)
+
+
+@pytest.mark.parametrize("shape", ["cycle", "ignore_cursor", "ignore_cursor_fresh"])
+async def test_iter_executions_raises_on_a_listing_that_goes_round(shape: str) -> None:
+    async with HostileV3(shape) as server:
+        server.store.seed_executions("g", 22)
+        async with AsyncDwrClient(**server.dwr_client_kwargs(), max_retries=0) as client:
+            with pytest.raises(ResponseParseError):
+                _ = [e async for e in client.iter_executions("g")]
+    assert server.list_calls <= 3
