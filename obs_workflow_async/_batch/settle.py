@@ -18,7 +18,15 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
-from .settle_match import InputTarget, Kind, input_targets, match_object, span_relation
+from .settle_match import (
+    InputTarget,
+    Kind,
+    input_targets,
+    loose_index,
+    loose_key,
+    match_object,
+    span_relation,
+)
 
 __all__ = [
     "DEFAULT_MARGIN",
@@ -114,19 +122,23 @@ class Candidate:
     """How the input named the object (encoded key, event shape, other strings);
     ``None``: exactly ``target``."""
 
-    @property
-    def when(self) -> tuple[datetime, datetime] | None:
-        """When it may have started (``None``: unknown)."""
-        if self.span is not None:
-            return self.span
-        return None if self.started_at is None else (self.started_at, self.started_at)
+    when: tuple[datetime, datetime] | None = field(init=False, compare=False, repr=False)
+    """When it may have started (``None``: unknown): ``span``, else ``started_at``."""
+    named: InputTarget | None = field(init=False, compare=False, repr=False)
+    """The object its input names, with how it was spelt (``spelling``, else ``target``)."""
+    index: frozenset[str] = field(init=False, compare=False, repr=False)
+    """The loose keys it could be taken for (empty: it names no object)."""
 
-    @property
-    def named(self) -> InputTarget | None:
-        """The object its input names, with how it was spelt."""
-        if self.spelling is not None:
-            return self.spelling
-        return None if self.target is None else InputTarget(*self.target)
+    def __post_init__(self) -> None:
+        when = self.span
+        if when is None and self.started_at is not None:
+            when = (self.started_at, self.started_at)
+        named = self.spelling
+        if named is None and self.target is not None:
+            named = InputTarget(*self.target)
+        object.__setattr__(self, "when", when)
+        object.__setattr__(self, "named", named)
+        object.__setattr__(self, "index", frozenset() if named is None else loose_index(named))
 
 
 @dataclass(slots=True)
@@ -233,10 +245,13 @@ def judge(
     window (a time without a zone, no time), of an unknown type, whose input names
     no object or one merely similar to the item's."""
     pair = (item.bucket, item.object_key)
+    loose = loose_key(item.object_key)
     kept = tuple(others)
     proofs: list[Candidate] = []
     doubts: list[str] = []
     for candidate in candidates:
+        if candidate.index and loose not in candidate.index:
+            continue  # names another object in every spelling: whenever it started
         where = span_relation(candidate.when, window)
         if where == "out":
             continue

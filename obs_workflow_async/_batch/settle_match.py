@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import unquote, unquote_plus
 
@@ -24,6 +25,8 @@ __all__ = [
     "input_targets",
     "key_forms",
     "kind_of",
+    "loose_index",
+    "loose_key",
     "match_object",
     "same_object",
     "span_relation",
@@ -188,6 +191,7 @@ def input_targets(value: object) -> InputTarget | None:
 # -- comparing objects -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def key_forms(key: str, *, event: bool = False) -> frozenset[str]:
     """The spellings ``key`` may stand for: itself, without one leading ``/``,
     percent-decoded once (``+`` as a space too for an event's key), each in NFC."""
@@ -211,11 +215,39 @@ def _decoded(text: str, decode: Callable[..., str]) -> str:
         return text
 
 
+@lru_cache(maxsize=65536)
 def _loose(text: str) -> str:
     """Equal for spellings that may or may not name the same thing (case, spaces,
-    slashes at the ends, compatibility characters, a second decoding)."""
-    decoded = unquote_plus(unquote_plus(text, errors="replace"), errors="replace")
+    slashes at the ends, compatibility characters, any number of decodings). Every
+    spelling :func:`key_forms` gives has the same loose form as the key."""
+    decoded = text
+    for _ in range(8):  # decoded to a fixed point (bounded)
+        again = unquote_plus(decoded, errors="replace")
+        if again == decoded:
+            break
+        decoded = again
     return unicodedata.normalize("NFKC", decoded).strip().strip("/").strip().casefold()
+
+
+def loose_key(key: str) -> str:
+    """An item key's loose form (see :func:`loose_index`)."""
+    return _loose(key)
+
+
+@lru_cache(maxsize=65536)
+def loose_index(target: InputTarget) -> frozenset[str]:
+    """The loose forms of every key ``target`` could be taken for (its own, and each
+    mention's): an item whose :func:`loose_key` is not among them is surely
+    ``different`` from it."""
+    out = {_loose(target.key)}
+    for text in target.mentions:
+        out.add(_loose(text))
+        url = _from_url(text)
+        if url is not None:
+            out.add(_loose(url[1]))
+        if "/" in text:
+            out.add(_loose(text.split("/", 1)[1]))
+    return frozenset(out)
 
 
 def same_object(a: tuple[str, str], b: tuple[str, str]) -> bool:
@@ -254,13 +286,15 @@ def match_object(
     bucket, key = item
     if (target.bucket, target.key) == item:
         return "same"
+    loose = _loose(key)
+    if loose not in loose_index(target):
+        return "different"
     forms = key_forms(target.key, event=target.event)
     if target.bucket == bucket and forms & key_forms(key):
         exact = (target.bucket, target.key)
         if any(exact == other for other in others if other != item):
             return "similar"
         return "equivalent"
-    loose = _loose(key)
     if _loose(target.bucket) == _loose(bucket) and any(_loose(f) == loose for f in forms):
         return "similar"
     if _mentioned(item, target.mentions):
