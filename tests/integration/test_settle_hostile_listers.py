@@ -82,7 +82,7 @@ async def test_other_graphs_triggers_and_type_spellings(shape: str) -> None:
     assert tally.verdicts == {"started": 10, "not_started": 10}
 
 
-@pytest.mark.parametrize("shape", ["type_unknown", "zoneless_utc8"])
+@pytest.mark.parametrize("shape", ["type_unknown", "zoneless_utc8", "no_time", "graph_case"])
 async def test_an_unknown_type_or_a_zoneless_time_gives_unknown(shape: str) -> None:
     tally = await run_scenario("v2", shape)
     _safe(tally)
@@ -127,6 +127,8 @@ def test_every_spelling_is_covered() -> None:
         "type_unknown",
         "zoneless_utc8",
         "epoch_seconds",
+        "no_time",
+        "graph_case",
     }
 
 

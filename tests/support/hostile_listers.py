@@ -62,6 +62,8 @@ LISTING_SHAPES = (
     "type_unknown",
     "zoneless_utc8",
     "epoch_seconds",
+    "no_time",
+    "graph_case",
 )
 SPELLINGS = (
     "plain",
@@ -142,6 +144,12 @@ class _Hostile:
             summary["started_at"] = local.strftime("%Y-%m-%dT%H:%M:%S")
         elif self.shape == "epoch_seconds":
             summary["started_at"] = int(stamp.timestamp())
+        elif self.shape == "no_time":
+            summary["started_at"] = ""
+        if self.shape == "graph_case" and execution.graph_name == GRAPH:
+            urn = str(summary["graph_urn"])
+            assert urn.endswith(":graph:" + GRAPH)
+            summary["graph_urn"] = urn[: -len(GRAPH)] + GRAPH.upper()  # the graph, in caps
         if self.shape.startswith("type_") and execution.execution_type == "APICALL":
             summary["execution_type"] = {
                 "type_apicall": "apicall",
@@ -252,6 +260,8 @@ class HostileV2(_Hostile, FakeWorkflowServer):
 
     def _respell(self, body: JSON) -> None:
         info = body.get("execution_info")
+        if isinstance(info, dict) and self.shape == "no_time":
+            info["started_at"] = ""
         if not isinstance(info, dict) or self.spelling == "plain":
             return
         name = info.get("execution_name")
@@ -321,6 +331,9 @@ class HostileV3(_Hostile, FakeDwrServer):
         return self.cursor_fields(body, "next_offset")
 
     def _respell(self, body: JSON) -> None:
+        if self.shape == "no_time":
+            body["begin_time"] = ""
+            body.pop("started_at", None)
         if self.spelling == "plain":
             return
         execution = next(
