@@ -268,7 +268,9 @@ class SettleCore(BaseClient):
 
         await asyncio.gather(*(one_graph(graph) for graph in by_graph))
         report.detail_requests = details_used[0]
-        pairs = {g: [(i.bucket, i.object_key) for i in group] for g, group in by_graph.items()}
+        pairs = {
+            g: frozenset((i.bucket, i.object_key) for i in group) for g, group in by_graph.items()
+        }
         for item in listed:
             sweep = report.sweeps[item.graph_name]
             window = service_window(item, default_until, sweep.offset, margin)

@@ -246,7 +246,7 @@ def judge(
     no object or one merely similar to the item's."""
     pair = (item.bucket, item.object_key)
     loose = loose_key(item.object_key)
-    kept = tuple(others)
+    kept = frozenset(others)  # the same set, not a copy, when given one
     proofs: list[Candidate] = []
     doubts: list[str] = []
     for candidate in candidates:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -276,7 +276,7 @@ def _mentioned(item: tuple[str, str], mentions: Iterable[str]) -> bool:
 def match_object(
     item: tuple[str, str],
     target: InputTarget,
-    others: Iterable[tuple[str, str]] = (),
+    others: Collection[tuple[str, str]] = (),
 ) -> Match:
     """How ``target`` (read from an execution's input) relates to ``item``'s object.
 
@@ -292,7 +292,7 @@ def match_object(
     forms = key_forms(target.key, event=target.event)
     if target.bucket == bucket and forms & key_forms(key):
         exact = (target.bucket, target.key)
-        if any(exact == other for other in others if other != item):
+        if exact in others:  # exactly another item's object (not this one: not "same")
             return "similar"
         return "equivalent"
     if _loose(target.bucket) == _loose(bucket) and any(_loose(f) == loose for f in forms):
