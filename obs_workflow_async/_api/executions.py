@@ -346,7 +346,9 @@ class ExecutionsAPI(BaseClient):
                 limit=size,
                 **options,
             )
-            return got.executions, got.is_truncated, got.next_marker
+            # a next_marker is sent only when the list goes on: follow it whatever
+            # is_truncated says (the pager stops on a cycle)
+            return got.executions, got.is_truncated or bool(got.next_marker), got.next_marker
 
         async for item in follow_pages(page, max_items, "next_marker"):
             yield item

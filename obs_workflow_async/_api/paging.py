@@ -33,9 +33,9 @@ def check_max_items(max_items: int | None) -> None:
         raise InvalidRequestError([ErrorDetail("max_items", "must be a positive integer")])
 
 
-def _stuck(what: str) -> ResponseParseError:
+def _stuck(what: str, why: str = "gave no usable") -> ResponseParseError:
     return ResponseParseError(
-        f"the service said the list is truncated but gave no usable {what}",
+        f"the service said the list is truncated but {why} {what}",
         status=200,
         request_id=None,
         body="",
@@ -50,15 +50,21 @@ async def follow_pages(
     """Yield items page after page, passing each page's cursor (``next_start`` or
     ``next_marker``) back, until a page is not truncated or ``max_items`` were yielded.
 
-    A truncated page without a cursor, or with one already used, means the service
-    would send us round in circles: that raises instead of looping.
+    A truncated page without a cursor, with one already used (a cycle, or a
+    service that ignores the cursor), or holding the very items of the page before
+    it means the service would send us round in circles: that raises
+    :class:`~obs_workflow_async.errors.ResponseParseError` instead of looping.
     """
     check_max_items(max_items)
     cursor: C | None = None
     used: set[C] = set()
     yielded = 0
+    previous: list[T] = []
     while True:
         items, truncated, next_cursor = await fetch(cursor)
+        if items and items == previous:
+            raise _stuck(cursor_name, "sent the same page again for its")
+        previous = items
         for item in items:
             yield item
             yielded += 1

@@ -9,12 +9,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartOutcome
 from .._batch.settle import (
     DEFAULT_MARGIN,
+    DEFAULT_MAX_PAGES,
     DEFAULT_SETTLE_DELAY,
     Candidate,
     ListingSweep,
@@ -22,10 +23,11 @@ from .._batch.settle import (
     SettleResult,
     WindowSet,
     clock_offset,
-    input_target,
+    judge,
     service_window,
     verdict_for,
 )
+from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
 from ..errors import ErrorDetail, InvalidRequestError, ObsWorkflowError
 from ..models import ExecutionDetail, ExecutionSummary, ExecutionType
 from .executions import ExecutionsAPI
@@ -49,11 +51,14 @@ class ExecutionLookup:
     """API executions of the graph started in the window whose input names the object
     (oldest first)."""
     undecided: tuple[str, ...]
-    """Executions in the window whose input (or details call) did not name any object:
-    any of them may be this object's."""
+    """Executions that may be this object's start but do not prove it: in the window
+    with an input (or details call) naming no object, or one merely similar to it;
+    naming it but with a start time that may lie outside the window, or a type or
+    graph spelling settling does not know."""
     complete: bool
-    """The listing was read to its end (the service documents no time order, so a
-    lookup always sweeps the whole listing)."""
+    """The listing was read to an explicit end (the service documents no time order,
+    so a lookup always sweeps the whole listing; a cursor cycle or the page cap
+    leave it ``False``)."""
     pages: int
     listed: int
     time_ordered: bool
@@ -115,8 +120,13 @@ class SettlePage(NamedTuple):
     headers: Mapping[str, str]
     """The answer's headers (its ``Date`` sets the service's clock offset)."""
     truncated: bool
+    """The page said the listing goes on. A sweep reads on whenever ``next_cursor`` is
+    set, and ends complete only on a page with neither."""
     next_cursor: object
     """What to pass back for the next page (``None``: there is none to use)."""
+    fresh: bool = False
+    """The *next* page begins another listing (v3: the next time window): it is not
+    compared with this one for a repeat."""
 
 
 class SettleCore(BaseClient):
@@ -126,6 +136,10 @@ class SettleCore(BaseClient):
     client says how to read one listing page (:meth:`_settle_page`) and one
     execution's details (:meth:`_settle_detail`).
     """
+
+    _settle_typed_listing: ClassVar[bool] = False
+    """Whether :meth:`_settle_page` asks the service for API starts only (then an
+    execution listed without a type is one)."""
 
     async def _settle_page(
         self,
@@ -174,20 +188,15 @@ class SettleCore(BaseClient):
         sweep, details = await self._settle_graph(
             graph_name, [item], _now(), margin, concurrency, max_pages, options
         )
-        low, high = service_window(item, _now(), sweep.offset, margin)
-        found: list[ExecutionDetail] = []
-        undecided: list[str] = []
-        for candidate in sweep.candidates:
-            started = candidate.started_at
-            if started is not None and not low <= started <= high:
-                continue
-            detail = details.get(candidate.execution_name)
-            if candidate.target is None:
-                undecided.append(candidate.execution_name)
-            elif candidate.target == (bucket, object_key) and detail is not None:
-                found.append(detail)
-        far_past = datetime.min.replace(tzinfo=timezone.utc)
-        found.sort(key=lambda d: (d.started_at or far_past, d.execution_name))
+        window = service_window(item, _now(), sweep.offset, margin)
+        proofs, _ = judge(item, window, sweep.candidates)
+        found = [d for c in proofs if (d := details.get(c.execution_name)) is not None]
+        proven = {c.execution_name for c in proofs}
+        undecided = [
+            c.execution_name
+            for c in sweep.candidates
+            if c.execution_name not in proven and judge(item, window, [c])[1]
+        ]
         return ExecutionLookup(
             tuple(found),
             tuple(undecided),
@@ -217,7 +226,8 @@ class SettleCore(BaseClient):
         item's ``until`` (listings may lag behind starts): with ``wait`` (default)
         the pass first sleeps until then (at most ``settle_delay`` seconds past the
         latest ``until``; items without ``until`` count from now). ``max_pages``
-        bounds each sweep (items a cut sweep cannot clear stay ``unknown``).
+        bounds each sweep (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep
+        cannot clear stay ``unknown``).
         """
         listed = list(items)
         _check_items(listed)
@@ -258,12 +268,20 @@ class SettleCore(BaseClient):
 
         await asyncio.gather(*(one_graph(graph) for graph in by_graph))
         report.detail_requests = details_used[0]
+        pairs = {
+            g: frozenset((i.bucket, i.object_key) for i in group) for g, group in by_graph.items()
+        }
         for item in listed:
             sweep = report.sweeps[item.graph_name]
             window = service_window(item, default_until, sweep.offset, margin)
             report.results.append(
                 verdict_for(
-                    item, window, sweep, default_until=default_until, settle_delay=settle_delay
+                    item,
+                    window,
+                    sweep,
+                    default_until=default_until,
+                    settle_delay=settle_delay,
+                    others=pairs[item.graph_name],
                 )
             )
         return report
@@ -329,8 +347,8 @@ class SettleCore(BaseClient):
         found = await self._sweep_listing(
             sweep, items, default_until, margin, max_pages, gate, options
         )
-        details = await self._settle_details(graph, [name for name, _ in found], gate, options)
-        sweep.candidates.extend(_candidates(found, details))
+        details = await self._settle_details(graph, [f.name for f in found], gate, options)
+        sweep.candidates.extend(_candidates(graph, found, details, self._settle_typed_listing))
         return sweep, details
 
     async def _sweep_listing(
@@ -342,16 +360,22 @@ class SettleCore(BaseClient):
         max_pages: int | None,
         gate: asyncio.Semaphore,
         options: RequestOptions,
-    ) -> list[tuple[str, datetime | None]]:
+    ) -> list[_Listed]:
         """Read ``sweep.graph_name``'s listing page by page (counts, offset and how it
-        ended go into ``sweep``); returns the executions in any item's window, each
-        once, in listing order, with their ``started_at``."""
+        ended go into ``sweep``); returns the executions that may be in an item's
+        window, each once, in listing order.
+
+        The sweep ends complete only on a page with no cursor that did not say it
+        was truncated. A cursor seen twice, a page repeating the one before, or
+        ``max_pages`` (default :data:`DEFAULT_MAX_PAGES`) end it incomplete."""
         span = _listing_span(items, default_until, margin)
+        cap = DEFAULT_MAX_PAGES if max_pages is None else max_pages
         kept: _InWindows | None = None
         cursor: object = None
+        paging = _Paging()
         while True:
-            if max_pages is not None and sweep.pages >= max_pages:
-                sweep.error = f"stopped after max_pages={max_pages}"
+            if sweep.pages >= cap:
+                sweep.error = f"stopped after max_pages={cap} (the listing went on)"
                 break
             sent = _now()
             try:
@@ -362,9 +386,13 @@ class SettleCore(BaseClient):
                 break
             sweep.pages += 1
             if kept is None:  # the first page's Date sets the clock offset
-                kept = _InWindows(_service_windows(sweep, page, sent, items, default_until, margin))
+                kept = _InWindows(
+                    _service_windows(sweep, page, sent, items, default_until, margin),
+                    sweep.graph_name,
+                    self._settle_typed_listing,
+                )
             kept.take(sweep, page.executions)
-            if not _more_pages(sweep, page, cursor):
+            if not paging.more(sweep, page):
                 break
             cursor = page.next_cursor
         return [] if kept is None else kept.found
@@ -412,13 +440,35 @@ def _service_windows(
     return WindowSet(service_window(item, default_until, sweep.offset, margin) for item in items)
 
 
+class _Listed(NamedTuple):
+    """A listed execution that may be in an item's window."""
+
+    name: str
+    started_at: datetime | None
+    span: tuple[datetime, datetime] | None
+    summary: ExecutionSummary
+
+
+def _listed_kind(summary: ExecutionSummary, graph: str, typed: bool) -> Kind | None:
+    """What the listing says started ``summary`` (``None``: not a start of ``graph``
+    by the API: a trigger, or another graph)."""
+    relation = graph_relation(graph, summary.graph_urn)
+    kind = kind_of(summary.execution_type, typed_listing=typed)
+    if relation == "other" or kind == "trigger":
+        return None
+    return "unknown" if relation == "unclear" else kind
+
+
 @dataclass(slots=True)
 class _InWindows:
-    """The executions a sweep keeps: started in one of ``windows`` (or undated), each
-    once, in listing order."""
+    """The executions a sweep keeps: API starts of the graph (or of a type or graph
+    spelling not recognised) that may have started in one of ``windows`` (or undated),
+    each once, in listing order."""
 
     windows: WindowSet
-    found: list[tuple[str, datetime | None]] = field(default_factory=list)
+    graph: str
+    typed: bool
+    found: list[_Listed] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     previous: datetime | None = None
     """The last ``started_at`` listed (to tell whether the pages come in time order)."""
@@ -428,45 +478,96 @@ class _InWindows:
         for summary in executions:
             sweep.listed += 1
             started = summary.started_at
-            if started is not None:
-                if self.previous is not None and started < self.previous:
+            span = summary.started_at_span
+            if span is not None:
+                if self.previous is not None and span[0] < self.previous:
                     sweep.time_ordered = False
-                self.previous = started
+                self.previous = span[0]
             name = summary.execution_name
-            if (started is None or started in self.windows) and name not in self.seen:
+            if name in self.seen or _listed_kind(summary, self.graph, self.typed) is None:
+                continue
+            if span is None or self.windows.overlaps(span):
                 self.seen.add(name)  # a listing in overlapping windows may repeat one
-                self.found.append((name, started))
+                self.found.append(_Listed(name, started, span, summary))
 
 
-def _more_pages(sweep: ListingSweep, page: SettlePage, cursor: object) -> bool:
-    """Whether the sweep reads on after ``page`` (read at ``cursor``); if not, ``sweep``
-    says why (``complete``, or an ``error``)."""
-    if not page.truncated:
-        sweep.complete = True
-        return False
-    if page.next_cursor is None or page.next_cursor == cursor:
-        sweep.error = "the listing is truncated but gave no usable next cursor"
-        return False
-    return True
+@dataclass(slots=True)
+class _Paging:
+    """Where a sweep has been: the cursors it followed and the last page's names."""
+
+    cursors: set[object] = field(default_factory=set)
+    last_page: list[str] = field(default_factory=list)
+
+    def more(self, sweep: ListingSweep, page: SettlePage) -> bool:
+        """Whether the sweep reads on after ``page``; if not, ``sweep`` says why
+        (``complete``, or an ``error``)."""
+        names = [e.execution_name for e in page.executions]
+        repeated = bool(names) and names == self.last_page
+        self.last_page = [] if page.fresh else names
+        cursor = page.next_cursor
+        if cursor is None or cursor == "":
+            if page.truncated:
+                sweep.error = "the listing is truncated but gave no next cursor"
+                return False
+            if repeated:
+                sweep.error = "a page repeated the one before it"
+                return False
+            sweep.complete = True
+            return False
+        if cursor in self.cursors:
+            sweep.error = "the listing gave a cursor it had given before (a cycle)"
+            return False
+        if repeated:
+            sweep.error = "a page repeated the one before it (the cursor was ignored)"
+            return False
+        self.cursors.add(cursor)
+        return True
 
 
 def _candidates(
-    found: Iterable[tuple[str, datetime | None]], details: Mapping[str, ExecutionDetail | None]
+    graph: str,
+    found: Iterable[_Listed],
+    details: Mapping[str, ExecutionDetail | None],
+    typed: bool,
 ) -> list[Candidate]:
-    """The kept executions with the object their input names (``None``: unread or none);
-    an undated listing entry takes its details' ``started_at``."""
+    """The kept executions with the object their input names (``None``: unread or
+    none); an undated listing entry takes its details' ``started_at``. Details that
+    show a trigger or another graph drop the execution."""
     candidates: list[Candidate] = []
-    for name, started in found:
-        detail = details.get(name)
-        target = input_target(detail.input) if detail is not None else None
-        if started is None and detail is not None:
-            started = detail.started_at
-        candidates.append(Candidate(name, started, target))
+    for listed in found:
+        detail = details.get(listed.name)
+        summary = listed.summary
+        started, span = listed.started_at, listed.span
+        kind: Kind = "api"
+        named = None
+        if detail is not None:
+            named = input_targets(detail.input)
+            if started is None or span is None:
+                started, span = detail.started_at, detail.started_at_span
+            kind = kind_of(
+                summary.execution_type,
+                detail.execution_type,
+                getattr(detail, "created_by", None),
+                typed_listing=typed,
+            )
+            relation = graph_relation(graph, summary.graph_urn, detail.graph_urn)
+            if relation == "other" or kind == "trigger":
+                continue
+            if relation == "unclear":
+                kind = "unknown"
+        else:
+            kind = _listed_kind(summary, graph, typed) or "unknown"
+        target = None if named is None else (named.bucket, named.key)
+        if span is None:
+            started = None  # unreadable: not a moment to place in a window
+        candidates.append(Candidate(listed.name, started, target, span, kind, named))
     return candidates
 
 
 class SettleAPI(SettleCore, ExecutionsAPI):
     """Settling on the v2 API: the ``APICALL`` listing by marker, pages of 1000."""
+
+    _settle_typed_listing: ClassVar[bool] = True
 
     async def _settle_page(
         self,

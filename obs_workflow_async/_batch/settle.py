@@ -12,15 +12,25 @@ gap between the clock that writes ``Date`` and the one that writes ``started_at`
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
+from .settle_match import (
+    InputTarget,
+    Kind,
+    input_targets,
+    loose_index,
+    loose_key,
+    match_object,
+    span_relation,
+)
+
 __all__ = [
     "DEFAULT_MARGIN",
+    "DEFAULT_MAX_PAGES",
     "DEFAULT_SETTLE_DELAY",
     "Candidate",
     "ListingSweep",
@@ -30,6 +40,7 @@ __all__ = [
     "WindowSet",
     "clock_offset",
     "input_target",
+    "judge",
     "service_window",
     "verdict_for",
 ]
@@ -42,10 +53,10 @@ DEFAULT_SETTLE_DELAY = 30.0
 """Seconds a listing may lag behind the starts it should show: a listing proves
 "not started" only if it began at least this long after the item's ``until``."""
 
-_BUCKET_KEYS = ("bucket", "bucket_name", "bucketName")
-_OBJECT_KEYS = ("object", "object_key", "objectKey", "key", "object_name")
-_NESTED_KEYS = ("input", "inputs", "body", "request", "payload", "data", "params", "parameters")
-_MAX_DEPTH = 4
+DEFAULT_MAX_PAGES = 10_000
+"""Pages one listing sweep reads at most unless ``max_pages`` says otherwise (10
+million executions at 1000 a page on v2): a listing that goes on beyond it proves
+nothing (its items stay ``unknown``), and a settle never loops for ever."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,34 @@ class Candidate:
     target: tuple[str, str] | None
     """``(bucket, object)`` read from ``execution_info.input``, or ``None`` when the
     input (or the details call) did not tell."""
+    span: tuple[datetime, datetime] | None = None
+    """The moments ``started_at`` may denote as the service wrote it (a time without
+    a zone, a number that may be seconds or milliseconds); ``None``: exactly
+    ``started_at``, or unknown when that is ``None`` too."""
+    kind: Kind = "api"
+    """``unknown``: a type (or graph) spelling settling does not know: such an
+    execution can make an item ``unknown``, never ``started``."""
+    spelling: InputTarget | None = None
+    """How the input named the object (encoded key, event shape, other strings);
+    ``None``: exactly ``target``."""
+
+    when: tuple[datetime, datetime] | None = field(init=False, compare=False, repr=False)
+    """When it may have started (``None``: unknown): ``span``, else ``started_at``."""
+    named: InputTarget | None = field(init=False, compare=False, repr=False)
+    """The object its input names, with how it was spelt (``spelling``, else ``target``)."""
+    index: frozenset[str] = field(init=False, compare=False, repr=False)
+    """The loose keys it could be taken for (empty: it names no object)."""
+
+    def __post_init__(self) -> None:
+        when = self.span
+        if when is None and self.started_at is not None:
+            when = (self.started_at, self.started_at)
+        named = self.spelling
+        if named is None and self.target is not None:
+            named = InputTarget(*self.target)
+        object.__setattr__(self, "when", when)
+        object.__setattr__(self, "named", named)
+        object.__setattr__(self, "index", frozenset() if named is None else loose_index(named))
 
 
 @dataclass(slots=True)
@@ -110,7 +149,9 @@ class ListingSweep:
     began_local: datetime
     """This machine's clock when the first page was requested."""
     complete: bool = False
-    """Every page was read, up to one that was not truncated."""
+    """Every page was read, up to an explicit end: a page with no cursor that did not
+    say it was truncated (a cursor seen twice, a page repeating the one before, or
+    the page cap leave it ``False`` with an ``error``)."""
     error: str | None = None
     pages: int = 0
     listed: int = 0
@@ -170,50 +211,9 @@ class WindowSet:
     def empty(self) -> bool:
         return not self._spans
 
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _bucket_of(value: object) -> str | None:
-    if isinstance(value, Mapping):  # event style: {"bucket": {"name": ...}}
-        return _text(value.get("name"))
-    return _text(value)
-
-
-def _object_of(value: object) -> str | None:
-    if isinstance(value, Mapping):  # event style: {"object": {"key": ...}}
-        return _text(value.get("key"))
-    return _text(value)
-
-
-def _decode(value: object) -> object:
-    for _ in range(2):  # JSON text, or JSON text of JSON text
-        if not isinstance(value, str):
-            return value
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _targets(value: object, depth: int, found: set[tuple[str, str]]) -> None:
-    value = _decode(value)
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(value, Mapping):
-        bucket = next((b for k in _BUCKET_KEYS if (b := _bucket_of(value.get(k)))), None)
-        obj = next((o for k in _OBJECT_KEYS if (o := _object_of(value.get(k)))), None)
-        if bucket is not None and obj is not None:
-            found.add((bucket, obj))
-            return
-        for key in _NESTED_KEYS:
-            if key in value:
-                _targets(value[key], depth + 1, found)
-    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        for entry in value[:8]:
-            _targets(entry, depth + 1, found)
+    def overlaps(self, span: tuple[datetime, datetime]) -> bool:
+        """Whether any window meets ``span`` (a start time that may be anywhere in it)."""
+        return any(low <= span[1] and span[0] <= high for low, high in self._spans)
 
 
 def input_target(value: object) -> tuple[str, str] | None:
@@ -223,11 +223,56 @@ def input_target(value: object) -> tuple[str, str] | None:
     level (``bucket`` and ``object``, or close spellings), then inside the evident
     nestings (``input``, ``inputs``, ``body``, ``request``, ``payload``, ``data``, lists
     of those); event-style ``{"bucket": {"name"}, "object": {"key"}}`` counts too. No
-    pair, or two different pairs, gives ``None``: the input does not tell.
+    pair, or two different pairs, gives ``None``: the input does not tell. See
+    :func:`~.settle_match.input_targets` for how the pair was spelt.
     """
-    found: set[tuple[str, str]] = set()
-    _targets(value, 0, found)
-    return next(iter(found)) if len(found) == 1 else None
+    found = input_targets(value)
+    return None if found is None else (found.bucket, found.key)
+
+
+def judge(
+    item: SettleItem,
+    window: tuple[datetime, datetime],
+    candidates: Iterable[Candidate],
+    others: Iterable[tuple[str, str]] = (),
+) -> tuple[list[Candidate], list[str]]:
+    """The candidates that prove ``item`` started (oldest first), and why the others
+    in its window leave it in doubt (one reason per doubtful candidate).
+
+    A proof is an API execution surely inside the window whose input names the
+    object (exactly, or in an equivalent spelling that is not exactly another of
+    ``others``, the objects settled with it). In doubt: an execution maybe in the
+    window (a time without a zone, no time), of an unknown type, whose input names
+    no object or one merely similar to the item's."""
+    pair = (item.bucket, item.object_key)
+    loose = loose_key(item.object_key)
+    kept = frozenset(others)  # the same set, not a copy, when given one
+    proofs: list[Candidate] = []
+    doubts: list[str] = []
+    for candidate in candidates:
+        if candidate.index and loose not in candidate.index:
+            continue  # names another object in every spelling: whenever it started
+        where = span_relation(candidate.when, window)
+        if where == "out":
+            continue
+        named = candidate.named
+        if named is None:
+            doubts.append("carries no readable bucket/object")
+            continue
+        match = match_object(pair, named, kept)
+        if match == "different":
+            continue
+        if match == "similar":
+            doubts.append("names an object spelt like this one but not provably it")
+        elif candidate.kind != "api":
+            doubts.append("names this object but its type or graph is not recognised")
+        elif where == "maybe":
+            doubts.append("names this object but its start time is ambiguous")
+        else:
+            proofs.append(candidate)
+    far_past = datetime.min.replace(tzinfo=timezone.utc)
+    proofs.sort(key=lambda c: (c.started_at or far_past, c.execution_name))
+    return proofs, doubts
 
 
 def verdict_for(
@@ -237,30 +282,21 @@ def verdict_for(
     *,
     default_until: datetime,
     settle_delay: float,
+    others: Iterable[tuple[str, str]] = (),
 ) -> SettleResult:
-    """The verdict on ``item`` from its graph's sweep (see :class:`SettleResult`)."""
-    low, high = window
-    matched: list[Candidate] = []
-    undecided = 0
-    for candidate in sweep.candidates:
-        started = candidate.started_at
-        if started is not None and not low <= started <= high:
-            continue
-        if candidate.target is None:
-            undecided += 1
-        elif candidate.target == (item.bucket, item.object_key):
-            matched.append(candidate)
+    """The verdict on ``item`` from its graph's sweep (see :class:`SettleResult`);
+    ``others``: the ``(bucket, object)`` of every item settled with it (see
+    :func:`judge`)."""
+    matched, doubts = judge(item, window, sweep.candidates, others)
     if matched:
-        far_past = datetime.min.replace(tzinfo=timezone.utc)
-        matched.sort(key=lambda c: (c.started_at or far_past, c.execution_name))
         names = tuple(c.execution_name for c in matched)
         reason = "duplicate start" if len(names) > 1 else ""
         return SettleResult(item, "started", names, reason)
-    if undecided:
+    if doubts:
         return SettleResult(
             item,
             "unknown",
-            reason=f"{undecided} execution(s) in the window carry no readable bucket/object",
+            reason=f"{len(doubts)} execution(s) in the window leave it open: {doubts[0]}",
         )
     if not sweep.complete:
         return SettleResult(

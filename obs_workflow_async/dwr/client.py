@@ -35,7 +35,7 @@ from ..errors import (
 from ..hooks import Hook
 from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
 from ..models._base import validate_request
-from ..models._executions import ExecutionSummary, ExecutionType
+from ..models._executions import ExecutionSummary
 from . import signing
 from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region, sdk_host
 from .models import (
@@ -471,7 +471,13 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """A settle sweep over v3: ``span`` widened by :data:`SETTLE_SKEW` (the clock
         offset is known only after the first answer) and cut into windows of at most
         :data:`EXECUTION_WINDOW`, each read page by page (200); the cursor is
-        ``(window start, offset)``. Executions not started through the API are left out."""
+        ``(window start, offset)``. Every execution listed is handed on (the sweep
+        tells API starts from trigger ones, in any spelling).
+
+        A window ends on a page with no ``next_offset`` that does not say it is
+        truncated, or on an empty page that says ``is_truncated: false``; a
+        ``next_offset`` is followed whatever ``is_truncated`` says (the sweep stops
+        on a cycle)."""
         low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
         start, offset = cursor if isinstance(cursor, tuple) else (low, None)
         end = min(start + EXECUTION_WINDOW, high)
@@ -483,14 +489,18 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             limit=MAX_EXECUTIONS_PAGE,
             **options,
         )
-        kept = [e for e in page.executions if e.execution_type in (None, ExecutionType.APICALL)]
-        nxt = page.next_cursor(len(page.executions))
-        if nxt is not None:
-            number = _int(nxt)
-            return SettlePage(kept, page.headers, True, None if number is None else (start, number))
+        items = page.executions
+        flag = page.is_truncated
+        raw = page.next_offset if page.next_offset is not None else page.next_marker
+        if raw is not None and not (flag is False and not items):
+            number = _int(raw)
+            nxt = None if number is None else (start, number)
+            return SettlePage(items, page.headers, True, nxt)
+        if flag:
+            return SettlePage(items, page.headers, True, None)  # truncated, no cursor
         if end < high:
-            return SettlePage(kept, page.headers, True, (end, None))
-        return SettlePage(kept, page.headers, False, None)
+            return SettlePage(items, page.headers, True, (end, None), fresh=True)
+        return SettlePage(items, page.headers, False, None)
 
     async def _settle_detail(
         self, graph: str, execution_name: str, options: RequestOptions
@@ -591,6 +601,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             edge: set[str] = set()
             offset: int | None = None
             used: set[int] = set()
+            last: list[str] = []
             while True:
                 got = await self.list_executions(
                     graph_name,
@@ -601,6 +612,10 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                     limit=page_size,
                     **options,
                 )
+                names = [item.execution_name for item in got.executions]
+                if names and names == last:  # the offset was ignored: it would never end
+                    raise _repeated_page(got.request_id)
+                last = names
                 for item in got.executions:
                     if item.execution_name in seen_at_edge:
                         continue
@@ -961,11 +976,16 @@ def _started_at_edge(item: ExecutionSummary, end: datetime) -> bool:
 
 def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
     """The offset of the page after ``page`` in its window (``None``: it was the last);
-    raises for a truncated page with no usable offset, or one already followed."""
-    cursor = page.next_cursor(len(page.executions))
-    if cursor is None:
+    raises for a truncated page with no usable offset, or one already followed.
+
+    A ``next_offset`` is followed whatever ``is_truncated`` says, unless the page is
+    empty and does not say it is truncated."""
+    cursor = page.next_offset if page.next_offset is not None else page.next_marker
+    if cursor is None and not page.is_truncated:
         return None
-    nxt = _int(cursor)
+    if cursor is not None and not page.is_truncated and not page.executions:
+        return None
+    nxt = None if cursor is None else _int(cursor)
     if nxt is None or nxt in used:
         raise ResponseParseError(
             "the service said the list is truncated but gave no usable next_offset",
@@ -975,6 +995,15 @@ def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
         )
     used.add(nxt)
     return nxt
+
+
+def _repeated_page(request_id: str | None) -> ResponseParseError:
+    return ResponseParseError(
+        "the service sent the same page again for the next offset (it would never end)",
+        status=200,
+        request_id=request_id,
+        body="",
+    )
 
 
 def _check_wait_intervals(
@@ -1001,12 +1030,17 @@ async def _follow(
     fetch: Callable[[int | str | None], Awaitable[tuple[list[_T], int | str | None]]],
     max_items: int | None,
 ) -> AsyncIterator[_T]:
-    """Pages until one has no next cursor; a cursor seen twice raises (no loop)."""
+    """Pages until one has no next cursor; a cursor seen twice, or a page repeating
+    the one before, raises (no loop)."""
     cursor: int | str | None = None
     used: set[int | str] = set()
     yielded = 0
+    last: list[_T] = []
     while True:
         items, nxt = await fetch(cursor)
+        if items and items == last:  # the cursor was ignored: it would never end
+            raise _repeated_page(None)
+        last = items
         for item in items:
             yield item
             yielded += 1

@@ -364,7 +364,27 @@ class DwrWorkflowSummary(ResponseModel):
     created_at: OptionalAwareDatetime = None
 
 
+_PAGE_ALIASES = {
+    "isTruncated": "is_truncated",
+    "nextOffset": "next_offset",
+    "nextMarker": "next_marker",
+}
+
+
 class _Page(ResultModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _camel_case(cls, data: object) -> object:
+        """``isTruncated``/``nextOffset``/``nextMarker`` read as the snake_case fields
+        when those are missing."""
+        if not isinstance(data, dict) or not any(k in data for k in _PAGE_ALIASES):
+            return data
+        out = dict(data)
+        for camel, snake in _PAGE_ALIASES.items():
+            if out.get(snake) is None and out.get(camel) is not None:
+                out[snake] = out[camel]
+        return out
+
     count: _Count = None
     is_truncated: Annotated[bool | None, BeforeValidator(lambda v: v)] = None
     next_offset: _Count = None

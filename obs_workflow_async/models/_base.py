@@ -64,6 +64,7 @@ __all__ = [
     "WorkflowInputs",
     "json_body",
     "parse_timestamp",
+    "timestamp_span",
     "validate_request",
 ]
 
@@ -252,6 +253,78 @@ def parse_timestamp(value: object) -> datetime | None:
         return _assume_utc(datetime.fromisoformat(text))
     except (ValueError, TypeError, OverflowError, IndexError):
         return None
+
+
+_PLAUSIBLE = (
+    datetime(2000, 1, 1, tzinfo=timezone.utc),
+    datetime(2200, 1, 1, tzinfo=timezone.utc),
+)
+"""Moments a service's timestamp can plausibly denote (to tell epoch seconds from
+epoch milliseconds)."""
+_ZONES = (timedelta(hours=-14), timedelta(hours=12))
+"""How far a time written without a zone may be from the same digits read as UTC
+(zones run from UTC-12 to UTC+14)."""
+
+
+def _epoch_span(number: float) -> tuple[datetime, datetime] | None:
+    readings = []
+    for scale in (1, 1000):
+        try:
+            moment = datetime.fromtimestamp(number / scale, tz=timezone.utc)
+        except (OverflowError, ValueError, OSError):
+            continue
+        if _PLAUSIBLE[0] <= moment <= _PLAUSIBLE[1]:
+            readings.append(moment)
+    return (min(readings), max(readings)) if readings else None
+
+
+def timestamp_span(value: object) -> tuple[datetime, datetime] | None:
+    """The moments a timestamp as the service wrote it may denote, or ``None`` when
+    it is unreadable.
+
+    A time with a zone (or an aware ``datetime``) is exact: ``(t, t)``. A time
+    without a zone may be in any zone: the span runs from 14 hours before to 12
+    hours after the digits read as UTC. A number (or numeric text) is epoch seconds
+    or epoch milliseconds, whichever readings fall between 2000 and 2200; none
+    plausible gives ``None``. :func:`parse_timestamp` gives one reading of each.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value, value
+        utc = value.replace(tzinfo=timezone.utc)
+        return utc + _ZONES[0], utc + _ZONES[1]
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return _epoch_span(value) if math.isfinite(value) else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > _TIME_TEXT_MAX:
+        return None
+    if _EPOCH_MS.fullmatch(text):
+        return _epoch_span(float(text))
+    parsed = parse_timestamp(text)
+    if parsed is None:
+        return None
+    match = _TIME.fullmatch(text)
+    zoned = (
+        match.group(9) is not None or match.group(10) is not None
+        if match is not None
+        else _has_zone(text)
+    )
+    if zoned:
+        return parsed, parsed
+    return parsed + _ZONES[0], parsed + _ZONES[1]
+
+
+def _has_zone(text: str) -> bool:
+    try:
+        if any(c.isalpha() for c in text):
+            return parsedate_to_datetime(text).tzinfo is not None
+        return datetime.fromisoformat(text).tzinfo is not None
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return False
 
 
 def _assume_utc(value: datetime) -> datetime:

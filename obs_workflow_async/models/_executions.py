@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BeforeValidator, Field, JsonValue, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    JsonValue,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ._base import (
@@ -25,7 +34,11 @@ from ._base import (
     decode_json_text,
     json_body,
     parse_timestamp,
+    timestamp_span,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "ExecutionDetail",
@@ -196,8 +209,33 @@ class StartWorkflowResult(ResultModel):
         return self
 
 
+_NO_TIME: object = object()
+
+
+def _raw_started_at(data: object) -> object:
+    """The ``started_at`` as the service wrote it (top level, then inside
+    ``execution_info``, then v3's ``begin_time``), as the models read it."""
+    if not isinstance(data, Mapping):
+        return _NO_TIME
+    for value in (
+        data.get("started_at"),
+        _info_field(data.get("execution_info"), "started_at"),
+        data.get("begin_time"),
+    ):
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _info_field(info: object, name: str) -> object:
+    info = decode_json_text(info)
+    return info.get(name) if isinstance(info, Mapping) else None
+
+
 class ExecutionSummary(ResponseModel):
     """One item of an execution list."""
+
+    _started_at_span: tuple[datetime, datetime] | None = PrivateAttr(default=None)
 
     execution_name: str
     execution_state: _StateField = ExecutionState.UNKNOWN
@@ -208,6 +246,25 @@ class ExecutionSummary(ResponseModel):
     started_at: OptionalAwareDatetime = None
     stopped_at: OptionalAwareDatetime = None
     """``None`` while the execution runs (the service sends ``""``)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_started_at_span(cls, data: object, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        raw = _raw_started_at(data)
+        if raw is _NO_TIME:
+            raw = model.started_at
+        model._started_at_span = timestamp_span(raw)
+        return model
+
+    @property
+    def started_at_span(self) -> tuple[datetime, datetime] | None:
+        """The moments ``started_at`` may denote as the service wrote it:
+        ``(t, t)`` for a time with a zone; a span across every zone for a time
+        without one (``started_at`` reads it as UTC); for a number, its plausible
+        reading as epoch seconds or milliseconds (``started_at`` reads milliseconds);
+        ``None`` when unreadable or missing."""
+        return self._started_at_span
 
     @property
     def is_terminal(self) -> bool:
@@ -220,8 +277,31 @@ class ExecutionSummary(ResponseModel):
         return self.execution_state.is_success
 
 
+_PAGE_ALIASES = {"isTruncated": "is_truncated", "nextMarker": "next_marker"}
+
+
 class ExecutionPage(ResultModel):
-    """One page of ``list_executions``; follow ``next_marker`` while ``is_truncated``."""
+    """One page of ``list_executions``; follow ``next_marker`` while ``is_truncated``.
+
+    The service sends ``next_marker`` only when the list goes on: a page with a
+    ``next_marker`` but no ``is_truncated`` (missing or ``null``) reads as truncated.
+    The camelCase spellings ``isTruncated`` and ``nextMarker`` read as the snake_case
+    fields when those are missing.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spellings(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for camel, snake in _PAGE_ALIASES.items():
+            if out.get(snake) is None and out.get(camel) is not None:
+                out[snake] = out[camel]
+        marker = out.get("next_marker")
+        if out.get("is_truncated") is None and isinstance(marker, str) and marker:
+            out["is_truncated"] = True
+        return out
 
     count: int | None = None
     """What the service reported for this page (before any client-side state filter)."""
