@@ -18,6 +18,7 @@
     │       └── ServiceUnavailableError      503
     ├── TransportError                       no (complete) answer; ``request_sent``
     │   └── RequestTimeoutError (TimeoutError)
+    ├── DiscoveryError                       a value the call needs could not be found; not sent
     ├── WaitTimeoutError (TimeoutError)      an awaited execution did not finish in time
     ├── ExecutionFailedError                 an awaited execution did not succeed
     ├── ResponseParseError                   a 2xx whose body is not the expected JSON
@@ -27,8 +28,10 @@
 :func:`may_have_started` decides, for any of them, whether a failed start may still
 have started a workflow. The aiohttp or OS exception behind a :class:`TransportError`
 is replaced by a :class:`RedactedCause` (no request headers, no frames).
-``asyncio.CancelledError`` is never caught, wrapped or swallowed. This module
-imports nothing else of the package.
+``asyncio.CancelledError`` is never caught, wrapped or swallowed. ``str()`` of every
+error shows the service's text with control characters escaped (:func:`visible`);
+the attributes (``message``, ``code``, ...) keep it as it came. This module imports
+nothing else of the package.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "CredentialsError",
+    "DiscoveryError",
     "ERROR_CODE_CLASSES",
     "ErrorDetail",
     "InvalidRequestError",
@@ -66,11 +70,43 @@ __all__ = [
     "error_for_status",
     "may_have_started",
     "parse_error_body",
+    "visible",
 ]
+
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters (C0, DEL, C1), line and paragraph separators, and the bidi
+controls that can reorder what a terminal shows."""
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    point = ord(char)
+    return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character escaped (``\\r``, ``\\n``, ``\\x1b``,
+    ``\\u2028``, ...), so that text from a service cannot forge a log line or drive a
+    terminal. Everything else (any script, emoji) is kept as it is."""
+    return _INVISIBLE.sub(_escape, text)
 
 
 class ObsWorkflowError(Exception):
-    """Root of every exception this package raises."""
+    """Root of every exception this package raises.
+
+    ``str(error)`` never holds a raw control character (:func:`visible`): the text a
+    service sent (its code, message, request id, reason) is shown escaped, so it
+    cannot forge a log line. The attributes keep that text as it came.
+    """
+
+    def __str__(self) -> str:
+        return visible(super().__str__())
 
     @property
     def may_have_started(self) -> bool:
@@ -117,7 +153,7 @@ class InvalidRequestError(ObsWorkflowError, ValueError):
         super().__init__("; ".join(str(e) for e in errors) or "invalid request")
 
     def __str__(self) -> str:
-        return "invalid request: " + "; ".join(str(e) for e in self.errors)
+        return visible("invalid request: " + "; ".join(str(e) for e in self.errors))
 
 
 class TransportError(ObsWorkflowError):
@@ -146,7 +182,7 @@ class TransportError(ObsWorkflowError):
 
     def __str__(self) -> str:
         sent = "request may have been processed" if self.request_sent else "request not sent"
-        return (
+        return visible(
             f"{self.message} ({self.method} {self.url}; {sent}; "
             f"retries taken: {self.retries_taken})"
         )
@@ -183,7 +219,7 @@ class WaitTimeoutError(ObsWorkflowError, TimeoutError):
         self.last_state = last_state
 
     def __str__(self) -> str:
-        return self.message
+        return visible(self.message)
 
 
 class UnexpectedError(ObsWorkflowError):
@@ -207,6 +243,28 @@ class StartCancelledError(ObsWorkflowError):
         self.request_sent = request_sent
 
 
+class DiscoveryError(ObsWorkflowError):
+    """A value the call needs could not be found out, so the call was **not sent**.
+
+    Raised by :class:`~obs_workflow_async.dwr.AsyncDwrClient` when asking IAM for the
+    project id fails (an error answer, a timeout, a lost connection, an oversized or
+    unreadable answer, the call's deadline): nothing was sent to DWR, so
+    ``request_sent`` is ``False`` and :func:`may_have_started` is ``False`` (safe to
+    call again; the next call asks IAM again). ``__cause__`` is the discovery
+    request's own error (``cause`` too), whose class tells what went wrong.
+    """
+
+    request_sent = False
+    """Always ``False``: the call this error ends was never sent."""
+
+    def __init__(self, message: str, *, cause: ObsWorkflowError | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.cause = cause
+        self.retries_taken: int = getattr(cause, "retries_taken", 0)
+        """Retries of the discovery request."""
+
+
 class RedactedCause(Exception):  # noqa: N818 - it stands in for another exception
     """Stands in for the aiohttp or OS exception behind a :class:`TransportError`.
 
@@ -219,6 +277,9 @@ class RedactedCause(Exception):  # noqa: N818 - it stands in for another excepti
     def __init__(self, type_name: str, message: str) -> None:
         super().__init__(f"{type_name}: {message}" if message else type_name)
         self.type_name = type_name
+
+    def __str__(self) -> str:
+        return visible(super().__str__())
 
 
 class _StateRun(Protocol):
@@ -310,7 +371,7 @@ class APIStatusError(ObsWorkflowError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        return (
+        return visible(
             f"HTTP {self.status} {self.code or '-'}: {self.message or self.reason or '-'} "
             f"(request id: {self.request_id or '-'})"
         )
@@ -368,7 +429,7 @@ class ResponseParseError(ObsWorkflowError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        return (
+        return visible(
             f"unexpected response body for HTTP {self.status}: {self.message} "
             f"(request id: {self.request_id or '-'})"
         )
@@ -385,8 +446,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 ERROR_CODE_CLASSES: dict[str, type[APIStatusError]] = {
-    # Huawei Cloud API gateway (DWR v3): throttling and signature/clock codes, whatever
-    # the status they come with. A more specific status class (403) is kept.
+    # Huawei Cloud API gateway (DWR v3): throttling and signature/clock codes, with any
+    # 4xx status. A more specific status class (403) is kept; a 5xx stays a ServerError.
     "APIG.0308": RateLimitError,
     "APIGW.0308": RateLimitError,
     "APIG.0301": AuthenticationError,
@@ -394,8 +455,10 @@ ERROR_CODE_CLASSES: dict[str, type[APIStatusError]] = {
     "APIG.0303": AuthenticationError,
     "APIGW.0303": AuthenticationError,
 }
-"""Error codes whose class does not follow from the HTTP status alone; extend it to map
-another API's codes (the status class applies when it is a subclass of the code's)."""
+"""Error codes that refine the class of a 4xx answer; extend it to map another API's
+codes (the status class applies when it is a subclass of the code's). The status
+decides the family: a code never makes a 5xx (or 1xx-3xx)
+answer a :class:`RateLimitError`, nor a 4xx a :class:`ServerError`."""
 
 ERROR_BODY_PREFIX = 64 * 1024
 """Characters of an error body that :func:`parse_error_body` reads; the rest is ignored."""
@@ -519,6 +582,28 @@ def _excerpt(body: str) -> str | None:
     return _writable(" ".join(words)[:200]) if words else None
 
 
+def _error_class(status: int, code: str | None) -> type[APIStatusError]:
+    """The class of an error answer: the status decides the family, the code refines it.
+
+    A 5xx is a :class:`ServerError` (503 :class:`ServiceUnavailableError`), a 1xx, 2xx
+    or 3xx an :class:`APIStatusError`, whatever the code: a class users catch to send
+    again (:class:`RateLimitError`, :class:`ServiceUnavailableError`) is never raised
+    for an answer that may have started something. Only a 4xx answer takes the class
+    of its code in :data:`ERROR_CODE_CLASSES` (``400`` + ``APIG.0308`` is a
+    :class:`RateLimitError`), unless its status class is already as specific, and
+    never a :class:`ServerError`. The code stays on the error (``.code``) either way.
+    """
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    if not 400 <= status < 500 or not code:
+        return cls
+    by_code = ERROR_CODE_CLASSES.get(code)
+    if by_code is None or issubclass(cls, by_code) or issubclass(by_code, ServerError):
+        return cls
+    return by_code
+
+
 def error_for_status(
     *,
     status: int,
@@ -536,12 +621,7 @@ def error_for_status(
     API's own reader read it, else :func:`parse_error_body`)."""
     if parsed is None:
         parsed = parse_error_body(body)
-    cls = _STATUS_CLASSES.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else APIStatusError
-    by_code = ERROR_CODE_CLASSES.get(parsed.code) if parsed.code else None
-    if by_code is not None and not issubclass(cls, by_code):
-        cls = by_code
+    cls = _error_class(status, parsed.code)
     message = parsed.message
     if message is None and parsed.code is None:
         # A proxy's HTML page or plain text: keep a short, single-line excerpt.
@@ -571,7 +651,8 @@ def may_have_started(error: BaseException) -> bool:
     - the arguments failed validation (:class:`InvalidRequestError`), the client was
       closed or had no credentials (nothing was built or sent);
     - the connection was never made, or nothing of the request was written
-      (:class:`TransportError` with ``request_sent=False``);
+      (:class:`TransportError` with ``request_sent=False``), or what the call needed
+      could not be discovered (:class:`DiscoveryError`: the call was never sent);
     - the service answered 4xx (429 included: it refused before acting), or 503
       (it documents that it did not act) once the retries were used up.
 
@@ -586,6 +667,8 @@ def may_have_started(error: BaseException) -> bool:
         return False
     if isinstance(error, WaitTimeoutError):
         return True  # not a start failure at all: the start succeeded before the wait
+    if isinstance(error, DiscoveryError):
+        return False  # the call was never sent: what it needed could not be found
     if isinstance(error, TransportError | StartCancelledError):
         return error.request_sent
     if isinstance(error, APIStatusError):

@@ -5,7 +5,7 @@ retries, errors, hooks and credentials; :mod:`.signing` is ``SDK-HMAC-SHA256`` a
 functions. See ``docs/dwr-v3.md``.
 """
 
-from .client import AsyncDwrClient, ProjectIdError
+from .client import AsyncDwrClient, DiscoveryError, ProjectIdError
 from .dialect import DWR_REGION_HOSTS, DwrDialect
 from .models import (
     DwrExecutionDetail,
@@ -17,6 +17,7 @@ from .models import (
 __all__ = [
     "DWR_REGION_HOSTS",
     "AsyncDwrClient",
+    "DiscoveryError",
     "DwrDialect",
     "DwrExecutionDetail",
     "DwrExecutionPage",

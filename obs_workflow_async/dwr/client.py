@@ -12,7 +12,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, overload
 
 import aiohttp
 from pydantic import BaseModel, JsonValue
@@ -24,12 +24,15 @@ from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
 from .._config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
 from .._sender import AiohttpSender, Sender
-from .._transport import CallOptions, RequestSpec, Transport
+from .._transport import CallOptions, RawResponse, RequestSpec, Transport
 from .._version import __version__
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import (
+    DiscoveryError,
     ErrorDetail,
     InvalidRequestError,
+    ObsWorkflowError,
+    RequestTimeoutError,
     ResponseParseError,
 )
 from ..hooks import Hook
@@ -67,7 +70,7 @@ from .models import (
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["AsyncDwrClient", "ProjectIdError"]
+__all__ = ["AsyncDwrClient", "DiscoveryError", "ProjectIdError"]
 
 DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
 EXECUTION_WINDOW = timedelta(days=3)
@@ -84,10 +87,15 @@ ENV_SK = "HUAWEICLOUD_SDK_SK"
 ENV_TOKEN = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
 ENV_PROJECT_ID = "HUAWEICLOUD_SDK_PROJECT_ID"
 ENV_IAM_ENDPOINT = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
+_PENDING_PROJECT = "v3/{project_id}/"
+"""The start of a request's key while the project id is still to be discovered: the
+call's own options (timeout, deadline) then bound the discovery (:meth:`_request`)."""
 
 
 class ProjectIdError(InvalidRequestError):
-    """No project id: none given, and none could be discovered (nothing was sent to DWR)."""
+    """No usable project id: none given and no region to discover it, or IAM's answer
+    names no single project of the region (nothing was sent to DWR). A discovery that
+    fails (IAM unreachable, an error answer, a timeout) raises :class:`DiscoveryError`."""
 
 
 def _checked(name: str, value: str) -> str:
@@ -129,12 +137,16 @@ def _retrieve(task: asyncio.Future[str]) -> None:
 class _ProjectId:
     """The project id: given, or discovered once through IAM and shared by views."""
 
-    def __init__(self, value: str | None, discover: Callable[[], Awaitable[str]] | None) -> None:
+    def __init__(
+        self, value: str | None, discover: Callable[[CallOptions], Awaitable[str]] | None
+    ) -> None:
         self.value = value
         self._discover = discover
         self._task: asyncio.Future[str] | None = None
 
-    async def get(self) -> str:
+    async def get(self, options: CallOptions) -> str:
+        """The project id; a discovery runs with the first waiter's ``options`` and is
+        shared by every waiter (each bounded by its own deadline, see ``_request``)."""
         if self.value is not None:
             return self.value
         if self._discover is None:
@@ -148,11 +160,18 @@ class _ProjectId:
             )
         task = self._task
         if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
-            task = self._task = asyncio.ensure_future(self._discover())
+            task = self._task = asyncio.ensure_future(self._discover(options))
             task.add_done_callback(_retrieve)  # seen even if every waiter was cancelled
         value = await asyncio.shield(task)
         self.value = value
         return value
+
+    async def aclose(self) -> None:
+        """Cancel a discovery still running (its waiters have given up) and let it unwind."""
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
 
 class AsyncDwrClient(SettleCore, BatchAPI):
@@ -310,39 +329,58 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def aclose(self) -> None:
         """Close the pooled session and the IAM discovery pool (idempotent)."""
         if self._owns_transport and self._iam is not None:
+            await self._project.aclose()
             await self._iam.aclose()
         await super().aclose()
 
     # -- project id --------------------------------------------------------------------
 
-    async def _discover_project_id(self) -> str:
+    async def _discover_project_id(self, options: CallOptions) -> str:
+        """Ask IAM for the project named for the region (``options``: the call's own)."""
         assert self._iam is not None and self.region is not None
         spec = RequestSpec(
             "GET", "v3/projects", (("name", self.region),), operation="discover_project_id"
         )
-        raw = await self._iam.request(spec, self._options({}))
+        raw = await self._iam.request(spec, options._replace(on_failed_attempt=None))
         try:
             data = _ProjectsAnswer.model_validate_json(raw.body)
         except ValueError:
-            data = _ProjectsAnswer()
-        ids = [p.id for p in data.projects if p.id]
-        if len(ids) != 1:
             raise ProjectIdError(
-                [
-                    ErrorDetail(
-                        "project_id",
-                        f"IAM lists {len(ids)} projects named {self.region!r}: pass project_id=",
-                    )
-                ]
-            )
-        if not ids[0].isalnum():
-            raise ProjectIdError([ErrorDetail("project_id", "IAM returned an unusable id")])
-        self._dialect.project_id = ids[0]
-        return ids[0]
+                [ErrorDetail("project_id", "IAM's answer is not a project list: pass project_id=")]
+            ) from None
+        return _project_of_region(data, self.region)
 
     async def project_id(self) -> str:
-        """The project id in use (discovered through IAM on first use if not given)."""
-        pid = await self._project.get()
+        """The project id in use (discovered through IAM on first use if not given).
+
+        A failed discovery raises :class:`DiscoveryError` (``__cause__``: IAM's error).
+        """
+        return await self._project_for(self._options({}))
+
+    async def _project_for(self, options: CallOptions) -> str:
+        """The project id, discovered if need be within ``options``' deadline; any failure
+        of the discovery is a :class:`DiscoveryError` (the call needing it is not sent)."""
+        if self._project.value is not None:
+            return self._project.value
+        wanted = f"the DWR project id of region {self.region!r} through IAM"
+        try:
+            if options.deadline is None:
+                pid = await self._project.get(options)
+            else:
+                pid = await asyncio.wait_for(self._project.get(options), options.deadline)
+        except ProjectIdError:
+            raise
+        except ObsWorkflowError as exc:
+            raise DiscoveryError(
+                f"could not discover {wanted}: {exc}; the call was not sent "
+                "(pass project_id= to skip the discovery)",
+                cause=exc,
+            ) from exc
+        except asyncio.TimeoutError:  # the call's deadline, while a shared discovery ran
+            raise DiscoveryError(
+                f"could not discover {wanted} within the deadline of {options.deadline}s; "
+                "the call was not sent (pass project_id= to skip the discovery)"
+            ) from None
         self._dialect.project_id = pid
         return pid
 
@@ -356,9 +394,51 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         body: bytes | None = None,
         graph_name: str | None = None,
     ) -> RequestSpec:
-        pid = await self.project_id()
+        """The call's spec; while the project id is unknown, its key starts with
+        :data:`_PENDING_PROJECT` and :meth:`_request` discovers it with the call's options."""
+        pid = self._project.value
+        prefix = _PENDING_PROJECT if pid is None else f"v3/{pid}/"
         pairs = tuple(signing.query_pairs(query))
-        return RequestSpec(method, f"v3/{pid}/{path}", pairs, body, None, operation, graph_name)
+        return RequestSpec(method, prefix + path, pairs, body, None, operation, graph_name)
+
+    @overload
+    async def _request(
+        self, spec: RequestSpec, result: type[RawResponse], options: RequestOptions | CallOptions
+    ) -> RawResponse: ...
+
+    @overload
+    async def _request(
+        self, spec: RequestSpec, result: type[_M], options: RequestOptions | CallOptions
+    ) -> _M: ...
+
+    async def _request(
+        self,
+        spec: RequestSpec,
+        result: type[_M] | type[RawResponse],
+        options: RequestOptions | CallOptions,
+    ) -> _M | RawResponse:
+        """:meth:`BaseClient._request`, after the project id is discovered (if it is still
+        unknown) within the call's own timeout and deadline; the time the discovery took
+        counts against that deadline. Nothing is sent to DWR unless the discovery succeeds."""
+        if spec.key.startswith(_PENDING_PROJECT):
+            call = options if isinstance(options, CallOptions) else self._options(options)
+            clock = self._runtime.clock
+            began = clock()
+            pid = await self._project_for(call)
+            spec = spec._replace(key=f"v3/{pid}/{spec.key[len(_PENDING_PROJECT) :]}")
+            if call.deadline is not None:
+                left = call.deadline - (clock() - began)
+                if left <= 0:
+                    raise RequestTimeoutError(
+                        f"the deadline of {call.deadline}s ran out while discovering the "
+                        "project id (deadline exceeded)",
+                        method=spec.method,
+                        url=f"{self.server}/{spec.key}",
+                        request_sent=False,
+                    )
+                call = call._replace(deadline=left)
+            options = call
+        return await super()._request(spec, result, options)
 
     async def _get(self, model: type[_M], spec: RequestSpec, options: RequestOptions) -> _M:
         return await self._request(spec, model, options)
@@ -934,6 +1014,36 @@ class _Project(BaseModel):
 
 class _ProjectsAnswer(BaseModel):
     projects: list[_Project] = []
+
+
+def _project_of_region(answer: _ProjectsAnswer, region: str) -> str:
+    """The id of the one project named ``region`` in IAM's answer; a project named for
+    another region (or none, or several) is refused: the caller must pass one."""
+    named = [p for p in answer.projects if p.name == region]
+    if not named and answer.projects:
+        others = sorted({repr(p.name) for p in answer.projects})[:3]
+        raise ProjectIdError(
+            [
+                ErrorDetail(
+                    "project_id",
+                    f"IAM answered with a project named {', '.join(others)}, not one named "
+                    f"{region!r}: pass project_id=",
+                )
+            ]
+        )
+    ids = [p.id for p in named if p.id]
+    if len(ids) != 1:
+        raise ProjectIdError(
+            [
+                ErrorDetail(
+                    "project_id",
+                    f"IAM lists {len(ids)} projects named {region!r}: pass project_id=",
+                )
+            ]
+        )
+    if not ids[0].isalnum():
+        raise ProjectIdError([ErrorDetail("project_id", "IAM returned an unusable id")])
+    return ids[0]
 
 
 _AGREEMENTS = ("use_public_action_privacy_statement", "register_public_action_statement")

@@ -364,8 +364,10 @@ async def test_discovery_failure_is_reported_and_retried(dwr_fake_server: FakeDw
         iam_endpoint=dwr_fake_server.url,
         environ={},
     ) as c:
-        with pytest.raises(errors.NotFoundError):
+        with pytest.raises(errors.DiscoveryError) as info:
             await c.start_workflow("g", "bkt", "o")
+        assert isinstance(info.value.__cause__, errors.NotFoundError)
+        assert not info.value.may_have_started
         assert dwr_fake_server.attempts["g"] == 0
         await c.start_workflow("g", "bkt", "o")  # the next call asks IAM again
     assert dwr_fake_server.iam_calls == 1 and dwr_fake_server.attempts["g"] == 1
