@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import weakref
 from collections import deque
@@ -80,19 +81,37 @@ class _Iteration:
         return self._generator.__anext__()
 
 
-async def _enumerate(items: StartItems) -> AsyncGenerator[tuple[int, object], None]:
-    if isinstance(items, AsyncIterable):
-        index = 0
-        async for item in items:
-            yield index, item
-            index += 1
-    else:
-        for index, item in enumerate(items):
-            yield index, item
+async def _enumerate(items: AsyncIterable[StartItem]) -> AsyncGenerator[tuple[int, object], None]:
+    index = 0
+    async for item in items:
+        yield index, item
+        index += 1
+
+
+async def _next_item(
+    source: AsyncGenerator[tuple[int, object], None],
+) -> tuple[int, object] | None:
+    """The source's next ``(index, item)``, or ``None`` at its end (a task of its own, so
+    that the run goes on yielding outcomes, and can stop, while the source waits)."""
+    try:
+        return await anext(source)
+    except StopAsyncIteration:
+        return None
+
+
+class _Waiting(enum.Enum):
+    WAITING = "waiting"
+
+
+WAITING = _Waiting.WAITING
+"""What :meth:`_Schedule.next_item` gives while an async input has no item ready."""
 
 
 class _Finished:
-    """Outcomes waiting to be yielded: a deque and one wake-up future (cheaper than a Queue)."""
+    """Outcomes waiting to be yielded: a deque and one wake-up future (cheaper than a Queue).
+
+    The future is also resolved by :meth:`poke`: the next item arrived from an async
+    source, or :meth:`BatchRun.stop` was called."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.items: deque[StartOutcome] = deque()
@@ -101,31 +120,40 @@ class _Finished:
 
     def put(self, outcome: StartOutcome) -> None:
         self.items.append(outcome)
+        self.poke()
+
+    def poke(self, _: object = None) -> None:
+        """Wake :meth:`wait` (also a task's done callback)."""
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def get(self) -> StartOutcome:
-        while not self.items:
-            self._waiter = self._loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        return self.items.popleft()
+    async def wait(self) -> None:
+        """Until an outcome is there or something else needs a look (:meth:`poke`)."""
+        if self.items:
+            return
+        self._waiter = self._loop.create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
 
 
 class _Schedule:
     """The state of one run of the scheduler (:meth:`BatchRun._run`)."""
 
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        source: AsyncGenerator[tuple[int, object], None],
-        limits: AdaptiveLimits,
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, items: StartItems, limits: AdaptiveLimits):
         self.loop = loop
-        self.source = source
+        self.source: AsyncGenerator[tuple[int, object], None] | None = None
+        """An async input, read one item ahead by :attr:`fetch`."""
+        self.items: Iterator[tuple[int, object]] | None = None
+        """A plain iterable input, read inline (it cannot wait on the loop)."""
+        if isinstance(items, AsyncIterable):
+            self.source = _enumerate(items)
+        else:
+            self.items = enumerate(items)
+        self.fetch: asyncio.Task[tuple[int, object] | None] | None = None
+        """The read of the async source's next item, when a slot was free for it."""
         self.limits = limits
         self.in_flight: dict[int, tuple[asyncio.Task[None], StartRequest]] = {}
         self.finished = _Finished(loop)
@@ -134,6 +162,21 @@ class _Schedule:
         self.next_index = 0
         self.exhausted = False
         self.stopping = False
+
+    def next_item(self) -> tuple[int, object] | _Waiting | None:
+        """The next ``(index, item)``; ``None`` at the end of the input; :data:`WAITING`
+        while an async source has not given it yet (the run is woken when it does)."""
+        if self.items is not None:
+            return next(self.items, None)
+        assert self.source is not None
+        fetch = self.fetch
+        if fetch is None:
+            fetch = self.fetch = self.loop.create_task(_next_item(self.source))
+            fetch.add_done_callback(self.finished.poke)
+        if not fetch.done():
+            return WAITING
+        self.fetch = None
+        return fetch.result()  # the source's own exception, if it raised one
 
 
 class BatchRun:
@@ -186,11 +229,14 @@ class BatchRun:
         self._closing: asyncio.Task[None] | None = None
         self._ended = False
         self._stop_requested = False
+        self._schedule: _Schedule | None = None
         self.unreported: list[StartOutcome] = []
         """Outcomes the iteration never yielded because the run was left early: items
         cancelled in flight (:class:`~obs_workflow_async.errors.StartCancelledError`;
-        they may have started) and items that had finished but were not yet yielded.
-        Settle the ambiguous ones before sending any of them again."""
+        they may have started), items that had finished but were not yet yielded, and an
+        item taken from an async input but not sent (``StartCancelledError`` with
+        ``request_sent=False``). Settle the ambiguous ones before sending any of them
+        again."""
 
     # -- iteration and cleanup ---------------------------------------------------------
 
@@ -224,8 +270,15 @@ class BatchRun:
         await self.aclose()
 
     def stop(self) -> None:
-        """Take no new items; what is in flight finishes and is still yielded."""
+        """Take no new items; what is in flight finishes and is still yielded.
+
+        It takes effect at once, even while an async input is waiting for its next item:
+        that wait is cancelled when what is in flight has been yielded, and the run ends.
+        """
         self._stop_requested = True
+        schedule = self._schedule
+        if schedule is not None:
+            schedule.finished.poke()
 
     async def aclose(self) -> None:
         """Stop: cancel whatever is in flight and wait for it to unwind.
@@ -332,29 +385,42 @@ class BatchRun:
         Each task reports its own outcome to ``finished`` (O(1) per item, unlike
         ``asyncio.wait`` over every task in flight). Outcomes are yielded one at a time
         as they are accounted for, so that leaving early leaves the rest to
-        :meth:`_account_unreported`.
+        :meth:`_account_unreported`. An async input is read one item ahead in a task of
+        its own: while it waits, finished outcomes are still yielded and :meth:`stop`
+        still ends the run.
         """
         loop = asyncio.get_running_loop()
         self.stats.started_at = loop.time()
-        run = _Schedule(loop, _enumerate(self._items), self._set_limits(loop))
+        run = self._schedule = _Schedule(loop, self._items, self._set_limits(loop))
         try:
             while True:
                 run.stopping = run.stopping or self._stop_requested
                 while self._may_admit(run):
-                    outcome = await self._admit(run)
+                    got = run.next_item()
+                    if got is WAITING:
+                        break  # an async input is waiting for its next item
+                    outcome = await self._admit(run, got)
                     if outcome is not None:
                         yield outcome
                 if self._ordered:
                     for outcome in self._release_ready(run):
                         yield outcome
-                if not run.in_flight:
-                    if run.exhausted or run.stopping:
-                        break
+                if not run.in_flight and (run.exhausted or run.stopping):
+                    break
+                if not run.finished.items:
+                    await self._idle(run)
                     continue
-                for outcome in self._drain(run, await run.finished.get()):
+                for outcome in self._drain(run, run.finished.items.popleft()):
                     yield outcome
         finally:
             await self._wind_down(run)
+
+    async def _idle(self, run: _Schedule) -> None:
+        """Wait for an outcome, the input's next item or :meth:`stop` (unless a stop came
+        in since the loop last looked: no wake-up is lost)."""
+        if self._stop_requested and not run.stopping:
+            return
+        await run.finished.wait()
 
     def _set_limits(self, loop: asyncio.AbstractEventLoop) -> AdaptiveLimits:
         limits = AdaptiveLimits(
@@ -378,14 +444,13 @@ class BatchRun:
             and len(run.in_flight) + len(run.ready) < run.limits.concurrency_limit
         )
 
-    async def _admit(self, run: _Schedule) -> StartOutcome | None:
-        """Take the next item and send it (after the rate limit); an invalid item becomes
-        its outcome at once (returned to be yielded unless the run is ordered)."""
-        try:
-            index, item = await anext(run.source)
-        except StopAsyncIteration:
+    async def _admit(self, run: _Schedule, got: tuple[int, object] | None) -> StartOutcome | None:
+        """Send the item taken from the input (after the rate limit); an invalid item
+        becomes its outcome at once (returned to be yielded unless the run is ordered)."""
+        if got is None:
             run.exhausted = True
             return None
+        index, item = got
         self.stats.submitted += 1
         try:
             request = _coerce(item)
@@ -430,13 +495,45 @@ class BatchRun:
             run.next_index += 1
 
     async def _wind_down(self, run: _Schedule) -> None:
-        """Cancel what is in flight, account for every item not yielded, close the source."""
+        """Cancel what is in flight and a pending read of the input, account for every
+        item not yielded, close the source."""
         tasks = [task for task, _ in run.in_flight.values()]
+        fetch = run.fetch
+        run.fetch = None
         for task in tasks:
             task.cancel()
+        if fetch is not None:
+            fetch.cancel()
+            await asyncio.gather(fetch, return_exceptions=True)
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        if fetch is not None:
+            self._taken_not_sent(run, fetch)
         self._account_unreported(run.in_flight, run.finished, run.ready)
         self.stats.in_flight = 0
         self._ended = True
-        await run.source.aclose()
+        if run.source is not None:
+            await run.source.aclose()
+
+    def _taken_not_sent(
+        self, run: _Schedule, fetch: asyncio.Task[tuple[int, object] | None]
+    ) -> None:
+        """An item the input gave just as the run ended: not sent, but reported
+        (``unreported``) since the input will not give it again."""
+        if fetch.cancelled() or fetch.exception() is not None:
+            return
+        got = fetch.result()
+        if got is None:
+            return
+        index, item = got
+        self.stats.submitted += 1
+        try:
+            request: StartRequest | None = _coerce(item)
+        except InvalidRequestError as invalid:
+            run.finished.items.append(StartOutcome(index, None, error=invalid, raw_item=item))
+            return
+        error = StartCancelledError(
+            f"item {index} was taken from the input as the run ended; it was not sent",
+            request_sent=False,
+        )
+        run.finished.items.append(StartOutcome(index, request, error=error, raw_item=item))
