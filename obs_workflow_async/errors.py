@@ -90,11 +90,17 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
 
 
-def visible(text: str) -> str:
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def visible(text: str, *, json_text: bool = False) -> str:
     """``text`` with every control character escaped (``\\r``, ``\\n``, ``\\x1b``,
     ``\\u2028``, ...), so that text from a service cannot forge a log line or drive a
-    terminal. Everything else (any script, emoji) is kept as it is."""
-    return _INVISIBLE.sub(_escape, text)
+    terminal. Everything else (any script, emoji) is kept as it is. With
+    ``json_text``, ``text`` is one line of JSON and the escapes are JSON's (``\\u007f``),
+    for what :func:`json.dumps` leaves raw (DEL, C1 controls, U+2028, bidi controls)."""
+    return _INVISIBLE.sub(_json_escape if json_text else _escape, text)
 
 
 class ObsWorkflowError(Exception):

@@ -35,10 +35,12 @@ from ..credentials._remote import ECS_ENDPOINT
 from ..errors import (
     APIStatusError,
     CredentialsError,
+    DiscoveryError,
     InvalidRequestError,
     ObsWorkflowError,
     TransportError,
     WaitTimeoutError,
+    visible,
 )
 from ..models import ExecutionDetail, ExecutionState
 from .manifest import ManifestError
@@ -75,13 +77,14 @@ def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
 
 def _json_text(data: object) -> str:
     """JSON for the terminal: readable non-ASCII text, but never an encoding error (a
-    lone surrogate, e.g. from a service message, is written as an escape)."""
+    lone surrogate, e.g. from a service message, is written as an escape) and never a
+    raw control character (DEL, C1, U+2028, bidi controls: escaped too)."""
     text = json.dumps(data, ensure_ascii=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(data)
-    return text
+    return visible(text, json_text=True)
 
 
 def _error_json(error: ObsWorkflowError) -> dict[str, object]:
@@ -102,7 +105,7 @@ def _error_json(error: ObsWorkflowError) -> dict[str, object]:
             "message": error.message,
             "request_id": error.request_id,
         }
-    if isinstance(error, TransportError):
+    if isinstance(error, TransportError | DiscoveryError):
         return {
             "error": type(error).__name__,
             "message": str(error),
