@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import weakref
 from collections import deque
@@ -32,6 +31,7 @@ from ..errors import (
 from ..models import validate_request
 from ..models._executions import StartWorkflowResult
 from .models import BatchStats, StartOutcome, StartRequest
+from .reader import WAITING, AsyncReader, Waiting
 from .throttle import AdaptiveLimits, TokenBucket
 
 __all__ = ["BatchRun", "StartItem", "StartItems"]
@@ -81,32 +81,6 @@ class _Iteration:
         return self._generator.__anext__()
 
 
-async def _enumerate(items: AsyncIterable[StartItem]) -> AsyncGenerator[tuple[int, object], None]:
-    index = 0
-    async for item in items:
-        yield index, item
-        index += 1
-
-
-async def _next_item(
-    source: AsyncGenerator[tuple[int, object], None],
-) -> tuple[int, object] | None:
-    """The source's next ``(index, item)``, or ``None`` at its end (a task of its own, so
-    that the run goes on yielding outcomes, and can stop, while the source waits)."""
-    try:
-        return await anext(source)
-    except StopAsyncIteration:
-        return None
-
-
-class _Waiting(enum.Enum):
-    WAITING = "waiting"
-
-
-WAITING = _Waiting.WAITING
-"""What :meth:`_Schedule.next_item` gives while an async input has no item ready."""
-
-
 class _Finished:
     """Outcomes waiting to be yielded: a deque and one wake-up future (cheaper than a Queue).
 
@@ -122,8 +96,8 @@ class _Finished:
         self.items.append(outcome)
         self.poke()
 
-    def poke(self, _: object = None) -> None:
-        """Wake :meth:`wait` (also a task's done callback)."""
+    def poke(self) -> None:
+        """Wake :meth:`wait`."""
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -144,39 +118,31 @@ class _Schedule:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, items: StartItems, limits: AdaptiveLimits):
         self.loop = loop
-        self.source: AsyncGenerator[tuple[int, object], None] | None = None
-        """An async input, read one item ahead by :attr:`fetch`."""
-        self.items: Iterator[tuple[int, object]] | None = None
-        """A plain iterable input, read inline (it cannot wait on the loop)."""
-        if isinstance(items, AsyncIterable):
-            self.source = _enumerate(items)
-        else:
-            self.items = enumerate(items)
-        self.fetch: asyncio.Task[tuple[int, object] | None] | None = None
-        """The read of the async source's next item, when a slot was free for it."""
         self.limits = limits
         self.in_flight: dict[int, tuple[asyncio.Task[None], StartRequest]] = {}
         self.finished = _Finished(loop)
+        self.reader: AsyncReader | None = None
+        """An async input, read ahead in a task of its own (only as far as slots are free)."""
+        self.items: Iterator[tuple[int, object]] | None = None
+        """A plain iterable input, read inline (it cannot wait on the loop)."""
+        if isinstance(items, AsyncIterable):
+            self.reader = AsyncReader(loop, items, self.finished.poke)
+        else:
+            self.items = enumerate(items)
         self.ready: dict[int, StartOutcome] = {}
         """Outcomes of an ordered run waiting for the ones before them."""
         self.next_index = 0
         self.exhausted = False
         self.stopping = False
 
-    def next_item(self) -> tuple[int, object] | _Waiting | None:
+    def next_item(self) -> tuple[int, object] | Waiting | None:
         """The next ``(index, item)``; ``None`` at the end of the input; :data:`WAITING`
-        while an async source has not given it yet (the run is woken when it does)."""
+        while an async input has not given it yet (the run is woken when it does)."""
         if self.items is not None:
             return next(self.items, None)
-        assert self.source is not None
-        fetch = self.fetch
-        if fetch is None:
-            fetch = self.fetch = self.loop.create_task(_next_item(self.source))
-            fetch.add_done_callback(self.finished.poke)
-        if not fetch.done():
-            return WAITING
-        self.fetch = None
-        return fetch.result()  # the source's own exception, if it raised one
+        assert self.reader is not None
+        free = self.limits.concurrency_limit - len(self.in_flight) - len(self.ready)
+        return self.reader.next_item(free)
 
 
 class BatchRun:
@@ -495,40 +461,26 @@ class BatchRun:
             run.next_index += 1
 
     async def _wind_down(self, run: _Schedule) -> None:
-        """Cancel what is in flight and a pending read of the input, account for every
-        item not yielded, close the source."""
+        """Cancel what is in flight and the reading of the input, account for every item
+        not yielded, close the input."""
         tasks = [task for task, _ in run.in_flight.values()]
-        fetch = run.fetch
-        run.fetch = None
         for task in tasks:
             task.cancel()
-        if fetch is not None:
-            fetch.cancel()
-            await asyncio.gather(fetch, return_exceptions=True)
+        left = await run.reader.aclose() if run.reader is not None else []
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        if fetch is not None:
-            self._taken_not_sent(run, fetch)
+        for index, item in left:
+            self._taken_not_sent(run, index, item)
         self._account_unreported(run.in_flight, run.finished, run.ready)
         self.stats.in_flight = 0
         self._ended = True
-        if run.source is not None:
-            await run.source.aclose()
 
-    def _taken_not_sent(
-        self, run: _Schedule, fetch: asyncio.Task[tuple[int, object] | None]
-    ) -> None:
-        """An item the input gave just as the run ended: not sent, but reported
-        (``unreported``) since the input will not give it again."""
-        if fetch.cancelled() or fetch.exception() is not None:
-            return
-        got = fetch.result()
-        if got is None:
-            return
-        index, item = got
+    def _taken_not_sent(self, run: _Schedule, index: int, item: object) -> None:
+        """An item read from the input but not sent as the run ended: reported
+        (``unreported``), since the input will not give it again."""
         self.stats.submitted += 1
         try:
-            request: StartRequest | None = _coerce(item)
+            request = _coerce(item)
         except InvalidRequestError as invalid:
             run.finished.items.append(StartOutcome(index, None, error=invalid, raw_item=item))
             return

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import pytest
+
 from obs_workflow_async import AsyncWorkflowClient, StartOutcome
 from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.testing import FakeWorkflowServer
@@ -166,3 +168,72 @@ async def test_an_item_taken_as_the_run_stops_is_reported_not_sent(
     assert obs_fake_server.attempts["g"] == 1
     for outcome in run.unreported:
         assert isinstance(outcome.error, StartCancelledError) and not outcome.ambiguous
+
+
+async def test_the_input_is_read_ahead_no_further_than_the_free_slots() -> None:
+    """Memory stays bounded by the concurrency: with every slot busy, the reader takes
+    nothing more from the input."""
+    from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
+
+    release = asyncio.Event()
+    four_sent = asyncio.Event()
+    sent = 0
+    taken = 0
+
+    async def handler(_: MockRequest) -> MockResponse:
+        nonlocal sent
+        sent += 1
+        if sent == 4:
+            four_sent.set()
+        await release.wait()
+        return MockResponse(200, json={"execution_urn": "urn:x", "execution_name": f"e{sent}"})
+
+    async def endless() -> AsyncIterator[dict[str, object]]:
+        nonlocal taken
+        while True:
+            taken += 1
+            yield _item(f"k{taken}")
+
+    client = AsyncWorkflowClient(
+        server="https://obs.example.com",
+        access_key_id="ak",
+        secret_access_key="sk",
+        sender=MockSender(handler),
+    )
+    async with client, client.start_many(endless(), concurrency=4) as run:
+        outcomes = aiter(run)
+        first = asyncio.ensure_future(anext(outcomes))
+        await four_sent.wait()
+        for _ in range(50):  # give an over-eager reader every chance to read on
+            await asyncio.sleep(0)
+        assert taken == 4 and sent == 4
+        run.stop()
+        release.set()
+        assert (await first).ok
+        rest = [outcome async for outcome in outcomes]
+    assert len(rest) == 3 and all(o.ok for o in rest)
+    assert sent == 4 and taken in (4, 5)
+    assert [o.index for o in run.unreported] == list(range(4, taken))
+
+
+async def test_an_exception_of_the_input_ends_the_run_after_what_it_gave(
+    obs_fake_server: FakeWorkflowServer,
+) -> None:
+    async def failing() -> AsyncIterator[dict[str, object]]:
+        yield _item("x0")
+        yield _item("x1")
+        raise LookupError("the input failed")
+
+    yielded: list[StartOutcome] = []
+    async with AsyncWorkflowClient(**obs_fake_server.client_kwargs()) as client:
+        run = client.start_many(failing(), concurrency=8)
+        with pytest.raises(LookupError, match="the input failed"):
+            async with run:
+                async for outcome in run:
+                    yielded.append(outcome)
+    accounted = yielded + run.unreported
+    assert sorted(o.index for o in accounted) == [0, 1]
+    # the run ended at once: what was in flight was cancelled, and each item says
+    # whether it may have been sent; the server never started more than that
+    assert all(o.ok or isinstance(o.error, StartCancelledError) for o in accounted)
+    assert obs_fake_server.attempts["g"] <= sum(o.ok or o.ambiguous for o in accounted)
