@@ -351,9 +351,9 @@ class BatchRun:
         Each task reports its own outcome to ``finished`` (O(1) per item, unlike
         ``asyncio.wait`` over every task in flight). Outcomes are yielded one at a time
         as they are accounted for, so that leaving early leaves the rest to
-        :meth:`_account_unreported`. An async input is read one item ahead in a task of
-        its own: while it waits, finished outcomes are still yielded and :meth:`stop`
-        still ends the run.
+        :meth:`_account_unreported`. An async input is read ahead (never further than the
+        free slots) by an :class:`AsyncReader` task: while it waits, finished outcomes
+        are still yielded and :meth:`stop` still ends the run.
         """
         loop = asyncio.get_running_loop()
         self.stats.started_at = loop.time()

@@ -381,6 +381,11 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                 f"could not discover {wanted} within the deadline of {options.deadline}s; "
                 "the call was not sent (pass project_id= to skip the discovery)"
             ) from None
+        except Exception as exc:  # unforeseen, but DWR was not called either way
+            raise DiscoveryError(
+                f"could not discover {wanted} ({type(exc).__name__}); the call was not sent",
+                cause=None,
+            ) from exc
         self._dialect.project_id = pid
         return pid
 

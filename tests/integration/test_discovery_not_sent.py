@@ -168,7 +168,7 @@ async def test_a_hanging_iam_is_bounded_by_the_calls_deadline(
     # The client's defaults would wait 60 s per attempt and retry 3 times; the call's
     # deadline bounds the discovery as it bounds the call.
     async with FakeIam(_hang) as iam, _client(dwr_fake_server, iam) as client:
-        with pytest.raises(DiscoveryError, match="deadline") as info:
+        with pytest.raises(DiscoveryError) as info:
             await client.start_workflow("g", "bkt", "o", deadline=0.3)
         assert not info.value.may_have_started
         # a second caller, with its own deadline, waits on the same discovery
