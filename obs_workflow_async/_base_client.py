@@ -7,6 +7,7 @@ signing, retry policy and error hierarchy.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -51,6 +52,23 @@ __all__ = ["BaseClient", "RequestOptions"]
 DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
 _M = TypeVar("_M", bound=BaseModel)
 _REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
+ENV_SERVER = "OBS_SERVER"
+
+
+def server_from(server: str | None, environ: Mapping[str, str] | None) -> str:
+    """``server`` when given, else the ``OBS_SERVER`` environment variable (read from
+    ``environ`` when given, at construction, never at import).
+
+    Raises :class:`InvalidRequestError` naming both when neither is set.
+    """
+    if server is None:
+        env = os.environ if environ is None else environ
+        server = env.get(ENV_SERVER, "").strip() or None
+    if server is None:
+        raise InvalidRequestError(
+            [ErrorDetail("server", f"pass server= or set the {ENV_SERVER} environment variable")]
+        )
+    return server
 
 
 def _credentials_cache(
@@ -93,7 +111,7 @@ class BaseClient:
     def __init__(
         self,
         *,
-        server: str,
+        server: str | None = None,
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         security_token: str | None = None,
@@ -117,7 +135,7 @@ class BaseClient:
         runtime: Runtime | None = None,
     ) -> None:
         configure_from_env(environ)  # OBS_WORKFLOW_LOG=debug: read now, never at import
-        endpoint = parse_endpoint(server)
+        endpoint = parse_endpoint(server_from(server, environ))
         mode = check_signature_mode(signature)
         if mode == "v4" and region is None:
             match = _REGION_FROM_HOST.match(endpoint.host)

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Annotated, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, TypeVar, cast
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
@@ -262,7 +262,7 @@ class _SdkBody(BaseModel):
     """A ``GetResult.body``: the SDK's camelCase names, read from the service's snake_case
     JSON; fields the SDK does not know are kept too."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         frozen=True,
         alias_generator=AliasGenerator(validation_alias=to_snake),
@@ -356,7 +356,7 @@ class GetResult(BaseModel, Generic[BodyT]):
     empty answer), ``errorCode``/``errorMessage``/``hostId``/``resource`` come from it.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True)
 
     status: int
     reason: str | None = None
