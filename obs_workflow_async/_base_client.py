@@ -17,6 +17,8 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from ._config import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_RETRY_AFTER_CAP,
     DEFAULT_TIMEOUT,
     Endpoint,
     RetryConfig,
@@ -103,6 +105,7 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     deadline: float | None
     retry_non_idempotent: bool
+    max_retry_wait: float | None
 
 
 class BaseClient:
@@ -122,6 +125,8 @@ class BaseClient:
         deadline: float | None = None,
         max_retries: int = 3,
         retry_non_idempotent: bool = False,
+        retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
+        max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = 100,
         keepalive_timeout: float = 1.5,
         verify: VerifyLike = True,
@@ -156,6 +161,8 @@ class BaseClient:
             deadline=deadline,
             max_retries=max_retries,
             retry_non_idempotent=retry_non_idempotent,
+            retry_after_cap=retry_after_cap,
+            max_retry_wait=max_retry_wait,
             max_connections=max_connections,
             keepalive_timeout=keepalive_timeout,
             verify=verify,
@@ -182,6 +189,8 @@ class BaseClient:
         deadline: float | None,
         max_retries: int,
         retry_non_idempotent: bool,
+        retry_after_cap: float,
+        max_retry_wait: float | None,
         max_connections: int,
         keepalive_timeout: float,
         verify: VerifyLike,
@@ -215,7 +224,12 @@ class BaseClient:
             raise InvalidRequestError([ErrorDetail("user_agent", "must not contain CR, LF or NUL")])
         self._default_options = CallOptions(
             to_timeout(timeout),
-            RetryConfig(max_retries=max_retries, retry_non_idempotent=retry_non_idempotent),
+            RetryConfig(
+                max_retries=max_retries,
+                retry_non_idempotent=retry_non_idempotent,
+                retry_after_cap=retry_after_cap,
+                max_retry_wait=max_retry_wait,
+            ),
             deadline,
         )
         self._owns_transport = True
@@ -319,7 +333,7 @@ class BaseClient:
             raise TypeError(f"unknown request options: {', '.join(sorted(unknown))}")
         base = self._default_options
         retry = base.retry
-        if "max_retries" in overrides or "retry_non_idempotent" in overrides:
+        if {"max_retries", "retry_non_idempotent", "max_retry_wait"} & overrides.keys():
             retry = RetryConfig(
                 max_retries=overrides.get("max_retries", retry.max_retries),
                 retry_non_idempotent=overrides.get(
@@ -328,6 +342,7 @@ class BaseClient:
                 backoff_base=retry.backoff_base,
                 backoff_cap=retry.backoff_cap,
                 retry_after_cap=retry.retry_after_cap,
+                max_retry_wait=overrides.get("max_retry_wait", retry.max_retry_wait),
             )
         deadline = overrides.get("deadline", base.deadline)
         if deadline is not None and not deadline > 0:

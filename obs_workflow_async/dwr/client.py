@@ -22,7 +22,15 @@ from .._api.executions import execution_name_to_wait_for, poll_until_finished
 from .._api.settle import SettleCore, SettlePage
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
-from .._config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
+from .._config import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_RETRY_AFTER_CAP,
+    DEFAULT_TIMEOUT,
+    Runtime,
+    TimeoutLike,
+    VerifyLike,
+    parse_endpoint,
+)
 from .._sender import AiohttpSender, Sender
 from .._transport import CallOptions, RequestSpec, Transport
 from .._version import __version__
@@ -192,6 +200,8 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         deadline: float | None = None,
         max_retries: int = 3,
         retry_non_idempotent: bool = False,
+        retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
+        max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = 100,
         keepalive_timeout: float = 1.5,
         verify: VerifyLike = True,
@@ -241,6 +251,8 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             deadline=deadline,
             max_retries=max_retries,
             retry_non_idempotent=retry_non_idempotent,
+            retry_after_cap=retry_after_cap,
+            max_retry_wait=max_retry_wait,
             max_connections=max_connections,
             keepalive_timeout=keepalive_timeout,
             verify=verify,
