@@ -377,7 +377,30 @@ def task_docs(rest: list[str]) -> int | None:
     leaked = [p for p in (ROOT / "site").rglob("*.html") if role.search(p.read_text())]
     if leaked:
         sys.exit(f"Sphinx roles shown as text in {[str(p) for p in leaked]}")
+    third_party = third_party_requests(ROOT / "site")
+    if third_party:
+        sys.exit(f"the site loads third-party resources: {third_party[:5]}")
     return None
+
+
+# What a page would fetch from elsewhere when opened: a script, a stylesheet, an image or
+# a frame from another origin, web fonts, or material's GitHub "source" widget (its
+# script calls api.github.com when the page has one). Links a reader clicks are fine.
+_FETCHED = re.compile(
+    r"<(?:script|img|iframe|source)\b[^>]*\bsrc=\"https?://[^\"]+\""
+    r"|<link\b(?![^>]*rel=\"canonical\")[^>]*\bhref=\"https?://[^\"]+\""
+    r"|fonts\.googleapis\.com|fonts\.gstatic\.com|api\.github\.com"
+    r"|data-md-component=\"source\""
+)
+
+
+def third_party_requests(site: Path) -> list[str]:
+    """``page: what`` for every request a built page would make to another origin."""
+    found = []
+    for page in sorted(site.rglob("*.html")):
+        for match in _FETCHED.finditer(page.read_text(encoding="utf-8")):
+            found.append(f"{page.relative_to(site)}: {match.group(0)[:120]}")
+    return found
 
 
 def task_package(rest: list[str]) -> int | None:

@@ -228,6 +228,24 @@ class SettleCore(BaseClient):
         latest ``until``; items without ``until`` count from now). ``max_pages``
         bounds each sweep (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep
         cannot clear stay ``unknown``).
+
+        :param items: The ambiguous starts (:class:`~.SettleItem`: graph, bucket, key,
+            inputs, and the time window the start was sent in).
+        :param settle_delay: Seconds after an item's ``until`` before a listing may say
+            ``not_started`` (listings lag behind starts).
+        :param margin: Seconds added on both sides of each item's window (clock skew).
+        :param concurrency: Requests at once, at most.
+        :param max_pages: Listing pages per graph, at most; ``None``:
+            :data:`DEFAULT_MAX_PAGES` (10,000).
+        :param wait: Sleep until ``settle_delay`` has passed (default); ``False``: settle
+            now (recent items may stay ``unknown``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :returns: One :class:`~.SettleResult` per item, and what the pass cost.
+        :raises InvalidRequestError: An item or an argument breaks a rule (nothing sent).
+        :raises APIStatusError: A listing or a detail was answered with an error.
+        :raises TransportError: A listing or a detail got no complete answer.
         """
         listed = list(items)
         _check_items(listed)
