@@ -383,13 +383,13 @@ def task_docs(rest: list[str]) -> int | None:
     return None
 
 
-# What a page would fetch from elsewhere when opened: a script, a stylesheet, an image or
-# a frame from another origin, web fonts, or material's GitHub "source" widget (its
-# script calls api.github.com when the page has one). Links a reader clicks are fine.
+# What a page would fetch from elsewhere when opened: a script, a stylesheet (web fonts
+# included), an image or a frame from another origin, or material's GitHub "source"
+# widget (its script calls api.github.com when the page has one). Links a reader clicks
+# (and text that names a host) are fine.
 _FETCHED = re.compile(
     r"<(?:script|img|iframe|source)\b[^>]*\bsrc=\"https?://[^\"]+\""
     r"|<link\b(?![^>]*rel=\"canonical\")[^>]*\bhref=\"https?://[^\"]+\""
-    r"|fonts\.googleapis\.com|fonts\.gstatic\.com|api\.github\.com"
     r"|data-md-component=\"source\""
 )
 
