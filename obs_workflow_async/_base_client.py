@@ -308,6 +308,11 @@ class BaseClient:
 
         ``client.with_options(timeout=5, max_retries=0)``; closing the view does not
         close the pool, closing the parent does.
+
+        :param options: The view's defaults (:class:`RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``, ``retry_non_idempotent``;
+            omitted ones keep this client's.
+        :raises InvalidRequestError: An option is invalid.
         """
         view = object.__new__(type(self))
         view._share(self, self._options(options))
