@@ -4,7 +4,7 @@
     python3 dev.py demo    # set up .venv, run the demo against the embedded fake server
     python3 dev.py test    # set up .venv with the test tools, run the whole test suite
     python3 dev.py lint    # mypy --strict (package, examples, typing checks), pyright --strict,
-                           # ruff check, ruff format --check
+                           # ruff check, ruff format --check, pyright --verifytypes >= 98%
     python3 dev.py docs    # mkdocs build --strict into site/
     python3 dev.py package # build sdist and wheel; check their contents; install the wheel
                            # in a clean venv; smoke test
@@ -367,7 +367,47 @@ def task_lint(rest: list[str]) -> int | None:
     run(bin_dir(VENV) / "pyright")
     run(py, "-m", "ruff", "check", ".")
     run(py, "-m", "ruff", "format", "--check", ".")
+    check_type_completeness()
     return None
+
+
+TYPE_COMPLETENESS_FLOOR = 98.0  # today 100%: pyright --verifytypes obs_workflow_async
+
+
+def check_type_completeness() -> None:
+    """``pyright --verifytypes obs_workflow_async --ignoreexternal`` (what a user's type
+    checker sees of the public API) at or above the floor. pyright does not follow the
+    editable install of ``.venv``, so the package is installed normally in
+    ``.venvs/verifytypes`` first."""
+    venv = VENVS / "verifytypes"
+    py = bin_dir(venv) / "python"
+    uv = uv_binary()
+    if not py.exists():
+        if uv is not None:
+            run(uv, "venv", "--quiet", "--python", sys.executable, venv)
+        else:
+            run(sys.executable, "-m", "venv", venv)
+    if uv is not None:
+        install = [uv, "pip", "install", "--quiet", "--python", py]
+        run(*install, "--reinstall-package", "obs-workflow-async", ".[otel]")
+    else:
+        run(py, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", ".")
+        run(py, "-m", "pip", "install", "--quiet", ".[otel]")
+    env = dict(os.environ, VIRTUAL_ENV=str(venv))
+    env["PATH"] = os.pathsep.join([str(bin_dir(venv)), env.get("PATH", "")])
+    args = ["--verifytypes", "obs_workflow_async", "--ignoreexternal"]
+    done = subprocess.run(
+        [str(bin_dir(VENV) / "pyright"), *args],
+        cwd=tempfile.gettempdir(),  # not the checkout: the installed package is checked
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"Type completeness score: ([0-9.]+)%", done.stdout)
+    score = float(found.group(1)) if found else 0.0
+    print(f"type completeness (pyright --verifytypes): {score}%", flush=True)
+    if score < TYPE_COMPLETENESS_FLOOR:
+        sys.exit(f"{done.stdout[-4000:]}\ntype completeness {score}% < {TYPE_COMPLETENESS_FLOOR}%")
 
 
 def task_docs(rest: list[str]) -> int | None:
