@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from obs_workflow_async import ExecutionState
+from obs_workflow_async import AsyncWorkflowClient, ExecutionState
 from obs_workflow_async.compat import (
     AsyncAPIStartWorkflowResponse,
     GetResult,
@@ -45,3 +45,10 @@ async def fakes() -> None:
 def enum_text() -> None:
     assert_type(str(ExecutionState.RUNNING), str)
     assert_type(f"{ExecutionState.RUNNING}", str)
+
+
+async def server_from_the_environment() -> None:
+    # ``server`` may be omitted: OBS_SERVER is read when the client is built
+    async with AsyncWorkflowClient(max_retry_wait=3.0, retry_after_cap=5.0) as client:
+        assert_type(client, AsyncWorkflowClient)
+        await client.start_workflow("g", "b", "k", deadline=10.0, max_retry_wait=None)
