@@ -100,7 +100,7 @@ COMMON_PARAMETERS = {
     "timeout": "Seconds: per attempt for a request, in all for a wait; `None`: no limit.",
     "margin": "Seconds added on both sides of each time window (clock skew).",
     "concurrency": "Requests in flight at most.",
-    "max_pages": "Listing pages per sweep at most; `None`: no limit.",
+    "max_pages": "Listing pages per sweep at most; `None`: the default cap.",
     "settle_delay": "Seconds after a start's window before a listing may clear it.",
     "wait": "Sleep until `settle_delay` has passed (default); `False`: settle now.",
     "poll_interval": "Seconds before the second poll (the first is at once).",

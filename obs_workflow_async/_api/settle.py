@@ -191,8 +191,8 @@ class SettleCore(BaseClient):
         :param until: A moment after its answer (or failure); ``None``: now.
         :param margin: Seconds added on both sides of the window (clock skew).
         :param concurrency: Detail requests at once, at most.
-        :param max_pages: Listing pages at most; ``None``: no limit (a cut sweep
-            is not ``complete``).
+        :param max_pages: Listing pages at most; ``None``: :data:`DEFAULT_MAX_PAGES`
+            (a cut sweep is not ``complete``).
         :param options: Per-call overrides
             (:class:`~.base_client.RequestOptions`): ``timeout``,
             ``max_retries``, ``deadline``, ``max_retry_wait``,
@@ -356,7 +356,8 @@ class SettleCore(BaseClient):
             ``not_started``.
         :param margin: Seconds added on both sides of the window (clock skew).
         :param concurrency: Requests at once, at most.
-        :param max_pages: Listing pages per graph, at most; ``None``: no limit.
+        :param max_pages: Listing pages per graph, at most; ``None``:
+            :data:`DEFAULT_MAX_PAGES` (10,000).
         :param wait: Sleep until ``settle_delay`` has passed (default);
             ``False``: settle now.
         :param options: Per-call overrides
