@@ -7,6 +7,7 @@ signing, retry policy and error hierarchy.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -16,6 +17,8 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from ._config import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_RETRY_AFTER_CAP,
     DEFAULT_TIMEOUT,
     Endpoint,
     RetryConfig,
@@ -51,6 +54,23 @@ __all__ = ["BaseClient", "RequestOptions"]
 DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
 _M = TypeVar("_M", bound=BaseModel)
 _REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
+ENV_SERVER = "OBS_SERVER"
+
+
+def server_from(server: str | None, environ: Mapping[str, str] | None) -> str:
+    """``server`` when given, else the ``OBS_SERVER`` environment variable (read from
+    ``environ`` when given, at construction, never at import).
+
+    Raises :class:`InvalidRequestError` naming both when neither is set.
+    """
+    if server is None:
+        env = os.environ if environ is None else environ
+        server = env.get(ENV_SERVER, "").strip() or None
+    if server is None:
+        raise InvalidRequestError(
+            [ErrorDetail("server", f"pass server= or set the {ENV_SERVER} environment variable")]
+        )
+    return server
 
 
 def _credentials_cache(
@@ -85,6 +105,7 @@ class RequestOptions(TypedDict, total=False):
     max_retries: int
     deadline: float | None
     retry_non_idempotent: bool
+    max_retry_wait: float | None
 
 
 class BaseClient:
@@ -93,7 +114,7 @@ class BaseClient:
     def __init__(
         self,
         *,
-        server: str,
+        server: str | None = None,
         access_key_id: str | None = None,
         secret_access_key: str | None = None,
         security_token: str | None = None,
@@ -104,6 +125,8 @@ class BaseClient:
         deadline: float | None = None,
         max_retries: int = 3,
         retry_non_idempotent: bool = False,
+        retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
+        max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = 100,
         keepalive_timeout: float = 1.5,
         verify: VerifyLike = True,
@@ -117,7 +140,7 @@ class BaseClient:
         runtime: Runtime | None = None,
     ) -> None:
         configure_from_env(environ)  # OBS_WORKFLOW_LOG=debug: read now, never at import
-        endpoint = parse_endpoint(server)
+        endpoint = parse_endpoint(server_from(server, environ))
         mode = check_signature_mode(signature)
         if mode == "v4" and region is None:
             match = _REGION_FROM_HOST.match(endpoint.host)
@@ -138,6 +161,8 @@ class BaseClient:
             deadline=deadline,
             max_retries=max_retries,
             retry_non_idempotent=retry_non_idempotent,
+            retry_after_cap=retry_after_cap,
+            max_retry_wait=max_retry_wait,
             max_connections=max_connections,
             keepalive_timeout=keepalive_timeout,
             verify=verify,
@@ -164,6 +189,8 @@ class BaseClient:
         deadline: float | None,
         max_retries: int,
         retry_non_idempotent: bool,
+        retry_after_cap: float,
+        max_retry_wait: float | None,
         max_connections: int,
         keepalive_timeout: float,
         verify: VerifyLike,
@@ -197,7 +224,12 @@ class BaseClient:
             raise InvalidRequestError([ErrorDetail("user_agent", "must not contain CR, LF or NUL")])
         self._default_options = CallOptions(
             to_timeout(timeout),
-            RetryConfig(max_retries=max_retries, retry_non_idempotent=retry_non_idempotent),
+            RetryConfig(
+                max_retries=max_retries,
+                retry_non_idempotent=retry_non_idempotent,
+                retry_after_cap=retry_after_cap,
+                max_retry_wait=max_retry_wait,
+            ),
             deadline,
         )
         self._owns_transport = True
@@ -276,6 +308,11 @@ class BaseClient:
 
         ``client.with_options(timeout=5, max_retries=0)``; closing the view does not
         close the pool, closing the parent does.
+
+        :param options: The view's defaults (:class:`RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``, ``retry_non_idempotent``;
+            omitted ones keep this client's.
+        :raises InvalidRequestError: An option is invalid.
         """
         view = object.__new__(type(self))
         view._share(self, self._options(options))
@@ -301,7 +338,7 @@ class BaseClient:
             raise TypeError(f"unknown request options: {', '.join(sorted(unknown))}")
         base = self._default_options
         retry = base.retry
-        if "max_retries" in overrides or "retry_non_idempotent" in overrides:
+        if {"max_retries", "retry_non_idempotent", "max_retry_wait"} & overrides.keys():
             retry = RetryConfig(
                 max_retries=overrides.get("max_retries", retry.max_retries),
                 retry_non_idempotent=overrides.get(
@@ -310,6 +347,7 @@ class BaseClient:
                 backoff_base=retry.backoff_base,
                 backoff_cap=retry.backoff_cap,
                 retry_after_cap=retry.retry_after_cap,
+                max_retry_wait=overrides.get("max_retry_wait", retry.max_retry_wait),
             )
         deadline = overrides.get("deadline", base.deadline)
         if deadline is not None and not deadline > 0:

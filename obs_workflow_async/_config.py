@@ -64,6 +64,12 @@ TimeoutLike = float | int | Timeout
 
 DEFAULT_TIMEOUT = Timeout()
 
+DEFAULT_RETRY_AFTER_CAP = 10.0
+"""The longest ``Retry-After`` honoured per retry by default (seconds)."""
+DEFAULT_MAX_RETRY_WAIT = 10.0
+"""Seconds one call may sleep between its attempts in total, by default: a start
+answered 503 with ``Retry-After: 7`` is retried once (7 s), not three times (21 s)."""
+
 
 def to_timeout(value: TimeoutLike) -> Timeout:
     """Normalise ``timeout=`` arguments."""
@@ -99,21 +105,41 @@ class Runtime:
 
 @dataclass(frozen=True, slots=True)
 class RetryConfig:
-    """How often and how patiently to retry; see ``docs/errors-and-retries.md``."""
+    """How often and how patiently to retry; see ``docs/errors-and-retries.md``.
+
+    :param max_retries: Retries after the first attempt (0 disables retries).
+    :param retry_non_idempotent: Retry a start whose request may have reached the
+        service (it may start the workflow twice); off by default.
+    :param backoff_base: Seconds before the first retry (doubled each retry, with
+        jitter), when the service names no wait.
+    :param backoff_cap: The longest backoff sleep, in seconds.
+    :param retry_after_cap: The longest server-requested wait (``Retry-After``)
+        honoured per retry, in seconds; an answer asking for longer ends the retries at
+        once, and its error carries ``retry_after`` for the caller to pass on.
+    :param max_retry_wait: Seconds of sleeping between attempts one call may spend in
+        total (backoff and ``Retry-After`` together); a retry whose sleep would pass
+        it is not made. ``None``: no total (only ``max_retries`` and the call's
+        ``deadline`` bound it).
+    """
 
     max_retries: int = 3
     retry_non_idempotent: bool = False
     backoff_base: float = 0.5
     backoff_cap: float = 8.0
-    retry_after_cap: float = 60.0
+    retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP
+    max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
             raise _bad("max_retries", "must be an int (0 disables retries)")
         if self.max_retries < 0:
             raise _bad("max_retries", f"must be >= 0 (got {self.max_retries})")
-        if self.backoff_base < 0 or self.backoff_cap < 0 or self.retry_after_cap < 0:
-            raise _bad("retry", "backoff and Retry-After bounds must be >= 0")
+        if self.backoff_base < 0 or self.backoff_cap < 0:
+            raise _bad("retry", "backoff bounds must be >= 0")
+        if not self.retry_after_cap >= 0:
+            raise _bad("retry_after_cap", f"must be >= 0 (got {self.retry_after_cap!r})")
+        if self.max_retry_wait is not None and not self.max_retry_wait >= 0:
+            raise _bad("max_retry_wait", f"must be >= 0 or None (got {self.max_retry_wait!r})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,19 @@ def aiohttp_timeout(
     )
 
 
+_WRONG_VERSION = "WRONG_VERSION_NUMBER"
+_WRONG_VERSION_HINT = (
+    "TLS handshake failed: {cause} (the server did not answer in TLS: is the endpoint"
+    " http? use an http:// URL for a plain-HTTP endpoint)"
+)
+
+
+def _tls_message(exc: aiohttp.ClientSSLError) -> str:
+    if _WRONG_VERSION in str(exc):  # an https:// URL for a plain-HTTP port
+        return _WRONG_VERSION_HINT
+    return "TLS handshake failed: {cause}"
+
+
 def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
     """(message, retry class, request_sent, timed_out) of an exception raised by an attempt.
 
@@ -145,7 +158,7 @@ def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return "TLS certificate verification failed: {cause}", Failure.FINAL, False, False
     if isinstance(exc, aiohttp.ClientSSLError):
-        return "TLS handshake failed: {cause}", Failure.FINAL, False, False
+        return _tls_message(exc), Failure.FINAL, False, False
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return "timed out while connecting", Failure.NOT_SENT, False, True
     if isinstance(exc, aiohttp.ClientHttpProxyError):
@@ -238,7 +251,7 @@ class AiohttpSender:
             None,
             aiohttp.ClientTimeout(),
         )
-        self.slots = SlotGate(max_connections)
+        self.slots: SlotGate = SlotGate(max_connections)
         self._open_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False

@@ -120,11 +120,13 @@ class RawResponse(NamedTuple):
 class _CallState:
     """What one call carries from attempt to attempt."""
 
-    __slots__ = ("any_sent", "deadline_at", "retries")
+    __slots__ = ("any_sent", "deadline_at", "retries", "waited")
 
     def __init__(self, deadline_at: float | None) -> None:
         self.deadline_at = deadline_at
         self.retries = 0
+        self.waited = 0.0
+        """Seconds slept between attempts so far (against ``RetryConfig.max_retry_wait``)."""
         self.any_sent = False
         """Whether any attempt so far may have reached the service."""
 
@@ -568,6 +570,7 @@ class Transport:
             if delay is None:
                 raise error from failed.cause
             call.retries += 1
+            call.waited += delay
             observer.retry_scheduled(call.retries + 1, delay, error)
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
@@ -652,9 +655,7 @@ class Transport:
             )
         failed = self._status_failure(answer, request_id, retries, spec, url)
         call.any_sent = call.any_sent or may_have_started(failed.error)
-        delay = self._retry_delay(
-            failed.failure, failed.retry_after, spec, options.retry, retries, call.deadline_at
-        )
+        delay = self._retry_delay(failed.failure, failed.retry_after, spec, options.retry, call)
         return failed, delay
 
     def _judge_failure(
@@ -668,9 +669,7 @@ class Transport:
         elapsed: float,
     ) -> tuple[_Failed, float | None]:
         deadline_at = call.deadline_at
-        delay = self._retry_delay(
-            sent.failure, None, spec, options.retry, call.retries, deadline_at
-        )
+        delay = self._retry_delay(sent.failure, None, spec, options.retry, call)
         out_of_time = (
             delay is None
             and sent.timed_out
@@ -689,10 +688,12 @@ class Transport:
         retry_after: float | None,
         spec: RequestSpec,
         retry: RetryConfig,
-        retries: int,
-        deadline_at: float | None,
+        call: _CallState,
     ) -> float | None:
-        """Seconds to wait before the next attempt, or ``None`` to give up."""
+        """Seconds to wait before the next attempt, or ``None`` to give up: out of
+        retries, not retryable, a ``Retry-After`` over ``retry_after_cap``, a sleep that
+        would pass ``max_retry_wait`` in total, or one that would cross the deadline."""
+        retries = call.retries
         if retries >= retry.max_retries or not should_retry(
             failure, idempotent=spec.idempotent, config=retry
         ):
@@ -703,6 +704,9 @@ class Transport:
             delay = retry_after
         else:
             delay = backoff_delay(retries + 1, retry, self._random)
+        if retry.max_retry_wait is not None and call.waited + delay > retry.max_retry_wait:
+            return None
+        deadline_at = call.deadline_at
         if deadline_at is not None and self._clock() + delay >= deadline_at:
             return None
         return delay

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Annotated, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, TypeVar, cast
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
@@ -262,7 +262,7 @@ class _SdkBody(BaseModel):
     """A ``GetResult.body``: the SDK's camelCase names, read from the service's snake_case
     JSON; fields the SDK does not know are kept too."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         frozen=True,
         alias_generator=AliasGenerator(validation_alias=to_snake),
@@ -356,7 +356,7 @@ class GetResult(BaseModel, Generic[BodyT]):
     empty answer), ``errorCode``/``errorMessage``/``hostId``/``resource`` come from it.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True)
 
     status: int
     reason: str | None = None
@@ -693,7 +693,18 @@ class WorkflowClient:
         inputs: Sequence[InputParameter] | None = None,
         tags: Sequence[Tag] | None = None,
     ) -> GetResult[CreateWorkflowTemplateResponse]:
-        """``POST /v2/workflowtemplates/{templateName}``."""
+        """``POST /v2/workflowtemplates/{templateName}``.
+
+        :param templateName: The new template's name.
+        :param description: Free text, 0-256 characters.
+        :param states: The template's states (:class:`~.models.State` or plain
+            dicts).
+        :param inputs: The template's input parameters.
+        :param tags: Tags.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(
             CreateTemplateRequest,
             template_name=templateName,
@@ -708,12 +719,24 @@ class WorkflowClient:
     async def getWorkflowTemplate(
         self, templateName: str
     ) -> GetResult[GetWorkflowTemplateResponse]:
-        """``GET /v2/workflowtemplates/{templateName}``."""
+        """``GET /v2/workflowtemplates/{templateName}``.
+
+        :param templateName: The workflow template.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         spec = templates.get_template_spec(templates.template_ref(templateName))
         return await self._result(spec, GetWorkflowTemplateResponse)
 
     async def deleteWorkflowTemplate(self, templateName: str) -> GetResult[str]:
-        """``DELETE /v2/workflowtemplates/{templateName}``."""
+        """``DELETE /v2/workflowtemplates/{templateName}``.
+
+        :param templateName: The workflow template.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         return await self._text(
             templates.delete_template_spec(templates.template_ref(templateName))
         )
@@ -724,7 +747,16 @@ class WorkflowClient:
         start: int | None = None,
         limit: int | None = None,
     ) -> GetResult[ListWorkflowTemplateResponse]:
-        """One page of templates. As in the SDK, ``""`` and ``0`` mean "not given"."""
+        """One page of templates. As in the SDK, ``""`` and ``0`` mean "not given".
+
+        :param templateNamePrefix: Keep only templates whose name starts with
+            this text.
+        :param start: Offset of the first item.
+        :param limit: Items per page, 1-1000.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(
             ListRequest,
             prefix=templateNamePrefix or None,
@@ -744,7 +776,17 @@ class WorkflowClient:
         description: str | None = None,
         parameters: Sequence[InputParameter] | None = None,
     ) -> GetResult[CreateWorkflowResponse]:
-        """``POST /v2/workflows/{graphName}?x-workflow-template-name=...``."""
+        """``POST /v2/workflows/{graphName}?x-workflow-template-name=...``.
+
+        :param templateName: The template it is made from.
+        :param graphName: The new workflow's name.
+        :param agency: The IAM agency the workflow acts as.
+        :param description: Free text, 0-256 characters.
+        :param parameters: Values for the template's input parameters.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(
             CreateWorkflowRequest,
             graph_name=graphName,
@@ -756,13 +798,25 @@ class WorkflowClient:
         return await self._result(workflows.create_workflow_spec(request), CreateWorkflowResponse)
 
     async def getWorkflow(self, graphName: str) -> GetResult[GetWorkflowResponse]:
-        """``GET /v2/workflows/{graphName}``."""
+        """``GET /v2/workflows/{graphName}``.
+
+        :param graphName: The workflow.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         return await self._result(
             workflows.get_workflow_spec(workflows.graph_ref(graphName)), GetWorkflowResponse
         )
 
     async def deleteWorkflow(self, graphName: str) -> GetResult[str]:
-        """``DELETE /v2/workflows/{graphName}``."""
+        """``DELETE /v2/workflows/{graphName}``.
+
+        :param graphName: The workflow.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         return await self._text(workflows.delete_workflow_spec(workflows.graph_ref(graphName)))
 
     async def updateWorkflow(
@@ -771,7 +825,16 @@ class WorkflowClient:
         parameters: Sequence[InputParameter] | Mapping[str, JsonValue] | None = None,
         description: str | None = None,
     ) -> GetResult[UpdateWorkflowResponse]:
-        """``PUT /v2/workflows/{graphName}``."""
+        """``PUT /v2/workflows/{graphName}``.
+
+        :param graphName: The workflow.
+        :param parameters: New input parameters (items or a name-to-value
+            mapping).
+        :param description: Free text, 0-256 characters.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(
             UpdateWorkflowRequest,
             graph_name=graphName,
@@ -786,7 +849,16 @@ class WorkflowClient:
         start: int | None = None,
         limit: int | None = None,
     ) -> GetResult[ListWorkflowResponse]:
-        """One page of workflows. As in the SDK, ``""`` and ``0`` mean "not given"."""
+        """One page of workflows. As in the SDK, ``""`` and ``0`` mean "not given".
+
+        :param graphNamePrefix: Keep only workflows whose name starts with this
+            text.
+        :param start: Offset of the first item.
+        :param limit: Items per page, 1-1000.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(
             ListRequest, prefix=graphNamePrefix or None, start=start or None, limit=limit or None
         )
@@ -804,6 +876,14 @@ class WorkflowClient:
         """``obs.WorkflowClient.asyncAPIStartWorkflow`` as a coroutine (HTTP errors returned).
 
         Retried only when the start cannot have happened (the SDK resends any 5xx).
+
+        :param graphName: The workflow to start.
+        :param bucket: The bucket of the object.
+        :param object: The object's key.
+        :param inputs: Workflow parameters by name (JSON values).
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
         """
         spec = executions.start_spec(graphName, bucket, object, inputs)
         return await self._result(spec, AsyncAPIStartWorkflowResponse)
@@ -818,7 +898,18 @@ class WorkflowClient:
     ) -> GetResult[ListWorkflowExecutionResponse]:
         """One page; ``executionState`` filters it without following further pages, so
         no item is skipped (the SDK's loop can skip items, and needs ``limit``). As in
-        the SDK, ``""`` and ``0`` mean "not given"."""
+
+        :param graphName: The workflow.
+        :param executionType: ``APICALL`` or ``TRIGGERCAL``.
+        :param nextMarker: Where the page starts: the previous page's
+            ``nextMarker``.
+        :param limit: Items per page, 1-1000.
+        :param executionState: Keep only executions in this state (filtered on
+            the client).
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(
             ListExecutionsRequest,
             graph_name=graphName,
@@ -844,14 +935,28 @@ class WorkflowClient:
     async def getWorkflowExecution(
         self, executionName: str, graphName: str
     ) -> GetResult[GetWorkflowExecutionResponse]:
-        """``GET /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``."""
+        """``GET /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``.
+
+        :param executionName: The execution's name.
+        :param graphName: The workflow.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         spec = executions.get_execution_spec(executions.execution_ref(graphName, executionName))
         return await self._result(spec, GetWorkflowExecutionResponse)
 
     async def restoreFailedWorkflowExecution(
         self, executionName: str, graphName: str
     ) -> GetResult[RestoreFailedWorkflowExecutionResponse]:
-        """``PUT /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``."""
+        """``PUT /v2/workflowexecutions/{executionName}?x-workflow-graph-name=...``.
+
+        :param executionName: The FAILED execution to resume.
+        :param graphName: The workflow.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         spec = executions.restore_execution_spec(executions.execution_ref(graphName, executionName))
         return await self._result(spec, RestoreFailedWorkflowExecutionResponse)
 
@@ -860,17 +965,36 @@ class WorkflowClient:
     async def putTriggerPolicy(
         self, bucketName: str, rules: Sequence[TriggerRule]
     ) -> GetResult[str]:
-        """``PUT /?obsworkflowtriggerpolicy`` on the bucket (body ``{"rules": [...]}``)."""
+        """``PUT /?obsworkflowtriggerpolicy`` on the bucket (body ``{"rules": [...]}``).
+
+        :param bucketName: The bucket.
+        :param rules: The trigger rules, replacing the bucket's policy.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         request = validate_request(PutTriggerPolicyRequest, bucket=bucketName, rules=rules)
         return await self._text(policies.put_trigger_policy_spec(request))
 
     async def getTriggerPolicy(self, bucketName: str) -> GetResult[GetTriggerPolicyResponse]:
-        """``GET /?obsworkflowtriggerpolicy`` on the bucket."""
+        """``GET /?obsworkflowtriggerpolicy`` on the bucket.
+
+        :param bucketName: The bucket.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         spec = policies.get_trigger_policy_spec(policies.bucket_ref(bucketName))
         return await self._result(spec, GetTriggerPolicyResponse)
 
     async def deleteTriggerPolicy(self, bucketName: str) -> GetResult[str]:
-        """``DELETE /?obsworkflowtriggerpolicy`` on the bucket."""
+        """``DELETE /?obsworkflowtriggerpolicy`` on the bucket.
+
+        :param bucketName: The bucket.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises TransportError: No complete answer, after the retries (HTTP
+            error answers are returned, as the SDK does: ``status >= 300``).
+        """
         return await self._text(
             policies.delete_trigger_policy_spec(policies.bucket_ref(bucketName))
         )

@@ -214,13 +214,13 @@ class WaitTimeoutError(ObsWorkflowError, TimeoutError):
         timeout: float,
         last_state: str | None,
     ) -> None:
-        self.message = (
+        self.message: str = (
             f"execution {execution_name} of workflow {graph_name} did not finish within "
             f"{timeout:g}s (last state: {last_state or 'unknown'})"
         )
         super().__init__(self.message)
         self.graph_name = graph_name
-        self.execution_name = execution_name
+        self.execution_name: str = execution_name
         self.timeout = timeout
         self.last_state = last_state
 
@@ -323,9 +323,9 @@ class ExecutionFailedError(ObsWorkflowError):
 
     def __init__(self, execution: FinishedExecution) -> None:
         self.execution = execution
-        self.graph_urn = execution.graph_urn
-        self.execution_name = execution.execution_name
-        self.state = str(execution.execution_state.value)
+        self.graph_urn: str | None = execution.graph_urn
+        self.execution_name: str = execution.execution_name
+        self.state: str = str(execution.execution_state.value)
         failed = [
             name
             for name, run in execution.state_map.items()

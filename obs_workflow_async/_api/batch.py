@@ -55,6 +55,22 @@ class BatchAPI(BaseClient):
         ``retry_non_idempotent=True``. ``on_progress(stats)`` is called after each
         outcome. Use ``async with client.start_many(...) as run: async for o in run``
         so that leaving early cancels what is in flight.
+
+        :param requests: :class:`StartRequest` items (or mappings with its fields), an
+            iterable or an async iterable, consumed lazily.
+        :param concurrency: Starts in flight at most (and items held at once).
+        :param rate_limit: Starts per second at most; ``None``: no limit.
+        :param burst: Tokens the rate limiter saves up at most (default: a tenth of a
+            second's worth).
+        :param ordered: Yield outcomes in input order (else as they finish).
+        :param stop_on_error: Take no new item after the first failure.
+        :param adaptive: Halve concurrency and rate on 429/503, add them back on success.
+        :param on_progress: Called with the :class:`BatchStats` after each outcome.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :returns: The run: iterate it for one :class:`StartOutcome` per item (a failed
+            or invalid item is an outcome with its error, never raised).
         """
         return BatchRun(
             self._start_request,
@@ -81,7 +97,23 @@ class BatchAPI(BaseClient):
         on_progress: ProgressCallback | None = None,
         **options: Unpack[RequestOptions],
     ) -> list[StartOutcome]:
-        """:meth:`start_many` collected into a list in input order (for small batches)."""
+        """:meth:`start_many` collected into a list in input order (for small batches).
+
+        :param requests: :class:`StartRequest` items (or mappings with its fields), an
+            iterable or an async iterable, consumed lazily.
+        :param concurrency: Starts in flight at most (and items held at once).
+        :param rate_limit: Starts per second at most; ``None``: no limit.
+        :param burst: Tokens the rate limiter saves up at most (default: a tenth of a
+            second's worth).
+        :param stop_on_error: Take no new item after the first failure.
+        :param adaptive: Halve concurrency and rate on 429/503, add them back on success.
+        :param on_progress: Called with the :class:`BatchStats` after each outcome.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :returns: One :class:`StartOutcome` per item, in input order (errors included,
+            not raised).
+        """
         async with self.start_many(
             requests,
             concurrency=concurrency,

@@ -280,6 +280,23 @@ class ExecutionsAPI(BaseClient):
         Arguments are validated first (:class:`InvalidRequestError`, nothing sent).
         The call is not idempotent: by default it is retried only when the service
         cannot have started anything (connection not made, 429, 503).
+
+        :param graph_name: The workflow to start (its name, not its URN).
+        :param bucket: The bucket of the object the execution works on.
+        :param object_key: The object's key in ``bucket``.
+        :param inputs: Workflow parameters by name (JSON values); ``None``: none.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :returns: The new execution's URN and name, its start time and the request id.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
+            reached the service.
+            After a failed start, :func:`~.may_have_started` tells whether it may have
+            started anyway (then settle it before starting again).
         """
         spec = start_spec(graph_name, bucket, object_key, inputs)
         return await self._request(spec, StartWorkflowResult, options)
@@ -302,6 +319,22 @@ class ExecutionsAPI(BaseClient):
         :meth:`iter_executions`. States match in any case; a ``state`` string that is
         not a documented state raises :class:`InvalidRequestError` before sending (see
         :func:`state_filter` for states the service adds later).
+
+        :param graph_name: The workflow whose executions are listed.
+        :param state: Keep only executions in this state (``RUNNING``, ``SUCCESS``,
+            ``FAILED``; any case).
+        :param execution_type: ``APICALL`` or ``TRIGGERCAL``: how they were started.
+        :param next_marker: Where the page starts: the previous page's ``next_marker``.
+        :param limit: Items per page, 1-1000 (default: the service's).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
+            reached the service.
         """
         request = validate_request(
             ListExecutionsRequest,
@@ -333,6 +366,21 @@ class ExecutionsAPI(BaseClient):
         Pages hold ``page_size`` items (default: the maximum, 1000, or ``max_items`` if
         fewer). A mistyped ``state`` raises :class:`InvalidRequestError` on the first
         iteration, before anything is sent.
+
+        :param graph_name: The workflow whose executions are walked.
+        :param state: Keep only executions in this state (any case).
+        :param execution_type: ``APICALL`` or ``TRIGGERCAL``.
+        :param page_size: Items per request, 1-1000.
+        :param max_items: Stop after this many items; ``None``: all.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
+            reached the service.
         """
         wanted = state_filter(state)
         size = page_size_or_max(page_size, max_items)
@@ -356,6 +404,20 @@ class ExecutionsAPI(BaseClient):
     async def get_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> ExecutionDetail:
+        """One execution, with its state, inputs and the run of each state.
+
+        :param graph_name: The workflow the execution belongs to.
+        :param execution_name: The execution's name (as ``start_workflow`` returned it).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises NotFoundError: No such workflow or execution.
+        :raises APIStatusError: Another error answer (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
+            reached the service.
+        """
         return await self._request(
             get_execution_spec(execution_ref(graph_name, execution_name)), ExecutionDetail, options
         )
@@ -363,7 +425,20 @@ class ExecutionsAPI(BaseClient):
     async def restore_failed_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> RestoreExecutionResult:
-        """Resume a FAILED execution from the state that failed (succeeded states are not rerun)."""
+        """Resume a FAILED execution from the state that failed (succeeded states are not rerun).
+
+        :param graph_name: The workflow the execution belongs to.
+        :param execution_name: The FAILED execution to resume.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
+            reached the service.
+        """
         return await self._request(
             restore_execution_spec(execution_ref(graph_name, execution_name)),
             RestoreExecutionResult,
@@ -390,6 +465,24 @@ class ExecutionsAPI(BaseClient):
         naming the execution. Cancelling the waiting task stops polling at once.
         ``request_options`` apply to each poll (by default each poll's deadline is the
         time left of the wait).
+
+        :param graph_name: The workflow the execution belongs to.
+        :param execution_name: The execution to wait for.
+        :param timeout: Seconds to wait in all; ``None``: no limit.
+        :param poll_interval: Seconds before the second poll (the first is at once).
+        :param max_poll_interval: The longest pause between polls, in seconds.
+        :param raise_on_failure: Raise :class:`ExecutionFailedError` when the execution
+            ends other than SUCCESS, instead of returning it.
+        :param request_options: Per-poll overrides (``timeout``, ``max_retries``,
+            ``deadline``, ...).
+        :returns: The execution in its terminal state.
+        :raises WaitTimeoutError: Still not finished after ``timeout`` (the execution
+            goes on).
+        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: A poll was answered with an error (:class:`NotFoundError`:
+            no such execution).
+        :raises TransportError: A poll got no complete answer, after its retries.
         """
         options: RequestOptions = request_options or {}
         spec = get_execution_spec(execution_ref(graph_name, execution_name))
@@ -425,6 +518,23 @@ class ExecutionsAPI(BaseClient):
         """:meth:`start_workflow`, then :meth:`wait_for_execution` on the new execution.
 
         ``timeout`` bounds the wait; ``request_options`` apply to the start and each poll.
+
+        :param graph_name: The workflow to start.
+        :param bucket: The bucket of the object the execution works on.
+        :param object_key: The object's key in ``bucket``.
+        :param inputs: Workflow parameters by name (JSON values); ``None``: none.
+        :param timeout: Seconds to wait for the end, after the start; ``None``: no limit.
+        :param poll_interval: Seconds before the second poll.
+        :param max_poll_interval: The longest pause between polls, in seconds.
+        :param raise_on_failure: Raise :class:`ExecutionFailedError` unless SUCCESS.
+        :param request_options: Per-call overrides for the start and each poll.
+        :returns: The execution in its terminal state.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The start or a poll was answered with an error.
+        :raises TransportError: The start or a poll got no complete answer; for the
+            start, :func:`~.may_have_started` tells whether it may have started.
+        :raises WaitTimeoutError: Started, but not finished after ``timeout``.
+        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
         """
         options: RequestOptions = request_options or {}
         started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)

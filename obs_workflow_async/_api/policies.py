@@ -61,13 +61,40 @@ class TriggerPoliciesAPI(BaseClient):
     async def put_trigger_policy(
         self, bucket: str, rules: Sequence[TriggerRule], **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        """Replace ``bucket``'s trigger policy with ``rules`` (models or plain dicts)."""
+        """Replace ``bucket``'s trigger policy with ``rules`` (models or plain dicts).
+
+        :param bucket: The bucket whose policy is replaced.
+        :param rules: The trigger rules (:class:`TriggerRule` models or plain
+            dicts).
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         request = validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
         return await self._request(put_trigger_policy_spec(request), OperationResult, options)
 
     async def get_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
     ) -> TriggerPolicy:
+        """``bucket``'s trigger policy (its rules).
+
+        :param bucket: The bucket.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         return await self._request(
             get_trigger_policy_spec(bucket_ref(bucket)), TriggerPolicy, options
         )
@@ -75,6 +102,19 @@ class TriggerPoliciesAPI(BaseClient):
     async def delete_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
+        """Remove ``bucket``'s trigger policy.
+
+        :param bucket: The bucket.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         return await self._request(
             delete_trigger_policy_spec(bucket_ref(bucket)), OperationResult, options
         )

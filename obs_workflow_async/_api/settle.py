@@ -182,6 +182,28 @@ class SettleCore(BaseClient):
         ``concurrency`` at once) and matches ``execution_info.input`` on bucket and
         object. Executions whose input names no object are returned in
         ``undecided``: the lookup cannot rule them out.
+
+        :param graph_name: The workflow the start was sent to.
+        :param bucket: The bucket of the start.
+        :param object_key: The object's key of the start.
+        :param since: A moment before the start was sent (an aware ``datetime``,
+            this machine's clock).
+        :param until: A moment after its answer (or failure); ``None``: now.
+        :param margin: Seconds added on both sides of the window (clock skew).
+        :param concurrency: Detail requests at once, at most.
+        :param max_pages: Listing pages at most; ``None``: :data:`DEFAULT_MAX_PAGES`
+            (a cut sweep is not ``complete``).
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :returns: The matching executions, the ``undecided`` ones, and whether
+            the sweep was complete.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
         """
         item = SettleItem(graph_name, bucket, object_key, since, until)
         _check_items([item])
@@ -228,6 +250,24 @@ class SettleCore(BaseClient):
         latest ``until``; items without ``until`` count from now). ``max_pages``
         bounds each sweep (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep
         cannot clear stay ``unknown``).
+
+        :param items: The ambiguous starts (:class:`~.SettleItem`: graph, bucket, key,
+            inputs, and the time window the start was sent in).
+        :param settle_delay: Seconds after an item's ``until`` before a listing may say
+            ``not_started`` (listings lag behind starts).
+        :param margin: Seconds added on both sides of each item's window (clock skew).
+        :param concurrency: Requests at once, at most.
+        :param max_pages: Listing pages per graph, at most; ``None``:
+            :data:`DEFAULT_MAX_PAGES` (10,000).
+        :param wait: Sleep until ``settle_delay`` has passed (default); ``False``: settle
+            now (recent items may stay ``unknown``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :returns: One :class:`~.SettleResult` per item, and what the pass cost.
+        :raises InvalidRequestError: An item or an argument breaks a rule (nothing sent).
+        :raises APIStatusError: A listing or a detail was answered with an error.
+        :raises TransportError: A listing or a detail got no complete answer.
         """
         listed = list(items)
         _check_items(listed)
@@ -306,6 +346,31 @@ class SettleCore(BaseClient):
         its last outcome (default: now). Outcomes that are not
         :attr:`~obs_workflow_async.StartOutcome.ambiguous` are left out; each result's
         ``item.key`` is its :class:`StartOutcome`.
+
+        :param outcomes: The run's outcomes (:class:`StartOutcome`); only the
+            ambiguous ones are settled.
+        :param since: A moment before the run sent anything (an aware
+            ``datetime``).
+        :param until: A moment after its last outcome; ``None``: now.
+        :param settle_delay: Seconds after ``until`` before a listing may say
+            ``not_started``.
+        :param margin: Seconds added on both sides of the window (clock skew).
+        :param concurrency: Requests at once, at most.
+        :param max_pages: Listing pages per graph, at most; ``None``:
+            :data:`DEFAULT_MAX_PAGES` (10,000).
+        :param wait: Sleep until ``settle_delay`` has passed (default);
+            ``False``: settle now.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :returns: One :class:`~.SettleResult` per ambiguous outcome (its
+            ``item.key`` is the outcome).
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
         """
         items = [
             SettleItem(

@@ -89,7 +89,25 @@ class TemplatesAPI(BaseClient):
         tags: Sequence[Tag] | None = None,
         **options: Unpack[RequestOptions],
     ) -> CreateTemplateResult:
-        """Create a template. ``states``/``inputs``/``tags`` take models or plain dicts."""
+        """Create a template. ``states``/``inputs``/``tags`` take models or plain dicts.
+
+        :param template_name: The new template's name.
+        :param description: Free text, 0-256 characters.
+        :param states: The template's states (:class:`State` models or plain
+            dicts).
+        :param inputs: The template's input parameters
+            (:class:`InputParameter`).
+        :param tags: Tags (:class:`Tag`).
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         request = validate_request(
             CreateTemplateRequest,
             template_name=template_name,
@@ -103,6 +121,19 @@ class TemplatesAPI(BaseClient):
     async def get_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> WorkflowTemplate:
+        """Template ``template_name``, as the service describes it.
+
+        :param template_name: The template.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         return await self._request(
             get_template_spec(template_ref(template_name)), WorkflowTemplate, options
         )
@@ -110,6 +141,19 @@ class TemplatesAPI(BaseClient):
     async def delete_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
+        """Delete template ``template_name``.
+
+        :param template_name: The template to delete.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         return await self._request(
             delete_template_spec(template_ref(template_name)), OperationResult, options
         )
@@ -125,6 +169,20 @@ class TemplatesAPI(BaseClient):
         """One page of templates whose name starts with ``prefix``.
 
         See :meth:`iter_workflow_templates` for all of them.
+
+        :param prefix: Keep only templates whose name starts with this text.
+        :param start: Offset of the first item, as the previous page's
+            ``next_start`` gave it.
+        :param limit: Items per page, 1-1000.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
         """
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
         return await self._request(list_templates_spec(request), TemplatePage, options)
@@ -141,6 +199,19 @@ class TemplatesAPI(BaseClient):
 
         Pages hold ``page_size`` items (default: the maximum, 1000, or
         ``max_items`` if fewer).
+
+        :param prefix: Keep only templates whose name starts with this text.
+        :param page_size: Items per request, 1-1000.
+        :param max_items: Stop after this many; ``None``: all.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
         """
         size = page_size_or_max(page_size, max_items)
 

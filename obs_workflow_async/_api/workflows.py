@@ -110,6 +110,23 @@ class WorkflowsAPI(BaseClient):
 
         ``agency`` is the IAM agency that lets Data+ call FunctionGraph. A POST: it
         is retried only where nothing can have been created (connect failure, 429, 503).
+
+        :param graph_name: The new workflow's name.
+        :param template_name: The template it is made from.
+        :param agency: The IAM agency the workflow acts as (lets Data+ call
+            FunctionGraph).
+        :param description: Free text, 0-256 characters.
+        :param parameters: Values for the template's input parameters
+            (:class:`InputParameter`).
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
         """
         request = validate_request(
             CreateWorkflowRequest,
@@ -122,6 +139,19 @@ class WorkflowsAPI(BaseClient):
         return await self._request(create_workflow_spec(request), CreateWorkflowResult, options)
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> Workflow:
+        """Workflow ``graph_name``, as the service describes it.
+
+        :param graph_name: The workflow.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         return await self._request(get_workflow_spec(graph_ref(graph_name)), Workflow, options)
 
     async def update_workflow(
@@ -132,6 +162,22 @@ class WorkflowsAPI(BaseClient):
         description: str | None = None,
         **options: Unpack[RequestOptions],
     ) -> UpdateWorkflowResult:
+        """Change a workflow's parameters or description.
+
+        :param graph_name: The workflow to update.
+        :param parameters: New input parameters (:class:`InputParameter` items
+            or a name-to-value mapping).
+        :param description: A new description, 0-256 characters.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         request = validate_request(
             UpdateWorkflowRequest,
             graph_name=graph_name,
@@ -143,6 +189,19 @@ class WorkflowsAPI(BaseClient):
     async def delete_workflow(
         self, graph_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
+        """Delete workflow ``graph_name``.
+
+        :param graph_name: The workflow to delete.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         return await self._request(
             delete_workflow_spec(graph_ref(graph_name)), OperationResult, options
         )
@@ -155,7 +214,22 @@ class WorkflowsAPI(BaseClient):
         limit: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> WorkflowPage:
-        """One page of workflows whose name starts with ``prefix``; see :meth:`iter_workflows`."""
+        """One page of workflows whose name starts with ``prefix``; see :meth:`iter_workflows`.
+
+        :param prefix: Keep only workflows whose name starts with this text.
+        :param start: Offset of the first item, as the previous page's
+            ``next_start`` gave it.
+        :param limit: Items per page, 1-1000.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
+        """
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
         return await self._request(list_workflows_spec(request), WorkflowPage, options)
 
@@ -171,6 +245,19 @@ class WorkflowsAPI(BaseClient):
 
         Pages hold ``page_size`` items (default: the maximum, 1000, or
         ``max_items`` if fewer).
+
+        :param prefix: Keep only workflows whose name starts with this text.
+        :param page_size: Items per request, 1-1000.
+        :param max_items: Stop after this many; ``None``: all.
+        :param options: Per-call overrides
+            (:class:`~.base_client.RequestOptions`): ``timeout``,
+            ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The service answered an error
+            (:class:`NotFoundError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout), after
+            the retries.
         """
         size = page_size_or_max(page_size, max_items)
 

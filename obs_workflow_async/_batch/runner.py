@@ -190,7 +190,7 @@ class BatchRun:
         self._concurrency = concurrency
         self._limits: AdaptiveLimits | None = None
         self._bucket: TokenBucket | None = None
-        self.stats = BatchStats(concurrency=concurrency, rate_limit=rate_limit)
+        self.stats: BatchStats = BatchStats(concurrency=concurrency, rate_limit=rate_limit)
         self._iterator: AsyncGenerator[StartOutcome, None] | None = None
         self._closing: asyncio.Task[None] | None = None
         self._ended = False

@@ -288,7 +288,7 @@ class CredentialsCache:
         """What the last fetch raised, ``None`` if it succeeded."""
         self._failures = 0
         self._warned_short = False
-        self.refreshes = 0
+        self.refreshes: int = 0
         """How many times the provider was asked (for tests and metrics)."""
 
     @property

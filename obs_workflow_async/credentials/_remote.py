@@ -217,7 +217,7 @@ class EcsMetadataProvider:
     def __init__(
         self, *, endpoint: str = ECS_ENDPOINT, timeout: float = 5.0, token_ttl: int = 21600
     ) -> None:
-        self.endpoint = endpoint.rstrip("/")
+        self.endpoint: str = endpoint.rstrip("/")
         self._timeout = timeout
         self._token_ttl = token_ttl
 
@@ -306,8 +306,8 @@ class OidcProvider:
         if not idp:
             raise CredentialsError(f"OIDC needs an identity provider id ({ENV_IDP_ID})")
         self.idp_id = idp
-        self.token_file = Path(path)
-        self.iam_endpoint = iam_endpoint.rstrip("/")
+        self.token_file: Path = Path(path)
+        self.iam_endpoint: str = iam_endpoint.rstrip("/")
         self._duration = duration_seconds
         self._timeout = timeout
 

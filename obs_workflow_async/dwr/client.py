@@ -22,7 +22,15 @@ from .._api.executions import execution_name_to_wait_for, poll_until_finished
 from .._api.settle import SettleCore, SettlePage
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
-from .._config import DEFAULT_TIMEOUT, Runtime, TimeoutLike, VerifyLike, parse_endpoint
+from .._config import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_RETRY_AFTER_CAP,
+    DEFAULT_TIMEOUT,
+    Runtime,
+    TimeoutLike,
+    VerifyLike,
+    parse_endpoint,
+)
 from .._sender import AiohttpSender, Sender
 from .._transport import CallOptions, RawResponse, RequestSpec, Transport
 from .._version import __version__
@@ -194,6 +202,41 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     starting through :meth:`start_workflow`'s v3 request; ``find_executions``,
     ``settle`` and ``settle_outcomes`` are too (:class:`~.api.settle.SettleCore`),
     sweeping the v3 listing window by window.
+
+    :param region: The region (``cn-south-1``): the endpoint and, without
+        ``project_id``, the IAM project lookup.
+    :param endpoint: The DWR endpoint URL, instead of the region's.
+    :param project_id: The project id (letters and digits). Omitted:
+        ``HUAWEICLOUD_SDK_PROJECT_ID``, else looked up once through IAM.
+    :param iam_endpoint: The IAM endpoint for that lookup. Omitted:
+        ``HUAWEICLOUD_SDK_IAM_ENDPOINT``, else the region's.
+    :param access_key_id: The access key. Omitted (both keys): ``HUAWEICLOUD_SDK_AK``,
+        else ``OBS_ACCESS_KEY_ID``.
+    :param secret_access_key: The secret key (``HUAWEICLOUD_SDK_SK``, else
+        ``OBS_SECRET_ACCESS_KEY``).
+    :param security_token: The temporary credentials' token.
+    :param credentials: Instead of the keys: ``Credentials``, a provider or a
+        ``CredentialsCache``.
+    :param timeout: Per attempt: seconds (the total) or a :class:`~.Timeout`.
+    :param deadline: Seconds for the whole call; ``None``: no limit.
+    :param max_retries: Retries after the first attempt; ``0`` disables them.
+    :param retry_non_idempotent: Also retry a start that may have reached the service.
+    :param retry_after_cap: The longest ``Retry-After`` waited for per retry (seconds).
+    :param max_retry_wait: Seconds one call may sleep between attempts in total.
+    :param max_connections: Connections (and requests in flight) at most.
+    :param keepalive_timeout: Seconds an idle pooled connection is kept.
+    :param verify: ``True``, a CA bundle path, an ``ssl.SSLContext``, or ``False``.
+    :param proxy: ``http://[user:password@]host:port``.
+    :param trust_env: Use ``HTTP(S)_PROXY``/``NO_PROXY`` and ``~/.netrc``.
+    :param hooks: Callbacks receiving a :class:`~.hooks.RequestEvent` at every step.
+    :param user_agent: The ``User-Agent`` header.
+    :param session: An ``aiohttp.ClientSession`` of yours: used, never closed.
+    :param environ: The mapping environment variables are read from.
+    :param sender: What sends each attempt (:class:`~.Sender`).
+    :param runtime: Clock, sleep and randomness (:class:`~.Runtime`).
+    :raises InvalidRequestError: Neither ``region`` nor ``endpoint``, an unknown
+        region, or another invalid argument.
+    :raises CredentialsError: No complete key pair and no ``credentials``.
     """
 
     def __init__(
@@ -211,6 +254,8 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         deadline: float | None = None,
         max_retries: int = 3,
         retry_non_idempotent: bool = False,
+        retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
+        max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = 100,
         keepalive_timeout: float = 1.5,
         verify: VerifyLike = True,
@@ -260,6 +305,8 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             deadline=deadline,
             max_retries=max_retries,
             retry_non_idempotent=retry_non_idempotent,
+            retry_after_cap=retry_after_cap,
+            max_retry_wait=max_retry_wait,
             max_connections=max_connections,
             keepalive_timeout=keepalive_timeout,
             verify=verify,
@@ -606,6 +653,17 @@ class AsyncDwrClient(SettleCore, BatchAPI):
 
         Not idempotent: an attempt that may have reached the service is not retried
         (unless ``retry_non_idempotent``); the error then says ``may_have_started``.
+
+        :param graph_name: The workflow to start (its name).
+        :param bucket: The bucket of the object the execution works on.
+        :param object_key: The object's key in ``bucket``.
+        :param inputs: Workflow parameters by name (JSON values); ``None``: none.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`).
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises ProjectIdError: No project id and none could be discovered.
+        :raises APIStatusError: The service answered an error, after the retries.
+        :raises TransportError: No complete answer; :func:`~.may_have_started` tells
+            whether the start may have happened.
         """
         req = validate_request(
             DwrStartRequest,
@@ -759,7 +817,13 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         request_options: RequestOptions | None = None,
     ) -> DwrExecutionDetail:
         """Poll :meth:`get_execution` until a terminal state (``success``, ``fail``,
-        ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`."""
+        ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`.
+
+        :raises WaitTimeoutError: Still not finished after ``timeout``.
+        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
+        :raises APIStatusError: A poll was answered with an error.
+        :raises TransportError: A poll got no complete answer, after its retries.
+        """
         options: RequestOptions = request_options or {}
         _check_wait_intervals(poll_interval, max_poll_interval, timeout)
         return await poll_until_finished(
@@ -788,7 +852,14 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         raise_on_failure: bool = False,
         request_options: RequestOptions | None = None,
     ) -> DwrExecutionDetail:
-        """:meth:`start_workflow`, then :meth:`wait_for_execution`."""
+        """:meth:`start_workflow`, then :meth:`wait_for_execution`.
+
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises APIStatusError: The start or a poll was answered with an error.
+        :raises TransportError: The start or a poll got no complete answer.
+        :raises WaitTimeoutError: Started, but not finished after ``timeout``.
+        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
+        """
         options: RequestOptions = request_options or {}
         started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
         return await self.wait_for_execution(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
@@ -119,7 +119,7 @@ class _Open(BaseModel):
     given or refused; free-form maps (``dynamic_source``, ``constraints``) keep the
     caller's order and their ``null`` values, as the SDK sends them."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True, strict=True)
 
 
 _Number = int | float

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Annotated, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, ClassVar, TypeVar, overload
 
 from pydantic import (
     AfterValidator,
@@ -119,7 +119,7 @@ class RequestModel(BaseModel):
     fails here, naming the field, instead of failing to encode when sent.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
 
     @model_validator(mode="after")
     def _sendable(self) -> Self:
@@ -474,7 +474,7 @@ object is kept): case-insensitive lookups; dumped as a lower-case dict."""
 class ResponseModel(BaseModel):
     """Base of the response models: unknown fields from the service are kept."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True)
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}

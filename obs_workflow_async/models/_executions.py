@@ -59,7 +59,17 @@ class _OpenEnum(str, Enum):
 
     An unknown value becomes a pseudo-member (``ExecutionState("timeout")``) that
     compares equal to its string, instead of failing validation.
+
+    ``str()``, ``format()`` and f-strings give the value (``"RUNNING"``), as
+    :class:`enum.StrEnum` does on Python 3.11+ (this base works on 3.10 too), not
+    ``"ExecutionState.RUNNING"``.
     """
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, format_spec: str) -> str:
+        return str.__format__(self.value, format_spec)
 
     @classmethod
     def _missing_(cls, value: object) -> _OpenEnum | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
@@ -48,7 +48,7 @@ __all__ = [
 class _Part(BaseModel):
     """A piece of a definition: documented fields checked, undocumented ones passed on."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True)
 
 
 ParameterName = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,20}$")]

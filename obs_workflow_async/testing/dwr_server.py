@@ -84,7 +84,7 @@ class FakeDwrServer(FakeWorkflowServer):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.definitions: dict[str, JSON] = {}
-        self.authorized = False
+        self.authorized: bool = False
         self.agreements: dict[str, str] = {}
         self.my_templates: dict[str, JSON] = {}
         self.system_templates: list[JSON] = [
@@ -93,7 +93,7 @@ class FakeDwrServer(FakeWorkflowServer):
         self.public_templates: list[JSON] = [
             {"name": f"public-template-{n}", "category": "FileProcess"} for n in range(3)
         ]
-        self.iam_calls = 0
+        self.iam_calls: int = 0
 
     def dwr_client_kwargs(self) -> DwrClientKwargs:
         """``AsyncDwrClient(**server.dwr_client_kwargs())``."""

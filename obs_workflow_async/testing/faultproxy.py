@@ -52,13 +52,13 @@ class FaultProxy:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.upstream = (upstream_host, upstream_port)
-        self.plan = plan or FaultPlan()
+        self.upstream: tuple[str, int] = (upstream_host, upstream_port)
+        self.plan: FaultPlan = plan or FaultPlan()
         self.host = host
-        self.port = port
+        self.port: int = port
         self.injected: Counter[str] = Counter()
         """Faults injected so far, by kind."""
-        self.connections = 0
+        self.connections: int = 0
         self._random = random.Random(seed)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from aiohttp import web
 
@@ -39,6 +39,9 @@ from .replies import error_reply, json_reply
 from .routes import Incoming, Operation, RouteMatch, resolve
 from .signature import check_date, split_raw_path, verify_signature
 from .state import Execution, InputMode, Outcome, ServiceError, WorkflowStore
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "ClientKwargs",
@@ -124,13 +127,13 @@ class FakeWorkflowServer:
         self.max_skew_seconds = max_skew_seconds
         self.region = region
         self.host = host
-        self.domain = domain or host
+        self.domain: str = domain or host
         """The endpoint's host name as clients address it: bucket calls arrive as
         ``<bucket>.<domain>`` (virtual-host style). Defaults to ``host``."""
-        self.port = port
+        self.port: int = port
         self.record_requests = record_requests
         self.ssl_context = ssl_context
-        self.store = WorkflowStore(
+        self.store: WorkflowStore = WorkflowStore(
             region=region,
             project_id=self.PROJECT_ID,
             domain_id=self.DOMAIN_ID,
@@ -147,8 +150,8 @@ class FakeWorkflowServer:
         """Start requests received per graph name (faulted ones included)."""
         self.calls: Counter[str] = Counter()
         """Requests received per operation (faulted ones included)."""
-        self.in_flight = 0
-        self.max_in_flight = 0
+        self.in_flight: int = 0
+        self.max_in_flight: int = 0
         self.peers: set[tuple[str, int]] = set()
         """Distinct client (host, port) pairs seen: one per TCP connection."""
         self._lock = threading.Lock()
@@ -233,7 +236,7 @@ class FakeWorkflowServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
 
-    async def start(self) -> FakeWorkflowServer:
+    async def start(self) -> Self:
         """Start listening (in the running loop); :meth:`close` stops."""
         runner = web.AppRunner(
             self.app(), access_log=None, shutdown_timeout=0.5, handler_cancellation=True
@@ -253,7 +256,7 @@ class FakeWorkflowServer:
         if runner is not None:
             await runner.cleanup()
 
-    async def __aenter__(self) -> FakeWorkflowServer:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(
@@ -265,7 +268,7 @@ class FakeWorkflowServer:
         await self.close()
 
     @contextmanager
-    def run_in_thread(self) -> Iterator[FakeWorkflowServer]:
+    def run_in_thread(self) -> Iterator[Self]:
         """Serve from a background thread with its own event loop."""
         loop = asyncio.new_event_loop()
         ready = threading.Event()

@@ -82,9 +82,9 @@ async def test_opentelemetry_spans() -> None:
     spans = exporter.get_finished_spans()
     assert len(spans) == 2
     good, bad = spans
-    assert good.kind is SpanKind.CLIENT and good.name == "start_workflow"
+    assert good.kind is SpanKind.CLIENT and good.name == "ObsWorkflow.StartWorkflow"
     attributes = dict(good.attributes or {})
-    assert attributes["http.request.method"] == "POST"
+    assert attributes["rpc.method"] == "StartWorkflow"
     assert attributes["http.response.status_code"] == 200
     assert attributes["obs.request_id"] == ok.request_id
     assert attributes["http.request.resend_count"] == 1
@@ -93,7 +93,7 @@ async def test_opentelemetry_spans() -> None:
     assert attributes["obs.workflow.graph_name"] == "g"
     assert [e.name for e in good.events] == ["retry"]
     assert bad.status.status_code is StatusCode.ERROR
-    assert dict(bad.attributes or {})["error.type"] == "NotFoundError"
+    assert dict(bad.attributes or {})["error.type"] == "obs_workflow_async.errors.NotFoundError"
     assert dict(bad.attributes or {})["http.response.status_code"] == 404
     logging.getLogger(__name__).debug("spans: %s", [s.name for s in spans])
 
@@ -133,9 +133,9 @@ async def test_opentelemetry_call_span_is_current_and_shared_hooks_lose_nothing(
     calls = [s for s in spans if not s.name.startswith("attempt")]
     attempts = [s for s in spans if s.name.startswith("attempt")]
     assert sorted(s.name for s in calls) == [
-        "get_workflow_template",
-        "start_workflow",
-        "start_workflow",
+        "ObsWorkflow.GetWorkflowTemplate",
+        "ObsWorkflow.StartWorkflow",
+        "ObsWorkflow.StartWorkflow",
     ]
     by_id = {s.context.span_id: s for s in calls}
     assert len(attempts) == 3
