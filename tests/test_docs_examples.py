@@ -126,6 +126,7 @@ def test_script_runs(
     [(n, c) for n, c in SCRIPTS if n in FRESH_INTERPRETER],
     ids=[n for n, _ in SCRIPTS if n in FRESH_INTERPRETER],
 )
+@pytest.mark.slow
 def test_script_runs_in_a_fresh_interpreter(
     name: str, code: str, tmp_path: Path, account: FakeWorkflowServer
 ) -> None:
@@ -148,6 +149,7 @@ def test_script_runs_in_a_fresh_interpreter(
     [(n, c) for n, c in BLOCKS if KINDS[n] == "pytest"],
     ids=[n for n, _ in BLOCKS if KINDS[n] == "pytest"],
 )
+@pytest.mark.slow
 def test_pytest_file_passes_in_strict_mode(
     name: str, code: str, tmp_path: Path, account: FakeWorkflowServer
 ) -> None:

@@ -69,6 +69,7 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_run_starts_each_item_exactly_once(
     obs_fake_server: FakeWorkflowServer, tmp_path: Path
 ) -> None:

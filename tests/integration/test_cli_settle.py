@@ -81,6 +81,7 @@ def without_object() -> Iterator[FakeWorkflowServer]:
         yield server
 
 
+@pytest.mark.slow
 def test_kill_9_settle_and_retry_ambiguous_start_each_object_exactly_once(
     obs_fake_server: FakeWorkflowServer, tmp_path: Path
 ) -> None:
