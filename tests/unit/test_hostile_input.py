@@ -62,7 +62,6 @@ SDK_BODIES = [
 ]
 
 
-@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(model=st.sampled_from(RESULT_MODELS), body=bodies, status=st.integers(200, 299))
 def test_every_result_parser_gives_a_model_or_our_error(
@@ -90,7 +89,6 @@ _times = st.sampled_from(
 )
 
 
-@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(name=_names, urn=_names, started_at=_times, extra=st.dictionaries(_names, st.integers()))
 def test_valid_start_answers_always_parse(
@@ -139,7 +137,6 @@ def test_sdk_compat_bodies_raise_only_validation_errors(
         model.model_validate_json(body)
 
 
-@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     status=st.integers(300, 599),
