@@ -31,6 +31,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -47,7 +48,8 @@ MIN_PYTHON = (3, 10)
 # asyncio and credentials behaviour (cancellation, deadlines, may-have-started, TLS,
 # batches). What is about scale or about other programs (the CLI's subprocesses, the
 # differential comparisons with the official SDKs, the docs run as scripts, 10,000
-# starts under faults) runs once, in `dev.py test`.
+# starts under faults) runs once, in `dev.py test`; so do the tests marked slow (long
+# scenarios: thousands of starts, hundreds of generated cases).
 MATRIX_SELECT = (
     "tests/unit",
     "tests/integration/test_never_hang.py",
@@ -214,7 +216,7 @@ def dependency_floors() -> tuple[str, ...]:
 
 def matrix(pytest_args: list[str], jobs: int) -> int:
     """The suite on every Python found but the one running dev.py, plus the lowest run."""
-    pytest_args = [*MATRIX_SELECT, *pytest_args]
+    pytest_args = [*MATRIX_SELECT, "-m", "not slow", *pytest_args]
     pythons = find_pythons()
     current = sys.version_info[:2]
     print("Pythons found:", ", ".join(f"{a}.{b} ({p})" for (a, b), p in pythons.items()))
@@ -327,6 +329,20 @@ def task_test(rest: list[str]) -> int | None:
     workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
     run(py, "-m", "pytest", *workers, *rest)
     return None
+
+
+def timed(name: str, task: Callable[[list[str]], int | None]) -> Callable[[list[str]], int | None]:
+    """``task``, ending with the line ``dev.py NAME: N s`` (passed or not): the README's
+    test command is to take under 2 minutes on an idle 2-core machine."""
+
+    def timed_task(rest: list[str]) -> int | None:
+        started = time.monotonic()
+        try:
+            return task(rest)
+        finally:
+            print(f"dev.py {name}: {time.monotonic() - started:.0f} s", flush=True)
+
+    return timed_task
 
 
 def task_test_on(rest: list[str]) -> int | None:
@@ -455,7 +471,7 @@ def task_bench(rest: list[str]) -> int | None:
 
 TASKS = {
     "demo": task_demo,
-    "test": task_test,
+    "test": timed("test", task_test),
     "test-on": task_test_on,
     "lowest": task_lowest,
     "pythons": task_pythons,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import string
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from obs import auth as sdk_auth
@@ -135,6 +136,7 @@ def sdk_authorization(mode: SignatureMode, r: dict[str, object], headers: dict[s
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(requests())
 def test_obs_mode_matches_sdk(r: dict[str, object]) -> None:

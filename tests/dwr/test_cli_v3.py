@@ -4,35 +4,17 @@ results file and settling on the DWR v3 API (server-side counts from the v3 fake
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 from obs_workflow_async.testing import Fault
 from obs_workflow_async.testing.dwr_server import FakeDwrServer
+from tests.support.cli import CliResult, run_cli, server_env
 
 
-def _cli(server: FakeDwrServer, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "OBS_ACCESS_KEY_ID": server.access_key_id,
-        "OBS_SECRET_ACCESS_KEY": server.secret_access_key,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "obs_workflow_async",
-        *args,
-        "--api",
-        "v3",
-        "--server",
-        server.url,
-        "--project-id",
-        server.PROJECT_ID,
-    ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+def _cli(server: FakeDwrServer, *args: str) -> CliResult:
+    options = ["--api", "v3", "--server", server.url, "--project-id", server.PROJECT_ID]
+    return run_cli(*args, *options, env=server_env(server, with_url=False))
 
 
 def test_start_many_resume_and_settle_on_v3(dwr_fake_server: FakeDwrServer, tmp_path: Path) -> None:

@@ -108,6 +108,7 @@ def _headers(case: dict[str, object]) -> dict[str, str]:
     return headers
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(requests())
 def test_signature_and_wire_uri_equal_the_sdk(case: dict[str, object]) -> None:

@@ -133,6 +133,7 @@ async def test_adaptive_throttling_backs_off_and_recovers(
     assert len(server.executions) == 400
 
 
+@pytest.mark.slow
 async def test_faults_at_scale_never_duplicate(
     server: FakeWorkflowServer, client: AsyncWorkflowClient
 ) -> None:

@@ -17,6 +17,7 @@ from obs_workflow_async import cli
 from obs_workflow_async.cli.manifest import ManifestError, read_manifest
 from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from tests.support.cli import run_cli, server_env
 
 
 def _env(server: FakeWorkflowServer) -> dict[str, str]:
@@ -68,6 +69,7 @@ def _write(path: Path, lines: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_run_starts_each_item_exactly_once(
     obs_fake_server: FakeWorkflowServer, tmp_path: Path
 ) -> None:
@@ -105,14 +107,7 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     assert summary["ambiguous"] == 0  # in-flight items were allowed to finish
     assert len(server.executions) == summary["started"]
 
-    second = subprocess.run(
-        [*command[:-2], "--resume", str(results)],
-        env=_env(server),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    second = run_cli(*command[3:-2], "--resume", str(results), env=server_env(server))
     assert second.returncode == 0, second.stderr
     summary2 = json.loads(second.stdout.strip().splitlines()[-1])
     assert summary2["skipped_already_started"] == summary["started"]

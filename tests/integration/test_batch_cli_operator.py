@@ -1,6 +1,7 @@
-"""obs-workflow start-many driven as an operator would (subprocesses against the fake):
-resume chains, mistyped paths, reruns, concurrent runs, torn files, hostile text,
-manifest encodings, exit codes. Each test ends with the server-side check: no object
+"""obs-workflow start-many driven as an operator would (in process against the fake; a
+real process where it is killed or holds the lock another run is refused): resume
+chains, mistyped paths, reruns, concurrent runs, torn files, hostile text, manifest
+encodings, exit codes. Each test ends with the server-side check: no object
 started twice, and every object either started or listed in the results file as not
 started (and every started object recorded as started or ambiguous, never as
 something a resume would send again)."""
@@ -8,14 +9,16 @@ something a resume would send again)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,7 @@ from aiohttp import web
 
 from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from tests.support.cli import CliResult, run_cli
 
 NOT_STARTED = {"failed", "invalid", "ambiguous", "sending"}
 
@@ -57,20 +61,11 @@ def _command(manifest: Path, *args: str) -> list[str]:
     ]
 
 
-def _run(
-    server: FakeWorkflowServer, manifest: Path, *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _command(manifest, *args),
-        env=_env(server),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _run(server: FakeWorkflowServer | str, manifest: Path, *args: str) -> CliResult:
+    return run_cli(*_command(manifest, *args)[3:], env=_env(server))
 
 
-def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
+def _summary(done: CliResult) -> dict[str, object]:
     return _summary_text(done.stdout)
 
 
@@ -328,7 +323,7 @@ def test_a_lone_surrogate_in_a_service_message_is_recorded(
     _assert_exactly_once(server, objects, results)
 
 
-async def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) -> None:
+def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) -> None:
     """A server of the test's own answers 400 with a raw 0xff byte in the message."""
     starts: list[str] = []
 
@@ -340,34 +335,39 @@ async def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) ->
             content_type="application/json",
         )
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", refuse)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        port = runner.addresses[0][1]
+    with _serving(refuse) as url:
         manifest, _ = _manifest(tmp_path / "m.csv", 5)
         results = tmp_path / "r.jsonl"
-        process = await asyncio.create_subprocess_exec(
-            *_command(manifest, "--results", str(results)),
-            env=_env(f"http://127.0.0.1:{port}"),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(process.communicate(), 60)
-    finally:
-        await runner.cleanup()
-    text = err.decode("utf-8", "replace")
-    assert process.returncode == 1 and "Traceback" not in text, text
-    summary = json.loads(out.decode().strip().splitlines()[-1])
+        done = _run(url, manifest, "--results", str(results))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    summary = _summary(done)
     assert summary["failed"] == 5 and summary["started"] == 0
     records = read_results(results).records
     assert sorted(records) == [0, 1, 2, 3, 4]
     assert {r["status"] for r in records.values()} == {"failed"}
     assert all(str(r["message"]).startswith("bad ") for r in records.values())
     assert len(starts) == 5  # each refused once: no object started, every one listed
+
+
+@contextlib.contextmanager
+def _serving(handler: Callable[[web.Request], Awaitable[web.Response]]) -> Iterator[str]:
+    """An aiohttp app answering every request with ``handler``, on a loop in a thread
+    (the command runs its own loop in this one); yields its URL."""
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+    thread = threading.Thread(target=loop.run_forever, name="test-server")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
 
 
 def _write_bytes(path: Path, data: bytes) -> Path:

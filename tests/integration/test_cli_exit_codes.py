@@ -1,6 +1,6 @@
 """The documented exit statuses: 0 done, 1 API or item failures, 2 usage errors (on
 stderr, before anything is sent), 3 an execution that did not succeed (a wait that
-timed out included), 130 interrupted."""
+timed out included), 130 interrupted (a real process: the signal is sent to it)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from obs_workflow_async import cli
 from obs_workflow_async.testing import FakeWorkflowServer
+from tests.support.cli import CliResult, run_cli, server_env
 
 
 def _env(server: FakeWorkflowServer) -> dict[str, str]:
@@ -26,15 +27,8 @@ def _env(server: FakeWorkflowServer) -> dict[str, str]:
     }
 
 
-def _cli(server: FakeWorkflowServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "obs_workflow_async", *args],
-        env=_env(server),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _cli(server: FakeWorkflowServer, *args: str) -> CliResult:
+    return run_cli(*args, env=server_env(server))
 
 
 @pytest.fixture

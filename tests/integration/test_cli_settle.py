@@ -1,5 +1,6 @@
-"""``obs-workflow settle`` and the resume rules it feeds, driven as subprocesses against
-the fake, with server-side per-object counts: a ``kill -9`` mid-run leaves items
+"""``obs-workflow settle`` and the resume rules it feeds, driven against the fake (in
+process; the run that is killed is a real process), with server-side per-object
+counts: a ``kill -9`` mid-run leaves items
 ``sending`` (some of them started), ``settle`` proves which, and ``--resume
 --retry-ambiguous`` then starts every object exactly once."""
 
@@ -20,6 +21,7 @@ import pytest
 from obs_workflow_async.cli.results import ResultsLock
 from obs_workflow_async.cli.settle_file import read_last_records
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from tests.support.cli import CliResult, run_cli, server_env
 
 
 def _env(server: FakeWorkflowServer) -> dict[str, str]:
@@ -31,15 +33,8 @@ def _env(server: FakeWorkflowServer) -> dict[str, str]:
     }
 
 
-def _cli(server: FakeWorkflowServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "obs_workflow_async", *args],
-        env=_env(server),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def _cli(server: FakeWorkflowServer, *args: str) -> CliResult:
+    return run_cli(*args, env=server_env(server))
 
 
 def _start_many(manifest: Path, results: Path, *args: str) -> list[str]:
@@ -68,7 +63,7 @@ def _resume(manifest: Path, results: Path, *args: str) -> list[str]:
     ]
 
 
-def _summary(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
+def _summary(done: CliResult) -> dict[str, object]:
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert isinstance(summary, dict)
     return summary
@@ -86,6 +81,7 @@ def without_object() -> Iterator[FakeWorkflowServer]:
         yield server
 
 
+@pytest.mark.slow
 def test_kill_9_settle_and_retry_ambiguous_start_each_object_exactly_once(
     obs_fake_server: FakeWorkflowServer, tmp_path: Path
 ) -> None:

@@ -1,7 +1,8 @@
 """The command line as people use it: --version, -v, options before or after the
 subcommand, credentials choice, the summary on stdout, a manifest on stdin,
 --dry-run, the progress line on a terminal of 80 and 120 columns, portable signal
-handling, and the standalone fake server in the background."""
+handling, and the standalone fake server in the background. In process, but for the
+installed entry point, a real terminal and the server run from a shell."""
 
 from __future__ import annotations
 
@@ -29,13 +30,15 @@ from obs_workflow_async._batch.models import BatchStats
 from obs_workflow_async.cli.progress import ProgressPrinter
 from obs_workflow_async.cli.signals import StopSignals
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from tests.support.cli import CliResult, run_cli
 
 CLI = [sys.executable, "-m", "obs_workflow_async"]
 
 
-def _env(server: FakeWorkflowServer | None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OBS_")}
-    env.pop("COLUMNS", None)
+def _env(server: FakeWorkflowServer | None, **extra: str) -> dict[str, str | None]:
+    """No ``OBS_`` variable and no ``COLUMNS`` but the fake's keys and ``extra``."""
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("OBS_")}
+    env["COLUMNS"] = None
     if server is not None:
         env.update(
             OBS_ACCESS_KEY_ID=server.access_key_id, OBS_SECRET_ACCESS_KEY=server.secret_access_key
@@ -44,19 +47,34 @@ def _env(server: FakeWorkflowServer | None, **extra: str) -> dict[str, str]:
     return env
 
 
-def _cli(
-    env: dict[str, str],
-    *args: str,
-    stdin: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
-    )
+def _process_env(env: dict[str, str | None]) -> dict[str, str]:
+    """``env`` over this process's environment, for a subprocess."""
+    merged = {**os.environ, **env}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def _cli(env: dict[str, str | None], *args: str, stdin: str | None = None) -> CliResult:
+    return run_cli(*args, env=env, stdin=stdin)
 
 
 def test_version() -> None:
     done = _cli(_env(None), "--version")
     assert done.returncode == 0 and done.stdout.strip() == f"obs-workflow {__version__}"
+
+
+def test_the_installed_entry_point_exits_with_the_status_of_main() -> None:
+    """The console script in a real process (``python -m``: ``test_cli_and_plugin``):
+    ``--version`` (0) and a usage error (2, on stderr) are the process's exit status."""
+    script = [str(Path(sys.executable).with_name("obs-workflow"))]
+    version = subprocess.run(
+        [*script, "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert version.returncode == 0, version.stderr
+    assert version.stdout.strip() == f"obs-workflow {__version__}"
+    usage = subprocess.run(
+        [*script, "start", "g"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert usage.returncode == 2 and "--bucket" in usage.stderr, usage.stderr
 
 
 def test_connection_options_before_or_after_the_subcommand(
@@ -259,7 +277,7 @@ def _progress_on_a_pty(server: FakeWorkflowServer, tmp_path: Path, columns: int)
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     process = subprocess.Popen(
         [*CLI, "start-many", "g", "--manifest", str(manifest), "--concurrency", "2"],
-        env=_env(server, OBS_SERVER=server.url),
+        env=_process_env(_env(server, OBS_SERVER=server.url)),
         stdout=subprocess.PIPE,
         stderr=slave,
     )
@@ -326,12 +344,7 @@ def test_fake_server_in_the_background_with_execution_duration() -> None:
         url, ak, sk = server.stdout.readline().split()
         time.sleep(0.2)
         assert server.poll() is None  # stdin at EOF does not stop it
-        env = {
-            **_env(None),
-            "OBS_SERVER": url,
-            "OBS_ACCESS_KEY_ID": ak,
-            "OBS_SECRET_ACCESS_KEY": sk,
-        }
+        env = _env(None, OBS_SERVER=url, OBS_ACCESS_KEY_ID=ak, OBS_SECRET_ACCESS_KEY=sk)
         done = _cli(
             env,
             "start",

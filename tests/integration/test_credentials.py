@@ -177,6 +177,7 @@ async def test_chain_order_and_errors(metadata: FakeMetadata) -> None:
     assert "EnvironmentProvider" in str(caught.value) and "EcsMetadataProvider" in str(caught.value)
 
 
+@pytest.mark.slow
 async def test_1000_starts_at_expiry_fetch_once(
     metadata: FakeMetadata, service: FakeWorkflowServer
 ) -> None:

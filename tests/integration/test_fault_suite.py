@@ -51,6 +51,7 @@ def _requests(n: int, prefix: str) -> Iterator[StartRequest]:
         yield StartRequest(graph_name="g", bucket="media", object_key=f"{prefix}/{i:05d}")
 
 
+@pytest.mark.slow
 async def test_10000_starts_under_faults_and_a_restart() -> None:
     fds_before = _fds()
     server = FakeWorkflowServer(record_requests=False)

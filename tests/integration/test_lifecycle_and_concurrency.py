@@ -120,6 +120,7 @@ async def test_invalid_names_never_reach_the_server(
     assert session_of(client) is None  # not even a connection was opened
 
 
+@pytest.mark.slow
 async def test_2000_concurrent_starts_respect_the_pool_limit(
     make_client: MakeClient, fake: FakeWorkflowServer
 ) -> None:
