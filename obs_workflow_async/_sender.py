@@ -20,7 +20,15 @@ from typing import Literal, NamedTuple, Protocol, runtime_checkable
 import aiohttp
 from yarl import URL
 
+from ._body import (
+    ACCEPT_ENCODING,
+    MAX_RESPONSE_BYTES,
+    BodyTooLarge,
+    UndecodableBody,
+    read_body,
+)
 from ._config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
+from ._connections import GuardedConnector, exchange_was_clean
 from ._retry import Failure
 from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
@@ -36,9 +44,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("obs_workflow_async")
-
-MAX_RESPONSE_BYTES = 10 * 1024 * 1024
-"""Answers larger than this are refused without being read whole."""
 
 _INF = float("inf")
 _CLOSING_TRANSPORT = "Cannot write to closing transport"
@@ -168,9 +173,11 @@ def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
         return "cannot connect: {cause}", Failure.NOT_SENT, False, False
     if isinstance(exc, aiohttp.ClientConnectionResetError) and str(exc) == _CLOSING_TRANSPORT:
         return "the pooled connection was closed before sending", Failure.NOT_SENT, False, False
-    if isinstance(exc, _BodyTooLarge):
-        # The service answered: retrying would fetch the same oversized answer.
+    if isinstance(exc, BodyTooLarge | UndecodableBody):
+        # The service answered: retrying would fetch the same unreadable answer.
         return str(exc), Failure.FINAL, True, False
+    if isinstance(exc, _AnswerMixedUp):
+        return str(exc), Failure.AMBIGUOUS, True, False
     if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
         return "timed out waiting for the response", Failure.AMBIGUOUS, True, True
     if isinstance(exc, aiohttp.ClientError | OSError):
@@ -200,8 +207,9 @@ def send_failure(exc: BaseException, secrets: Sequence[str | None]) -> SendFailu
     return SendFailure(message, failure, request_sent=sent, timed_out=timed_out, cause=cause)
 
 
-class _BodyTooLarge(aiohttp.ClientPayloadError):
-    """An answer over :data:`MAX_RESPONSE_BYTES`, refused without reading it whole."""
+class _AnswerMixedUp(aiohttp.ClientPayloadError):
+    """The connection carried more than one answer while this one was read: the
+    answer may be another request's (see :mod:`._connections`)."""
 
 
 class AiohttpSender:
@@ -288,7 +296,8 @@ class AiohttpSender:
             if self._session is None:
                 # No limit_per_host: equal to the total limit it could never bind, and
                 # aiohttp would keep per-host books on every request for nothing.
-                connector = aiohttp.TCPConnector(
+                # Guarded: a connection that received bytes while idle is never reused.
+                connector = GuardedConnector(
                     limit=self._max_connections,
                     keepalive_timeout=self._keepalive_timeout,
                     ssl=self._ssl if self._ssl is not None else True,
@@ -298,7 +307,8 @@ class AiohttpSender:
                     timeout=aiohttp.ClientTimeout(total=None),
                     headers={"User-Agent": self._user_agent},
                     trust_env=self._trust_env,
-                    auto_decompress=True,
+                    # Decoded by read_body, within the body cap.
+                    auto_decompress=False,
                 )
             self._loop = loop
 
@@ -363,6 +373,7 @@ class AiohttpSender:
             if budget is not None and budget <= 0:
                 raise SlotWaitExpired
             headers = request.sign()
+            headers["Accept-Encoding"] = ACCEPT_ENCODING
             if self._proxy_request_headers is not None:
                 headers.update(self._proxy_request_headers)
             try:
@@ -376,12 +387,16 @@ class AiohttpSender:
                     ssl=self._ssl,
                     proxy=self._proxy_url,
                     proxy_headers=self._proxy_headers,
+                    auto_decompress=False,
                 ) as response:
-                    length = response.content_length
-                    if length is not None and length <= MAX_RESPONSE_BYTES:
-                        body = await response.read()
-                    else:
-                        body = await _read_capped(response)
+                    connection = response.connection
+                    protocol = connection.protocol if connection is not None else None
+                    body = await read_body(response)
+                    if not exchange_was_clean(protocol):
+                        raise _AnswerMixedUp(
+                            "the connection carried a second answer while this one was "
+                            "read: the answer may belong to another request"
+                        )
                     return Answer(response.status, response.reason, response.headers, body)
             except Exception as exc:  # every failure maps to a SendFailure
                 failure = send_failure(exc, (*request.secrets, *self._secrets))
@@ -391,19 +406,3 @@ class AiohttpSender:
 
     def __repr__(self) -> str:
         return f"AiohttpSender({self.endpoint.origin!r}, proxy={self.proxy!r})"
-
-
-async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
-    length = response.content_length
-    if length is not None and length > MAX_RESPONSE_BYTES:
-        raise _BodyTooLarge(
-            f"response body of {length} bytes exceeds the {MAX_RESPONSE_BYTES}-byte limit"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise _BodyTooLarge(f"response body exceeds the {MAX_RESPONSE_BYTES}-byte limit")
-        chunks.append(chunk)
-    return b"".join(chunks)
