@@ -46,6 +46,7 @@ __all__ = [
 logger = logging.getLogger("obs_workflow_async")
 
 _INF = float("inf")
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _CLOSING_TRANSPORT = "Cannot write to closing transport"
 _URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
 
@@ -227,6 +228,7 @@ class AiohttpSender:
         proxy: Proxy | None = None,
         trust_env: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        reuse_for_non_idempotent: bool = False,
     ) -> None:
         self.endpoint = endpoint
         self._verify = verify
@@ -235,6 +237,10 @@ class AiohttpSender:
         self._user_agent = user_agent
         self._session = session
         self._owns_session = session is None
+        self._one_shot: aiohttp.ClientSession | None = None
+        """Sends non-idempotent requests (starts), each on a new connection closed after
+        its answer: an answer on it cannot be another request's (docs/reliability.md)."""
+        self._one_shot_wanted = self._owns_session and not reuse_for_non_idempotent
         self.proxy = proxy
         # Through a proxy, an https request tunnels (CONNECT carries the proxy's
         # credentials) while an http request is sent to the proxy itself (the request
@@ -294,23 +300,33 @@ class AiohttpSender:
             if self._ssl is None:
                 self._ssl = await self._tls()
             if self._session is None:
-                # No limit_per_host: equal to the total limit it could never bind, and
-                # aiohttp would keep per-host books on every request for nothing.
-                # Guarded: a connection that received bytes while idle is never reused.
-                connector = GuardedConnector(
-                    limit=self._max_connections,
-                    keepalive_timeout=self._keepalive_timeout,
-                    ssl=self._ssl if self._ssl is not None else True,
-                )
-                self._session = aiohttp.ClientSession(
-                    connector=connector,
-                    timeout=aiohttp.ClientTimeout(total=None),
-                    headers={"User-Agent": self._user_agent},
-                    trust_env=self._trust_env,
-                    # Decoded by read_body, within the body cap.
-                    auto_decompress=False,
-                )
+                self._session = self._new_session(force_close=False)
+            if self._one_shot is None and self._one_shot_wanted:
+                self._one_shot = self._new_session(force_close=True)
             self._loop = loop
+
+    def _new_session(self, *, force_close: bool) -> aiohttp.ClientSession:
+        # No limit_per_host: equal to the total limit it could never bind, and
+        # aiohttp would keep per-host books on every request for nothing.
+        # Guarded: a connection that received bytes while idle is never reused.
+        ssl_option = self._ssl if self._ssl is not None else True
+        connector = (
+            GuardedConnector(limit=self._max_connections, force_close=True, ssl=ssl_option)
+            if force_close
+            else GuardedConnector(
+                limit=self._max_connections,
+                keepalive_timeout=self._keepalive_timeout,
+                ssl=ssl_option,
+            )
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=None),
+            headers={"User-Agent": self._user_agent},
+            trust_env=self._trust_env,
+            # Decoded by read_body, within the body cap.
+            auto_decompress=False,
+        )
 
     async def _tls(self) -> ssl.SSLContext | Literal[False]:
         endpoint = self.endpoint
@@ -335,6 +351,9 @@ class AiohttpSender:
             return
         self._closed = True
         session, self._session = self._session, None
+        one_shot, self._one_shot = self._one_shot, None
+        if one_shot is not None and not one_shot.closed:
+            await one_shot.close()
         if session is not None and self._owns_session and not session.closed:
             await session.close()
             # Let the transports' connection_lost callbacks run (aiohttp's advice).
@@ -363,6 +382,8 @@ class AiohttpSender:
             await self.open()
             session = self._session
             assert session is not None
+        if request.method not in _IDEMPOTENT and self._one_shot is not None:
+            session = self._one_shot
         slots = self.slots
         if not slots.try_acquire() and not await slots.acquire(
             None if deadline_at is None else deadline_at - self._clock()
