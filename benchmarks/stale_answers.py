@@ -45,9 +45,7 @@ class Tally:
 def client_for(api: str, url: str) -> AsyncWorkflowClient | AsyncDwrClient:
     if api == "v2":
         return AsyncWorkflowClient(server=url, access_key_id="AK", secret_access_key="SK")
-    return AsyncDwrClient(
-        endpoint=url, project_id="p1", access_key_id="AK", secret_access_key="SK"
-    )
+    return AsyncDwrClient(endpoint=url, project_id="p1", access_key_id="AK", secret_access_key="SK")
 
 
 def judge(

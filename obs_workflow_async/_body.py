@@ -90,9 +90,7 @@ class _Inflater:
             try:
                 out = decoder.flush()
             except zlib.error as exc:  # pragma: no cover - flush rarely fails
-                raise UndecodableBody(
-                    f"corrupt {self._encoding} response body: {exc}"
-                ) from None
+                raise UndecodableBody(f"corrupt {self._encoding} response body: {exc}") from None
             self._add(out)
             if not decoder.eof:
                 raise UndecodableBody(f"truncated {self._encoding} response body")

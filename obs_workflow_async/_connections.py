@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
@@ -41,6 +41,7 @@ __all__ = ["GuardedConnector", "GuardedResponseHandler", "exchange_was_clean"]
 logger = logging.getLogger("obs_workflow_async")
 
 _NEW, _EXPECTING, _IDLE = 0, 1, 2
+_warned = False
 
 
 class GuardedResponseHandler(ResponseHandler):
@@ -55,13 +56,13 @@ class GuardedResponseHandler(ResponseHandler):
 
     # -- the exchange -----------------------------------------------------------------
 
-    def set_response_params(self, **kwargs: Any) -> None:  # noqa: ANN401 - aiohttp's
+    def set_response_params(self, **kwargs: Any) -> None:
         """A request is handed this connection (called before it is written)."""
         self._state = _EXPECTING
         self._answered = False
         super().set_response_params(**kwargs)
 
-    def feed_data(self, data: Any, size: int = 0) -> None:  # noqa: ANN401 - aiohttp's
+    def feed_data(self, data: Any, size: int = 0) -> None:
         """One parsed response head with its payload (aiohttp's ``DataQueue``)."""
         message, payload = data
         code = getattr(message, "code", 0)
@@ -84,10 +85,14 @@ class GuardedResponseHandler(ResponseHandler):
         super().data_received(data)
 
     def _stray(self, what: str) -> None:
+        global _warned
         if not self.stray:
-            logger.warning(
-                "discarding a pooled connection: the server sent %s (an answer no "
-                "request asked for)",
+            level = logging.DEBUG if _warned else logging.WARNING
+            _warned = True
+            logger.log(
+                level,
+                "discarding a connection: the server sent %s (an answer no request "
+                "asked for); later ones are logged at DEBUG",
                 what,
             )
         self.stray = True
@@ -121,11 +126,12 @@ class GuardedConnector(aiohttp.TCPConnector):
     (``force_close``), which is safe: nothing is ever reused.
     """
 
-    def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - TCPConnector's options
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         factory = getattr(self, "_factory", None)
         if isinstance(factory, functools.partial) and factory.func is ResponseHandler:
-            self._factory = functools.partial(GuardedResponseHandler, loop=self._loop)
+            guarded = functools.partial(GuardedResponseHandler, loop=self._loop)
+            self._factory = cast("functools.partial[ResponseHandler]", guarded)
             self.guarded = True
         else:  # pragma: no cover - a future aiohttp
             logger.warning(

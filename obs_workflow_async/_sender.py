@@ -177,8 +177,6 @@ def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
     if isinstance(exc, BodyTooLarge | UndecodableBody):
         # The service answered: retrying would fetch the same unreadable answer.
         return str(exc), Failure.FINAL, True, False
-    if isinstance(exc, _AnswerMixedUp):
-        return str(exc), Failure.AMBIGUOUS, True, False
     if isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
         return "timed out waiting for the response", Failure.AMBIGUOUS, True, True
     if isinstance(exc, aiohttp.ClientError | OSError):
@@ -410,8 +408,9 @@ class AiohttpSender:
                     proxy_headers=self._proxy_headers,
                     auto_decompress=False,
                 ) as response:
-                    connection = response.connection
-                    protocol = connection.protocol if connection is not None else None
+                    # The connection's protocol (aiohttp's ClientResponse._protocol, 3.10 to
+                    # 3.14): the connection itself is released as soon as the body is in.
+                    protocol = getattr(response, "_protocol", None)
                     body = await read_body(response)
                     if not exchange_was_clean(protocol):
                         raise _AnswerMixedUp(

@@ -1,0 +1,98 @@
+"""A raw HTTP/1.1 server on 127.0.0.1 whose answers a test scripts byte for byte.
+
+``script(request)`` is awaited for every request read and writes whatever it likes
+with ``request.writer`` (several answers, half an answer, nothing). The server
+records every request (method, path, JSON ``object`` of the body, connection
+number) and which connections the client closed: what the tests count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+__all__ = ["Request", "ScriptedServer", "answer"]
+
+
+def answer(status: str, body: bytes, headers: str = "") -> bytes:
+    """One complete answer with a ``Content-Length``."""
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}"
+    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: bytes
+    connection: int
+    writer: asyncio.StreamWriter
+
+    @property
+    def object_key(self) -> str:
+        return str(json.loads(self.body)["object"]) if self.body else ""
+
+
+@dataclass
+class ScriptedServer:
+    """``async with ScriptedServer(script) as server``; ``server.url`` is its address."""
+
+    script: Callable[[Request], Awaitable[None]]
+    requests: list[Request] = field(default_factory=list)
+    received: Counter[str] = field(default_factory=Counter)
+    """Start requests read per object key."""
+    closed_by_client: set[int] = field(default_factory=set)
+    connections: int = 0
+    _server: asyncio.base_events.Server | None = None
+    _writers: set[asyncio.StreamWriter] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def __aenter__(self) -> ScriptedServer:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number = self.connections
+        self._writers.add(writer)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError as exc:
+                    if not exc.partial:
+                        self.closed_by_client.add(number)
+                    raise
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                length = 0
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value)
+                body = await reader.readexactly(length) if length else b""
+                request = Request(method, path, body, number, writer)
+                self.requests.append(request)
+                if method == "POST":
+                    self.received[request.object_key] += 1
+                await self.script(request)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            writer.transport.abort()
+        finally:
+            self._writers.discard(writer)
