@@ -75,16 +75,15 @@ async def test_start_many_never_reads_a_stale_answer(
 @pytest.mark.parametrize("stale", ["200", "503", "400"])
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_sequential_starts_never_read_a_stale_answer(api: str, stale: str) -> None:
-    async with StaleServer(stale, sequential=True) as server:
-        async with _client(api, server.url) as client:
-            for n in range(SINGLE):
-                key = f"one-{n}"
-                try:
-                    result = await client.start_workflow("g", "media", key)
-                except ObsWorkflowError as exc:
-                    _check(server, key, None, exc)
-                else:
-                    _check(server, key, result.execution_name, None)
+    async with StaleServer(stale, sequential=True) as server, _client(api, server.url) as client:
+        for n in range(SINGLE):
+            key = f"one-{n}"
+            try:
+                result = await client.start_workflow("g", "media", key)
+            except ObsWorkflowError as exc:
+                _check(server, key, None, exc)
+            else:
+                _check(server, key, result.execution_name, None)
     assert [k for k, n in server.received.items() if n > 1] == []
 
 
@@ -164,9 +163,8 @@ async def test_a_start_whose_connection_carries_two_answers_may_have_started(api
         ok = json.dumps({"execution_name": "exec", "execution_urn": "urn:x"}).encode()
         request.writer.write(answer("200 OK", ok) + answer("503 Service Unavailable", b"{}"))
 
-    async with ScriptedServer(script) as server:
-        async with _client(api, server.url) as client:
-            with pytest.raises(ObsWorkflowError) as caught:
-                await client.start_workflow("g", "media", "k")
+    async with ScriptedServer(script) as server, _client(api, server.url) as client:
+        with pytest.raises(ObsWorkflowError) as caught:
+            await client.start_workflow("g", "media", "k")
     assert may_have_started(caught.value)
     assert server.received["k"] == 1
