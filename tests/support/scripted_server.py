@@ -30,6 +30,8 @@ class Request:
     body: bytes
     connection: int
     writer: asyncio.StreamWriter
+    headers: dict[str, str] = field(default_factory=dict)
+    """Lower-cased names."""
 
     @property
     def object_key(self) -> str:
@@ -80,13 +82,14 @@ class ScriptedServer:
                     raise
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = lines[0].split(" ", 2)
-                length = 0
+                headers = {}
                 for line in lines[1:]:
                     name, _, value = line.partition(":")
-                    if name.strip().lower() == "content-length":
-                        length = int(value)
+                    if name:
+                        headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length", "0"))
                 body = await reader.readexactly(length) if length else b""
-                request = Request(method, path, body, number, writer)
+                request = Request(method, path, body, number, writer, headers)
                 self.requests.append(request)
                 if method == "POST":
                     self.received[request.object_key] += 1
