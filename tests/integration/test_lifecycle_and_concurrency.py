@@ -57,11 +57,15 @@ async def test_an_injected_session_is_never_closed(fake: FakeWorkflowServer) -> 
 
 async def test_user_agent_and_keep_alive(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
     client = make_client(user_agent="my-service/1.2")
+    for _ in range(5):
+        await client.list_workflows()
+    assert len(fake.peers) == 1  # one pooled connection, reused by idempotent calls
     for i in range(5):
         await client.start_workflow("g", "my-bucket", f"k{i}")
     assert {r.headers["User-Agent"] for r in fake.requests} == {"my-service/1.2"}
-    assert len(fake.peers) == 1  # one pooled connection, reused
-    assert all(r.headers.get("Connection", "keep-alive") != "close" for r in fake.requests)
+    assert len(fake.peers) == 6  # each start on a connection of its own (issue 17)
+    connection = [r.headers.get("Connection", "keep-alive") for r in fake.requests]
+    assert connection == ["keep-alive"] * 5 + ["close"] * 5
 
 
 async def test_disabling_tls_verification_is_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -135,7 +139,8 @@ async def test_2000_concurrent_starts_respect_the_pool_limit(
     assert len({e.object_key for e in fake.executions}) == 2000  # each exactly once
     assert len({r.execution_name for r in results}) == 2000
     assert fake.max_in_flight <= 40
-    assert len(fake.peers) <= 40  # connections were reused, never more than the limit
+    # each start on a connection of its own (issue 17; a closed port may come back)
+    assert len(fake.peers) > 40
     assert fake.max_in_flight >= 20  # and the pool was actually used in parallel
 
 
