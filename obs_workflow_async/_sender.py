@@ -380,8 +380,9 @@ class AiohttpSender:
             await self.open()
             session = self._session
             assert session is not None
-        if request.method not in _IDEMPOTENT and self._one_shot is not None:
-            session = self._one_shot
+        one_shot = self._one_shot if request.method not in _IDEMPOTENT else None
+        if one_shot is not None:
+            session = one_shot
         slots = self.slots
         if not slots.try_acquire() and not await slots.acquire(
             None if deadline_at is None else deadline_at - self._clock()
@@ -393,6 +394,8 @@ class AiohttpSender:
                 raise SlotWaitExpired
             headers = request.sign()
             headers["Accept-Encoding"] = ACCEPT_ENCODING
+            if one_shot is not None:  # the server may close too (newer aiohttp says so)
+                headers["Connection"] = "close"
             if self._proxy_request_headers is not None:
                 headers.update(self._proxy_request_headers)
             try:
