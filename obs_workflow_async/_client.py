@@ -67,6 +67,10 @@ class AsyncWorkflowClient(
     :param max_connections: Connections (and requests in flight) at most; more calls
         queue in order.
     :param keepalive_timeout: Seconds an idle pooled connection is kept.
+    :param reuse_connections_for_starts: Send starts on pooled connections (cheaper).
+        ``False`` (the default) sends each start on a connection of its own, so an
+        unsolicited answer from a server or proxy can never be taken as a start's
+        answer (docs/reliability.md, "One answer per request").
     :param verify: ``True`` (system CAs), a CA bundle path, an ``ssl.SSLContext``, or
         ``False`` (no TLS checks, explicitly).
     :param proxy: ``http://[user:password@]host:port``.

@@ -225,6 +225,10 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     :param max_retry_wait: Seconds one call may sleep between attempts in total.
     :param max_connections: Connections (and requests in flight) at most.
     :param keepalive_timeout: Seconds an idle pooled connection is kept.
+    :param reuse_connections_for_starts: Send starts on pooled connections (cheaper).
+        ``False`` (the default) sends each start on a connection of its own, so an
+        unsolicited answer from a server or proxy can never be taken as a start's
+        answer (docs/reliability.md, "One answer per request").
     :param verify: ``True``, a CA bundle path, an ``ssl.SSLContext``, or ``False``.
     :param proxy: ``http://[user:password@]host:port``.
     :param trust_env: Use ``HTTP(S)_PROXY``/``NO_PROXY`` and ``~/.netrc``.
@@ -258,6 +262,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT,
         max_connections: int = 100,
         keepalive_timeout: float = 1.5,
+        reuse_connections_for_starts: bool = False,
         verify: VerifyLike = True,
         proxy: str | None = None,
         trust_env: bool = False,
@@ -309,6 +314,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             max_retry_wait=max_retry_wait,
             max_connections=max_connections,
             keepalive_timeout=keepalive_timeout,
+            reuse_connections_for_starts=reuse_connections_for_starts,
             verify=verify,
             proxy=proxy,
             trust_env=trust_env,

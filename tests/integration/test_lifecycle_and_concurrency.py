@@ -226,3 +226,16 @@ async def test_secrets_absent_from_logs_reprs_and_errors(
         assert SECRET not in text
         assert TOKEN not in text
         assert "Authorization" not in text
+
+
+async def test_starts_on_pooled_connections_when_asked(
+    fake: FakeWorkflowServer, make_client: MakeClient
+) -> None:
+    """reuse_connections_for_starts=True: starts share the pooled connection (no
+    ``Connection: close``), the documented opt-out of one connection per start."""
+    client = make_client(reuse_connections_for_starts=True)
+    for i in range(5):
+        await client.start_workflow("g", "my-bucket", f"k{i}")
+    assert len(fake.executions) == 5
+    assert len(fake.peers) == 1
+    assert all(r.headers.get("Connection", "keep-alive") != "close" for r in fake.requests)
