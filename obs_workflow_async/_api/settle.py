@@ -8,7 +8,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from .._base_client import BaseClient, RequestOptions
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["ExecutionLookup", "SettleAPI", "SettleCore", "SettlePage", "SettleReport"]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +154,11 @@ class SettleCore(BaseClient):
         """One execution's details (its input names the bucket and object)."""
         raise NotImplementedError
 
+    def _now(self) -> datetime:
+        """This machine's clock, as the client's :class:`~obs_workflow_async.Runtime`
+        reads it (``wall_clock``)."""
+        return self._runtime.wall_clock()
+
     async def find_executions(
         self,
         graph_name: str,
@@ -208,9 +209,9 @@ class SettleCore(BaseClient):
         item = SettleItem(graph_name, bucket, object_key, since, until)
         _check_items([item])
         sweep, details = await self._settle_graph(
-            graph_name, [item], _now(), margin, concurrency, max_pages, options
+            graph_name, [item], self._now(), margin, concurrency, max_pages, options
         )
-        window = service_window(item, _now(), sweep.offset, margin)
+        window = service_window(item, self._now(), sweep.offset, margin)
         proofs, _ = judge(item, window, sweep.candidates)
         found = [d for c in proofs if (d := details.get(c.execution_name)) is not None]
         proven = {c.execution_name for c in proofs}
@@ -278,10 +279,13 @@ class SettleCore(BaseClient):
         report = SettleReport()
         if not listed:
             return report
-        now = _now()
+        now = self._now()
         if wait:
             latest = max(item.until or now for item in listed)
-            pause = (latest + timedelta(seconds=settle_delay) - now).total_seconds()
+            # never more than settle_delay: an "until" further ahead is a clock stepped
+            # since the run, which the verdicts check on the service's clock
+            ahead = (latest + timedelta(seconds=settle_delay) - now).total_seconds()
+            pause = min(ahead, settle_delay)
             if pause > 0:
                 await asyncio.sleep(pause)
                 report.waited = pause
@@ -408,7 +412,7 @@ class SettleCore(BaseClient):
         """One sweep of ``graph``'s API listing, then the details of every execution in
         any item's window (each fetched once)."""
         gate = limit or asyncio.Semaphore(concurrency)
-        sweep = ListingSweep(graph, _now())
+        sweep = ListingSweep(graph, self._now())
         found = await self._sweep_listing(
             sweep, items, default_until, margin, max_pages, gate, options
         )
@@ -442,7 +446,7 @@ class SettleCore(BaseClient):
             if sweep.pages >= cap:
                 sweep.error = f"stopped after max_pages={cap} (the listing went on)"
                 break
-            sent = _now()
+            sent = self._now()
             try:
                 async with gate:
                     page = await self._settle_page(sweep.graph_name, cursor, span, options)
@@ -451,11 +455,10 @@ class SettleCore(BaseClient):
                 break
             sweep.pages += 1
             if kept is None:  # the first page's Date sets the clock offset
-                kept = _InWindows(
-                    _service_windows(sweep, page, sent, items, default_until, margin),
-                    sweep.graph_name,
-                    self._settle_typed_listing,
+                windows = _service_windows(
+                    sweep, page, (sent, self._now()), items, default_until, margin
                 )
+                kept = _InWindows(windows, sweep.graph_name, self._settle_typed_listing)
             kept.take(sweep, page.executions)
             if not paging.more(sweep, page):
                 break
@@ -482,26 +485,31 @@ class SettleCore(BaseClient):
 def _listing_span(
     items: Sequence[SettleItem], default_until: datetime, margin: float
 ) -> tuple[datetime, datetime]:
-    """This machine's span covering every item's window, widened by ``margin`` seconds."""
+    """This machine's span (now) covering every item's window, widened by ``margin``
+    seconds: an item's recorded offsets move its window by as much as they differ
+    from today's, which is taken as zero here (it is known only after one answer)."""
     pad = timedelta(seconds=margin)
+    zero = timedelta(0)
     return (
-        min(item.since for item in items) - pad,
-        max(item.until or default_until for item in items) + pad,
+        min(item.since + min(zero, *item.offsets) for item in items) - pad,
+        max((item.until or default_until) + max(zero, *item.offsets) for item in items) + pad,
     )
 
 
 def _service_windows(
     sweep: ListingSweep,
     page: SettlePage,
-    sent: datetime,
+    round_trip: tuple[datetime, datetime],
     items: Sequence[SettleItem],
     default_until: datetime,
     margin: float,
 ) -> WindowSet:
-    """Set ``sweep.offset`` from the first page's ``Date`` (requested at ``sent``) and
-    return the items' windows in the service's clock."""
-    offset = clock_offset(page.headers.get("Date"), sent, _now())
+    """Set ``sweep.offset`` from the first page's ``Date`` (requested and answered at
+    ``round_trip``) and return the items' windows in the service's clock (each covering
+    its recorded offsets and this one: see :func:`service_window`)."""
+    offset = clock_offset(page.headers.get("Date"), *round_trip)
     sweep.offset = offset if offset is not None else timedelta(0)
+    sweep.offset_measured = offset is not None
     return WindowSet(service_window(item, default_until, sweep.offset, margin) for item in items)
 
 

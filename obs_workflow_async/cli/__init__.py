@@ -61,6 +61,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 
+from .._config import Runtime
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -71,6 +72,7 @@ from .commands import (
     run_command,
 )
 from .parser import build_parser
+from .results import Write
 from .start_many import dry_run, plan_batch, spool_stdin
 
 __all__ = ["build_parser", "main"]
@@ -98,9 +100,21 @@ def _verbose(level: int) -> Callable[[], None]:
     return undo
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (see the module docstring)."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    runtime: Runtime | None = None,
+    write: Write | None = None,
+) -> int:
+    """Run the command line; returns the exit status (see the module docstring).
+
+    ``runtime``: the clock (and sleep) the commands run on, this machine's by default;
+    a test steps ``wall_clock`` to see what a wrong local clock does to the results
+    file and to ``settle``. ``write``: how results lines reach the disk (``os.write``;
+    a test passes one that fails with ``ENOSPC`` to see a full disk handled)."""
     args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
+    args.runtime = runtime
+    args.write = write
     undo_logging = _verbose(args.verbose)
     held = contextlib.ExitStack()  # locks and the spooled stdin, released at the end
     try:
@@ -127,6 +141,7 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
         return EXIT_OK if summary.failed == 0 else EXIT_FAILED
     if args.command == "start-many":
         if args.manifest == "-":
+            args.stdin_manifest = True
             spooled = spool_stdin(args)
             held.callback(shutil.rmtree, spooled.parent, ignore_errors=True)
             args.manifest = str(spooled)
