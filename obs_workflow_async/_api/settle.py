@@ -491,8 +491,8 @@ def _listing_span(
     pad = timedelta(seconds=margin)
     zero = timedelta(0)
     return (
-        min(item.since + min(zero, *item.offsets) for item in items) - pad,
-        max((item.until or default_until) + max(zero, *item.offsets) for item in items) + pad,
+        min(item.since + min((zero, *item.offsets)) for item in items) - pad,
+        max((item.until or default_until) + max((zero, *item.offsets)) for item in items) + pad,
     )
 
 
