@@ -300,9 +300,15 @@ async def settle_locked(
     and append a settle line for each; returns the counts."""
     try:
         state = read_results(path)
-        if manifest is not None:
-            name_repaired_items(manifest, state)
+        named = name_repaired_items(manifest, state) if manifest is not None else []
         repair_torn(lock, state, write_of(args))
+        if named:
+            log = ResultsLog.open(path, write=write_of(args))
+            try:
+                for record in named:
+                    log.write(record)
+            finally:
+                log.close()
     except ManifestError as error:  # a write that failed (ResultsFileError) included
         raise UsageError(str(error)) from None
     pending, items, nameless = _settle_plan(path, graph, _parse_since(args.since))

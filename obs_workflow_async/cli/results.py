@@ -386,16 +386,34 @@ class ResultsLog:
             self._fd = -1
 
 
-def name_repaired_items(manifest: Path, resume: ResumeState) -> None:
-    """A torn line may have lost its bucket and object: take them from the manifest."""
-    unnamed = {int(str(r["index"])): r for r in resume.repaired if "object" not in r}
-    if not unnamed:
-        return
+def name_repaired_items(manifest: Path, resume: ResumeState) -> list[dict[str, object]]:
+    """A torn line may have lost its bucket and object: take them from the manifest.
+
+    Returns the ``sending`` records that name, from the manifest, the items whose last
+    *complete* line lost them (a torn line repaired earlier by a command that had no
+    manifest, e.g. ``settle``): the caller appends them so that settling can settle
+    those items."""
+    torn = {int(str(r["index"])): r for r in resume.repaired if "object" not in r}
+    unnamed = {
+        index: record
+        for index, record in resume.records.items()
+        if index in resume.ambiguous and not (record.get("object") and record.get("bucket"))
+    }
+    if not torn and not unnamed:
+        return []
+    named: list[dict[str, object]] = []
     for item in read_manifest(manifest):
-        record = unnamed.get(item.index)
+        record = torn.get(item.index)
         if record is not None:
             record.update(bucket=item.bucket, object=item.object_key)
             resume.identity[item.index] = (item.bucket, item.object_key)
+        elif item.index in unnamed:
+            line = {**unnamed[item.index], "bucket": item.bucket, "object": item.object_key}
+            line.update(status="sending", repaired="named from the manifest")
+            line.pop("verdict", None)
+            named.append(line)
+            resume.identity[item.index] = (item.bucket, item.object_key)
+    return named
 
 
 def repair_torn(lock: ResultsLock, resume: ResumeState, write: Write | None = None) -> None:
