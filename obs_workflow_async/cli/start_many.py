@@ -296,8 +296,11 @@ class _Feed:
         }
         if decision == "send":
             self.pending[item.index] = item
-            sent_at = timestamp(self.now())
-            self.log.write({**listed, "graph": self.graph, "status": "sending", "sent_at": sent_at})
+            # "status" early: a line torn by a crash or a full disk still tells that
+            # it was a "sending" line, i.e. that the item never went
+            sending: dict[str, object] = {"index": item.index, "status": "sending"}
+            sending.update(listed, graph=self.graph, sent_at=timestamp(self.now()))
+            self.log.write(sending)
             return True
         self.counts[decision] += 1
         if decision == "skip_ambiguous":
