@@ -161,7 +161,7 @@ def test_a_clock_stepped_in_the_middle_of_the_run(
     server.clear_faults()
     started_in_run = Counter(e.object_key for e in server.executions)
     time.sleep(1.1)
-    status, out, err = _main(capsys, clock, "settle", str(results), "--settle-delay", "0")
+    status, _, err = _main(capsys, clock, "settle", str(results), "--settle-delay", "0")
     assert status in (0, 1), err
     for record in read_last_records(results).values():
         obj = str(record["object"])
