@@ -22,12 +22,12 @@ endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
 - ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS [--settle]]
   [--overwrite] [--retry-ambiguous] [--retry-unknown-may-duplicate] [--concurrency N]
   [--rate R]``: a resumable batch run (see
-  :mod:`.manifest` and :mod:`.results` for the files); SIGINT/SIGTERM stop taking new items and
-  let the ones in flight finish (exit 130), a second signal stops at once. A run
-  holds a lock on its results file (and on the one it resumes from): a second run
-  on the same file is refused. ``--resume R1 --results R2`` first copies the last
-  line of every item of R1 into R2. Without ``--resume`` an existing results file
-  is refused unless ``--overwrite``.
+  :mod:`.manifest` and :mod:`.results` for the files); SIGINT/SIGTERM/SIGHUP stop
+  taking new items and let the ones in flight finish (exit 130, with the command
+  that goes on), a second signal stops at once. A run holds a lock on its results
+  file (and on the one it resumes from): a second run on the same file is refused.
+  ``--resume R1 --results R2`` first copies every line of R1 into R2. Without
+  ``--resume`` an existing results file is refused unless ``--overwrite``.
 
 Connection options (``--server``, ``--credentials env|chain|ecs|oidc``,
 ``--signature``, ``--region``, ``--request-timeout``, ``--max-retries``, ``-v``) go
@@ -44,11 +44,11 @@ on stderr; usage errors print ``obs-workflow: MESSAGE``. Exit status:
 - 2: a usage error (bad arguments, an invalid name or missing credentials, a
   missing manifest or ``--resume`` file, an existing results file, a results file
   in use, a manifest that cannot be read), reported on stderr before anything is
-  sent;
+  sent; or a results file that cannot be written (a full disk), in one line;
 - 3: an awaited execution did not succeed, or ``--timeout``/``--wait-timeout``
   expired before it finished (stderr names the graph, execution, last state and
   timeout; the execution goes on running);
-- 130: interrupted (SIGINT/SIGTERM).
+- 130: interrupted (SIGINT/SIGTERM/SIGHUP).
 """
 
 from __future__ import annotations

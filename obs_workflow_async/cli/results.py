@@ -1,10 +1,11 @@
 """The results file of ``start-many``: one JSON line per event, the lock a run holds
 on it, and what a resume reads back from it.
 
-Results: JSON lines, appended and flushed one at a time so that a killed run keeps
-what it learnt. Before an item is handed to the client a ``"sending"`` line is
-written (with ``sent_at``, and the ``graph``); its outcome line follows
-(``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``), and
+Results: JSON lines, each written whole with ``os.write`` (no buffer) so that a
+killed run keeps what it learnt. Before an item is handed to the client a
+``"sending"`` line is written (with ``sent_at``, and the ``graph``); its outcome line
+follows (``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``, and the
+clock ``offset`` its answer's ``Date`` shows), and
 ``obs-workflow settle`` may append ``"settled"`` lines (see :mod:`.settle_file`).
 On ``--resume`` the last line per item decides, by
 :func:`~.settle_file.resume_action`: ``started`` items (and items settled
