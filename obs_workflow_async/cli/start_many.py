@@ -31,6 +31,7 @@ from .commands import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     AnyClient,
+    InterruptOnSignal,
     UsageError,
     connection_words,
     runtime_of,
@@ -437,9 +438,22 @@ async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int
     plan: BatchPlan = args.plan
     if args.settle:
         assert plan.resume_path is not None and plan.resume_lock is not None
-        plan.settled = await settle_locked(
-            client, plan.resume_path, plan.resume_lock, args, args.graph, plan.manifest
-        )
+        signals = InterruptOnSignal()
+        try:
+            plan.settled = await signals.run(
+                settle_locked(
+                    client, plan.resume_path, plan.resume_lock, args, args.graph, plan.manifest
+                )
+            )
+        except asyncio.CancelledError:
+            if not signals.fired:
+                raise
+            print(
+                f"obs-workflow: interrupted ({signals.fired}) while settling, before anything "
+                f"was written or sent; go on with: {resume_hint(args, plan, True)}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
     write = write_of(args)
     try:
         load_resume(plan, args.graph, write)

@@ -269,3 +269,27 @@ def test_sigterm_and_sighup_stop_settle_like_sigint(
     _main(capsys, "start-many", "g", "--manifest", str(manifest), "--resume", str(results),
           "--no-progress")  # fmt: skip
     _assert_exactly_once(server, objects)
+
+
+def test_sigterm_while_start_many_settles_first_changes_nothing(
+    server: FakeWorkflowServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    manifest, results = tmp_path / "m.csv", tmp_path / "r.jsonl"
+    objects = _manifest(manifest)
+    server.add_fault(Fault("drop"), operation="start", times=3)
+    _main(capsys, *_start_many(manifest, results, "--concurrency", "1"))
+    before = results.read_bytes()
+    server.add_fault(Fault("delay", delay=10), operation="list_executions", times=1)
+    run = _spawn(
+        server, "start-many", "g", "--manifest", str(manifest), "--resume", str(results),
+        "--no-progress", "--settle", "--settle-delay", "0",
+    )  # fmt: skip
+    _wait_for(lambda: server.calls["list_executions"] >= 1, "the listing")
+    run.send_signal(signal.SIGTERM)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130 and out == "", (out, err)
+    line = _one_line(err)
+    assert results.read_bytes() == before and server.calls["start"] == COUNT
+    status, _, err = _main(capsys, *_hinted(line, "go on with: "), "--settle-delay", "0")
+    assert status == 0, err
+    _assert_exactly_once(server, objects)
