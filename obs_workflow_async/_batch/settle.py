@@ -77,8 +77,9 @@ class SettleItem:
     ``key`` is yours (an index, a manifest key), handed back in the result.
 
     ``offsets``: the service's clock minus this machine's, as measured while the item
-    ran (e.g. from its answer's ``Date`` header, or from the answers around it when
-    it had none; :func:`clock_offset` computes one). ``since``/``until`` were read
+    ran (e.g. ``outcome.answer_date`` minus this machine's time when the outcome
+    arrived, or the offsets of the answers around it when it had none).
+    ``since``/``until`` were read
     from this machine's clock *then*; if that clock has been stepped since (a VM
     resumed, NTP corrected it), the offset settling measures now is not theirs. The
     window covers every offset given here *and* the one settling measures, so a step
