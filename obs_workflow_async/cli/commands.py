@@ -14,10 +14,10 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from pydantic import BaseModel, JsonValue
 
@@ -57,15 +57,13 @@ from .results import (
     repair_torn,
 )
 from .settle_file import PendingItem, SettleFileError, read_pending, settle_record
-from .signals import StopSignals
+from .signals import InterruptOnSignal
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_EXECUTION_FAILED = 3
 EXIT_INTERRUPTED = 130
-
-_T = TypeVar("_T")
 
 
 class UsageError(Exception):
@@ -347,7 +345,7 @@ async def settle_locked(
 
 def _warn_clock_step(items: Sequence[SettleItem], report: SettleReport) -> None:
     """Say so when this machine's clock has been stepped since the run (the offsets the
-    file records and the one measured now differ by more than a second)."""
+    file records and the one measured now differ by more than ``CLOCK_STEP_TOLERANCE``)."""
     steps = [
         clock_step(item, report.sweeps[item.graph_name].offset)
         for item in items
@@ -373,14 +371,26 @@ def settle_hint(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
+_REPEATED = (
+    ("api", "--api", "v2"),
+    ("server", "--server", None),
+    ("signature", "--signature", "obs"),
+    ("region", "--region", None),
+    ("project_id", "--project-id", None),
+    ("credentials", "--credentials", "env"),
+    ("ecs_endpoint", "--ecs-endpoint", None),
+)
+
+
 def connection_words(args: argparse.Namespace) -> list[str]:
-    """The connection options a resume must repeat (the API version, the server given
-    on the command line)."""
+    """The connection options given on the command line (other than their defaults)
+    that the command going on must repeat; timeouts, retries and ``-v`` are left to
+    the operator."""
     words: list[str] = []
-    if getattr(args, "api", "v2") == "v3":
-        words += ["--api", "v3"]
-    if getattr(args, "server", None):
-        words += ["--server", args.server]
+    for name, option, default in _REPEATED:
+        value = getattr(args, name, default)
+        if value is not None and value != default:
+            words += [option, str(value)]
     return words
 
 
@@ -400,23 +410,6 @@ async def settle_command(client: AnyClient, args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     print(json.dumps(counts))
     return EXIT_OK if counts["unknown"] == 0 else EXIT_FAILED
-
-
-class InterruptOnSignal:
-    """Run one coroutine; SIGINT, SIGTERM or SIGHUP cancels it (``fired`` names the
-    signal). A second signal acts as usual."""
-
-    def __init__(self) -> None:
-        self.fired: str | None = None
-
-    async def run(self, work: Coroutine[object, object, _T]) -> _T:
-        task = asyncio.ensure_future(work)
-        signals = StopSignals(asyncio.get_running_loop(), lambda: _cancel(task))
-        try:
-            return await task
-        finally:
-            signals.remove()
-            self.fired = signals.fired
 
 
 def lock_for_settle(args: argparse.Namespace) -> ResultsLock:
@@ -571,7 +564,3 @@ async def run_command(command: Command, args: argparse.Namespace) -> int:
     finally:
         if cache is not None:
             await cache.aclose()
-
-
-def _cancel(task: asyncio.Future[Any]) -> None:
-    task.cancel()

@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
-__all__ = ["STOP_SIGNALS", "StopSignals"]
+__all__ = ["STOP_SIGNALS", "InterruptOnSignal", "StopSignals"]
+
+_T = TypeVar("_T")
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -60,3 +63,25 @@ class StopSignals:
         for sig, previous in self._previous.items():
             signal.signal(sig, previous)  # type: ignore[arg-type]
         self._previous.clear()
+
+
+class InterruptOnSignal:
+    """Run one coroutine; SIGINT, SIGTERM or SIGHUP cancels it (``fired`` then names
+    the signal, and awaiting :meth:`run` raises ``CancelledError``). A second signal
+    acts as usual."""
+
+    def __init__(self) -> None:
+        self.fired: str | None = None
+
+    async def run(self, work: Coroutine[object, object, _T]) -> _T:
+        task = asyncio.ensure_future(work)
+        signals = StopSignals(asyncio.get_running_loop(), lambda: _cancel(task))
+        try:
+            return await task
+        finally:
+            signals.remove()
+            self.fired = signals.fired
+
+
+def _cancel(task: asyncio.Future[Any]) -> None:
+    task.cancel()

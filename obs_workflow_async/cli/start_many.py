@@ -31,7 +31,6 @@ from .commands import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     AnyClient,
-    InterruptOnSignal,
     UsageError,
     connection_words,
     runtime_of,
@@ -53,7 +52,7 @@ from .results import (
     repair_torn,
 )
 from .settle_file import resume_action, timestamp
-from .signals import StopSignals
+from .signals import InterruptOnSignal, StopSignals
 
 __all__ = [
     "BatchPlan",
