@@ -247,10 +247,12 @@ class SettleCore(BaseClient):
         execution in any item's window, at most ``concurrency`` requests at once.
         ``not_started`` needs the sweep to begin ``settle_delay`` seconds after the
         item's ``until`` (listings may lag behind starts): with ``wait`` (default)
-        the pass first sleeps until then (at most ``settle_delay`` seconds past the
-        latest ``until``; items without ``until`` count from now). ``max_pages``
-        bounds each sweep (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep
-        cannot clear stay ``unknown``).
+        the pass first sleeps until then (until ``settle_delay`` seconds past the
+        latest ``until``, and never more than ``settle_delay`` seconds: an ``until``
+        ahead of now is a clock stepped since the run, see ``SettleItem.offsets``;
+        items without ``until`` count from now). ``max_pages`` bounds each sweep
+        (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep cannot clear stay
+        ``unknown``).
 
         :param items: The ambiguous starts (:class:`~.SettleItem`: graph, bucket, key,
             inputs, and the time window the start was sent in).
@@ -260,8 +262,9 @@ class SettleCore(BaseClient):
         :param concurrency: Requests at once, at most.
         :param max_pages: Listing pages per graph, at most; ``None``:
             :data:`DEFAULT_MAX_PAGES` (10,000).
-        :param wait: Sleep until ``settle_delay`` has passed (default); ``False``: settle
-            now (recent items may stay ``unknown``).
+        :param wait: Sleep until ``settle_delay`` has passed (default; never more than
+            ``settle_delay`` seconds); ``False``: settle now (recent items may stay
+            ``unknown``).
         :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
