@@ -366,15 +366,16 @@ def _listed_late_enough(
 ) -> bool:
     """Whether the sweep began at least ``settle_delay`` after the item's ``until``.
 
-    Both moments in one clock: this machine's while it has not been stepped since
-    the item ran (``until`` and the sweep's start were both read from it); after a
-    step (:func:`clock_step` beyond :data:`CLOCK_STEP_TOLERANCE`) the service's:
-    ``until`` plus the highest offset that may apply, against the sweep's start plus
-    the offset measured now."""
+    Both moments in one clock: this machine's while it has not been stepped (the
+    item's recorded offsets and the one measured now agree within
+    :data:`CLOCK_STEP_TOLERANCE`: ``until`` and the sweep's start were both read from
+    the same clock); after a step, between the run and the settle or during the run,
+    the service's: ``until`` plus the highest offset that may apply, against the
+    sweep's start plus the offset measured now."""
     delay = timedelta(seconds=settle_delay)
     if item.until is None:  # read now, from the clock the sweep's start is read from
         return sweep.began_local >= default_until + delay
-    if sweep.offset_measured and abs(clock_step(item, sweep.offset)) > CLOCK_STEP_TOLERANCE:
-        _, high = item_offsets(item, sweep.offset)
+    low, high = item_offsets(item, sweep.offset)
+    if sweep.offset_measured and high - low > CLOCK_STEP_TOLERANCE:
         return sweep.began_local + sweep.offset >= item.until + high + delay
     return sweep.began_local >= item.until + delay

@@ -157,3 +157,19 @@ def test_an_outcome_line_records_the_offset_of_its_answer() -> None:
         T0,
     )
     assert "offset" not in lost
+
+
+def test_a_step_during_the_run_checks_the_listing_lag_on_the_service_clock() -> None:
+    # the run's clock was 300 s behind, then right: offsets +300 and 0 recorded; now 0.
+    # An item of the early part ended at T0+2 local, T0+302 on the service's clock
+    item = _item((timedelta(0), 300 * S))
+    assert clock_step(item, timedelta(0)) == timedelta(0)  # no step since the run
+    early = _sweep(T0 + 310 * S, timedelta(0))  # 8 s after its end: the listing may lag
+    window = service_window(item, T0, early.offset, 5)
+    assert verdict_for(item, window, early, default_until=T0, settle_delay=30).verdict == (
+        "unknown"
+    )
+    late = _sweep(T0 + 340 * S, timedelta(0))
+    assert verdict_for(item, window, late, default_until=T0, settle_delay=30).verdict == (
+        "not_started"
+    )
