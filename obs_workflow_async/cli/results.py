@@ -155,17 +155,19 @@ def _record(text: bytes) -> tuple[int, dict[str, object]] | None:
     return index, record
 
 
-_SENDING = re.compile(rb'"status"\s*:\s*"sending"')
+_SENDING = re.compile(rb'\s*\{\s*"index"\s*:\s*\d+\s*,\s*"status"\s*:\s*"sending"')
+"""The start of a ``sending`` line as a run writes it before the item goes (status
+right after the index; a repaired or carried line puts it later)."""
 
 
 def _torn(line: bytes, last: dict[int, dict[str, object]]) -> dict[str, object] | None:
     """The ``sending`` record standing for a torn line, if its index can be read.
 
-    A torn line that still shows ``"status": "sending"`` stands for nothing: a run
-    writes an item's ``sending`` line whole before the item goes, so that item was
-    not sent (by that run)."""
+    A torn line that still begins ``{"index": N, "status": "sending"`` stands for
+    nothing: a run writes an item's ``sending`` line whole before the item goes, so
+    that item was not sent (by that run)."""
     match = _INDEX_AT_START.match(line)
-    if match is None or _SENDING.search(line):
+    if match is None or _SENDING.match(line):
         return None
     index = int(match.group(1))
     record: dict[str, object] = {"index": index}

@@ -173,3 +173,10 @@ def test_a_step_during_the_run_checks_the_listing_lag_on_the_service_clock() -> 
     assert verdict_for(item, window, late, default_until=T0, settle_delay=30).verdict == (
         "not_started"
     )
+
+
+def test_only_a_run_s_own_sending_line_torn_stands_for_nothing(tmp_path: Path) -> None:
+    # a repaired or carried line names its status later: torn, it stays ambiguous
+    first = {"index": 0, "status": "started", "bucket": "b", "object": "k"}
+    later = '{"index": 1, "bucket": "b", "object": "j", "status": "sending", "repai'
+    assert 1 in read_results(_lines(tmp_path / "r.jsonl", first, torn=later)).ambiguous
