@@ -8,7 +8,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from .._base_client import BaseClient, RequestOptions
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["ExecutionLookup", "SettleAPI", "SettleCore", "SettlePage", "SettleReport"]
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +154,11 @@ class SettleCore(BaseClient):
         """One execution's details (its input names the bucket and object)."""
         raise NotImplementedError
 
+    def _now(self) -> datetime:
+        """This machine's clock, as the client's :class:`~obs_workflow_async.Runtime`
+        reads it (``wall_clock``)."""
+        return self._runtime.wall_clock()
+
     async def find_executions(
         self,
         graph_name: str,
@@ -208,9 +209,9 @@ class SettleCore(BaseClient):
         item = SettleItem(graph_name, bucket, object_key, since, until)
         _check_items([item])
         sweep, details = await self._settle_graph(
-            graph_name, [item], _now(), margin, concurrency, max_pages, options
+            graph_name, [item], self._now(), margin, concurrency, max_pages, options
         )
-        window = service_window(item, _now(), sweep.offset, margin)
+        window = service_window(item, self._now(), sweep.offset, margin)
         proofs, _ = judge(item, window, sweep.candidates)
         found = [d for c in proofs if (d := details.get(c.execution_name)) is not None]
         proven = {c.execution_name for c in proofs}
@@ -246,10 +247,12 @@ class SettleCore(BaseClient):
         execution in any item's window, at most ``concurrency`` requests at once.
         ``not_started`` needs the sweep to begin ``settle_delay`` seconds after the
         item's ``until`` (listings may lag behind starts): with ``wait`` (default)
-        the pass first sleeps until then (at most ``settle_delay`` seconds past the
-        latest ``until``; items without ``until`` count from now). ``max_pages``
-        bounds each sweep (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep
-        cannot clear stay ``unknown``).
+        the pass first sleeps until then (until ``settle_delay`` seconds past the
+        latest ``until``, and never more than ``settle_delay`` seconds: an ``until``
+        ahead of now is a clock stepped since the run, see ``SettleItem.offsets``;
+        items without ``until`` count from now). ``max_pages`` bounds each sweep
+        (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep cannot clear stay
+        ``unknown``).
 
         :param items: The ambiguous starts (:class:`~.SettleItem`: graph, bucket, key,
             inputs, and the time window the start was sent in).
@@ -259,8 +262,9 @@ class SettleCore(BaseClient):
         :param concurrency: Requests at once, at most.
         :param max_pages: Listing pages per graph, at most; ``None``:
             :data:`DEFAULT_MAX_PAGES` (10,000).
-        :param wait: Sleep until ``settle_delay`` has passed (default); ``False``: settle
-            now (recent items may stay ``unknown``).
+        :param wait: Sleep until ``settle_delay`` has passed (default; never more than
+            ``settle_delay`` seconds); ``False``: settle now (recent items may stay
+            ``unknown``).
         :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
@@ -278,10 +282,13 @@ class SettleCore(BaseClient):
         report = SettleReport()
         if not listed:
             return report
-        now = _now()
+        now = self._now()
         if wait:
             latest = max(item.until or now for item in listed)
-            pause = (latest + timedelta(seconds=settle_delay) - now).total_seconds()
+            # never more than settle_delay: an "until" further ahead is a clock stepped
+            # since the run, which the verdicts check on the service's clock
+            ahead = (latest + timedelta(seconds=settle_delay) - now).total_seconds()
+            pause = min(ahead, settle_delay)
             if pause > 0:
                 await asyncio.sleep(pause)
                 report.waited = pause
@@ -408,7 +415,7 @@ class SettleCore(BaseClient):
         """One sweep of ``graph``'s API listing, then the details of every execution in
         any item's window (each fetched once)."""
         gate = limit or asyncio.Semaphore(concurrency)
-        sweep = ListingSweep(graph, _now())
+        sweep = ListingSweep(graph, self._now())
         found = await self._sweep_listing(
             sweep, items, default_until, margin, max_pages, gate, options
         )
@@ -442,7 +449,7 @@ class SettleCore(BaseClient):
             if sweep.pages >= cap:
                 sweep.error = f"stopped after max_pages={cap} (the listing went on)"
                 break
-            sent = _now()
+            sent = self._now()
             try:
                 async with gate:
                     page = await self._settle_page(sweep.graph_name, cursor, span, options)
@@ -451,11 +458,10 @@ class SettleCore(BaseClient):
                 break
             sweep.pages += 1
             if kept is None:  # the first page's Date sets the clock offset
-                kept = _InWindows(
-                    _service_windows(sweep, page, sent, items, default_until, margin),
-                    sweep.graph_name,
-                    self._settle_typed_listing,
+                windows = _service_windows(
+                    sweep, page, (sent, self._now()), items, default_until, margin
                 )
+                kept = _InWindows(windows, sweep.graph_name, self._settle_typed_listing)
             kept.take(sweep, page.executions)
             if not paging.more(sweep, page):
                 break
@@ -482,26 +488,31 @@ class SettleCore(BaseClient):
 def _listing_span(
     items: Sequence[SettleItem], default_until: datetime, margin: float
 ) -> tuple[datetime, datetime]:
-    """This machine's span covering every item's window, widened by ``margin`` seconds."""
+    """This machine's span (now) covering every item's window, widened by ``margin``
+    seconds: an item's recorded offsets move its window by as much as they differ
+    from today's, which is taken as zero here (it is known only after one answer)."""
     pad = timedelta(seconds=margin)
+    zero = timedelta(0)
     return (
-        min(item.since for item in items) - pad,
-        max(item.until or default_until for item in items) + pad,
+        min(item.since + min((zero, *item.offsets)) for item in items) - pad,
+        max((item.until or default_until) + max((zero, *item.offsets)) for item in items) + pad,
     )
 
 
 def _service_windows(
     sweep: ListingSweep,
     page: SettlePage,
-    sent: datetime,
+    round_trip: tuple[datetime, datetime],
     items: Sequence[SettleItem],
     default_until: datetime,
     margin: float,
 ) -> WindowSet:
-    """Set ``sweep.offset`` from the first page's ``Date`` (requested at ``sent``) and
-    return the items' windows in the service's clock."""
-    offset = clock_offset(page.headers.get("Date"), sent, _now())
+    """Set ``sweep.offset`` from the first page's ``Date`` (requested and answered at
+    ``round_trip``) and return the items' windows in the service's clock (each covering
+    its recorded offsets and this one: see :func:`service_window`)."""
+    offset = clock_offset(page.headers.get("Date"), *round_trip)
     sweep.offset = offset if offset is not None else timedelta(0)
+    sweep.offset_measured = offset is not None
     return WindowSet(service_window(item, default_until, sweep.offset, margin) for item in items)
 
 

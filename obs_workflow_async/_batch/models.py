@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from pydantic import Field
 
@@ -53,6 +55,24 @@ class StartOutcome:
     def invalid(self) -> bool:
         """Whether the item itself was refused before sending (``InvalidRequestError``)."""
         return isinstance(self.error, InvalidRequestError)
+
+    @property
+    def answer_date(self) -> datetime | None:
+        """The ``Date`` header of the answer that ended the item (the result's, or the
+        error's when the service answered), in the service's clock; ``None`` when no
+        answer came (a lost connection, a timeout) or it had no readable ``Date``.
+        Compared with this machine's clock when the outcome arrived, it gives the
+        offset that settling needs (``SettleItem.offsets``)."""
+        source = self.result if self.result is not None else self.error
+        headers = getattr(source, "headers", None)
+        text = headers.get("date") if headers is not None else None
+        if not isinstance(text, str) or not text:
+            return None
+        try:
+            stamped = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return stamped if stamped.tzinfo is not None else stamped.replace(tzinfo=timezone.utc)
 
 
 @dataclass(slots=True)

@@ -29,6 +29,7 @@ from .settle_match import (
 )
 
 __all__ = [
+    "CLOCK_STEP_TOLERANCE",
     "DEFAULT_MARGIN",
     "DEFAULT_MAX_PAGES",
     "DEFAULT_SETTLE_DELAY",
@@ -39,6 +40,8 @@ __all__ = [
     "Verdict",
     "WindowSet",
     "clock_offset",
+    "clock_step",
+    "item_offsets",
     "input_target",
     "judge",
     "service_window",
@@ -49,6 +52,10 @@ Verdict = Literal["started", "not_started", "unknown"]
 
 DEFAULT_MARGIN = 5.0
 """Seconds added on both sides of every window, in the service's clock."""
+CLOCK_STEP_TOLERANCE = timedelta(seconds=2)
+"""How far the offset measured at settle time may lie outside an item's recorded
+offsets before it counts as a step of this machine's clock (``Date`` has a one-second
+resolution and each measure is off by part of a round trip)."""
 DEFAULT_SETTLE_DELAY = 30.0
 """Seconds a listing may lag behind the starts it should show: a listing proves
 "not started" only if it began at least this long after the item's ``until``."""
@@ -68,6 +75,17 @@ class SettleItem:
     sent, ``until`` no earlier than the moment its outcome was known (``None``: up to
     the moment settling begins, e.g. a run killed with the item in flight).
     ``key`` is yours (an index, a manifest key), handed back in the result.
+
+    ``offsets``: the service's clock minus this machine's, as measured while the item
+    ran (e.g. ``outcome.answer_date`` minus this machine's time when the outcome
+    arrived, or the offsets of the answers around it when it had none).
+    ``since``/``until`` were read
+    from this machine's clock *then*; if that clock has been stepped since (a VM
+    resumed, NTP corrected it), the offset settling measures now is not theirs. The
+    window covers every offset given here *and* the one settling measures, so a step
+    between the run and the settle widens the window instead of moving it. Empty
+    (the default): only the offset measured now is used (a clock stepped since the
+    run then goes unseen).
     """
 
     graph_name: str
@@ -76,6 +94,7 @@ class SettleItem:
     since: datetime
     until: datetime | None = None
     key: object = None
+    offsets: tuple[timedelta, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +176,8 @@ class ListingSweep:
     listed: int = 0
     offset: timedelta = timedelta(0)
     """Service clock minus this machine's clock, from the pages' ``Date`` headers."""
+    offset_measured: bool = False
+    """Whether ``offset`` was read from a ``Date`` header (else it is taken as zero)."""
     time_ordered: bool = True
     """Whether the pages happened to come in ``started_at`` order (the service does
     not document it; the sweep never relies on it and always reads to the end)."""
@@ -178,16 +199,45 @@ def clock_offset(date_header: str | None, sent: datetime, received: datetime) ->
     return stamped - middle
 
 
+def item_offsets(item: SettleItem, offset: timedelta) -> tuple[timedelta, timedelta]:
+    """The lowest and highest offset (service minus local clock) that may apply to
+    ``item``: its recorded ``offsets`` and ``offset``, the one measured now."""
+    every = (*item.offsets, offset)
+    return min(every), max(every)
+
+
+def clock_step(item: SettleItem, offset: timedelta) -> timedelta:
+    """How far the offset measured now lies outside the item's recorded ones (zero
+    when it has none, or lies among them): a step of this machine's clock since the
+    item ran."""
+    if not item.offsets:
+        return timedelta(0)
+    low, high = min(item.offsets), max(item.offsets)
+    if offset < low:
+        return offset - low
+    if offset > high:
+        return offset - high
+    return timedelta(0)
+
+
 def service_window(
     item: SettleItem,
     default_until: datetime,
     offset: timedelta,
     margin: float,
 ) -> tuple[datetime, datetime]:
-    """The item's window in the service's clock, widened by ``margin`` seconds."""
+    """The item's window in the service's clock, widened by ``margin`` seconds.
+
+    ``since``/``until`` are shifted by every offset that may apply (the item's
+    recorded ones and ``offset``, measured now): the window runs from ``since`` plus
+    the lowest to ``until`` plus the highest. An item left open (``until=None``) runs
+    to ``default_until``, a moment of this machine's clock now: only ``offset``
+    applies to it."""
     pad = timedelta(seconds=margin)
-    until = item.until if item.until is not None else default_until
-    return item.since + offset - pad, until + offset + pad
+    low, high = item_offsets(item, offset)
+    if item.until is None:
+        return item.since + low - pad, default_until + max(high, offset) + pad
+    return item.since + low - pad, item.until + high + pad
 
 
 class WindowSet:
@@ -302,11 +352,30 @@ def verdict_for(
         return SettleResult(
             item, "unknown", reason=f"the listing was not read to the end ({sweep.error})"
         )
-    until = item.until if item.until is not None else default_until
-    if sweep.began_local < until + timedelta(seconds=settle_delay):
+    if not _listed_late_enough(item, sweep, default_until, settle_delay):
         return SettleResult(
             item,
             "unknown",
             reason=f"the listing began less than settle_delay={settle_delay:g}s after the window",
         )
     return SettleResult(item, "not_started", reason="listing covered the window; nothing matched")
+
+
+def _listed_late_enough(
+    item: SettleItem, sweep: ListingSweep, default_until: datetime, settle_delay: float
+) -> bool:
+    """Whether the sweep began at least ``settle_delay`` after the item's ``until``.
+
+    Both moments in one clock: this machine's while it has not been stepped (the
+    item's recorded offsets and the one measured now agree within
+    :data:`CLOCK_STEP_TOLERANCE`: ``until`` and the sweep's start were both read from
+    the same clock); after a step, between the run and the settle or during the run,
+    the service's: ``until`` plus the highest offset that may apply, against the
+    sweep's start plus the offset measured now."""
+    delay = timedelta(seconds=settle_delay)
+    if item.until is None:  # read now, from the clock the sweep's start is read from
+        return sweep.began_local >= default_until + delay
+    low, high = item_offsets(item, sweep.offset)
+    if sweep.offset_measured and high - low > CLOCK_STEP_TOLERANCE:
+        return sweep.began_local + sweep.offset >= item.until + high + delay
+    return sweep.began_local >= item.until + delay

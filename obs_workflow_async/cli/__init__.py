@@ -22,12 +22,12 @@ endpoint (``--server`` or ``$OBS_SERVER``) with credentials from
 - ``start-many GRAPH --manifest FILE [--results OUT] [--resume RESULTS [--settle]]
   [--overwrite] [--retry-ambiguous] [--retry-unknown-may-duplicate] [--concurrency N]
   [--rate R]``: a resumable batch run (see
-  :mod:`.manifest` and :mod:`.results` for the files); SIGINT/SIGTERM stop taking new items and
-  let the ones in flight finish (exit 130), a second signal stops at once. A run
-  holds a lock on its results file (and on the one it resumes from): a second run
-  on the same file is refused. ``--resume R1 --results R2`` first copies the last
-  line of every item of R1 into R2. Without ``--resume`` an existing results file
-  is refused unless ``--overwrite``.
+  :mod:`.manifest` and :mod:`.results` for the files); SIGINT/SIGTERM/SIGHUP stop
+  taking new items and let the ones in flight finish (exit 130, with the command
+  that goes on), a second signal stops at once. A run holds a lock on its results
+  file (and on the one it resumes from): a second run on the same file is refused.
+  ``--resume R1 --results R2`` first copies every line of R1 into R2. Without
+  ``--resume`` an existing results file is refused unless ``--overwrite``.
 
 Connection options (``--server``, ``--credentials env|chain|ecs|oidc``,
 ``--signature``, ``--region``, ``--request-timeout``, ``--max-retries``, ``-v``) go
@@ -44,11 +44,11 @@ on stderr; usage errors print ``obs-workflow: MESSAGE``. Exit status:
 - 2: a usage error (bad arguments, an invalid name or missing credentials, a
   missing manifest or ``--resume`` file, an existing results file, a results file
   in use, a manifest that cannot be read), reported on stderr before anything is
-  sent;
+  sent; or a results file that cannot be written (a full disk), in one line;
 - 3: an awaited execution did not succeed, or ``--timeout``/``--wait-timeout``
   expired before it finished (stderr names the graph, execution, last state and
   timeout; the execution goes on running);
-- 130: interrupted (SIGINT/SIGTERM).
+- 130: interrupted (SIGINT/SIGTERM/SIGHUP).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 
+from .._config import Runtime
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -71,6 +72,7 @@ from .commands import (
     run_command,
 )
 from .parser import build_parser
+from .results import Write
 from .start_many import dry_run, plan_batch, spool_stdin
 
 __all__ = ["build_parser", "main"]
@@ -98,9 +100,21 @@ def _verbose(level: int) -> Callable[[], None]:
     return undo
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (see the module docstring)."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    runtime: Runtime | None = None,
+    write: Write | None = None,
+) -> int:
+    """Run the command line; returns the exit status (see the module docstring).
+
+    ``runtime``: the clock (and sleep) the commands run on, this machine's by default;
+    a test steps ``wall_clock`` to see what a wrong local clock does to the results
+    file and to ``settle``. ``write``: how results lines reach the disk (``os.write``;
+    a test passes one that fails with ``ENOSPC`` to see a full disk handled)."""
     args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
+    args.runtime = runtime
+    args.write = write
     undo_logging = _verbose(args.verbose)
     held = contextlib.ExitStack()  # locks and the spooled stdin, released at the end
     try:
@@ -127,6 +141,7 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
         return EXIT_OK if summary.failed == 0 else EXIT_FAILED
     if args.command == "start-many":
         if args.manifest == "-":
+            args.stdin_manifest = True
             spooled = spool_stdin(args)
             held.callback(shutil.rmtree, spooled.parent, ignore_errors=True)
             args.manifest = str(spooled)

@@ -9,8 +9,10 @@ and messages :mod:`obs_workflow_async.cli` documents.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import shlex
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timezone
@@ -19,10 +21,12 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 
 from pydantic import BaseModel, JsonValue
 
-from .._batch.settle import SettleItem
+from .._batch.settle import CLOCK_STEP_TOLERANCE, SettleItem, clock_step
 from .._client import AsyncWorkflowClient
+from .._config import Runtime
 
 if TYPE_CHECKING:
+    from .._api.settle import SettleReport
     from ..dwr import AsyncDwrClient
 from ..credentials import (
     CredentialsCache,
@@ -44,8 +48,16 @@ from ..errors import (
 )
 from ..models import ExecutionDetail, ExecutionState
 from .manifest import ManifestError
-from .results import ResultsLock, ResultsLog, name_repaired_items, read_results, repair_torn
-from .settle_file import PendingItem, SettleFileError, pending_items, settle_record
+from .results import (
+    ResultsLock,
+    ResultsLog,
+    Write,
+    name_repaired_items,
+    read_results,
+    repair_torn,
+)
+from .settle_file import PendingItem, SettleFileError, read_pending, settle_record
+from .signals import InterruptOnSignal
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -219,15 +231,34 @@ def _parse_since(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def runtime_of(args: argparse.Namespace) -> Runtime:
+    """The clock (and sleep) the command runs on: ``main(runtime=...)``'s, else the
+    machine's."""
+    runtime = getattr(args, "runtime", None)
+    return runtime if isinstance(runtime, Runtime) else Runtime()
+
+
+def write_of(args: argparse.Namespace) -> Write | None:
+    """How results lines are written: ``main(write=...)``'s, else ``os.write``."""
+    write: Write | None = getattr(args, "write", None)
+    return write
+
+
 def _settle_plan(
     path: Path, graph: str | None, since: datetime | None
 ) -> tuple[list[PendingItem], list[SettleItem], list[int]]:
-    """The pending items, their settle items (graph from the line, else ``graph``),
-    and the indexes that cannot be settled (no bucket/object recorded)."""
+    """The pending items, their settle items (graph from the line, else ``graph``,
+    else the one workflow the file records), and the indexes that cannot be settled
+    (no bucket/object recorded)."""
     try:
-        pending = pending_items(path)
+        read = read_pending(path)
     except SettleFileError as error:
         raise UsageError(str(error)) from None
+    pending = read.items
+    if graph is not None and read.graphs - {graph}:
+        other = sorted(read.graphs - {graph})[0]
+        raise UsageError(f"{path} records workflow {other!r}, not {graph!r}")
+    file_graph = next(iter(read.graphs)) if len(read.graphs) == 1 else None
     settleable: list[PendingItem] = []
     items: list[SettleItem] = []
     nameless: list[int] = []
@@ -241,7 +272,7 @@ def _settle_plan(
                 f"{path} records item {item.index} as started through workflow "
                 f"{recorded!r}, not {graph!r}"
             )
-        item_graph = recorded if isinstance(recorded, str) else graph
+        item_graph = recorded if isinstance(recorded, str) else graph or file_graph
         if item_graph is None:
             raise UsageError(
                 f"{path} does not record the workflow of item {item.index} (a file from an "
@@ -267,11 +298,17 @@ async def settle_locked(
     and append a settle line for each; returns the counts."""
     try:
         state = read_results(path)
-        if manifest is not None:
-            name_repaired_items(manifest, state)
-    except ManifestError as error:
+        named = name_repaired_items(manifest, state) if manifest is not None else []
+        repair_torn(lock, state, write_of(args))
+        if named:
+            log = ResultsLog.open(path, write=write_of(args))
+            try:
+                for record in named:
+                    log.write(record)
+            finally:
+                log.close()
+    except ManifestError as error:  # a write that failed (ResultsFileError) included
         raise UsageError(str(error)) from None
-    repair_torn(lock, state)
     pending, items, nameless = _settle_plan(path, graph, _parse_since(args.since))
     report = await client.settle(
         items,
@@ -280,12 +317,20 @@ async def settle_locked(
         concurrency=args.settle_concurrency,
         max_pages=args.max_pages,
     )
-    log = ResultsLog.open(path)
+    _warn_clock_step(items, report)
+    settled_at = runtime_of(args).wall_clock()
     try:
-        for item, settle_item, result in zip(pending, items, report.results, strict=True):
-            log.write({**settle_record(item, result), "graph": settle_item.graph_name})
-    finally:
-        log.close()
+        log = ResultsLog.open(path, write=write_of(args))
+        try:
+            for item, settle_item, result in zip(pending, items, report.results, strict=True):
+                line = settle_record(item, result, settled_at)
+                log.write({**line, "graph": settle_item.graph_name})
+        finally:
+            log.close()
+    except ManifestError as error:
+        raise UsageError(
+            f"{error}; the settle lines were not all written: settle again once it can be"
+        ) from None
     counts: dict[str, object] = dict(report.counts())
     counts["unknown"] = int(str(counts["unknown"])) + len(nameless)
     counts.update(
@@ -298,9 +343,71 @@ async def settle_locked(
     return counts
 
 
+def _warn_clock_step(items: Sequence[SettleItem], report: SettleReport) -> None:
+    """Say so when this machine's clock has been stepped since the run (the offsets the
+    file records and the one measured now differ by more than ``CLOCK_STEP_TOLERANCE``)."""
+    steps = [
+        clock_step(item, report.sweeps[item.graph_name].offset)
+        for item in items
+        if item.graph_name in report.sweeps and report.sweeps[item.graph_name].offset_measured
+    ]
+    step = max(steps, key=abs, default=None)
+    if step is not None and abs(step) > CLOCK_STEP_TOLERANCE:
+        print(
+            f"obs-workflow: warning: this machine's clock moved {-step.total_seconds():+.0f} s "
+            "against the service's since the run (from the Date answers); the windows "
+            "cover both clocks",
+            file=sys.stderr,
+        )
+
+
+def settle_hint(args: argparse.Namespace) -> str:
+    """The command that settles the same file again."""
+    words = ["obs-workflow", *connection_words(args), "settle", args.results]
+    if args.graph:
+        words.append(args.graph)
+    if args.since:
+        words += ["--since", args.since]
+    return shlex.join(words)
+
+
+_REPEATED = (
+    ("api", "--api", "v2"),
+    ("server", "--server", None),
+    ("signature", "--signature", "obs"),
+    ("region", "--region", None),
+    ("project_id", "--project-id", None),
+    ("credentials", "--credentials", "env"),
+    ("ecs_endpoint", "--ecs-endpoint", None),
+)
+
+
+def connection_words(args: argparse.Namespace) -> list[str]:
+    """The connection options given on the command line (other than their defaults)
+    that the command going on must repeat; timeouts, retries and ``-v`` are left to
+    the operator."""
+    words: list[str] = []
+    for name, option, default in _REPEATED:
+        value = getattr(args, name, default)
+        if value is not None and value != default:
+            words += [option, str(value)]
+    return words
+
+
 async def settle_command(client: AnyClient, args: argparse.Namespace) -> int:
     lock: ResultsLock = args.lock
-    counts = await settle_locked(client, lock.path, lock, args, args.graph)
+    signals = InterruptOnSignal()
+    try:
+        counts = await signals.run(settle_locked(client, lock.path, lock, args, args.graph))
+    except asyncio.CancelledError:
+        if not signals.fired:
+            raise
+        print(
+            f"obs-workflow: interrupted ({signals.fired}) before the verdicts were written; "
+            f"nothing was changed; settle again with: {settle_hint(args)}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     print(json.dumps(counts))
     return EXIT_OK if counts["unknown"] == 0 else EXIT_FAILED
 
@@ -390,6 +497,7 @@ def _v3_client(
         timeout=args.request_timeout,
         max_retries=args.max_retries,
         credentials=cache,
+        runtime=runtime_of(args),
     )
 
 
@@ -417,6 +525,7 @@ async def _connect_and_run(
         timeout=args.request_timeout,
         max_retries=args.max_retries,
         credentials=cache,
+        runtime=runtime_of(args),
     ) as client:
         return await command(client, args)
 

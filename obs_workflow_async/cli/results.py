@@ -1,10 +1,11 @@
 """The results file of ``start-many``: one JSON line per event, the lock a run holds
 on it, and what a resume reads back from it.
 
-Results: JSON lines, appended and flushed one at a time so that a killed run keeps
-what it learnt. Before an item is handed to the client a ``"sending"`` line is
-written (with ``sent_at``, and the ``graph``); its outcome line follows
-(``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``), and
+Results: JSON lines, each written whole with ``os.write`` (no buffer) so that a
+killed run keeps what it learnt. Before an item is handed to the client a
+``"sending"`` line is written (with ``sent_at``, and the ``graph``); its outcome line
+follows (``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``, and the
+clock ``offset`` its answer's ``Date`` shows), and
 ``obs-workflow settle`` may append ``"settled"`` lines (see :mod:`.settle_file`).
 On ``--resume`` the last line per item decides, by
 :func:`~.settle_file.resume_action`: ``started`` items (and items settled
@@ -17,13 +18,15 @@ rest are started again (a definite failure never started anything).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO
 
 from .._batch.models import StartOutcome
 from ..errors import APIStatusError, ObsWorkflowError, TransportError
@@ -31,9 +34,11 @@ from .manifest import ManifestError, ManifestItem, read_manifest
 from .settle_file import resume_action, timestamp
 
 __all__ = [
+    "ResultsFileError",
     "ResultsLock",
     "ResultsLockedError",
     "ResultsLog",
+    "Write",
     "ResumeState",
     "carry_over",
     "name_repaired_items",
@@ -44,8 +49,24 @@ __all__ = [
 ]
 
 
-def outcome_record(outcome: StartOutcome, item: ManifestItem) -> dict[str, object]:
-    """The results line of one outcome."""
+def outcome_record(
+    outcome: StartOutcome, item: ManifestItem, at: datetime | None = None
+) -> dict[str, object]:
+    """The results line of one outcome, which arrived at ``at`` (this machine's clock;
+    default now). When the answer had a ``Date``, ``offset`` records the service's
+    clock minus this machine's, in seconds (``Date`` minus ``at``: a little low, by
+    the answer's travel time and ``Date``'s one-second resolution); settling places
+    the item on the service's clock with it, even if this machine's clock is stepped
+    before the settle."""
+    moment = at if at is not None else datetime.now(timezone.utc)
+    record = _outcome_fields(outcome, item, timestamp(moment))
+    answered = outcome.answer_date
+    if answered is not None:
+        record["offset"] = round((answered - moment).total_seconds(), 3)
+    return record
+
+
+def _outcome_fields(outcome: StartOutcome, item: ManifestItem, at: str) -> dict[str, object]:
     record: dict[str, object] = {
         "index": item.index,
         "bucket": item.bucket,
@@ -60,7 +81,7 @@ def outcome_record(outcome: StartOutcome, item: ManifestItem) -> dict[str, objec
             execution_urn=outcome.result.execution_urn,
             request_id=outcome.result.request_id,
             attempts=outcome.attempts,
-            at=timestamp(),
+            at=at,
         )
         return record
     error = outcome.error
@@ -78,7 +99,7 @@ def outcome_record(outcome: StartOutcome, item: ManifestItem) -> dict[str, objec
     elif isinstance(error, ObsWorkflowError):
         record["message"] = str(error)
     record["attempts"] = outcome.attempts
-    record["at"] = timestamp()
+    record["at"] = at
     return record
 
 
@@ -134,15 +155,24 @@ def _record(text: bytes) -> tuple[int, dict[str, object]] | None:
     return index, record
 
 
+_SENDING = re.compile(rb'\s*\{\s*"index"\s*:\s*\d+\s*,\s*"status"\s*:\s*"sending"')
+"""The start of a ``sending`` line as a run writes it before the item goes (status
+right after the index; a repaired or carried line puts it later)."""
+
+
 def _torn(line: bytes, last: dict[int, dict[str, object]]) -> dict[str, object] | None:
-    """The ``sending`` record standing for a torn line, if its index can be read."""
+    """The ``sending`` record standing for a torn line, if its index can be read.
+
+    A torn line that still begins ``{"index": N, "status": "sending"`` stands for
+    nothing: a run writes an item's ``sending`` line whole before the item goes, so
+    that item was not sent (by that run)."""
     match = _INDEX_AT_START.match(line)
-    if match is None:
+    if match is None or _SENDING.match(line):
         return None
     index = int(match.group(1))
     record: dict[str, object] = {"index": index}
     earlier = last.get(index, {})
-    for name in ("bucket", "object", "key"):
+    for name in ("bucket", "object", "key", "graph"):
         if name in earlier:
             record[name] = earlier[name]
     record.update(status="sending", repaired="torn line: the run died writing it")
@@ -268,7 +298,10 @@ class ResultsLock:
     def acquire(cls, path: Path) -> ResultsLock:
         """Open (creating it if need be) and lock ``path``; :class:`ResultsLockedError`
         if another run holds it."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            raise ResultsFileError(f"cannot open {path}: {_reason(error)}") from None
         if sys.platform == "win32":  # pragma: no cover - no fcntl there
             lock_file = path.with_name(path.name + ".lock")
             try:
@@ -307,44 +340,99 @@ class ResultsLock:
             self._lock_file.unlink(missing_ok=True)
 
 
-class ResultsLog:
-    """Appends one JSON line per event and flushes it at once."""
+Write = Callable[[int, bytes], int]
+"""How results lines reach the file: ``os.write`` (a test may pass one that fails
+with ``ENOSPC`` to see a full disk handled)."""
 
-    def __init__(self, handle: IO[str]) -> None:
-        self._handle = handle
+
+def _reason(error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return error.strerror or str(error)
+
+
+class ResultsFileError(ManifestError):
+    """A results file (or the ambiguous list beside it) could not be opened or
+    written: a full disk, a directory without write permission. The command ends
+    with a one-line message and exit status 2; what the file holds stays valid (at
+    worst its last line is torn, which the next run or settle repairs)."""
+
+
+class ResultsLog:
+    """Appends one JSON line per event, each written whole with ``os.write`` (no
+    buffer: a line is on its way to the disk before the next item goes). A write
+    that fails raises :class:`ResultsFileError`, and so does every later one."""
+
+    def __init__(self, path: Path, fd: int, write: Write = os.write) -> None:
+        self.path = path
+        self._fd = fd
+        self._write = write
+        self._broken: ResultsFileError | None = None
 
     @classmethod
-    def open(cls, path: Path, *, mode: str = "a") -> ResultsLog:
+    def open(cls, path: Path, *, mode: str = "a", write: Write | None = None) -> ResultsLog:
         """``mode="a"`` appends (results), ``"w"`` starts afresh (the ambiguous list)."""
-        return cls(path.open(mode, encoding="ascii"))
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+        try:
+            fd = os.open(path, flags, 0o666)
+        except OSError as error:
+            raise ResultsFileError(f"cannot open {path}: {_reason(error)}") from None
+        return cls(path, fd, write or os.write)
 
     def write(self, record: dict[str, object]) -> None:
-        self._handle.write(results_line(record))
-        self._handle.flush()
+        if self._broken is not None:
+            raise self._broken
+        data = memoryview(results_line(record).encode("ascii"))
+        try:
+            while data:
+                data = data[self._write(self._fd, data.tobytes()) :]
+        except OSError as error:
+            self._broken = ResultsFileError(f"cannot write {self.path}: {_reason(error)}")
+            raise self._broken from None
 
     def close(self) -> None:
-        self._handle.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
-def name_repaired_items(manifest: Path, resume: ResumeState) -> None:
-    """A torn line may have lost its bucket and object: take them from the manifest."""
-    unnamed = {int(str(r["index"])): r for r in resume.repaired if "object" not in r}
-    if not unnamed:
-        return
+def name_repaired_items(manifest: Path, resume: ResumeState) -> list[dict[str, object]]:
+    """A torn line may have lost its bucket and object: take them from the manifest.
+
+    Returns the ``sending`` records that name, from the manifest, the items whose last
+    *complete* line lost them (a torn line repaired earlier by a command that had no
+    manifest, e.g. ``settle``): the caller appends them so that settling can settle
+    those items."""
+    torn = {int(str(r["index"])): r for r in resume.repaired if "object" not in r}
+    unnamed = {
+        index: record
+        for index, record in resume.records.items()
+        if index in resume.ambiguous and not (record.get("object") and record.get("bucket"))
+    }
+    if not torn and not unnamed:
+        return []
+    named: list[dict[str, object]] = []
     for item in read_manifest(manifest):
-        record = unnamed.get(item.index)
+        record = torn.get(item.index)
         if record is not None:
             record.update(bucket=item.bucket, object=item.object_key)
             resume.identity[item.index] = (item.bucket, item.object_key)
+        elif item.index in unnamed:
+            line = {**unnamed[item.index], "bucket": item.bucket, "object": item.object_key}
+            line.update(status="sending", repaired="named from the manifest")
+            line.pop("verdict", None)
+            named.append(line)
+            resume.identity[item.index] = (item.bucket, item.object_key)
+    return named
 
 
-def repair_torn(lock: ResultsLock, resume: ResumeState) -> None:
+def repair_torn(lock: ResultsLock, resume: ResumeState, write: Write | None = None) -> None:
     """A torn last line is cut off; what it still said is written again, the torn item
     as ``sending`` (ambiguous)."""
     if not resume.torn:
         return
     lock.truncate(resume.complete_size)
-    log = ResultsLog.open(lock.path)
+    log = ResultsLog.open(lock.path, write=write)
     try:
         for record in resume.repaired:
             log.write(record)
@@ -352,12 +440,35 @@ def repair_torn(lock: ResultsLock, resume: ResumeState) -> None:
         log.close()
 
 
-def carry_over(results_path: Path, resume: ResumeState) -> None:
-    """The last line of every item of the resumed file goes into the new results file
-    first, so that resuming from the new file skips what resuming from the old one did."""
-    log = ResultsLog.open(results_path)
+def carry_over(
+    resume_path: Path, results_path: Path, resume: ResumeState, write: Write | None = None
+) -> None:
+    """Every complete line of the resumed file goes into the new results file first (a
+    torn last line as its repair), so that resuming or settling from the new file does
+    what it would from the old one: each item's send time, outcome time and clock
+    offset are kept, not only its last line."""
+    log = ResultsLog.open(results_path, write=write)
     try:
-        for record in resume.records.values():
+        with resume_path.open("rb") as source:
+            left = resume.complete_size
+            for line in source:
+                if left <= 0:
+                    break
+                left -= len(line)
+                if line.strip():
+                    _carry_line(log, line)
+        for record in resume.repaired:
             log.write(record)
     finally:
         log.close()
+
+
+def _carry_line(log: ResultsLog, line: bytes) -> None:
+    """One complete line of a resumed file, written again as it reads (a line glued
+    to a torn one is written as what it still says)."""
+    parsed = _record(line)
+    if parsed is not None:
+        log.write(parsed[1])
+        return
+    for record in _repair(line, {}):
+        log.write(record)

@@ -20,16 +20,27 @@ On resume the last line per item decides; for a settle line:
 Unsettled ``ambiguous``/``sending`` items follow the same rule as ``unknown``.
 
 Windows: an item's window starts at its ``sending`` line's ``sent_at`` (or ``at``)
-when the file has one, else at ``default_since`` (``--since``); it ends at its
-outcome line's ``at`` when present, else at the moment settling begins.
+when the file has one, else at ``default_since`` (``--since``), else at the first
+send time the file records (the run's start: a torn ``sending`` line lost its own);
+it ends at its outcome line's ``at`` when present, else at the moment settling
+begins. A ``--since`` after an item's recorded send or outcome time contradicts the
+file and is refused.
+
+Clocks: those times are this machine's clock *during the run*. Outcome lines record
+``offset``, the service's clock minus this machine's (from the answer's ``Date``).
+Each item is settled with its own offset and the lowest and highest the file records
+(an item whose answer never came has none of its own), so a clock stepped between
+the run and the settle (or during the run) widens its window instead of moving it
+off its start (see :class:`~obs_workflow_async._batch.settle.SettleItem`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,10 +51,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
+    "PendingFile",
     "PendingItem",
     "ResumeAction",
     "SettleFileError",
     "pending_items",
+    "read_pending",
     "read_last_records",
     "resume_action",
     "settle_record",
@@ -69,16 +82,53 @@ class PendingItem:
     since: datetime | None
     until: datetime | None
     record: dict[str, object]
+    offsets: tuple[timedelta, ...] = ()
+    """Service clock minus this machine's during the run: the item's own (its answer's
+    ``Date``) and the lowest and highest the file records."""
+    run_since: datetime | None = None
+    """The first send time the file records: the window's start for an item whose own
+    send time was lost (a torn line)."""
 
     def settle_item(self, graph_name: str, default_since: datetime | None) -> SettleItem:
-        since = self.since or default_since
+        """The item to settle; :class:`SettleFileError` when ``default_since``
+        (``--since``) contradicts the file, or no start of the window is known."""
+        since, until = self.since, self.until
+        if since is not None and until is not None and until < since:
+            since, until = until, since  # the clock was stepped back while it was in flight
+        if default_since is not None:
+            recorded = [("send", since), ("outcome", until)]
+            for what, moment in recorded:
+                if moment is not None and default_since > moment:
+                    raise SettleFileError(
+                        f"item {self.index}: --since {timestamp(default_since)} is after its "
+                        f"recorded {what} time {timestamp(moment)}: the file contradicts it "
+                        "(leave --since out: the file records the window)"
+                    )
+        since = since or default_since or self.run_since
         if since is None:
             raise SettleFileError(
                 f"item {self.index}: the results file has no send time for it; pass --since "
                 "(a moment before the run began)"
             )
-        until = self.until if self.until is None or self.until >= since else None
-        return SettleItem(graph_name, self.bucket, self.object_key, since, until, key=self.index)
+        return SettleItem(
+            graph_name,
+            self.bucket,
+            self.object_key,
+            since,
+            until,
+            key=self.index,
+            offsets=self.offsets,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFile:
+    """What settling reads from a results file: the items to settle, and the workflows
+    its lines record (the one a line lost, e.g. to a torn write, is the file's own
+    when the file records exactly one)."""
+
+    items: list[PendingItem]
+    graphs: frozenset[str]
 
 
 def timestamp(moment: datetime | None = None) -> str:
@@ -98,29 +148,53 @@ def _time(record: dict[str, object], *names: str) -> datetime | None:
     return None
 
 
+def _parse(line: str) -> tuple[int, dict[str, object]] | None:
+    try:
+        record = json.loads(line)
+        index = int(record["index"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return (index, record) if isinstance(record, dict) else None
+
+
 def _records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
     with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-                index = int(record["index"])
-            except (ValueError, KeyError, TypeError):
+            parsed = _parse(line)
+            if parsed is None:
                 if not line.endswith("\n"):
                     continue  # a torn last line from a killed run: its item stays "sending"
-                raise SettleFileError(f"{path}:{number}: not a results line") from None
-            if isinstance(record, dict):
-                yield index, record
+                glued = line.rfind('{"index"', 1)  # a complete line after a torn one
+                parsed = _parse(line[glued:]) if glued > 0 else None
+                if parsed is None:
+                    raise SettleFileError(f"{path}:{number}: not a results line") from None
+            yield parsed
 
 
 @dataclass(slots=True)
 class _Read:
-    last: dict[int, dict[str, object]]
-    sent: dict[int, datetime]
+    last: dict[int, dict[str, object]] = field(default_factory=dict)
+    sent: dict[int, datetime] = field(default_factory=dict)
     """Each item's earliest send time (``sent_at``/``at`` of its ``sending`` lines)."""
-    ended: dict[int, datetime]
+    ended: dict[int, datetime] = field(default_factory=dict)
     """The time (``at``) of each item's last ``ambiguous`` line."""
+    offsets: dict[int, set[timedelta]] = field(default_factory=dict)
+    """The clock offsets each item's lines record."""
+    graphs: set[str] = field(default_factory=set)
+
+    def run_offsets(self) -> tuple[timedelta, ...]:
+        """The lowest and highest offset the file records (none: empty)."""
+        every = [offset for offsets in self.offsets.values() for offset in offsets]
+        return (min(every), max(every)) if every else ()
+
+
+def _offset(record: dict[str, object]) -> timedelta | None:
+    value = record.get("offset")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return timedelta(seconds=value)
 
 
 def read_last_records(path: Path) -> dict[int, dict[str, object]]:
@@ -129,9 +203,15 @@ def read_last_records(path: Path) -> dict[int, dict[str, object]]:
 
 
 def _read(path: Path) -> _Read:
-    read = _Read({}, {}, {})
+    read = _Read()
     for index, record in _records(path):
         read.last[index] = record
+        graph = record.get("graph")
+        if isinstance(graph, str) and graph:
+            read.graphs.add(graph)
+        offset = _offset(record)
+        if offset is not None:
+            read.offsets.setdefault(index, set()).add(offset)
         status = record.get("status")
         if status == "sending":
             moment = _time(record, "sent_at", "at")
@@ -149,7 +229,14 @@ def _read(path: Path) -> _Read:
 def pending_items(path: Path) -> list[PendingItem]:
     """The items to settle: last line ``ambiguous``/``sending``, or a settle line that
     said ``unknown`` (settling again may now prove more)."""
+    return read_pending(path).items
+
+
+def read_pending(path: Path) -> PendingFile:
+    """The items to settle (see :func:`pending_items`) and the workflows the file records."""
     read = _read(path)
+    run_offsets = read.run_offsets()
+    run_since = min(read.sent.values(), default=None)
     pending = []
     for index, record in sorted(read.last.items()):
         status = record.get("status")
@@ -166,13 +253,17 @@ def pending_items(path: Path) -> list[PendingItem]:
                 read.sent.get(index),
                 until,
                 record,
+                tuple(sorted({*read.offsets.get(index, ()), *run_offsets})),
+                run_since,
             )
         )
-    return pending
+    return PendingFile(pending, frozenset(read.graphs))
 
 
-def settle_record(item: PendingItem, result: SettleResult) -> dict[str, object]:
-    """The line appended for one settled item."""
+def settle_record(
+    item: PendingItem, result: SettleResult, at: datetime | None = None
+) -> dict[str, object]:
+    """The line appended for one settled item (``at``: when, default now)."""
     record: dict[str, object] = {
         "index": item.index,
         "bucket": item.bucket,
@@ -182,7 +273,7 @@ def settle_record(item: PendingItem, result: SettleResult) -> dict[str, object]:
         "execution_names": list(result.execution_names),
         "duplicate": result.duplicate,
         "reason": result.reason,
-        "settled_at": timestamp(),
+        "settled_at": timestamp(at),
     }
     if "key" in item.record:
         record["key"] = item.record["key"]

@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypedDict
 
@@ -30,14 +32,19 @@ from .commands import (
     EXIT_OK,
     AnyClient,
     UsageError,
+    connection_words,
+    runtime_of,
     settle_locked,
+    write_of,
 )
 from .manifest import ManifestError, ManifestItem, count_items, read_manifest
 from .progress import ProgressPrinter
 from .results import (
+    ResultsFileError,
     ResultsLock,
     ResultsLog,
     ResumeState,
+    Write,
     carry_over,
     name_repaired_items,
     outcome_record,
@@ -45,7 +52,7 @@ from .results import (
     repair_torn,
 )
 from .settle_file import resume_action, timestamp
-from .signals import StopSignals
+from .signals import InterruptOnSignal, StopSignals
 
 __all__ = [
     "BatchPlan",
@@ -105,6 +112,8 @@ class BatchPlan:
     same: bool = False
     resume: ResumeState = field(default_factory=ResumeState)
     settled: dict[str, object] | None = None
+    carried: bool = False
+    """The resume file has been copied into the new results file (``--results``)."""
 
     @property
     def resume_lock(self) -> ResultsLock | None:
@@ -218,9 +227,10 @@ def _check_graph(path: Path | None, resume: ResumeState, graph: str) -> None:
             )
 
 
-def load_resume(plan: BatchPlan, graph: str) -> None:
+def load_resume(plan: BatchPlan, graph: str, write: Write | None = None) -> None:
     """Read and repair the resume file (its lock is held), carry it over into a new
-    results file; refuse a resume of another workflow's results."""
+    results file; refuse a resume of another workflow's results. ``write``: how
+    results lines are written (``os.write``)."""
     if plan.resume_path is None:
         return
     try:
@@ -232,9 +242,14 @@ def load_resume(plan: BatchPlan, graph: str) -> None:
     if plan.same:
         lock = plan.resume_lock
         assert lock is not None
-        repair_torn(lock, resume)
+        repair_torn(lock, resume, write)
     else:
-        carry_over(plan.results_path, resume)
+        try:
+            carry_over(plan.resume_path, plan.results_path, resume, write)
+        except ResultsFileError:
+            plan.locks[0].truncate(0)  # a part of the copy would hide what the rest holds
+            raise
+        plan.carried = True
     plan.resume = resume
 
 
@@ -252,6 +267,8 @@ class _Feed:
     retry: RetryFlags
     log: ResultsLog
     ambiguous_log: ResultsLog
+    now: Callable[[], datetime]
+    """This machine's clock (the ``Runtime``'s ``wall_clock``)."""
     counts: dict[ItemDecision, int] = field(
         default_factory=lambda: {"skip_started": 0, "skip_ambiguous": 0, "invalid": 0}
     )
@@ -279,9 +296,11 @@ class _Feed:
         }
         if decision == "send":
             self.pending[item.index] = item
-            self.log.write(
-                {**listed, "graph": self.graph, "status": "sending", "sent_at": timestamp()}
-            )
+            # "status" early: a line torn by a crash or a full disk still tells that
+            # it was a "sending" line, i.e. that the item never went
+            sending: dict[str, object] = {"index": item.index, "status": "sending"}
+            sending.update(listed, graph=self.graph, sent_at=timestamp(self.now()))
+            self.log.write(sending)
             return True
         self.counts[decision] += 1
         if decision == "skip_ambiguous":
@@ -293,7 +312,7 @@ class _Feed:
     def record(self, outcome: StartOutcome) -> None:
         """Write the outcome line of an item sent."""
         item = self.pending.pop(int(_outcome_key(outcome)))
-        record = outcome_record(outcome, item)
+        record = outcome_record(outcome, item, self.now())
         record["graph"] = self.graph
         self.log.write(record)
         if outcome.ambiguous:
@@ -310,10 +329,12 @@ def _outcome_key(outcome: StartOutcome) -> str:
 
 
 class _Interrupt:
-    """The first SIGINT/SIGTERM stops ``run`` taking new items; remembered for the summary."""
+    """The first SIGINT/SIGTERM/SIGHUP stops ``run`` taking new items; remembered for
+    the summary."""
 
     def __init__(self) -> None:
         self.interrupted = False
+        self.signal: str | None = None
         self._run: BatchRun | None = None
         self._signals: StopSignals | None = None
 
@@ -323,12 +344,34 @@ class _Interrupt:
 
     def _stop(self) -> None:
         self.interrupted = True
+        if self._signals is not None:
+            self.signal = self._signals.fired
         if self._run is not None:
             self._run.stop()
 
     def remove(self) -> None:
         if self._signals is not None:
             self._signals.remove()
+
+
+def resume_hint(args: argparse.Namespace, plan: BatchPlan, ambiguous: bool) -> str:
+    """The command that goes on from where this run stopped (settling first when some
+    items may have started)."""
+    words = [
+        "obs-workflow",
+        *connection_words(args),
+        "start-many",
+        args.graph,
+        "--manifest",
+        "-" if getattr(args, "stdin_manifest", False) else str(plan.manifest),
+    ]
+    if plan.resume_path is not None and not plan.same and not plan.carried:
+        words += ["--resume", str(plan.resume_path), "--results", str(plan.results_path)]
+    else:
+        words += ["--resume", str(plan.results_path)]
+    if ambiguous:
+        words += ["--settle", "--retry-ambiguous"]
+    return shlex.join(words)
 
 
 async def _drive(
@@ -352,6 +395,8 @@ async def _drive(
             async for outcome in run:
                 feed.record(outcome)
             return run.stats
+    except ResultsFileError:
+        raise
     except ManifestError as error:
         raise UsageError(str(error)) from None
     finally:
@@ -392,26 +437,53 @@ async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int
     plan: BatchPlan = args.plan
     if args.settle:
         assert plan.resume_path is not None and plan.resume_lock is not None
-        plan.settled = await settle_locked(
-            client, plan.resume_path, plan.resume_lock, args, args.graph, plan.manifest
+        signals = InterruptOnSignal()
+        try:
+            plan.settled = await signals.run(
+                settle_locked(
+                    client, plan.resume_path, plan.resume_lock, args, args.graph, plan.manifest
+                )
+            )
+        except asyncio.CancelledError:
+            if not signals.fired:
+                raise
+            print(
+                f"obs-workflow: interrupted ({signals.fired}) while settling, before anything "
+                f"was written or sent; go on with: {resume_hint(args, plan, True)}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED
+    write = write_of(args)
+    try:
+        load_resume(plan, args.graph, write)
+        retry = _retry_flags(args)
+        log = ResultsLog.open(plan.results_path, write=write)
+        try:
+            ambiguous_log = ResultsLog.open(plan.ambiguous_path, mode="w", write=write)
+        except BaseException:
+            log.close()
+            raise
+        feed = _Feed(
+            args.graph, plan.resume, retry, log, ambiguous_log, runtime_of(args).wall_clock
         )
-    load_resume(plan, args.graph)
-    retry = _retry_flags(args)
-    feed = _Feed(
-        args.graph,
-        plan.resume,
-        retry,
-        ResultsLog.open(plan.results_path),
-        ResultsLog.open(plan.ambiguous_path, mode="w"),  # rewritten on every run
-    )
-    printer = ProgressPrinter(sys.stderr, _todo(plan, retry)) if args.progress else None
-    interrupt = _Interrupt()
-    stats = await _drive(client, args, feed, plan.manifest, printer, interrupt)
+        printer = ProgressPrinter(sys.stderr, _todo(plan, retry)) if args.progress else None
+        interrupt = _Interrupt()
+        stats = await _drive(client, args, feed, plan.manifest, printer, interrupt)
+    except ResultsFileError as error:
+        raise UsageError(
+            f"{error}; nothing more was sent, items in flight stay ambiguous in the file; "
+            f"once it can be written, go on with: {resume_hint(args, plan, True)}"
+        ) from None
     if printer is not None:
         printer.finish(stats)
     summary = _summary(plan, stats, feed.counts, interrupt.interrupted)
     print(json.dumps(summary), flush=True)  # stdout: progress and messages go to stderr
     if interrupt.interrupted:
+        print(
+            f"obs-workflow: interrupted ({interrupt.signal or 'signal'}); go on with: "
+            f"{resume_hint(args, plan, stats.ambiguous > 0)}",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     unsettled = stats.failed + feed.counts["invalid"] + feed.counts["skip_ambiguous"]
     return EXIT_OK if unsettled == 0 else EXIT_FAILED
