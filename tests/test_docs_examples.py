@@ -93,6 +93,8 @@ FRESH_INTERPRETER = {
     # the exporter's default stream is the sys.stdout of the first import, whichever
     # test imported it: the script prints where a real process prints
     "observability.md#2": "OpenTelemetry's ConsoleSpanExporter binds sys.stdout at import",
+    # the semantic-convention opt-in is read once per process, at the first instrument()
+    "observability.md#3": "the aiohttp instrumentation's opt-in and exporter, per process",
 }
 SCRIPTS = [(n, c) for n, c in BLOCKS if KINDS[n] == "script"]
 SLOW_SCRIPTS = {"fork-and-uvloop.md#1"}  # a pool of four Pythons

@@ -25,7 +25,8 @@ def test_fastapi_lifespan_owns_one_client(obs_fake_server: FakeWorkflowServer) -
     assert first.json()["execution_name"] == obs_fake_server.executions[0].execution_name
     assert invalid.status_code == 422 and "bucket" in invalid.json()["detail"]
     assert client.closed  # the lifespan closed it
-    assert len(obs_fake_server.peers) == 1  # one pooled connection served both uploads
+    # one client for both uploads; each start on a connection of its own (reliability.md)
+    assert len(obs_fake_server.peers) == 2
 
 
 async def test_aiohttp_cleanup_ctx_owns_one_client() -> None:
