@@ -333,10 +333,11 @@ BURNER = (
 
 def task_test(rest: list[str]) -> int | None:
     """The whole suite, on two workers (pytest-xdist; ``-n 0`` for one process), in a
-    random order (pytest-randomly prints the seed; ``--randomly-seed=N``
-    repeats one, ``-p no:randomly`` keeps the file order). ``--under-load N`` runs it beside N processes that burn CPU, as on a busy
-    machine. The package is byte-compiled first: the CLI tests start a Python per run,
-    and with PYTHONDONTWRITEBYTECODE set each would compile the package again."""
+    random order (pytest-randomly prints the seed; ``--randomly-seed=N`` repeats one,
+    ``-p no:randomly`` keeps the file order). ``--under-load N`` runs it beside N
+    processes that burn CPU, as on a busy machine. The package is byte-compiled first:
+    the CLI tests start a Python per run, and with PYTHONDONTWRITEBYTECODE set each
+    would compile the package again."""
     burners_wanted = 0
     if "--under-load" in rest:
         at = rest.index("--under-load")
