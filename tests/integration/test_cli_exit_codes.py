@@ -100,12 +100,18 @@ def test_an_interrupted_wait_exits_130(obs_fake_server: FakeWorkflowServer) -> N
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while server.calls["get_execution"] < 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    waiting.send_signal(signal.SIGINT)
-    _, err = waiting.communicate(timeout=30)
+    try:
+        # generous bounds: a Python starting on a starved machine takes seconds
+        deadline = time.monotonic() + 120
+        while server.calls["get_execution"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        waiting.send_signal(signal.SIGINT)
+        _, err = waiting.communicate(timeout=120)
+    finally:  # whatever failed, no process or pipe outlives the test
+        if waiting.poll() is None:
+            waiting.kill()
+        waiting.communicate()
     assert waiting.returncode == 130, err
     assert "Traceback" not in err
     assert len(server.executions) == 1

@@ -30,6 +30,7 @@ from pathlib import Path
 MUST_NOT_RAISE = re.compile(r"#\s*must not raise:\s*\S")
 CHECKING_CALLS = {"raises", "warns", "fail", "deprecated_call", "approx"}
 SELF_NAMES = {"self", "cls"}
+PYDANTIC_CONSTRUCTORS = {"model_validate", "model_validate_json", "model_construct"}
 # private calls that are not the package's: the standard library's and pytest's
 ALLOWED_PRIVATE_CALLS = {"_getframe", "_exit", "_replace", "_asdict", "_make", "_current_frames"}
 
@@ -109,7 +110,9 @@ def private_calls(tree: ast.AST, path: str) -> Iterator[Finding]:
 
 def _constant(node: ast.expr) -> bool:
     """A constant or a display: a non-empty one always holds, an empty one always fails."""
-    return isinstance(node, ast.Constant | ast.Tuple | ast.List | ast.Set | ast.Dict)
+    return isinstance(
+        node, ast.Constant | ast.JoinedStr | ast.Tuple | ast.List | ast.Set | ast.Dict
+    )
 
 
 def _constructed(statements: list[ast.stmt]) -> dict[str, str]:
@@ -125,22 +128,22 @@ def _constructed(statements: list[ast.stmt]) -> dict[str, str]:
                 built.pop(name, None)
             continue
         if isinstance(target, ast.Name):
-            call = value
-            if isinstance(call, ast.Await):
-                call = call.value
-            if (
-                isinstance(call, ast.Call)
-                and isinstance(call.func, ast.Name)
-                and call.func.id[:1].isupper()
-                and not isinstance(value, ast.Await)
-            ):
-                built[target.id] = call.func.id
+            if isinstance(value, ast.Call) and _builds(value):
+                built[target.id] = ast.unparse(value.func)
             else:
                 built.pop(target.id, None)
         else:
             for name in _bound_names(statement):
                 built.pop(name, None)
     return built
+
+
+def _builds(call: ast.Call) -> bool:
+    """A call of a class (a capitalised name) or of a pydantic model's constructor."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id[:1].isupper()
+    return isinstance(func, ast.Attribute) and func.attr in PYDANTIC_CONSTRUCTORS
 
 
 def _bound_names(statement: ast.stmt) -> Iterator[str]:
@@ -173,8 +176,7 @@ def _cannot_fail_in(statements: list[ast.stmt], path: str) -> Iterator[Finding]:
                 and test.func.id == "isinstance"
                 and len(test.args) == 2
                 and isinstance(test.args[0], ast.Name)
-                and isinstance(test.args[1], ast.Name)
-                and built.get(test.args[0].id) == test.args[1].id
+                and built.get(test.args[0].id) == ast.unparse(test.args[1])
             ):
                 subject = test.args[0].id
             if subject is not None and subject in built:
