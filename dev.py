@@ -354,14 +354,12 @@ def task_test(rest: list[str]) -> int | None:
     burners = [subprocess.Popen([sys.executable, "-c", BURNER]) for _ in range(burners_wanted)]
     if burners:
         print(f"dev.py: running beside {len(burners)} CPU-burning processes", flush=True)
-    began = time.monotonic()
     try:
         run(py, "-m", "pytest", *workers, *rest)
     finally:
         for burner in burners:
             burner.kill()
             burner.wait()
-        print(f"dev.py test: {time.monotonic() - began:.0f} s", flush=True)
     return None
 
 
