@@ -132,7 +132,9 @@ async def test_2000_concurrent_starts_respect_the_pool_limit(
 ) -> None:
     fake.record_requests = False
     fake.add_fault(Fault("delay", delay=0.005), times=None)  # so that calls overlap
-    client = make_client(max_connections=40)
+    # keep-alive beyond the test's length: a starved machine can leave a pooled connection
+    # idle past the default 1.5 s, and its replacement is a new peer; this is about the limit
+    client = make_client(max_connections=40, keepalive_timeout=600)
     results = await asyncio.gather(
         *(client.start_workflow("g", "my-bucket", f"k/{i}") for i in range(2000))
     )
