@@ -6,8 +6,11 @@ What it finds (each a :class:`Finding`):
   ``x._name`` of an object that is not ``self``/``cls`` (or ``setattr(x, "_name", ...)``):
   a test that changes a private field tests a state the package never reaches;
   inject clocks, sleeps and randomness with ``runtime=Runtime(...)`` instead.
-- ``private-call``: a call ``x._name(...)`` on an object that is not ``self``/``cls``:
-  the test drives an internal step the public API may never take.
+- ``private-call``: a call ``x._name(...)`` on an object that is not ``self``/``cls``
+  (nor ``super()``): the test drives an internal step the public API may never take.
+  A private access that is another library's (the official SDK's, a
+  ``requests.Response`` built by hand) or a fake's reuse of its own parts says so with
+  ``# private: <reason>`` on its line or the line above.
 - ``cannot-fail``: an assert that holds whatever the code does: a constant
   (``assert True``, ``assert "text"``, ``assert (x, "message")``), ``x is not None``
   or ``isinstance(x, C)`` where ``x`` was just built by calling a class (``x = C(...)``).
@@ -28,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MUST_NOT_RAISE = re.compile(r"#\s*must not raise:\s*\S")
+# a private access that is not the package's (another library's object) or that is
+# the point (a fake reusing its own parts), on its line or the line above
+PRIVATE_OK = re.compile(r"#\s*private:\s*\S")
 CHECKING_CALLS = {"raises", "warns", "fail", "deprecated_call", "approx"}
 SELF_NAMES = {"self", "cls"}
 PYDANTIC_CONSTRUCTORS = {"model_validate", "model_validate_json", "model_construct"}
@@ -51,7 +57,11 @@ def _is_private(name: str) -> bool:
 
 
 def _base_is_self(node: ast.Attribute) -> bool:
-    return isinstance(node.value, ast.Name) and node.value.id in SELF_NAMES
+    """``self.x``, ``cls.x`` or ``super().x``: the class's own business."""
+    base = node.value
+    if isinstance(base, ast.Call) and isinstance(base.func, ast.Name):
+        return base.func.id == "super"
+    return isinstance(base, ast.Name) and base.id in SELF_NAMES
 
 
 def _targets(node: ast.AST) -> Iterator[ast.expr]:
@@ -270,6 +280,11 @@ def without_assert(
         yield Finding("no-assert", path, function.lineno, function.name)
 
 
+def _explained(finding: Finding, lines: list[str]) -> bool:
+    near = lines[max(finding.line - 2, 0) : finding.line]
+    return any(PRIVATE_OK.search(line) for line in near)
+
+
 def scan(root: Path) -> list[Finding]:
     """Every finding in the ``test*.py``, ``conftest.py`` and support files under ``root``."""
     files = sorted(p for p in root.rglob("*.py") if "typing" not in p.relative_to(root).parts)
@@ -278,9 +293,10 @@ def scan(root: Path) -> list[Finding]:
     findings: list[Finding] = []
     for path, (source, tree) in parsed.items():
         name = str(path.relative_to(root.parent))
-        findings += private_writes(tree, name)
+        private = list(private_writes(tree, name))
         if path.name != "inspect.py":  # tests/support/inspect.py: the one window inside
-            findings += private_calls(tree, name)
+            private += private_calls(tree, name)
+        findings += [f for f in private if not _explained(f, source.splitlines())]
         findings += cannot_fail(tree, name)
         if path.name.startswith("test"):
             findings += without_assert(tree, source, name, helpers)

@@ -62,6 +62,7 @@ def test_the_checker_finds(source: str, kind: str) -> None:
         "def test_a(c):\n    with pytest.raises(ValueError):\n        c.f()",
         "def test_a(c):\n    c.f()  # must not raise: any warning is an error here",
         "def test_a(c):\n    check(c)\n\ndef check(c):\n    assert c",
+        "class F(Base):\n    def _answer(self):\n        return super()._answer()",
     ],
 )
 def test_the_checker_lets_honest_tests_be(source: str) -> None:
@@ -72,3 +73,17 @@ def test_the_checker_lets_honest_tests_be(source: str) -> None:
         *without_assert(tree, source, "t.py", {"check"}),
     ]
     assert findings == []
+
+
+def test_a_private_access_with_its_reason_is_accepted(tmp_path: Path) -> None:
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_x.py").write_text(
+        "def test_a(sdk):\n"
+        "    # private: the official SDK's own request builder\n"
+        "    info = sdk._build_info(1)\n"
+        "    assert info\n"
+        "    sdk._other()\n"
+        "    assert sdk._send(info)  # private: the official SDK's own send\n"
+    )
+    assert [str(f) for f in scan(tests)] == ["tests/test_x.py:5: private-call: sdk._other"]
