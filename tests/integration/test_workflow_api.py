@@ -244,8 +244,12 @@ async def test_wait_returns_failed_or_raises_and_times_out_naming_the_execution(
     fake = FakeTime()  # the wait's clock and pauses: it times out after 0.3 s of its fake
     async with AsyncWorkflowClient(**server.client_kwargs(), runtime=fake.runtime()) as timed:
         with pytest.raises(WaitTimeoutError) as timed_out:
-            await timed.wait_for_execution(
-                "g", stuck.execution_name, timeout=0.3, poll_interval=0.05
+            await timed.wait_for_execution(  # the polls themselves: real time, no deadline
+                "g",
+                stuck.execution_name,
+                timeout=0.3,
+                poll_interval=0.05,
+                request_options={"deadline": None},
             )
     assert sum(fake.sleeps) == pytest.approx(0.3)  # it waited its whole timeout, no more
     assert fake.sleeps[:3] == pytest.approx([0.05, 0.075, 0.1125])  # backing off by 1.5
