@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # set up .venv, run the demo against the embedded fake server
     python3 dev.py test    # set up .venv with the test tools, run the whole test suite
+                           # (random order; --under-load N: beside N CPU-burning processes)
     python3 dev.py lint    # mypy --strict (package, examples, typing checks), pyright --strict,
                            # ruff check, ruff format --check, pyright --verifytypes >= 98%
     python3 dev.py docs    # mkdocs build --strict into site/
@@ -320,14 +321,45 @@ def task_demo(rest: list[str]) -> int | None:
     return None
 
 
+# A CPU burner for `dev.py test --under-load N`: it stops by itself when dev.py goes
+# away (its parent changes) or after an hour, so no run can leave one behind.
+BURNER = (
+    "import os, time\n"
+    "parent, end = os.getppid(), time.monotonic() + 3600\n"
+    "while os.getppid() == parent and time.monotonic() < end:\n"
+    "    sum(range(100_000))\n"
+)
+
+
 def task_test(rest: list[str]) -> int | None:
-    """The whole suite, on two workers (pytest-xdist; ``-n 0`` for one process). The
-    package is byte-compiled first: the CLI tests start a Python per run, and with
-    PYTHONDONTWRITEBYTECODE set each would compile the package again."""
+    """The whole suite, on two workers (pytest-xdist; ``-n 0`` for one process), in a
+    random order (pytest-randomly prints the seed; ``--randomly-seed=N`` repeats one,
+    ``-p no:randomly`` keeps the file order). ``--under-load N`` runs it beside N
+    processes that burn CPU, as on a busy machine. The package is byte-compiled first:
+    the CLI tests start a Python per run, and with PYTHONDONTWRITEBYTECODE set each
+    would compile the package again."""
+    burners_wanted = 0
+    if "--under-load" in rest:
+        at = rest.index("--under-load")
+        try:
+            burners_wanted = int(rest[at + 1])
+        except (IndexError, ValueError):
+            sys.exit("usage: dev.py test --under-load N [pytest args]")
+        rest = rest[:at] + rest[at + 2 :]
+        if not 0 <= burners_wanted <= 64:
+            sys.exit("--under-load: between 0 and 64 processes")
     py = dev_venv()
     run(py, "-m", "compileall", "-q", "obs_workflow_async")
     workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
-    run(py, "-m", "pytest", *workers, *rest)
+    burners = [subprocess.Popen([sys.executable, "-c", BURNER]) for _ in range(burners_wanted)]
+    if burners:
+        print(f"dev.py: running beside {len(burners)} CPU-burning processes", flush=True)
+    try:
+        run(py, "-m", "pytest", *workers, *rest)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
     return None
 
 

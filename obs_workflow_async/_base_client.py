@@ -49,7 +49,7 @@ from .validation import check_header_value
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
-__all__ = ["BaseClient", "RequestOptions"]
+__all__ = ["BaseClient", "RequestOptions", "parse_answer"]
 
 DEFAULT_USER_AGENT = f"obs-workflow-async/{__version__}"
 _M = TypeVar("_M", bound=BaseModel)
@@ -96,6 +96,46 @@ def _credentials_cache(
         return CredentialsCache(credentials)
     static = resolve_credentials(access_key_id, secret_access_key, security_token, environ)
     return CredentialsCache(StaticProvider(static), initial=static)
+
+
+def _parse_error(
+    raw: RawResponse, model: type[BaseModel], exc: ValidationError
+) -> ResponseParseError:
+    problems = exc.errors(include_url=False, include_input=False)
+    if problems and problems[0]["type"] == "json_invalid":
+        what = "body is not JSON"
+    elif problems and problems[0]["type"] == "model_type":
+        what = "expected a JSON object"
+    else:
+        details = ", ".join(".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in problems)
+        what = f"body does not match {model.__name__} ({details})"
+    if issubclass(model, StartWorkflowResult):
+        # A 2xx to a start is a start: say so, whatever the body (may_have_started).
+        what += (
+            "; the execution may have started: check the workflow's executions "
+            "before starting this object again"
+        )
+    return ResponseParseError(
+        what,
+        status=raw.status,
+        request_id=raw.request_id,
+        body=raw.body[:2000].decode("utf-8", errors="replace"),
+        headers=raw.headers,
+    )
+
+
+def parse_answer(model: type[_M], raw: RawResponse) -> _M:
+    """Validate the JSON body of a 2xx answer into ``model``, adding the response
+    metadata; :class:`ResponseParseError` if it does not fit."""
+    context: dict[str, object] = {"headers": raw.headers, "retries_taken": raw.retries_taken}
+    if raw.request_id is not None:
+        context["request_id"] = raw.request_id  # else the body's request_id, if any
+    try:
+        # The compiled validator itself (model_validate_json adds only a Python frame).
+        result: _M = model.__pydantic_validator__.validate_json(raw.body, context=context)
+    except ValidationError as exc:
+        raise _parse_error(raw, model, exc) from None
+    return result
 
 
 class RequestOptions(TypedDict, total=False):
@@ -361,46 +401,6 @@ class BaseClient:
         timeout = to_timeout(overrides["timeout"]) if "timeout" in overrides else base.timeout
         return CallOptions(timeout, retry, deadline)
 
-    @staticmethod
-    def _parse_error(
-        raw: RawResponse, model: type[BaseModel], exc: ValidationError
-    ) -> ResponseParseError:
-        problems = exc.errors(include_url=False, include_input=False)
-        if problems and problems[0]["type"] == "json_invalid":
-            what = "body is not JSON"
-        elif problems and problems[0]["type"] == "model_type":
-            what = "expected a JSON object"
-        else:
-            details = ", ".join(
-                ".".join(str(p) for p in e["loc"]) + ": " + e["msg"] for e in problems
-            )
-            what = f"body does not match {model.__name__} ({details})"
-        if issubclass(model, StartWorkflowResult):
-            # A 2xx to a start is a start: say so, whatever the body (may_have_started).
-            what += (
-                "; the execution may have started: check the workflow's executions "
-                "before starting this object again"
-            )
-        return ResponseParseError(
-            what,
-            status=raw.status,
-            request_id=raw.request_id,
-            body=raw.body[:2000].decode("utf-8", errors="replace"),
-            headers=raw.headers,
-        )
-
-    def _parse(self, model: type[_M], raw: RawResponse) -> _M:
-        """Validate the JSON body into ``model``, adding the response metadata."""
-        context: dict[str, object] = {"headers": raw.headers, "retries_taken": raw.retries_taken}
-        if raw.request_id is not None:
-            context["request_id"] = raw.request_id  # else the body's request_id, if any
-        try:
-            # The compiled validator itself (model_validate_json adds only a Python frame).
-            result: _M = model.__pydantic_validator__.validate_json(raw.body, context=context)
-        except ValidationError as exc:
-            raise self._parse_error(raw, model, exc) from None
-        return result
-
     @overload
     async def _request(
         self, spec: RequestSpec, result: type[RawResponse], options: RequestOptions | CallOptions
@@ -436,4 +436,4 @@ class BaseClient:
                     "retries_taken": raw.retries_taken,
                 }
             )
-        return self._parse(result, raw)
+        return parse_answer(result, raw)

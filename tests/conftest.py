@@ -8,6 +8,7 @@ test, not just the one that looks for it).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -42,6 +43,21 @@ def _scan_logs_for_secrets(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     for secret in SECRETS:
         assert secret not in text, "a secret reached the logs"
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_outlives_its_test() -> Iterator[None]:
+    """A thread a test starts ends with it (else it runs on into the next test, in any
+    order). The event loop's own executor threads (``asyncio_N``) end when
+    pytest-asyncio closes the loop."""
+    before = set(threading.enumerate())
+    yield
+    stray = [
+        t for t in threading.enumerate() if t not in before and not t.name.startswith("asyncio_")
+    ]
+    for thread in stray:
+        thread.join(timeout=30)  # one that is ending gets the time a slow machine needs
+    assert [t.name for t in stray if t.is_alive()] == [], "a thread outlived its test"
 
 
 @pytest.fixture

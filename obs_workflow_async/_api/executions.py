@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
@@ -498,8 +497,8 @@ class ExecutionsAPI(BaseClient):
             max_poll_interval=max_poll_interval,
             raise_on_failure=raise_on_failure,
             options=options,
-            clock=asyncio.get_running_loop().time,
-            sleep=asyncio.sleep,
+            clock=self._runtime.clock,
+            sleep=self._runtime.sleep,
         )
 
     async def start_and_wait(

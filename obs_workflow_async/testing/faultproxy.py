@@ -63,31 +63,63 @@ class FaultProxy:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        # every accepted connection, from connection_made to connection_lost (a relay
+        # task may not have started yet when the proxy stops)
+        self._open: set[asyncio.Transport] = set()
+        self._all_lost = asyncio.Event()
+        self._all_lost.set()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> FaultProxy:
-        self._server = await asyncio.start_server(
-            self._serve, self.host, self.port, reuse_address=True
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._protocol, self.host, self.port, reuse_address=True
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
         return self
 
     async def stop(self) -> None:
-        """Close the listener and every relayed connection (a "restart" begins)."""
+        """Close the listener and every relayed connection (a "restart" begins); return
+        once every socket is closed (no connection outlives the proxy)."""
         server, self._server = self._server, None
         if server is not None:
             server.close()
+        for transport in list(self._open):
+            transport.abort()
         for writer in list(self._writers):
             writer.transport.abort()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._all_lost.wait()  # abort() closes each socket in connection_lost
         if server is not None:
             await server.wait_closed()
+
+    def _protocol(self) -> asyncio.StreamReaderProtocol:
+        proxy = self
+        reader = asyncio.StreamReader(limit=2**16)
+
+        class Tracked(asyncio.StreamReaderProtocol):
+            tracked: asyncio.Transport
+
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                assert isinstance(transport, asyncio.Transport)  # a TCP connection
+                proxy._open.add(transport)
+                proxy._all_lost.clear()
+                self.tracked = transport
+                super().connection_made(transport)
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                proxy._open.discard(self.tracked)
+                if not proxy._open:
+                    proxy._all_lost.set()
+                super().connection_lost(exc)
+
+        return Tracked(reader, self._serve)
 
     async def __aenter__(self) -> FaultProxy:
         return await self.start()
@@ -127,11 +159,18 @@ class FaultProxy:
             )
         except (OSError, asyncio.IncompleteReadError):
             client_w.transport.abort()
+        except asyncio.CancelledError:
+            # stop() ends the relays it owns; ending quietly keeps Python 3.11's
+            # StreamReaderProtocol from logging the cancellation as an error
+            pass
         finally:
             for writer in (client_w, upstream_w):
                 if writer is not None:
                     self._writers.discard(writer)
                     writer.transport.abort()
+            if upstream_w is not None:  # its socket is closed in connection_lost
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await upstream_w.wait_closed()
             self._tasks.discard(task)
 
     async def _client_to_upstream(

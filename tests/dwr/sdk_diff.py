@@ -237,7 +237,7 @@ def sdk_send(client: DwrClient, method: str, request: object) -> object:
     """The SDK's call, with the clock pinned as ours is (the signer keeps a given date)."""
     info = getattr(client, f"_{method}_http_info")(request)
     info["header_params"]["X-Sdk-Date"] = SDK_DATE
-    return client._call_api(**info)
+    return client._call_api(**info)  # private: the official SDK's own send
 
 
 def ours_client(endpoint: str, token: str | None) -> AsyncDwrClient:
@@ -1011,7 +1011,7 @@ def _sdk_reading(answer: Answer) -> object:
     urllib3 retry turns into a ``RetryError`` before its handler sees the body)."""
     response = requests.Response()
     response.status_code = answer.status
-    response._content = answer.body
+    response._content = answer.body  # private: a requests.Response built by hand
     response.encoding = "utf-8"
     response.headers.update(answer.headers)
     try:

@@ -12,6 +12,7 @@ from obs_workflow_async import errors
 from obs_workflow_async.dwr import AsyncDwrClient, ProjectIdError
 from obs_workflow_async.models import ExecutionState
 from obs_workflow_async.testing import FakeDwrServer, Fault
+from tests.support.fake_time import FakeTime
 
 
 @pytest.fixture
@@ -175,12 +176,19 @@ async def test_start_and_wait_and_wait_timeout() -> None:
             assert detail.succeeded
     slow = FakeDwrServer()
     with slow.run_in_thread():
-        async with AsyncDwrClient(**slow.dwr_client_kwargs()) as c:
+        # the wait's own clock: it times out after 0.05 s of it, however slow the machine
+        # (a poll answered late on a starved machine left last_state unknown)
+        fake_time = FakeTime()
+        async with AsyncDwrClient(**slow.dwr_client_kwargs(), runtime=fake_time.runtime()) as c:
             started = await c.start_workflow("g", "bkt", "o")
             assert started.execution_name is not None
             with pytest.raises(errors.WaitTimeoutError) as info:
-                await c.wait_for_execution(
-                    "g", started.execution_name, timeout=0.05, poll_interval=0.01
+                await c.wait_for_execution(  # the polls themselves: real time, no deadline
+                    "g",
+                    started.execution_name,
+                    timeout=0.05,
+                    poll_interval=0.01,
+                    request_options={"deadline": None},
                 )
             assert info.value.last_state == "running"
 

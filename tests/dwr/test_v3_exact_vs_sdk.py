@@ -65,6 +65,7 @@ def _sdk_host(endpoint: str) -> tuple[str, str]:
         .with_endpoints([endpoint])
         .build()
     )
+    # private: the official SDK's own request builder
     info = client._show_workflow_info_http_info(m.ShowWorkflowInfoRequest(graph_name="g"))
     info["header_params"]["X-Sdk-Date"] = sdk_diff.SDK_DATE
     keys = (

@@ -18,6 +18,7 @@ from obs_workflow_async import (
     StartRequest,
 )
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
+from tests.support.waiting import until
 
 
 @pytest.fixture
@@ -109,7 +110,9 @@ async def test_rate_limit_is_smooth(client: AsyncWorkflowClient) -> None:
     outcomes = await client.start_all(requests(30), rate_limit=100.0, burst=1)
     elapsed = time.monotonic() - began
     assert all(o.ok for o in outcomes)
-    assert 0.27 <= elapsed < 1.5  # 30 starts at 100/s with no burst
+    # 30 starts at 100/s with no burst take 0.29 s at least; a limiter 50 times too
+    # slow would take 15 s: 10 s leaves a starved machine room and still catches it
+    assert 0.27 <= elapsed < 10.0
 
 
 async def test_adaptive_throttling_backs_off_and_recovers(
@@ -155,8 +158,7 @@ async def test_faults_at_scale_never_duplicate(
             assert started[outcome.request.object_key] == 0  # definite failure: never started
     assert sum(o.ok for o in outcomes) + len(dropped) >= 1990
     assert server.in_flight == 0
-    await asyncio.sleep(0.05)
-    assert len(os.listdir("/proc/self/fd")) <= fds_before + 2  # no leaked connections
+    await until(lambda: len(os.listdir("/proc/self/fd")) <= fds_before + 2, timeout=60)
 
 
 async def test_cancelling_the_consumer_cancels_in_flight(
@@ -170,17 +172,12 @@ async def test_cancelling_the_consumer_cancels_in_flight(
             pass
 
     task = asyncio.create_task(consume())
-    for _ in range(200):
-        if server.in_flight == 20:
-            break
-        await asyncio.sleep(0.01)
-    assert server.in_flight == 20
+    await until(lambda: server.in_flight == 20, timeout=60)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert run.stats.in_flight == 0 and run.stats.submitted == 20
-    await asyncio.sleep(0.05)
-    assert server.in_flight == 0
+    await until(lambda: server.in_flight == 0, timeout=60)  # the server saw them go
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
     server.clear_faults()
     assert (await client.start_workflow("g", "media", "after")).execution_name  # still usable

@@ -93,19 +93,31 @@ def test_an_interrupted_wait_exits_130(obs_fake_server: FakeWorkflowServer) -> N
     server = obs_fake_server
     done = _cli(server, "start", "g", "--bucket", "media", "--object", "k")
     name = json.loads(done.stdout)["execution_name"]
+    # A child inherits an ignored SIGINT (a suite started in the background by a shell
+    # without job control ignores it): give the CLI Python's default, as a terminal would.
+    restore_sigint = (
+        "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "runpy.run_module('obs_workflow_async', run_name='__main__', alter_sys=True)"
+    )
     waiting = subprocess.Popen(
-        [sys.executable, "-m", "obs_workflow_async", "wait", "g", name, "--timeout", "60"],
+        [sys.executable, "-c", restore_sigint, "wait", "g", name, "--timeout", "60"],
         env=_env(server),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while server.calls["get_execution"] < 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    waiting.send_signal(signal.SIGINT)
-    _, err = waiting.communicate(timeout=30)
+    try:
+        # generous bounds: a Python starting on a starved machine takes seconds
+        deadline = time.monotonic() + 120
+        while server.calls["get_execution"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        waiting.send_signal(signal.SIGINT)
+        _, err = waiting.communicate(timeout=120)
+    finally:  # whatever failed, no process or pipe outlives the test
+        if waiting.poll() is None:
+            waiting.kill()
+        waiting.communicate()
     assert waiting.returncode == 130, err
     assert "Traceback" not in err
     assert len(server.executions) == 1

@@ -24,6 +24,7 @@ from obs_workflow_async import (
 from obs_workflow_async.credentials import CredentialsCache
 from obs_workflow_async.testing import FakeWorkflowServer
 from tests.conftest import ACCESS_KEY, SECRET, TOKEN
+from tests.support.waiting import until
 
 
 def _expiry(seconds: float) -> str:
@@ -35,11 +36,14 @@ class FakeMetadata:
     """ECS metadata (v2 token flow or v1 only) and the IAM OIDC endpoints, counting calls."""
 
     def __init__(
-        self, *, v1_only: bool = False, lifetime: float = 3600, delay: float = 0.0
+        self, *, v1_only: bool = False, lifetime: float = 3600, hold: bool = False
     ) -> None:
         self.v1_only = v1_only
         self.lifetime = lifetime
-        self.delay = delay
+        self.released = asyncio.Event()
+        """The security key is answered once this is set (at once unless ``hold``)."""
+        if not hold:
+            self.released.set()
         self.fail_with: int | None = None
         self.fetches = 0
         self.token_calls = 0
@@ -69,7 +73,7 @@ class FakeMetadata:
     async def securitykey(self, request: web.Request) -> web.Response:
         self.fetches += 1
         self.seen_tokens.append(request.headers.get("X-securitykey-Token"))
-        await asyncio.sleep(self.delay)
+        await self.released.wait()
         if self.fail_with is not None:
             return web.Response(status=self.fail_with)
         return self._credential()
@@ -197,40 +201,37 @@ async def test_1000_starts_at_expiry_fetch_once(
 async def test_advisory_window_refreshes_in_the_background(
     service: FakeWorkflowServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with FakeMetadata(delay=1.0) as slow:
+    async with FakeMetadata(hold=True) as slow:
         soon = datetime.now(timezone.utc) + timedelta(minutes=12)  # advisory, not mandatory
         cache = CredentialsCache(
             EcsMetadataProvider(endpoint=slow.url),
             initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon),
         )
         async with AsyncWorkflowClient(server=service.url, credentials=cache) as client:
-            began = asyncio.get_running_loop().time()
-            results = await asyncio.gather(
-                *(client.start_workflow("g", "media", f"k{i}") for i in range(51))
+            # The metadata service holds its answer until told: the 51 starts finish while
+            # the refresh is still waiting (nobody waited for it). Had a start waited, it
+            # would wait forever; the 60 s bound only turns that hang into a failure.
+            results = await asyncio.wait_for(
+                asyncio.gather(*(client.start_workflow("g", "media", f"k{i}") for i in range(51))),
+                60,
             )
-            assert asyncio.get_running_loop().time() - began < 0.8  # nobody waited for it
+            assert cache.current is not None and cache.current.expires_at == soon
         assert len(results) == 51 and cache.refreshes == 1
-        for _ in range(100):  # the one background refresh lands about 1 s later
-            if cache.current is not None and cache.current.expires_at != soon:
-                break
-            await asyncio.sleep(0.05)
+        slow.released.set()  # now the one background refresh lands
+        await until(lambda: cache.current is not None and cache.current.expires_at != soon, 60)
         assert slow.fetches == 1
         assert cache.current is not None and cache.current.expires_at is not None
         assert cache.current.expires_at > soon  # refreshed
         await cache.aclose()
 
         slow.fail_with = 500  # a failed advisory refresh is logged, calls go on
-        slow.delay = 0.0
         cache2 = CredentialsCache(
             EcsMetadataProvider(endpoint=slow.url),
             initial=Credentials(ACCESS_KEY, SECRET, TOKEN, soon),
         )
         async with AsyncWorkflowClient(server=service.url, credentials=cache2) as client:
             await client.start_workflow("g", "media", "still-works")
-            for _ in range(100):
-                if "refreshing credentials failed" in caplog.text:
-                    break
-                await asyncio.sleep(0.05)
+            await until(lambda: "refreshing credentials failed" in caplog.text, 60)
         await cache2.aclose()
         assert "refreshing credentials failed" in caplog.text
 

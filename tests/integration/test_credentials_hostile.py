@@ -419,24 +419,32 @@ async def test_metadata_500_with_200_concurrent_calls_fails_fast(hostile: Hostil
     assert all(isinstance(e, CredentialsError) for e in errors)
     assert len({str(e) for e in errors}) == 1 and "500" in str(errors[0])
     assert hostile.hits["key"] == 3  # one shared fetch, three attempts
-    assert elapsed < 2.0  # before: 62 s (200 sequential fetches of 3 attempts)
-    began = time.perf_counter()
+    # before: 62 s (200 sequential fetches of 3 attempts); the one shared fetch takes
+    # 0.3 s of pauses, and 20 s leaves a starved machine room while catching that
+    assert elapsed < 20.0
     again = await asyncio.gather(*(cache.get() for _ in range(200)), return_exceptions=True)
     assert all(isinstance(e, CredentialsError) for e in again)
-    assert hostile.hits["key"] == 3 and time.perf_counter() - began < 0.5
+    assert hostile.hits["key"] == 3  # the failure is remembered: no new fetch
+
+
+# A hanging service must cost one total timeout, not one per attempt: before, it took
+# 3 x the timeout plus the pauses between attempts (3.3 s here). The timeout is real
+# (aiohttp's): the bound leaves a starved machine 1.5 s of delay and still catches that.
+HANG_TIMEOUT = 1.0
+WITHIN_TOTAL = 2.5
 
 
 async def test_hanging_metadata_is_bounded_by_the_total_timeout(hostile: HostileServer) -> None:
     hostile.key_mode = "hang"
     began = time.perf_counter()
     with pytest.raises(CredentialsError, match="out of time"):
-        await EcsMetadataProvider(endpoint=hostile.url, timeout=0.3).get()
-    assert time.perf_counter() - began < 0.9  # before: 3 x the timeout, plus the pauses
+        await EcsMetadataProvider(endpoint=hostile.url, timeout=HANG_TIMEOUT).get()
+    assert time.perf_counter() - began < WITHIN_TOTAL
     hostile.key_mode, hostile.token_mode = "ok", "hang"
     began = time.perf_counter()
     with pytest.raises(CredentialsError, match="out of time"):
-        await EcsMetadataProvider(endpoint=hostile.url, timeout=0.3).get()
-    assert time.perf_counter() - began < 0.9
+        await EcsMetadataProvider(endpoint=hostile.url, timeout=HANG_TIMEOUT).get()
+    assert time.perf_counter() - began < WITHIN_TOTAL
 
 
 async def test_hanging_oidc_is_bounded_by_the_total_timeout(
@@ -445,8 +453,8 @@ async def test_hanging_oidc_is_bounded_by_the_total_timeout(
     hostile.security_mode = "hang"
     began = time.perf_counter()
     with pytest.raises(CredentialsError, match="out of time"):
-        await oidc(hostile, token_file, timeout=0.3).get()
-    assert time.perf_counter() - began < 0.9
+        await oidc(hostile, token_file, timeout=HANG_TIMEOUT).get()
+    assert time.perf_counter() - began < WITHIN_TOTAL
 
 
 @pytest.mark.parametrize("mode", ["huge", "huge-declared"])

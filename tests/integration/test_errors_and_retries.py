@@ -33,9 +33,16 @@ from obs_workflow_async.errors import RedactedCause
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.conftest import ACCESS_KEY, SECRET, TOKEN
 from tests.status_table import STATUS_CLASSES
+from tests.support.fake_time import FakeTime
 from tests.support.waiting import until
 
 MakeClient = Callable[..., AsyncWorkflowClient]
+
+# Timeouts are real here (aiohttp's): a fault holds the answer HANG seconds, as long as
+# a hang for the test; the call must end well before, within STARVED seconds, which a
+# machine with a load average of 10 still meets and a missing timeout never does.
+HANG = 60.0
+STARVED = 10.0
 
 
 @pytest.mark.parametrize(("status", "cls"), STATUS_CLASSES)
@@ -172,9 +179,9 @@ async def test_per_call_override_of_retries(
 
 async def test_retry_after_is_honoured(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
     fake.add_fault(Fault("status", status=429, retry_after="0.3"), times=1)
-    began = time.monotonic()
-    await make_client().start_workflow("g", "my-bucket", "k")
-    assert time.monotonic() - began >= 0.3
+    fake_time = FakeTime()
+    await make_client(runtime=fake_time.runtime()).start_workflow("g", "my-bucket", "k")
+    assert fake_time.sleeps == [0.3]  # the pause before the retry is the server's
     assert fake.attempts["g"] == 2
 
 
@@ -182,10 +189,10 @@ async def test_retry_after_beyond_the_cap_is_not_waited_for(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
     fake.add_fault(Fault("status", status=503, retry_after="3600"), times=1)
-    began = time.monotonic()
+    fake_time = FakeTime()
     with pytest.raises(ServiceUnavailableError) as caught:
-        await make_client().start_workflow("g", "my-bucket", "k")
-    assert time.monotonic() - began < 1.0
+        await make_client(runtime=fake_time.runtime()).start_workflow("g", "my-bucket", "k")
+    assert fake_time.sleeps == []  # no pause at all
     assert caught.value.retry_after == 3600.0
     assert fake.attempts["g"] == 1
 
@@ -242,54 +249,57 @@ async def test_drop_with_opt_in_is_retried(
 async def test_read_timeout_fires_on_time_and_is_not_retried(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
-    fake.add_fault(Fault("delay", delay=2.0))
+    fake.add_fault(Fault("delay", delay=HANG))
     client = make_client(timeout=0.3)
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError) as caught:
         await client.start_workflow("g", "my-bucket", "k")
     elapsed = time.monotonic() - began
-    assert 0.25 <= elapsed < 1.0
+    # never early; late only by what a starved machine adds (without the timeout the
+    # call would hang for HANG seconds)
+    assert 0.25 <= elapsed < STARVED
     assert isinstance(caught.value, TimeoutError)
     assert caught.value.request_sent is True
     assert fake.attempts["g"] == 1
 
 
 async def test_sock_read_timeout(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
-    fake.add_fault(Fault("delay", delay=2.0))
+    fake.add_fault(Fault("delay", delay=HANG))
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError):
         await make_client(timeout=Timeout(total=None, read=0.2)).start_workflow("g", "b-1", "k")
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < STARVED  # a missing read timeout hangs HANG seconds
 
 
 async def test_per_call_timeout_override(fake: FakeWorkflowServer, make_client: MakeClient) -> None:
-    fake.add_fault(Fault("delay", delay=2.0))
+    fake.add_fault(Fault("delay", delay=HANG))
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError):
-        await make_client(timeout=30).start_workflow("g", "my-bucket", "k", timeout=0.2)
-    assert time.monotonic() - began < 1.0
+        await make_client(timeout=HANG).start_workflow("g", "my-bucket", "k", timeout=0.2)
+    assert time.monotonic() - began < STARVED  # the client's timeout would take HANG seconds
 
 
 async def test_deadline_bounds_all_retries(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
     fake.add_fault(Fault("status", status=503, retry_after="0.2"), times=None)
-    began = time.monotonic()
+    fake_time = FakeTime()  # time passes only in the pauses between attempts
+    client = make_client(max_retries=50, deadline=0.5, runtime=fake_time.runtime())
     with pytest.raises(ServiceUnavailableError) as caught:
-        await make_client(max_retries=50, deadline=0.5).start_workflow("g", "my-bucket", "k")
-    elapsed = time.monotonic() - began
-    assert elapsed < 0.9
-    assert 1 <= caught.value.retries_taken <= 3
+        await client.start_workflow("g", "my-bucket", "k")
+    # 0 s, 0.2 s, 0.4 s: a third pause would end past the deadline, so none is taken
+    assert fake_time.sleeps == [0.2, 0.2]
+    assert caught.value.retries_taken == 2 and fake.attempts["g"] == 3
 
 
 async def test_deadline_cuts_a_slow_attempt(
     fake: FakeWorkflowServer, make_client: MakeClient
 ) -> None:
-    fake.add_fault(Fault("delay", delay=3.0))
+    fake.add_fault(Fault("delay", delay=HANG))
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError, match="deadline"):
-        await make_client(timeout=30, deadline=0.3).start_workflow("g", "my-bucket", "k")
-    assert time.monotonic() - began < 1.0
+        await make_client(timeout=HANG, deadline=0.3).start_workflow("g", "my-bucket", "k")
+    assert time.monotonic() - began < STARVED  # the attempt's timeout would take HANG seconds
 
 
 async def test_deadline_covers_the_wait_for_a_connection(
@@ -302,7 +312,9 @@ async def test_deadline_covers_the_wait_for_a_connection(
     began = time.monotonic()
     with pytest.raises(RequestTimeoutError, match="waiting for a free connection") as caught:
         await client.start_workflow("g", "my-bucket", "queued", deadline=0.3)
-    assert 0.25 <= time.monotonic() - began < 0.8
+    # never early; no upper bound: were the wait not bounded by the deadline, the call
+    # would get the connection when `slow` ends and succeed, which pytest.raises catches
+    assert time.monotonic() - began >= 0.25
     assert caught.value.request_sent is False
     # The per-attempt timeout (0.2 s) did not count the queueing: once the slot is
     # free, a queued call without a deadline still gets its full attempt.
@@ -321,7 +333,13 @@ def _free_port() -> int:
 async def test_refused_connection_is_retried_until_the_server_is_up() -> None:
     port = _free_port()
     server = FakeWorkflowServer(access_key_id=ACCESS_KEY, secret_access_key=SECRET, port=port)
-    runtime = Runtime(random=random.Random(3).random)
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        await asyncio.sleep(seconds)
+
+    runtime = Runtime(random=random.Random(3).random, sleep=sleep)
     async with AsyncWorkflowClient(
         server=f"http://127.0.0.1:{port}",
         access_key_id=ACCESS_KEY,
@@ -330,7 +348,7 @@ async def test_refused_connection_is_retried_until_the_server_is_up() -> None:
         runtime=runtime,
     ) as client:
         call = asyncio.create_task(client.start_workflow("g", "my-bucket", "k"))
-        await asyncio.sleep(0.15)  # the first attempt has been refused by now
+        await until(lambda: len(pauses) >= 1, timeout=60)  # the first attempt was refused
         async with server:
             result = await call
     assert result.retries_taken >= 1

@@ -22,6 +22,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from obs_workflow_async import (
     APIStatusError,
     AsyncWorkflowClient,
+    BatchRun,
     StartOutcome,
     StartRequest,
     Timeout,
@@ -30,6 +31,7 @@ from obs_workflow_async import (
 from obs_workflow_async._config import Runtime
 from obs_workflow_async.testing import FakeWorkflowServer
 from obs_workflow_async.testing.faultproxy import FaultPlan, FaultProxy
+from tests.support.waiting import until
 
 PLAN = FaultPlan(
     reset_before=0.004,
@@ -53,6 +55,9 @@ def _requests(n: int, prefix: str) -> Iterator[StartRequest]:
 
 @pytest.mark.slow
 async def test_10000_starts_under_faults_and_a_restart() -> None:
+    """Asserted as invariants, not rates: how many starts succeed depends on how fast the
+    machine is (a starved one turns more answers into read timeouts, which are
+    ambiguous outcomes), what each outcome says about the service never does."""
     fds_before = _fds()
     server = FakeWorkflowServer(record_requests=False)
     await server.start()
@@ -60,12 +65,16 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     outcomes: list[StartOutcome] = []
     restarted = asyncio.Event()
     halfway = asyncio.Event()
+    runs: list[BatchRun] = []
 
     async def restart_halfway() -> None:
         await halfway.wait()
+        retried = runs[0].stats.retried
         await proxy.stop()
         await server.close()
-        await asyncio.sleep(0.3)
+        # down until the client has had to retry (a refused or timed-out connection),
+        # however long that takes on this machine
+        await until(lambda: runs[0].stats.retried > retried, timeout=120)
         await server.start()
         await proxy.start()
         restarted.set()
@@ -75,22 +84,24 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
             server=proxy.url,
             access_key_id=server.access_key_id,
             secret_access_key=server.secret_access_key,
-            timeout=Timeout(total=5.0, connect=1.0, read=0.5),
+            timeout=Timeout(total=5.0, connect=1.0, read=2.0),
             max_retries=8,
         )
         async with client:
             restart = asyncio.create_task(restart_halfway())
             async with client.start_many(_requests(10_000, "load"), concurrency=64) as run:
+                runs.append(run)
                 async for outcome in run:
                     outcomes.append(outcome)
                     if len(outcomes) == 4000:
                         halfway.set()
             await restart
             assert restarted.is_set()
-            # The pool has recovered: a clean batch after the storm all succeeds.
+            # The pool has recovered: a clean batch after the storm all succeeds (with a
+            # timeout a starved machine meets: a broken pool fails at once, not late).
             proxy.plan = FaultPlan()
-            after = await client.start_all(_requests(100, "after"))
-            assert all(o.ok for o in after)
+            after = await client.start_all(_requests(100, "after"), timeout=60)
+            assert all(o.ok for o in after), [o.error for o in after if not o.ok][:3]
     finally:
         await proxy.stop()
         await server.close()
@@ -98,13 +109,13 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     assert len(outcomes) == 10_000
     started = Counter(e.object_key for e in server.executions)
     assert max(started.values()) == 1  # zero duplicates
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for outcome in outcomes:
         assert outcome.request is not None
         key = outcome.request.object_key
         if outcome.ok:
             kinds["ok"] += 1
-            assert started[key] == 1
+            assert started[key] == 1  # every success was started once, on the service
             continue
         assert isinstance(outcome.error, TransportError | APIStatusError), outcome.error
         if outcome.ambiguous:
@@ -113,12 +124,19 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
         else:
             kinds["not started"] += 1
             assert started[key] == 0  # a definite failure never started anything
+    # every start the service made is reported: as a success or as may-have-started
+    assert sum(started[k] for k in started if k.startswith("load/")) <= (
+        kinds["ok"] + kinds["ambiguous"]
+    )
+    # the fault mix the proxy applied (counted on its side) had every kind of fault
     assert set(proxy.injected) == {"reset_before", "reset_after", "slow", "latency"}
     print("fault suite:", dict(kinds), dict(proxy.injected), "retried", run.stats.retried)
-    assert kinds["ok"] >= 9_500 and kinds["ambiguous"] > 0, (kinds, proxy.injected)
+    # an answer cut after the start (reset_after) can only be reported as ambiguous
+    assert kinds["ambiguous"] > 0, (kinds, proxy.injected)
     assert run.stats.retried > 0  # the restart's refused connections were retried
-    await asyncio.sleep(0.05)
-    assert _fds() <= fds_before + 2  # no leaked sockets
+    # nothing leaks: every socket is closed (the proxy's stop() waits for it; aiohttp
+    # closes the client's as the loop turns), no task is left
+    await until(lambda: _fds() <= fds_before, timeout=60)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
 

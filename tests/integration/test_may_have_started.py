@@ -37,7 +37,9 @@ def _client(server: HostileServer) -> AsyncWorkflowClient:
         server=server.url,
         access_key_id="AK",
         secret_access_key="SK",
-        timeout=Timeout(total=0.5, connect=0.5),
+        # ends the hanging cases; long enough that a starved machine's answers are not
+        # cut (a cut answer is ambiguous, which the resume below must never see)
+        timeout=Timeout(total=3.0, connect=3.0),
         max_retries=1,
     )
 

@@ -44,7 +44,7 @@ def test_no_server_names_the_argument_and_the_variable() -> None:
 def test_explicit_server_wins_over_OBS_SERVER() -> None:
     environ = {"OBS_SERVER": "http://[bad", "OBS_ACCESS_KEY_ID": "a", "OBS_SECRET_ACCESS_KEY": "s"}
     client = AsyncWorkflowClient(server="http://127.0.0.1:9", environ=environ)
-    assert client is not None
+    assert client.server == "http://127.0.0.1:9"
 
 
 async def test_https_against_plain_http_asks_whether_the_endpoint_is_http() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,6 +20,8 @@ from obs_workflow_async import (
     WaitTimeoutError,
 )
 from obs_workflow_async.testing import Execution, FakeWorkflowServer, Fault
+from tests.support.fake_time import FakeTime
+from tests.support.waiting import until
 
 STATES = [
     {
@@ -240,10 +241,18 @@ async def test_wait_returns_failed_or_raises_and_times_out_naming_the_execution(
 
     server.store.execution_duration = None  # never finishes
     stuck = await client.start_workflow("g", "media", "stuck")
-    began = time.monotonic()
-    with pytest.raises(WaitTimeoutError) as timed_out:
-        await client.wait_for_execution("g", stuck.execution_name, timeout=0.3, poll_interval=0.05)
-    assert 0.3 <= time.monotonic() - began < 1.0
+    fake = FakeTime()  # the wait's clock and pauses: it times out after 0.3 s of its fake
+    async with AsyncWorkflowClient(**server.client_kwargs(), runtime=fake.runtime()) as timed:
+        with pytest.raises(WaitTimeoutError) as timed_out:
+            await timed.wait_for_execution(  # the polls themselves: real time, no deadline
+                "g",
+                stuck.execution_name,
+                timeout=0.3,
+                poll_interval=0.05,
+                request_options={"deadline": None},
+            )
+    assert sum(fake.sleeps) == pytest.approx(0.3)  # it waited its whole timeout, no more
+    assert fake.sleeps[:3] == pytest.approx([0.05, 0.075, 0.1125])  # backing off by 1.5
     assert isinstance(timed_out.value, TimeoutError)
     assert stuck.execution_name in str(timed_out.value) and "RUNNING" in str(timed_out.value)
 
@@ -258,13 +267,15 @@ async def test_cancelling_a_wait_stops_polling_at_once(
     waiter = asyncio.create_task(
         client.wait_for_execution("g", started.execution_name, poll_interval=0.02)
     )
-    await asyncio.sleep(0.15)
+    await until(lambda: server.calls["get_execution"] >= 2, timeout=60)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
     polls = server.calls["get_execution"]
-    assert polls >= 2
-    await asyncio.sleep(0.1)
+    # a poll still running would land within a few loop turns; a poll loop that went on
+    # would poll again 0.02-0.05 s later: wait for it with a real pause (a starved
+    # machine only makes it longer, which gives a leaked poll more time to show)
+    await asyncio.sleep(0.2)
     assert server.calls["get_execution"] == polls
 
 

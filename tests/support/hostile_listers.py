@@ -241,6 +241,7 @@ class HostileV2(_Hostile, FakeWorkflowServer):
         rest = ordered[first + PAGE :]
         body: JSON = {
             "count": len(page),
+            # private: the fake's own summary of an execution, re-timed
             "executions": [self.retime(self.store._summary(e), e) for e in page],
             "is_truncated": bool(rest),
         }

@@ -48,8 +48,9 @@ def _timed(body: str) -> float:
 def test_hostile_bodies_parse_in_milliseconds(size: int, unit: str) -> None:
     head = "" if unit.startswith(("<Error", "{")) else "<Error>"
     body = head + unit * (size // len(unit))
-    # The old regex took ~94 s for the 200 KB case on the CI machine; linear takes < 1 ms.
-    assert _timed(body) < 0.05
+    # The old regex took ~94 s for the 200 KB case on the CI machine; linear takes
+    # milliseconds. 2 s still catches the old one, and a starved machine meets it.
+    assert _timed(body) < 2.0
 
 
 def test_first_occurrence_is_read_and_entities_decoded() -> None:

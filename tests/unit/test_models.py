@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obs_workflow_async import (
-    AsyncWorkflowClient,
     ExecutionDetail,
     ExecutionState,
     ExecutionSummary,
@@ -19,6 +18,7 @@ from obs_workflow_async import (
     Workflow,
     models,
 )
+from obs_workflow_async._base_client import parse_answer
 from obs_workflow_async._transport import RawResponse
 from obs_workflow_async.models import (
     ListExecutionsRequest,
@@ -137,10 +137,9 @@ def test_trigger_rule_filters_fit_together() -> None:
 def test_any_body_gives_a_model_or_a_parse_error(
     model: type[models.ResultModel], body: bytes
 ) -> None:
-    client = AsyncWorkflowClient(server="h.example", access_key_id="a", secret_access_key="b")
     raw = RawResponse(200, "OK", {}, body, "rid", 0)
     try:
-        result = client._parse(model, raw)
+        result = parse_answer(model, raw)
     except ResponseParseError as error:
         assert error.status == 200 and error.request_id == "rid"
     else:

@@ -52,12 +52,14 @@ def test_every_public_name_is_documented(module_name: str) -> None:
     assert missing == []
 
 
-def test_no_public_module_is_internal() -> None:
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_no_public_module_is_internal(module_name: str) -> None:
     """Internal modules have a leading underscore; the public ones do not import them
     under public names."""
-    import obs_workflow_async
-
-    for name in obs_workflow_async.__all__:
-        obj = getattr(obs_workflow_async, name)
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        obj = getattr(module, name)
         assert not name.startswith("_") or name == "__version__"
-        assert obj is not None
+        if inspect.ismodule(obj):
+            private = [part for part in obj.__name__.split(".") if part.startswith("_")]
+            assert private == [], f"{module_name}.{name} is the internal {obj.__name__}"

@@ -15,20 +15,23 @@ class Clock:
         return self.now
 
 
-def test_token_bucket_is_smooth_with_a_burst() -> None:
+async def test_token_bucket_is_smooth_with_a_burst() -> None:
     clock = Clock()
     bucket = TokenBucket(rate=10.0, burst=3, clock=clock)
-    for _ in range(3):  # the burst
+    for _ in range(3):  # the burst: taken at once, without waiting
         assert bucket.delay() == 0.0
-        bucket._tokens -= 1
+        await bucket.acquire()
     assert bucket.delay() == pytest.approx(0.1)
     clock.now += 0.05
     assert bucket.delay() == pytest.approx(0.05)
     clock.now += 10  # idle time never saves more than the burst
-    bucket._refill()
-    assert bucket._tokens == 3
+    for _ in range(3):
+        assert bucket.delay() == 0.0
+        await bucket.acquire()
+    assert bucket.delay() == pytest.approx(0.1)  # a 4th token was not saved
     bucket.set_rate(2.0)
     assert bucket.rate == 2.0
+    assert bucket.delay() == pytest.approx(0.5)
     with pytest.raises(ValueError):
         TokenBucket(rate=0, burst=1, clock=clock)
     with pytest.raises(ValueError):
