@@ -48,7 +48,13 @@ on stderr; usage errors print ``obs-workflow: MESSAGE``. Exit status:
 - 3: an awaited execution did not succeed, or ``--timeout``/``--wait-timeout``
   expired before it finished (stderr names the graph, execution, last state and
   timeout; the execution goes on running);
-- 130: interrupted (SIGINT/SIGTERM/SIGHUP).
+- 130: interrupted (SIGINT/SIGTERM/SIGHUP);
+- 141: stdout was closed early (``obs-workflow list ... | head -1``): no traceback,
+  as a shell tool killed by SIGPIPE.
+
+Connection options left out come from their environment variable, then the profile
+of the config file (``--profile``), then the default (see :mod:`.config`).
+``completion bash|zsh|fish`` prints a completion script (see :mod:`.completion`).
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -71,7 +78,10 @@ from .commands import (
     lock_for_settle,
     run_command,
 )
+from .completion import script
+from .config import ConfigError, resolve
 from .parser import build_parser
+from .pipe import quiet_broken_pipe
 from .results import Write
 from .start_many import dry_run, plan_batch, spool_stdin
 
@@ -112,13 +122,35 @@ def main(
     a test steps ``wall_clock`` to see what a wrong local clock does to the results
     file and to ``settle``. ``write``: how results lines reach the disk (``os.write``;
     a test passes one that fails with ``ENOSPC`` to see a full disk handled)."""
-    args = build_parser().parse_args(argv)  # argparse exits 2 on a usage error
+    try:
+        return _main(argv, runtime, write)
+    except BrokenPipeError:  # the reader went away (``| head -1``): no traceback
+        return quiet_broken_pipe()
+
+
+def _main(argv: Sequence[str] | None, runtime: Runtime | None, write: Write | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)  # argparse exits 2 on a usage error
+    except SystemExit:
+        sys.stdout.flush()  # --help into a closed pipe fails here, not at exit
+        raise
+    if args.command == "completion":  # no connection, no config file
+        print(script(parser, args.shell), end="", flush=True)
+        return EXIT_OK
+    try:
+        resolve(args, os.environ)  # the options left out: env > profile > default
+    except ConfigError as error:
+        print(f"obs-workflow: {error}", file=sys.stderr)
+        return EXIT_USAGE
     args.runtime = runtime
     args.write = write
     undo_logging = _verbose(args.verbose)
     held = contextlib.ExitStack()  # locks and the spooled stdin, released at the end
     try:
-        return _dispatch(args, held)
+        status = _dispatch(args, held)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
     except UsageError as error:
         print(f"obs-workflow: {error}", file=sys.stderr)
         return EXIT_USAGE

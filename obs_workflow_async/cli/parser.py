@@ -8,11 +8,10 @@ carries it out (``demo`` runs without a client).
 from __future__ import annotations
 
 import argparse
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .._version import __version__
-from ..credentials._remote import ECS_ENDPOINT
 from .commands import (
     get_command,
     list_command,
@@ -21,6 +20,9 @@ from .commands import (
     start_command,
     wait_command,
 )
+from .completion import add_completion
+from .config import CONNECTION_OPTIONS, PROFILE_HELP
+from .help_text import CONNECTION_TITLE, HelpFormatter, finish_help
 from .start_many import start_many_command
 
 __all__ = ["build_parser"]
@@ -29,54 +31,36 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _connection_options(parser: argparse.ArgumentParser, *, main: bool = False) -> None:
-    """The options every command that talks to the service takes, accepted before the
-    subcommand (``main``: with the defaults) and after it (defaults suppressed, so a
-    value given before the subcommand is kept)."""
-
-    def default(value: object) -> object:
-        return value if main else argparse.SUPPRESS
-
-    group = parser.add_argument_group("connection") if main else parser
+    """The options every command that talks to the service takes (built from
+    :data:`.config.CONNECTION_OPTIONS`), accepted before the subcommand (``main``:
+    shown in ``obs-workflow --help``) and after it (hidden from the subcommand's help,
+    which names them once in its epilog; defaults suppressed, so a value given before
+    the subcommand is kept). Left out, they stay ``None`` here and
+    :func:`.config.resolve` fills them: env > profile > default."""
+    group = parser.add_argument_group(CONNECTION_TITLE) if main else parser
+    for option in CONNECTION_OPTIONS:
+        flags = [option.short, option.flag] if option.short else [option.flag]
+        shown = f"{option.help} (default: {option.shown_default()}; env: {option.env})"
+        common: dict[str, Any] = {
+            "dest": option.dest,
+            "default": None if main else argparse.SUPPRESS,
+            "help": shown if main else argparse.SUPPRESS,
+        }
+        if option.dest == "verbose":
+            group.add_argument(*flags, action="count", **common)
+        else:
+            group.add_argument(
+                *flags,
+                type=option.type,
+                choices=option.choices,
+                metavar=option.metavar,
+                **common,
+            )
     group.add_argument(
-        "--server", default=default(None), help="endpoint URL or host (default: $OBS_SERVER)"
-    )
-    group.add_argument("--signature", choices=["obs", "v2", "v4"], default=default("obs"))
-    group.add_argument("--region", default=default(None), help="region for --signature v4")
-    group.add_argument(
-        "--request-timeout", type=float, default=default(60.0), help="seconds per attempt (60)"
-    )
-    group.add_argument("--max-retries", type=int, default=default(3))
-    group.add_argument(
-        "--api",
-        choices=["v2", "v3"],
-        default=default("v2"),
-        help="v2: the OBS-hosted workflow API (default); v3: DWR v3 (start-many and settle; "
-        "--server optional with --region, --project-id or discovery through IAM)",
-    )
-    group.add_argument(
-        "--project-id", default=default(None), help="DWR v3 project id (default: discovered)"
-    )
-    group.add_argument(
-        "--credentials",
-        choices=["env", "chain", "ecs", "oidc"],
-        default=default("env"),
-        help="where keys come from: env (OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY, the "
-        "default), ecs (instance metadata), oidc (HUAWEI_CLOUD_IDP_ID), chain (env, then "
-        "ecs, then oidc)",
-    )
-    group.add_argument(
-        "--ecs-endpoint",
-        metavar="URL",
-        default=default(None),
-        help="instance metadata endpoint for ecs/chain (default: $OBS_ECS_METADATA_ENDPOINT "
-        f"or {ECS_ENDPOINT})",
-    )
-    group.add_argument(
-        "-v",
-        "--verbose",
-        action="count",
-        default=default(0),
-        help="log to stderr: -v INFO, -vv DEBUG",
+        "--profile",
+        metavar="NAME",
+        default=None if main else argparse.SUPPRESS,
+        help=PROFILE_HELP if main else argparse.SUPPRESS,
     )
 
 
@@ -91,14 +75,14 @@ def _settle_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=DEFAULT_SETTLE_DELAY,
         metavar="S",
-        help=f"seconds the service's listing may lag behind a start ({DEFAULT_SETTLE_DELAY:g})",
+        help="seconds the service's listing may lag behind a start",
     )
     parser.add_argument(
         "--margin",
         type=float,
         default=DEFAULT_MARGIN,
         metavar="S",
-        help=f"seconds added to both ends of every window ({DEFAULT_MARGIN:g})",
+        help="seconds added to both ends of every window",
     )
     parser.add_argument(
         "--settle-concurrency" if parser.prog.endswith("start-many") else "--concurrency",
@@ -106,7 +90,7 @@ def _settle_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=16,
         metavar="N",
-        help="settle requests in flight (16)",
+        help="settle requests in flight",
     )
     parser.add_argument(
         "--max-pages", type=int, metavar="N", help="cap on the listing pages per workflow"
@@ -116,11 +100,18 @@ def _settle_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the whole command line (``obs-workflow --help``)."""
     parser = argparse.ArgumentParser(
-        prog="obs-workflow", description="Huawei Cloud OBS workflows from the shell."
+        prog="obs-workflow",
+        description="Huawei Cloud OBS workflows from the shell.",
+        formatter_class=HelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"obs-workflow {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"obs-workflow {__version__}",
+        help="print the version and exit",
+    )
     _connection_options(parser, main=True)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         _add_demo,
         _add_start,
@@ -132,19 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
         _add_restore,
     ):
         add(sub)
+    add_completion(sub)
+    finish_help(parser, sub)
     return parser
 
 
 def _add_demo(sub: Subparsers) -> None:
     demo = sub.add_parser("demo", help="run the demo against the embedded fake server")
-    demo.add_argument("--count", type=int, default=300, help="workflows to start (300)")
-    demo.add_argument("--concurrency", type=int, default=64, help="calls in flight (64)")
+    demo.add_argument("--count", type=int, default=300, help="workflows to start")
+    demo.add_argument("--concurrency", type=int, default=64, help="calls in flight")
 
 
 def _add_start(sub: Subparsers) -> None:
     start = sub.add_parser("start", help="start one workflow execution")
     start.add_argument("graph", help="workflow (graph) name")
-    start.add_argument("--bucket", required=True)
+    start.add_argument("--bucket", required=True, help="bucket of the object")
     start.add_argument("--object", required=True, help="object key")
     start.add_argument(
         "--input",
@@ -154,14 +147,14 @@ def _add_start(sub: Subparsers) -> None:
         help="workflow input; JSON values are parsed (repeatable)",
     )
     start.add_argument("--wait", action="store_true", help="wait for the outcome")
-    start.add_argument("--wait-timeout", type=float, default=600.0, help="seconds (600)")
+    start.add_argument("--wait-timeout", type=float, default=600.0, help="seconds")
     _connection_options(start)
     start.set_defaults(run=start_command)
 
 
 def _add_get(sub: Subparsers) -> None:
     get = sub.add_parser("get", help="show a workflow, template or execution")
-    get.add_argument("kind", choices=["workflow", "template", "execution"])
+    get.add_argument("kind", choices=["workflow", "template", "execution"], help="what to show")
     get.add_argument("name", help="workflow or template name (the graph for an execution)")
     get.add_argument("execution", nargs="?", help="execution name (for 'get execution')")
     _connection_options(get)
@@ -170,7 +163,9 @@ def _add_get(sub: Subparsers) -> None:
 
 def _add_list(sub: Subparsers) -> None:
     listing = sub.add_parser("list", help="list workflows, templates or executions (JSON lines)")
-    listing.add_argument("kind", choices=["workflows", "templates", "executions"])
+    listing.add_argument(
+        "kind", choices=["workflows", "templates", "executions"], help="what to list"
+    )
     listing.add_argument("name", nargs="?", help="name prefix, or the graph for executions")
     states = listing.add_mutually_exclusive_group()
     states.add_argument(
@@ -190,9 +185,9 @@ def _add_list(sub: Subparsers) -> None:
 
 def _add_wait(sub: Subparsers) -> None:
     wait = sub.add_parser("wait", help="wait for an execution to finish")
-    wait.add_argument("graph")
-    wait.add_argument("execution")
-    wait.add_argument("--timeout", type=float, default=600.0, help="seconds (600)")
+    wait.add_argument("graph", help="workflow (graph) name")
+    wait.add_argument("execution", help="execution name")
+    wait.add_argument("--timeout", type=float, default=600.0, help="seconds")
     _connection_options(wait)
     wait.set_defaults(run=wait_command)
 
@@ -241,10 +236,15 @@ def _add_start_many(sub: Subparsers) -> None:
         help="settle the --resume file from the service first (see 'settle')",
     )
     _settle_options(many)
-    many.add_argument("--concurrency", type=int, default=64)
+    many.add_argument("--concurrency", type=int, default=64, metavar="N", help="starts in flight")
     many.add_argument("--rate", type=float, help="starts per second at most")
     many.add_argument("--burst", type=float, help="starts allowed at once above the rate")
-    many.add_argument("--no-progress", dest="progress", action="store_false")
+    many.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="no progress line on stderr (default: shown)",
+    )
     _connection_options(many)
     many.set_defaults(run=start_many_command)
 
@@ -267,7 +267,7 @@ def _add_settle(sub: Subparsers) -> None:
 
 def _add_restore(sub: Subparsers) -> None:
     restore = sub.add_parser("restore", help="resume a failed execution")
-    restore.add_argument("graph")
-    restore.add_argument("execution")
+    restore.add_argument("graph", help="workflow (graph) name")
+    restore.add_argument("execution", help="execution name")
     _connection_options(restore)
     restore.set_defaults(run=restore_command)
