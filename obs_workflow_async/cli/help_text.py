@@ -36,7 +36,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "settle": ("obs-workflow settle objects.csv.results.jsonl",),
     "restore": ("obs-workflow restore transcode 0a1b2c3d-...",),
     "completion": (
-        'eval "$(obs-workflow completion bash)"        # in ~/.bashrc',
+        "obs-workflow completion bash > ~/.local/share/bash-completion/completions/obs-workflow",
         "obs-workflow completion zsh > ~/.zfunc/_obs-workflow",
         "obs-workflow completion fish > ~/.config/fish/completions/obs-workflow.fish",
     ),

@@ -111,7 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the version and exit",
     )
     _connection_options(parser, main=True)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="the command to run"
+    )
     for add in (
         _add_demo,
         _add_start,
