@@ -379,6 +379,7 @@ _REPEATED = (
     ("project_id", "--project-id", None),
     ("credentials", "--credentials", "env"),
     ("ecs_endpoint", "--ecs-endpoint", None),
+    ("profile", "--profile", None),
 )
 
 
@@ -387,7 +388,10 @@ def connection_words(args: argparse.Namespace) -> list[str]:
     that the command going on must repeat; timeouts, retries and ``-v`` are left to
     the operator."""
     words: list[str] = []
+    given = getattr(args, "from_command_line", None)  # set by config.resolve
     for name, option, default in _REPEATED:
+        if given is not None and name not in given and name != "profile":
+            continue  # from the environment or the profile: they apply again
         value = getattr(args, name, default)
         if value is not None and value != default:
             words += [option, str(value)]

@@ -232,11 +232,16 @@ def _check_keys(entries: Mapping[str, str], where: str) -> dict[str, ConnectionO
 
 def resolve(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
     """Fill each connection option the command line left out (``None``) from
-    ``environ``, then the profile, then the default: flag > env > profile > default."""
+    ``environ``, then the profile, then the default: flag > env > profile > default.
+    ``args.from_command_line``: the ones the command line gave (a resume hint repeats
+    those only)."""
     name = getattr(args, "profile", None) or environ.get(PROFILE_ENV) or None
     entries, where = _profile(environ, name)
     by_key = _check_keys(entries, where)
     from_profile = {by_key[key].dest: value for key, value in entries.items()}
+    args.from_command_line = frozenset(
+        option.dest for option in CONNECTION_OPTIONS if getattr(args, option.dest, None) is not None
+    )
     for option in CONNECTION_OPTIONS:
         if getattr(args, option.dest, None) is not None:
             continue
