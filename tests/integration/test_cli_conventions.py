@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from obs_workflow_async.cli.commands import connection_words
 from obs_workflow_async.cli.config import CONNECTION_OPTIONS, ConfigError, resolve
 from obs_workflow_async.cli.help_text import HelpFormatter
 from obs_workflow_async.cli.parser import build_parser
@@ -191,3 +192,15 @@ def test_head_minus_one_reads_one_line_and_the_cli_stops_quietly(
     assert len(done.stdout.splitlines()) == 1
     assert b"Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1] in (b"status=0", b"status=141")
+
+
+def test_a_resume_hint_repeats_only_what_the_command_line_gave(tmp_path: Path) -> None:
+    env = {
+        **_config(tmp_path, "[p]\napi = v3\nproject-id = p1\n"),
+        "OBS_SERVER": "https://from-env.example",
+    }
+    argv = ["--profile", "p", "--region", "r", "start-many", "g", "--manifest", "m"]
+    args = build_parser().parse_args(argv)
+    resolve(args, env)
+    assert (args.api, args.server, args.project_id) == ("v3", "https://from-env.example", "p1")
+    assert connection_words(args) == ["--region", "r", "--profile", "p"]
