@@ -37,6 +37,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(autouse=True)
+def _no_user_cli_configuration(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The CLI reads ``OBS_WORKFLOW_*`` variables and ``~/.config/obs-workflow/config``:
+    a developer's own settings must not change what the tests see."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("OBS_WORKFLOW_") and name != "OBS_WORKFLOW_LOG":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-config"))
+
+
+@pytest.fixture(autouse=True)
 def _scan_logs_for_secrets(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.DEBUG, logger="obs_workflow_async")
     yield

@@ -36,6 +36,7 @@ def test_every_option_shown_has_help_and_a_default() -> None:
                 continue
             assert action.help, (name, action.dest)
             if action.option_strings and action.default != argparse.SUPPRESS:
+                # private: argparse renders one option's help only through its formatter
                 text = formatter._get_help_string(action) or ""
                 assert "default" in text or "required" in text, (name, action.dest, text)
                 shown += 1
