@@ -125,7 +125,8 @@ async def test_iter_templates_limits(
     profile.seed_templates(5)
     async with profile.client() as client:
         got = [
-            t async for t in profile.iter_templates(client, max_items=max_items, page_size=page_size)
+            t
+            async for t in profile.iter_templates(client, max_items=max_items, page_size=page_size)
         ]
     assert len(got) == items
     assert profile.template_list_calls() == requests
