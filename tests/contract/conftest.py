@@ -37,7 +37,7 @@ class VirtualClock:
     def __init__(self) -> None:
         self.now = 1000.0
         self.sleeps: list[float] = []
-        self.on_sleep: Callable[[float], None] | None = None
+        self.on_sleep: Callable[[float], object] | None = None
 
     def clock(self) -> float:
         return self.now

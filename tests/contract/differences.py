@@ -46,9 +46,9 @@ DIFFERENCES: dict[str, Difference] = {
         "v2 creates from a template, v3 from a full definition (states, inputs)",
     ),
     "update_workflow description": Difference(
-        "update_workflow(graph_name, *, parameters, description)",
+        "update_workflow(graph_name, *, parameters=None, description=None)",
         "update_workflow(graph_name, *, parameters)",
-        "the v3 update body has no description",
+        "the v3 update body has no description, so its parameters are required",
     ),
     "trigger policies": Difference(
         "put/get/delete_trigger_policy (bucket ?obsworkflowtriggerpolicy)",
@@ -138,6 +138,9 @@ ARGUMENTS_ONLY_IN: dict[str, dict[Api, frozenset[str]]] = {
 """Arguments of a shared method that only one client takes (rows: create_workflow,
 update_workflow description, list cursor, execution listing). Every other shared
 method takes the same arguments, in the same order, with the same defaults."""
+
+DEFAULT_DIFFERS: dict[str, frozenset[str]] = {"update_workflow": frozenset({"parameters"})}
+"""Shared arguments whose default differs (row: update_workflow description)."""
 
 LARGEST_EXECUTIONS_PAGE: dict[Api, int] = {"v2": 1000, "v3": 200}
 """``page_size``/``limit`` of the execution listings at most (row: execution listing)."""

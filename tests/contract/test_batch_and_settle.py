@@ -16,9 +16,11 @@ async def test_start_many_ok(profile: ApiProfile) -> None:
         StartRequest(graph_name="g", bucket="bkt", object_key=f"in/{n}", key=str(n))
         for n in range(6)
     ]
-    async with profile.client() as client:
-        async with client.start_many(items, concurrency=3, ordered=True) as run:
-            outcomes = [o async for o in run]
+    async with (
+        profile.client() as client,
+        client.start_many(items, concurrency=3, ordered=True) as run,
+    ):
+        outcomes = [o async for o in run]
     assert [o.index for o in outcomes] == list(range(6))
     assert all(o.ok and o.error is None for o in outcomes)
     assert len({o.result.execution_name for o in outcomes if o.result}) == 6
@@ -105,7 +107,7 @@ async def test_settle_a_duplicate_start(profile: ApiProfile) -> None:
 async def test_settle_refuses_naive_times_before_sending(profile: ApiProfile) -> None:
     async with profile.client() as client:
         try:
-            await client.settle([SettleItem("g", "bkt", "a", datetime.now())])  # noqa: DTZ005
+            await client.settle([SettleItem("g", "bkt", "a", datetime.now())])
         except errors.InvalidRequestError as exc:
             assert exc.errors[0].field == "items[0]"
         else:
