@@ -145,6 +145,9 @@ DEFAULT_DIFFERS: dict[str, frozenset[str]] = {"update_workflow": frozenset({"par
 LARGEST_EXECUTIONS_PAGE: dict[Api, int] = {"v2": 1000, "v3": 200}
 """``page_size``/``limit`` of the execution listings at most (row: execution listing)."""
 
+LIMIT_QUERY: dict[Api, str] = {"v2": "x-workflow-limit", "v3": "limit"}
+"""The query parameter a page size is sent in (row: list cursor)."""
+
 FAILED: dict[Api, str] = {"v2": "FAILED", "v3": "fail"}
 """A failed execution's state as the client reads it (row: state spelling)."""
 
@@ -183,6 +186,15 @@ class ApiProfile:
         if isinstance(client, AsyncDwrClient):
             return client.iter_templates("system", **kwargs)  # type: ignore[arg-type]
         return client.iter_workflow_templates(**kwargs)  # type: ignore[arg-type]
+
+    def limits_sent(self, operation: str) -> list[int]:
+        """The page size of each ``operation`` request the fake received, in order."""
+        key = LIMIT_QUERY[self.api] + "="
+        return [
+            int(r.path.split("?", 1)[1].split(key, 1)[1].split("&")[0])
+            for r in self.server.requests
+            if r.operation == operation and key in r.path
+        ]
 
     @property
     def template_list_calls(self) -> Callable[[], int]:

@@ -130,3 +130,17 @@ async def test_iter_templates_limits(
         ]
     assert len(got) == items
     assert profile.template_list_calls() == requests
+
+
+@pytest.mark.parametrize(
+    ("max_items", "page_size", "limits"),
+    [(1, None, [1]), (3, None, [3]), (None, None, [1000]), (3, 2, [2, 2]), (2000, None, [1000])],
+)
+async def test_page_size_sent(
+    profile: ApiProfile, max_items: int | None, page_size: int | None, limits: list[int]
+) -> None:
+    """Default page: the largest the call takes, or ``max_items`` if fewer."""
+    profile.seed_workflows(WORKFLOWS)
+    async with profile.client() as client:
+        _ = [w async for w in client.iter_workflows(max_items=max_items, page_size=page_size)]
+    assert profile.limits_sent("list_workflows") == limits
