@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExecutionsAPI",
+    "check_wait_intervals",
     "get_execution_spec",
     "list_executions_spec",
     "restore_execution_spec",
@@ -140,7 +141,7 @@ def restore_execution_spec(ref: ExecutionRef) -> RequestSpec:
         "PUT",
         f"{EXECUTIONS}/{ref.execution_name}",
         (("x-workflow-graph-name", ref.graph_name),),
-        operation="restore_failed_execution",
+        operation="restore_execution",
         graph_name=ref.graph_name,
     )
 
@@ -262,6 +263,16 @@ def _positive(name: str, value: float | None, *, optional: bool) -> None:
         raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
 
 
+def check_wait_intervals(
+    timeout: float | None, poll_interval: float, max_poll_interval: float
+) -> None:
+    """``wait_for_execution``'s seconds (both APIs): each a positive number, ``timeout``
+    may be ``None`` (:class:`InvalidRequestError`, nothing sent)."""
+    _positive("timeout", timeout, optional=True)
+    _positive("poll_interval", poll_interval, optional=False)
+    _positive("max_poll_interval", max_poll_interval, optional=False)
+
+
 class ExecutionsAPI(BaseClient):
     """``POST /v2/workflows/{graph}`` (start) and ``/v2/workflowexecutions``."""
 
@@ -370,7 +381,8 @@ class ExecutionsAPI(BaseClient):
         :param state: Keep only executions in this state (any case).
         :param execution_type: ``APICALL`` or ``TRIGGERCAL``.
         :param page_size: Items per request, 1-1000.
-        :param max_items: Stop after this many items; ``None``: all.
+        :param max_items: Stop after this many items (``0``: none, nothing sent);
+            ``None``: all.
         :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
@@ -421,7 +433,7 @@ class ExecutionsAPI(BaseClient):
             get_execution_spec(execution_ref(graph_name, execution_name)), ExecutionDetail, options
         )
 
-    async def restore_failed_execution(
+    async def restore_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> RestoreExecutionResult:
         """Resume a FAILED execution from the state that failed (succeeded states are not rerun).
@@ -461,9 +473,10 @@ class ExecutionsAPI(BaseClient):
         ``max_poll_interval``. Returns the final :class:`ExecutionDetail`, FAILED
         included, unless ``raise_on_failure`` (then :class:`ExecutionFailedError`).
         After ``timeout`` seconds (``None``: no limit) raises :class:`WaitTimeoutError`
-        naming the execution. Cancelling the waiting task stops polling at once.
-        ``request_options`` apply to each poll (by default each poll's deadline is the
-        time left of the wait).
+        naming the execution. Cancelling the waiting task stops polling at once. The
+        wait reads the client's :class:`~.Runtime` (``clock``, ``sleep``), as the v3
+        client's does. ``request_options`` apply to each poll (by default each poll's
+        deadline is the time left of the wait).
 
         :param graph_name: The workflow the execution belongs to.
         :param execution_name: The execution to wait for.
@@ -485,9 +498,7 @@ class ExecutionsAPI(BaseClient):
         """
         options: RequestOptions = request_options or {}
         spec = get_execution_spec(execution_ref(graph_name, execution_name))
-        _positive("timeout", timeout, optional=True)
-        _positive("poll_interval", poll_interval, optional=False)
-        _positive("max_poll_interval", max_poll_interval, optional=False)
+        check_wait_intervals(timeout, poll_interval, max_poll_interval)
         return await poll_until_finished(
             lambda call: self._request(spec, ExecutionDetail, call),
             graph_name=str(graph_name),

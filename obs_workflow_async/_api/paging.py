@@ -16,21 +16,26 @@ MAX_PAGE_SIZE = 1000
 """The largest page every list call accepts (``x-workflow-limit``, 1-1000)."""
 
 
-def page_size_or_max(page_size: int | None, max_items: int | None = None) -> int:
-    """The page size of an ``iter_*`` call: the caller's, else the maximum (one request
-    per 1,000 items instead of the service's default of 10), or ``max_items`` if fewer."""
+def page_size_or_max(
+    page_size: int | None, max_items: int | None = None, largest: int = MAX_PAGE_SIZE
+) -> int:
+    """The page size of an ``iter_*`` call: the caller's, else the ``largest`` the call
+    accepts (one request per 1,000 items instead of the service's default of 10), or
+    ``max_items`` if fewer."""
     if page_size is not None:
         return page_size
     if isinstance(max_items, int) and not isinstance(max_items, bool) and max_items > 0:
-        return min(max_items, MAX_PAGE_SIZE)
-    return MAX_PAGE_SIZE
+        return min(max_items, largest)
+    return largest
 
 
 def check_max_items(max_items: int | None) -> None:
+    """``max_items`` of an ``iter_*`` call: ``None`` (all) or an integer >= 0; ``0``
+    yields nothing and sends nothing (``itertools.islice(..., 0)``), in both APIs."""
     if max_items is not None and (
-        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1
+        isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 0
     ):
-        raise InvalidRequestError([ErrorDetail("max_items", "must be a positive integer")])
+        raise InvalidRequestError([ErrorDetail("max_items", "must be an integer >= 0 (None: all)")])
 
 
 def _stuck(what: str, why: str = "gave no usable") -> ResponseParseError:
@@ -56,6 +61,8 @@ async def follow_pages(
     :class:`~obs_workflow_async.errors.ResponseParseError` instead of looping.
     """
     check_max_items(max_items)
+    if max_items == 0:
+        return
     cursor: C | None = None
     used: set[C] = set()
     yielded = 0

@@ -202,7 +202,8 @@ class TemplatesAPI(BaseClient):
 
         :param prefix: Keep only templates whose name starts with this text.
         :param page_size: Items per request, 1-1000.
-        :param max_items: Stop after this many; ``None``: all.
+        :param max_items: Stop after this many (``0``: none, nothing sent); ``None``:
+            all.
         :param options: Per-call overrides
             (:class:`~.base_client.RequestOptions`): ``timeout``,
             ``max_retries``, ``deadline``, ``max_retry_wait``,

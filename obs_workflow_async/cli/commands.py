@@ -215,7 +215,7 @@ async def wait_command(client: AsyncWorkflowClient, args: argparse.Namespace) ->
 
 
 async def restore_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
-    print(_dump(await client.restore_failed_execution(args.graph, args.execution)))
+    print(_dump(await client.restore_execution(args.graph, args.execution)))
     return EXIT_OK
 
 

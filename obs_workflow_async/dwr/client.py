@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar, overload
 
@@ -18,7 +18,12 @@ import aiohttp
 from pydantic import BaseModel, JsonValue
 
 from .._api.batch import BatchAPI
-from .._api.executions import execution_name_to_wait_for, poll_until_finished
+from .._api.executions import (
+    check_wait_intervals,
+    execution_name_to_wait_for,
+    poll_until_finished,
+)
+from .._api.paging import check_max_items, page_size_or_max
 from .._api.settle import SettleCore, SettlePage
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
@@ -524,7 +529,11 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         return await self._request(spec, DwrWorkflow, options)
 
     async def update_workflow(
-        self, graph_name: str, parameters: Mapping[str, str], **options: Unpack[RequestOptions]
+        self,
+        graph_name: str,
+        *,
+        parameters: Mapping[str, str],
+        **options: Unpack[RequestOptions],
     ) -> DwrUpdateWorkflowResult:
         """``update_workflow``: ``PUT`` the ``parameters`` map."""
         req = validate_request(
@@ -564,16 +573,19 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self,
         prefix: str | None = None,
         *,
-        page_size: int = 1000,
+        page_size: int | None = None,
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncIterator[DwrWorkflowSummary]:
-        """Every workflow, page after page."""
+        """Every workflow (or the first ``max_items``; ``0``: none, nothing sent), page
+        after page of ``page_size`` (default: the maximum, 1000, or ``max_items`` if
+        fewer)."""
+        size = page_size_or_max(page_size, max_items)
 
         async def page(
             offset: int | str | None,
         ) -> tuple[list[DwrWorkflowSummary], int | str | None]:
-            got = await self.list_workflows(prefix, offset=_int(offset), limit=page_size, **options)
+            got = await self.list_workflows(prefix, offset=_int(offset), limit=size, **options)
             return got.graphs, got.next_cursor(len(got.graphs))
 
         async for item in _follow(page, max_items):
@@ -691,7 +703,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self,
         graph_name: str,
         *,
-        status: str | None = None,
+        state: str | None = None,
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         offset: int | None = None,
@@ -699,14 +711,15 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         **options: Unpack[RequestOptions],
     ) -> DwrExecutionPage:
         """``list_workflow_instance``: one page of one time window (the service's
-        default: the last 3 days); ``limit`` at most 200; ``status`` one of ``success``,
-        ``fail``, ``running``, ``timeout``, ``cancel`` (or the v2 spelling)."""
+        default: the last 3 days); ``limit`` at most 200; ``state`` (the query's
+        ``status``) one of ``success``, ``fail``, ``running``, ``timeout``, ``cancel``
+        (or the v2 spelling: ``SUCCESS``, ``FAILED``, ``RUNNING``)."""
         wire_status = None
-        if status is not None:
+        if state is not None:
             try:
-                wire_status = v3_state(status)
+                wire_status = v3_state(state)
             except ValueError as exc:
-                raise InvalidRequestError([ErrorDetail("status", str(exc))]) from None
+                raise InvalidRequestError([ErrorDetail("state", str(exc))]) from None
         req = validate_request(
             DwrListExecutionsRequest,
             graph_name=graph_name,
@@ -729,20 +742,47 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self,
         graph_name: str,
         *,
-        status: str | None = None,
+        state: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         window: timedelta = EXECUTION_WINDOW,
-        page_size: int = 200,
+        page_size: int | None = None,
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncIterator[ExecutionSummary]:
         """Every execution started in ``[since, until]`` (default: the last 3 days),
         oldest window first: the span is cut into windows of at most ``window``, each
         followed page by page (at most 200 per page). Windows share their boundary
-        second, so an execution started on it is yielded once (by name)."""
+        second, so an execution started on it is yielded once (by name). ``state`` as
+        for :meth:`list_executions`; ``page_size`` default: 200 (the most a page
+        holds), or ``max_items`` if fewer; ``max_items=0``: nothing, nothing sent."""
         since, until = _execution_span(self._runtime.wall_clock(), since, until, window)
+        check_max_items(max_items)
+        if max_items == 0:
+            return
+        size = page_size_or_max(page_size, max_items, MAX_EXECUTIONS_PAGE)
+        walk = self._walk_executions(graph_name, state, since, until, window, size, options)
         yielded = 0
+        try:
+            async for item in walk:
+                yield item
+                yielded += 1
+                if max_items is not None and yielded >= max_items:
+                    return
+        finally:
+            await walk.aclose()
+
+    async def _walk_executions(
+        self,
+        graph_name: str,
+        state: str | None,
+        since: datetime,
+        until: datetime,
+        window: timedelta,
+        size: int,
+        options: RequestOptions,
+    ) -> AsyncGenerator[ExecutionSummary, None]:
+        """:meth:`iter_executions`' windows and pages, arguments checked."""
         seen_at_edge: set[str] = set()
         start = since
         while True:
@@ -754,11 +794,11 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             while True:
                 got = await self.list_executions(
                     graph_name,
-                    status=status,
+                    state=state,
                     start_time=start,
                     end_time=end,
                     offset=offset,
-                    limit=page_size,
+                    limit=size,
                     **options,
                 )
                 names = [item.execution_name for item in got.executions]
@@ -771,9 +811,6 @@ class AsyncDwrClient(SettleCore, BatchAPI):
                     if _started_at_edge(item, end):
                         edge.add(item.execution_name)
                     yield item
-                    yielded += 1
-                    if max_items is not None and yielded >= max_items:
-                        return
                 offset = _next_offset(got, used)
                 if offset is None:
                     break
@@ -831,7 +868,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         :raises TransportError: A poll got no complete answer, after its retries.
         """
         options: RequestOptions = request_options or {}
-        _check_wait_intervals(poll_interval, max_poll_interval, timeout)
+        check_wait_intervals(timeout, poll_interval, max_poll_interval)
         return await poll_until_finished(
             lambda call: self.get_execution(graph_name, execution_name, **call),
             graph_name=graph_name,
@@ -992,12 +1029,14 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         prefix: str | None = None,
         *,
         category: str | None = None,
-        page_size: int = 1000,
+        page_size: int | None = None,
         max_items: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncIterator[DwrActionTemplate]:
         """Every template of ``kind`` (``system``, ``public`` or ``mine``), following
-        the page's ``offset`` (where the next page starts)."""
+        the page's ``offset`` (where the next page starts); ``page_size`` and
+        ``max_items`` as for :meth:`iter_workflows`."""
+        size = page_size_or_max(page_size, max_items)
         lister = {
             "system": self.list_system_templates,
             "public": self.list_public_templates,
@@ -1010,7 +1049,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             offset: int | str | None,
         ) -> tuple[list[DwrActionTemplate], int | str | None]:
             got = await lister(
-                prefix, category=category, offset=_int(offset), limit=page_size, **options
+                prefix, category=category, offset=_int(offset), limit=size, **options
             )
             return got.action_templates, got.next_cursor(len(got.action_templates))
 
@@ -1198,20 +1237,6 @@ def _repeated_page(request_id: str | None) -> ResponseParseError:
     )
 
 
-def _check_wait_intervals(
-    poll_interval: float, max_poll_interval: float, timeout: float | None
-) -> None:
-    """``wait_for_execution``'s seconds: each positive (``timeout`` may be ``None``)."""
-    checks = (
-        ("poll_interval", poll_interval),
-        ("max_poll_interval", max_poll_interval),
-        ("timeout", timeout),
-    )
-    for name, value in checks:
-        if value is not None and (isinstance(value, bool) or not value > 0):
-            raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
-
-
 def _int(cursor: int | str | None) -> int | None:
     if cursor is None or isinstance(cursor, int):
         return cursor
@@ -1223,7 +1248,10 @@ async def _follow(
     max_items: int | None,
 ) -> AsyncIterator[_T]:
     """Pages until one has no next cursor; a cursor seen twice, or a page repeating
-    the one before, raises (no loop)."""
+    the one before, raises (no loop). ``max_items=0``: nothing is fetched."""
+    check_max_items(max_items)
+    if max_items == 0:
+        return
     cursor: int | str | None = None
     used: set[int | str] = set()
     yielded = 0

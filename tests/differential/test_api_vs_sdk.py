@@ -113,7 +113,7 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], Ours]] = [
         "restoreFailedWorkflowExecution",
         ("exec-1", "wf-1"),
         {},
-        lambda c: c.restore_failed_execution("wf-1", "exec-1"),
+        lambda c: c.restore_execution("wf-1", "exec-1"),
     ),
     ("putTriggerPolicy", ("photos", [RULE]), {}, lambda c: c.put_trigger_policy("photos", [RULE])),
     ("getTriggerPolicy", ("photos",), {}, lambda c: c.get_trigger_policy("photos")),

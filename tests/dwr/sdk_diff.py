@@ -525,7 +525,7 @@ def case(call: str, rng: random.Random) -> Case:
     if call == "update_workflow":
         params = {_text(rng): _text(rng) for _ in range(rng.randint(0, 3))}
         return (
-            lambda c: c.update_workflow(g, params),
+            lambda c: c.update_workflow(g, parameters=params),
             m.UpdateWorkflowRequest(graph_name=g, body=m.UpdateWorkflowBody(parameters=params)),
         )
     if call == "delete_workflow":
@@ -555,7 +555,7 @@ def case(call: str, rng: random.Random) -> Case:
         s = _opt(rng, lambda: rng.choice(["success", "fail", "running", "timeout", "cancel"]))
         return (
             lambda c: c.list_executions(
-                g, status=s, start_time=st, end_time=et, offset=off, limit=lim
+                g, state=s, start_time=st, end_time=et, offset=off, limit=lim
             ),
             m.ListWorkflowInstanceRequest(
                 graph_name=g,

@@ -131,7 +131,7 @@ async def test_all_workflow_calls(client: AsyncDwrClient, dwr_fake_server: FakeD
     assert created.graph_name == "wf-1" and created.graph_urn
     with pytest.raises(errors.ConflictError):
         await client.create_workflow("wf-1", {})
-    updated = await client.update_workflow("wf-1", {"a": "b"})
+    updated = await client.update_workflow("wf-1", parameters={"a": "b"})
     assert updated.graph_name == "wf-1" and updated.last_modified is not None
     for n in range(5):
         await client.create_workflow(f"wf-x{n}", {})
@@ -218,7 +218,7 @@ async def test_executions_pages_windows_and_status(dwr_fake_server: FakeDwrServe
         ]
         assert len(cut) == 2
         failed = [
-            e async for e in c.iter_executions("g", status="FAILED", since=now - timedelta(days=10))
+            e async for e in c.iter_executions("g", state="FAILED", since=now - timedelta(days=10))
         ]
         assert len(failed) == 5 and all(e.execution_state == "fail" for e in failed)
         page = await c.list_executions(
@@ -228,7 +228,7 @@ async def test_executions_pages_windows_and_status(dwr_fake_server: FakeDwrServe
         with pytest.raises(errors.InvalidRequestError):
             await c.list_executions("g", limit=201)
         with pytest.raises(errors.InvalidRequestError):
-            await c.list_executions("g", status="done")
+            await c.list_executions("g", state="done")
 
 
 async def test_authorization_agreements_and_templates(client: AsyncDwrClient) -> None:

@@ -88,7 +88,7 @@ def cases(draw: st.DrawFn, op: int | None = None) -> Case:
         lim, off, st_, et, s = draw(limit200), draw(offset), draw(times), draw(times), draw(status)
         return (
             lambda c: c.list_executions(
-                g, status=s, start_time=st_, end_time=et, offset=off, limit=lim
+                g, state=s, start_time=st_, end_time=et, offset=off, limit=lim
             ),
             "list_workflow_instance",
             m.ListWorkflowInstanceRequest(
@@ -134,7 +134,7 @@ def cases(draw: st.DrawFn, op: int | None = None) -> Case:
     if op == 7:
         params = draw(st.dictionaries(text, text, max_size=3))
         return (
-            lambda c: c.update_workflow(g, params),
+            lambda c: c.update_workflow(g, parameters=params),
             "update_workflow",
             m.UpdateWorkflowRequest(graph_name=g, body=m.UpdateWorkflowBody(parameters=params)),
         )

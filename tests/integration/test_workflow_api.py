@@ -98,7 +98,7 @@ async def test_the_whole_life_cycle(
     ]
     assert sorted(failed_listed) == sorted(f.execution_name for f in failed)
 
-    restored = await client.restore_failed_execution("transcode", failed[0].execution_name)
+    restored = await client.restore_execution("transcode", failed[0].execution_name)
     assert restored.execution_name == failed[0].execution_name
     final = await client.wait_for_execution(
         "transcode", failed[0].execution_name, poll_interval=0.02, raise_on_failure=True

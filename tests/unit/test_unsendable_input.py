@@ -44,7 +44,7 @@ CASES: list[tuple[str, str, Call]] = [
     ("execution_name", TEXT_RULE, lambda c: c.get_execution("g", BAD)),
     ("execution_name", "dot-segment", lambda c: c.get_execution("g", ".")),
     ("execution_name", "dot-segment", lambda c: c.get_execution("g", "..")),
-    ("execution_name", "dot-segment", lambda c: c.restore_failed_execution("g", "..")),
+    ("execution_name", "dot-segment", lambda c: c.restore_execution("g", "..")),
     ("graph_name", TEXT_RULE, lambda c: c.get_execution(BAD, "e")),
     ("graph_name", "", lambda c: c.get_workflow("..")),
     ("graph_name", "", lambda c: c.delete_workflow(".")),
