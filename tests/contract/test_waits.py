@@ -58,7 +58,10 @@ async def test_wait_times_out_on_the_runtime_clock(
     assert info.value.timeout == 30
     assert info.value.last_state is not None and info.value.last_state.upper() == "RUNNING"
     assert virtual.sleeps == [1.0, 1.5, 2.25, 3.375, 5.0, 5.0, 5.0, 5.0, 1.875]
-    assert profile.server.calls["get_execution"] == 10
+    # Nine polls answered; the tenth, at the timeout, has what is left of the wait as its
+    # deadline (1 ms on aiohttp's own, real clock): whether the server reads it before
+    # that expires depends on how busy the machine is, so both counts are right.
+    assert profile.server.calls["get_execution"] in (9, 10)
 
 
 @pytest.mark.parametrize(
