@@ -171,6 +171,10 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
         summary = asyncio.run(run_demo(args.count, args.concurrency))
         print(format_summary(summary))
         return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+    if args.command == "doctor":
+        from .doctor import doctor_command
+
+        return asyncio.run(doctor_command(args))
     if args.command == "start-many":
         if args.manifest == "-":
             args.stdin_manifest = True
