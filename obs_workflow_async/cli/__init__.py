@@ -180,7 +180,7 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
             args.stdin_manifest = True
             spooled = spool_stdin(args)
             held.callback(shutil.rmtree, spooled.parent, ignore_errors=True)
-            args.manifest = str(spooled)
+            args.manifest, args.manifest_label = str(spooled), "-"
         if args.dry_run:
             return dry_run(args)
         args.plan = plan_batch(args)
