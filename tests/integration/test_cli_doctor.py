@@ -127,7 +127,8 @@ class _SkewedFake(FakeWorkflowServer):
 
 
 @pytest.mark.parametrize(
-    ("skew", "status", "code"), [(timedelta(hours=1), "FAIL", 1), (timedelta(minutes=-8), "WARN", 0)]
+    ("skew", "status", "code"),
+    [(timedelta(hours=1), "FAIL", 1), (timedelta(minutes=-8), "WARN", 0)],
 )
 def test_a_skewed_clock_is_shown_with_its_offset(skew: timedelta, status: str, code: int) -> None:
     server = _SkewedFake(skew)
