@@ -157,3 +157,11 @@ def test_v2_permission_refused_fails_the_authorization_check(
     lines = _lines(done)
     assert (lines["signature"], lines["authorization"]) == ("ok", "FAIL")
     assert "AccessDenied" in done.stdout and "fix: grant" in done.stdout
+
+
+def test_https_against_a_plain_http_endpoint_says_so(obs_fake_server: FakeWorkflowServer) -> None:
+    env = {**server_env(obs_fake_server), "OBS_SERVER": "https://" + obs_fake_server.url[7:]}
+    done = run_cli("doctor", env=env)
+    assert done.returncode == 1 and _lines(done)["endpoint"] == "FAIL"
+    assert "TLS handshake failed" in done.stdout and "is it http://?" in done.stdout
+    assert obs_fake_server.requests == []  # nothing reached the service as HTTP
