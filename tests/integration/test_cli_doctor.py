@@ -165,3 +165,10 @@ def test_https_against_a_plain_http_endpoint_says_so(obs_fake_server: FakeWorkfl
     assert done.returncode == 1 and _lines(done)["endpoint"] == "FAIL"
     assert "TLS handshake failed" in done.stdout and "is it http://?" in done.stdout
     assert obs_fake_server.requests == []  # nothing reached the service as HTTP
+
+
+def test_the_chain_names_the_provider_that_answered(obs_fake_server: FakeWorkflowServer) -> None:
+    done = run_cli("doctor", "--credentials", "chain", env=server_env(obs_fake_server))
+    assert done.returncode == 0, done.stdout
+    assert "from chain: env (OBS_ACCESS_KEY_ID/OBS_SECRET_ACCESS_KEY)" in done.stdout
+    assert obs_fake_server.secret_access_key not in done.stdout + done.stderr
