@@ -317,7 +317,9 @@ class _Feed:
             self.ambiguous_log.write({**listed, **self.resume.ambiguous[item.index]})
             self._say(item, "skipped: may have started (see settle)")
         elif decision == "invalid":
-            self.log.write({**listed, "status": "invalid", "message": item.problem})
+            self.log.write(
+                {**listed, "status": "invalid", "line": item.line, "message": item.problem}
+            )
             self._say(item, f"invalid: {item.problem}", always=True)
         else:
             self._say(item, "skipped: already started")
