@@ -17,7 +17,16 @@ from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from obs_workflow_async.testing.dwr_server import FakeDwrServer
 from tests.support.cli import CliResult, run_cli, server_env
 
-COMMANDS = ["start", "get", "list", "wait", "start-many", "settle", "restore", "doctor"]
+COMMANDS = {
+    "start": ["start", "g", "--bucket", "media", "--object", "k"],
+    "get": ["get", "workflow", "g"],
+    "list": ["list", "workflows"],
+    "wait": ["wait", "g", "e"],
+    "start-many": ["start-many", "g", "--manifest", "m.csv"],
+    "settle": ["settle", "r.jsonl"],
+    "restore": ["restore", "g", "e"],
+    "doctor": ["doctor"],
+}
 
 
 def _v3(server: FakeDwrServer, *args: str) -> CliResult:
@@ -25,15 +34,14 @@ def _v3(server: FakeDwrServer, *args: str) -> CliResult:
     return run_cli(*args, *options, env=server_env(server, with_url=False))
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_takes_output_quiet_and_api(command: str) -> None:
-    sub = build_parser()._subparsers
-    assert sub is not None
-    (action,) = [a for a in sub._group_actions if a.choices]
-    choices = action.choices
-    assert isinstance(choices, dict)
-    options = {o for a in choices[command]._actions for o in a.option_strings}
-    assert {"--output", "--quiet", "--api", "--project-id", "--region"} <= options
+    given = ["--api", "v3", "--project-id", "p", "--region", "r", "--output", "table", "-q"]
+    args = build_parser().parse_args([*COMMANDS[command], *given])
+    assert (args.api, args.project_id, args.region) == ("v3", "p", "r")
+    assert (args.output, args.quiet) == ("table", True)
+    before = build_parser().parse_args(["--output", "text", *COMMANDS[command]])
+    assert before.output == "text"  # before the subcommand too
 
 
 def test_json_output_is_the_resource_and_metadata_goes_to_stderr_with_v(
@@ -116,6 +124,9 @@ def test_dry_run_counts_exactly_as_the_run(
     assert sum(v for k, v in summary.items() if k in counted and type(v) is int) == 4
     assert summary["items"] == 4
     assert len(obs_fake_server.executions) == 1
+    results = Path(str(summary["results"])).read_text().splitlines()
+    invalid = [json.loads(line) for line in results if '"invalid"' in line]
+    assert sorted(record["line"] for record in invalid) == [3, 4, 5]
 
 
 def test_dry_run_from_stdin_needs_no_results(
