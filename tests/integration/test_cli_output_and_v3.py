@@ -205,3 +205,16 @@ def test_shell_fake_serves_v3(tmp_path: Path) -> None:
     assert "--project-id" in err
     calls = json.loads(out.strip().splitlines()[-1])["calls"]
     assert calls["get_authorization"] == 1
+
+
+def test_v3_from_the_environment_alone(dwr_fake_server: FakeDwrServer) -> None:
+    env = {
+        **server_env(dwr_fake_server),
+        "OBS_WORKFLOW_API": "v3",
+        "OBS_WORKFLOW_PROJECT_ID": dwr_fake_server.PROJECT_ID,
+    }
+    done = run_cli("start", "g", "--bucket", "media", "--object", "a.mp4", "-q", env=env)
+    assert done.returncode == 0, done.stderr
+    assert [e.execution_name for e in dwr_fake_server.executions] == [done.stdout.strip()]
+    doctor = run_cli("doctor", env=env)
+    assert "FAIL authorization" in doctor.stdout and "ok   signature" in doctor.stdout
