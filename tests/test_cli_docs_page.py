@@ -18,6 +18,7 @@ FAKE_SERVER_OPTIONS = {
     "--fault-503",
     "--fault-reset",
     "--stop-on-stdin-eof",
+    "--no-authorization",
 }
 
 

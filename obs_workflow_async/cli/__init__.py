@@ -1,7 +1,8 @@
 """``obs-workflow``: the command line.
 
-The package: :mod:`.parser` (argparse), :mod:`.commands` (the commands that talk to
-the service, and how errors print), :mod:`.start_many` (the resumable batch run),
+The package: :mod:`.parser` (argparse), :mod:`.commands` (running a command, how errors
+print, settle), :mod:`.resource_commands` (start, get, list, wait, restore), :mod:`.output`,
+:mod:`.doctor`, :mod:`.start_many` (the resumable batch run),
 :mod:`.manifest`, :mod:`.results` and :mod:`.settle_file` (its files),
 :mod:`.progress`, :mod:`.signals`, :mod:`.demo`.
 
@@ -35,9 +36,13 @@ before or after the subcommand; ``--version`` prints the version. ``start-many
 --manifest -`` reads the manifest from stdin (spooled once); ``--dry-run`` checks
 the manifest and the resume plan and sends nothing. See ``docs/cli.md``.
 
-Results print as JSON on stdout (``start-many``'s summary included; progress goes to
-stderr). Errors from the service print status, code, message and request id as JSON
-on stderr; usage errors print ``obs-workflow: MESSAGE``. Exit status:
+Results print on stdout as ``--output json|text|table`` says (JSON by default;
+``list`` and summaries as JSON lines), the resource only: the call metadata
+(``request_id``, ``retries_taken``) goes to stderr with ``-v``; ``--quiet`` prints
+only names (see :mod:`.output`). Progress goes to stderr. ``doctor`` checks a setup
+(:mod:`.doctor`). Every command but ``demo`` takes ``--api v3``. Errors from the
+service print status, code, message and request id as JSON on stderr; usage errors
+print ``obs-workflow: MESSAGE``. Exit status:
 
 - 0: everything done (every batch item started);
 - 1: an API call or some batch items failed (or are ambiguous, or invalid);
@@ -171,12 +176,16 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
         summary = asyncio.run(run_demo(args.count, args.concurrency))
         print(format_summary(summary))
         return EXIT_OK if summary.failed == 0 else EXIT_FAILED
+    if args.command == "doctor":
+        from .doctor import doctor_command
+
+        return asyncio.run(doctor_command(args))
     if args.command == "start-many":
         if args.manifest == "-":
             args.stdin_manifest = True
             spooled = spool_stdin(args)
             held.callback(shutil.rmtree, spooled.parent, ignore_errors=True)
-            args.manifest = str(spooled)
+            args.manifest, args.manifest_label = str(spooled), "-"
         if args.dry_run:
             return dry_run(args)
         args.plan = plan_batch(args)

@@ -14,12 +14,10 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias, cast
-
-from pydantic import BaseModel, JsonValue
+from typing import TYPE_CHECKING, TypeAlias
 
 from .._batch.settle import CLOCK_STEP_TOLERANCE, SettleItem, clock_step
 from .._client import AsyncWorkflowClient
@@ -46,8 +44,8 @@ from ..errors import (
     WaitTimeoutError,
     visible,
 )
-from ..models import ExecutionDetail, ExecutionState
 from .manifest import ManifestError
+from .output import emit_summary
 from .results import (
     ResultsLock,
     ResultsLog,
@@ -69,22 +67,6 @@ EXIT_INTERRUPTED = 130
 class UsageError(Exception):
     """The command line cannot be carried out as given: ``obs-workflow: MESSAGE`` on
     stderr and exit status 2, before anything is sent."""
-
-
-def _parse_inputs(pairs: Sequence[str]) -> dict[str, JsonValue] | None:
-    """``name=value`` pairs; a value that parses as JSON is taken as JSON, else as text."""
-    if not pairs:
-        return None
-    inputs: dict[str, JsonValue] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise UsageError(f"--input expects name=value, got {pair!r}")
-        try:
-            inputs[name] = json.loads(value)
-        except ValueError:
-            inputs[name] = value
-    return inputs
 
 
 def _json_text(data: object) -> str:
@@ -126,97 +108,10 @@ def _error_json(error: ObsWorkflowError) -> dict[str, object]:
     return {"error": type(error).__name__, "message": str(error)}
 
 
-def _dump(model: BaseModel, indent: int | None = 2) -> str:
-    return model.model_dump_json(exclude={"headers"}, indent=indent)
-
-
 AnyClient: TypeAlias = "AsyncWorkflowClient | AsyncDwrClient"
 """A client of either API (``start-many`` and ``settle`` take both)."""
-Command = Callable[[AsyncWorkflowClient, argparse.Namespace], Awaitable[int]]
-BatchCommand = Callable[[AnyClient, argparse.Namespace], Awaitable[int]]
-"""``start-many`` and ``settle``: any client."""
-
-
-async def start_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
-    inputs = _parse_inputs(args.input)
-    if not args.wait:
-        print(_dump(await client.start_workflow(args.graph, args.bucket, args.object, inputs)))
-        return EXIT_OK
-    final = await client.start_and_wait(
-        args.graph, args.bucket, args.object, inputs, timeout=args.wait_timeout
-    )
-    return _print_outcome(final)
-
-
-def _print_outcome(final: ExecutionDetail) -> int:
-    print(_dump(final))
-    return EXIT_OK if final.succeeded else EXIT_EXECUTION_FAILED
-
-
-async def get_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
-    result: BaseModel
-    if args.kind == "workflow":
-        result = await client.get_workflow(args.name)
-    elif args.kind == "template":
-        result = await client.get_workflow_template(args.name)
-    else:
-        if not args.execution:
-            raise UsageError("usage: get execution GRAPH EXECUTION")
-        result = await client.get_execution(args.name, args.execution)
-    print(_dump(result))
-    return EXIT_OK
-
-
-async def list_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
-    items: AsyncIterator[BaseModel]
-    if args.kind == "workflows":
-        items = client.iter_workflows(args.name, max_items=args.limit, page_size=args.page_size)
-    elif args.kind == "templates":
-        items = client.iter_workflow_templates(
-            args.name, max_items=args.limit, page_size=args.page_size
-        )
-    else:
-        if not args.name:
-            raise UsageError("usage: list executions GRAPH")
-        items = client.iter_executions(
-            args.name,
-            state=_state_option(args),
-            execution_type=args.type,
-            max_items=args.limit,
-            page_size=args.page_size,
-        )
-    async for item in items:
-        print(item.model_dump_json(), flush=True)
-    return EXIT_OK
-
-
-def _state_option(args: argparse.Namespace) -> ExecutionState | None:
-    """``--state`` (a documented state, any case) or ``--raw-state`` (sent as given)."""
-    if args.raw_state is not None:
-        return ExecutionState(args.raw_state)
-    if args.state is None:
-        return None
-    known = {
-        state.value: state
-        for state in (ExecutionState.RUNNING, ExecutionState.SUCCESS, ExecutionState.FAILED)
-    }
-    state = known.get(args.state.strip().upper())
-    if state is None:
-        raise UsageError(
-            f"--state {args.state}: not a known state (expected {', '.join(sorted(known))}, "
-            "any case); for a state the service added later, pass --raw-state STATE"
-        )
-    return state
-
-
-async def wait_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
-    final = await client.wait_for_execution(args.graph, args.execution, timeout=args.timeout)
-    return _print_outcome(final)
-
-
-async def restore_command(client: AsyncWorkflowClient, args: argparse.Namespace) -> int:
-    print(_dump(await client.restore_execution(args.graph, args.execution)))
-    return EXIT_OK
+Command = Callable[[AnyClient, argparse.Namespace], Awaitable[int]]
+"""A command: every one takes a client of either API (``--api v2|v3``)."""
 
 
 def _parse_since(text: str | None) -> datetime | None:
@@ -412,7 +307,7 @@ async def settle_command(client: AnyClient, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    print(json.dumps(counts))
+    emit_summary(args, counts)
     return EXIT_OK if counts["unknown"] == 0 else EXIT_FAILED
 
 
@@ -484,11 +379,6 @@ def _credentials(args: argparse.Namespace) -> CredentialsProvider | None:
     return default_chain(ecs_endpoint=endpoint)
 
 
-V3_COMMANDS = frozenset({"start-many", "settle"})
-"""The commands that also serve the DWR v3 API (``--api v3``): both go through the
-batch engine and settling every client shares."""
-
-
 def _v3_client(
     args: argparse.Namespace, server: str | None, cache: CredentialsCache | None
 ) -> AsyncDwrClient:
@@ -508,8 +398,6 @@ def _v3_client(
 def _usage_problem(args: argparse.Namespace, server: str | None) -> str | None:
     """What makes the connection options unusable, before anything is built or sent."""
     v3 = args.api == "v3"
-    if v3 and args.command not in V3_COMMANDS:
-        return f"--api v3 serves {' and '.join(sorted(V3_COMMANDS))} only"
     if not server and not (v3 and args.region):
         return "pass --server URL or set OBS_SERVER" + (" (or --region)" if v3 else "")
     return None
@@ -520,7 +408,7 @@ async def _connect_and_run(
 ) -> int:
     if args.api == "v3":
         async with _v3_client(args, server, cache) as dwr:
-            return await cast(BatchCommand, command)(dwr, args)
+            return await command(dwr, args)
     assert server is not None
     async with AsyncWorkflowClient(
         server=server,

@@ -90,7 +90,7 @@ CONNECTION_OPTIONS: tuple[ConnectionOption, ...] = (
         "--api",
         "OBS_WORKFLOW_API",
         "v2",
-        "v2: the OBS-hosted workflow API; v3: DWR v3 (start-many and settle; --server "
+        "v2: the OBS-hosted workflow API; v3: DWR v3 (every command; --server "
         "optional with --region, --project-id or discovery through IAM)",
         choices=("v2", "v3"),
     ),

@@ -15,6 +15,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "start": (
         "obs-workflow start transcode --bucket media --object videos/a.mp4",
         "obs-workflow start transcode --bucket media --object a.mp4 --input preset=hd --wait",
+        "NAME=$(obs-workflow start transcode --bucket media --object a.mp4 --quiet)",
     ),
     "get": (
         "obs-workflow get workflow transcode",
@@ -24,6 +25,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "obs-workflow list workflows trans",
         "obs-workflow list executions transcode --state failed --limit 20",
         "obs-workflow list executions transcode | head -1",
+        "obs-workflow list executions transcode --output table",
+        "obs-workflow --api v3 --region cn-north-4 list templates --template-kind public -q",
     ),
     "wait": ("obs-workflow wait transcode 0a1b2c3d-... --timeout 120",),
     "start-many": (
@@ -35,6 +38,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "settle": ("obs-workflow settle objects.csv.results.jsonl",),
     "restore": ("obs-workflow restore transcode 0a1b2c3d-...",),
+    "doctor": (
+        "obs-workflow doctor",
+        "obs-workflow --api v3 --region cn-north-4 --project-id 0123abcd doctor",
+        "obs-workflow doctor --output json",
+    ),
     "completion": (
         "obs-workflow completion bash > ~/.local/share/bash-completion/completions/obs-workflow",
         "obs-workflow completion zsh > ~/.zfunc/_obs-workflow",
@@ -45,8 +53,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
 
 _CONNECTION_NOTE = """\
 connection options (--server, --api, --region, --project-id, --signature,
---credentials, --profile, ...) go before or after the subcommand; they, their
-environment variables and defaults are listed once, in 'obs-workflow --help'."""
+--credentials, --profile, ...) and output options (--output json|text|table,
+--quiet) go before or after the subcommand; they, their environment variables and
+defaults are listed once, in 'obs-workflow --help'."""
 
 MAIN_EPILOG = """\
 precedence: a flag, then its environment variable, then the profile of the config

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 __all__ = ["ManifestError", "ManifestItem", "count_items", "read_manifest"]
@@ -23,7 +23,9 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ManifestItem:
-    """One line of the manifest, numbered from 0 (header and blank lines not counted)."""
+    """One line of the manifest: ``index`` numbered from 0 (header and blank lines not
+    counted: the results file's key), ``line`` its line in the file from 1 (header and
+    blank lines counted: what messages name)."""
 
     index: int
     bucket: str
@@ -32,6 +34,8 @@ class ManifestItem:
     key: str | None = None
     problem: str | None = None
     """Why the line cannot be used (it then becomes an ``invalid`` result)."""
+    line: int = 0
+    """The item's line in the file (1-based; a CSV row over several lines: its last)."""
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -53,14 +57,26 @@ def _delimiter(path: Path, first: str) -> str:
     return ","
 
 
-def _lines(path: Path) -> Iterator[str]:
-    """The non-blank lines, decoded as UTF-8 (a leading BOM is dropped).
+class _Numbered:
+    """The number of the last physical line handed out (1-based)."""
+
+    __slots__ = ("number",)
+
+    def __init__(self) -> None:
+        self.number = 0
+
+
+def _lines(path: Path, where: _Numbered | None = None) -> Iterator[str]:
+    """The non-blank lines, decoded as UTF-8 (a leading BOM is dropped); ``where``
+    follows the number of the line last handed out.
 
     A line that is not UTF-8 raises :class:`ManifestError` naming it (line numbers
     count every physical line from 1).
     """
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
+            if where is not None:
+                where.number = number
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
             try:
@@ -81,7 +97,8 @@ def read_manifest(path: Path) -> Iterator[ManifestItem]:
     JSON lines, by the first non-blank line starting with ``{``. A UTF-8 BOM is
     accepted; text that is not UTF-8 raises :class:`ManifestError` naming the line.
     """
-    lines = _lines(path)
+    where = _Numbered()
+    lines = _lines(path, where)
     first = next(lines, None)
     if first is None:
         return
@@ -90,7 +107,7 @@ def read_manifest(path: Path) -> Iterator[ManifestItem]:
     else:
         items = _read_csv(first, lines, _delimiter(path, first))
     for item in items:
-        yield _check_text(item)
+        yield _check_text(replace(item, line=where.number))
 
 
 def _unencodable(value: object) -> bool:
@@ -121,6 +138,7 @@ def _check_text(item: ManifestItem) -> ManifestItem:
                 item.object_key,
                 item.inputs,
                 item.key,
+                line=item.line,
                 problem=f"{name} holds text that cannot be sent (not encodable as UTF-8)",
             )
     return item

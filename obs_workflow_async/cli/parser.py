@@ -12,17 +12,18 @@ from typing import Any, TypeAlias
 
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .._version import __version__
-from .commands import (
-    get_command,
-    list_command,
-    restore_command,
-    settle_command,
-    start_command,
-    wait_command,
-)
+from .commands import settle_command
 from .completion import add_completion
 from .config import CONNECTION_OPTIONS, PROFILE_HELP
 from .help_text import CONNECTION_TITLE, HelpFormatter, finish_help
+from .output import output_options
+from .resource_commands import (
+    get_command,
+    list_command,
+    restore_command,
+    start_command,
+    wait_command,
+)
 from .start_many import start_many_command
 
 __all__ = ["build_parser"]
@@ -123,11 +124,45 @@ def build_parser() -> argparse.ArgumentParser:
         _add_start_many,
         _add_settle,
         _add_restore,
+        _add_doctor,
     ):
         add(sub)
+    _output_options(parser, sub)
+    _v3_options(sub)
     add_completion(sub)
     finish_help(parser, sub)
     return parser
+
+
+def _output_options(parser: argparse.ArgumentParser, sub: Subparsers) -> None:
+    """``--output`` and ``--quiet``: before the subcommand and after every one."""
+    output_options(parser, main=True)
+    for name, command in sub.choices.items():
+        if name != "demo":
+            output_options(command)
+
+
+def _v3_options(sub: Subparsers) -> None:
+    """What only ``--api v3`` needs: which template catalogue ``get``/``list`` read."""
+    for name in ("get", "list"):
+        sub.choices[name].add_argument(
+            "--template-kind",
+            choices=["system", "public", "mine"],
+            default="system",
+            help="--api v3: the template catalogue for 'get template' and 'list templates' "
+            "(default: system; v2 has one)",
+        )
+
+
+def _add_doctor(sub: Subparsers) -> None:
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the endpoint, credentials, clock, signature and authorization (either API)",
+        description="Run every check a first call depends on and print one line per check "
+        "(ok, WARN or FAIL, with the fix for each failure); exit 0 when all pass, 1 otherwise.",
+    )
+    _connection_options(doctor)
+    doctor.set_defaults(run=None)  # run by cli.main itself: no client is made up front
 
 
 def _add_demo(sub: Subparsers) -> None:

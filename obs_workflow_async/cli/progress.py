@@ -40,7 +40,9 @@ class ProgressPrinter:
     on a terminal, every ``plain_every`` seconds otherwise.
 
     ``width`` fixes the terminal width (default: asked of the terminal at each redraw);
-    ``clock`` is injectable for tests.
+    ``clock`` is injectable for tests. ``done_before``: items of ``total`` a previous
+    run already finished (a resume): the count shows them plus this run's, the rate
+    and ETA this run's alone.
     """
 
     def __init__(
@@ -53,8 +55,10 @@ class ProgressPrinter:
         width: int | None = None,
         tty: bool | None = None,
         clock: Callable[[], float] = time.monotonic,
+        done_before: int = 0,
     ) -> None:
         self._stream = stream
+        self._before = max(done_before, 0)
         self._total = total
         self._tty = stream.isatty() if tty is None else tty
         self._interval = 1.0 / hz if self._tty else plain_every
@@ -82,8 +86,8 @@ class ProgressPrinter:
         rate = done / elapsed if elapsed > 0 else 0.0
         fields: list[tuple[int, str]] = []
         if self._total:
-            share = min(done / self._total, 1.0)
-            fields.append((0, f"{done}/{self._total} {share:.0%}"))
+            share = min((self._before + done) / self._total, 1.0)
+            fields.append((0, f"{self._before + done}/{self._total} {share:.0%}"))
         else:
             fields.append((0, f"{done} done"))
         fields.append((1, f"ok {stats.succeeded}"))
@@ -94,7 +98,7 @@ class ProgressPrinter:
         fields.append((2, f"{rate:.0f}/s"))
         fields.append((2, f"elapsed {format_duration(elapsed)}"))
         if self._total:
-            left = max(self._total - done, 0)
+            left = max(self._total - self._before - done, 0)
             eta = format_duration(left / rate) if rate > 0 else "?"
             fields.append((2, f"ETA {eta}"))
         fields.append((5, f"in flight {stats.in_flight}"))
@@ -119,7 +123,7 @@ class ProgressPrinter:
         spare = room - len(text) - 3
         if self._total and spare >= 10:
             bar_width = min(spare, 30)
-            filled = int(bar_width * min(stats.done / self._total, 1.0))
+            filled = int(bar_width * min((self._before + stats.done) / self._total, 1.0))
             text = f"[{'#' * filled}{'.' * (bar_width - filled)}] {text}"
         return text[:room]
 

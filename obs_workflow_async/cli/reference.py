@@ -59,6 +59,7 @@ def reference(parser: argparse.ArgumentParser | None = None) -> str:
         "`--version` (before the subcommand) prints `obs-workflow VERSION`; `-h`, `--help`",
         "print the help of the command before them.",
     ]
+    lines += _output_options(parser)
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     helps = {choice.dest: choice.help or "" for choice in sub._choices_actions}
     for name, command in sub.choices.items():
@@ -75,6 +76,17 @@ def reference(parser: argparse.ArgumentParser | None = None) -> str:
             lines += ["", "```bash", *(line.strip() for line in examples.splitlines()), "```"]
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _output_options(parser: argparse.ArgumentParser) -> list[str]:
+    """The ``--output``/``--quiet`` table (every command, before or after it)."""
+    lines = ["", "### Output options", "", "| Option | Meaning |", "|---|---|"]
+    formatter = HelpFormatter(parser.prog)
+    for action in parser._actions:
+        if action.dest in ("output", "quiet"):
+            text = formatter._get_help_string(action) or ""
+            lines.append(f"| {_spelled(action)} | {_cell(text)} |")
+    return lines
 
 
 def update(page: str) -> str:

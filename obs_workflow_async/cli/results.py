@@ -87,6 +87,8 @@ def _outcome_fields(outcome: StartOutcome, item: ManifestItem, at: str) -> dict[
     error = outcome.error
     status = "invalid" if outcome.invalid else "ambiguous" if outcome.ambiguous else "failed"
     record["status"] = status
+    if status == "invalid" and item.line:
+        record["line"] = item.line  # the manifest's line (from 1, header included)
     if isinstance(error, APIStatusError):
         record.update(
             http_status=error.status,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shlex
 import shutil
 import sys
@@ -24,8 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from .._batch.models import BatchStats, StartOutcome
+from .._batch.models import BatchStats, StartOutcome, StartRequest
 from .._batch.runner import BatchRun
+from ..errors import InvalidRequestError
+from ..models import validate_request
 from .commands import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -38,6 +39,7 @@ from .commands import (
     write_of,
 )
 from .manifest import ManifestError, ManifestItem, count_items, read_manifest
+from .output import emit_summary
 from .progress import ProgressPrinter
 from .results import (
     ResultsFileError,
@@ -274,6 +276,14 @@ class _Feed:
     )
     pending: dict[int, ManifestItem] = field(default_factory=dict)
     """Only the items in flight: bounded."""
+    label: str = ""
+    """The manifest as messages name it."""
+    verbose: bool = False
+    """``-v``: one line per item on stderr (``MANIFEST:LINE: outcome``)."""
+
+    def _say(self, item: ManifestItem, what: str, *, always: bool = False) -> None:
+        if self.verbose or always:
+            print(f"obs-workflow: {_where(self.label, item)}: {what}", file=sys.stderr)
 
     def requests(self, manifest: Path) -> Iterator[dict[str, object]]:
         for item in read_manifest(manifest):
@@ -305,8 +315,14 @@ class _Feed:
         self.counts[decision] += 1
         if decision == "skip_ambiguous":
             self.ambiguous_log.write({**listed, **self.resume.ambiguous[item.index]})
+            self._say(item, "skipped: may have started (see settle)")
         elif decision == "invalid":
-            self.log.write({**listed, "status": "invalid", "message": item.problem})
+            self.log.write(
+                {**listed, "status": "invalid", "line": item.line, "message": item.problem}
+            )
+            self._say(item, f"invalid: {item.problem}", always=True)
+        else:
+            self._say(item, "skipped: already started")
         return False
 
     def record(self, outcome: StartOutcome) -> None:
@@ -317,6 +333,12 @@ class _Feed:
         self.log.write(record)
         if outcome.ambiguous:
             self.ambiguous_log.write(record)
+        status = str(record.get("status"))
+        if outcome.result is not None:
+            self._say(item, f"started {outcome.result.execution_name}")
+        else:
+            message = record.get("message") or record.get("code") or type(outcome.error).__name__
+            self._say(item, f"{status}: {message}", always=status == "invalid")
 
 
 def _outcome_key(outcome: StartOutcome) -> str:
@@ -415,13 +437,19 @@ def _todo(plan: BatchPlan, retry: RetryFlags) -> int:
 def _summary(
     plan: BatchPlan, stats: BatchStats, counts: dict[ItemDecision, int], interrupted: bool
 ) -> dict[str, object]:
-    summary: dict[str, object] = {
+    counted = {
         "started": stats.succeeded,
-        "failed": stats.failed - stats.ambiguous,
+        # stats.failed counts the ambiguous and the invalid items too: each is counted once
+        "failed": stats.failed - stats.ambiguous - stats.invalid,
         "ambiguous": stats.ambiguous,
         "invalid": stats.invalid + counts["invalid"],
         "skipped_already_started": counts["skip_started"],
         "skipped_ambiguous": counts["skip_ambiguous"],
+    }
+    summary: dict[str, object] = {
+        "items": plan.total,
+        **counted,
+        "not_reached": max(plan.total - sum(counted.values()), 0),  # after an interrupt
         "results": str(plan.results_path),
         "ambiguous_list": str(plan.ambiguous_path),
         "interrupted": interrupted,
@@ -466,7 +494,11 @@ async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int
         feed = _Feed(
             args.graph, plan.resume, retry, log, ambiguous_log, runtime_of(args).wall_clock
         )
-        printer = ProgressPrinter(sys.stderr, _todo(plan, retry)) if args.progress else None
+        feed.label, feed.verbose = _label(args), args.verbose > 0
+        printer = None
+        if args.progress and not getattr(args, "quiet", False):
+            todo = _todo(plan, retry)  # progress over the whole manifest: done before + now
+            printer = ProgressPrinter(sys.stderr, plan.total, done_before=plan.total - todo)
         interrupt = _Interrupt()
         stats = await _drive(client, args, feed, plan.manifest, printer, interrupt)
     except ResultsFileError as error:
@@ -477,7 +509,7 @@ async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int
     if printer is not None:
         printer.finish(stats)
     summary = _summary(plan, stats, feed.counts, interrupt.interrupted)
-    print(json.dumps(summary), flush=True)  # stdout: progress and messages go to stderr
+    emit_summary(args, summary)  # stdout: progress and messages go to stderr
     if interrupt.interrupted:
         print(
             f"obs-workflow: interrupted ({interrupt.signal or 'signal'}); go on with: "
@@ -495,13 +527,42 @@ async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int
 def spool_stdin(args: argparse.Namespace) -> Path:
     """``--manifest -``: copy stdin to a private file once, so that it can be counted,
     read and checked like any manifest (the copy is removed when the command ends)."""
-    if not (args.results or args.resume):
+    if not (args.results or args.resume or args.dry_run):
         raise UsageError("--manifest - (stdin) needs --results FILE or --resume FILE")
     folder = Path(tempfile.mkdtemp(prefix="obs-workflow-"))
     spooled = folder / "stdin"
     with spooled.open("wb") as out:
         shutil.copyfileobj(sys.stdin.buffer, out)
     return spooled
+
+
+def start_problem(graph: str, item: ManifestItem) -> str | None:
+    """What a real run would refuse in ``item`` before sending (the batch engine's own
+    check, :class:`StartRequest`), in command-line terms; ``None`` when it is sendable."""
+    try:
+        validate_request(
+            StartRequest,
+            graph_name=graph,
+            bucket=item.bucket,
+            object_key=item.object_key,
+            inputs=item.inputs,
+            key=str(item.index),
+        )
+    except InvalidRequestError as error:
+        return "; ".join(f"{d.field}: {d.rule}" for d in error.errors) or str(error)
+    except Exception as error:
+        return f"cannot be read as a start request ({type(error).__name__})"
+    return None
+
+
+def _where(label: str, item: ManifestItem) -> str:
+    """``MANIFEST:LINE`` (the file's line, from 1, header included)."""
+    return f"{label}:{item.line}" if item.line else f"{label}: item {item.index}"
+
+
+def _label(args: argparse.Namespace) -> str:
+    """The manifest as messages name it (``-`` for stdin, not the spooled copy)."""
+    return str(getattr(args, "manifest_label", None) or args.manifest)
 
 
 def dry_run(args: argparse.Namespace) -> int:
@@ -513,6 +574,7 @@ def dry_run(args: argparse.Namespace) -> int:
     if not paths.same and _is_written(paths.results_path):
         _refuse_existing(paths.results_path, args.overwrite)
     retry = _retry_flags(args)
+    label = _label(args)
     plan = {"items": 0, "send": 0, "skip_started": 0, "skip_ambiguous": 0, "invalid": 0}
     try:
         resume = read_results(paths.resume_path) if paths.resume_path is not None else ResumeState()
@@ -520,10 +582,16 @@ def dry_run(args: argparse.Namespace) -> int:
         for item in read_manifest(paths.manifest):
             plan["items"] += 1
             decision = decide_item(item, resume, retry)
+            problem = item.problem
+            if decision == "send":
+                problem = start_problem(args.graph, item)
+                decision = "send" if problem is None else "invalid"
             plan[decision] += 1
             if decision == "invalid":
-                print(f"obs-workflow: item {item.index}: {item.problem}", file=sys.stderr)
+                print(f"obs-workflow: {_where(label, item)}: {problem}", file=sys.stderr)
+            elif args.verbose > 0:
+                print(f"obs-workflow: {_where(label, item)}: {decision}", file=sys.stderr)
     except ManifestError as error:
         raise UsageError(str(error)) from None
-    print(json.dumps({**plan, "results": str(paths.results_path), "dry_run": True}))
+    emit_summary(args, {**plan, "results": str(paths.results_path), "dry_run": True})
     return EXIT_OK if plan["invalid"] == 0 else EXIT_FAILED

@@ -1,7 +1,9 @@
 """``python -m obs_workflow_async.testing``: run the fake server in the foreground.
 
 Prints one line, ``URL ACCESS_KEY_ID SECRET_ACCESS_KEY``, once it listens (scripts
-and the benchmarks read it), then serves until SIGINT or SIGTERM (Ctrl-C, ``kill``,
+and the benchmarks read it; ``--api v3`` serves the DWR v3 API and adds the project
+id: ``URL ACCESS_KEY_ID SECRET_ACCESS_KEY PROJECT_ID``, with the ``obs-workflow``
+options a client needs on stderr), then serves until SIGINT or SIGTERM (Ctrl-C, ``kill``,
 a CI job ending). It never reads stdin, so it runs the same in the background of an
 interactive shell, under ``nohup`` and in CI. On the way out it prints a JSON
 summary line: executions started, objects started more than once, requests per
@@ -22,6 +24,7 @@ import signal
 import sys
 from collections import Counter
 
+from .dwr_server import FakeDwrServer
 from .faults import Fault
 from .server import FakeWorkflowServer
 
@@ -40,11 +43,14 @@ def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    server = FakeWorkflowServer(
+    kind = FakeDwrServer if args.api == "v3" else FakeWorkflowServer
+    server = kind(
         port=args.port,
         record_requests=args.record_requests,
         execution_duration=args.execution_duration,
     )
+    if isinstance(server, FakeDwrServer):
+        server.authorized = not args.no_authorization
     if args.fault_503:
         server.add_fault(
             Fault("status", status=503, retry_after="0"), times=None, probability=args.fault_503
@@ -55,7 +61,17 @@ async def _serve(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     _on_signals(loop, stop)
     async with server:
-        print(server.url, server.access_key_id, server.secret_access_key, flush=True)
+        if isinstance(server, FakeDwrServer):
+            print(
+                server.url,
+                server.access_key_id,
+                server.secret_access_key,
+                server.PROJECT_ID,
+                flush=True,
+            )
+        else:
+            print(server.url, server.access_key_id, server.secret_access_key, flush=True)
+        _hint(server, args.api)
         waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
         if args.stop_on_stdin_eof:
             waiters.append(loop.run_in_executor(None, sys.stdin.read))
@@ -71,8 +87,36 @@ async def _serve(args: argparse.Namespace) -> None:
     print(json.dumps(summary), flush=True)
 
 
+def _hint(server: FakeWorkflowServer, api: str) -> None:
+    """What a client needs, as ``obs-workflow`` options and variables (on stderr, so
+    that stdout's first line stays the one scripts parse)."""
+    options = f"--api {api} --server {server.url}"
+    if isinstance(server, FakeDwrServer):
+        options += f" --project-id {server.PROJECT_ID} --region {server.region}"
+    print(
+        f"export OBS_ACCESS_KEY_ID={server.access_key_id} "
+        f"OBS_SECRET_ACCESS_KEY={server.secret_access_key}\n"
+        f"obs-workflow {options} list workflows",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m obs_workflow_async.testing")
+    parser.add_argument(
+        "--api",
+        choices=["v2", "v3"],
+        default="v2",
+        help="the API served: v2 (OBS workflows, the default) or v3 (DWR v3; the first "
+        "line then ends with the project id)",
+    )
+    parser.add_argument(
+        "--no-authorization",
+        action="store_true",
+        help="--api v3: start without the workflow authorization (default: authorized, "
+        "as after the one-time console step), to see 'obs-workflow doctor' fail",
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--record-requests", action="store_true")
     parser.add_argument("--fault-503", type=float, default=0.0, help="share of calls answered 503")

@@ -58,7 +58,8 @@ def test_start_many_resume_and_settle_on_v3(dwr_fake_server: FakeDwrServer, tmp_
     assert sorted(started) == objects and max(started.values()) == 1  # each exactly once
 
 
-def test_v3_is_refused_where_it_is_not_served(dwr_fake_server: FakeDwrServer) -> None:
-    done = _cli(dwr_fake_server, "list", "workflows")
-    assert done.returncode == 2 and "--api v3" in done.stderr
-    assert dwr_fake_server.requests == []
+def test_every_command_serves_v3(dwr_fake_server: FakeDwrServer) -> None:
+    """Once refused ("--api v3 serves settle and start-many only"): now served."""
+    done = _cli(dwr_fake_server, "list", "workflows", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert len(dwr_fake_server.requests) == 1  # one v3 listing, nothing refused

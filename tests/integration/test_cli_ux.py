@@ -193,7 +193,7 @@ def test_dry_run_sends_and_writes_nothing(
     assert dry.returncode == 1  # an invalid line
     plan = json.loads(dry.stdout)
     assert (plan["items"], plan["send"], plan["invalid"]) == (3, 2, 1)
-    assert "item 2: inputs are not JSON" in dry.stderr
+    assert "m.csv:3: inputs are not JSON" in dry.stderr  # the file's line, from 1
     assert not (tmp_path / "m.csv.results.jsonl").exists()
     results = tmp_path / "r.jsonl"
     server.add_fault(Fault("drop"), operation="start", times=1)
