@@ -13,6 +13,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge behaviour, never speed: no per-example deadline and no "too slow"
+# health check, which a busy machine trips (a test that wants a bound says so itself).
+settings.register_profile(
+    "suite", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("suite")
 
 from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async.testing import FakeWorkflowServer
