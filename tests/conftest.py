@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from obs_workflow_async import AsyncWorkflowClient
+from obs_workflow_async.testing import FakeWorkflowServer
+
 # Property tests judge behaviour, never speed: no per-example deadline and no "too slow"
 # health check, which a busy machine trips (a test that wants a bound says so itself).
 settings.register_profile(
     "suite", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 settings.load_profile("suite")
-
-from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async.testing import FakeWorkflowServer
 
 SECRET = "test-secret-key-DO-NOT-LEAK-0001"
 TOKEN = "test-security-token-DO-NOT-LEAK-0002"
