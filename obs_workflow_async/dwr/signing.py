@@ -135,9 +135,12 @@ def canonical_request(
     query: Iterable[tuple[str, str]],
     headers: Mapping[str, str],
     body: bytes | None,
+    names: Sequence[str] | None = None,
 ) -> str:
-    """The canonical request; ``path`` encoded as sent, ``query`` as :func:`query_pairs`."""
-    names = signed_header_names(headers)
+    """The canonical request; ``path`` encoded as sent, ``query`` as :func:`query_pairs`;
+    ``names``: :func:`signed_header_names` of ``headers`` when the caller has them."""
+    if names is None:
+        names = signed_header_names(headers)
     return "\n".join(
         (
             method.upper(),
@@ -187,13 +190,11 @@ def sign(
     sdk_date = next((v for k, v in headers.items() if k.lower() == "x-sdk-date"), None)
     if sdk_date is None:
         raise ValueError("X-Sdk-Date header is required")
-    pairs = list(query)
-    canonical = canonical_request(method, path, pairs, headers, body)
+    names = signed_header_names(headers)
+    canonical = canonical_request(method, path, query, headers, body, names)
     to_sign = string_to_sign(canonical, sdk_date)
     sig = signature(secret_access_key, to_sign)
-    return SignedRequest(
-        canonical, to_sign, sig, authorization(access_key_id, signed_header_names(headers), sig)
-    )
+    return SignedRequest(canonical, to_sign, sig, authorization(access_key_id, names, sig))
 
 
 def sign_headers(
