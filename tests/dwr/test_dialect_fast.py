@@ -99,7 +99,9 @@ def test_dialect_headers_equal_the_general_signer(
         for now, secret, token in calls:
             creds = Credentials("AKEXAMPLE", secret, token)
             for moment in (now, now + timedelta(microseconds=1), now + timedelta(seconds=1)):
-                expected = reference(dialect, sent_host, user_agent, content_type, spec, moment, creds)
+                expected = reference(
+                    dialect, sent_host, user_agent, content_type, spec, moment, creds
+                )
                 got = dialect.headers(spec, moment, creds)
                 assert got == expected
                 assert list(got) == list(expected)
