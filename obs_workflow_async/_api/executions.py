@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import JsonValue
 
 from .._base_client import BaseClient, RequestOptions
+from .._plain_json import is_plain_json
 from .._transport import RequestSpec
 from ..errors import (
     ErrorDetail,
@@ -32,7 +33,7 @@ from ..models import (
     validate_request,
 )
 from ..models._base import json_body
-from ..validation import check_bucket_name, check_graph_name, check_object_key
+from ..validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
 from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:
@@ -68,19 +69,24 @@ def start_spec(
     """Validate the start arguments (nothing is sent if they break a rule) and build the
     request; only the spec outlives this call, not the validated model.
 
-    Plain names without inputs (the common start) are checked with the same rules
-    without building the pydantic model; anything else, and anything that breaks a
-    rule, goes through :class:`StartWorkflowRequest`, which names every broken rule.
+    Plain arguments (``str`` names, ``inputs`` ``None`` or a plain JSON ``dict``: the
+    common start) are checked with the same rules without building the pydantic
+    model; anything else, and anything that breaks a rule, goes through
+    :class:`StartWorkflowRequest`, which names every broken rule (the same body bytes
+    either way: ``tests/unit/test_start_fast_path.py``).
     """
     if (
-        inputs is None
-        and type(graph_name) is str
+        type(graph_name) is str
         and type(bucket) is str
         and type(object_key) is str
         and _names_valid(graph_name, bucket)
         and check_object_key(object_key) is None
+        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
     ):
-        body = json_body({"bucket": bucket, "object": object_key})
+        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
+        if inputs is not None:
+            payload["inputs"] = inputs
+        body = json_body(payload)
         return RequestSpec(
             "POST",
             f"v2/workflows/{graph_name}",

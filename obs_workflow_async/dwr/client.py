@@ -67,7 +67,6 @@ from .models import (
     DwrListRequest,
     DwrMyTemplateDefinition,
     DwrRestoreResult,
-    DwrStartRequest,
     DwrTemplateDetail,
     DwrTemplatePage,
     DwrUpdateMyTemplateResult,
@@ -77,6 +76,7 @@ from .models import (
     DwrWorkflowDefinition,
     DwrWorkflowPage,
     DwrWorkflowSummary,
+    start_parts,
     v3_state,
 )
 
@@ -595,19 +595,11 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self, request: StartRequest, options: CallOptions
     ) -> StartWorkflowResult:
         """One batch item's start (:class:`BatchAPI`): the v3 ``execute`` call."""
-        req = validate_request(
-            DwrStartRequest,
-            graph_name=request.graph_name,
-            bucket=request.bucket,
-            object_key=request.object_key,
-            inputs=request.inputs,
+        graph, body = start_parts(
+            request.graph_name, request.bucket, request.object_key, request.inputs
         )
         spec = await self._spec(
-            "POST",
-            f"workflows/{req.graph_name}/execute",
-            "start_workflow",
-            body=req.body(),
-            graph_name=req.graph_name,
+            "POST", f"workflows/{graph}/execute", "start_workflow", body=body, graph_name=graph
         )
         return await self._request(spec, StartWorkflowResult, options)
 
@@ -683,19 +675,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         :raises TransportError: No complete answer; :func:`~.may_have_started` tells
             whether the start may have happened.
         """
-        req = validate_request(
-            DwrStartRequest,
-            graph_name=graph_name,
-            bucket=bucket,
-            object_key=object_key,
-            inputs=None if inputs is None else dict(inputs),
-        )
+        graph, body = start_parts(graph_name, bucket, object_key, inputs)
         spec = await self._spec(
-            "POST",
-            f"workflows/{req.graph_name}/execute",
-            "start_workflow",
-            body=req.body(),
-            graph_name=req.graph_name,
+            "POST", f"workflows/{graph}/execute", "start_workflow", body=body, graph_name=graph
         )
         return await self._request(spec, StartWorkflowResult, options)
 

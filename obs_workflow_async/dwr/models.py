@@ -8,12 +8,15 @@ shapes of an execution detail both read into :class:`DwrExecutionDetail`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
+from .._plain_json import is_plain_json
 from ..models._base import (
     BucketName,
     NullableList,
@@ -23,6 +26,7 @@ from ..models._base import (
     ResponseModel,
     ResultModel,
     WorkflowInputs,
+    validate_request,
 )
 from ..models._executions import (
     ExecutionDetail,
@@ -30,6 +34,7 @@ from ..models._executions import (
     ExecutionSummary,
     RestoreExecutionResult,
 )
+from ..validation import check_bucket_name, check_inputs, check_object_key
 
 __all__ = [
     "DwrAction",
@@ -61,6 +66,7 @@ __all__ = [
     "DwrWorkflowSummary",
     "V3_STATES",
     "format_v3_time",
+    "start_parts",
     "v3_state",
 ]
 
@@ -273,6 +279,50 @@ class DwrStartRequest(RequestModel):
         if self.inputs is not None:
             payload["inputs"] = self.inputs
         return json_body(payload)
+
+
+_GRAPH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+""":data:`DwrGraphName`'s pattern (``fullmatch``: its ``^...$`` in the Rust engine)."""
+
+
+@lru_cache(maxsize=256)
+def _names_valid(graph_name: str, bucket: str) -> bool:
+    """Both names pass their rules (pure checks; a batch repeats the same pair)."""
+    return _GRAPH_NAME.fullmatch(graph_name) is not None and check_bucket_name(bucket) is None
+
+
+def start_parts(
+    graph_name: object, bucket: object, object_key: object, inputs: object
+) -> tuple[str, bytes]:
+    """The graph name and body of a start, validated (nothing is sent if an argument
+    breaks a rule: :class:`~obs_workflow_async.errors.InvalidRequestError`).
+
+    Plain arguments (``str`` names, ``inputs`` ``None`` or a plain JSON ``dict``: the
+    common start) are checked with the same rules without building the pydantic
+    model; anything else, and anything that breaks a rule, goes through
+    :class:`DwrStartRequest`, which names every broken rule. Both give the same body
+    bytes (``tests/dwr/test_start_fast_path.py``).
+    """
+    if (
+        type(graph_name) is str
+        and type(bucket) is str
+        and type(object_key) is str
+        and _names_valid(graph_name, bucket)
+        and check_object_key(object_key) is None
+        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
+    ):
+        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
+        if inputs is not None:
+            payload["inputs"] = inputs
+        return graph_name, json_body(payload)
+    request = validate_request(
+        DwrStartRequest,
+        graph_name=graph_name,
+        bucket=bucket,
+        object_key=object_key,
+        inputs=None if inputs is None else dict(inputs),  # type: ignore[call-overload]
+    )
+    return request.graph_name, request.body()
 
 
 class DwrListExecutionsRequest(RequestModel):
