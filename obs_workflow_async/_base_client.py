@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, TypedDict, TypeVar, cast, overload
 
 import aiohttp
 from pydantic import BaseModel, ValidationError
@@ -44,6 +44,7 @@ from .credentials import (
 from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .hooks import Hook
 from .models import OperationResult, StartWorkflowResult
+from .models._executions import read_start_answer
 from .validation import check_header_value
 
 if TYPE_CHECKING:
@@ -126,7 +127,14 @@ def _parse_error(
 
 def parse_answer(model: type[_M], raw: RawResponse) -> _M:
     """Validate the JSON body of a 2xx answer into ``model``, adding the response
-    metadata; :class:`ResponseParseError` if it does not fit."""
+    metadata; :class:`ResponseParseError` if it does not fit.
+
+    The common start answer is read without pydantic's validator, into an equal
+    result (:func:`~.models._executions.read_start_answer`)."""
+    if model is StartWorkflowResult:
+        started = read_start_answer(raw.body, raw.headers, raw.request_id, raw.retries_taken)
+        if started is not None:
+            return cast(_M, started)
     context: dict[str, object] = {"headers": raw.headers, "retries_taken": raw.retries_taken}
     if raw.request_id is not None:
         context["request_id"] = raw.request_id  # else the body's request_id, if any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
@@ -17,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..validation import check_text
 from ._base import (
     BucketName,
     ExecutionName,
@@ -31,6 +33,7 @@ from ._base import (
     ResponseModel,
     ResultModel,
     WorkflowInputs,
+    copy_headers,
     decode_json_text,
     json_body,
     parse_timestamp,
@@ -51,6 +54,7 @@ __all__ = [
     "StartWorkflowRequest",
     "StartWorkflowResult",
     "StateRun",
+    "read_start_answer",
 ]
 
 
@@ -217,6 +221,61 @@ class StartWorkflowResult(ResultModel):
             if date is not None:
                 object.__setattr__(self, "started_at", date)  # frozen: set once, here
         return self
+
+
+_START_FIELDS = frozenset({"execution_urn", "execution_name", "started_at"})
+_METADATA_FIELDS = frozenset({"headers", "retries_taken"})
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)  # NaN, Infinity: left to the full validation
+
+
+def _has_surrogate(value: object) -> bool:
+    """A string that pydantic's JSON reader refuses (a lone surrogate escape)."""
+    return type(value) is str and check_text(value) is not None
+
+
+def read_start_answer(
+    body: bytes, headers: Mapping[str, str], request_id: str | None, retries_taken: int
+) -> StartWorkflowResult | None:
+    """The common start answer (a JSON object of at most ``execution_urn``,
+    ``execution_name`` and ``started_at``) read with ``json.loads`` and the same rules
+    as :class:`StartWorkflowResult`'s validation, into an equal result; ``None`` for
+    any other body (more fields, no execution named, not JSON, ...), which the full
+    validation then reads or refuses with its own error."""
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        return None
+    if type(data) is not dict or not data.keys() <= _START_FIELDS:
+        return None
+    raw_urn = data.get("execution_urn")
+    raw_name = data.get("execution_name")
+    raw_time = data.get("started_at")
+    if _has_surrogate(raw_urn) or _has_surrogate(raw_name) or _has_surrogate(raw_time):
+        return None
+    urn = _scalar_text(raw_urn)
+    name = _scalar_text(raw_name)
+    if urn is None and name is None:
+        return None
+    copied = copy_headers(headers)
+    started = parse_timestamp(raw_time)
+    if started is None:
+        started = parse_timestamp(copied.get("date"))
+    given = set(data)
+    given |= _METADATA_FIELDS
+    if request_id is not None:
+        given.add("request_id")
+    return StartWorkflowResult.model_construct(
+        given,
+        execution_urn=urn,
+        execution_name=name,
+        started_at=started,
+        request_id=request_id,
+        headers=copied,
+        retries_taken=retries_taken,
+    )
 
 
 _NO_TIME: object = object()
