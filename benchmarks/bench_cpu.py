@@ -1,58 +1,255 @@
 #!/usr/bin/env python3
-"""Client CPU per start: this client against the hand-written aiohttp baseline, in ONE process.
+"""Client CPU per start: this client against a hand-written aiohttp client, in ONE process.
 
-    .venv/bin/python benchmarks/bench_cpu.py               # 5 rounds of 3,000 starts
-    .venv/bin/python benchmarks/bench_cpu.py --rounds 7 --count 5000
+    .venv/bin/python benchmarks/bench_cpu.py                      # v2, 7 rounds of 3,000
+    .venv/bin/python benchmarks/bench_cpu.py --api v3             # AsyncDwrClient
+    .venv/bin/python benchmarks/bench_cpu.py --api v2 --inputs    # starts with inputs=
+    .venv/bin/python benchmarks/bench_cpu.py --rounds 11 --count 5000
 
 Why one process: the CPU ratio of separate processes drifts with whatever else the
 machine is doing, and a process that has imported pydantic pays more for each full
 garbage collection than one that has not. Here the fake server runs in its own
-process (``python -m obs_workflow_async.testing``, which checks every signature)
-and the clients below run in this process, interleaved (A, B, C, A, B, C, ...),
-so drift and the garbage collector's costs hit them alike:
+process (v2: ``python -m obs_workflow_async.testing``; v3: ``FakeDwrServer``; both
+check every signature) and the clients below run in this process, interleaved
+(A, B, C, A, B, C, ...), so drift and the garbage collector's costs hit them alike:
 
-- ``baseline``: the hand-written client of ``bench_start.py`` (signs inline; no
-  validation, retries or typed results), ``asyncio.gather`` + semaphore 64.
-- ``baseline+options``: the same with the request options this client gives aiohttp
-  (per-request ``ClientTimeout``, ``allow_redirects=False``, ``ssl=False``, ``proxy=None``,
-  a session ``User-Agent``, ``limit_per_host``): what aiohttp charges for them.
-- ``obs-workflow-async``: ``AsyncWorkflowClient.start_workflow`` (``max_connections=64``)
-  + semaphore 64, as in ``bench_start.py``.
+- ``baseline``: a hand-written aiohttp client sending the same signed request (v2:
+  OBS signature; v3: ``SDK-HMAC-SHA256`` over the same headers), ``json.dumps`` body,
+  ``json.loads`` answer; no validation, retries or typed results;
+  ``asyncio.gather`` + semaphore 64.
+- ``baseline+options`` (v2): the same with the request options this client gives
+  aiohttp (per-request ``ClientTimeout``, ``allow_redirects=False``, ``ssl=False``,
+  ``proxy=None``, a session ``User-Agent``, ``limit_per_host``): what aiohttp charges
+  for them.
+- ``obs-workflow-async``: ``start_workflow`` (``max_connections=64``) + semaphore 64.
 
-Each configuration is warmed up first (300 starts); each round then runs every
-configuration once (3,000 starts, 64 in flight). The figure is process CPU time
-(``resource.getrusage``: user + system) per start; the ratio is the median over the
-rounds of each round's ratio to that round's baseline.
+``--inputs``: every start sends three workflow inputs (both sides).
+
+Each configuration is warmed up first; each round then runs every configuration once
+(``--count`` starts, 64 in flight). The figure is process CPU time
+(``resource.getrusage``: user + system) per start. Printed per client: the median,
+minimum and maximum over the rounds, and the median and spread (min-max) of each
+round's ratio to that round's baseline; with the machine's load average
+(``os.getloadavg``) at the start and the end. Quote the median with its spread.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import os
 import resource
 import statistics
 import sys
+import time
 from collections.abc import Callable, Coroutine
+from email.utils import formatdate
 from typing import Any
 
-from bench_start import CONCURRENCY, run_baseline, run_ours
 from harness import ServerProcess, print_table
 
 import obs_workflow_async  # noqa: F401 - every configuration runs with pydantic loaded
 
-Runner = Callable[[str, str, str, int], Coroutine[Any, Any, int]]
+CONCURRENCY = 64
+GRAPH = "bench-graph"
+BUCKET = "bench-bucket"
+INPUTS = {"quality": "high", "width": 1920, "tags": ["a", "b"]}
+V3_SIGNED = "content-type;host;user-agent;x-project-id;x-sdk-date"
 
 
-async def run_baseline_with_options(url: str, ak: str, sk: str, count: int) -> int:
-    return await run_baseline(url, ak, sk, count, client_options=True)
+class Target:
+    """Where the clients send: URL, keys, and (v3) the project id."""
+
+    def __init__(self, url: str, ak: str, sk: str, pid: str = "") -> None:
+        self.url, self.ak, self.sk, self.pid = url, ak, sk, pid
 
 
-CONFIGS: dict[str, Runner] = {
-    "baseline": run_baseline,
-    "baseline+options": run_baseline_with_options,
-    "obs-workflow-async": run_ours,
+Runner = Callable[[Target, int, bool], Coroutine[Any, Any, int]]
+
+
+def _key(i: int) -> str:
+    return f"objects/{i:07d}.mp4"
+
+
+# -- v2 --------------------------------------------------------------------------------------
+
+
+async def v2_baseline(
+    target: Target, count: int, inputs: bool, client_options: bool = False
+) -> int:
+    import aiohttp
+
+    host = target.url.split("://", 1)[1]
+    path = f"/v2/workflows/{GRAPH}"
+    key = target.sk.encode()
+    ok = 0
+    options: dict[str, Any] = {}
+    session_options: dict[str, Any] = {}
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    if client_options:
+        connector = aiohttp.TCPConnector(
+            limit=CONCURRENCY, limit_per_host=CONCURRENCY, keepalive_timeout=1.5, ssl=False
+        )
+        session_options = {
+            "timeout": aiohttp.ClientTimeout(total=None),
+            "headers": {"User-Agent": "obs-workflow-async/bench"},
+        }
+        options = {
+            "timeout": aiohttp.ClientTimeout(
+                total=60.0, connect=10.0, sock_connect=10.0, ceil_threshold=float("inf")
+            ),
+            "allow_redirects": False,
+            "ssl": False,
+            "proxy": None,
+            "proxy_headers": None,
+        }
+    async with aiohttp.ClientSession(connector=connector, **session_options) as session:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            payload: dict[str, object] = {"bucket": BUCKET, "object": _key(i)}
+            if inputs:
+                payload["inputs"] = INPUTS
+            body = json.dumps(payload).encode()
+            async with gate:
+                date = formatdate(usegmt=True)
+                to_sign = f"POST\n\napplication/json\n{date}\n{path}"
+                sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
+                headers = {
+                    "Content-Type": "application/json",
+                    "Date": date,
+                    "Host": host,
+                    "Authorization": f"OBS {target.ak}:{sig.decode()}",
+                }
+                async with session.post(
+                    target.url + path, data=body, headers=headers, **options
+                ) as response:
+                    data = await response.json(content_type=None)
+                    if response.status == 200 and "execution_name" in data:
+                        ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+async def v2_baseline_options(target: Target, count: int, inputs: bool) -> int:
+    return await v2_baseline(target, count, inputs, client_options=True)
+
+
+async def v2_ours(target: Target, count: int, inputs: bool) -> int:
+    from obs_workflow_async import AsyncWorkflowClient
+
+    ok = 0
+    given = INPUTS if inputs else None
+    async with AsyncWorkflowClient(
+        server=target.url,
+        access_key_id=target.ak,
+        secret_access_key=target.sk,
+        max_connections=CONCURRENCY,
+    ) as client:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            async with gate:
+                result = await client.start_workflow(GRAPH, BUCKET, _key(i), given)
+            if result.execution_name:
+                ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+# -- v3 --------------------------------------------------------------------------------------
+
+
+async def v3_baseline(target: Target, count: int, inputs: bool) -> int:
+    import aiohttp
+
+    host = target.url.split("://", 1)[1]
+    path = f"/v3/{target.pid}/workflows/{GRAPH}/execute"
+    key = target.sk.encode()
+    user_agent = "bench"
+    ok = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            payload: dict[str, object] = {"bucket": BUCKET, "object": _key(i)}
+            if inputs:
+                payload["inputs"] = INPUTS
+            body = json.dumps(payload).encode()
+            async with gate:
+                date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+                canonical = (
+                    f"POST\n{path}/\n\ncontent-type:application/json\nhost:{host}\n"
+                    f"user-agent:{user_agent}\nx-project-id:{target.pid}\nx-sdk-date:{date}\n\n"
+                    f"{V3_SIGNED}\n{hashlib.sha256(body).hexdigest()}"
+                )
+                digest = hashlib.sha256(canonical.encode()).hexdigest()
+                sig = hmac.new(
+                    key, f"SDK-HMAC-SHA256\n{date}\n{digest}".encode(), hashlib.sha256
+                ).hexdigest()
+                headers = {
+                    "Content-Type": "application/json",
+                    "Host": host,
+                    "User-Agent": user_agent,
+                    "X-Project-Id": target.pid,
+                    "X-Sdk-Date": date,
+                    "Authorization": f"SDK-HMAC-SHA256 Access={target.ak}, "
+                    f"SignedHeaders={V3_SIGNED}, Signature={sig}",
+                }
+                async with session.post(target.url + path, data=body, headers=headers) as response:
+                    data = await response.json(content_type=None)
+                    if response.status == 200 and "execution_name" in data:
+                        ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+async def v3_ours(target: Target, count: int, inputs: bool) -> int:
+    from obs_workflow_async.dwr import AsyncDwrClient
+
+    ok = 0
+    given = INPUTS if inputs else None
+    async with AsyncDwrClient(
+        endpoint=target.url,
+        project_id=target.pid,
+        access_key_id=target.ak,
+        secret_access_key=target.sk,
+        max_connections=CONCURRENCY,
+    ) as client:
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(i: int) -> None:
+            nonlocal ok
+            async with gate:
+                result = await client.start_workflow(GRAPH, BUCKET, _key(i), given)
+            if result.execution_name:
+                ok += 1
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
+CONFIGS: dict[str, dict[str, Runner]] = {
+    "v2": {
+        "baseline": v2_baseline,
+        "baseline+options": v2_baseline_options,
+        "obs-workflow-async": v2_ours,
+    },
+    "v3": {"baseline": v3_baseline, "obs-workflow-async": v3_ours},
 }
+
+
+# -- measurement -------------------------------------------------------------------------------
 
 
 def cpu_seconds() -> float:
@@ -60,39 +257,66 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(runner: Runner, server: ServerProcess, count: int) -> tuple[float, int]:
+def measure(runner: Runner, target: Target, count: int, inputs: bool) -> tuple[float, int]:
     """CPU microseconds per start, and how many starts the server accepted."""
     began = cpu_seconds()
-    ok = asyncio.run(runner(server.url, server.ak, server.sk, count))
+    ok = asyncio.run(runner(target, count, inputs))
     return (cpu_seconds() - began) / count * 1e6, ok
+
+
+def load_text() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+class _Server:
+    def __init__(self, api: str) -> None:
+        if api == "v2":
+            self._v2 = ServerProcess()
+            self.target = Target(self._v2.url, self._v2.ak, self._v2.sk)
+        else:
+            from bench_dwr import DwrServerProcess
+
+            self._v3 = DwrServerProcess()
+            self.target = Target(self._v3.url, self._v3.ak, self._v3.sk, self._v3.pid)
+        self._api = api
+
+    def stop(self) -> None:
+        (self._v2 if self._api == "v2" else self._v3).stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api", choices=("v2", "v3"), default="v2")
+    parser.add_argument("--inputs", action="store_true", help="every start sends inputs=")
     parser.add_argument("--count", type=int, default=3000, help="starts per configuration")
     parser.add_argument("--warmup", type=int, default=300, help="starts before measuring")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    server = ServerProcess()
-    cpu: dict[str, list[float]] = {name: [] for name in CONFIGS}
-    ok: dict[str, int] = dict.fromkeys(CONFIGS, args.count)
+    configs = CONFIGS[args.api]
+    load_before = load_text()
+    server = _Server(args.api)
+    cpu: dict[str, list[float]] = {name: [] for name in configs}
+    ok: dict[str, int] = dict.fromkeys(configs, args.count)
     try:
-        for runner in CONFIGS.values():
-            measure(runner, server, args.warmup)
+        for runner in configs.values():
+            measure(runner, server.target, args.warmup, args.inputs)
         for _ in range(args.rounds):
-            for name, runner in CONFIGS.items():
-                per_start, accepted = measure(runner, server, args.count)
+            for name, runner in configs.items():
+                per_start, accepted = measure(runner, server.target, args.count, args.inputs)
                 cpu[name].append(per_start)
                 ok[name] = min(ok[name], accepted)
     finally:
         server.stop()
+    load_after = load_text()
 
     base = cpu["baseline"]
     print(
-        f"\n{args.count} starts per round, {args.rounds} rounds interleaved in one process, "
-        f"concurrency {CONCURRENCY}; fake server in its own process; {os.cpu_count()} CPUs; "
-        f"Python {sys.version.split()[0]}\n"
+        f"\n{args.api}{' with inputs=' if args.inputs else ''}: {args.count} starts per round, "
+        f"{args.rounds} rounds interleaved in one process, concurrency {CONCURRENCY}; fake "
+        f"server in its own process; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}\n"
+        f"load average (1/5/15 min) {load_before} at start, {load_after} at end\n"
     )
     rows = []
     for name, values in cpu.items():
@@ -111,9 +335,9 @@ def main() -> None:
         [
             ("client", "client", 20),
             ("cpu", "CPU us/start", 14),
-            ("range", "range", 13),
-            ("ratio", "vs baseline", 13),
-            ("ratios", "ratio range", 13),
+            ("range", "min-max", 15),
+            ("ratio", "ratio median", 14),
+            ("ratios", "ratio min-max", 15),
             ("ok", "ok", 8),
         ],
         rows,
