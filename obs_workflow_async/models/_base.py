@@ -223,6 +223,8 @@ def _from_match(match: re.Match[str]) -> datetime:
     )
 
 
+_FROMISOFORMAT_READS_IT = sys.version_info >= (3, 11)
+"""``datetime.fromisoformat`` reads ``Z`` and any number of fraction digits from 3.11 on."""
 _ISO_MIN = len("2020-04-23T13:37:43")
 _ISO_MAX = len("2020-04-23T13:37:43.123456789Z")
 
@@ -244,6 +246,9 @@ def _from_common_iso(text: str) -> datetime | None:
     if not digits.isdigit():
         return None
     try:
+        if _FROMISOFORMAT_READS_IT:  # C speed; the same fields, fraction cut to 6 digits
+            parsed = datetime.fromisoformat(text)
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
         return datetime(
             int(digits[0:4]),
             int(digits[4:6]),
