@@ -25,8 +25,8 @@ Parts, for ``v2`` (``AsyncWorkflowClient``) and ``v3`` (``AsyncDwrClient``):
   hand-written date + string-to-sign + HMAC + header dict.
 - ``body``: validation + request body of a start (``start_spec``), against ``json.dumps``;
   ``body+inputs`` with three workflow inputs.
-- ``parse``: a 200 start answer into a ``StartWorkflowResult`` (``BaseClient._parse``),
-  against ``json.loads``.
+- ``parse``: a 200 start answer into a ``StartWorkflowResult`` (``parse_answer``; the
+  same function for both APIs), against ``json.loads``.
 - ``start``: one whole ``start_workflow`` call through a sender that answers at once
   (no sockets), against the sum of the hand-written parts.
 """
@@ -53,6 +53,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async._api import executions
+from obs_workflow_async._base_client import parse_answer
 from obs_workflow_async._sender import Answer
 from obs_workflow_async._transport import RawResponse, RequestSpec
 from obs_workflow_async.credentials import Credentials
@@ -194,6 +195,11 @@ def v3_body(inputs: object) -> Callable[[], object]:
     return full
 
 
+def parse(model: Any, raw: RawResponse) -> object:
+    """The client's answer parsing (a method before it became a function)."""
+    return parse_answer(model, raw)
+
+
 def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     """name -> (ours, hand-written)."""
     v2, v3 = v2_client(), v3_client()
@@ -231,12 +237,12 @@ def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
             lambda: executions.start_spec(GRAPH, BUCKET, KEY, INPUTS),
             hand_body_inputs,
         ),
-        "v2.parse": (lambda: v2._parse(StartWorkflowResult, raw), hand_parse),
+        "v2.parse": (lambda: parse(StartWorkflowResult, raw), hand_parse),
         "v2.start": (v2_start, hand_start_v2),
         "v3.sign": (lambda: v3_dialect.headers(v3_spec, now(utc), CREDS), hand_v3_sign),
         "v3.body": (v3_body(None), hand_body),
         "v3.body+inputs": (v3_body(INPUTS), hand_body_inputs),
-        "v3.parse": (lambda: v3._parse(StartWorkflowResult, raw), hand_parse),
+        "v3.parse": (lambda: parse(StartWorkflowResult, raw), hand_parse),
         "v3.start": (v3_start, hand_start_v3),
     }
 
