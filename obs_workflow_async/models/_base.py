@@ -242,13 +242,16 @@ def _from_common_iso(text: str) -> datetime | None:
         return None
     if end < 19 or text[4] != "-" or text[7] != "-" or text[13] != ":" or text[16] != ":":
         return None
+    if _FROMISOFORMAT_READS_IT:  # C speed; it reads only digits where they stand
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None  # out of range, as the general reading finds it
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
     digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
     if not digits.isdigit():
         return None
     try:
-        if _FROMISOFORMAT_READS_IT:  # C speed; the same fields, fraction cut to 6 digits
-            parsed = datetime.fromisoformat(text)
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
         return datetime(
             int(digits[0:4]),
             int(digits[4:6]),

@@ -248,9 +248,12 @@ def read_start_answer(
     any other body (more fields, no execution named, not JSON, ...), which the full
     validation then reads or refuses with its own error."""
     try:
-        data = _DECODER.decode(body.decode("utf-8"))
+        text = body.decode("utf-8")
+        data, end = _DECODER.raw_decode(text)  # no leading whitespace: the full reading
     except ValueError:  # UnicodeDecodeError and JSONDecodeError included
         return None
+    if end != len(text) and text[end:].strip(" \t\n\r"):
+        return None  # something after the value
     if type(data) is not dict or not data.keys() <= _START_FIELDS:
         return None
     raw_urn = data.get("execution_urn")
@@ -266,32 +269,45 @@ def read_start_answer(
     started = parse_timestamp(raw_time)
     if started is None:
         started = parse_timestamp(copied.get("date"))
-    given = set(data)
-    given |= _METADATA_FIELDS
-    if request_id is not None:
-        given.add("request_id")
-    # What StartWorkflowResult.model_construct(given, ...) builds, without its loop over
-    # the fields and their defaults (tests/unit/test_start_answer_fast.py holds the two
-    # equal: fields, order, fields set, extra, repr).
+    values = {
+        "request_id": request_id,
+        "headers": copied,
+        "retries_taken": retries_taken,
+        "execution_urn": urn,
+        "execution_name": name,
+        "started_at": started,
+    }
+    return _start_result((*data, request_id is not None), values)
+
+
+def _start_result(shape: tuple[object, ...], values: dict[str, object]) -> StartWorkflowResult:
+    """What ``StartWorkflowResult.model_construct(given, **values)`` builds, without its
+    loop over the fields and their defaults (``values`` in the fields' order;
+    tests/unit/test_start_answer_fast.py holds the two equal: fields, order, fields set,
+    extra, repr). ``shape``: the body's keys and whether a request id came."""
+    given = _GIVEN.get(shape)
+    if given is None:
+        given = {key for key, value in values.items() if key in shape}
+        given |= _METADATA_FIELDS
+        if shape[-1]:
+            given.add("request_id")
     result = _new_start_result(StartWorkflowResult)
     _set = object.__setattr__
-    _set(
-        result,
-        "__dict__",
-        {
-            "request_id": request_id,
-            "headers": copied,
-            "retries_taken": retries_taken,
-            "execution_urn": urn,
-            "execution_name": name,
-            "started_at": started,
-        },
-    )
+    _set(result, "__dict__", values)
     _set(result, "__pydantic_fields_set__", given)
     _set(result, "__pydantic_extra__", {})
     _set(result, "__pydantic_private__", None)
-    result.model_post_init(None)
+    if shape not in _GIVEN:
+        result.model_post_init(None)  # shares the set of given fields per shape
+        if len(_GIVEN) < _GIVEN_MAX:
+            _GIVEN[shape] = result.__pydantic_fields_set__
     return result
+
+
+_GIVEN: dict[tuple[object, ...], set[str]] = {}
+"""The set of given fields of each answer shape (body keys, request id or not), shared
+as :meth:`ResultModel.model_post_init` shares it (results are frozen)."""
+_GIVEN_MAX = 64
 
 
 _new_start_result = object.__new__
