@@ -194,14 +194,14 @@ def v3_body(inputs: object) -> Callable[[], object]:
     return full
 
 
-def parse(model: Any, raw: RawResponse) -> object:
-    """The client's answer parsing (a method before it became a function)."""
+def parser(client: AsyncWorkflowClient) -> Callable[[Any, RawResponse], object]:
+    """The client's answer parsing: a function now, a method on older checkouts."""
     from obs_workflow_async import _base_client
 
-    function = getattr(_base_client, "parse_answer", None)
-    if function is None:  # older checkouts, to measure before and after
-        return v2_client()._parse(model, raw)
-    return function(model, raw)
+    function: Callable[[Any, RawResponse], object] | None = getattr(
+        _base_client, "parse_answer", None
+    )
+    return function if function is not None else client._parse
 
 
 def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
@@ -218,6 +218,7 @@ def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     now = datetime.now
     utc = timezone.utc
     loop = asyncio.new_event_loop()
+    parse = parser(v2)
 
     def hand_start_v2() -> object:
         hand_body()
