@@ -12,10 +12,12 @@ from pydantic import (
     BeforeValidator,
     Field,
     JsonValue,
-    ModelWrapValidatorHandler,
     PrivateAttr,
     model_validator,
 )
+
+# pydantic exports it at the top level only from 2.10 on (the floor is 2.7)
+from pydantic.functional_validators import ModelWrapValidatorHandler
 from pydantic_core import PydanticCustomError
 
 from ..validation import check_text
