@@ -6,71 +6,170 @@ test your own code against. Code leaving ``esdk-obs-python`` starts with
 ``obs_workflow_async.compat.WorkflowClient`` (the official calls, ``GetResult`` answers).
 """
 
-from ._api.settle import ExecutionLookup, SettleReport
-from ._base_client import RequestOptions
-from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
-from ._batch.settle import SettleItem, SettleResult
-from ._client import AsyncWorkflowClient
-from ._config import RetryConfig, Runtime, Timeout
-from ._sender import AiohttpSender, Answer, PreparedRequest, Sender
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
 from ._version import __version__
-from .credentials import (
-    ChainProvider,
-    Credentials,
-    CredentialsProvider,
-    EcsMetadataProvider,
-    EnvironmentProvider,
-    OidcProvider,
-    StaticProvider,
-    default_chain,
+
+if TYPE_CHECKING:
+    from ._api.settle import ExecutionLookup, SettleReport
+    from ._base_client import RequestOptions
+    from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
+    from ._batch.settle import SettleItem, SettleResult
+    from ._client import AsyncWorkflowClient
+    from ._config import RetryConfig, Runtime, Timeout
+    from ._sender import AiohttpSender, Answer, PreparedRequest, Sender
+    from .credentials import (
+        ChainProvider,
+        Credentials,
+        CredentialsProvider,
+        EcsMetadataProvider,
+        EnvironmentProvider,
+        OidcProvider,
+        StaticProvider,
+        default_chain,
+    )
+    from .errors import (
+        APIStatusError,
+        AuthenticationError,
+        BadRequestError,
+        ClientClosedError,
+        ConflictError,
+        CredentialsError,
+        ErrorDetail,
+        ExecutionFailedError,
+        InvalidRequestError,
+        LoopMismatchError,
+        NotFoundError,
+        ObsWorkflowError,
+        PermissionDeniedError,
+        RateLimitError,
+        RequestTimeoutError,
+        ResponseParseError,
+        ServerError,
+        ServiceUnavailableError,
+        TransportError,
+        WaitTimeoutError,
+        may_have_started,
+    )
+    from .models import (
+        CreateTemplateResult,
+        CreateWorkflowResult,
+        ExecutionDetail,
+        ExecutionPage,
+        ExecutionState,
+        ExecutionSummary,
+        ExecutionType,
+        InputParameter,
+        OperationResult,
+        RestoreExecutionResult,
+        StartWorkflowRequest,
+        StartWorkflowResult,
+        State,
+        TemplatePage,
+        TemplateSummary,
+        TriggerPolicy,
+        TriggerRule,
+        UpdateWorkflowResult,
+        Workflow,
+        WorkflowPage,
+        WorkflowSummary,
+        WorkflowTemplate,
+    )
+
+# Every public name and the module defining it: imported on first use (PEP 562), so
+# `import obs_workflow_async` stays cheap; tests/unit/test_lazy_imports.py checks this
+# table against the imports above.
+_EXPORTS: dict[str, str] = {
+    "APIStatusError": ".errors",
+    "AiohttpSender": "._sender",
+    "Answer": "._sender",
+    "AsyncWorkflowClient": "._client",
+    "AuthenticationError": ".errors",
+    "BadRequestError": ".errors",
+    "BatchRun": "._batch",
+    "BatchStats": "._batch",
+    "ChainProvider": ".credentials",
+    "ClientClosedError": ".errors",
+    "ConflictError": ".errors",
+    "CreateTemplateResult": ".models",
+    "CreateWorkflowResult": ".models",
+    "Credentials": ".credentials",
+    "CredentialsError": ".errors",
+    "CredentialsProvider": ".credentials",
+    "EcsMetadataProvider": ".credentials",
+    "EnvironmentProvider": ".credentials",
+    "ErrorDetail": ".errors",
+    "ExecutionDetail": ".models",
+    "ExecutionFailedError": ".errors",
+    "ExecutionLookup": "._api.settle",
+    "ExecutionPage": ".models",
+    "ExecutionState": ".models",
+    "ExecutionSummary": ".models",
+    "ExecutionType": ".models",
+    "InputParameter": ".models",
+    "InvalidRequestError": ".errors",
+    "LoopMismatchError": ".errors",
+    "NotFoundError": ".errors",
+    "ObsWorkflowError": ".errors",
+    "OidcProvider": ".credentials",
+    "OperationResult": ".models",
+    "PermissionDeniedError": ".errors",
+    "PreparedRequest": "._sender",
+    "RateLimitError": ".errors",
+    "RequestOptions": "._base_client",
+    "RequestTimeoutError": ".errors",
+    "ResponseParseError": ".errors",
+    "RestoreExecutionResult": ".models",
+    "RetryConfig": "._config",
+    "Runtime": "._config",
+    "Sender": "._sender",
+    "ServerError": ".errors",
+    "ServiceUnavailableError": ".errors",
+    "SettleItem": "._batch.settle",
+    "SettleReport": "._api.settle",
+    "SettleResult": "._batch.settle",
+    "StartOutcome": "._batch",
+    "StartRequest": "._batch",
+    "StartWorkflowRequest": ".models",
+    "StartWorkflowResult": ".models",
+    "State": ".models",
+    "StaticProvider": ".credentials",
+    "TemplatePage": ".models",
+    "TemplateSummary": ".models",
+    "Timeout": "._config",
+    "TransportError": ".errors",
+    "TriggerPolicy": ".models",
+    "TriggerRule": ".models",
+    "UpdateWorkflowResult": ".models",
+    "WaitTimeoutError": ".errors",
+    "Workflow": ".models",
+    "WorkflowPage": ".models",
+    "WorkflowSummary": ".models",
+    "WorkflowTemplate": ".models",
+    "default_chain": ".credentials",
+    "may_have_started": ".errors",
+}
+_SUBMODULES = frozenset(
+    {
+        "cli",
+        "compat",
+        "credentials",
+        "dwr",
+        "errors",
+        "hooks",
+        "models",
+        "otel",
+        "testing",
+        "validation",
+    }
 )
-from .errors import (
-    APIStatusError,
-    AuthenticationError,
-    BadRequestError,
-    ClientClosedError,
-    ConflictError,
-    CredentialsError,
-    ErrorDetail,
-    ExecutionFailedError,
-    InvalidRequestError,
-    LoopMismatchError,
-    NotFoundError,
-    ObsWorkflowError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestTimeoutError,
-    ResponseParseError,
-    ServerError,
-    ServiceUnavailableError,
-    TransportError,
-    WaitTimeoutError,
-    may_have_started,
-)
-from .models import (
-    CreateTemplateResult,
-    CreateWorkflowResult,
-    ExecutionDetail,
-    ExecutionPage,
-    ExecutionState,
-    ExecutionSummary,
-    ExecutionType,
-    InputParameter,
-    OperationResult,
-    RestoreExecutionResult,
-    StartWorkflowRequest,
-    StartWorkflowResult,
-    State,
-    TemplatePage,
-    TemplateSummary,
-    TriggerPolicy,
-    TriggerRule,
-    UpdateWorkflowResult,
-    Workflow,
-    WorkflowPage,
-    WorkflowSummary,
-    WorkflowTemplate,
-)
+"""Public submodules: ``obs_workflow_async.errors`` works after ``import obs_workflow_async``."""
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and flag unknown names
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), _SUBMODULES)
 
 __all__ = [
     "APIStatusError",

@@ -119,7 +119,8 @@ class RequestModel(BaseModel):
     fails here, naming the field, instead of failing to encode when sent.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: validators are built on first use, not at import (see _DEFERRED).
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     @model_validator(mode="after")
     def _sendable(self) -> Self:
@@ -521,7 +522,7 @@ object is kept): case-insensitive lookups; dumped as a lower-case dict."""
 class ResponseModel(BaseModel):
     """Base of the response models: unknown fields from the service are kept."""
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 _FIELDS_SETS: dict[frozenset[str], set[str]] = {}

@@ -43,6 +43,7 @@ from ._base import (
 )
 
 if TYPE_CHECKING:
+    from pydantic import ModelWrapValidatorHandler
     from typing_extensions import Self
 
 __all__ = [

@@ -48,7 +48,7 @@ __all__ = [
 class _Part(BaseModel):
     """A piece of a definition: documented fields checked, undocumented ones passed on."""
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
 
 ParameterName = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,20}$")]

@@ -10,14 +10,41 @@ like the service. Its parts: :mod:`.server` (the app, lifecycle, recording),
 The pytest plugin (registered through the ``pytest11`` entry point, or
 ``pytest_plugins = ["obs_workflow_async.testing.pytest_plugin"]``) provides the
 ``obs_fake_server`` fixture.
+
+The names below are imported on first use: importing one part (``.signature``,
+``.mock``) does not start the others.
 """
 
-from .dwr_server import DwrClientKwargs, FakeDwrServer
-from .faults import Fault
-from .routes import Operation
-from .server import ClientKwargs, FakeWorkflowServer, RecordedRequest
-from .signature import verify_signature
-from .state import Execution, ServiceError, WorkflowStore
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .dwr_server import DwrClientKwargs, FakeDwrServer
+    from .faults import Fault
+    from .routes import Operation
+    from .server import ClientKwargs, FakeWorkflowServer, RecordedRequest
+    from .signature import verify_signature
+    from .state import Execution, ServiceError, WorkflowStore
+
+_EXPORTS: dict[str, str] = {
+    "ClientKwargs": ".server",
+    "DwrClientKwargs": ".dwr_server",
+    "Execution": ".state",
+    "FakeDwrServer": ".dwr_server",
+    "FakeWorkflowServer": ".server",
+    "Fault": ".faults",
+    "Operation": ".routes",
+    "RecordedRequest": ".server",
+    "ServiceError": ".state",
+    "WorkflowStore": ".state",
+    "verify_signature": ".signature",
+}
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
     "ClientKwargs",
