@@ -65,30 +65,25 @@ of the config file (``--profile``), then the default (see :mod:`.config`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import logging
 import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from .._config import Runtime
-from .commands import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    UsageError,
-    lock_for_settle,
-    run_command,
-)
 from .completion import script
 from .config import ConfigError, resolve
 from .parser import build_parser
 from .pipe import quiet_broken_pipe
-from .results import Write
-from .start_many import dry_run, plan_batch, spool_stdin
+
+if TYPE_CHECKING:
+    from .._config import Runtime
+    from .results import Write
+
+# Only the parser and its option files are imported up front: ``--version``,
+# ``--help`` and ``completion`` answer without importing the client, aiohttp or
+# pydantic (tests/unit/test_lazy_imports.py). The commands are imported once the
+# arguments are parsed.
 
 __all__ = ["build_parser", "main"]
 
@@ -97,6 +92,8 @@ def _verbose(level: int) -> Callable[[], None]:
     """``-v``: INFO, ``-vv``: DEBUG logging of ``obs_workflow_async`` to stderr; without
     it, warnings only, as ``obs-workflow: warning: ...``. Returns the undo (``main``
     may run more than once in a process)."""
+    import logging
+
     logger = logging.getLogger("obs_workflow_async")
     level_before = logger.level
     handler = logging.StreamHandler(sys.stderr)
@@ -140,9 +137,11 @@ def _main(argv: Sequence[str] | None, runtime: Runtime | None, write: Write | No
     except SystemExit:
         sys.stdout.flush()  # --help into a closed pipe fails here, not at exit
         raise
-    if args.command == "completion":  # no connection, no config file
+    if args.command == "completion":  # no connection, no config file, no commands imported
         print(script(parser, args.shell), end="", flush=True)
-        return EXIT_OK
+        return 0  # EXIT_OK
+    from .commands import EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+
     try:
         resolve(args, os.environ)  # the options left out: env > profile > default
     except ConfigError as error:
@@ -170,6 +169,12 @@ def _main(argv: Sequence[str] | None, runtime: Runtime | None, write: Write | No
 def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
     """The file work a command does before anything is sent (registering in ``held``
     what to release), then the command."""
+    import asyncio
+    import shutil
+
+    from .commands import EXIT_FAILED, EXIT_OK, lock_for_settle, run_command
+    from .start_many import dry_run, plan_batch, spool_stdin
+
     if args.command == "demo":
         from .demo import format_summary, run_demo  # the fake server: only for the demo
 

@@ -24,11 +24,12 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, TypeAlias
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from ..errors import visible
+
+if TYPE_CHECKING:  # imported where used: the parser's output_options needs no pydantic
+    from pydantic import BaseModel
 
 __all__ = [
     "META_FIELDS",
@@ -70,6 +71,8 @@ def json_text(data: object, indent: int | None = None) -> str:
 
 def resource_of(model: BaseModel | Record) -> dict[str, object]:
     """The resource's fields (JSON types), without the call metadata."""
+    from pydantic import BaseModel
+
     if isinstance(model, BaseModel):
         data: object = model.model_dump(mode="json", exclude=set(_DROPPED))
     else:
@@ -156,6 +159,8 @@ def _settings(args: argparse.Namespace) -> tuple[OutputFormat, bool]:
 
 def emit(args: argparse.Namespace, resource: BaseModel | Record) -> None:
     """Print one resource as ``--output`` says (and its metadata on stderr with ``-v``)."""
+    from pydantic import BaseModel
+
     fmt, quiet = _settings(args)
     if isinstance(resource, BaseModel):
         emit_meta(args, meta_of(resource))

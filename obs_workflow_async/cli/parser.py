@@ -3,32 +3,43 @@
 The connection options are accepted both before and after the subcommand (see
 :func:`_connection_options`); each subcommand sets ``run`` to the coroutine that
 carries it out (``demo`` runs without a client).
+
+This module imports neither the client nor aiohttp nor pydantic: ``--version`` and
+``--help`` answer from the parser alone, and a command's module is imported when the
+command runs (see :func:`_command`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .._version import __version__
-from .commands import settle_command
 from .completion import add_completion
 from .config import CONNECTION_OPTIONS, PROFILE_HELP
 from .help_text import CONNECTION_TITLE, HelpFormatter, finish_help
 from .output import output_options
-from .resource_commands import (
-    get_command,
-    list_command,
-    restore_command,
-    start_command,
-    wait_command,
-)
-from .start_many import start_many_command
 
 __all__ = ["build_parser"]
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+LazyCommand: TypeAlias = Callable[[object, argparse.Namespace], Awaitable[int]]
+
+
+def _command(module: str, name: str) -> LazyCommand:
+    """The command ``name`` of the ``module`` of this package, imported when it runs
+    (the modules that talk to the service import the client)."""
+
+    async def command(client: object, args: argparse.Namespace) -> int:
+        target = getattr(importlib.import_module(module, __package__), name)
+        status: int = await target(client, args)
+        return status
+
+    command.__name__ = command.__qualname__ = name
+    return command
 
 
 def _connection_options(parser: argparse.ArgumentParser, *, main: bool = False) -> None:
@@ -186,7 +197,7 @@ def _add_start(sub: Subparsers) -> None:
     start.add_argument("--wait", action="store_true", help="wait for the outcome")
     start.add_argument("--wait-timeout", type=float, default=600.0, help="seconds")
     _connection_options(start)
-    start.set_defaults(run=start_command)
+    start.set_defaults(run=_command(".resource_commands", "start_command"))
 
 
 def _add_get(sub: Subparsers) -> None:
@@ -195,7 +206,7 @@ def _add_get(sub: Subparsers) -> None:
     get.add_argument("name", help="workflow or template name (the graph for an execution)")
     get.add_argument("execution", nargs="?", help="execution name (for 'get execution')")
     _connection_options(get)
-    get.set_defaults(run=get_command)
+    get.set_defaults(run=_command(".resource_commands", "get_command"))
 
 
 def _add_list(sub: Subparsers) -> None:
@@ -217,7 +228,7 @@ def _add_list(sub: Subparsers) -> None:
         "--page-size", type=int, help="items per request (default: the maximum, 1000)"
     )
     _connection_options(listing)
-    listing.set_defaults(run=list_command)
+    listing.set_defaults(run=_command(".resource_commands", "list_command"))
 
 
 def _add_wait(sub: Subparsers) -> None:
@@ -226,7 +237,7 @@ def _add_wait(sub: Subparsers) -> None:
     wait.add_argument("execution", help="execution name")
     wait.add_argument("--timeout", type=float, default=600.0, help="seconds")
     _connection_options(wait)
-    wait.set_defaults(run=wait_command)
+    wait.set_defaults(run=_command(".resource_commands", "wait_command"))
 
 
 def _add_start_many(sub: Subparsers) -> None:
@@ -283,7 +294,7 @@ def _add_start_many(sub: Subparsers) -> None:
         help="no progress line on stderr (default: shown)",
     )
     _connection_options(many)
-    many.set_defaults(run=start_many_command)
+    many.set_defaults(run=_command(".start_many", "start_many_command"))
 
 
 def _add_settle(sub: Subparsers) -> None:
@@ -299,7 +310,7 @@ def _add_settle(sub: Subparsers) -> None:
     )
     _settle_options(settle)
     _connection_options(settle)
-    settle.set_defaults(run=settle_command)
+    settle.set_defaults(run=_command(".commands", "settle_command"))
 
 
 def _add_restore(sub: Subparsers) -> None:
@@ -307,4 +318,4 @@ def _add_restore(sub: Subparsers) -> None:
     restore.add_argument("graph", help="workflow (graph) name")
     restore.add_argument("execution", help="execution name")
     _connection_options(restore)
-    restore.set_defaults(run=restore_command)
+    restore.set_defaults(run=_command(".resource_commands", "restore_command"))

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import aiohttp
 
+from .._endpoints import ECS_ENDPOINT as ECS_ENDPOINT  # re-exported: its home before
 from ..errors import CredentialsError
 from ._base import Credentials
 
@@ -36,7 +37,6 @@ __all__ = [
     "parse_security_key",
 ]
 
-ECS_ENDPOINT = "http://169.254.169.254"
 TOKEN_PATH = "/meta-data/latest/api/token"
 SECURITY_KEY_PATH = "/openstack/latest/securitykey"
 IAM_ENDPOINT = "https://iam.myhuaweicloud.com"
