@@ -71,11 +71,13 @@ def test_the_client_does_not_import_the_optional_parts() -> None:
     assert _loaded(modules, OPTIONAL_PARTS) == []
 
 
-@pytest.mark.parametrize("flag", ["--version", "--help"])
-def test_version_and_help_import_neither_the_client_nor_the_dependencies(flag: str) -> None:
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["completion", "bash"]])
+def test_version_help_and_completion_import_neither_the_client_nor_the_dependencies(
+    argv: list[str],
+) -> None:
     modules = _modules_after(
         "import io\nfrom obs_workflow_async.cli import main\n"
-        f"sys.stdout = io.StringIO()\nmain([{flag!r}])"
+        f"sys.stdout = io.StringIO()\nmain({argv!r})"
     )
     assert "obs_workflow_async.cli.parser" in modules  # the parser did answer
     assert _loaded(modules, HEAVY) == []
