@@ -52,7 +52,7 @@ from typing import Any
 
 from harness import ServerProcess, print_table
 
-from obs_workflow_async import AsyncWorkflowClient  # noqa: F401 - pydantic loaded for all
+import obs_workflow_async.models  # noqa: F401 - every configuration runs with pydantic loaded
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
