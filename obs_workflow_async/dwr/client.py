@@ -514,7 +514,22 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         definition: DwrWorkflowDefinition | Mapping[str, JsonValue],
         **options: Unpack[RequestOptions],
     ) -> DwrCreateWorkflowResult:
-        """``create_workflow``: ``POST /workflows/{graph_name}`` with the full definition."""
+        """``create_workflow``: ``POST /workflows/{graph_name}`` with the full definition.
+
+        :param graph_name: The new workflow's name.
+        :param definition: The workflow: a :class:`~.dwr.models.DwrWorkflowDefinition`
+            or a plain mapping of its fields (checked before sending).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         g = _checked("graph_name", graph_name)
         model = _definition(DwrWorkflowDefinition, definition)
         spec = await self._spec(
@@ -523,7 +538,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         return await self._request(spec, DwrCreateWorkflowResult, options)
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> DwrWorkflow:
-        """``show_workflow_info``."""
+        """``show_workflow_info``.
+
+        :param graph_name: The workflow's name.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such workflow.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         g = _checked("graph_name", graph_name)
         spec = await self._spec("GET", f"workflows/{g}", "get_workflow", graph_name=g)
         return await self._request(spec, DwrWorkflow, options)
@@ -535,7 +564,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         parameters: Mapping[str, str],
         **options: Unpack[RequestOptions],
     ) -> DwrUpdateWorkflowResult:
-        """``update_workflow``: ``PUT`` the ``parameters`` map."""
+        """``update_workflow``: ``PUT`` the ``parameters`` map.
+
+        :param graph_name: The workflow's name.
+        :param parameters: The workflow parameters' new values, by name.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         req = validate_request(
             DwrUpdateWorkflowRequest, graph_name=graph_name, parameters=dict(parameters)
         )
@@ -551,7 +594,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def delete_workflow(
         self, graph_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        """``delete_workflow`` (a "mark delete"; 204)."""
+        """``delete_workflow`` (a "mark delete"; 204).
+
+        :param graph_name: The workflow's name.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such workflow.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         g = _checked("graph_name", graph_name)
         spec = await self._spec("DELETE", f"workflows/{g}", "delete_workflow", graph_name=g)
         return await self._request(spec, OperationResult, options)
@@ -564,7 +621,23 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         limit: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> DwrWorkflowPage:
-        """``list_workflows``: one page; follow ``next_offset`` (or use :meth:`iter_workflows`)."""
+        """``list_workflows``: one page; follow ``next_offset`` (or use :meth:`iter_workflows`).
+
+        :param prefix: Keep only workflows whose name starts with this text.
+        :param offset: Where the page starts, as the previous page's ``next_offset``
+            gave it; ``None``: the first page.
+        :param limit: Items per page, 1-1000 (default: the service's).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         req = validate_request(DwrListRequest, prefix=prefix, offset=offset, limit=limit)
         spec = await self._spec("GET", "workflows", "list_workflows", query=req.query())
         return await self._request(spec, DwrWorkflowPage, options)
@@ -579,7 +652,25 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     ) -> AsyncIterator[DwrWorkflowSummary]:
         """Every workflow (or the first ``max_items``; ``0``: none, nothing sent), page
         after page of ``page_size`` (default: the maximum, 1000, or ``max_items`` if
-        fewer)."""
+        fewer).
+
+        :param prefix: Keep only workflows whose name starts with this text.
+        :param page_size: Items per request, 1-1000.
+        :param max_items: Stop after this many items (``0``: none, nothing sent);
+            ``None``: all.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        :raises ResponseParseError: The service said the list goes on but gave no usable
+            offset (or sent the same page again).
+        """
         size = page_size_or_max(page_size, max_items)
 
         async def page(
@@ -671,6 +762,8 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         :param options: Per-call overrides (:class:`~.base_client.RequestOptions`).
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises ProjectIdError: No project id and none could be discovered.
+        :raises DiscoveryError: The IAM discovery of the project id failed (nothing was
+            sent to DWR).
         :raises APIStatusError: The service answered an error, after the retries.
         :raises TransportError: No complete answer; :func:`~.may_have_started` tells
             whether the start may have happened.
@@ -695,7 +788,27 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """``list_workflow_instance``: one page of one time window (the service's
         default: the last 3 days); ``limit`` at most 200; ``state`` (the query's
         ``status``) one of ``success``, ``fail``, ``running``, ``timeout``, ``cancel``
-        (or the v2 spelling: ``SUCCESS``, ``FAILED``, ``RUNNING``)."""
+        (or the v2 spelling: ``SUCCESS``, ``FAILED``, ``RUNNING``).
+
+        :param graph_name: The workflow's name.
+        :param state: Keep only executions in this state (``success``, ``fail``,
+            ``running``, ``timeout``, ``cancel``, or the v2 spelling).
+        :param start_time: The window's start (an aware ``datetime``).
+        :param end_time: The window's end (at most 3 days after ``start_time``).
+        :param offset: Where the page starts, as the previous page's ``next_offset``
+            gave it; ``None``: the first page.
+        :param limit: Items per page, 1-200 (default: the service's).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         wire_status = None
         if state is not None:
             try:
@@ -737,7 +850,31 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         followed page by page (at most 200 per page). Windows share their boundary
         second, so an execution started on it is yielded once (by name). ``state`` as
         for :meth:`list_executions`; ``page_size`` default: 200 (the most a page
-        holds), or ``max_items`` if fewer; ``max_items=0``: nothing, nothing sent."""
+        holds), or ``max_items`` if fewer; ``max_items=0``: nothing, nothing sent.
+
+        :param graph_name: The workflow's name.
+        :param state: Keep only executions in this state (as for :meth:`list_executions`).
+        :param since: The span's start (an aware ``datetime``); ``None``: 3 days before
+            ``until``.
+        :param until: The span's end; ``None``: now.
+        :param window: The widest window one listing covers (at most 3 days).
+        :param page_size: Items per request, 1-200.
+        :param max_items: Stop after this many items (``0``: none, nothing sent);
+            ``None``: all.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule, ``since`` is after
+            ``until`` or ``window`` is not positive (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        :raises ResponseParseError: The service said the list goes on but gave no usable
+            offset (or sent the same page again).
+        """
         since, until = _execution_span(self._runtime.wall_clock(), since, until, window)
         check_max_items(max_items)
         if max_items == 0:
@@ -804,7 +941,22 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def get_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> DwrExecutionDetail:
-        """``show_workflow_instance`` (either documented shape; see :class:`DwrExecutionDetail`)."""
+        """``show_workflow_instance`` (either documented shape; see :class:`DwrExecutionDetail`).
+
+        :param graph_name: The workflow's name.
+        :param execution_name: The execution's name (as the start returned it).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such workflow or execution.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         g = _checked("graph_name", graph_name)
         e = _execution(execution_name)
         spec = await self._spec(
@@ -819,7 +971,22 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]
     ) -> RestoreExecutionResult:
         """``restore_workflow_execution``: ``POST .../{e}/retry`` (resumes a failed execution).
-        An answer without ``execution_name`` takes the name asked for (the SDK keeps it)."""
+        An answer without ``execution_name`` takes the name asked for (the SDK keeps it).
+
+        :param graph_name: The workflow's name.
+        :param execution_name: The failed execution to resume.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such workflow or execution.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         g = _checked("graph_name", graph_name)
         e = _execution(execution_name)
         spec = await self._spec(
@@ -844,8 +1011,20 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         """Poll :meth:`get_execution` until a terminal state (``success``, ``fail``,
         ``timeout``, ``cancel``), as :meth:`AsyncWorkflowClient.wait_for_execution`.
 
+        :param graph_name: The workflow's name.
+        :param execution_name: The execution's name (as the start returned it).
+        :param timeout: Seconds to wait in all; ``None``: no limit.
+        :param poll_interval: Seconds before the second poll (the first is at once).
+        :param max_poll_interval: The longest pause between polls, in seconds.
+        :param raise_on_failure: Raise :class:`ExecutionFailedError` when the execution
+            ends other than ``success``, instead of returning it.
+        :param request_options: Per-poll overrides (:class:`~.base_client.RequestOptions`:
+            ``timeout``, ``max_retries``, ``deadline``, ...).
+        :returns: The execution in its terminal state.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises WaitTimeoutError: Still not finished after ``timeout``.
         :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
+        :raises DiscoveryError: The project id could not be discovered through IAM.
         :raises APIStatusError: A poll was answered with an error.
         :raises TransportError: A poll got no complete answer, after its retries.
         """
@@ -879,9 +1058,22 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     ) -> DwrExecutionDetail:
         """:meth:`start_workflow`, then :meth:`wait_for_execution`.
 
+        :param graph_name: The workflow to start (its name).
+        :param bucket: The bucket of the object the execution works on.
+        :param object_key: The object's key in ``bucket``.
+        :param inputs: Workflow parameters by name (JSON values); ``None``: none.
+        :param timeout: Seconds to wait for the end, after the start; ``None``: no limit.
+        :param poll_interval: Seconds before the second poll (the first is at once).
+        :param max_poll_interval: The longest pause between polls, in seconds.
+        :param raise_on_failure: Raise :class:`ExecutionFailedError` unless ``success``.
+        :param request_options: Per-call overrides for the start and each poll
+            (:class:`~.base_client.RequestOptions`).
+        :returns: The execution in its terminal state.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id could not be discovered through IAM.
         :raises APIStatusError: The start or a poll was answered with an error.
-        :raises TransportError: The start or a poll got no complete answer.
+        :raises TransportError: The start or a poll got no complete answer
+            (:func:`~.may_have_started` tells whether the start may have happened).
         :raises WaitTimeoutError: Started, but not finished after ``timeout``.
         :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
         """
@@ -900,12 +1092,35 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     # -- authorization and agreements ------------------------------------------------
 
     async def create_authorization(self, **options: Unpack[RequestOptions]) -> OperationResult:
-        """``create_workflow_authentication`` (idempotent on the service)."""
+        """``create_workflow_authentication`` (idempotent on the service).
+
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec("POST", "workflow-authorization", "create_authorization")
         return await self._request(spec, OperationResult, options)
 
     async def get_authorization(self, **options: Unpack[RequestOptions]) -> DwrAuthorization:
-        """``check_workflow_authentication`` (404 :class:`NotFoundError` when none)."""
+        """``check_workflow_authentication`` (404 :class:`NotFoundError` when none).
+
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises NotFoundError: No workflow authorization is in place.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec("GET", "workflow-authorization", "get_authorization")
         return await self._request(spec, DwrAuthorization, options)
 
@@ -913,7 +1128,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         self, agreement_type: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
         """``accept_service_contract``: ``agreement_type`` (the query's ``type``) is
-        ``use_public_action_privacy_statement`` or ``register_public_action_statement``."""
+        ``use_public_action_privacy_statement`` or ``register_public_action_statement``.
+
+        :param agreement_type: ``use_public_action_privacy_statement`` or
+            ``register_public_action_statement`` (the query's ``type``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: Another ``agreement_type`` (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "POST",
             "workflow-agreements",
@@ -925,7 +1154,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def get_agreement(
         self, agreement_type: str, **options: Unpack[RequestOptions]
     ) -> DwrAgreement:
-        """``show_service_contract``: ``agreement_type`` as for :meth:`accept_agreement`."""
+        """``show_service_contract``: ``agreement_type`` as for :meth:`accept_agreement`.
+
+        :param agreement_type: ``use_public_action_privacy_statement`` or
+            ``register_public_action_statement`` (the query's ``type``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: Another ``agreement_type`` (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "GET",
             "workflow-agreements",
@@ -952,7 +1195,24 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         limit: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> DwrTemplatePage:
-        """``list_system_templates``: ``GET /actiontemplates``."""
+        """``list_system_templates``: ``GET /actiontemplates``.
+
+        :param prefix: Keep only templates whose name starts with this text.
+        :param category: Keep only templates of this category.
+        :param offset: Where the page starts, as the previous page's ``next_offset``
+            gave it; ``None``: the first page.
+        :param limit: Items per page (default: the service's).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         return await self._template_page(
             "actiontemplates",
             "list_system_templates",
@@ -972,7 +1232,24 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         limit: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> DwrTemplatePage:
-        """``show_public_action_list``: ``GET /publicactiontemplates``."""
+        """``show_public_action_list``: ``GET /publicactiontemplates``.
+
+        :param prefix: Keep only templates whose name starts with this text.
+        :param category: Keep only templates of this category.
+        :param offset: Where the page starts, as the previous page's ``next_offset``
+            gave it; ``None``: the first page.
+        :param limit: Items per page (default: the service's).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         return await self._template_page(
             "publicactiontemplates",
             "list_public_templates",
@@ -993,7 +1270,25 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         limit: int | None = None,
         **options: Unpack[RequestOptions],
     ) -> DwrTemplatePage:
-        """``list_my_action_template``: ``GET /myactiontemplates``."""
+        """``list_my_action_template``: ``GET /myactiontemplates``.
+
+        :param prefix: Keep only templates whose name starts with this text.
+        :param category: Keep only templates of this category.
+        :param status: Keep only templates in this status (as the service spells it).
+        :param offset: Where the page starts, as the previous page's ``next_offset``
+            gave it; ``None``: the first page.
+        :param limit: Items per page (default: the service's).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         return await self._template_page(
             "myactiontemplates",
             "list_my_templates",
@@ -1017,7 +1312,29 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     ) -> AsyncIterator[DwrActionTemplate]:
         """Every template of ``kind`` (``system``, ``public`` or ``mine``), following
         the page's ``offset`` (where the next page starts); ``page_size`` and
-        ``max_items`` as for :meth:`iter_workflows`."""
+        ``max_items`` as for :meth:`iter_workflows`.
+
+        :param kind: ``system`` (:meth:`list_system_templates`), ``public`` or ``mine``
+            (your own templates).
+        :param prefix: Keep only templates whose name starts with this text.
+        :param category: Keep only templates of this category.
+        :param page_size: Items per request (default: the most a page holds, or
+            ``max_items`` if fewer).
+        :param max_items: Stop after this many items (``0``: none, nothing sent);
+            ``None``: all.
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: Another ``kind``, or an argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        :raises ResponseParseError: The service said the list goes on but gave no usable
+            offset (or sent the same page again).
+        """
         size = page_size_or_max(page_size, max_items)
         lister = {
             "system": self.list_system_templates,
@@ -1041,7 +1358,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def get_system_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> DwrTemplateDetail:
-        """``show_system_template_detail``: ``GET /actiontemplate/{name}``."""
+        """``show_system_template_detail``: ``GET /actiontemplate/{name}``.
+
+        :param template_name: The action template's name (1-128 characters, no ``/``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such template.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "GET", f"actiontemplate/{_template(template_name)}", "get_system_template"
         )
@@ -1050,7 +1381,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def get_public_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> DwrTemplateDetail:
-        """``show_public_template_info``: ``GET /publicactiontemplate/{name}``."""
+        """``show_public_template_info``: ``GET /publicactiontemplate/{name}``.
+
+        :param template_name: The action template's name (1-128 characters, no ``/``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such template.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "GET", f"publicactiontemplate/{_template(template_name)}", "get_public_template"
         )
@@ -1059,7 +1404,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def get_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> DwrTemplateDetail:
-        """``show_third_template_info``: ``GET /myactiontemplate/{name}``."""
+        """``show_third_template_info``: ``GET /myactiontemplate/{name}``.
+
+        :param template_name: The action template's name (1-128 characters, no ``/``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such template.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "GET", f"myactiontemplate/{_template(template_name)}", "get_my_template"
         )
@@ -1071,7 +1430,22 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
         **options: Unpack[RequestOptions],
     ) -> DwrCreateMyTemplateResult:
-        """``create_my_action_template``: the answer carries pre-signed upload URLs."""
+        """``create_my_action_template``: the answer carries pre-signed upload URLs.
+
+        :param template_name: The new template's name (1-128 characters, no ``/``).
+        :param definition: The template: a :class:`~.dwr.models.DwrMyTemplateDefinition`
+            or a plain mapping of its fields (checked before sending).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         body = _definition(DwrMyTemplateDefinition, definition).body()
         spec = await self._spec(
             "POST", f"myactiontemplates/{_template(template_name)}", "create_my_template", body=body
@@ -1084,7 +1458,23 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         definition: DwrMyTemplateDefinition | Mapping[str, JsonValue],
         **options: Unpack[RequestOptions],
     ) -> DwrUpdateMyTemplateResult:
-        """``update_my_action_template``."""
+        """``update_my_action_template``.
+
+        :param template_name: The action template's name (1-128 characters, no ``/``).
+        :param definition: The template: a :class:`~.dwr.models.DwrMyTemplateDefinition`
+            or a plain mapping of its fields (checked before sending).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such template.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         body = _definition(DwrMyTemplateDefinition, definition).body()
         spec = await self._spec(
             "PUT", f"myactiontemplates/{_template(template_name)}", "update_my_template", body=body
@@ -1094,7 +1484,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def delete_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        """``delete_my_action_template``."""
+        """``delete_my_action_template``.
+
+        :param template_name: The action template's name (1-128 characters, no ``/``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such template.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "DELETE", f"myactiontemplates/{_template(template_name)}", "delete_my_template"
         )
@@ -1103,7 +1507,21 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     async def deprecate_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
     ) -> OperationResult:
-        """``update_my_action_template_to_deprecated``: ``POST .../{name}/forbid``."""
+        """``update_my_action_template_to_deprecated``: ``POST .../{name}/forbid``.
+
+        :param template_name: The action template's name (1-128 characters, no ``/``).
+        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
+        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
+        :raises NotFoundError: No such template.
+        :raises DiscoveryError: The project id had to be discovered through IAM and the
+            discovery failed (nothing was sent to DWR).
+        :raises APIStatusError: The service answered an error (a subclass per status:
+            :class:`NotFoundError`, :class:`RateLimitError`, ...), after the retries.
+        :raises TransportError: No complete answer (connection, timeout:
+            :class:`RequestTimeoutError`), after the retries.
+        """
         spec = await self._spec(
             "POST", f"myactiontemplates/{_template(template_name)}/forbid", "deprecate_my_template"
         )
