@@ -526,7 +526,65 @@ class WorkflowClient:
     would not; anything else is a ``TypeError``. Use ``async with``, or ``await
     client.close()`` (or ``aclose()``) when done. For options the SDK does not have
     (hooks, deadlines, ...), build an ``AsyncWorkflowClient`` and wrap it with
-    :meth:`from_client`.
+    :meth:`from_client`. Per-call overrides (:class:`~.base_client.RequestOptions`)
+    are the wrapped client's: ``client.async_client.start_workflow(..., timeout=5)``.
+
+    Supported (mapped onto :class:`~obs_workflow_async.AsyncWorkflowClient`):
+
+    :param access_key_id: The access key (with ``secret_access_key``). Both set: they
+        win over ``security_provider_policy``, as in the SDK.
+    :param secret_access_key: The secret key.
+    :param security_token: The temporary credentials' token (with the keys).
+    :param server: The endpoint, with or without a scheme (``https://`` unless
+        ``is_secure=False``). Required (:class:`~obs_workflow_async.InvalidRequestError`
+        when empty).
+    :param is_secure: Without a scheme in ``server``: ``https`` (default) or ``http``.
+    :param port: The port, unless ``server`` names one (then ``server``'s wins).
+    :param signature: ``obs`` (default), ``v2`` or ``v4``: how requests are signed.
+    :param region: The region, for ``v4`` signatures.
+    :param ssl_verify: ``True``/``None`` (verify, the default), ``False`` (do not), or
+        a CA bundle path.
+    :param max_retry_count: Retries after the first attempt (``max_retries``).
+    :param timeout: Seconds per attempt (the total; connecting at most 10 s of it).
+        ``None`` is refused.
+    :param proxy_host: An HTTP proxy's host; without it the other ``proxy_*`` options
+        are ignored, as by the SDK.
+    :param proxy_port: The proxy's port.
+    :param proxy_username: The proxy's user name.
+    :param proxy_password: The proxy's password (with ``proxy_username``).
+    :param pool_size: Connections at most (``max_connections``; default 100).
+    :param trust_env: Use ``HTTP(S)_PROXY``/``NO_PROXY`` and ``~/.netrc``.
+    :param security_provider_policy: Where keys come from when both keys are not
+        given: ``ENV``, ``ECS``, ``OIDC`` or ``OBS_DEFAULT`` (the chain); another value
+        is refused. Without it (and without keys) no environment is read.
+    :param long_conn_mode: Accepted, no effect: connections are always pooled and kept
+        alive.
+    :param use_http_conns: Accepted, no effect (as ``long_conn_mode``).
+
+    Ignored with a :class:`SdkCompatWarning` (the answers are the same):
+
+    :param use_http2: ``True`` warns: HTTP/1.1 is used.
+    :param max_redirect_count: Other than ``0`` or ``10`` warns: redirects are never
+        followed (a 3xx is returned).
+    :param chunk_size: Other than ``65536`` warns: answers are read whole (up to a
+        size cap).
+
+    Refused with :class:`~obs_workflow_async.InvalidRequestError` when set (ignoring
+    them would change what is sent, to whom, or what is trusted):
+
+    :param isJsonResult: ``True``: bodies are typed models, never raw JSON.
+    :param path_style: ``True``: not supported by the workflow API.
+    :param is_signature_negotiation: ``True``: not supported (the SDK refuses it too).
+    :param is_cname: ``True``: not supported.
+    :param is_use_gmssl: ``True``: GM/T TLS is not supported.
+    :param client_verify: A client certificate: build an ``ssl.SSLContext`` and pass it
+        as ``AsyncWorkflowClient(verify=...)``, then :meth:`from_client`.
+    :param custom_ciphers: As ``client_verify``: use an ``ssl.SSLContext``.
+    :param security_providers: Providers: use ``security_provider_policy``, or
+        ``AsyncWorkflowClient(credentials=<provider>)`` and :meth:`from_client`.
+    :raises InvalidRequestError: A refused option, no ``server``, or an invalid value.
+    :raises CredentialsError: No complete key pair and no ``security_provider_policy``.
+    :raises TypeError: A keyword the SDK does not have.
     """
 
     def __init__(
@@ -606,7 +664,11 @@ class WorkflowClient:
     @classmethod
     def from_client(cls, client: AsyncWorkflowClient) -> WorkflowClient:
         """Wrap an existing client (its options, hooks and pool); closing the wrapper
-        does not close ``client``."""
+        does not close ``client``.
+
+        :param client: The :class:`~obs_workflow_async.AsyncWorkflowClient` whose calls
+            the wrapper makes.
+        """
         wrapper = object.__new__(cls)
         wrapper._client = client
         wrapper._owns_client = False
