@@ -529,7 +529,11 @@ class WorkflowClient:
     :meth:`from_client`. Per-call overrides (:class:`~.base_client.RequestOptions`)
     are the wrapped client's: ``client.async_client.start_workflow(..., timeout=5)``.
 
-    Supported (mapped onto :class:`~obs_workflow_async.AsyncWorkflowClient`):
+    Each keyword below says whether it is supported (mapped onto
+    :class:`~obs_workflow_async.AsyncWorkflowClient`), accepted with no effect, ignored
+    with a :class:`SdkCompatWarning` (the answers are the same), or refused with
+    :class:`~obs_workflow_async.InvalidRequestError` when set (ignoring it would change
+    what is sent, to whom, or what is trusted).
 
     :param access_key_id: The access key (with ``secret_access_key``). Both set: they
         win over ``security_provider_policy``, as in the SDK.
@@ -560,27 +564,22 @@ class WorkflowClient:
     :param long_conn_mode: Accepted, no effect: connections are always pooled and kept
         alive.
     :param use_http_conns: Accepted, no effect (as ``long_conn_mode``).
-
-    Ignored with a :class:`SdkCompatWarning` (the answers are the same):
-
-    :param use_http2: ``True`` warns: HTTP/1.1 is used.
-    :param max_redirect_count: Other than ``0`` or ``10`` warns: redirects are never
-        followed (a 3xx is returned).
-    :param chunk_size: Other than ``65536`` warns: answers are read whole (up to a
-        size cap).
-
-    Refused with :class:`~obs_workflow_async.InvalidRequestError` when set (ignoring
-    them would change what is sent, to whom, or what is trusted):
-
-    :param isJsonResult: ``True``: bodies are typed models, never raw JSON.
-    :param path_style: ``True``: not supported by the workflow API.
-    :param is_signature_negotiation: ``True``: not supported (the SDK refuses it too).
-    :param is_cname: ``True``: not supported.
-    :param is_use_gmssl: ``True``: GM/T TLS is not supported.
-    :param client_verify: A client certificate: build an ``ssl.SSLContext`` and pass it
-        as ``AsyncWorkflowClient(verify=...)``, then :meth:`from_client`.
-    :param custom_ciphers: As ``client_verify``: use an ``ssl.SSLContext``.
-    :param security_providers: Providers: use ``security_provider_policy``, or
+    :param use_http2: Ignored with a warning when ``True``: HTTP/1.1 is used.
+    :param max_redirect_count: Ignored with a warning when other than ``0`` or ``10``:
+        redirects are never followed (a 3xx is returned).
+    :param chunk_size: Ignored with a warning when other than ``65536``: answers are
+        read whole (up to a size cap).
+    :param isJsonResult: Refused when ``True``: bodies are typed models, never raw JSON.
+    :param path_style: Refused when ``True`` (the SDK refuses it too).
+    :param is_signature_negotiation: Refused when ``True`` (the SDK refuses it too).
+    :param is_cname: Refused when ``True``.
+    :param is_use_gmssl: Refused when ``True``: GM/T TLS is not supported.
+    :param client_verify: Refused when set: build an ``ssl.SSLContext`` with the client
+        certificate, pass it as ``AsyncWorkflowClient(verify=...)`` and wrap that client
+        with :meth:`from_client`.
+    :param custom_ciphers: Refused when set: as for ``client_verify``, use an
+        ``ssl.SSLContext``.
+    :param security_providers: Refused when set: use ``security_provider_policy``, or
         ``AsyncWorkflowClient(credentials=<provider>)`` and :meth:`from_client`.
     :raises InvalidRequestError: A refused option, no ``server``, or an invalid value.
     :raises CredentialsError: No complete key pair and no ``security_provider_policy``.
