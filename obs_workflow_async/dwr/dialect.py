@@ -120,7 +120,10 @@ class DwrDialect:
         return cached
 
     def url_for(self, spec: RequestSpec) -> URL:
-        """The request URL for ``spec`` on the v3 endpoint, encoded exactly as signed."""
+        """The request URL for ``spec`` on the v3 endpoint, encoded exactly as signed.
+
+        :param spec: The request (method, path, query).
+        """
         return self._url_and_path(spec)[0]
 
     def _sdk_date(self, now: datetime) -> str:
@@ -157,7 +160,12 @@ class DwrDialect:
 
         The header names are fixed, so the canonical request is built from per-shape
         and per-client parts, exactly as :func:`.signing.sign` builds it from the
-        headers (``tests/dwr/test_dialect_fast.py`` holds the two equal)."""
+        headers (``tests/dwr/test_dialect_fast.py`` holds the two equal).
+
+        :param spec: The request (method, path, query, body).
+        :param now: The moment of the attempt (``X-Sdk-Date``).
+        :param credentials: The keys to sign with.
+        """
         headers: dict[str, str] = {}
         if self._content_type:
             headers["Content-Type"] = "application/json"

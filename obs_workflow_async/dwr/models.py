@@ -99,7 +99,10 @@ def v3_state(state: ExecutionState | str) -> str:
 
 
 def format_v3_time(value: datetime) -> str:
-    """``yyyy-MM-ddTHH:mm:ssZ`` (UTC, no fraction); naive values are taken as UTC."""
+    """``yyyy-MM-ddTHH:mm:ssZ`` (UTC, no fraction); naive values are taken as UTC.
+
+    :param value: The moment to format.
+    """
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -110,7 +113,10 @@ _JSON_AS_SDK = json.JSONEncoder(ensure_ascii=True)
 
 def json_body(payload: Mapping[str, object]) -> bytes:
     """A body as ``huaweicloudsdkcore`` serialises it (``", "``/``": "``, non-ASCII as
-    ``\\uXXXX``), so the bytes and the payload hash equal the SDK's."""
+    ``\\uXXXX``), so the bytes and the payload hash equal the SDK's.
+
+    :param payload: The body's fields.
+    """
     return _JSON_AS_SDK.encode(payload).encode("ascii")
 
 

@@ -59,7 +59,10 @@ QueryValue = QueryScalar | Sequence[QueryScalar]
 
 
 def format_sdk_date(now: datetime) -> str:
-    """The ``X-Sdk-Date`` text of ``now`` (naive values are taken as UTC)."""
+    """The ``X-Sdk-Date`` text of ``now`` (naive values are taken as UTC).
+
+    :param now: The moment the request is signed at.
+    """
     if now.tzinfo is not None:
         now = now.astimezone(timezone.utc)
     return now.strftime("%Y%m%dT%H%M%SZ")
@@ -70,7 +73,10 @@ def _url_encode(text: str) -> str:
 
 
 def quote_path_param(value: object) -> str:
-    """A path parameter as the SDK substitutes it: ``quote(str(value), safe="")``."""
+    """A path parameter as the SDK substitutes it: ``quote(str(value), safe="")``.
+
+    :param value: The parameter (a name, an id), before encoding.
+    """
     return quote(str(value), safe="")
 
 
@@ -89,7 +95,10 @@ def query_pairs(params: Iterable[tuple[str, QueryValue]]) -> list[tuple[str, str
     """The query as the SDK orders and spells it: pairs sorted by (key, value); a
     list becomes repeated keys with its values sorted; ``bool`` is ``true``/``false``
     (inside a list it stays ``True``/``False``, as in the SDK); other values are
-    ``str(value)``, so an empty string gives ``key=``."""
+    ``str(value)``, so an empty string gives ``key=``.
+
+    :param params: ``(key, value)`` pairs; a value may be a scalar or a list.
+    """
     pairs: list[tuple[str, str]] = []
     for key, value in sorted(params, key=_sort_key):
         if isinstance(value, str | bool | int | float):
@@ -109,7 +118,10 @@ def _sort_key(pair: tuple[str, QueryValue]) -> tuple[str, object]:
 
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
     """``k=v`` pairs (from :func:`query_pairs`) quoted with ``safe="~"``, joined by ``&``;
-    also the query string as sent."""
+    also the query string as sent.
+
+    :param pairs: The query's pairs, as :func:`query_pairs` gives them.
+    """
     return "&".join(f"{_url_encode(k)}={_url_encode(v)}" for k, v in pairs)
 
 
@@ -119,7 +131,11 @@ def signed_header_names(headers: Mapping[str, str]) -> list[str]:
 
 
 def canonical_headers(headers: Mapping[str, str], names: Sequence[str]) -> str:
-    """One ``name:value`` line per signed name (values stripped), each ending in ``\\n``."""
+    """One ``name:value`` line per signed name (values stripped), each ending in ``\\n``.
+
+    :param headers: The request's headers.
+    :param names: The signed names, as :func:`signed_header_names` gives them.
+    """
     lowered = {name.lower(): str(value).strip() for name, value in headers.items()}
     return "".join(f"{name}:{lowered[name]}\n" for name in names)
 
@@ -164,6 +180,12 @@ def signature(secret_access_key: str, to_sign: str) -> str:
 
 
 def authorization(access_key_id: str, names: Sequence[str], sig: str) -> str:
+    """The ``Authorization`` header's value.
+
+    :param access_key_id: The access key.
+    :param names: The signed header names (:func:`signed_header_names`).
+    :param sig: The hex signature (:func:`signature`).
+    """
     return f"{ALGORITHM} Access={access_key_id}, SignedHeaders={';'.join(names)}, Signature={sig}"
 
 
