@@ -99,7 +99,11 @@ def visible(text: str, *, json_text: bool = False) -> str:
     ``\\u2028``, ...), so that text from a service cannot forge a log line or drive a
     terminal. Everything else (any script, emoji) is kept as it is. With
     ``json_text``, ``text`` is one line of JSON and the escapes are JSON's (``\\u007f``),
-    for what :func:`json.dumps` leaves raw (DEL, C1 controls, U+2028, bidi controls)."""
+    for what :func:`json.dumps` leaves raw (DEL, C1 controls, U+2028, bidi controls).
+
+    :param text: The text to show.
+    :param json_text: ``text`` is one line of JSON: escape as JSON does.
+    """
     return _INVISIBLE.sub(_json_escape if json_text else _escape, text)
 
 
@@ -666,6 +670,8 @@ def may_have_started(error: BaseException) -> bool:
     (whatever its body: :class:`ResponseParseError`), a timeout or a lost
     connection after sending, and anything unexpected (an unknown case defaults to
     "may have started").
+
+    :param error: What the start raised (any exception).
     """
     if isinstance(
         error, InvalidRequestError | ClientClosedError | LoopMismatchError | CredentialsError
