@@ -96,6 +96,10 @@ def update(page: str) -> str:
     return head + reference() + tail
 
 
+def _main(argv: list[str]) -> None:
+    page = Path(argv[1])
+    page.write_text(update(page.read_text(encoding="utf-8")), encoding="utf-8")
+
+
 if __name__ == "__main__":  # pragma: no cover - the docs maintenance command
-    path = Path(sys.argv[1])
-    path.write_text(update(path.read_text(encoding="utf-8")), encoding="utf-8")
+    _main(sys.argv)
