@@ -31,12 +31,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from contextvars import ContextVar, Token
 from typing import Any, cast
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 
-__all__ = ["GuardedConnector", "GuardedResponseHandler", "exchange_was_clean"]
+__all__ = [
+    "ConnectionMark",
+    "GuardedConnector",
+    "GuardedResponseHandler",
+    "exchange_was_clean",
+    "unwatch_connection",
+    "watch_connection",
+]
 
 logger = logging.getLogger("obs_workflow_async")
 
@@ -117,6 +128,37 @@ def exchange_was_clean(protocol: object) -> bool:
     return not (isinstance(protocol, GuardedResponseHandler) and protocol.stray)
 
 
+class ConnectionMark:
+    """Whether the attempt it was made for has been handed a connection yet.
+
+    Until it has, nothing of that request can have been written to any socket, so
+    a failure (the attempt's total timeout expiring mid-connect included) proves
+    the request was not sent. Connections come from :meth:`GuardedConnector.connect`
+    (new, pooled, tunnelled alike).
+    """
+
+    __slots__ = ("obtained",)
+
+    def __init__(self) -> None:
+        self.obtained = False
+
+
+_current_mark: ContextVar[ConnectionMark | None] = ContextVar(
+    "obs_workflow_async_connection_mark", default=None
+)
+
+
+def watch_connection(mark: ConnectionMark) -> Token[ConnectionMark | None]:
+    """Mark ``mark`` when the current task's next request gets a connection; returns
+    the token for :func:`unwatch_connection`."""
+    return _current_mark.set(mark)
+
+
+def unwatch_connection(token: Token[ConnectionMark | None]) -> None:
+    """Undo :func:`watch_connection`."""
+    _current_mark.reset(token)
+
+
 class GuardedConnector(aiohttp.TCPConnector):
     """A :class:`aiohttp.TCPConnector` whose connections are :class:`GuardedResponseHandler` s.
 
@@ -140,3 +182,14 @@ class GuardedConnector(aiohttp.TCPConnector):
             )
             self._force_close = True
             self.guarded = False
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        """aiohttp's ``connect`` (the same signature 3.10 to 3.14), then mark the
+        watching attempt's :class:`ConnectionMark` (no await in between)."""
+        connection = await super().connect(req, traces, timeout)
+        mark = _current_mark.get()
+        if mark is not None:
+            mark.obtained = True
+        return connection

@@ -28,7 +28,13 @@ from ._body import (
     read_body,
 )
 from ._config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
-from ._connections import GuardedConnector, exchange_was_clean
+from ._connections import (
+    ConnectionMark,
+    GuardedConnector,
+    exchange_was_clean,
+    unwatch_connection,
+    watch_connection,
+)
 from ._retry import Failure
 from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
@@ -154,19 +160,28 @@ def _tls_message(exc: aiohttp.ClientSSLError) -> str:
     return "TLS handshake failed: {cause}"
 
 
+_CONNECT_TIMEOUT: tuple[str, Failure, bool, bool] = (
+    "timed out while connecting",
+    Failure.NOT_SENT,
+    False,
+    True,
+)
+
+
 def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
     """(message, retry class, request_sent, timed_out) of an exception raised by an attempt.
 
     "Not sent" is claimed only where aiohttp proves it: the failure happened while
     connecting (TCP, TLS, a proxy's CONNECT), or the very first write found the
     connection closing (our bodies are written together with the headers).
+    See :func:`send_failure` for a timeout before the attempt had a connection.
     """
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return "TLS certificate verification failed: {cause}", Failure.FINAL, False, False
     if isinstance(exc, aiohttp.ClientSSLError):
         return _tls_message(exc), Failure.FINAL, False, False
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return "timed out while connecting", Failure.NOT_SENT, False, True
+        return _CONNECT_TIMEOUT
     if isinstance(exc, aiohttp.ClientHttpProxyError):
         final = Failure.FINAL if exc.status == 407 else Failure.NOT_SENT
         return f"the proxy refused the tunnel: HTTP {exc.status}", final, False, False
@@ -197,9 +212,18 @@ def redacted_cause(exc: BaseException, secrets: Sequence[str | None]) -> Redacte
     return RedactedCause(type(exc).__name__, message)
 
 
-def send_failure(exc: BaseException, secrets: Sequence[str | None]) -> SendFailure:
-    """The :class:`SendFailure` for an exception raised while sending or reading."""
-    message, failure, sent, timed_out = classify_exception(exc)
+def send_failure(
+    exc: BaseException, secrets: Sequence[str | None], *, connected: bool = True
+) -> SendFailure:
+    """The :class:`SendFailure` for an exception raised while sending or reading
+    (``connected``: whether the attempt was handed a connection, if known)."""
+    if not connected and isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
+        # Never handed a connection: nothing was written. aiohttp reports the attempt's
+        # total expiring mid-connect as a bare timeout (its timer can fire before the
+        # shorter connect timer on a late-waking loop): it is a connect timeout.
+        message, failure, sent, timed_out = _CONNECT_TIMEOUT
+    else:
+        message, failure, sent, timed_out = classify_exception(exc)
     cause = redacted_cause(exc, secrets)
     if "{cause}" in message:
         message = message.replace("{cause}", str(cause.args[0]) if cause.args else "")
@@ -398,6 +422,8 @@ class AiohttpSender:
                 headers["Connection"] = "close"
             if self._proxy_request_headers is not None:
                 headers.update(self._proxy_request_headers)
+            mark = ConnectionMark()
+            watching = watch_connection(mark)
             try:
                 async with session.request(
                     request.method,
@@ -422,7 +448,11 @@ class AiohttpSender:
                         )
                     return Answer(response.status, response.reason, response.headers, body)
             except Exception as exc:  # every failure maps to a SendFailure
-                failure = send_failure(exc, (*request.secrets, *self._secrets))
+                # Not connected is known only on our own connectors (not a borrowed session's).
+                connected = mark.obtained or not isinstance(session.connector, GuardedConnector)
+                failure = send_failure(exc, (*request.secrets, *self._secrets), connected=connected)
+            finally:
+                unwatch_connection(watching)
             raise failure
         finally:
             slots.release()
