@@ -32,6 +32,19 @@ PROXY_PASSWORD = "proxy-pa55word-DO-NOT-LEAK"
 SECRETS = (SECRET, TOKEN, PROXY_PASSWORD)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A suite started with signals ignored (``nohup``, ``cmd &`` in a script) would
+    hand them on, ignored, to every CLI process it starts, and the CLI rightly leaves an
+    ignored signal ignored: the signal tests would wait in vain. Take them back."""
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) == signal.SIG_IGN:
+            handler = signal.default_int_handler if name == "SIGINT" else signal.SIG_DFL
+            signal.signal(sig, handler)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Fail any test whose output, logs or traceback contains a test secret."""

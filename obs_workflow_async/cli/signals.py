@@ -36,10 +36,19 @@ class StopSignals:
         self.fired: str | None = None
         self._on_loop: list[signal.Signals] = []
         self._previous: dict[signal.Signals, object] = {}
+        self._before_loop: dict[signal.Signals, object] = {}
         for sig in STOP_SIGNALS:
+            try:
+                before = signal.getsignal(sig)
+            except ValueError:
+                before = None
+            if before == signal.SIG_IGN:
+                # ignored by whoever started us (nohup, a background job): stay ignored
+                continue
             try:
                 loop.add_signal_handler(sig, self._fire, sig)
                 self._on_loop.append(sig)
+                self._before_loop[sig] = before
             except (NotImplementedError, RuntimeError, ValueError):
                 # not the main thread: no handler at all
                 with contextlib.suppress(ValueError, OSError):
@@ -59,6 +68,10 @@ class StopSignals:
         """Put back the handlers there were before."""
         for sig in self._on_loop:
             self._loop.remove_signal_handler(sig)
+            before = self._before_loop.pop(sig, None)
+            if before is not None:  # asyncio puts back its own defaults, not what was there
+                with contextlib.suppress(ValueError, OSError, TypeError):
+                    signal.signal(sig, before)  # type: ignore[arg-type]
         self._on_loop.clear()
         for sig, previous in self._previous.items():
             signal.signal(sig, previous)  # type: ignore[arg-type]
