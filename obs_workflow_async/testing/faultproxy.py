@@ -23,6 +23,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from ._listening import stop_accepting
+
 __all__ = ["FaultPlan", "FaultProxy"]
 
 
@@ -86,6 +88,8 @@ class FaultProxy:
         once every socket is closed (no connection outlives the proxy)."""
         server, self._server = self._server, None
         if server is not None:
+            # the connections accepted but not yet handed over are seen, not lost
+            await stop_accepting(sock.fileno() for sock in server.sockets)
             server.close()
         for transport in list(self._open):
             transport.abort()
@@ -119,7 +123,15 @@ class FaultProxy:
                     proxy._all_lost.set()
                 super().connection_lost(exc)
 
-        return Tracked(reader, self._serve)
+        return Tracked(reader, self._accepted)
+
+    def _accepted(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        # The relay task is made and tracked here, not by StreamReaderProtocol: on
+        # Python 3.11 its done-callback raises for a cancelled task instead of closing
+        # the connection, and stop() must see (and cancel) a task not yet started too.
+        task = asyncio.get_running_loop().create_task(self._serve(client_r, client_w))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def __aenter__(self) -> FaultProxy:
         return await self.start()
@@ -143,35 +155,38 @@ class FaultProxy:
         return None
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
         self._writers.add(client_w)
         self.connections += 1
         upstream_w: asyncio.StreamWriter | None = None
+        relays: list[asyncio.Task[None]] = []
         try:
             upstream_r, upstream_w = await asyncio.open_connection(*self.upstream)
             self._writers.add(upstream_w)
             state = {"reset_on_answer": False, "slow": False}
-            await asyncio.gather(
-                self._client_to_upstream(client_r, client_w, upstream_w, state),
-                self._upstream_to_client(upstream_r, client_w, state),
-            )
+            relays = [
+                asyncio.create_task(
+                    self._client_to_upstream(client_r, client_w, upstream_w, state)
+                ),
+                asyncio.create_task(self._upstream_to_client(upstream_r, client_w, state)),
+            ]
+            await asyncio.gather(*relays)
         except (OSError, asyncio.IncompleteReadError):
             client_w.transport.abort()
         except asyncio.CancelledError:
-            # stop() ends the relays it owns; ending quietly keeps Python 3.11's
-            # StreamReaderProtocol from logging the cancellation as an error
+            # stop() ends the relays it owns
             pass
         finally:
+            for relay in relays:  # one failed or we were cancelled: end the other one too
+                relay.cancel()
             for writer in (client_w, upstream_w):
                 if writer is not None:
                     self._writers.discard(writer)
-                    writer.transport.abort()
+                    writer.transport.abort()  # a no-op once closed
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.gather(*relays, return_exceptions=True)
             if upstream_w is not None:  # its socket is closed in connection_lost
                 with contextlib.suppress(Exception, asyncio.CancelledError):
                     await upstream_w.wait_closed()
-            self._tasks.discard(task)
 
     async def _client_to_upstream(
         self,
@@ -214,4 +229,8 @@ class FaultProxy:
                 continue
             client_w.write(data)
             await client_w.drain()
-        client_w.transport.abort()
+        # the upstream closed: forward all of its answer, then close the client side
+        # (an abort here would drop what is still buffered, the end of an answer)
+        client_w.close()
+        with contextlib.suppress(OSError):
+            await client_w.wait_closed()

@@ -21,6 +21,7 @@ or in a background thread (any test style, sync code, benchmarks)::
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import threading
 import uuid
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from aiohttp import web
 
+from ._listening import stop_accepting
 from .faults import Fault, FaultRule, FaultRules, after_call
 from .replies import error_reply, json_reply
 from .routes import Incoming, Operation, RouteMatch, resolve
@@ -157,6 +159,7 @@ class FakeWorkflowServer:
         self._lock = threading.Lock()
         self._faults = FaultRules(self._lock, seed)
         self._runner: web.AppRunner | None = None
+        self._listener: socket.socket | None = None
 
     # -- state and configuration ---------------------------------------------------------
 
@@ -242,18 +245,32 @@ class FakeWorkflowServer:
             self.app(), access_log=None, shutdown_timeout=0.5, handler_cancellation=True
         )
         await runner.setup()
-        site = web.TCPSite(
-            runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context
-        )
-        await site.start()
+        # our own listening socket: close() must reach it to stop accepting first
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        listener: socket.socket | None = None
+        try:
+            listener = socket.create_server((self.host, self.port), family=family, backlog=128)
+            site = web.SockSite(runner, listener, ssl_context=self.ssl_context)
+            await site.start()
+        except BaseException:
+            if listener is not None:
+                listener.close()
+            await runner.cleanup()
+            raise
         self.port = int(runner.addresses[0][1])
         self._runner = runner
+        self._listener = listener
         return self
 
     async def close(self) -> None:
         """Stop listening and drop open connections."""
         runner, self._runner = self._runner, None
+        listener, self._listener = self._listener, None
         if runner is not None:
+            if listener is not None and listener.fileno() != -1:
+                # the connections accepted but not yet handed to aiohttp are seen by
+                # its cleanup, not lost (see _listening)
+                await stop_accepting([listener.fileno()])
             await runner.cleanup()
 
     async def __aenter__(self) -> Self:

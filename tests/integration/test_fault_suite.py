@@ -9,7 +9,6 @@ object may be started twice; the pool must recover; nothing may leak.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import socket
 from collections import Counter
@@ -31,6 +30,7 @@ from obs_workflow_async import (
 from obs_workflow_async._config import Runtime
 from obs_workflow_async.testing import FakeWorkflowServer
 from obs_workflow_async.testing.faultproxy import FaultPlan, FaultProxy
+from tests.support.open_sockets import open_sockets, sockets_left_open
 from tests.support.waiting import until
 
 PLAN = FaultPlan(
@@ -44,10 +44,6 @@ PLAN = FaultPlan(
 )
 
 
-def _fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
 def _requests(n: int, prefix: str) -> Iterator[StartRequest]:
     for i in range(n):
         yield StartRequest(graph_name="g", bucket="media", object_key=f"{prefix}/{i:05d}")
@@ -58,7 +54,7 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     """Asserted as invariants, not rates: how many starts succeed depends on how fast the
     machine is (a starved one turns more answers into read timeouts, which are
     ambiguous outcomes), what each outcome says about the service never does."""
-    fds_before = _fds()
+    sockets_before = open_sockets()
     server = FakeWorkflowServer(record_requests=False)
     await server.start()
     proxy = await FaultProxy(server.host, server.port, PLAN, seed=7).start()
@@ -134,9 +130,9 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     # an answer cut after the start (reset_after) can only be reported as ambiguous
     assert kinds["ambiguous"] > 0, (kinds, proxy.injected)
     assert run.stats.retried > 0  # the restart's refused connections were retried
-    # nothing leaks: every socket is closed (the proxy's stop() waits for it; aiohttp
-    # closes the client's as the loop turns), no task is left
-    await until(lambda: _fds() <= fds_before, timeout=60)
+    # nothing leaks: every socket the test opened is closed (the proxy's stop() waits
+    # for it; aiohttp closes the client's as the loop turns), no task is left
+    assert await sockets_left_open(sockets_before) == frozenset()
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
 

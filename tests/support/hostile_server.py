@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from obs_workflow_async.testing._listening import stop_accepting
+
 __all__ = ["CASES", "EXPECTED_STARTED_AT", "Case", "HostileServer"]
 
 Writer = Callable[[asyncio.StreamWriter], None]
@@ -151,6 +153,8 @@ class HostileServer:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
+        # the connections accepted but not yet handled are aborted below, not lost
+        await stop_accepting(sock.fileno() for sock in self._server.sockets)
         self._server.close()
         for writer in list(self._writers):
             writer.transport.abort()

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from obs_workflow_async.testing._listening import stop_accepting
+
 __all__ = ["Request", "ScriptedServer", "answer"]
 
 
@@ -63,6 +65,8 @@ class ScriptedServer:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
+        # the connections accepted but not yet handled are aborted below, not lost
+        await stop_accepting(sock.fileno() for sock in self._server.sockets)
         self._server.close()
         for writer in list(self._writers):
             writer.transport.abort()

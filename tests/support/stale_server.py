@@ -19,6 +19,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from obs_workflow_async.testing._listening import stop_accepting
+
 __all__ = ["STALE", "StaleServer"]
 
 
@@ -82,6 +84,8 @@ class StaleServer:
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
+        # the connections accepted but not yet handled are aborted below, not lost
+        await stop_accepting(sock.fileno() for sock in self._server.sockets)
         self._server.close()
         for timer in self._timers:
             timer.cancel()
