@@ -121,7 +121,16 @@ class Sender(Protocol):
     async def send(
         self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
     ) -> Answer:
-        """Send once; raise :class:`SendFailure` or :class:`SlotWaitExpired`."""
+        """Send once; raise :class:`SendFailure` or :class:`SlotWaitExpired`.
+
+        :param request: The prepared request (signed afresh for this attempt).
+        :param timeout: The attempt's limits (:class:`~obs_workflow_async.Timeout`).
+        :param deadline_at: When the whole call must end, on the client's clock;
+            ``None``: no deadline.
+        :returns: The HTTP answer, whatever its status.
+        :raises SendFailure: No (complete) answer, and whether the request was sent.
+        :raises SlotWaitExpired: The deadline passed before a connection slot was free.
+        """
         ...
 
     async def aclose(self) -> None:
@@ -398,7 +407,17 @@ class AiohttpSender:
     async def send(
         self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
     ) -> Answer:
-        """Wait for a slot (bounded by ``deadline_at``), then send once and read the answer."""
+        """Wait for a slot (bounded by ``deadline_at``), then send once and read the answer.
+
+        :param request: The prepared request (signed afresh for this attempt).
+        :param timeout: The attempt's limits (:class:`~obs_workflow_async.Timeout`),
+            the total cut to what is left before ``deadline_at``.
+        :param deadline_at: When the whole call must end, on the client's clock;
+            ``None``: no deadline.
+        :returns: The HTTP answer, whatever its status.
+        :raises SendFailure: No (complete) answer, and whether the request was sent.
+        :raises SlotWaitExpired: The deadline passed before a connection slot was free.
+        """
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             await self.open()

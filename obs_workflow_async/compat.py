@@ -193,6 +193,9 @@ def sdk_error_fields(text: str) -> SdkErrorFields:
     and ``body`` is the text without its ``xmlns="http..."`` attribute, as the SDK
     gives it. Anything else: no fields, ``body`` the text (the SDK gives ``None``).
     An empty answer: ``body`` is ``None``. Never raises.
+
+    :param text: The error answer's body, decoded.
+    :returns: The fields the SDK would read, and the body as it gives it.
     """
     if not text:
         return SdkErrorFields()
@@ -375,6 +378,9 @@ class GetResult(BaseModel, Generic[BodyT]):
 
         ``requestId``: the body's ``request_id``/``RequestId``, else ``x-obs-request-id``,
         else ``x-amz-request-id`` (the SDK's order), else ``X-Request-ID``.
+
+        :param error: The client's error for a non-2xx answer (its status, headers, body).
+        :returns: The SDK-shaped result, with the error's code, message and request id.
         """
         fields = sdk_error_fields(error.body)
         headers = error.headers  # lower-case names, the last of repeated headers
@@ -393,7 +399,12 @@ class GetResult(BaseModel, Generic[BodyT]):
 
     @classmethod
     def from_response(cls, raw: RawResponse, body: BodyT) -> GetResult[BodyT]:
-        """The result the SDK returns for a 2xx answer whose body parsed as ``body``."""
+        """The result the SDK returns for a 2xx answer whose body parsed as ``body``.
+
+        :param raw: The HTTP answer (status, reason, headers).
+        :param body: Its body, parsed into the SDK's shape.
+        :returns: The SDK-shaped result.
+        """
         headers = _lowered(raw.headers)
         return cls(
             status=raw.status,

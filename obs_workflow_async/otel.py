@@ -47,7 +47,12 @@ IAM_SERVICE = "Iam"
 
 def rpc_names(event: RequestEvent) -> tuple[str, str]:
     """``(rpc.service, rpc.method)`` of a call: ``("ObsWorkflow", "StartWorkflow")`` for
-    the v2 API, ``("Dwr", "StartWorkflow")`` for DWR v3 (its paths start ``/v3/``)."""
+    the v2 API, ``("Dwr", "StartWorkflow")`` for DWR v3 (its paths start ``/v3/``).
+
+    :param event: The call's :class:`~obs_workflow_async.RequestEvent` (its operation
+        and URL name the service and method).
+    :returns: ``(rpc.service, rpc.method)``.
+    """
     operation = event.operation or event.method
     method = "".join(part[:1].upper() + part[1:] for part in operation.split("_"))
     if operation == "discover_project_id":
@@ -58,7 +63,11 @@ def rpc_names(event: RequestEvent) -> tuple[str, str]:
 
 def error_type(error: BaseException | type[BaseException]) -> str:
     """The fully qualified class name, as the conventions ask of ``error.type``
-    (``obs_workflow_async.errors.NotFoundError``; builtins keep their bare name)."""
+    (``obs_workflow_async.errors.NotFoundError``; builtins keep their bare name).
+
+    :param error: The exception raised, or its class.
+    :returns: The class's qualified name, prefixed by its module unless a builtin.
+    """
     cls = error if isinstance(error, type) else type(error)
     module = cls.__module__
     return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"

@@ -80,7 +80,11 @@ class Credentials:
 
     def seconds_left(self, now: float) -> float:
         """Seconds until ``expires_at`` at ``now`` (epoch seconds); infinite for keys that never
-        expire."""
+        expire.
+
+        :param now: The current time in epoch seconds (``time.time()``).
+        :returns: Seconds left, negative once expired; ``inf`` without ``expires_at``.
+        """
         return float("inf") if self.expires_at is None else self.expires_at.timestamp() - now
 
 

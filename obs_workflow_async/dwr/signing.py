@@ -154,7 +154,17 @@ def canonical_request(
     names: Sequence[str] | None = None,
 ) -> str:
     """The canonical request; ``path`` encoded as sent, ``query`` as :func:`query_pairs`;
-    ``names``: :func:`signed_header_names` of ``headers`` when the caller has them."""
+    ``names``: :func:`signed_header_names` of ``headers`` when the caller has them.
+
+    :param method: The HTTP method (upper-cased here).
+    :param path: The request path, encoded as sent.
+    :param query: The query parameters, as :func:`query_pairs` gives them.
+    :param headers: The headers to sign, by name.
+    :param body: The body sent; ``None`` or empty: none.
+    :param names: The signed header names, sorted lower-case; ``None``: computed from
+        ``headers``.
+    :returns: The canonical request text the signature is computed over.
+    """
     if names is None:
         names = signed_header_names(headers)
     return "\n".join(

@@ -162,6 +162,11 @@ def validate_request(model: type[_R], **values: object) -> _R:
 
     The error lists every broken rule with its field name; it never echoes the
     values themselves (they may be long or private).
+
+    :param model: The request model class to build.
+    :param values: Its fields by name.
+    :returns: The validated model.
+    :raises InvalidRequestError: A value breaks one of the model's rules.
     """
     try:
         return model.model_validate(values)

@@ -54,7 +54,12 @@ class Fault:
 
     def status_reply(self, request_id: str, reply: ErrorReply | None = None) -> web.Response:
         """The answer of a ``"status"`` fault (``reply`` builds the error in the shape of
-        the API being faked; v2's by default)."""
+        the API being faked; v2's by default).
+
+        :param request_id: The request id the answer carries (``X-Request-ID``).
+        :param reply: Builds the error answer in the faked API's shape; ``None``: v2's.
+        :returns: The error response to send.
+        """
         extra = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
         if self.body is not None:
             headers = {"X-Request-ID": request_id, "Content-Type": self.content_type, **extra}

@@ -115,7 +115,16 @@ class MockSender:
     async def send(
         self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
     ) -> Answer:
-        """Record the attempt, ask the handler, and map what it raises to a send failure."""
+        """Record the attempt, ask the handler, and map what it raises to a send failure.
+
+        :param request: The prepared request; recorded (signed) in :attr:`requests`.
+        :param timeout: The attempt's limits; not applied (the handler answers at once).
+        :param deadline_at: When the whole call must end; not applied.
+        :returns: The handler's answer.
+        :raises SendFailure: The handler raised ``ConnectFailed``, ``ConnectionLost`` or
+            ``ReadTimeout``.
+        :raises ClientClosedError: The sender was closed.
+        """
         if self._closed:
             from ..errors import ClientClosedError
 

@@ -177,7 +177,14 @@ class FakeWorkflowServer:
         state: str = "SUCCESS",
     ) -> list[Execution]:
         """Add ``count`` finished API executions of ``graph`` (objects ``seeded/<n>`` in
-        bucket ``seeded``) started at ``started_at`` (default now), without requests."""
+        bucket ``seeded``) started at ``started_at`` (default now), without requests.
+
+        :param graph: The workflow (its name); created if missing.
+        :param count: How many executions to add.
+        :param started_at: Their start (and stop) time; ``None``: now.
+        :param state: Their final state (default ``SUCCESS``).
+        :returns: The executions added, in order.
+        """
         with self._lock:
             return self.store.seed_executions(graph, count, started_at=started_at, state=state)
 
@@ -203,7 +210,15 @@ class FakeWorkflowServer:
         one until :meth:`clear_faults`). ``graph`` and ``operation`` narrow the match;
         with neither, any call matches. With ``probability`` < 1 each matching call
         is faulted only with that chance (drawn from the server's seeded random
-        generator, so runs repeat)."""
+        generator, so runs repeat).
+
+        :param fault: What to do instead of (or besides) answering (:class:`Fault`).
+        :param graph: Fault only calls about this workflow; ``None``: any.
+        :param operation: Fault only this operation; ``None``: any.
+        :param times: How many matching calls to fault; ``None``: every one.
+        :param probability: The chance, in (0, 1], that a matching call is faulted.
+        :raises ValueError: ``probability`` is outside (0, 1].
+        """
         if not 0 < probability <= 1:
             raise ValueError("probability must be in (0, 1]")
         self._faults.add(FaultRule(fault, graph, operation, times, probability))

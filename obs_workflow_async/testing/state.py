@@ -173,7 +173,11 @@ class WorkflowStore:
         return execution
 
     def finish(self, execution: Execution, state: str) -> None:
-        """End ``execution`` in ``state`` now (as the service's engine would)."""
+        """End ``execution`` in ``state`` now (as the service's engine would).
+
+        :param execution: The execution to end (one this store holds).
+        :param state: Its final state: ``SUCCESS``, ``FAILED`` or another service state.
+        """
         execution.state = state
         execution.stopped_at = now_iso()
         execution.finish_at = None
@@ -185,14 +189,25 @@ class WorkflowStore:
     # -- templates ---------------------------------------------------------------------
 
     def create_template(self, name: str, body: JSON) -> JSON:
-        """Store a workflow template; the service's answer."""
+        """Store a workflow template; the service's answer.
+
+        :param name: The template's name.
+        :param body: The template as the create request sent it (JSON object).
+        :returns: The service's answer, ``{"template_name": name}``.
+        :raises ServiceError: 409 ``TemplateAlreadyExists`` if ``name`` is taken.
+        """
         if name in self.templates:
             raise ServiceError(409, "TemplateAlreadyExists", f"template {name} already exists")
         self.templates[name] = _Template(name, body)
         return {"template_name": name}
 
     def get_template(self, name: str) -> JSON:
-        """A template as the service shows it."""
+        """A template as the service shows it.
+
+        :param name: The template's name.
+        :returns: The template's body with its name and create/modify times.
+        :raises ServiceError: 404 ``TemplateNotFound`` if there is none by that name.
+        """
         template = self.templates.get(name)
         if template is None:
             raise ServiceError(404, "TemplateNotFound", f"template {name} does not exist")
@@ -204,7 +219,11 @@ class WorkflowStore:
         }
 
     def delete_template(self, name: str) -> None:
-        """Remove a template."""
+        """Remove a template.
+
+        :param name: The template's name.
+        :raises ServiceError: 404 ``TemplateNotFound`` if there is none by that name.
+        """
         if self.templates.pop(name, None) is None:
             raise ServiceError(404, "TemplateNotFound", f"template {name} does not exist")
 
@@ -341,7 +360,10 @@ class WorkflowStore:
         return execution
 
     def add_execution(self, execution: Execution) -> None:
-        """Remember an execution (started here, or seeded by a test with any ``started_at``)."""
+        """Remember an execution (started here, or seeded by a test with any ``started_at``).
+
+        :param execution: The execution to add; listings and look-ups find it from now on.
+        """
         self.executions.append(execution)
         self._by_name[(execution.graph_name, execution.execution_name)] = execution
 
@@ -357,7 +379,16 @@ class WorkflowStore:
     ) -> list[Execution]:
         """Add ``count`` finished executions of ``graph`` at once (objects
         ``seeded/<n>``), started at ``started_at`` (default now): a large history for
-        listing tests and benchmarks without starting them one by one."""
+        listing tests and benchmarks without starting them one by one.
+
+        :param graph: The workflow (its name); created if missing.
+        :param count: How many executions to add.
+        :param bucket: The bucket recorded on each execution.
+        :param started_at: Their start (and stop) time; ``None``: now.
+        :param state: Their final state (default ``SUCCESS``).
+        :param execution_type: ``APICALL`` (default) or ``TRIGGERCAL``.
+        :returns: The executions added, in order.
+        """
         self.ensure_workflow(graph)
         stamp = now_iso(started_at)
         made = []
@@ -385,7 +416,13 @@ class WorkflowStore:
         return made
 
     def find_execution(self, graph: str, name: str) -> Execution:
-        """The execution named ``name`` of ``graph`` (404 if none)."""
+        """The execution named ``name`` of ``graph`` (404 if none).
+
+        :param graph: The workflow (its name).
+        :param name: The execution's name.
+        :returns: The execution, its state brought up to date.
+        :raises ServiceError: 404 if the workflow or the execution does not exist.
+        """
         self._workflow(graph)
         execution = self._by_name.get((graph, name))
         if execution is not None:
@@ -406,7 +443,17 @@ class WorkflowStore:
     def list_executions(
         self, graph: str, execution_type: str | None, marker: str | None, limit: int
     ) -> JSON:
-        """A page of executions of ``graph``, by marker."""
+        """A page of executions of ``graph``, by marker.
+
+        :param graph: The workflow (its name).
+        :param execution_type: Keep only ``APICALL`` or ``TRIGGERCAL`` ones; ``None``: all.
+        :param marker: Where the page starts (a previous page's ``next_marker``);
+            ``None`` or empty: the first page.
+        :param limit: Executions on the page at most.
+        :returns: The service's page: ``count``, ``executions``, ``is_truncated`` and,
+            when truncated, ``next_marker``.
+        :raises ServiceError: 404 if the workflow does not exist.
+        """
         self._workflow(graph)
         markers, ordered = self._sorted(graph, execution_type)
         first = bisect.bisect_left(markers, marker) if marker else 0
@@ -448,7 +495,13 @@ class WorkflowStore:
         return markers, ordered
 
     def get_execution(self, graph: str, name: str) -> JSON:
-        """An execution's details as the service shows them."""
+        """An execution's details as the service shows them.
+
+        :param graph: The workflow (its name).
+        :param name: The execution's name.
+        :returns: ``{"execution_info": ...}`` as the service answers.
+        :raises ServiceError: 404 if the workflow or the execution does not exist.
+        """
         execution = self.find_execution(graph, name)
         failed = execution.state not in ("RUNNING", "SUCCESS")
         state_map = {
@@ -479,7 +532,14 @@ class WorkflowStore:
         return {"execution_info": info}
 
     def restore(self, graph: str, name: str) -> JSON:
-        """Resume a FAILED execution; the service's answer."""
+        """Resume a FAILED execution; the service's answer.
+
+        :param graph: The workflow (its name).
+        :param name: The execution's name.
+        :returns: The service's answer (the execution's URN, name and ``restored_at``).
+        :raises ServiceError: 404 if it does not exist, 409 ``ExecutionNotFailed``
+            unless it is ``FAILED``.
+        """
         execution = self.find_execution(graph, name)
         if execution.state != "FAILED":
             raise ServiceError(
