@@ -628,7 +628,20 @@ def error_for_status(
     parsed: ParsedErrorBody | None = None,
 ) -> APIStatusError:
     """Build the typed exception for an HTTP error answer (``parsed``: the body as the
-    API's own reader read it, else :func:`parse_error_body`)."""
+    API's own reader read it, else :func:`parse_error_body`).
+
+    :param status: The HTTP status code.
+    :param reason: The HTTP reason phrase; ``None`` if the answer had none.
+    :param headers: The answer's HTTP headers by name.
+    :param body: The answer's body, decoded.
+    :param request_id: The service's request id (``X-Request-ID``).
+    :param retries_taken: Retries made before this answer.
+    :param retry_after: Seconds the service asked to wait (``Retry-After``).
+    :param method: The request's HTTP method, kept as the error's ``method``.
+    :param url: The request's URL, kept as the error's ``url``.
+    :param parsed: The body as the API's own reader read it; ``None``: parsed here.
+    :returns: The exception (a subclass of ``APIStatusError`` by status and code).
+    """
     if parsed is None:
         parsed = parse_error_body(body)
     cls = _error_class(status, parsed.code)

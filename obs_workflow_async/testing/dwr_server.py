@@ -108,7 +108,11 @@ class FakeDwrServer(FakeWorkflowServer):
         return kwargs
 
     def throttle(self, times: int = 1, *, operation: str | None = None) -> None:
-        """Answer the next ``times`` calls 429 ``APIG.0308`` (the gateway's throttling)."""
+        """Answer the next ``times`` calls 429 ``APIG.0308`` (the gateway's throttling).
+
+        :param times: How many calls to throttle.
+        :param operation: Throttle only this operation; ``None``: any.
+        """
         self.add_fault(
             Fault(
                 "status",

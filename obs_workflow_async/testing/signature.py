@@ -61,6 +61,18 @@ def verify_signature(
 
     ``bucket`` is the bucket named by the Host header (virtual-host style); a
     path-style bucket is simply the first path segment and needs nothing special.
+
+    :param method: The request's HTTP method.
+    :param raw_path: The path and query as received, still percent-encoded.
+    :param headers: The request's headers.
+    :param access_key_id: The access key the server accepts.
+    :param secret_access_key: Its secret key.
+    :param security_token: The token temporary keys must carry; ``None``: none.
+    :param region: The region a ``v4`` signature must name.
+    :param now: The server's time, against which the request's date is checked.
+    :param bucket: The bucket named by the Host header; ``None``: none.
+    :returns: ``None`` if the signature is valid, else the service's error
+        ``(code, message)``.
     """
     authorization = headers.get("Authorization")
     if authorization is None:
