@@ -61,7 +61,7 @@ CONFIGS = (
 
 async def run_baseline(url: str, ak: str, sk: str, count: int, client_options: bool = False) -> int:
     """The hand-written client. ``client_options``: with the options this client's
-    sender gives aiohttp (session ``User-Agent`` and pool limits, a per-request
+    transport gives aiohttp (session ``User-Agent`` and pool limits, a per-request
     ``ClientTimeout(total=60, connect=10)``, ``allow_redirects=False``, ``ssl=False``,
     ``proxy=None``), to tell aiohttp's cost of those options from ours."""
     import aiohttp

@@ -27,7 +27,7 @@ Parts, for ``v2`` (``AsyncWorkflowClient``) and ``v3`` (``AsyncDwrClient``):
   ``body+inputs`` with three workflow inputs.
 - ``parse``: a 200 start answer into a ``StartWorkflowResult`` (``parse_answer``; the
   same function for both APIs), against ``json.loads``.
-- ``start``: one whole ``start_workflow`` call through a sender that answers at once
+- ``start``: one whole ``start_workflow`` call through a transport that answers at once
   (no sockets), against the sum of the hand-written parts.
 """
 
@@ -53,14 +53,14 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async._api import executions
-from obs_workflow_async._sender import Answer
-from obs_workflow_async._transport import RawResponse, RequestSpec
+from obs_workflow_async._pipeline import RawResponse, RequestSpec
 from obs_workflow_async.credentials import Credentials
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.dwr import client as dwr_client
 from obs_workflow_async.dwr.models import DwrStartRequest
 from obs_workflow_async.models import StartWorkflowResult
 from obs_workflow_async.models._base import validate_request
+from obs_workflow_async.transport import Answer
 
 AK, SK = "AKIDEXAMPLEBENCH0001", "secret-key-for-the-bench-0123456789"
 PID = "0123456789abcdef0123456789abcdef"
@@ -144,7 +144,7 @@ def hand_parse() -> object:
 # -- ours ------------------------------------------------------------------------------------
 
 
-class NullSender:
+class NullTransport:
     """Answers every request at once with a 200 start answer (signing it first)."""
 
     closed = False
@@ -165,7 +165,7 @@ def v2_client() -> AsyncWorkflowClient:
         server="https://obs.example.com",
         access_key_id=AK,
         secret_access_key=SK,
-        sender=NullSender(),  # type: ignore[arg-type]
+        transport=NullTransport(),  # type: ignore[arg-type]
     )
 
 
@@ -175,7 +175,7 @@ def v3_client() -> AsyncDwrClient:
         project_id=PID,
         access_key_id=AK,
         secret_access_key=SK,
-        sender=NullSender(),  # type: ignore[arg-type]
+        transport=NullTransport(),  # type: ignore[arg-type]
     )
 
 
@@ -207,8 +207,8 @@ def parser(client: AsyncWorkflowClient) -> Callable[[Any, RawResponse], object]:
 def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     """name -> (ours, hand-written)."""
     v2, v3 = v2_client(), v3_client()
-    v2_dialect = v2._transport._dialect
-    v3_dialect = v3._transport._dialect
+    v2_dialect = v2._pipeline._dialect
+    v3_dialect = v3._pipeline._dialect
     body = hand_body()
     v2_spec = RequestSpec("POST", f"v2/workflows/{GRAPH}", (), body, operation="start_workflow")
     v3_spec = RequestSpec(

@@ -14,13 +14,13 @@ from ._lazy import lazy_exports
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._aiohttp_transport import AiohttpTransport
     from ._api.settle import ExecutionLookup, SettleReport
     from ._base_client import RequestOptions
     from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
     from ._batch.settle import SettleItem, SettleResult
     from ._client import AsyncWorkflowClient
     from ._config import RetryConfig, Runtime, Timeout
-    from ._sender import AiohttpSender, Answer, PreparedRequest, Sender
     from .credentials import (
         ChainProvider,
         Credentials,
@@ -78,14 +78,15 @@ if TYPE_CHECKING:
         WorkflowSummary,
         WorkflowTemplate,
     )
+    from .transport import Answer, PreparedRequest, Transport
 
 # Every public name and the module defining it: imported on first use (PEP 562), so
 # `import obs_workflow_async` stays cheap; tests/unit/test_lazy_imports.py checks this
 # table against the imports above.
 _EXPORTS: dict[str, str] = {
     "APIStatusError": ".errors",
-    "AiohttpSender": "._sender",
-    "Answer": "._sender",
+    "AiohttpTransport": "._aiohttp_transport",
+    "Answer": ".transport",
     "AsyncWorkflowClient": "._client",
     "AuthenticationError": ".errors",
     "BadRequestError": ".errors",
@@ -117,7 +118,7 @@ _EXPORTS: dict[str, str] = {
     "OidcProvider": ".credentials",
     "OperationResult": ".models",
     "PermissionDeniedError": ".errors",
-    "PreparedRequest": "._sender",
+    "PreparedRequest": ".transport",
     "RateLimitError": ".errors",
     "RequestOptions": "._base_client",
     "RequestTimeoutError": ".errors",
@@ -125,7 +126,7 @@ _EXPORTS: dict[str, str] = {
     "RestoreExecutionResult": ".models",
     "RetryConfig": "._config",
     "Runtime": "._config",
-    "Sender": "._sender",
+    "Transport": ".transport",
     "ServerError": ".errors",
     "ServiceUnavailableError": ".errors",
     "SettleItem": "._batch.settle",
@@ -161,6 +162,7 @@ _SUBMODULES = frozenset(
         "errors",
         "hooks",
         "models",
+        "transport",
         "otel",
         "testing",
         "validation",
@@ -173,7 +175,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, and flag unknown n
 
 __all__ = [
     "APIStatusError",
-    "AiohttpSender",
+    "AiohttpTransport",
     "Answer",
     "AsyncWorkflowClient",
     "AuthenticationError",
@@ -214,7 +216,7 @@ __all__ = [
     "RestoreExecutionResult",
     "RetryConfig",
     "Runtime",
-    "Sender",
+    "Transport",
     "ServerError",
     "ServiceUnavailableError",
     "SettleItem",

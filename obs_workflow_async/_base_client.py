@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar, cast, overload
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from ._aiohttp_transport import AiohttpTransport
 from ._config import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_RETRY_AFTER_CAP,
@@ -31,8 +32,8 @@ from ._config import (
     to_timeout,
 )
 from ._logs import configure_from_env
-from ._sender import AiohttpSender, Sender
-from ._transport import CallOptions, Dialect, ObsDialect, RawResponse, RequestSpec, Transport
+from ._obs_dialect import ObsDialect
+from ._pipeline import CallOptions, Dialect, Pipeline, RawResponse, RequestSpec
 from ._version import __version__
 from .credentials import (
     Credentials,
@@ -45,6 +46,7 @@ from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
 from .hooks import Hook
 from .models import OperationResult, StartWorkflowResult
 from .models._executions import read_start_answer
+from .transport import Transport
 from .validation import check_header_value
 
 if TYPE_CHECKING:
@@ -185,7 +187,7 @@ class BaseClient:
         user_agent: str | None = None,
         session: aiohttp.ClientSession | None = None,
         environ: Mapping[str, str] | None = None,
-        sender: Sender | None = None,
+        transport: Transport | None = None,
         runtime: Runtime | None = None,
     ) -> None:
         configure_from_env(environ)  # OBS_WORKFLOW_LOG=debug: read now, never at import
@@ -222,7 +224,7 @@ class BaseClient:
             user_agent=user_agent,
             session=session,
             environ=environ,
-            sender=sender,
+            transport=transport,
             runtime=runtime,
         )
 
@@ -251,11 +253,11 @@ class BaseClient:
         user_agent: str | None,
         session: aiohttp.ClientSession | None,
         environ: Mapping[str, str] | None,
-        sender: Sender | None,
+        transport: Transport | None,
         runtime: Runtime | None,
     ) -> None:
         """Everything but the API's addressing and signing (``dialect``): credentials,
-        call options, the sender and the transport. Shared with the DWR v3 client."""
+        call options, the transport and the transport. Shared with the DWR v3 client."""
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
             raise InvalidRequestError([ErrorDetail("max_connections", "must be an int")])
         if max_connections < 1:
@@ -283,11 +285,11 @@ class BaseClient:
             ),
             deadline,
         )
-        self._owns_transport = True
+        self._owns_pipeline = True
         parsed_proxy = parse_proxy(proxy) if proxy is not None else None
         runtime = runtime or Runtime()
-        if sender is None:
-            sender = AiohttpSender(
+        if transport is None:
+            transport = AiohttpTransport(
                 endpoint=endpoint,
                 verify=verify,
                 max_connections=max_connections,
@@ -300,13 +302,13 @@ class BaseClient:
                 clock=runtime.clock,
             )
         elif session is not None:
-            raise InvalidRequestError([ErrorDetail("session", "pass either sender= or session=")])
-        self._transport = Transport(
+            raise InvalidRequestError(
+                [ErrorDetail("session", "pass either transport= or session=")]
+            )
+        self._pipeline = Pipeline(
             endpoint=endpoint,
             credentials=self._credentials,
-            signature="obs",  # unused: the dialect signs
-            region="region",
-            sender=sender,
+            transport=transport,
             proxy=parsed_proxy,
             hooks=hooks,
             runtime=runtime,
@@ -318,7 +320,7 @@ class BaseClient:
     # -- lifecycle ---------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        await self._transport.open()
+        await self._pipeline.open()
         return self
 
     async def __aexit__(
@@ -335,23 +337,23 @@ class BaseClient:
         A copy made with :meth:`with_options` shares its parent's pool and does not
         close it.
         """
-        if self._owns_transport:
-            await self._transport.aclose()
+        if self._owns_pipeline:
+            await self._pipeline.aclose()
             if self._owns_credentials:
                 await self._credentials.aclose()  # a background refresh still running
 
     @property
     def closed(self) -> bool:
-        return self._transport.closed
+        return self._pipeline.closed
 
     @property
     def server(self) -> str:
-        return self._transport.endpoint.origin
+        return self._pipeline.endpoint.origin
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(server={self.server!r}, signature={self._signature!r}, "
-            f"credentials={self._credentials!r}, proxy={self._transport.proxy!r}, "
+            f"credentials={self._credentials!r}, proxy={self._pipeline.proxy!r}, "
             f"closed={self.closed})"
         )
 
@@ -377,8 +379,8 @@ class BaseClient:
         self._owns_credentials = False
         self._signature = parent._signature
         self._default_options = defaults
-        self._transport = parent._transport
-        self._owns_transport = False
+        self._pipeline = parent._pipeline
+        self._owns_pipeline = False
 
     # -- plumbing ----------------------------------------------------------------
 
@@ -431,7 +433,7 @@ class BaseClient:
         an empty/opaque 200); ``RawResponse`` is the answer as it came (the SDK-compat
         class builds its ``GetResult`` from it)."""
         call = options if isinstance(options, CallOptions) else self._options(options)
-        raw = await self._transport.request(spec, call)
+        raw = await self._pipeline.request(spec, call)
         if result is RawResponse:
             return raw
         assert issubclass(result, BaseModel)

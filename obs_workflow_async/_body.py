@@ -1,7 +1,7 @@
 """Reading an answer's body within :data:`MAX_RESPONSE_BYTES`, on the wire and decoded.
 
 aiohttp's own decompression inflates whatever a ``Content-Length`` of up to the cap
-carries (1 MB of gzip on the wire is 1 GiB in memory). The sender therefore asks
+carries (1 MB of gzip on the wire is 1 GiB in memory). The transport therefore asks
 aiohttp for the raw bytes (``auto_decompress=False``) and decodes them here,
 streamed: each chunk read from the wire is inflated at most up to what is left of
 the cap, and the answer is refused (:class:`BodyTooLarge`) as soon as it would

@@ -1,7 +1,7 @@
 """``AsyncWorkflowClient``: the public async client, assembled from the API groups.
 
 Layering: an API method validates its arguments (:mod:`.models`), builds a
-:class:`~.transport.RequestSpec`, hands it to the :class:`~.transport.Transport`
+:class:`~.transport.RequestSpec`, hands it to the :class:`~.transport.Pipeline`
 (which signs with :mod:`.signing` and retries per :mod:`.retry`) and parses the
 answer into a typed model.
 """
@@ -82,8 +82,8 @@ class AsyncWorkflowClient(
     :param session: An ``aiohttp.ClientSession`` of yours: used, never closed.
     :param environ: The mapping the ``OBS_*`` variables are read from (default
         ``os.environ``), when the client is built.
-    :param sender: What sends each attempt (:class:`~.Sender`); default: an
-        :class:`~.AiohttpSender` (tests pass a mock).
+    :param transport: What sends each attempt (:class:`~.Transport`); default: an
+        :class:`~.AiohttpTransport` (tests pass a mock).
     :param runtime: Clock, sleep and randomness (:class:`~.Runtime`; inject in tests).
     :raises InvalidRequestError: An argument is invalid, or neither ``server`` nor
         ``OBS_SERVER`` is set.

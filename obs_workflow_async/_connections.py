@@ -15,7 +15,7 @@ own answer. :class:`GuardedResponseHandler` keeps the books aiohttp does not:
   (``BaseConnector._get`` checks ``is_connected()`` before every reuse) discards
   it. Stray bytes are never parsed: they cannot become anybody's answer.
 
-:func:`exchange_was_clean` lets the sender refuse an answer whose connection
+:func:`exchange_was_clean` lets the transport refuse an answer whose connection
 turned out to carry more than one answer before the answer was read (the answer
 may be the other request's: ambiguous, never a success or a definite failure).
 
@@ -49,7 +49,7 @@ __all__ = [
     "watch_connection",
 ]
 
-logger = logging.getLogger("obs_workflow_async")
+logger = logging.getLogger(__name__)
 
 _NEW, _EXPECTING, _IDLE = 0, 1, 2
 _warned = False

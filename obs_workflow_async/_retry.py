@@ -22,9 +22,9 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from enum import Enum
 
 from ._config import RetryConfig
+from .transport import Failure
 
 __all__ = ["Failure", "backoff_delay", "parse_retry_after", "should_retry"]
 
@@ -32,19 +32,6 @@ ALWAYS_RETRIED_STATUSES = frozenset({429, 503})
 """The service refused the request before processing it."""
 AMBIGUOUS_RETRIED_STATUSES = frozenset({500, 502, 504})
 """The service may have processed the request."""
-
-
-class Failure(Enum):
-    """How an attempt failed, as far as "could the service have acted?" goes."""
-
-    NOT_SENT = "not_sent"
-    """The connection could not be made: nothing reached the service."""
-    REFUSED = "refused"
-    """429 or 503: the service refused before doing anything."""
-    AMBIGUOUS = "ambiguous"
-    """Sent but no reliable answer (500/502/504, read timeout, dropped connection)."""
-    FINAL = "final"
-    """A definite answer that retrying cannot change (other 4xx, bad certificate)."""
 
 
 def classify_status(status: int) -> Failure:

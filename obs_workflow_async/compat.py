@@ -42,7 +42,7 @@ from pydantic.alias_generators import to_snake
 from ._api import executions, policies, templates, workflows
 from ._client import AsyncWorkflowClient
 from ._config import Timeout
-from ._transport import RawResponse, RequestSpec
+from ._pipeline import RawResponse, RequestSpec
 from .credentials import (
     CredentialsProvider,
     EcsMetadataProvider,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartOutcome, StartRequest
 from .._batch.runner import BatchRun, ProgressCallback, StartItems
-from .._transport import CallOptions
+from .._pipeline import CallOptions
 from ..models import StartWorkflowResult
 from .executions import start_request_spec
 

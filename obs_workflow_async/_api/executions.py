@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 from pydantic import JsonValue
 
 from .._base_client import BaseClient, RequestOptions
+from .._pipeline import RequestSpec
 from .._plain_json import is_plain_json
-from .._transport import RequestSpec
 from ..errors import (
     ErrorDetail,
     ExecutionFailedError,

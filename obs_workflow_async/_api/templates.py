@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from .._base_client import BaseClient, RequestOptions
-from .._transport import RequestSpec
+from .._pipeline import RequestSpec
 from ..models import (
     CreateTemplateRequest,
     CreateTemplateResult,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from pydantic import JsonValue
 
 from .._base_client import BaseClient, RequestOptions
-from .._transport import RequestSpec
+from .._pipeline import RequestSpec
 from ..models import (
     CreateWorkflowRequest,
     CreateWorkflowResult,

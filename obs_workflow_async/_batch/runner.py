@@ -18,7 +18,7 @@ from collections.abc import (
 )
 from types import TracebackType
 
-from .._transport import CallOptions
+from .._pipeline import CallOptions
 from ..errors import (
     APIStatusError,
     ErrorDetail,
@@ -44,7 +44,7 @@ ProgressCallback = Callable[[BatchStats], None]
 
 THROTTLING_STATUSES = frozenset({429, 503})
 
-logger = logging.getLogger("obs_workflow_async")
+logger = logging.getLogger(__name__)
 
 
 def _coerce(item: object) -> StartRequest:

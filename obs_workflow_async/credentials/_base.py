@@ -41,7 +41,7 @@ __all__ = [
     "resolve_credentials",
 ]
 
-logger = logging.getLogger("obs_workflow_async")
+logger = logging.getLogger(__name__)
 
 ENV_ACCESS_KEY_ID = "OBS_ACCESS_KEY_ID"
 ENV_SECRET_ACCESS_KEY = "OBS_SECRET_ACCESS_KEY"

@@ -1,6 +1,6 @@
 """``AsyncDwrClient``: the DWR v3 API on the same core as :class:`~.AsyncWorkflowClient`.
 
-Same transport, sender, pooling, timeouts and deadline, hooks, credential providers
+Same transport, transport, pooling, timeouts and deadline, hooks, credential providers
 and refresh, error hierarchy and :func:`~obs_workflow_async.errors.may_have_started`
 rule; only the dialect (hosts, ``/v3/{project_id}`` paths, ``SDK-HMAC-SHA256``)
 differs. See ``docs/dwr-v3.md``.
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 import aiohttp
 from pydantic import BaseModel, JsonValue
 
+from .._aiohttp_transport import AiohttpTransport
 from .._api.batch import BatchAPI
 from .._api.executions import (
     check_wait_intervals,
@@ -36,8 +37,7 @@ from .._config import (
     VerifyLike,
     parse_endpoint,
 )
-from .._sender import AiohttpSender, Sender
-from .._transport import CallOptions, RawResponse, RequestSpec, Transport
+from .._pipeline import CallOptions, Pipeline, RawResponse, RequestSpec
 from .._version import __version__
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import (
@@ -52,6 +52,7 @@ from ..hooks import Hook
 from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResult
 from ..models._base import validate_request
 from ..models._executions import ExecutionSummary
+from ..transport import Transport
 from . import signing
 from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region, sdk_host
 from .models import (
@@ -241,7 +242,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
     :param user_agent: The ``User-Agent`` header.
     :param session: An ``aiohttp.ClientSession`` of yours: used, never closed.
     :param environ: The mapping environment variables are read from.
-    :param sender: What sends each attempt (:class:`~.Sender`).
+    :param transport: What sends each attempt (:class:`~.Transport`).
     :param runtime: Clock, sleep and randomness (:class:`~.Runtime`).
     :raises InvalidRequestError: Neither ``region`` nor ``endpoint``, an unknown
         region, or another invalid argument.
@@ -275,7 +276,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         user_agent: str | None = None,
         session: aiohttp.ClientSession | None = None,
         environ: Mapping[str, str] | None = None,
-        sender: Sender | None = None,
+        transport: Transport | None = None,
         runtime: Runtime | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
@@ -327,37 +328,35 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             user_agent=agent,
             session=session,
             environ=environ,
-            sender=sender,
+            transport=transport,
             runtime=runtime,
         )
-        self._iam: Transport | None = None
+        self._iam: Pipeline | None = None
         discover = None
         if project_id is None and region is not None:
             iam_server = (
                 iam_endpoint or env.get(ENV_IAM_ENDPOINT) or iam_endpoint_for_region(region)
             )
             iam = parse_endpoint(iam_server)
-            iam_sender: Sender = (
-                sender
-                if sender is not None
-                else AiohttpSender(
+            iam_transport: Transport = (
+                transport
+                if transport is not None
+                else AiohttpTransport(
                     endpoint=iam,
                     verify=verify,
                     max_connections=2,
                     keepalive_timeout=keepalive_timeout,
                     user_agent=agent,
                     trust_env=trust_env,
-                    proxy=self._transport.proxy,
+                    proxy=self._pipeline.proxy,
                     clock=self._runtime.clock,
                 )
             )
-            self._iam = Transport(
+            self._iam = Pipeline(
                 endpoint=iam,
                 credentials=self._credentials,
-                signature="obs",
-                region=region,
-                sender=iam_sender,
-                proxy=self._transport.proxy,
+                transport=iam_transport,
+                proxy=self._pipeline.proxy,
                 hooks=self._hooks,
                 runtime=self._runtime,
                 dialect=DwrDialect(
@@ -386,7 +385,7 @@ class AsyncDwrClient(SettleCore, BatchAPI):
 
     async def aclose(self) -> None:
         """Close the pooled session and the IAM discovery pool (idempotent)."""
-        if self._owns_transport and self._iam is not None:
+        if self._owns_pipeline and self._iam is not None:
             await self._project.aclose()
             await self._iam.aclose()
         await super().aclose()

@@ -1,4 +1,4 @@
-"""How a :class:`~obs_workflow_async._transport.RequestSpec` becomes a signed DWR v3
+"""How a :class:`~obs_workflow_async._pipeline.RequestSpec` becomes a signed DWR v3
 (or IAM) request: hosts by region, the path as the SDK encodes it, the sorted query,
 and the ``SDK-HMAC-SHA256`` headers of :mod:`.signing`."""
 
@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 from .._config import Endpoint
+from .._pipeline import RequestSpec
 from .._signing import MacKey
-from .._transport import RequestSpec
 from ..credentials import Credentials
 from ..errors import ParsedErrorBody
 from . import signing

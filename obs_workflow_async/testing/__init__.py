@@ -5,7 +5,7 @@ like the service. Its parts: :mod:`.server` (the app, lifecycle, recording),
 :mod:`.routes` (the URL table), :mod:`.faults` (injected faults), :mod:`.signature`
 (signature checking), :mod:`.replies` (answers in the service's shape), :mod:`.state`
 (the in-memory store); :mod:`.faultproxy` is a fault-injecting TCP proxy and
-:mod:`.mock` an in-memory sender.
+:mod:`.mock` an in-memory transport.
 
 The pytest plugin (registered through the ``pytest11`` entry point, or
 ``pytest_plugins = ["obs_workflow_async.testing.pytest_plugin"]``) provides the

@@ -1,7 +1,7 @@
-"""An in-memory sender for unit tests: no sockets, answers from a function of yours.
+"""An in-memory transport for unit tests: no sockets, answers from a function of yours.
 
     from obs_workflow_async import AsyncWorkflowClient
-    from obs_workflow_async.testing.mock import MockResponse, MockSender
+    from obs_workflow_async.testing.mock import MockResponse, MockTransport
 
     def handler(request):
         assert request.json()["bucket"] == "media"
@@ -9,7 +9,7 @@
                                        "started_at": "2026-01-01T00:00:00Z"})
 
     client = AsyncWorkflowClient(server="https://obs.example.com", access_key_id="ak",
-                                 secret_access_key="sk", sender=MockSender(handler))
+                                 secret_access_key="sk", transport=MockTransport(handler))
 
 Everything above the wire runs for real: validation, signing (``request.headers``
 holds the signed headers), the retry policy, hooks, parsing and errors. The handler
@@ -27,16 +27,14 @@ from dataclasses import dataclass, field
 
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from .._config import Timeout
-from .._retry import Failure
-from .._sender import Answer, PreparedRequest, SendFailure
+from ..transport import Answer, Failure, PreparedRequest, SendError, Timeout
 
 __all__ = [
     "ConnectFailed",
     "ConnectionLost",
     "MockRequest",
     "MockResponse",
-    "MockSender",
+    "MockTransport",
     "ReadTimeout",
 ]
 
@@ -66,7 +64,7 @@ class MockResponse:
     reason: str | None = None
 
     def to_answer(self) -> Answer:
-        """The answer as the client's sender returns it."""
+        """The answer as the client's transport returns it."""
         body = self.body if self.body is not None else b""
         headers: CIMultiDict[str] = CIMultiDict(self.headers)
         if self.body is None and self.json is not None:
@@ -90,8 +88,8 @@ class ReadTimeout(Exception):  # noqa: N818
 Handler = Callable[[MockRequest], "MockResponse | Awaitable[MockResponse]"]
 
 
-class MockSender:
-    """A :class:`~obs_workflow_async._sender.Sender` that calls ``handler`` per attempt."""
+class MockTransport:
+    """A :class:`~obs_workflow_async.transport.Transport` that calls ``handler`` per attempt."""
 
     def __init__(self, handler: Handler) -> None:
         self._handler = handler
@@ -121,9 +119,9 @@ class MockSender:
         :param timeout: The attempt's limits; not applied (the handler answers at once).
         :param deadline_at: When the whole call must end; not applied.
         :returns: The handler's answer.
-        :raises SendFailure: The handler raised ``ConnectFailed``, ``ConnectionLost`` or
+        :raises SendError: The handler raised ``ConnectFailed``, ``ConnectionLost`` or
             ``ReadTimeout``.
-        :raises ClientClosedError: The sender was closed.
+        :raises ClientClosedError: The transport was closed.
         """
         if self._closed:
             from ..errors import ClientClosedError
@@ -136,15 +134,15 @@ class MockSender:
             if inspect.isawaitable(response):
                 response = await response
         except ConnectFailed as exc:
-            raise SendFailure(
+            raise SendError(
                 f"cannot connect: {exc}", Failure.NOT_SENT, request_sent=False
             ) from None
         except ConnectionLost as exc:
-            raise SendFailure(
+            raise SendError(
                 f"connection failed after sending: {exc}", Failure.AMBIGUOUS, request_sent=True
             ) from None
         except ReadTimeout:
-            raise SendFailure(
+            raise SendError(
                 "timed out waiting for the response",
                 Failure.AMBIGUOUS,
                 request_sent=True,

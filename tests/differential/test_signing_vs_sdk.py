@@ -19,10 +19,11 @@ from obs import auth as sdk_auth
 from obs.convertor import Adapter
 
 from obs_workflow_async._config import parse_endpoint
+from obs_workflow_async._obs_dialect import ObsDialect
+from obs_workflow_async._pipeline import Pipeline, RequestSpec
 from obs_workflow_async._signing import SignatureMode
-from obs_workflow_async._transport import RequestSpec, Transport
 from obs_workflow_async.credentials import Credentials, CredentialsCache, StaticProvider
-from obs_workflow_async.testing.mock import MockResponse, MockSender
+from obs_workflow_async.testing.mock import MockResponse, MockTransport
 
 WORKFLOW_QUERY_KEYS = [
     "x-workflow-prefix",
@@ -90,12 +91,11 @@ def requests(draw: st.DrawFn) -> dict[str, object]:
 def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
     creds = Credentials(str(r["ak"]), str(r["sk"]), r["token"])  # type: ignore[arg-type]
     endpoint = parse_endpoint(str(r["server"]))
-    transport = Transport(
+    pipeline = Pipeline(
         endpoint=endpoint,
         credentials=CredentialsCache(StaticProvider(creds), initial=creds),
-        signature=mode,
-        region=str(r["region"]),
-        sender=MockSender(lambda request: MockResponse(500)),
+        dialect=ObsDialect(endpoint, mode, str(r["region"])),
+        transport=MockTransport(lambda request: MockResponse(500)),
     )
     spec = RequestSpec(
         method=str(r["method"]),
@@ -104,7 +104,7 @@ def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
         body=r["body"],
         bucket=r["bucket"],  # type: ignore[arg-type]
     )
-    return transport.build_headers(spec, r["now"])  # type: ignore[arg-type]
+    return pipeline.build_headers(spec, r["now"])  # type: ignore[arg-type]
 
 
 def sdk_authorization(mode: SignatureMode, r: dict[str, object], headers: dict[str, str]) -> str:

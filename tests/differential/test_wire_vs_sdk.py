@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from obs_workflow_async import AsyncWorkflowClient, ServerError
+from obs_workflow_async._pipeline import RequestSpec
 from obs_workflow_async._signing import SignatureMode
-from obs_workflow_async._transport import RequestSpec
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.differential.conftest import sdk_client
 
@@ -69,7 +69,7 @@ def test_start_request_is_identical_to_the_sdks(
     client = our_client(server, mode)
     spec = RequestSpec(method="POST", key=f"v2/workflows/{graph}", body=captured.body)
     now = parsedate_to_datetime(captured.headers["Date"])
-    ours = client._transport.build_headers(spec, now)
+    ours = client._pipeline.build_headers(spec, now)
     assert captured.path == spec.path
     assert captured.headers["Authorization"] == ours["Authorization"]
     assert captured.headers["Content-Type"] == ours["Content-Type"]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obs_workflow_async._config import parse_endpoint
-from obs_workflow_async._transport import RequestSpec
+from obs_workflow_async._pipeline import RequestSpec
 from obs_workflow_async.credentials import Credentials
 from obs_workflow_async.dwr import signing
 from obs_workflow_async.dwr.dialect import DwrDialect, spec_path

@@ -26,7 +26,7 @@ from huaweicloudsdkdwr.v3 import model as m
 from obs_workflow_async._config import Runtime
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.dwr.dialect import sdk_host
-from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
+from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
 
 from . import sdk_diff
 
@@ -115,7 +115,7 @@ def test_signed_host_is_the_sdks(endpoint: str) -> None:
             secret_access_key=sdk_diff.SK,
             user_agent=sdk_diff.SDK_UA,
             environ={},
-            sender=MockSender(handler),
+            transport=MockTransport(handler),
             runtime=Runtime(wall_clock=lambda: sdk_diff.DATE),
         ) as client:
             await client.get_workflow("g")

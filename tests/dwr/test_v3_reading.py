@@ -11,7 +11,7 @@ from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.dwr.error_body import read_dwr_error_body
 from obs_workflow_async.dwr.models import DwrMyTemplateDefinition, DwrWorkflowDefinition
 from obs_workflow_async.errors import APIStatusError, InvalidRequestError
-from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
+from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
 
 PID = "0123456789abcdef0123456789abcdef"
 
@@ -53,7 +53,7 @@ def _client(handler: object) -> AsyncDwrClient:
         secret_access_key="SK",
         max_retries=0,
         environ={},
-        sender=MockSender(handler),  # type: ignore[arg-type]
+        transport=MockTransport(handler),  # type: ignore[arg-type]
     )
 
 

@@ -2,7 +2,7 @@
 
 For generated arguments (graph and template names, unicode object keys and
 prefixes, every list filter, security tokens), our client sends through a
-``MockSender`` with a pinned clock, and the SDK builds (without sending) the same
+``MockTransport`` with a pinned clock, and the SDK builds (without sending) the same
 request with the same ``X-Sdk-Date`` and ``User-Agent``: the method, the path and
 query as sent, the body and the ``Authorization`` header must be equal.
 """
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from obs_workflow_async._config import Runtime
 from obs_workflow_async.dwr import AsyncDwrClient
-from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
+from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
 
 pytest.importorskip("huaweicloudsdkdwr", reason="huaweicloudsdkdwr (the oracle) is not installed")
 
@@ -297,7 +297,7 @@ def test_every_call_is_sent_as_the_sdk_sends_it(
             secret_access_key=SK,
             security_token=tok,
             user_agent=SDK_UA,
-            sender=MockSender(handler),
+            transport=MockTransport(handler),
             environ={},
             runtime=Runtime(wall_clock=lambda: DATE),
         ) as client:

@@ -173,7 +173,7 @@ async def test_an_item_taken_as_the_run_stops_is_reported_not_sent(
 async def test_the_input_is_read_ahead_no_further_than_the_free_slots() -> None:
     """Memory stays bounded by the concurrency: with every slot busy, the reader takes
     nothing more from the input."""
-    from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
+    from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
 
     release = asyncio.Event()
     four_sent = asyncio.Event()
@@ -198,7 +198,7 @@ async def test_the_input_is_read_ahead_no_further_than_the_free_slots() -> None:
         server="https://obs.example.com",
         access_key_id="ak",
         secret_access_key="sk",
-        sender=MockSender(handler),
+        transport=MockTransport(handler),
     )
     async with client, client.start_many(endless(), concurrency=4) as run:
         outcomes = aiter(run)

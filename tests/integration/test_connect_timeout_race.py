@@ -2,7 +2,7 @@
 
 aiohttp bounds the connect phase below the total (``aiohttp_timeout``), but on a
 late-waking (busy) loop both timers are due together and the total's may fire
-first: aiohttp then reports a bare timeout, as for a read timeout. The sender knows
+first: aiohttp then reports a bare timeout, as for a read timeout. The transport knows
 whether the attempt was handed a connection, so the race cannot make a start that
 was never sent look "maybe started". Here the race is forced: no connect timeout
 at all, only the total, against a connect that never completes.
@@ -18,7 +18,12 @@ from collections.abc import AsyncIterator, Iterator
 import aiohttp
 import pytest
 
-from obs_workflow_async import AsyncWorkflowClient, RequestTimeoutError, _sender, may_have_started
+from obs_workflow_async import (
+    AsyncWorkflowClient,
+    RequestTimeoutError,
+    _aiohttp_transport,
+    may_have_started,
+)
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def total_only(monkeypatch: pytest.MonkeyPatch) -> None:
     ) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(total=total, sock_read=read, ceil_threshold=float("inf"))
 
-    monkeypatch.setattr(_sender, "aiohttp_timeout", timeout)
+    monkeypatch.setattr(_aiohttp_transport, "aiohttp_timeout", timeout)
 
 
 @pytest.fixture

@@ -16,11 +16,12 @@ import pytest
 from yarl import URL
 
 from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError, Timeout, may_have_started
+from obs_workflow_async._aiohttp_transport import AiohttpTransport
 from obs_workflow_async._body import MAX_RESPONSE_BYTES, BodyTooLarge, _Inflater
 from obs_workflow_async._config import parse_endpoint
 from obs_workflow_async._retry import Failure
-from obs_workflow_async._sender import AiohttpSender, PreparedRequest, SendFailure
 from obs_workflow_async.dwr import AsyncDwrClient
+from obs_workflow_async.transport import PreparedRequest, SendError
 from tests.support.scripted_server import Request, ScriptedServer, answer
 
 BOMB = gzip.compress(bytes(64 * 1024 * 1024), compresslevel=9)
@@ -74,7 +75,7 @@ async def test_a_compressed_bomb_start_answer_is_refused_and_may_have_started(ap
 @pytest.mark.parametrize("status", ["200 OK", "503 Service Unavailable"])
 async def test_a_compressed_bomb_on_a_get_is_refused_as_final(status: str) -> None:
     async with _serving(BOMB, "gzip", status) as server:
-        sender = AiohttpSender(
+        transport = AiohttpTransport(
             endpoint=parse_endpoint(server.url),
             verify=True,
             max_connections=2,
@@ -82,14 +83,14 @@ async def test_a_compressed_bomb_on_a_get_is_refused_as_final(status: str) -> No
             user_agent="test",
         )
         try:
-            with pytest.raises(SendFailure) as caught:
-                await sender.send(
+            with pytest.raises(SendError) as caught:
+                await transport.send(
                     PreparedRequest("GET", URL(server.url + "/x"), None, dict),
                     Timeout(total=10),
                     None,
                 )
         finally:
-            await sender.aclose()
+            await transport.aclose()
     assert caught.value.failure is Failure.FINAL  # as any answer over the cap
     assert caught.value.request_sent
     assert "decompressed" in caught.value.message

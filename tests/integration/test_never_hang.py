@@ -30,7 +30,7 @@ from obs_workflow_async.credentials import CredentialsCache
 from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.hooks import RequestEvent
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
-from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockSender
+from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
 from tests.support.inspect import free_slots
 from tests.support.waiting import until
 
@@ -339,7 +339,7 @@ async def test_an_exception_at_any_stage_of_an_item_is_its_outcome(
         assert [o.ok for o in outcomes] == [True, False, False, False, True]
         assert all(o.invalid for o in outcomes[1:4])
 
-    # an exception from inside the start call itself: a sender (the wire) that breaks
+    # an exception from inside the start call itself: a transport (the wire) that breaks
     # in a way nobody foresaw, for object "x" only
     started = {
         "execution_urn": "urn:x",
@@ -356,7 +356,7 @@ async def test_an_exception_at_any_stage_of_an_item_is_its_outcome(
         server="https://obs.example.com",
         access_key_id="ak",
         secret_access_key="sk",
-        sender=MockSender(wire),
+        transport=MockTransport(wire),
     ) as client:
         outcomes = await asyncio.wait_for(
             client.start_all(

@@ -26,10 +26,11 @@ from obs_workflow_async import (
     Timeout,
     may_have_started,
 )
+from obs_workflow_async._aiohttp_transport import AiohttpTransport
 from obs_workflow_async._config import parse_endpoint
 from obs_workflow_async._retry import Failure
-from obs_workflow_async._sender import AiohttpSender, PreparedRequest, SendFailure
 from obs_workflow_async.dwr import AsyncDwrClient
+from obs_workflow_async.transport import PreparedRequest, SendError
 from tests.support.scripted_server import Request, ScriptedServer, answer
 from tests.support.stale_server import StaleServer
 from tests.support.waiting import until
@@ -90,8 +91,8 @@ async def test_sequential_starts_never_read_a_stale_answer(api: str, stale: str)
 # -- the pooled connections of idempotent calls ----------------------------------------
 
 
-def _sender(url: str) -> AiohttpSender:
-    return AiohttpSender(
+def _sender(url: str) -> AiohttpTransport:
+    return AiohttpTransport(
         endpoint=parse_endpoint(url),
         verify=True,
         max_connections=4,
@@ -120,16 +121,16 @@ async def test_a_connection_that_received_bytes_while_idle_is_never_reused() -> 
             request.writer.write(answer("200 OK", b'{"stale": true}'))
 
     async with ScriptedServer(script) as server:
-        sender = _sender(server.url)
+        transport = _sender(server.url)
         try:
-            first = await sender.send(_get(server.url, "/first"), Timeout(total=5), None)
+            first = await transport.send(_get(server.url, "/first"), Timeout(total=5), None)
             assert json.loads(first.body) == {"path": "/first", "connection": 1}
             release.set()
             # the client closes the connection as the stray answer arrives
             await until(lambda: 1 in server.closed_by_client)
-            second = await sender.send(_get(server.url, "/second"), Timeout(total=5), None)
+            second = await transport.send(_get(server.url, "/second"), Timeout(total=5), None)
         finally:
-            await sender.aclose()
+            await transport.aclose()
     assert json.loads(second.body) == {"path": "/second", "connection": 2}
     assert server.connections == 2
 
@@ -146,12 +147,12 @@ async def test_a_second_answer_within_one_exchange_makes_it_ambiguous() -> None:
         request.writer.write(b"0\r\n\r\n" + answer("200 OK", b'{"other": true}'))
 
     async with ScriptedServer(script) as server:
-        sender = _sender(server.url)
+        transport = _sender(server.url)
         try:
-            with pytest.raises(SendFailure) as caught:
-                await sender.send(_get(server.url, "/x"), Timeout(total=5), None)
+            with pytest.raises(SendError) as caught:
+                await transport.send(_get(server.url, "/x"), Timeout(total=5), None)
         finally:
-            await sender.aclose()
+            await transport.aclose()
     assert caught.value.failure is Failure.AMBIGUOUS
     assert caught.value.request_sent
     assert "another request" in caught.value.message

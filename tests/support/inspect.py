@@ -1,7 +1,7 @@
 """The one place tests look inside a client (read-only): its aiohttp session and slots.
 
 Tests never write private attributes: clocks, sleeps and randomness are injected
-with ``runtime=Runtime(...)`` and the wire with ``sender=``.
+with ``runtime=Runtime(...)`` and the wire with ``transport=``.
 """
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ from __future__ import annotations
 import aiohttp
 
 from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async._sender import AiohttpSender
+from obs_workflow_async._aiohttp_transport import AiohttpTransport
 
 
-def sender_of(client: AsyncWorkflowClient) -> AiohttpSender:
-    sender = client._transport.sender
-    assert isinstance(sender, AiohttpSender)
-    return sender
+def transport_of(client: AsyncWorkflowClient) -> AiohttpTransport:
+    transport = client._pipeline.transport
+    assert isinstance(transport, AiohttpTransport)
+    return transport
 
 
 def session_of(client: AsyncWorkflowClient) -> aiohttp.ClientSession | None:
-    return sender_of(client).session
+    return transport_of(client).session
 
 
 def free_slots(client: AsyncWorkflowClient) -> int:
-    return sender_of(client).slots.free
+    return transport_of(client).slots.free

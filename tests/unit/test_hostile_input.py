@@ -27,8 +27,8 @@ from obs_workflow_async import (
     validation,
 )
 from obs_workflow_async._base_client import parse_answer
+from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async._retry import parse_retry_after
-from obs_workflow_async._transport import RawResponse
 from obs_workflow_async.cli.manifest import ManifestError, read_manifest
 from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.credentials import Credentials, parse_security_key

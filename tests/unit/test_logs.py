@@ -9,7 +9,7 @@ import pytest
 
 from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async._logs import LOGGER_NAME, configure_from_env
-from obs_workflow_async.testing.mock import MockResponse, MockSender
+from obs_workflow_async.testing.mock import MockResponse, MockTransport
 
 STARTED = {"execution_urn": "urn:x", "execution_name": "e1", "started_at": "2026-01-01T00:00:00Z"}
 
@@ -46,12 +46,17 @@ async def test_records_carry_structured_fields(caplog: pytest.LogCaptureFixture)
         MockResponse(503, headers={"Retry-After": "0"}),
         MockResponse(200, json=STARTED, headers={"X-Request-Id": "rid-1"}),
     ]
-    sender = MockSender(lambda request: answers.pop(0))
+    transport = MockTransport(lambda request: answers.pop(0))
     async with AsyncWorkflowClient(
-        server="https://obs.example.com", access_key_id="a", secret_access_key="b", sender=sender
+        server="https://obs.example.com",
+        access_key_id="a",
+        secret_access_key="b",
+        transport=transport,
     ) as client:
         await client.start_workflow("my-graph", "media", "k")
-    records = [r for r in caplog.records if r.name == LOGGER_NAME and hasattr(r, "operation")]
+    records = [
+        r for r in caplog.records if r.name.startswith(LOGGER_NAME) and hasattr(r, "operation")
+    ]
     assert {r.operation for r in records} == {"start_workflow"}  # type: ignore[attr-defined]
     assert {r.graph_name for r in records} == {"my-graph"}  # type: ignore[attr-defined]
     ok = [r for r in records if getattr(r, "status", None) == 200]

@@ -19,7 +19,7 @@ from obs_workflow_async import (
     models,
 )
 from obs_workflow_async._base_client import parse_answer
-from obs_workflow_async._transport import RawResponse
+from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.models import (
     ListExecutionsRequest,
     PutTriggerPolicyRequest,

@@ -1,4 +1,4 @@
-"""The retry loop on an in-memory sender with an injected clock, sleep and randomness:
+"""The retry loop on an in-memory transport with an injected clock, sleep and randomness:
 the recorded delays are asserted exactly, with no wall-clock waits."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from obs_workflow_async.testing.mock import (
     ConnectionLost,
     MockRequest,
     MockResponse,
-    MockSender,
+    MockTransport,
     ReadTimeout,
 )
 
@@ -47,18 +47,18 @@ class FakeTime:
         return Runtime(clock=self.clock, sleep=self.sleep, random=lambda: jitter)
 
 
-def _client(sender: MockSender, time: FakeTime, **kwargs: object) -> AsyncWorkflowClient:
+def _client(transport: MockTransport, time: FakeTime, **kwargs: object) -> AsyncWorkflowClient:
     return AsyncWorkflowClient(
         server="https://obs.example.com",
         access_key_id="ak",
         secret_access_key="sk",
-        sender=sender,
+        transport=transport,
         runtime=time.runtime(),
         **kwargs,  # type: ignore[arg-type]
     )
 
 
-def _script(*steps: object) -> MockSender:
+def _script(*steps: object) -> MockTransport:
     answers = list(steps)
 
     def handler(request: MockRequest) -> MockResponse:
@@ -68,30 +68,30 @@ def _script(*steps: object) -> MockSender:
         assert isinstance(step, MockResponse)
         return step
 
-    return MockSender(handler)
+    return MockTransport(handler)
 
 
 async def test_backoff_delays_are_exact_and_every_attempt_is_signed() -> None:
     time = FakeTime()
-    sender = _script(MockResponse(503), MockResponse(429), ConnectFailed("refused"), OK)
-    async with _client(sender, time) as client:
+    transport = _script(MockResponse(503), MockResponse(429), ConnectFailed("refused"), OK)
+    async with _client(transport, time) as client:
         result = await client.start_workflow("g", "media", "k")
     assert result.retries_taken == 3
     # min(0.5 * 2**(n-1), 8) with jitter factor 1.0
     assert time.sleeps == [0.5, 1.0, 2.0]
-    assert all(r.headers["Authorization"].startswith("OBS ak:") for r in sender.requests)
-    assert [r.method for r in sender.requests] == ["POST"] * 4
+    assert all(r.headers["Authorization"].startswith("OBS ak:") for r in transport.requests)
+    assert [r.method for r in transport.requests] == ["POST"] * 4
 
 
 async def test_retry_after_replaces_backoff_and_a_long_one_is_raised() -> None:
     time = FakeTime()
-    sender = _script(MockResponse(503, headers={"Retry-After": "7"}), OK)
-    async with _client(sender, time) as client:
+    transport = _script(MockResponse(503, headers={"Retry-After": "7"}), OK)
+    async with _client(transport, time) as client:
         await client.start_workflow("g", "media", "k")
     assert time.sleeps == [7.0]
     time = FakeTime()
-    sender = _script(MockResponse(503, headers={"Retry-After": "120"}))
-    async with _client(sender, time) as client:
+    transport = _script(MockResponse(503, headers={"Retry-After": "120"}))
+    async with _client(transport, time) as client:
         with pytest.raises(ServerError) as caught:
             await client.start_workflow("g", "media", "k")
     assert caught.value.retry_after == 120.0 and time.sleeps == []
@@ -100,12 +100,12 @@ async def test_retry_after_replaces_backoff_and_a_long_one_is_raised() -> None:
 async def test_a_possible_start_is_never_retried_but_a_get_is() -> None:
     for failure in (MockResponse(500), ConnectionLost("reset"), ReadTimeout()):
         time = FakeTime()
-        sender = _script(failure, OK)
-        async with _client(sender, time) as client:
+        transport = _script(failure, OK)
+        async with _client(transport, time) as client:
             with pytest.raises((ServerError, TransportError)) as caught:
                 await client.start_workflow("g", "media", "k")
         assert may_have_started(caught.value)
-        assert len(sender.requests) == 1 and time.sleeps == []
+        assert len(transport.requests) == 1 and time.sleeps == []
     time = FakeTime()
     detail = MockResponse(
         200,
@@ -116,21 +116,21 @@ async def test_a_possible_start_is_never_retried_but_a_get_is() -> None:
             "definition": {},
         },
     )
-    sender = _script(ConnectionLost("reset"), detail)
-    async with _client(sender, time) as client:
+    transport = _script(ConnectionLost("reset"), detail)
+    async with _client(transport, time) as client:
         await client.get_workflow("g")
     assert time.sleeps == [0.5]
 
 
 async def test_the_deadline_stops_retries_on_the_injected_clock() -> None:
     time = FakeTime()
-    sender = _script(*[MockResponse(503)] * 10)
-    async with _client(sender, time, max_retries=10, deadline=2.0) as client:
+    transport = _script(*[MockResponse(503)] * 10)
+    async with _client(transport, time, max_retries=10, deadline=2.0) as client:
         with pytest.raises(ServerError):
             await client.start_workflow("g", "media", "k")
     # 0.5 + 1.0 = 1.5 s slept; the next 2.0 s backoff would pass the 2 s deadline
     assert time.sleeps == [0.5, 1.0]
-    assert len(sender.requests) == 3
+    assert len(transport.requests) == 3
 
 
 async def test_read_timeout_is_a_request_timeout_that_may_have_started() -> None:

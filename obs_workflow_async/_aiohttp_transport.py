@@ -1,10 +1,11 @@
-"""One attempt on the wire: the pooled aiohttp session, TLS, proxy, connection slots,
-the body cap, and what each failure means for "was anything sent?".
+"""The default transport: one attempt on the wire over a pooled aiohttp session (TLS,
+proxy, connection slots, the body cap), and what each failure means for "was anything
+sent?".
 
-The retry loop (:mod:`.transport`) hands a :class:`PreparedRequest` to a
-:class:`Sender` and gets back an :class:`Answer` (any HTTP status) or a
-:class:`SendFailure` saying how the attempt failed. :class:`AiohttpSender` is the
-real one; :class:`obs_workflow_async.testing.MockSender` answers in memory.
+It implements the public contract of :mod:`obs_workflow_async.transport`: the retry
+loop (:mod:`._pipeline`) hands it a :class:`~obs_workflow_async.transport.PreparedRequest`
+and gets back an :class:`~obs_workflow_async.transport.Answer` (any HTTP status) or a
+:class:`~obs_workflow_async.transport.SendError` saying how the attempt failed.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import logging
 import re
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Literal, NamedTuple, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import aiohttp
-from yarl import URL
 
 from ._body import (
     ACCEPT_ENCODING,
@@ -35,106 +35,18 @@ from ._connections import (
     unwatch_connection,
     watch_connection,
 )
-from ._retry import Failure
 from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
+from .transport import Answer, Failure, PreparedRequest, SendError, SlotWaitExpired
 
-__all__ = [
-    "MAX_RESPONSE_BYTES",
-    "AiohttpSender",
-    "Answer",
-    "PreparedRequest",
-    "SendFailure",
-    "Sender",
-    "SlotWaitExpired",
-]
+__all__ = ["MAX_RESPONSE_BYTES", "AiohttpTransport", "send_error"]
 
-logger = logging.getLogger("obs_workflow_async")
+logger = logging.getLogger(__name__)
 
 _INF = float("inf")
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _CLOSING_TRANSPORT = "Cannot write to closing transport"
 _URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
-
-
-class PreparedRequest(NamedTuple):
-    """One attempt, ready to go: ``sign()`` builds its signed headers at send time
-    (once a connection slot is free, so the ``Date`` is fresh)."""
-
-    method: str
-    url: URL
-    body: bytes | None
-    sign: Callable[[], dict[str, str]]
-    secrets: tuple[str | None, ...] = ()
-    """Values to redact from any failure message (the security token)."""
-
-    def __repr__(self) -> str:  # never the secrets, even in a traceback's locals
-        return f"PreparedRequest({self.method} {self.url.with_query(None)})"
-
-
-class Answer(NamedTuple):
-    """An HTTP answer, whatever its status."""
-
-    status: int
-    reason: str | None
-    headers: Mapping[str, str]
-    """Case-insensitive (aiohttp's ``CIMultiDictProxy`` for the real sender)."""
-    body: bytes
-
-
-class SendFailure(Exception):  # noqa: N818 - internal, never raised to users
-    """An attempt that got no (complete) HTTP answer, and what that means."""
-
-    def __init__(
-        self,
-        message: str,
-        failure: Failure,
-        *,
-        request_sent: bool,
-        timed_out: bool = False,
-        cause: RedactedCause | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.failure = failure
-        self.request_sent = request_sent
-        self.timed_out = timed_out
-        self.cause = cause
-
-
-class SlotWaitExpired(Exception):  # noqa: N818 - a signal, not an error
-    """The deadline passed while waiting for a free connection slot (nothing sent)."""
-
-
-@runtime_checkable
-class Sender(Protocol):
-    """What the retry loop needs from the wire."""
-
-    @property
-    def closed(self) -> bool:
-        """Whether the sender was closed."""
-        ...
-
-    async def open(self) -> None:
-        """Get ready inside the running loop (idempotent)."""
-
-    async def send(
-        self, request: PreparedRequest, timeout: Timeout, deadline_at: float | None
-    ) -> Answer:
-        """Send once; raise :class:`SendFailure` or :class:`SlotWaitExpired`.
-
-        :param request: The prepared request (signed afresh for this attempt).
-        :param timeout: The attempt's limits (:class:`~obs_workflow_async.Timeout`).
-        :param deadline_at: When the whole call must end, on the client's clock;
-            ``None``: no deadline.
-        :returns: The HTTP answer, whatever its status.
-        :raises SendFailure: No (complete) answer, and whether the request was sent.
-        :raises SlotWaitExpired: The deadline passed before a connection slot was free.
-        """
-        ...
-
-    async def aclose(self) -> None:
-        """Release the connections (idempotent)."""
 
 
 def aiohttp_timeout(
@@ -183,7 +95,7 @@ def classify_exception(exc: BaseException) -> tuple[str, Failure, bool, bool]:
     "Not sent" is claimed only where aiohttp proves it: the failure happened while
     connecting (TCP, TLS, a proxy's CONNECT), or the very first write found the
     connection closing (our bodies are written together with the headers).
-    See :func:`send_failure` for a timeout before the attempt had a connection.
+    See :func:`send_error` for a timeout before the attempt had a connection.
     """
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return "TLS certificate verification failed: {cause}", Failure.FINAL, False, False
@@ -221,10 +133,10 @@ def redacted_cause(exc: BaseException, secrets: Sequence[str | None]) -> Redacte
     return RedactedCause(type(exc).__name__, message)
 
 
-def send_failure(
+def send_error(
     exc: BaseException, secrets: Sequence[str | None], *, connected: bool = True
-) -> SendFailure:
-    """The :class:`SendFailure` for an exception raised while sending or reading
+) -> SendError:
+    """The :class:`SendError` for an exception raised while sending or reading
     (``connected``: whether the attempt was handed a connection, if known)."""
     if not connected and isinstance(exc, aiohttp.SocketTimeoutError | asyncio.TimeoutError):
         # Never handed a connection: nothing was written. aiohttp reports the attempt's
@@ -236,7 +148,7 @@ def send_failure(
     cause = redacted_cause(exc, secrets)
     if "{cause}" in message:
         message = message.replace("{cause}", str(cause.args[0]) if cause.args else "")
-    return SendFailure(message, failure, request_sent=sent, timed_out=timed_out, cause=cause)
+    return SendError(message, failure, request_sent=sent, timed_out=timed_out, cause=cause)
 
 
 class _AnswerMixedUp(aiohttp.ClientPayloadError):
@@ -244,7 +156,7 @@ class _AnswerMixedUp(aiohttp.ClientPayloadError):
     answer may be another request's (see :mod:`._connections`)."""
 
 
-class AiohttpSender:
+class AiohttpTransport:
     """Owns (or borrows) the ``aiohttp.ClientSession``; one attempt at a time per slot."""
 
     def __init__(
@@ -303,7 +215,7 @@ class AiohttpSender:
 
     @property
     def closed(self) -> bool:
-        """Whether the sender was closed (it sends nothing more)."""
+        """Whether the transport was closed (it sends nothing more)."""
         return self._closed
 
     @property
@@ -377,7 +289,7 @@ class AiohttpSender:
         return await asyncio.to_thread(build_ssl_context, self._verify)
 
     async def aclose(self) -> None:
-        """Close the session if this sender created it. Idempotent."""
+        """Close the session if this transport created it. Idempotent."""
         if self._closed:
             return
         self._closed = True
@@ -415,7 +327,7 @@ class AiohttpSender:
         :param deadline_at: When the whole call must end, on the client's clock;
             ``None``: no deadline.
         :returns: The HTTP answer, whatever its status.
-        :raises SendFailure: No (complete) answer, and whether the request was sent.
+        :raises SendError: No (complete) answer, and whether the request was sent.
         :raises SlotWaitExpired: The deadline passed before a connection slot was free.
         """
         session = self._session
@@ -466,10 +378,10 @@ class AiohttpSender:
                             "read: the answer may belong to another request"
                         )
                     return Answer(response.status, response.reason, response.headers, body)
-            except Exception as exc:  # every failure maps to a SendFailure
+            except Exception as exc:  # every failure maps to a SendError
                 # Not connected is known only on our own connectors (not a borrowed session's).
                 connected = mark.obtained or not isinstance(session.connector, GuardedConnector)
-                failure = send_failure(exc, (*request.secrets, *self._secrets), connected=connected)
+                failure = send_error(exc, (*request.secrets, *self._secrets), connected=connected)
             finally:
                 unwatch_connection(watching)
             raise failure
@@ -477,4 +389,4 @@ class AiohttpSender:
             slots.release()
 
     def __repr__(self) -> str:
-        return f"AiohttpSender({self.endpoint.origin!r}, proxy={self.proxy!r})"
+        return f"AiohttpTransport({self.endpoint.origin!r}, proxy={self.proxy!r})"

@@ -1,9 +1,9 @@
 """The retry loop: credentials, signing, the deadline, backoff, hooks, and errors.
 
-The client builds a :class:`RequestSpec` and calls :meth:`Transport.request`. For
+The client builds a :class:`RequestSpec` and calls :meth:`Pipeline.request`. For
 each attempt the transport gets credentials (bounded by the deadline), prepares a
 request that is signed when a connection slot is free, and hands it to its
-:class:`~.sender.Sender` (one attempt on the wire). It builds each error once,
+:class:`~.transport.Transport` (one attempt on the wire). It builds each error once,
 decides with :mod:`.retry` whether to try again, and reports every step to the
 hooks through an observer (a no-op one when there are no hooks).
 """
@@ -21,16 +21,9 @@ from typing import NamedTuple, Protocol
 from yarl import URL
 
 from . import _signing as signing
+from ._aiohttp_transport import MAX_RESPONSE_BYTES
 from ._config import Endpoint, Proxy, RetryConfig, Runtime, Timeout
 from ._retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
-from ._sender import (
-    MAX_RESPONSE_BYTES,
-    Answer,
-    PreparedRequest,
-    Sender,
-    SendFailure,
-    SlotWaitExpired,
-)
 from .credentials import Credentials, CredentialsCache
 from .errors import (
     APIStatusError,
@@ -43,18 +36,18 @@ from .errors import (
     parse_error_body,
 )
 from .hooks import Hook, RequestEvent
+from .transport import Answer, PreparedRequest, SendError, SlotWaitExpired, Transport
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
     "CallOptions",
     "Dialect",
-    "ObsDialect",
     "RawResponse",
     "RequestSpec",
-    "Transport",
+    "Pipeline",
 ]
 
-logger = logging.getLogger("obs_workflow_async")
+logger = logging.getLogger(__name__)
 
 _URL_CACHE_SIZE = 1024
 
@@ -281,148 +274,25 @@ class Dialect(Protocol):
         ...
 
 
-class ObsDialect:
-    """The v2 OBS-hosted workflow API: OBS, V2 or V4 signatures (:mod:`.signing`),
-    virtual-host addressing for bucket calls (path style for IPv4 endpoints)."""
-
-    def __init__(self, endpoint: Endpoint, signature: signing.SignatureMode, region: str) -> None:
-        self._signature: signing.SignatureMode = signature
-        self._region = region
-        self._host_header = endpoint.host_header
-        # Like the SDK: bucket-addressed calls to an IPv4 server put the bucket in the path.
-        self._path_style = endpoint.is_ipv4
-        self._origin = endpoint.origin
-        self._urls: dict[tuple[str | None, str, tuple[tuple[str, str | None], ...]], URL] = {}
-        self._shapes: dict[
-            tuple[str, str | None, str, tuple[tuple[str, str | None], ...]], tuple[str, str, str]
-        ] = {}
-        self._last_date: tuple[tuple[object, ...], str] = ((), "")
-        self._token_header = signing.security_token_header(signature)
-        self._key: signing.MacKey | None = None
-
-    def headers(self, spec: RequestSpec, now: datetime, credentials: Credentials) -> dict[str, str]:
-        if self._signature == "v4":
-            return self._v4_headers(spec, now, credentials)
-        # OBS and V2: the headers are always Content-Type, [Content-Length], Host, Date
-        # and the optional security token, so the StringToSign is
-        # METHOD\n\napplication/json\nDATE\n[x-obs-security-token:T\n]RESOURCE, exactly
-        # what signing.obs_string_to_sign builds for them (tests/unit/test_dialect_fast.py).
-        host, head, resource = self._shape(spec)
-        date = self._http_date(now)
-        headers: dict[str, str] = {"Content-Type": "application/json"}
-        if spec.body is not None:
-            headers["Content-Length"] = str(len(spec.body))
-        headers["Host"] = host
-        headers["Date"] = date
-        token = credentials.security_token
-        if token is None:
-            to_sign = f"{head}{date}\n{resource}"
-        else:
-            headers[self._token_header] = token
-            to_sign = f"{head}{date}\n{self._token_header}:{token}\n{resource}"
-        key = self._key
-        if key is None or key.secret != credentials.secret_access_key:
-            key = self._key = signing.MacKey(credentials.secret_access_key, "sha1")
-        headers["Authorization"] = signing.obs_authorization(
-            self._signature, credentials.access_key_id, key, to_sign
-        )
-        return headers
-
-    def _shape(self, spec: RequestSpec) -> tuple[str, str, str]:
-        """Host header, StringToSign head (``METHOD\\n\\napplication/json\\n``) and
-        canonical resource of one request shape (cached: the same few paths recur)."""
-        cache_key = (spec.method, spec.bucket, spec.key, spec.query)
-        shape = self._shapes.get(cache_key)
-        if shape is None:
-            host = self._host_header
-            if spec.bucket and not self._path_style:
-                host = f"{spec.bucket}.{host}"
-            request = signing.SigningRequest(
-                spec.method, spec.key, {}, spec.query, spec.bucket, self._path_style
-            )
-            resource = signing.canonical_resource(request, self._signature)
-            shape = (host, f"{spec.method}\n\napplication/json\n", resource)
-            if len(self._shapes) >= _URL_CACHE_SIZE:
-                self._shapes.clear()
-            self._shapes[cache_key] = shape
-        return shape
-
-    def _v4_headers(
-        self, spec: RequestSpec, now: datetime, credentials: Credentials
-    ) -> dict[str, str]:
-        headers: dict[str, str] = {"Content-Type": "application/json"}
-        if spec.body is not None:
-            headers["Content-Length"] = str(len(spec.body))
-        headers["Host"] = self._shape(spec)[0]
-        headers["Date"] = self._http_date(now)
-        signing.add_signing_headers(self._signature, headers, credentials.security_token)
-        headers["Authorization"] = signing.sign(
-            signing.SigningRequest(
-                method=spec.method,
-                key=spec.key,
-                headers=headers,
-                query=spec.query,
-                bucket=spec.bucket,
-                path_style=self._path_style,
-            ),
-            access_key_id=credentials.access_key_id,
-            secret_access_key=credentials.secret_access_key,
-            mode=self._signature,
-            now=now,
-            region=self._region,
-        )
-        return headers
-
-    def _http_date(self, now: datetime) -> str:
-        """``Date`` header text; the formatting is reused within the same second."""
-        second = (now.second, now.minute, now.hour, now.day, now.month, now.year, now.tzinfo)
-        cached = self._last_date
-        if cached[0] == second:
-            return cached[1]
-        text = signing.format_http_date(now)
-        self._last_date = (second, text)
-        return text
-
-    def url_for(self, spec: RequestSpec) -> URL:
-        """The request URL (cached: the same few paths recur)."""
-        cache_key = (spec.bucket, spec.key, spec.query)
-        url = self._urls.get(cache_key)
-        if url is None:
-            origin = self._origin
-            if spec.bucket and self._path_style:
-                url = URL(origin + spec.path_style_path(), encoded=True)
-            else:
-                if spec.bucket:
-                    scheme, _, rest = origin.partition("://")
-                    origin = f"{scheme}://{spec.bucket}.{rest}"
-                url = URL(origin + spec.path, encoded=True)
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            self._urls[cache_key] = url
-        return url
-
-
-class Transport:
-    """Signs, sends (through its sender) and retries; see the module docstring."""
+class Pipeline:
+    """Signs, sends (through its transport) and retries; see the module docstring."""
 
     def __init__(
         self,
         *,
         endpoint: Endpoint,
         credentials: CredentialsCache,
-        signature: signing.SignatureMode,
-        region: str,
-        sender: Sender,
+        dialect: Dialect,
+        transport: Transport,
         proxy: Proxy | None = None,
         hooks: Sequence[Hook] = (),
         runtime: Runtime | None = None,
-        dialect: Dialect | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.sender = sender
+        self.transport = transport
         self.proxy = proxy
         self._credentials = credentials
-        self._dialect: Dialect = dialect or ObsDialect(endpoint, signature, region)
+        self._dialect = dialect
         self._hooks = tuple(hooks)
         runtime = runtime or Runtime()
         self._clock = runtime.clock
@@ -434,13 +304,13 @@ class Transport:
 
     @property
     def closed(self) -> bool:
-        return self.sender.closed
+        return self.transport.closed
 
     async def open(self) -> None:
-        await self.sender.open()
+        await self.transport.open()
 
     async def aclose(self) -> None:
-        await self.sender.aclose()
+        await self.transport.aclose()
 
     # -- building one attempt --------------------------------------------------------
 
@@ -469,7 +339,7 @@ class Transport:
 
     def _transport_error(
         self,
-        failure: SendFailure,
+        failure: SendError,
         spec: RequestSpec,
         url: URL,
         retries: int,
@@ -654,12 +524,12 @@ class Transport:
         observer.attempt_started(call.retries + 1)
         started = self._clock()
         try:
-            answer = await self.sender.send(
+            answer = await self.transport.send(
                 self._prepare(spec, url, creds), options.timeout, call.deadline_at
             )
         except SlotWaitExpired:
             answer = None
-        except SendFailure as failure:
+        except SendError as failure:
             failure.__traceback__ = None  # its frames hold the signed headers
             elapsed = self._clock() - started
             return self._judge_failure(failure, spec, options, observer, url, call, elapsed)
@@ -712,7 +582,7 @@ class Transport:
 
     def _judge_failure(
         self,
-        sent: SendFailure,
+        sent: SendError,
         spec: RequestSpec,
         options: CallOptions,
         observer: _Observer,
