@@ -18,15 +18,12 @@ Every difference from the SDK is listed in ``docs/migration.md``.
 
 from __future__ import annotations
 
-import json
-import re
 import warnings
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, ClassVar, Generic, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
@@ -42,6 +39,7 @@ from pydantic.alias_generators import to_snake
 from ._api import executions, policies, templates, workflows
 from ._client import AsyncWorkflowClient
 from ._config import Timeout
+from ._error_body import xml_text
 from ._pipeline import RawResponse, RequestSpec
 from .credentials import (
     CredentialsProvider,
@@ -50,7 +48,14 @@ from .credentials import (
     OidcProvider,
     default_chain,
 )
-from .errors import APIStatusError, ErrorDetail, InvalidRequestError, ResponseParseError
+from .errors import (
+    ERROR_BODY_RULES,
+    APIStatusError,
+    ErrorDetail,
+    InvalidRequestError,
+    ResponseParseError,
+    parse_error_body,
+)
 from .models import (
     CreateTemplateRequest,
     CreateWorkflowRequest,
@@ -133,7 +138,6 @@ _KEPT_HEADERS = frozenset(
 )
 # (prefix, whether the rest of the name is URL-decoded too), in the SDK's order.
 _PREFIXES = (("x-amz-meta-", True), ("x-amz-", False), ("x-obs-meta-", True), ("x-obs-", False))
-_XMLNS = re.compile('xmlns="http.*?"')
 
 
 def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
@@ -171,62 +175,35 @@ class SdkErrorFields:
     body: str | None = None
 
 
-def _json_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)  # the SDK's util.to_string: 404 -> "404", True -> "True"
-
-
-def _xml_text(root: ET.Element, name: str) -> str | None:
-    element = root.find(name)
-    return None if element is None else element.text
-
-
 def sdk_error_fields(text: str) -> SdkErrorFields:
     """The SDK's error parsing of ``text``, whatever the ``Content-Type``.
 
-    JSON ``{code, message, request_id}`` (or the DWR form ``{error_code, error_msg}``,
-    which the SDK does not read): ``body`` is the text. XML ``<Error><Code/><Message/>
-    <RequestId/><HostId/><Resource/></Error>``: entities decoded (``&amp;`` is ``&``),
-    and ``body`` is the text without its ``xmlns="http..."`` attribute, as the SDK
-    gives it. Anything else: no fields, ``body`` the text (the SDK gives ``None``).
-    An empty answer: ``body`` is ``None``. Never raises.
+    The fields are read by the same function as the typed errors' (the client's
+    ``parse_error_body``), so ``GetResult.errorCode`` and ``APIStatusError.code`` of one
+    answer never differ. JSON ``{code, message, request_id}`` (or the DWR form
+    ``{error_code, error_msg}``, which the SDK does not read): ``body`` is the text.
+    XML ``<Error><Code/><Message/><RequestId/><HostId/><Resource/></Error>`` read as the
+    SDK reads it (ElementTree: the root's first child of each name, entities decoded,
+    CDATA as text, comments dropped), and ``body`` is the text without its
+    ``xmlns="http..."`` attribute, as the SDK gives it. A body with a DTD is not read
+    (no entity expansion); one cut short gives the fields before the cut (the SDK:
+    none). Anything else: no fields, ``body`` the text (the SDK gives ``None``). An
+    empty answer: ``body`` is ``None``. Never raises.
 
     :param text: The error answer's body, decoded.
     :returns: The fields the SDK would read, and the body as it gives it.
     """
     if not text:
         return SdkErrorFields()
-    if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return SdkErrorFields(body=text)
-        data = cast("dict[str, object]", data)
-        code = data["code"] if "code" in data else data.get("error_code")
-        message = data["message"] if "message" in data else data.get("error_msg")
-        return SdkErrorFields(
-            _json_text(code), _json_text(message), _json_text(data.get("request_id")), body=text
-        )
-    search = _XMLNS.search(text)
-    xml = text if search is None else text.replace(search.group(), "")
-    if "<!DOCTYPE" in xml.upper():
-        return SdkErrorFields(body=text)  # no DTDs: no entity expansion from the network
-    try:
-        root = ET.fromstring(xml)  # no DTD (checked above); the body is size-capped
-    except ET.ParseError:
-        return SdkErrorFields(body=text)
+    parsed = parse_error_body(text)
+    body = xml_text(text, ERROR_BODY_RULES) if parsed.form in ("xml", "xml-cut") else text
     return SdkErrorFields(
-        code=_xml_text(root, "Code"),
-        message=_xml_text(root, "Message"),
-        request_id=_xml_text(root, "RequestId"),
-        host_id=_xml_text(root, "HostId"),
-        resource=_xml_text(root, "Resource"),
-        body=xml,
+        code=parsed.code,
+        message=parsed.message,
+        request_id=parsed.request_id,
+        host_id=parsed.host_id,
+        resource=parsed.resource,
+        body=body,
     )
 
 

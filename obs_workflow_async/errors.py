@@ -30,17 +30,19 @@ have started a workflow. The aiohttp or OS exception behind a :class:`TransportE
 is replaced by a :class:`RedactedCause` (no request headers, no frames).
 ``asyncio.CancelledError`` is never caught, wrapped or swallowed. ``str()`` of every
 error shows the service's text with control characters escaped (:func:`visible`);
-the attributes (``message``, ``code``, ...) keep it as it came. This module imports
-nothing else of the package.
+the attributes (``message``, ``code``, ...) keep it as it came. Of the package this
+module imports only the error-body reader (``_error_body``, which imports nothing).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
+
+from ._error_body import ErrorBodyRules, read_error_body, writable
+from ._error_body import ParsedErrorBody as ParsedErrorBody
 
 __all__ = [
     "APIStatusError",
@@ -473,123 +475,44 @@ answer a :class:`RateLimitError`, nor a 4xx a :class:`ServerError`."""
 ERROR_BODY_PREFIX = 64 * 1024
 """Characters of an error body that :func:`parse_error_body` reads; the rest is ignored."""
 
-_XML_FIELD: dict[str, tuple[str, str]] = {
-    name: (f"<{name}>", f"</{name}>")
-    for name in ("Code", "Message", "RequestId", "HostId", "Resource")
-}
-"""The OBS-XML error fields: opening and closing tag of each."""
-
-_XML_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-# Bounded alternatives only: one pass over the text, no backtracking.
-_XML_REFERENCE = re.compile(r"&(#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|amp|lt|gt|quot|apos);")
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedErrorBody:
-    """The fields an error body may carry, whatever its format."""
-
-    code: str | None = None
-    message: str | None = None
-    request_id: str | None = None
-    host_id: str | None = None
-    resource: str | None = None
-
-
-def _writable(value: str) -> str:
-    """``value`` with any lone surrogate replaced by U+FFFD, so it can always be encoded."""
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    return value
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        try:
-            value = json.dumps(value, ensure_ascii=False)
-        except (ValueError, TypeError, RecursionError):
-            return None
-    return _writable(value)
-
-
-def _xml_reference(match: re.Match[str]) -> str:
-    ref = match.group(1)
-    if ref[0] != "#":
-        return _XML_ENTITIES[ref]
-    point = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
-    if point == 0 or point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
-        return "\ufffd"  # not a character XML allows
-    return chr(point)
-
-
-def _xml_unescape(text: str) -> str:
-    """Decode the five XML entities and numeric character references."""
-    return _XML_REFERENCE.sub(_xml_reference, text) if "&" in text else text
-
-
-def _xml_field(text: str, name: str) -> str | None:
-    """The text of the first ``<name>...</name>`` in ``text``: two ``str.find``, linear."""
-    opening, closing = _XML_FIELD[name]
-    begin = text.find(opening)
-    if begin < 0:
-        return None
-    begin += len(opening)
-    end = text.find(closing, begin)
-    if end < 0:
-        return None
-    return _writable(_xml_unescape(text[begin:end].strip()))
-
-
-def _json_object(text: str) -> dict[str, object] | None:
-    try:
-        data: object = json.loads(text)
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
-        return None
-    return data if isinstance(data, dict) else None
+ERROR_BODY_RULES = ErrorBodyRules(
+    pairs=(("code", "message"), ("error_code", "error_msg"), ("errorCode", "errorMsg")),
+    xml_fields=(
+        ("code", "Code"),
+        ("message", "Message"),
+        ("request_id", "RequestId"),
+        ("host_id", "HostId"),
+        ("resource", "Resource"),
+    ),
+    xml_unwrap='xmlns="http.*?"',
+    limit=ERROR_BODY_PREFIX,
+)
+"""How :func:`parse_error_body` reads a body (the v2 API's, as esdk-obs-python reads
+it): JSON ``code``/``message``/``request_id`` (each field the first of its keys
+present: ``code``, ``error_code``, ``errorCode``), or the XML ``<Error>`` form read
+as ElementTree reads it, its first ``xmlns="http..."`` declaration removed first, as
+the SDK does."""
 
 
 def parse_error_body(body: str) -> ParsedErrorBody:
-    """Read ``code``/``message``/``request_id`` from a JSON or OBS-XML error body.
+    """Read ``code``/``message``/``request_id`` from a JSON or XML error body.
 
-    Accepts the v2 form ``{code, message, request_id}``, the DWR v3 form
-    ``{error_code, error_msg}`` and ``<Error><Code/>...</Error>``; anything else
-    gives an empty result. Never raises, and takes time linear in at most
-    :data:`ERROR_BODY_PREFIX` characters: the XML fields are read from that
-    prefix (first occurrence of each, entities decoded), and a JSON body is
-    parsed only when it fits in it (a deeper nesting than Python's stack gives an
-    empty result). The fields never hold a lone surrogate (replaced by U+FFFD).
+    Accepts the v2 form ``{code, message, request_id}``, ``{error_code, error_msg}``
+    and ``<Error><Code/>...</Error>`` (:data:`ERROR_BODY_RULES`, read by the one
+    error-body reader, ``obs_workflow_async._error_body``: XML as ElementTree reads
+    it, no DTD, a body cut short read up to the cut); anything else gives an empty
+    result. Never raises, and reads at most :data:`ERROR_BODY_PREFIX` characters (a
+    longer JSON body is not parsed). The fields never hold a lone surrogate (replaced
+    by U+FFFD). :class:`~obs_workflow_async.compat.WorkflowClient` reads error bodies
+    with the same function, so both views of an answer agree.
     """
-    head = body[:ERROR_BODY_PREFIX]
-    stripped = head.strip()
-    if stripped.startswith("{"):
-        data = _json_object(stripped) if len(body) <= ERROR_BODY_PREFIX else None
-        if data is None:
-            return ParsedErrorBody()
-        return ParsedErrorBody(
-            code=_text(data.get("code", data.get("error_code", data.get("errorCode")))),
-            message=_text(data.get("message", data.get("error_msg", data.get("errorMsg")))),
-            request_id=_text(data.get("request_id")),
-        )
-    if "<Error" in stripped:
-        return ParsedErrorBody(
-            code=_xml_field(stripped, "Code"),
-            message=_xml_field(stripped, "Message"),
-            request_id=_xml_field(stripped, "RequestId"),
-            host_id=_xml_field(stripped, "HostId"),
-            resource=_xml_field(stripped, "Resource"),
-        )
-    return ParsedErrorBody()
+    return read_error_body(body, ERROR_BODY_RULES)
 
 
 def _excerpt(body: str) -> str | None:
     """A short single-line excerpt of a non-JSON, non-XML body (a proxy's HTML page)."""
     words = body[:8192].split()
-    return _writable(" ".join(words)[:200]) if words else None
+    return writable(" ".join(words)[:200]) if words else None
 
 
 def _error_class(status: int, code: str | None) -> type[APIStatusError]:

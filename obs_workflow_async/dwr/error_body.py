@@ -1,4 +1,5 @@
-"""A DWR v3 error body read as ``huaweicloudsdkcore`` reads it (3.1.219).
+"""How a DWR v3 error body is read: ``huaweicloudsdkcore``'s rules (3.1.219), as data
+for the one error-body reader (``obs_workflow_async._error_body``).
 
 ``DefaultExceptionHandler`` of the SDK, step by step:
 
@@ -14,16 +15,14 @@
 Where we differ (listed in ``docs/dwr-v3.md``): a code or message that is not a
 string reads as its JSON text (``123`` -> ``"123"``, the SDK keeps the int), and the
 body's top-level ``request_id`` is kept for the case the answer has no
-``X-Request-Id`` header (the SDK then has none).
+``X-Request-Id`` header (the SDK then has none). A lone surrogate reads as U+FFFD.
 """
 
 from __future__ import annotations
 
-import json
+from .._error_body import ErrorBodyRules, ParsedErrorBody, read_error_body
 
-from ..errors import ParsedErrorBody
-
-__all__ = ["ERROR_KEY_PAIRS", "read_dwr_error_body"]
+__all__ = ["DWR_ERROR_BODY_RULES", "ERROR_KEY_PAIRS", "read_dwr_error_body"]
 
 ERROR_KEY_PAIRS: tuple[tuple[str, str], ...] = (
     ("error_code", "error_msg"),
@@ -32,45 +31,19 @@ ERROR_KEY_PAIRS: tuple[tuple[str, str], ...] = (
 )
 """The (code, message) key pairs the SDK tries, in its order."""
 
-
-def _pick(data: dict[str, object], found: list[object]) -> None:
-    """``_process_sdk_error``: ``found`` is ``[code, message]``, updated in place."""
-    for code_key, message_key in ERROR_KEY_PAIRS:
-        if code_key in data and message_key in data:
-            found[0] = data[code_key]
-            found[1] = data[message_key]
-            return
-    for value in data.values():
-        if isinstance(value, dict):
-            _pick(value, found)
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):  # pragma: no cover - JSON values only
-        return str(value)
+DWR_ERROR_BODY_RULES = ErrorBodyRules(
+    pairs=ERROR_KEY_PAIRS,
+    pairs_together=True,
+    search_nested=True,
+    request_id_strings_only=True,
+    json_text="json",
+    blank_code_is_status=True,
+    blank_message_is_body=True,
+)
+"""The SDK's reading (module docstring): JSON only, no XML, no size limit."""
 
 
 def read_dwr_error_body(body: str, status: int) -> ParsedErrorBody:
     """``code``, ``message`` and the body's ``request_id`` of a v3 error answer, with the
     SDK's precedence and fallbacks (see the module docstring). Never raises."""
-    found: list[object] = [None, None]
-    request_id: str | None = None
-    try:
-        data: object = json.loads(body)
-        if isinstance(data, dict):
-            _pick(data, found)
-            rid = data.get("request_id")
-            request_id = rid if isinstance(rid, str) and rid else None
-        else:
-            found[1] = body
-    except ValueError:  # not JSON
-        found[1] = body
-    except RecursionError:  # nested deeper than the stack: the SDK keeps what it read
-        found[1] = body
-    code = _as_text(found[0]) if found[0] else str(status)
-    message = _as_text(found[1]) if found[1] else body
-    return ParsedErrorBody(code=code, message=message, request_id=request_id)
+    return read_error_body(body, DWR_ERROR_BODY_RULES, status=status)

@@ -56,18 +56,27 @@ def test_hostile_bodies_parse_in_milliseconds(size: int, unit: str) -> None:
 def test_first_occurrence_is_read_and_entities_decoded() -> None:
     body = (
         "<?xml version='1.0'?><Error><Code>A&amp;B</Code><Code>second</Code>"
-        "<Message> x &lt;y&gt; &quot;q&quot; &apos;s&apos; &#65;&#x42; &#xD800; &bogus; </Message>"
+        "<Message> x &lt;y&gt; &quot;q&quot; &apos;s&apos; &#65;&#x42; </Message>"
         "<RequestId>r-1</RequestId><HostId>h</HostId><Resource>/b/k</Resource></Error>"
     )
     parsed = parse_error_body(body)
     assert parsed.code == "A&B"
-    assert parsed.message == "x <y> \"q\" 's' AB \ufffd &bogus;"
+    assert parsed.message == ' x <y> "q" \'s\' AB '  # as ElementTree reads it: not stripped
     assert (parsed.request_id, parsed.host_id, parsed.resource) == ("r-1", "h", "/b/k")
+    # An undefined entity or a reference to no XML character: not well-formed, not read.
+    for bad in ("&bogus;", "&#xD800;"):
+        assert parse_error_body(f"<Error><Code>C</Code><Message>{bad}</Message></Error>") == (
+            parse_error_body("")
+        )
 
 
 def test_unclosed_or_missing_fields_are_none() -> None:
+    # Mismatched tags: not well-formed, so nothing is read (as ElementTree.fromstring).
     parsed = parse_error_body("<Error><Code>NoEnd<Message>m</Message></Error>")
-    assert parsed.code is None and parsed.message == "m"
+    assert parsed.code is None and parsed.message is None
+    # Cut short inside the root: the fields completed before the cut.
+    parsed = parse_error_body("<Error><Code>C</Code><Message>m")
+    assert parsed.code == "C" and parsed.message is None
 
 
 def test_fields_beyond_the_prefix_are_not_read() -> None:

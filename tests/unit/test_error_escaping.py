@@ -16,9 +16,16 @@ HOSTILE = "ok\r\nINFO forged line\x1b[2J\x00\x07\x7f\x85\u2028\u2029\u202e\ttab"
 RAW = ("\r", "\n", "\x1b", "\x00", "\x07", "\x7f", "\x85", "\u2028", "\u2029", "\u202e", "\t")
 
 
+XML_FORBIDDEN = ("\x00", "\x07", "\x1b")
+"""Characters XML 1.0 cannot carry, raw or as references: an XML error body holding
+one is not well-formed and is read as nothing (as the official SDK's ElementTree)."""
+
+
 def _xml(text: str) -> str:
-    # XML cannot carry NUL raw: the service sends it as a reference (decoded to U+FFFD)
-    return text.replace("\x00", "&#0;").replace("&", "&amp;").replace("&amp;#0;", "&#0;")
+    for char in XML_FORBIDDEN:
+        text = text.replace(char, "")
+    # a raw CR LF reads as LF (XML line-end normalisation): the service sends &#13;
+    return text.replace("&", "&amp;").replace("\r", "&#13;")
 
 
 BODIES = {
@@ -61,11 +68,12 @@ def test_every_error_class_from_a_service_answer_escapes_str(shape: str, status:
     _assert_visible(str(error))
     _assert_visible(repr(error))
     _assert_visible(str(error.args))
-    assert "\\x1b[2J" in str(error)  # shown, escaped, not dropped
+    if shape != "v2 xml":  # (XML cannot carry ESC)
+        assert "\\x1b[2J" in str(error)  # shown, escaped, not dropped
     if shape != "html":  # (an HTML page's excerpt is one line: its whitespace is folded)
         assert "\\r\\n" in str(error)
         # the data stays as the service sent it
-        assert error.message is not None and "\r\n" in error.message and "\x1b" in error.message
+        assert error.message is not None and "\r\n" in error.message and "\u202e" in error.message
         assert error.code is not None and "\n" in error.code
 
 
