@@ -61,7 +61,7 @@ def test_first_occurrence_is_read_and_entities_decoded() -> None:
     )
     parsed = parse_error_body(body)
     assert parsed.code == "A&B"
-    assert parsed.message == ' x <y> "q" \'s\' AB '  # as ElementTree reads it: not stripped
+    assert parsed.message == " x <y> \"q\" 's' AB "  # as ElementTree reads it: not stripped
     assert (parsed.request_id, parsed.host_id, parsed.resource) == ("r-1", "h", "/b/k")
     # An undefined entity or a reference to no XML character: not well-formed, not read.
     for bad in ("&bogus;", "&#xD800;"):
