@@ -21,7 +21,8 @@ not well-formed gives nothing, except one *cut short* (it ends, or the limit cut
 inside the root element, with no error before that point): its fields are those
 completed before the cut.
 
-Every field is writable text: a lone surrogate reads as U+FFFD.
+Every field is writable text: a lone surrogate reads as U+FFFD. :func:`scalar_text`
+is the one rule for an id in any answer of either API (a number reads as its text).
 """
 
 from __future__ import annotations

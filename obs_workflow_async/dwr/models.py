@@ -16,6 +16,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
+from .._error_body import scalar_text as _scalar_text
 from .._plain_json import is_plain_json
 from ..models._base import (
     BucketName,
@@ -377,12 +378,6 @@ class DwrUpdateWorkflowRequest(RequestModel):
 
 
 # -- results ---------------------------------------------------------------------------
-
-
-def _scalar_text(value: object) -> object:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value or None if isinstance(value, str) else None
 
 
 _Text = Annotated[str | None, BeforeValidator(_scalar_text)]

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic.functional_validators import ModelWrapValidatorHandler
 from pydantic_core import PydanticCustomError
 
+from .._error_body import scalar_text as _scalar_text
 from ..validation import check_text
 from ._base import (
     BucketName,
@@ -171,15 +172,6 @@ class ExecutionRef(RequestModel):
 
 
 # -- responses --------------------------------------------------------------------------
-
-
-def _scalar_text(value: object) -> object:
-    """An id in an answer: a number reads as its text; ``""`` and anything else as ``None``."""
-    if isinstance(value, str):
-        return value or None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
 
 
 def _state(value: object) -> object:
