@@ -52,7 +52,6 @@ from typing import Any
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async._api import executions
 from obs_workflow_async._pipeline import RawResponse, RequestSpec
 from obs_workflow_async.credentials import Credentials
 from obs_workflow_async.dwr import AsyncDwrClient
@@ -61,6 +60,7 @@ from obs_workflow_async.dwr.models import DwrStartRequest
 from obs_workflow_async.models import StartWorkflowResult
 from obs_workflow_async.models._base import validate_request
 from obs_workflow_async.transport import Answer
+from obs_workflow_async.v2.resources import executions
 
 AK, SK = "AKIDEXAMPLEBENCH0001", "secret-key-for-the-bench-0123456789"
 PID = "0123456789abcdef0123456789abcdef"
@@ -196,7 +196,7 @@ def v3_body(inputs: object) -> Callable[[], object]:
 
 def parser(client: AsyncWorkflowClient) -> Callable[[Any, RawResponse], object]:
     """The client's answer parsing: a function now, a method on older checkouts."""
-    from obs_workflow_async import _base_client
+    from obs_workflow_async._core import client as _base_client
 
     function: Callable[[Any, RawResponse], object] | None = getattr(
         _base_client, "parse_answer", None

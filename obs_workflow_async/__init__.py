@@ -15,12 +15,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._aiohttp_transport import AiohttpTransport
-    from ._api.settle import ExecutionLookup, SettleReport
-    from ._base_client import RequestOptions
     from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
     from ._batch.settle import SettleItem, SettleResult
-    from ._client import AsyncWorkflowClient
     from ._config import RetryConfig, Runtime, Timeout
+    from ._core.client import RequestOptions
+    from ._core.settle import ExecutionLookup, SettleReport
     from .credentials import (
         ChainProvider,
         Credentials,
@@ -79,6 +78,7 @@ if TYPE_CHECKING:
         WorkflowTemplate,
     )
     from .transport import Answer, PreparedRequest, Transport
+    from .v2.client import AsyncWorkflowClient
 
 # Every public name and the module defining it: imported on first use (PEP 562), so
 # `import obs_workflow_async` stays cheap; tests/unit/test_lazy_imports.py checks this
@@ -87,7 +87,7 @@ _EXPORTS: dict[str, str] = {
     "APIStatusError": ".errors",
     "AiohttpTransport": "._aiohttp_transport",
     "Answer": ".transport",
-    "AsyncWorkflowClient": "._client",
+    "AsyncWorkflowClient": ".v2.client",
     "AuthenticationError": ".errors",
     "BadRequestError": ".errors",
     "BatchRun": "._batch",
@@ -105,7 +105,7 @@ _EXPORTS: dict[str, str] = {
     "ErrorDetail": ".errors",
     "ExecutionDetail": ".models",
     "ExecutionFailedError": ".errors",
-    "ExecutionLookup": "._api.settle",
+    "ExecutionLookup": "._core.settle",
     "ExecutionPage": ".models",
     "ExecutionState": ".models",
     "ExecutionSummary": ".models",
@@ -120,7 +120,7 @@ _EXPORTS: dict[str, str] = {
     "PermissionDeniedError": ".errors",
     "PreparedRequest": ".transport",
     "RateLimitError": ".errors",
-    "RequestOptions": "._base_client",
+    "RequestOptions": "._core.client",
     "RequestTimeoutError": ".errors",
     "ResponseParseError": ".errors",
     "RestoreExecutionResult": ".models",
@@ -130,7 +130,7 @@ _EXPORTS: dict[str, str] = {
     "ServerError": ".errors",
     "ServiceUnavailableError": ".errors",
     "SettleItem": "._batch.settle",
-    "SettleReport": "._api.settle",
+    "SettleReport": "._core.settle",
     "SettleResult": "._batch.settle",
     "StartOutcome": "._batch",
     "StartRequest": "._batch",

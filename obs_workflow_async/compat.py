@@ -36,8 +36,6 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_snake
 
-from ._api import executions, policies, templates, workflows
-from ._client import AsyncWorkflowClient
 from ._config import Timeout
 from ._error_body import xml_text
 from ._pipeline import RawResponse, RequestSpec
@@ -70,6 +68,8 @@ from .models import (
     validate_request,
 )
 from .models._base import parse_timestamp
+from .v2.client import AsyncWorkflowClient
+from .v2.resources import executions, policies, templates, workflows
 
 if TYPE_CHECKING:
     from typing_extensions import Self

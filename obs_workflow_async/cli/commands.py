@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from .._batch.settle import CLOCK_STEP_TOLERANCE, SettleItem, clock_step
-from .._client import AsyncWorkflowClient
 from .._config import Runtime
+from ..v2.client import AsyncWorkflowClient
 
 if TYPE_CHECKING:
-    from .._api.settle import SettleReport
+    from .._core.settle import SettleReport
     from ..dwr import AsyncDwrClient
 from ..credentials import (
     CredentialsCache,

@@ -35,7 +35,6 @@ from typing import Literal
 
 import aiohttp
 
-from .._client import AsyncWorkflowClient
 from ..credentials import (
     Credentials,
     CredentialsCache,
@@ -53,6 +52,7 @@ from ..errors import (
     NotFoundError,
     ObsWorkflowError,
 )
+from ..v2.client import AsyncWorkflowClient
 from .commands import EXIT_FAILED, EXIT_OK, AnyClient
 from .output import json_text
 

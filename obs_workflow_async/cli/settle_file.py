@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Literal
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
-    from .._api.settle import SettleCore, SettleReport
+    from .._core.settle import SettleCore, SettleReport
 
 __all__ = [
     "AMBIGUOUS_STATUSES",

@@ -18,15 +18,6 @@ import aiohttp
 from pydantic import BaseModel, JsonValue
 
 from .._aiohttp_transport import AiohttpTransport
-from .._api.batch import BatchAPI
-from .._api.executions import (
-    check_wait_intervals,
-    execution_name_to_wait_for,
-    poll_until_finished,
-)
-from .._api.paging import check_max_items, page_size_or_max
-from .._api.settle import SettleCore, SettlePage
-from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
 from .._config import (
     DEFAULT_MAX_RETRY_WAIT,
@@ -37,6 +28,10 @@ from .._config import (
     VerifyLike,
     parse_endpoint,
 )
+from .._core.batch import BatchAPI
+from .._core.client import BaseClient, RequestOptions
+from .._core.paging import check_max_items, page_size_or_max
+from .._core.settle import SettleCore, SettlePage
 from .._pipeline import CallOptions, Pipeline, RawResponse, RequestSpec
 from .._version import __version__
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
@@ -53,6 +48,11 @@ from ..models import OperationResult, RestoreExecutionResult, StartWorkflowResul
 from ..models._base import validate_request
 from ..models._executions import ExecutionSummary
 from ..transport import Transport
+from ..v2.resources.executions import (
+    check_wait_intervals,
+    execution_name_to_wait_for,
+    poll_until_finished,
+)
 from . import signing
 from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region, sdk_host
 from .models import (

@@ -19,11 +19,11 @@ from obs import auth as sdk_auth
 from obs.convertor import Adapter
 
 from obs_workflow_async._config import parse_endpoint
-from obs_workflow_async._obs_dialect import ObsDialect
 from obs_workflow_async._pipeline import Pipeline, RequestSpec
 from obs_workflow_async._signing import SignatureMode
 from obs_workflow_async.credentials import Credentials, CredentialsCache, StaticProvider
 from obs_workflow_async.testing.mock import MockResponse, MockTransport
+from obs_workflow_async.v2.dialect import ObsDialect
 
 WORKFLOW_QUERY_KEYS = [
     "x-workflow-prefix",

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from obs_workflow_async import _signing as signing
 from obs_workflow_async._config import Endpoint, parse_endpoint
-from obs_workflow_async._obs_dialect import ObsDialect
 from obs_workflow_async._pipeline import RequestSpec
 from obs_workflow_async.credentials import Credentials
+from obs_workflow_async.v2.dialect import ObsDialect
 
 
 def reference(

@@ -26,7 +26,7 @@ from obs_workflow_async import (
     models,
     validation,
 )
-from obs_workflow_async._base_client import parse_answer
+from obs_workflow_async._core.client import parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async._retry import parse_retry_after
 from obs_workflow_async.cli.manifest import ManifestError, read_manifest

@@ -62,12 +62,12 @@ def test_importing_the_package_imports_no_dependency_and_no_part() -> None:
     modules = _modules_after("import obs_workflow_async")
     assert _loaded(modules, HEAVY) == []
     assert _loaded(modules, OPTIONAL_PARTS) == []
-    assert "obs_workflow_async._client" not in modules
+    assert "obs_workflow_async.v2.client" not in modules
 
 
 def test_the_client_does_not_import_the_optional_parts() -> None:
     modules = _modules_after("from obs_workflow_async import AsyncWorkflowClient")
-    assert "obs_workflow_async._client" in modules
+    assert "obs_workflow_async.v2.client" in modules
     assert _loaded(modules, OPTIONAL_PARTS) == []
 
 
@@ -81,7 +81,7 @@ def test_version_help_and_completion_import_neither_the_client_nor_the_dependenc
     )
     assert "obs_workflow_async.cli.parser" in modules  # the parser did answer
     assert _loaded(modules, HEAVY) == []
-    assert _loaded(modules, ("obs_workflow_async._client", "obs_workflow_async.models")) == []
+    assert _loaded(modules, ("obs_workflow_async.v2.client", "obs_workflow_async.models")) == []
     assert _loaded(modules, ("obs_workflow_async.cli.commands", "asyncio")) == []
 
 
@@ -102,8 +102,8 @@ import inspect
 from pydantic import BaseModel, ValidationError
 import obs_workflow_async.models as v2
 import obs_workflow_async.dwr.models as v3
-import obs_workflow_async._api.workflows, obs_workflow_async._api.templates
-import obs_workflow_async._api.policies, obs_workflow_async._batch.models
+import obs_workflow_async.v2.resources.workflows, obs_workflow_async.v2.resources.templates
+import obs_workflow_async.v2.resources.policies, obs_workflow_async._batch.models
 
 def models():
     seen = set()

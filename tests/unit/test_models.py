@@ -18,7 +18,7 @@ from obs_workflow_async import (
     Workflow,
     models,
 )
-from obs_workflow_async._base_client import parse_answer
+from obs_workflow_async._core.client import parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.models import (
     ListExecutionsRequest,

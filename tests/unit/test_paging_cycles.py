@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from obs_workflow_async._api.paging import follow_pages
+from obs_workflow_async._core.paging import follow_pages
 from obs_workflow_async.errors import ResponseParseError
 
 

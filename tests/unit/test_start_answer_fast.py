@@ -14,7 +14,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from pydantic import ValidationError
 
 from obs_workflow_async import ResponseParseError
-from obs_workflow_async._base_client import _parse_error, parse_answer
+from obs_workflow_async._core.client import _parse_error, parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.models import StartWorkflowResult
 from obs_workflow_async.models._base import _TIME, _from_common_iso, _from_match

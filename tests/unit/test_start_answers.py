@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from obs_workflow_async import AsyncWorkflowClient, ResponseParseError, models
-from obs_workflow_async._base_client import parse_answer
+from obs_workflow_async._core.client import parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.errors import may_have_started
 from obs_workflow_async.models import (

@@ -12,11 +12,11 @@ from types import MappingProxyType
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obs_workflow_async._api.executions import start_request_spec, start_spec
 from obs_workflow_async._pipeline import RequestSpec
 from obs_workflow_async._plain_json import MAX_DEPTH, is_plain_json
 from obs_workflow_async.errors import InvalidRequestError
 from obs_workflow_async.models import StartWorkflowRequest, validate_request
+from obs_workflow_async.v2.resources.executions import start_request_spec, start_spec
 
 
 class Level(enum.IntEnum):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from .._base_client import BaseClient, RequestOptions
-from .._pipeline import RequestSpec
-from ..models import (
+from ..._core.client import BaseClient, RequestOptions
+from ..._core.paging import follow_pages, page_size_or_max
+from ..._pipeline import RequestSpec
+from ...models import (
     CreateTemplateRequest,
     CreateTemplateResult,
     InputParameter,
@@ -20,8 +21,7 @@ from ..models import (
     WorkflowTemplate,
     validate_request,
 )
-from ..models._base import RequestModel, TemplateName
-from .paging import follow_pages, page_size_or_max
+from ...models._base import RequestModel, TemplateName
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartOutcome, StartRequest
 from .._batch.runner import BatchRun, ProgressCallback, StartItems
 from .._pipeline import CallOptions
 from ..models import StartWorkflowResult
-from .executions import start_request_spec
+from ..v2.resources.executions import start_request_spec
+from .client import BaseClient, RequestOptions
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

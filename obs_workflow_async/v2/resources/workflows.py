@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from .._base_client import BaseClient, RequestOptions
-from .._pipeline import RequestSpec
-from ..models import (
+from ..._core.client import BaseClient, RequestOptions
+from ..._core.paging import follow_pages, page_size_or_max
+from ..._pipeline import RequestSpec
+from ...models import (
     CreateWorkflowRequest,
     CreateWorkflowResult,
     InputParameter,
@@ -22,8 +23,7 @@ from ..models import (
     WorkflowSummary,
     validate_request,
 )
-from ..models._base import GraphName, RequestModel
-from .paging import follow_pages, page_size_or_max
+from ...models._base import GraphName, RequestModel
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import JsonValue
 
-from .._base_client import BaseClient, RequestOptions
-from .._pipeline import RequestSpec
-from .._plain_json import is_plain_json
-from ..errors import (
+from ..._core.client import BaseClient, RequestOptions
+from ..._core.paging import follow_pages, page_size_or_max
+from ..._pipeline import RequestSpec
+from ..._plain_json import is_plain_json
+from ...errors import (
     ErrorDetail,
     ExecutionFailedError,
     InvalidRequestError,
@@ -19,7 +20,7 @@ from ..errors import (
     ResponseParseError,
     WaitTimeoutError,
 )
-from ..models import (
+from ...models import (
     ExecutionDetail,
     ExecutionPage,
     ExecutionRef,
@@ -32,9 +33,8 @@ from ..models import (
     StartWorkflowResult,
     validate_request,
 )
-from ..models._base import json_body
-from ..validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
-from .paging import follow_pages, page_size_or_max
+from ...models._base import json_body
+from ...validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from yarl import URL
 
-from . import _signing as signing
-from ._config import Endpoint
-from ._pipeline import RequestSpec
-from .credentials import Credentials
+from .. import _signing as signing
+from .._config import Endpoint
+from .._pipeline import RequestSpec
+from ..credentials import Credentials
 
 __all__ = ["ObsDialect"]
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartOutcome
 from .._batch.settle import (
     DEFAULT_MARGIN,
@@ -30,7 +29,8 @@ from .._batch.settle import (
 from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
 from ..errors import ErrorDetail, InvalidRequestError, ObsWorkflowError
 from ..models import ExecutionDetail, ExecutionSummary, ExecutionType
-from .executions import ExecutionsAPI
+from ..v2.resources.executions import ExecutionsAPI
+from .client import BaseClient, RequestOptions
 from .paging import MAX_PAGE_SIZE
 
 if TYPE_CHECKING:

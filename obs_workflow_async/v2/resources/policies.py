@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .._base_client import BaseClient, RequestOptions
-from .._pipeline import RequestSpec
-from ..models import (
+from ..._core.client import BaseClient, RequestOptions
+from ..._pipeline import RequestSpec
+from ...models import (
     OperationResult,
     PutTriggerPolicyRequest,
     TriggerPolicy,
     TriggerRule,
     validate_request,
 )
-from ..models._base import BucketName, RequestModel
+from ...models._base import BucketName, RequestModel
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

@@ -8,12 +8,12 @@ answer into a typed model.
 
 from __future__ import annotations
 
-from ._api.batch import BatchAPI
-from ._api.executions import ExecutionsAPI
-from ._api.policies import TriggerPoliciesAPI
-from ._api.settle import SettleAPI
-from ._api.templates import TemplatesAPI
-from ._api.workflows import WorkflowsAPI
+from .._core.batch import BatchAPI
+from .._core.settle import SettleAPI
+from .resources.executions import ExecutionsAPI
+from .resources.policies import TriggerPoliciesAPI
+from .resources.templates import TemplatesAPI
+from .resources.workflows import WorkflowsAPI
 
 __all__ = ["AsyncWorkflowClient"]
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar, cast, overload
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
-from ._aiohttp_transport import AiohttpTransport
-from ._config import (
+from .._aiohttp_transport import AiohttpTransport
+from .._config import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_RETRY_AFTER_CAP,
     DEFAULT_TIMEOUT,
@@ -31,23 +31,23 @@ from ._config import (
     parse_proxy,
     to_timeout,
 )
-from ._logs import configure_from_env
-from ._obs_dialect import ObsDialect
-from ._pipeline import CallOptions, Dialect, Pipeline, RawResponse, RequestSpec
-from ._version import __version__
-from .credentials import (
+from .._logs import configure_from_env
+from .._pipeline import CallOptions, Dialect, Pipeline, RawResponse, RequestSpec
+from .._version import __version__
+from ..credentials import (
     Credentials,
     CredentialsCache,
     CredentialsProvider,
     StaticProvider,
     resolve_credentials,
 )
-from .errors import ErrorDetail, InvalidRequestError, ResponseParseError
-from .hooks import Hook
-from .models import OperationResult, StartWorkflowResult
-from .models._executions import read_start_answer
-from .transport import Transport
-from .validation import check_header_value
+from ..errors import ErrorDetail, InvalidRequestError, ResponseParseError
+from ..hooks import Hook
+from ..models import OperationResult, StartWorkflowResult
+from ..models._executions import read_start_answer
+from ..transport import Transport
+from ..v2.dialect import ObsDialect
+from ..validation import check_header_value
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
