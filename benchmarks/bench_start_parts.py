@@ -196,7 +196,7 @@ def v3_body(inputs: object) -> Callable[[], object]:
 
 def parser(client: AsyncWorkflowClient) -> Callable[[Any, RawResponse], object]:
     """The client's answer parsing: a function now, a method on older checkouts."""
-    from obs_workflow_async._core import client as _base_client
+    from obs_workflow_async.models import _answers as _base_client
 
     function: Callable[[Any, RawResponse], object] | None = getattr(
         _base_client, "parse_answer", None
@@ -207,8 +207,8 @@ def parser(client: AsyncWorkflowClient) -> Callable[[Any, RawResponse], object]:
 def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     """name -> (ours, hand-written)."""
     v2, v3 = v2_client(), v3_client()
-    v2_dialect = v2._pipeline._dialect
-    v3_dialect = v3._pipeline._dialect
+    v2_dialect = v2._core.pipeline._dialect
+    v3_dialect = v3._core.pipeline._dialect
     body = hand_body()
     v2_spec = RequestSpec("POST", f"v2/workflows/{GRAPH}", (), body, operation="start_workflow")
     v3_spec = RequestSpec(

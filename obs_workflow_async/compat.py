@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic.alias_generators import to_snake
 
 from ._config import Timeout
+from ._core.answers import read_raw
 from ._error_body import xml_text
 from ._pipeline import RawResponse, RequestSpec
 from .credentials import (
@@ -705,7 +706,7 @@ class WorkflowClient:
         try:
             # The only use of the client's internals: its one request method (2xx answer
             # returned raw, HTTP errors raised), the same path its snake_case methods take.
-            return await self._client._request(spec, RawResponse, {})  # pyright: ignore[reportPrivateUsage]
+            return await self._client._core.request(spec, read_raw, {})  # pyright: ignore[reportPrivateUsage]
         except APIStatusError as error:
             return error
 

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._batch.models import StartOutcome, StartRequest
+from .._batch.models import StartOutcome
 from .._batch.runner import BatchRun, ProgressCallback, StartItems
-from .._pipeline import CallOptions
-from ..models import StartWorkflowResult
-from ..v2.resources.executions import start_request_spec
-from .client import BaseClient, RequestOptions
+from .client import CoreClient
+from .options import RequestOptions
+from .protocols import Starter
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["BatchAPI"]
+__all__ = ["BatchMethods"]
 
 
-class BatchAPI(BaseClient):
-    """Many starts with bounded memory, concurrency, rate and adaptive throttling."""
+class BatchMethods:
+    """Many starts with bounded memory, concurrency, rate and adaptive throttling: the
+    batch engine (:class:`~obs_workflow_async._batch.runner.BatchRun`) over the
+    client's ``_starter`` (its API's)."""
 
-    async def _start_request(
-        self, request: StartRequest, options: CallOptions
-    ) -> StartWorkflowResult:
-        return await self._request(start_request_spec(request), StartWorkflowResult, options)
+    _core: CoreClient
+    _starter: Starter
 
     def start_many(
         self,
@@ -73,9 +72,9 @@ class BatchAPI(BaseClient):
             or invalid item is an outcome with its error, never raised).
         """
         return BatchRun(
-            self._start_request,
+            self._starter.start_item,
             requests,
-            options=self._options(options),
+            options=self._core.call_options(options),
             concurrency=concurrency,
             rate_limit=rate_limit,
             burst=burst,

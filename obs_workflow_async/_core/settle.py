@@ -6,42 +6,39 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING
 
 from .._batch.models import StartOutcome
 from .._batch.settle import (
     DEFAULT_MARGIN,
     DEFAULT_MAX_PAGES,
     DEFAULT_SETTLE_DELAY,
-    Candidate,
     ListingSweep,
     SettleItem,
     SettleResult,
-    WindowSet,
-    clock_offset,
     judge,
     service_window,
     verdict_for,
 )
-from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
-from ..errors import ErrorDetail, InvalidRequestError, ObsWorkflowError
-from ..models import ExecutionDetail, ExecutionSummary, ExecutionType
-from ..v2.resources.executions import ExecutionsAPI
-from .client import BaseClient, RequestOptions
-from .paging import MAX_PAGE_SIZE
+from ..errors import ErrorDetail, InvalidRequestError
+from ..models import ExecutionDetail
+from .client import CoreClient
+from .options import RequestOptions
+from .protocols import Lister
+from .sweep import SweepEngine
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["ExecutionLookup", "SettleAPI", "SettleCore", "SettlePage", "SettleReport"]
+__all__ = ["DEFAULT_MAX_PAGES", "ExecutionLookup", "SettleMethods", "SettleReport"]
 
 
 @dataclass(frozen=True, slots=True)
 class ExecutionLookup:
-    """What :meth:`SettleAPI.find_executions` found for one object."""
+    """What :meth:`~obs_workflow_async.AsyncWorkflowClient.find_executions` found for one object."""
 
     executions: tuple[ExecutionDetail, ...]
     """API executions of the graph started in the window whose input names the object
@@ -109,55 +106,21 @@ def _seconds(name: str, value: float) -> None:
         raise InvalidRequestError([ErrorDetail(name, "must be a number of seconds >= 0")])
 
 
-class SettlePage(NamedTuple):
-    """One page of a graph's API-started executions, as a settle sweep reads it."""
-
-    executions: Sequence[ExecutionSummary]
-    headers: Mapping[str, str]
-    """The answer's headers (its ``Date`` sets the service's clock offset)."""
-    truncated: bool
-    """The page said the listing goes on. A sweep reads on whenever ``next_cursor`` is
-    set, and ends complete only on a page with neither."""
-    next_cursor: object
-    """What to pass back for the next page (``None``: there is none to use)."""
-    fresh: bool = False
-    """The *next* page begins another listing (v3: the next time window): it is not
-    compared with this one for a repeat."""
-
-
-class SettleCore(BaseClient):
+class SettleMethods:
     """Find the executions an ambiguous start may have made, and settle it.
 
-    The sweep, the windows and the verdicts are the same for every API version; a
-    client says how to read one listing page (:meth:`_settle_page`) and one
-    execution's details (:meth:`_settle_detail`).
+    The sweep, the windows and the verdicts are the same for every API version; the
+    client's ``_lister`` (its API's :class:`~.protocols.Lister`) reads one listing page
+    and one execution's details.
     """
 
-    _settle_typed_listing: ClassVar[bool] = False
-    """Whether :meth:`_settle_page` asks the service for API starts only (then an
-    execution listed without a type is one)."""
-
-    async def _settle_page(
-        self,
-        graph: str,
-        cursor: object,
-        span: tuple[datetime, datetime],
-        options: RequestOptions,
-    ) -> SettlePage:
-        """The page at ``cursor`` (``None``: the first) of ``graph``'s API executions;
-        ``span`` (this machine's clock) covers every window being settled."""
-        raise NotImplementedError
-
-    async def _settle_detail(
-        self, graph: str, execution_name: str, options: RequestOptions
-    ) -> ExecutionDetail:
-        """One execution's details (its input names the bucket and object)."""
-        raise NotImplementedError
+    _core: CoreClient
+    _lister: Lister
 
     def _now(self) -> datetime:
         """This machine's clock, as the client's :class:`~obs_workflow_async.Runtime`
         reads it (``wall_clock``)."""
-        return self._runtime.wall_clock()
+        return self._core.runtime.wall_clock()
 
     async def find_executions(
         self,
@@ -208,7 +171,7 @@ class SettleCore(BaseClient):
         """
         item = SettleItem(graph_name, bucket, object_key, since, until)
         _check_items([item])
-        sweep, details = await self._settle_graph(
+        sweep, details = await SweepEngine(self._lister, self._now).graph(
             graph_name, [item], self._now(), margin, concurrency, max_pages, options
         )
         window = service_window(item, self._now(), sweep.offset, margin)
@@ -300,7 +263,7 @@ class SettleCore(BaseClient):
         details_used = [0]
 
         async def one_graph(graph: str) -> None:
-            sweep, details = await self._settle_graph(
+            sweep, details = await SweepEngine(self._lister, self._now).graph(
                 graph,
                 by_graph[graph],
                 default_until,
@@ -400,271 +363,3 @@ class SettleCore(BaseClient):
             wait=wait,
             **options,
         )
-
-    async def _settle_graph(
-        self,
-        graph: str,
-        items: Sequence[SettleItem],
-        default_until: datetime,
-        margin: float,
-        concurrency: int,
-        max_pages: int | None,
-        options: RequestOptions,
-        limit: asyncio.Semaphore | None = None,
-    ) -> tuple[ListingSweep, dict[str, ExecutionDetail | None]]:
-        """One sweep of ``graph``'s API listing, then the details of every execution in
-        any item's window (each fetched once)."""
-        gate = limit or asyncio.Semaphore(concurrency)
-        sweep = ListingSweep(graph, self._now())
-        found = await self._sweep_listing(
-            sweep, items, default_until, margin, max_pages, gate, options
-        )
-        details = await self._settle_details(graph, [f.name for f in found], gate, options)
-        sweep.candidates.extend(_candidates(graph, found, details, self._settle_typed_listing))
-        return sweep, details
-
-    async def _sweep_listing(
-        self,
-        sweep: ListingSweep,
-        items: Sequence[SettleItem],
-        default_until: datetime,
-        margin: float,
-        max_pages: int | None,
-        gate: asyncio.Semaphore,
-        options: RequestOptions,
-    ) -> list[_Listed]:
-        """Read ``sweep.graph_name``'s listing page by page (counts, offset and how it
-        ended go into ``sweep``); returns the executions that may be in an item's
-        window, each once, in listing order.
-
-        The sweep ends complete only on a page with no cursor that did not say it
-        was truncated. A cursor seen twice, a page repeating the one before, or
-        ``max_pages`` (default :data:`DEFAULT_MAX_PAGES`) end it incomplete."""
-        span = _listing_span(items, default_until, margin)
-        cap = DEFAULT_MAX_PAGES if max_pages is None else max_pages
-        kept: _InWindows | None = None
-        cursor: object = None
-        paging = _Paging()
-        while True:
-            if sweep.pages >= cap:
-                sweep.error = f"stopped after max_pages={cap} (the listing went on)"
-                break
-            sent = self._now()
-            try:
-                async with gate:
-                    page = await self._settle_page(sweep.graph_name, cursor, span, options)
-            except ObsWorkflowError as error:
-                sweep.error = f"{type(error).__name__}: {error}"
-                break
-            sweep.pages += 1
-            if kept is None:  # the first page's Date sets the clock offset
-                windows = _service_windows(
-                    sweep, page, (sent, self._now()), items, default_until, margin
-                )
-                kept = _InWindows(windows, sweep.graph_name, self._settle_typed_listing)
-            kept.take(sweep, page.executions)
-            if not paging.more(sweep, page):
-                break
-            cursor = page.next_cursor
-        return [] if kept is None else kept.found
-
-    async def _settle_details(
-        self, graph: str, names: Iterable[str], gate: asyncio.Semaphore, options: RequestOptions
-    ) -> dict[str, ExecutionDetail | None]:
-        """Each named execution's details, fetched once (``None``: the call failed)."""
-        details: dict[str, ExecutionDetail | None] = {}
-
-        async def fetch(name: str) -> None:
-            async with gate:
-                try:
-                    details[name] = await self._settle_detail(graph, name, options)
-                except ObsWorkflowError:
-                    details[name] = None  # unread input: "unknown" for its windows
-
-        await asyncio.gather(*(fetch(name) for name in dict.fromkeys(names)))
-        return details
-
-
-def _listing_span(
-    items: Sequence[SettleItem], default_until: datetime, margin: float
-) -> tuple[datetime, datetime]:
-    """This machine's span (now) covering every item's window, widened by ``margin``
-    seconds: an item's recorded offsets move its window by as much as they differ
-    from today's, which is taken as zero here (it is known only after one answer)."""
-    pad = timedelta(seconds=margin)
-    zero = timedelta(0)
-    return (
-        min(item.since + min((zero, *item.offsets)) for item in items) - pad,
-        max((item.until or default_until) + max((zero, *item.offsets)) for item in items) + pad,
-    )
-
-
-def _service_windows(
-    sweep: ListingSweep,
-    page: SettlePage,
-    round_trip: tuple[datetime, datetime],
-    items: Sequence[SettleItem],
-    default_until: datetime,
-    margin: float,
-) -> WindowSet:
-    """Set ``sweep.offset`` from the first page's ``Date`` (requested and answered at
-    ``round_trip``) and return the items' windows in the service's clock (each covering
-    its recorded offsets and this one: see :func:`service_window`)."""
-    offset = clock_offset(page.headers.get("Date"), *round_trip)
-    sweep.offset = offset if offset is not None else timedelta(0)
-    sweep.offset_measured = offset is not None
-    return WindowSet(service_window(item, default_until, sweep.offset, margin) for item in items)
-
-
-class _Listed(NamedTuple):
-    """A listed execution that may be in an item's window."""
-
-    name: str
-    started_at: datetime | None
-    span: tuple[datetime, datetime] | None
-    summary: ExecutionSummary
-
-
-def _listed_kind(summary: ExecutionSummary, graph: str, typed: bool) -> Kind | None:
-    """What the listing says started ``summary`` (``None``: not a start of ``graph``
-    by the API: a trigger, or another graph)."""
-    relation = graph_relation(graph, summary.graph_urn)
-    kind = kind_of(summary.execution_type, typed_listing=typed)
-    if relation == "other" or kind == "trigger":
-        return None
-    return "unknown" if relation == "unclear" else kind
-
-
-@dataclass(slots=True)
-class _InWindows:
-    """The executions a sweep keeps: API starts of the graph (or of a type or graph
-    spelling not recognised) that may have started in one of ``windows`` (or undated),
-    each once, in listing order."""
-
-    windows: WindowSet
-    graph: str
-    typed: bool
-    found: list[_Listed] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
-    previous: datetime | None = None
-    """The last ``started_at`` listed (to tell whether the pages come in time order)."""
-
-    def take(self, sweep: ListingSweep, executions: Iterable[ExecutionSummary]) -> None:
-        """Count one page's executions into ``sweep`` and keep those in the windows."""
-        for summary in executions:
-            sweep.listed += 1
-            started = summary.started_at
-            span = summary.started_at_span
-            if span is not None:
-                if self.previous is not None and span[0] < self.previous:
-                    sweep.time_ordered = False
-                self.previous = span[0]
-            name = summary.execution_name
-            if name in self.seen or _listed_kind(summary, self.graph, self.typed) is None:
-                continue
-            if span is None or self.windows.overlaps(span):
-                self.seen.add(name)  # a listing in overlapping windows may repeat one
-                self.found.append(_Listed(name, started, span, summary))
-
-
-@dataclass(slots=True)
-class _Paging:
-    """Where a sweep has been: the cursors it followed and the last page's names."""
-
-    cursors: set[object] = field(default_factory=set)
-    last_page: list[str] = field(default_factory=list)
-
-    def more(self, sweep: ListingSweep, page: SettlePage) -> bool:
-        """Whether the sweep reads on after ``page``; if not, ``sweep`` says why
-        (``complete``, or an ``error``)."""
-        names = [e.execution_name for e in page.executions]
-        repeated = bool(names) and names == self.last_page
-        self.last_page = [] if page.fresh else names
-        cursor = page.next_cursor
-        if cursor is None or cursor == "":
-            if page.truncated:
-                sweep.error = "the listing is truncated but gave no next cursor"
-                return False
-            if repeated:
-                sweep.error = "a page repeated the one before it"
-                return False
-            sweep.complete = True
-            return False
-        if cursor in self.cursors:
-            sweep.error = "the listing gave a cursor it had given before (a cycle)"
-            return False
-        if repeated:
-            sweep.error = "a page repeated the one before it (the cursor was ignored)"
-            return False
-        self.cursors.add(cursor)
-        return True
-
-
-def _candidates(
-    graph: str,
-    found: Iterable[_Listed],
-    details: Mapping[str, ExecutionDetail | None],
-    typed: bool,
-) -> list[Candidate]:
-    """The kept executions with the object their input names (``None``: unread or
-    none); an undated listing entry takes its details' ``started_at``. Details that
-    show a trigger or another graph drop the execution."""
-    candidates: list[Candidate] = []
-    for listed in found:
-        detail = details.get(listed.name)
-        summary = listed.summary
-        started, span = listed.started_at, listed.span
-        kind: Kind = "api"
-        named = None
-        if detail is not None:
-            named = input_targets(detail.input)
-            if started is None or span is None:
-                started, span = detail.started_at, detail.started_at_span
-            kind = kind_of(
-                summary.execution_type,
-                detail.execution_type,
-                getattr(detail, "created_by", None),
-                typed_listing=typed,
-            )
-            relation = graph_relation(graph, summary.graph_urn, detail.graph_urn)
-            if relation == "other" or kind == "trigger":
-                continue
-            if relation == "unclear":
-                kind = "unknown"
-        else:
-            kind = _listed_kind(summary, graph, typed) or "unknown"
-        target = None if named is None else (named.bucket, named.key)
-        if span is None:
-            started = None  # unreadable: not a moment to place in a window
-        candidates.append(Candidate(listed.name, started, target, span, kind, named))
-    return candidates
-
-
-class SettleAPI(SettleCore, ExecutionsAPI):
-    """Settling on the v2 API: the ``APICALL`` listing by marker, pages of 1000."""
-
-    _settle_typed_listing: ClassVar[bool] = True
-
-    async def _settle_page(
-        self,
-        graph: str,
-        cursor: object,
-        span: tuple[datetime, datetime],
-        options: RequestOptions,
-    ) -> SettlePage:
-        marker = cursor if isinstance(cursor, str) else None
-        page = await self.list_executions(
-            graph,
-            execution_type=ExecutionType.APICALL,
-            next_marker=marker,
-            limit=MAX_PAGE_SIZE,
-            **options,
-        )
-        return SettlePage(
-            page.executions, page.headers, page.is_truncated, page.next_marker or None
-        )
-
-    async def _settle_detail(
-        self, graph: str, execution_name: str, options: RequestOptions
-    ) -> ExecutionDetail:
-        return await self.get_execution(graph, execution_name, **options)

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Literal
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
-    from .._core.settle import SettleCore, SettleReport
+    from .._core.settle import SettleMethods, SettleReport
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
@@ -307,7 +307,7 @@ def resume_action(
 
 
 async def settle_results_file(
-    client: SettleCore,
+    client: SettleMethods,
     path: Path,
     graph_name: str,
     *,

@@ -1,30 +1,62 @@
-"""``AsyncWorkflowClient``: the public async client, assembled from the API groups.
+"""``AsyncWorkflowClient``: the OBS workflow (v2) API on the neutral core.
 
-Layering: an API method validates its arguments (:mod:`.models`), builds a
-:class:`~.transport.RequestSpec`, hands it to the :class:`~.transport.Pipeline`
-(which signs with :mod:`.signing` and retries per :mod:`.retry`) and parses the
-answer into a typed model.
+Reading order for a newcomer: this module (options → :class:`~.._core.client.CoreClient`
+with the v2 :class:`~.dialect.ObsDialect`, and the engines' protocols implemented by
+:mod:`.resources`), then :mod:`.resources.executions` (``start_workflow`` builds a
+:class:`~obs_workflow_async._pipeline.RequestSpec` and calls ``self._core.request``),
+then :mod:`.dialect` (addressing and signing). The retry loop is
+:mod:`obs_workflow_async._pipeline`; what talks to the wire is the transport.
 """
 
 from __future__ import annotations
 
-from .._core.batch import BatchAPI
-from .._core.settle import SettleAPI
-from .resources.executions import ExecutionsAPI
-from .resources.policies import TriggerPoliciesAPI
-from .resources.templates import TemplatesAPI
-from .resources.workflows import WorkflowsAPI
+import re
+from collections.abc import Mapping, Sequence
+
+import aiohttp
+
+from .._config import (
+    DEFAULT_MAX_RETRY_WAIT,
+    DEFAULT_RETRY_AFTER_CAP,
+    DEFAULT_TIMEOUT,
+    Runtime,
+    TimeoutLike,
+    VerifyLike,
+    check_signature_mode,
+    parse_endpoint,
+)
+from .._core.batch import BatchMethods
+from .._core.client import CoreClient
+from .._core.lifecycle import Lifecycle
+from .._core.options import ClientOptions
+from .._core.polling import WaitMethods
+from .._core.settle import SettleMethods
+from ..credentials import Credentials, CredentialsCache, CredentialsProvider
+from ..errors import ErrorDetail, InvalidRequestError
+from ..hooks import Hook
+from ..models import ExecutionDetail
+from ..transport import Transport
+from .dialect import ObsDialect, server_from
+from .resources.executions import ExecutionsMethods, V2Starts
+from .resources.policies import TriggerPoliciesMethods
+from .resources.settle import V2Lister
+from .resources.templates import TemplatesMethods
+from .resources.workflows import WorkflowsMethods
 
 __all__ = ["AsyncWorkflowClient"]
 
+_REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
+
 
 class AsyncWorkflowClient(
-    SettleAPI,
-    ExecutionsAPI,
-    BatchAPI,
-    WorkflowsAPI,
-    TemplatesAPI,
-    TriggerPoliciesAPI,
+    Lifecycle,
+    ExecutionsMethods,
+    WaitMethods[ExecutionDetail],
+    BatchMethods,
+    SettleMethods,
+    WorkflowsMethods,
+    TemplatesMethods,
+    TriggerPoliciesMethods,
 ):
     """Async client for Huawei Cloud OBS workflows (Data+).
 
@@ -90,3 +122,83 @@ class AsyncWorkflowClient(
     :raises CredentialsError: No complete key pair in the arguments or the
         environment (and no ``credentials``).
     """
+
+    _core: CoreClient
+
+    def __init__(
+        self,
+        *,
+        server: str | None = None,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        security_token: str | None = None,
+        credentials: Credentials | CredentialsProvider | CredentialsCache | None = None,
+        signature: str = "obs",
+        region: str | None = None,
+        timeout: TimeoutLike = DEFAULT_TIMEOUT,
+        deadline: float | None = None,
+        max_retries: int = 3,
+        retry_non_idempotent: bool = False,
+        retry_after_cap: float = DEFAULT_RETRY_AFTER_CAP,
+        max_retry_wait: float | None = DEFAULT_MAX_RETRY_WAIT,
+        max_connections: int = 100,
+        keepalive_timeout: float = 1.5,
+        reuse_connections_for_starts: bool = False,
+        verify: VerifyLike = True,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        hooks: Sequence[Hook] = (),
+        user_agent: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+        environ: Mapping[str, str] | None = None,
+        transport: Transport | None = None,
+        runtime: Runtime | None = None,
+        _options: ClientOptions | None = None,
+    ) -> None:
+        endpoint = parse_endpoint(server_from(server, environ))
+        mode = check_signature_mode(signature)
+        if mode == "v4" and region is None:
+            match = _REGION_FROM_HOST.match(endpoint.host)
+            if match is None:
+                raise InvalidRequestError(
+                    [ErrorDetail("region", "is required for signature='v4' with this server")]
+                )
+            region = match.group(1)
+        options = _options or ClientOptions.build(
+            access_key_id=access_key_id,
+            secret_access_key=secret_access_key,
+            security_token=security_token,
+            credentials=credentials,
+            timeout=timeout,
+            deadline=deadline,
+            max_retries=max_retries,
+            retry_non_idempotent=retry_non_idempotent,
+            retry_after_cap=retry_after_cap,
+            max_retry_wait=max_retry_wait,
+            max_connections=max_connections,
+            keepalive_timeout=keepalive_timeout,
+            reuse_connections_for_starts=reuse_connections_for_starts,
+            verify=verify,
+            proxy=proxy,
+            trust_env=trust_env,
+            hooks=hooks,
+            user_agent=user_agent,
+            session=session,
+            environ=environ,
+            transport=transport,
+            runtime=runtime,
+        )
+        self._signature = mode
+        self._arguments = {"server": endpoint.origin, "signature": mode, "region": region}
+        self._core = CoreClient(endpoint, ObsDialect(endpoint, mode, region or "region"), options)
+        starts = V2Starts(self._core)
+        self._starter = starts
+        self._poller = starts
+        self._lister = V2Lister(self._core)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(server={self.server!r}, signature={self._signature!r}, "
+            f"credentials={self._core.credentials!r}, proxy={self._core.pipeline.proxy!r}, "
+            f"closed={self.closed})"
+        )

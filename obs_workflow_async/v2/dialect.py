@@ -4,6 +4,8 @@ bucket calls (path style for IPv4 endpoints)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import datetime
 
 from yarl import URL
@@ -12,8 +14,28 @@ from .. import _signing as signing
 from .._config import Endpoint
 from .._pipeline import RequestSpec
 from ..credentials import Credentials
+from ..errors import ErrorDetail, InvalidRequestError
 
-__all__ = ["ObsDialect"]
+__all__ = ["ENV_SERVER", "ObsDialect", "server_from"]
+
+ENV_SERVER = "OBS_SERVER"
+
+
+def server_from(server: str | None, environ: Mapping[str, str] | None) -> str:
+    """``server`` when given, else the ``OBS_SERVER`` environment variable (read from
+    ``environ`` when given, at construction, never at import).
+
+    Raises :class:`InvalidRequestError` naming both when neither is set.
+    """
+    if server is None:
+        env = os.environ if environ is None else environ
+        server = env.get(ENV_SERVER, "").strip() or None
+    if server is None:
+        raise InvalidRequestError(
+            [ErrorDetail("server", f"pass server= or set the {ENV_SERVER} environment variable")]
+        )
+    return server
+
 
 _URL_CACHE_SIZE = 1024
 

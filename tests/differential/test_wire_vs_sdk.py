@@ -69,7 +69,7 @@ def test_start_request_is_identical_to_the_sdks(
     client = our_client(server, mode)
     spec = RequestSpec(method="POST", key=f"v2/workflows/{graph}", body=captured.body)
     now = parsedate_to_datetime(captured.headers["Date"])
-    ours = client._pipeline.build_headers(spec, now)
+    ours = client._core.pipeline.build_headers(spec, now)
     assert captured.path == spec.path
     assert captured.headers["Authorization"] == ours["Authorization"]
     assert captured.headers["Content-Type"] == ours["Content-Type"]

@@ -24,7 +24,7 @@ def test_the_client_has_a_deadline_and_a_short_retry_budget(
 ) -> None:
     app = fastapi_app.create_app(**obs_fake_server.client_kwargs())
     with TestClient(app) as http:
-        options = app.state.workflows._default_options
+        options = app.state.workflows._core.options.call
         assert options.deadline == fastapi_app.DEADLINE
         assert options.retry.max_retry_wait == fastapi_app.MAX_RETRY_WAIT
         status, _, _ = post(http)

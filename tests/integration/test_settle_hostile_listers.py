@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from obs_workflow_async import AsyncWorkflowClient
-from obs_workflow_async._core import settle as settle_api
+from obs_workflow_async._core import sweep as settle_api
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.errors import ResponseParseError
 from tests.support.hostile_listers import (

@@ -316,7 +316,7 @@ async def test_with_options_shares_the_pool(
     server.add_fault(Fault("status", status=503, retry_after="0"), times=1)
     page = await client.list_workflows()  # the parent still retries
     assert page.retries_taken == 1
-    assert strict._pipeline is client._pipeline
+    assert strict._core.transport is client._core.transport
 
 
 async def test_stuck_pagination_is_reported_not_looped(

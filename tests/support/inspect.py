@@ -13,7 +13,7 @@ from obs_workflow_async._aiohttp_transport import AiohttpTransport
 
 
 def transport_of(client: AsyncWorkflowClient) -> AiohttpTransport:
-    transport = client._pipeline.transport
+    transport = client._core.transport
     assert isinstance(transport, AiohttpTransport)
     return transport
 

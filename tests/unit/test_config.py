@@ -108,7 +108,7 @@ def test_repr_and_str_never_show_secrets() -> None:
         security_token=TOKEN,
     )
     assert SECRET not in repr(client) and TOKEN not in repr(client)
-    assert SECRET not in str(vars(client)) and TOKEN not in repr(vars(client._pipeline))
+    assert SECRET not in str(vars(client)) and TOKEN not in repr(vars(client._core.pipeline))
 
 
 def test_v4_region_is_inferred_or_required() -> None:

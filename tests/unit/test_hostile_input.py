@@ -26,13 +26,13 @@ from obs_workflow_async import (
     models,
     validation,
 )
-from obs_workflow_async._core.client import parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async._retry import parse_retry_after
 from obs_workflow_async.cli.manifest import ManifestError, read_manifest
 from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.credentials import Credentials, parse_security_key
 from obs_workflow_async.errors import APIStatusError, error_for_status, parse_error_body
+from obs_workflow_async.models._answers import parse_answer
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),

@@ -18,13 +18,13 @@ from obs_workflow_async import (
     Workflow,
     models,
 )
-from obs_workflow_async._core.client import parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.models import (
     ListExecutionsRequest,
     PutTriggerPolicyRequest,
     validate_request,
 )
+from obs_workflow_async.models._answers import parse_answer
 
 RESULT_MODELS = [
     models.StartWorkflowResult,

@@ -14,9 +14,10 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from pydantic import ValidationError
 
 from obs_workflow_async import ResponseParseError
-from obs_workflow_async._core.client import _parse_error, parse_answer
+from obs_workflow_async._core.answers import parse_error
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.models import StartWorkflowResult
+from obs_workflow_async.models._answers import STARTED_NOTE, parse_answer
 from obs_workflow_async.models._base import _TIME, _from_common_iso, _from_match
 
 
@@ -28,7 +29,7 @@ def full(raw: RawResponse) -> object:
     try:
         return StartWorkflowResult.__pydantic_validator__.validate_json(raw.body, context=context)
     except ValidationError as exc:
-        return ("error", str(_parse_error(raw, StartWorkflowResult, exc)))
+        return ("error", str(parse_error(raw, StartWorkflowResult, exc, STARTED_NOTE)))
 
 
 def ours(raw: RawResponse) -> object:

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from obs_workflow_async import AsyncWorkflowClient, ResponseParseError, models
-from obs_workflow_async._core.client import parse_answer
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.errors import may_have_started
 from obs_workflow_async.models import (
@@ -21,6 +20,7 @@ from obs_workflow_async.models import (
     ExecutionState,
     StartWorkflowResult,
 )
+from obs_workflow_async.models._answers import parse_answer
 from obs_workflow_async.models._base import OptionalAwareDatetime, parse_timestamp
 
 T = datetime(2020, 4, 23, 13, 37, 43, tzinfo=timezone.utc)

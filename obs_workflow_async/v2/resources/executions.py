@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from ..._core.client import BaseClient, RequestOptions
+from ..._batch.models import StartRequest
+from ..._core.answers import read_model
+from ..._core.client import CoreClient
+from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
-from ..._pipeline import RequestSpec
+from ..._core.protocols import Starter
+from ..._pipeline import CallOptions, RequestSpec
 from ..._plain_json import is_plain_json
-from ...errors import (
-    ErrorDetail,
-    ExecutionFailedError,
-    InvalidRequestError,
-    RequestTimeoutError,
-    ResponseParseError,
-    WaitTimeoutError,
-)
+from ...errors import ErrorDetail, InvalidRequestError
 from ...models import (
     ExecutionDetail,
     ExecutionPage,
@@ -33,6 +30,7 @@ from ...models import (
     StartWorkflowResult,
     validate_request,
 )
+from ...models._answers import read_started
 from ...models._base import json_body
 from ...validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
 
@@ -40,18 +38,15 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
-    "ExecutionsAPI",
-    "check_wait_intervals",
+    "ExecutionsMethods",
+    "V2Starts",
+    "execution_ref",
     "get_execution_spec",
     "list_executions_spec",
     "restore_execution_spec",
     "start_request_spec",
     "start_spec",
     "state_filter",
-    "execution_name_to_wait_for",
-    "execution_ref",
-    "poll_options",
-    "poll_until_finished",
 ]
 
 EXECUTIONS = "v2/workflowexecutions"
@@ -182,105 +177,43 @@ def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
     )
 
 
-def _wait_timeout(
-    graph_name: object, execution_name: object, timeout: float | None, last_state: str | None
-) -> WaitTimeoutError:
-    return WaitTimeoutError(
-        graph_name=str(graph_name),
-        execution_name=str(execution_name),
-        timeout=timeout or 0.0,
-        last_state=last_state,
-    )
+class V2Starts:
+    """The v2 :class:`~obs_workflow_async._core.protocols.Starter` and
+    :class:`~obs_workflow_async._core.protocols.ExecutionPoller` (the engines' view of
+    this resource)."""
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: CoreClient) -> None:
+        self._core = core
+
+    async def start(
+        self,
+        graph_name: str,
+        bucket: str,
+        object_key: str,
+        inputs: Mapping[str, JsonValue] | None,
+        options: RequestOptions,
+    ) -> StartWorkflowResult:
+        spec = start_spec(graph_name, bucket, object_key, inputs)
+        return await self._core.request(spec, read_started, options)
+
+    async def start_item(self, request: StartRequest, options: CallOptions) -> StartWorkflowResult:
+        return await self._core.request(start_request_spec(request), read_started, options)
+
+    def poller(
+        self, graph_name: str, execution_name: str
+    ) -> Callable[[RequestOptions], Awaitable[ExecutionDetail]]:
+        spec = get_execution_spec(execution_ref(graph_name, execution_name))
+        read = read_model(ExecutionDetail)
+        return lambda options: self._core.request(spec, read, options)
 
 
-def poll_options(
-    options: RequestOptions, deadline: float | None, clock: Callable[[], float]
-) -> RequestOptions:
-    """One poll's options: by default its deadline is what is left of the wait."""
-    if deadline is None or "deadline" in options:
-        return options
-    return {**options, "deadline": max(deadline - clock(), 0.001)}
-
-
-_D = TypeVar("_D", bound=ExecutionDetail)
-
-
-async def poll_until_finished(
-    fetch: Callable[[RequestOptions], Awaitable[_D]],
-    *,
-    graph_name: str,
-    execution_name: str,
-    timeout: float | None,
-    poll_interval: float,
-    max_poll_interval: float,
-    raise_on_failure: bool,
-    options: RequestOptions,
-    clock: Callable[[], float],
-    sleep: Callable[[float], Awaitable[None]],
-) -> _D:
-    """The wait both APIs share: poll ``fetch`` with pauses growing 1.5x up to
-    ``max_poll_interval`` until a terminal state; :class:`WaitTimeoutError` after
-    ``timeout`` (naming the last state seen), :class:`ExecutionFailedError` for a
-    failure when ``raise_on_failure``."""
-    deadline = None if timeout is None else clock() + timeout
-    interval = poll_interval
-    last_state: str | None = None
-    while True:
-        try:
-            detail = await fetch(poll_options(options, deadline, clock))
-        except RequestTimeoutError as exc:
-            if deadline is None or clock() < deadline:
-                raise
-            raise _wait_timeout(graph_name, execution_name, timeout, last_state) from exc
-        last_state = detail.execution_state.value
-        if detail.is_terminal:
-            if raise_on_failure and not detail.succeeded:
-                raise ExecutionFailedError(detail)
-            return detail
-        pause = interval
-        if deadline is not None:
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise _wait_timeout(graph_name, execution_name, timeout, last_state)
-            pause = min(pause, remaining)
-        await sleep(pause)
-        interval = min(interval * 1.5, max_poll_interval)
-
-
-def execution_name_to_wait_for(started: StartWorkflowResult) -> str:
-    """The name to wait on after a start; an answer named only by its URN started the
-    execution but leaves nothing to poll (a ``ResponseParseError`` saying so)."""
-    if started.execution_name is None:
-        raise ResponseParseError(
-            "the start answer has no execution_name to wait for (the execution started: "
-            f"{started.execution_urn})",
-            status=200,
-            request_id=started.request_id,
-            body="",
-            headers=started.headers,
-        )
-    return started.execution_name
-
-
-def _positive(name: str, value: float | None, *, optional: bool) -> None:
-    if value is None and optional:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InvalidRequestError([ErrorDetail(name, "must be a positive number of seconds")])
-
-
-def check_wait_intervals(
-    timeout: float | None, poll_interval: float, max_poll_interval: float
-) -> None:
-    """``wait_for_execution``'s seconds (both APIs): each a positive number, ``timeout``
-    may be ``None`` (:class:`InvalidRequestError`, nothing sent)."""
-    _positive("timeout", timeout, optional=True)
-    _positive("poll_interval", poll_interval, optional=False)
-    _positive("max_poll_interval", max_poll_interval, optional=False)
-
-
-class ExecutionsAPI(BaseClient):
+class ExecutionsMethods:
     """``POST /v2/workflows/{graph}`` (start) and ``/v2/workflowexecutions``."""
+
+    _core: CoreClient
+    _starter: Starter
 
     async def start_workflow(
         self,
@@ -314,8 +247,7 @@ class ExecutionsAPI(BaseClient):
             After a failed start, :func:`~.may_have_started` tells whether it may have
             started anyway (then settle it before starting again).
         """
-        spec = start_spec(graph_name, bucket, object_key, inputs)
-        return await self._request(spec, StartWorkflowResult, options)
+        return await self._starter.start(graph_name, bucket, object_key, inputs, options)
 
     async def list_executions(
         self,
@@ -360,7 +292,9 @@ class ExecutionsAPI(BaseClient):
             limit=limit,
             state=state_filter(state),
         )
-        page = await self._request(list_executions_spec(request), ExecutionPage, options)
+        page = await self._core.request(
+            list_executions_spec(request), read_model(ExecutionPage), options
+        )
         if request.state is None:
             return page
         wanted = request.state.value.upper()
@@ -435,8 +369,10 @@ class ExecutionsAPI(BaseClient):
             :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
             reached the service.
         """
-        return await self._request(
-            get_execution_spec(execution_ref(graph_name, execution_name)), ExecutionDetail, options
+        return await self._core.request(
+            get_execution_spec(execution_ref(graph_name, execution_name)),
+            read_model(ExecutionDetail),
+            options,
         )
 
     async def restore_execution(
@@ -456,110 +392,8 @@ class ExecutionsAPI(BaseClient):
             :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
             reached the service.
         """
-        return await self._request(
+        return await self._core.request(
             restore_execution_spec(execution_ref(graph_name, execution_name)),
-            RestoreExecutionResult,
+            read_model(RestoreExecutionResult),
             options,
-        )
-
-    async def wait_for_execution(
-        self,
-        graph_name: str,
-        execution_name: str,
-        *,
-        timeout: float | None = 600.0,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 15.0,
-        raise_on_failure: bool = False,
-        request_options: RequestOptions | None = None,
-    ) -> ExecutionDetail:
-        """Poll :meth:`get_execution` until the execution reaches a terminal state.
-
-        Polls start every ``poll_interval`` seconds and back off by a factor of 1.5 up to
-        ``max_poll_interval``. Returns the final :class:`ExecutionDetail`, FAILED
-        included, unless ``raise_on_failure`` (then :class:`ExecutionFailedError`).
-        After ``timeout`` seconds (``None``: no limit) raises :class:`WaitTimeoutError`
-        naming the execution. Cancelling the waiting task stops polling at once. The
-        wait reads the client's :class:`~.Runtime` (``clock``, ``sleep``), as the v3
-        client's does. ``request_options`` apply to each poll (by default each poll's
-        deadline is the time left of the wait).
-
-        :param graph_name: The workflow the execution belongs to.
-        :param execution_name: The execution to wait for.
-        :param timeout: Seconds to wait in all; ``None``: no limit.
-        :param poll_interval: Seconds before the second poll (the first is at once).
-        :param max_poll_interval: The longest pause between polls, in seconds.
-        :param raise_on_failure: Raise :class:`ExecutionFailedError` when the execution
-            ends other than SUCCESS, instead of returning it.
-        :param request_options: Per-poll overrides (``timeout``, ``max_retries``,
-            ``deadline``, ...).
-        :returns: The execution in its terminal state.
-        :raises WaitTimeoutError: Still not finished after ``timeout`` (the execution
-            goes on).
-        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
-        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
-        :raises APIStatusError: A poll was answered with an error (:class:`NotFoundError`:
-            no such execution).
-        :raises TransportError: A poll got no complete answer, after its retries.
-        """
-        options: RequestOptions = request_options or {}
-        spec = get_execution_spec(execution_ref(graph_name, execution_name))
-        check_wait_intervals(timeout, poll_interval, max_poll_interval)
-        return await poll_until_finished(
-            lambda call: self._request(spec, ExecutionDetail, call),
-            graph_name=str(graph_name),
-            execution_name=str(execution_name),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            raise_on_failure=raise_on_failure,
-            options=options,
-            clock=self._runtime.clock,
-            sleep=self._runtime.sleep,
-        )
-
-    async def start_and_wait(
-        self,
-        graph_name: str,
-        bucket: str,
-        object_key: str,
-        inputs: Mapping[str, JsonValue] | None = None,
-        *,
-        timeout: float | None = 600.0,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 15.0,
-        raise_on_failure: bool = False,
-        request_options: RequestOptions | None = None,
-    ) -> ExecutionDetail:
-        """:meth:`start_workflow`, then :meth:`wait_for_execution` on the new execution.
-
-        ``timeout`` bounds the wait; ``request_options`` apply to the start and each poll.
-
-        :param graph_name: The workflow to start.
-        :param bucket: The bucket of the object the execution works on.
-        :param object_key: The object's key in ``bucket``.
-        :param inputs: Workflow parameters by name (JSON values); ``None``: none.
-        :param timeout: Seconds to wait for the end, after the start; ``None``: no limit.
-        :param poll_interval: Seconds before the second poll.
-        :param max_poll_interval: The longest pause between polls, in seconds.
-        :param raise_on_failure: Raise :class:`ExecutionFailedError` unless SUCCESS.
-        :param request_options: Per-call overrides for the start and each poll.
-        :returns: The execution in its terminal state.
-        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
-        :raises APIStatusError: The start or a poll was answered with an error.
-        :raises TransportError: The start or a poll got no complete answer; for the
-            start, :func:`~.may_have_started` tells whether it may have started.
-        :raises WaitTimeoutError: Started, but not finished after ``timeout``.
-        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
-        """
-        options: RequestOptions = request_options or {}
-        started = await self.start_workflow(graph_name, bucket, object_key, inputs, **options)
-        return await self.wait_for_execution(
-            graph_name,
-            execution_name_to_wait_for(started),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            raise_on_failure=raise_on_failure,
-            request_options=options,
         )

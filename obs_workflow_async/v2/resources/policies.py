@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ..._core.client import BaseClient, RequestOptions
+from ..._core.answers import read_model
+from ..._core.client import CoreClient
+from ..._core.options import RequestOptions
 from ..._pipeline import RequestSpec
 from ...models import (
     OperationResult,
@@ -14,13 +16,14 @@ from ...models import (
     TriggerRule,
     validate_request,
 )
+from ...models._answers import read_operation
 from ...models._base import BucketName, RequestModel
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
-    "TriggerPoliciesAPI",
+    "TriggerPoliciesMethods",
     "delete_trigger_policy_spec",
     "get_trigger_policy_spec",
     "put_trigger_policy_spec",
@@ -55,8 +58,10 @@ def delete_trigger_policy_spec(ref: BucketRef) -> RequestSpec:
     )
 
 
-class TriggerPoliciesAPI(BaseClient):
+class TriggerPoliciesMethods:
     """``<bucket>.<host>/?obsworkflowtriggerpolicy`` (path style for IP endpoints)."""
+
+    _core: CoreClient
 
     async def put_trigger_policy(
         self, bucket: str, rules: Sequence[TriggerRule], **options: Unpack[RequestOptions]
@@ -77,7 +82,7 @@ class TriggerPoliciesAPI(BaseClient):
             the retries.
         """
         request = validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
-        return await self._request(put_trigger_policy_spec(request), OperationResult, options)
+        return await self._core.request(put_trigger_policy_spec(request), read_operation, options)
 
     async def get_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
@@ -95,8 +100,8 @@ class TriggerPoliciesAPI(BaseClient):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
-        return await self._request(
-            get_trigger_policy_spec(bucket_ref(bucket)), TriggerPolicy, options
+        return await self._core.request(
+            get_trigger_policy_spec(bucket_ref(bucket)), read_model(TriggerPolicy), options
         )
 
     async def delete_trigger_policy(
@@ -115,6 +120,6 @@ class TriggerPoliciesAPI(BaseClient):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
-        return await self._request(
-            delete_trigger_policy_spec(bucket_ref(bucket)), OperationResult, options
+        return await self._core.request(
+            delete_trigger_policy_spec(bucket_ref(bucket)), read_operation, options
         )

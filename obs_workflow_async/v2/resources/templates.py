@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..._core.client import BaseClient, RequestOptions
+from ..._core.answers import read_model
+from ..._core.client import CoreClient
+from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._pipeline import RequestSpec
 from ...models import (
@@ -21,13 +23,14 @@ from ...models import (
     WorkflowTemplate,
     validate_request,
 )
+from ...models._answers import read_operation
 from ...models._base import RequestModel, TemplateName
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
-    "TemplatesAPI",
+    "TemplatesMethods",
     "create_template_spec",
     "delete_template_spec",
     "get_template_spec",
@@ -76,8 +79,10 @@ def list_templates_spec(request: ListRequest) -> RequestSpec:
     )
 
 
-class TemplatesAPI(BaseClient):
+class TemplatesMethods:
     """``/v2/workflowtemplates``: not in the current API reference; shapes follow the SDK."""
+
+    _core: CoreClient
 
     async def create_workflow_template(
         self,
@@ -116,7 +121,9 @@ class TemplatesAPI(BaseClient):
             inputs=inputs,
             tags=tags,
         )
-        return await self._request(create_template_spec(request), CreateTemplateResult, options)
+        return await self._core.request(
+            create_template_spec(request), read_model(CreateTemplateResult), options
+        )
 
     async def get_workflow_template(
         self, template_name: str, **options: Unpack[RequestOptions]
@@ -134,8 +141,8 @@ class TemplatesAPI(BaseClient):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
-        return await self._request(
-            get_template_spec(template_ref(template_name)), WorkflowTemplate, options
+        return await self._core.request(
+            get_template_spec(template_ref(template_name)), read_model(WorkflowTemplate), options
         )
 
     async def delete_workflow_template(
@@ -154,8 +161,8 @@ class TemplatesAPI(BaseClient):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
-        return await self._request(
-            delete_template_spec(template_ref(template_name)), OperationResult, options
+        return await self._core.request(
+            delete_template_spec(template_ref(template_name)), read_operation, options
         )
 
     async def list_workflow_templates(
@@ -185,7 +192,9 @@ class TemplatesAPI(BaseClient):
             the retries.
         """
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
-        return await self._request(list_templates_spec(request), TemplatePage, options)
+        return await self._core.request(
+            list_templates_spec(request), read_model(TemplatePage), options
+        )
 
     async def iter_workflow_templates(
         self,

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from ..._core.client import BaseClient, RequestOptions
+from ..._core.answers import read_model
+from ..._core.client import CoreClient
+from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._pipeline import RequestSpec
 from ...models import (
@@ -23,13 +25,14 @@ from ...models import (
     WorkflowSummary,
     validate_request,
 )
+from ...models._answers import read_operation
 from ...models._base import GraphName, RequestModel
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = [
-    "WorkflowsAPI",
+    "WorkflowsMethods",
     "create_workflow_spec",
     "delete_workflow_spec",
     "get_workflow_spec",
@@ -93,8 +96,10 @@ def list_workflows_spec(request: ListRequest) -> RequestSpec:
     )
 
 
-class WorkflowsAPI(BaseClient):
+class WorkflowsMethods:
     """``/v2/workflows``."""
+
+    _core: CoreClient
 
     async def create_workflow(
         self,
@@ -136,7 +141,9 @@ class WorkflowsAPI(BaseClient):
             description=description,
             parameters=parameters,
         )
-        return await self._request(create_workflow_spec(request), CreateWorkflowResult, options)
+        return await self._core.request(
+            create_workflow_spec(request), read_model(CreateWorkflowResult), options
+        )
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> Workflow:
         """Workflow ``graph_name``, as the service describes it.
@@ -152,7 +159,9 @@ class WorkflowsAPI(BaseClient):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
-        return await self._request(get_workflow_spec(graph_ref(graph_name)), Workflow, options)
+        return await self._core.request(
+            get_workflow_spec(graph_ref(graph_name)), read_model(Workflow), options
+        )
 
     async def update_workflow(
         self,
@@ -184,7 +193,9 @@ class WorkflowsAPI(BaseClient):
             parameters=parameters,
             description=description,
         )
-        return await self._request(update_workflow_spec(request), UpdateWorkflowResult, options)
+        return await self._core.request(
+            update_workflow_spec(request), read_model(UpdateWorkflowResult), options
+        )
 
     async def delete_workflow(
         self, graph_name: str, **options: Unpack[RequestOptions]
@@ -202,8 +213,8 @@ class WorkflowsAPI(BaseClient):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
-        return await self._request(
-            delete_workflow_spec(graph_ref(graph_name)), OperationResult, options
+        return await self._core.request(
+            delete_workflow_spec(graph_ref(graph_name)), read_operation, options
         )
 
     async def list_workflows(
@@ -231,7 +242,9 @@ class WorkflowsAPI(BaseClient):
             the retries.
         """
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
-        return await self._request(list_workflows_spec(request), WorkflowPage, options)
+        return await self._core.request(
+            list_workflows_spec(request), read_model(WorkflowPage), options
+        )
 
     async def iter_workflows(
         self,

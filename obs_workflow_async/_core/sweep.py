@@ -1,0 +1,275 @@
+"""One settle sweep: a graph's listing read page by page through an API's
+:class:`~.protocols.Lister`, the executions that may be in an item's window kept,
+their details fetched once each. The verdict rules are in
+:mod:`obs_workflow_async._batch.settle` (pure)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from .._batch.settle import (
+    DEFAULT_MAX_PAGES,
+    Candidate,
+    ListingSweep,
+    SettleItem,
+    WindowSet,
+    clock_offset,
+    service_window,
+)
+from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
+from ..errors import ObsWorkflowError
+from ..models import ExecutionDetail, ExecutionSummary
+from .options import RequestOptions
+from .protocols import Lister, SettlePage
+
+__all__ = ["SweepEngine"]
+
+
+class SweepEngine:
+    """Sweeps of one client's listings (its API's ``lister``, its ``now``)."""
+
+    def __init__(self, lister: Lister, now: Callable[[], datetime]) -> None:
+        self._lister = lister
+        self._now = now
+
+    async def graph(
+        self,
+        graph: str,
+        items: Sequence[SettleItem],
+        default_until: datetime,
+        margin: float,
+        concurrency: int,
+        max_pages: int | None,
+        options: RequestOptions,
+        limit: asyncio.Semaphore | None = None,
+    ) -> tuple[ListingSweep, dict[str, ExecutionDetail | None]]:
+        """One sweep of ``graph``'s API listing, then the details of every execution in
+        any item's window (each fetched once)."""
+        gate = limit or asyncio.Semaphore(concurrency)
+        sweep = ListingSweep(graph, self._now())
+        found = await self._sweep_listing(
+            sweep, items, default_until, margin, max_pages, gate, options
+        )
+        details = await self._settle_details(graph, [f.name for f in found], gate, options)
+        sweep.candidates.extend(_candidates(graph, found, details, self._lister.typed_listing))
+        return sweep, details
+
+    async def _sweep_listing(
+        self,
+        sweep: ListingSweep,
+        items: Sequence[SettleItem],
+        default_until: datetime,
+        margin: float,
+        max_pages: int | None,
+        gate: asyncio.Semaphore,
+        options: RequestOptions,
+    ) -> list[_Listed]:
+        """Read ``sweep.graph_name``'s listing page by page (counts, offset and how it
+        ended go into ``sweep``); returns the executions that may be in an item's
+        window, each once, in listing order.
+
+        The sweep ends complete only on a page with no cursor that did not say it
+        was truncated. A cursor seen twice, a page repeating the one before, or
+        ``max_pages`` (default :data:`DEFAULT_MAX_PAGES`) end it incomplete."""
+        span = _listing_span(items, default_until, margin)
+        cap = DEFAULT_MAX_PAGES if max_pages is None else max_pages
+        kept: _InWindows | None = None
+        cursor: object = None
+        paging = _Paging()
+        while True:
+            if sweep.pages >= cap:
+                sweep.error = f"stopped after max_pages={cap} (the listing went on)"
+                break
+            sent = self._now()
+            try:
+                async with gate:
+                    page = await self._lister.page(sweep.graph_name, cursor, span, options)
+            except ObsWorkflowError as error:
+                sweep.error = f"{type(error).__name__}: {error}"
+                break
+            sweep.pages += 1
+            if kept is None:  # the first page's Date sets the clock offset
+                windows = _service_windows(
+                    sweep, page, (sent, self._now()), items, default_until, margin
+                )
+                kept = _InWindows(windows, sweep.graph_name, self._lister.typed_listing)
+            kept.take(sweep, page.executions)
+            if not paging.more(sweep, page):
+                break
+            cursor = page.next_cursor
+        return [] if kept is None else kept.found
+
+    async def _settle_details(
+        self, graph: str, names: Iterable[str], gate: asyncio.Semaphore, options: RequestOptions
+    ) -> dict[str, ExecutionDetail | None]:
+        """Each named execution's details, fetched once (``None``: the call failed)."""
+        details: dict[str, ExecutionDetail | None] = {}
+
+        async def fetch(name: str) -> None:
+            async with gate:
+                try:
+                    details[name] = await self._lister.detail(graph, name, options)
+                except ObsWorkflowError:
+                    details[name] = None  # unread input: "unknown" for its windows
+
+        await asyncio.gather(*(fetch(name) for name in dict.fromkeys(names)))
+        return details
+
+
+def _listing_span(
+    items: Sequence[SettleItem], default_until: datetime, margin: float
+) -> tuple[datetime, datetime]:
+    """This machine's span (now) covering every item's window, widened by ``margin``
+    seconds: an item's recorded offsets move its window by as much as they differ
+    from today's, which is taken as zero here (it is known only after one answer)."""
+    pad = timedelta(seconds=margin)
+    zero = timedelta(0)
+    return (
+        min(item.since + min((zero, *item.offsets)) for item in items) - pad,
+        max((item.until or default_until) + max((zero, *item.offsets)) for item in items) + pad,
+    )
+
+
+def _service_windows(
+    sweep: ListingSweep,
+    page: SettlePage,
+    round_trip: tuple[datetime, datetime],
+    items: Sequence[SettleItem],
+    default_until: datetime,
+    margin: float,
+) -> WindowSet:
+    """Set ``sweep.offset`` from the first page's ``Date`` (requested and answered at
+    ``round_trip``) and return the items' windows in the service's clock (each covering
+    its recorded offsets and this one: see :func:`service_window`)."""
+    offset = clock_offset(page.headers.get("Date"), *round_trip)
+    sweep.offset = offset if offset is not None else timedelta(0)
+    sweep.offset_measured = offset is not None
+    return WindowSet(service_window(item, default_until, sweep.offset, margin) for item in items)
+
+
+class _Listed(NamedTuple):
+    """A listed execution that may be in an item's window."""
+
+    name: str
+    started_at: datetime | None
+    span: tuple[datetime, datetime] | None
+    summary: ExecutionSummary
+
+
+def _listed_kind(summary: ExecutionSummary, graph: str, typed: bool) -> Kind | None:
+    """What the listing says started ``summary`` (``None``: not a start of ``graph``
+    by the API: a trigger, or another graph)."""
+    relation = graph_relation(graph, summary.graph_urn)
+    kind = kind_of(summary.execution_type, typed_listing=typed)
+    if relation == "other" or kind == "trigger":
+        return None
+    return "unknown" if relation == "unclear" else kind
+
+
+@dataclass(slots=True)
+class _InWindows:
+    """The executions a sweep keeps: API starts of the graph (or of a type or graph
+    spelling not recognised) that may have started in one of ``windows`` (or undated),
+    each once, in listing order."""
+
+    windows: WindowSet
+    graph: str
+    typed: bool
+    found: list[_Listed] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    previous: datetime | None = None
+    """The last ``started_at`` listed (to tell whether the pages come in time order)."""
+
+    def take(self, sweep: ListingSweep, executions: Iterable[ExecutionSummary]) -> None:
+        """Count one page's executions into ``sweep`` and keep those in the windows."""
+        for summary in executions:
+            sweep.listed += 1
+            started = summary.started_at
+            span = summary.started_at_span
+            if span is not None:
+                if self.previous is not None and span[0] < self.previous:
+                    sweep.time_ordered = False
+                self.previous = span[0]
+            name = summary.execution_name
+            if name in self.seen or _listed_kind(summary, self.graph, self.typed) is None:
+                continue
+            if span is None or self.windows.overlaps(span):
+                self.seen.add(name)  # a listing in overlapping windows may repeat one
+                self.found.append(_Listed(name, started, span, summary))
+
+
+@dataclass(slots=True)
+class _Paging:
+    """Where a sweep has been: the cursors it followed and the last page's names."""
+
+    cursors: set[object] = field(default_factory=set)
+    last_page: list[str] = field(default_factory=list)
+
+    def more(self, sweep: ListingSweep, page: SettlePage) -> bool:
+        """Whether the sweep reads on after ``page``; if not, ``sweep`` says why
+        (``complete``, or an ``error``)."""
+        names = [e.execution_name for e in page.executions]
+        repeated = bool(names) and names == self.last_page
+        self.last_page = [] if page.fresh else names
+        cursor = page.next_cursor
+        if cursor is None or cursor == "":
+            if page.truncated:
+                sweep.error = "the listing is truncated but gave no next cursor"
+                return False
+            if repeated:
+                sweep.error = "a page repeated the one before it"
+                return False
+            sweep.complete = True
+            return False
+        if cursor in self.cursors:
+            sweep.error = "the listing gave a cursor it had given before (a cycle)"
+            return False
+        if repeated:
+            sweep.error = "a page repeated the one before it (the cursor was ignored)"
+            return False
+        self.cursors.add(cursor)
+        return True
+
+
+def _candidates(
+    graph: str,
+    found: Iterable[_Listed],
+    details: Mapping[str, ExecutionDetail | None],
+    typed: bool,
+) -> list[Candidate]:
+    """The kept executions with the object their input names (``None``: unread or
+    none); an undated listing entry takes its details' ``started_at``. Details that
+    show a trigger or another graph drop the execution."""
+    candidates: list[Candidate] = []
+    for listed in found:
+        detail = details.get(listed.name)
+        summary = listed.summary
+        started, span = listed.started_at, listed.span
+        kind: Kind = "api"
+        named = None
+        if detail is not None:
+            named = input_targets(detail.input)
+            if started is None or span is None:
+                started, span = detail.started_at, detail.started_at_span
+            kind = kind_of(
+                summary.execution_type,
+                detail.execution_type,
+                getattr(detail, "created_by", None),
+                typed_listing=typed,
+            )
+            relation = graph_relation(graph, summary.graph_urn, detail.graph_urn)
+            if relation == "other" or kind == "trigger":
+                continue
+            if relation == "unclear":
+                kind = "unknown"
+        else:
+            kind = _listed_kind(summary, graph, typed) or "unknown"
+        target = None if named is None else (named.bucket, named.key)
+        if span is None:
+            started = None  # unreadable: not a moment to place in a window
+        candidates.append(Candidate(listed.name, started, target, span, kind, named))
+    return candidates

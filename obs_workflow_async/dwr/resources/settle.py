@@ -1,0 +1,77 @@
+"""Settling on the v3 API: how a sweep reads the listing, window by window, and one
+execution."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..._core.options import RequestOptions
+from ..._core.protocols import SettlePage
+from ..models import (
+    DwrExecutionDetail,
+)
+from ..project import DwrCalls
+from ..rules import checked, cursor_int, execution
+from .executions import EXECUTION_WINDOW, MAX_EXECUTIONS_PAGE, list_page, read_execution
+
+if TYPE_CHECKING:
+    pass
+
+SETTLE_SKEW = timedelta(minutes=15)
+"""How far a settle sweep reads beyond the items' windows: the clock skew the gateway
+tolerates (``APIGW.0303`` beyond it), since the offset is known only after one answer."""
+
+
+class DwrLister:
+    """A :class:`~obs_workflow_async._core.protocols.Lister` over the v3 listing."""
+
+    __slots__ = ("_dwr",)
+
+    typed_listing = False
+
+    def __init__(self, dwr: DwrCalls) -> None:
+        self._dwr = dwr
+
+    async def page(
+        self,
+        graph: str,
+        cursor: object,
+        span: tuple[datetime, datetime],
+        options: RequestOptions,
+    ) -> SettlePage:
+        """A settle sweep over v3: ``span`` widened by :data:`SETTLE_SKEW` (the clock
+        offset is known only after the first answer) and cut into windows of at most
+        :data:`EXECUTION_WINDOW`, each read page by page (200); the cursor is
+        ``(window start, offset)``. Every execution listed is handed on (the sweep
+        tells API starts from trigger ones, in any spelling).
+
+        A window ends on a page with no ``next_offset`` that does not say it is
+        truncated, or on an empty page that says ``is_truncated: false``; a
+        ``next_offset`` is followed whatever ``is_truncated`` says (the sweep stops
+        on a cycle)."""
+        low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
+        start, offset = cursor if isinstance(cursor, tuple) else (low, None)
+        end = min(start + EXECUTION_WINDOW, high)
+        page = await list_page(
+            self._dwr, graph, None, start, end, offset, MAX_EXECUTIONS_PAGE, options
+        )
+        items = page.executions
+        flag = page.is_truncated
+        raw = page.next_offset if page.next_offset is not None else page.next_marker
+        if raw is not None and not (flag is False and not items):
+            number = cursor_int(raw)
+            nxt = None if number is None else (start, number)
+            return SettlePage(items, page.headers, True, nxt)
+        if flag:
+            return SettlePage(items, page.headers, True, None)  # truncated, no cursor
+        if end < high:
+            return SettlePage(items, page.headers, True, (end, None), fresh=True)
+        return SettlePage(items, page.headers, False, None)
+
+    async def detail(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> DwrExecutionDetail:
+        return await read_execution(
+            self._dwr, checked("graph_name", graph), execution(execution_name), options
+        )
