@@ -65,8 +65,10 @@ class RequestSpec(NamedTuple):
     """Unencoded resource path without the leading slash, e.g. ``v2/workflows/g``."""
     query: tuple[tuple[str, str | None], ...] = ()
     body: bytes | None = None
-    bucket: str | None = None
-    """Set for bucket-addressed (virtual-host) calls."""
+    target: str | None = None
+    """What the call is addressed to within the endpoint, placed by the API's dialect
+    (the OBS dialect: a bucket, as a virtual host or the path's first segment); ``None``
+    for a call to the endpoint itself."""
     operation: str = ""
     """The API operation (``start_workflow``, ...): a low-cardinality label for hooks."""
     graph_name: str | None = None
@@ -78,13 +80,8 @@ class RequestSpec(NamedTuple):
 
     @property
     def path(self) -> str:
-        """Path and query as sent to a virtual-host (or bucket-less) address."""
+        """Path and query as sent to the endpoint (or a ``target`` placed in the host)."""
         return "/" + signing.encode_object_key(self.key) + signing.encode_query(self.query)
-
-    def path_style_path(self) -> str:
-        """Path and query with the bucket in the path (``/bucket[/key]``)."""
-        key = "/" + signing.encode_object_key(self.key) if self.key else ""
-        return f"/{self.bucket}{key}" + signing.encode_query(self.query)
 
 
 class CallOptions(NamedTuple):

@@ -90,14 +90,14 @@ class ObsDialect:
     def _shape(self, spec: RequestSpec) -> tuple[str, str, str]:
         """Host header, StringToSign head (``METHOD\\n\\napplication/json\\n``) and
         canonical resource of one request shape (cached: the same few paths recur)."""
-        cache_key = (spec.method, spec.bucket, spec.key, spec.query)
+        cache_key = (spec.method, spec.target, spec.key, spec.query)
         shape = self._shapes.get(cache_key)
         if shape is None:
             host = self._host_header
-            if spec.bucket and not self._path_style:
-                host = f"{spec.bucket}.{host}"
+            if spec.target and not self._path_style:
+                host = f"{spec.target}.{host}"
             request = signing.SigningRequest(
-                spec.method, spec.key, {}, spec.query, spec.bucket, self._path_style
+                spec.method, spec.key, {}, spec.query, spec.target, self._path_style
             )
             resource = signing.canonical_resource(request, self._signature)
             shape = (host, f"{spec.method}\n\napplication/json\n", resource)
@@ -121,7 +121,7 @@ class ObsDialect:
                 key=spec.key,
                 headers=headers,
                 query=spec.query,
-                bucket=spec.bucket,
+                bucket=spec.target,
                 path_style=self._path_style,
             ),
             access_key_id=credentials.access_key_id,
@@ -144,18 +144,25 @@ class ObsDialect:
 
     def url_for(self, spec: RequestSpec) -> URL:
         """The request URL (cached: the same few paths recur)."""
-        cache_key = (spec.bucket, spec.key, spec.query)
+        cache_key = (spec.target, spec.key, spec.query)
         url = self._urls.get(cache_key)
         if url is None:
             origin = self._origin
-            if spec.bucket and self._path_style:
-                url = URL(origin + spec.path_style_path(), encoded=True)
+            if spec.target and self._path_style:
+                url = URL(origin + _path_style_path(spec), encoded=True)
             else:
-                if spec.bucket:
+                if spec.target:
                     scheme, _, rest = origin.partition("://")
-                    origin = f"{scheme}://{spec.bucket}.{rest}"
+                    origin = f"{scheme}://{spec.target}.{rest}"
                 url = URL(origin + spec.path, encoded=True)
             if len(self._urls) >= _URL_CACHE_SIZE:
                 self._urls.clear()
             self._urls[cache_key] = url
         return url
+
+
+def _path_style_path(spec: RequestSpec) -> str:
+    """Path and query with the bucket (the spec's ``target``) in the path
+    (``/bucket[/key]``): IP endpoints, which have no virtual hosts."""
+    key = "/" + signing.encode_object_key(spec.key) if spec.key else ""
+    return f"/{spec.target}{key}" + signing.encode_query(spec.query)

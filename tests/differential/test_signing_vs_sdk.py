@@ -102,7 +102,7 @@ def ours(mode: SignatureMode, r: dict[str, object]) -> dict[str, str]:
         key=str(r["key"]),
         query=r["query"],  # type: ignore[arg-type]
         body=r["body"],
-        bucket=r["bucket"],  # type: ignore[arg-type]
+        target=r["bucket"],  # type: ignore[arg-type]
     )
     return pipeline.build_headers(spec, r["now"])  # type: ignore[arg-type]
 

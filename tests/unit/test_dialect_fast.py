@@ -27,13 +27,13 @@ def reference(
     headers = {"Content-Type": "application/json"}
     if spec.body is not None:
         headers["Content-Length"] = str(len(spec.body))
-    virtual = spec.bucket and not endpoint.is_ipv4
-    headers["Host"] = f"{spec.bucket}.{endpoint.host_header}" if virtual else endpoint.host_header
+    virtual = spec.target and not endpoint.is_ipv4
+    headers["Host"] = f"{spec.target}.{endpoint.host_header}" if virtual else endpoint.host_header
     headers["Date"] = signing.format_http_date(now)
     signing.add_signing_headers(mode, headers, creds.security_token)
     headers["Authorization"] = signing.sign(
         signing.SigningRequest(
-            spec.method, spec.key, headers, spec.query, spec.bucket, endpoint.is_ipv4
+            spec.method, spec.key, headers, spec.query, spec.target, endpoint.is_ipv4
         ),
         access_key_id=creds.access_key_id,
         secret_access_key=creds.secret_access_key,
