@@ -4,12 +4,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from pydantic import JsonValue
-
-from .._config import Runtime
 from ..errors import (
     ErrorDetail,
     ExecutionFailedError,
@@ -19,12 +16,9 @@ from ..errors import (
     WaitTimeoutError,
 )
 from ..models import ExecutionDetail, StartWorkflowResult
-from .client import CoreClient
 from .options import RequestOptions
-from .protocols import ExecutionPoller, Starter
 
 __all__ = [
-    "WaitMethods",
     "check_wait_intervals",
     "execution_name_to_wait_for",
     "poll_options",
@@ -127,119 +121,3 @@ def check_wait_intervals(
     _positive("timeout", timeout, optional=True)
     _positive("poll_interval", poll_interval, optional=False)
     _positive("max_poll_interval", max_poll_interval, optional=False)
-
-
-class WaitMethods(Generic[_D]):
-    """``wait_for_execution`` and ``start_and_wait``, over the client's ``_starter`` and
-    ``_poller`` (its API's) and the runtime of its ``_core``."""
-
-    _core: CoreClient
-    _starter: Starter
-    _poller: ExecutionPoller[_D]
-
-    async def wait_for_execution(
-        self,
-        graph_name: str,
-        execution_name: str,
-        *,
-        timeout: float | None = 600.0,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 15.0,
-        raise_on_failure: bool = False,
-        request_options: RequestOptions | None = None,
-    ) -> _D:
-        """Poll :meth:`get_execution` until the execution reaches a terminal state.
-
-        Polls start every ``poll_interval`` seconds and back off by a factor of 1.5 up to
-        ``max_poll_interval``. Returns the final :class:`ExecutionDetail` (v3: a
-        ``DwrExecutionDetail``), a failure included, unless ``raise_on_failure`` (then
-        :class:`ExecutionFailedError`).
-        After ``timeout`` seconds (``None``: no limit) raises :class:`WaitTimeoutError`
-        naming the execution. Cancelling the waiting task stops polling at once. The
-        wait reads the client's :class:`~.Runtime` (``clock``, ``sleep``).
-        ``request_options`` apply to each poll (by default each poll's
-        deadline is the time left of the wait).
-
-        :param graph_name: The workflow the execution belongs to.
-        :param execution_name: The execution to wait for.
-        :param timeout: Seconds to wait in all; ``None``: no limit.
-        :param poll_interval: Seconds before the second poll (the first is at once).
-        :param max_poll_interval: The longest pause between polls, in seconds.
-        :param raise_on_failure: Raise :class:`ExecutionFailedError` when the execution
-            ends other than in success (v2 ``SUCCESS``, v3 ``success``), instead of
-            returning it.
-        :param request_options: Per-poll overrides (``timeout``, ``max_retries``,
-            ``deadline``, ...).
-        :returns: The execution in its terminal state.
-        :raises WaitTimeoutError: Still not finished after ``timeout`` (the execution
-            goes on).
-        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
-        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
-        :raises DiscoveryError: v3: the project id could not be discovered through IAM.
-        :raises APIStatusError: A poll was answered with an error (:class:`NotFoundError`:
-            no such execution).
-        :raises TransportError: A poll got no complete answer, after its retries.
-        """
-        options: RequestOptions = request_options or {}
-        fetch = self._poller.poller(graph_name, execution_name)
-        check_wait_intervals(timeout, poll_interval, max_poll_interval)
-        runtime: Runtime = self._core.runtime
-        return await poll_until_finished(
-            fetch,
-            graph_name=str(graph_name),
-            execution_name=str(execution_name),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            raise_on_failure=raise_on_failure,
-            options=options,
-            clock=runtime.clock,
-            sleep=runtime.sleep,
-        )
-
-    async def start_and_wait(
-        self,
-        graph_name: str,
-        bucket: str,
-        object_key: str,
-        inputs: Mapping[str, JsonValue] | None = None,
-        *,
-        timeout: float | None = 600.0,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 15.0,
-        raise_on_failure: bool = False,
-        request_options: RequestOptions | None = None,
-    ) -> _D:
-        """:meth:`start_workflow`, then :meth:`wait_for_execution` on the new execution.
-
-        ``timeout`` bounds the wait; ``request_options`` apply to the start and each poll.
-
-        :param graph_name: The workflow to start.
-        :param bucket: The bucket of the object the execution works on.
-        :param object_key: The object's key in ``bucket``.
-        :param inputs: Workflow parameters by name (JSON values); ``None``: none.
-        :param timeout: Seconds to wait for the end, after the start; ``None``: no limit.
-        :param poll_interval: Seconds before the second poll.
-        :param max_poll_interval: The longest pause between polls, in seconds.
-        :param raise_on_failure: Raise :class:`ExecutionFailedError` unless it succeeds.
-        :param request_options: Per-call overrides for the start and each poll.
-        :returns: The execution in its terminal state.
-        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
-        :raises DiscoveryError: v3: the project id could not be discovered through IAM.
-        :raises APIStatusError: The start or a poll was answered with an error.
-        :raises TransportError: The start or a poll got no complete answer; for the
-            start, :func:`~.may_have_started` tells whether it may have started.
-        :raises WaitTimeoutError: Started, but not finished after ``timeout``.
-        :raises ExecutionFailedError: With ``raise_on_failure``, it did not succeed.
-        """
-        options: RequestOptions = request_options or {}
-        started = await self._starter.start(graph_name, bucket, object_key, inputs, options)
-        return await self.wait_for_execution(
-            graph_name,
-            execution_name_to_wait_for(started),
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            raise_on_failure=raise_on_failure,
-            request_options=options,
-        )

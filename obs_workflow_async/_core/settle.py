@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING
 
 from .._batch.models import StartOutcome
 from .._batch.settle import (
-    DEFAULT_MARGIN,
     DEFAULT_MAX_PAGES,
-    DEFAULT_SETTLE_DELAY,
     ListingSweep,
     SettleItem,
     SettleResult,
@@ -23,17 +21,17 @@ from .._batch.settle import (
     service_window,
     verdict_for,
 )
+from .._config import Runtime
 from ..errors import ErrorDetail, InvalidRequestError
 from ..models import ExecutionDetail
-from .client import CoreClient
 from .options import RequestOptions
 from .protocols import Lister
 from .sweep import SweepEngine
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    pass
 
-__all__ = ["DEFAULT_MAX_PAGES", "ExecutionLookup", "SettleMethods", "SettleReport"]
+__all__ = ["DEFAULT_MAX_PAGES", "ExecutionLookup", "SettleEngine", "SettleReport", "outcome_items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,73 +104,34 @@ def _seconds(name: str, value: float) -> None:
         raise InvalidRequestError([ErrorDetail(name, "must be a number of seconds >= 0")])
 
 
-class SettleMethods:
-    """Find the executions an ambiguous start may have made, and settle it.
+class SettleEngine:
+    """Finds the executions an ambiguous start may have made, and settles it: the
+    sweep, the windows and the verdicts, the same for every API; the API's
+    :class:`~.protocols.Lister` reads one listing page and one execution's details."""
 
-    The sweep, the windows and the verdicts are the same for every API version; the
-    client's ``_lister`` (its API's :class:`~.protocols.Lister`) reads one listing page
-    and one execution's details.
-    """
+    __slots__ = ("_lister", "_runtime")
 
-    _core: CoreClient
-    _lister: Lister
+    def __init__(self, lister: Lister, runtime: Runtime) -> None:
+        self._lister = lister
+        self._runtime = runtime
 
     def _now(self) -> datetime:
         """This machine's clock, as the client's :class:`~obs_workflow_async.Runtime`
         reads it (``wall_clock``)."""
-        return self._core.runtime.wall_clock()
+        return self._runtime.wall_clock()
 
-    async def find_executions(
+    async def find(
         self,
-        graph_name: str,
-        bucket: str,
-        object_key: str,
-        *,
-        since: datetime,
-        until: datetime | None = None,
-        margin: float = DEFAULT_MARGIN,
-        concurrency: int = 16,
-        max_pages: int | None = None,
-        **options: Unpack[RequestOptions],
+        item: SettleItem,
+        margin: float,
+        concurrency: int,
+        max_pages: int | None,
+        options: RequestOptions,
     ) -> ExecutionLookup:
-        """The API executions of ``graph_name`` for ``bucket``/``object_key`` started
-        between ``since`` and ``until`` (this machine's clock, aware datetimes;
-        ``until=None``: now).
-
-        Sweeps the graph's whole ``APICALL`` listing in pages of 1000 (the service
-        orders it by marker, not by time), keeps the executions whose ``started_at``
-        falls in the window (shifted by the offset the service's ``Date`` answers
-        show, widened by ``margin`` seconds), fetches their details (at most
-        ``concurrency`` at once) and matches ``execution_info.input`` on bucket and
-        object. Executions whose input names no object are returned in
-        ``undecided``: the lookup cannot rule them out.
-
-        :param graph_name: The workflow the start was sent to.
-        :param bucket: The bucket of the start.
-        :param object_key: The object's key of the start.
-        :param since: A moment before the start was sent (an aware ``datetime``,
-            this machine's clock).
-        :param until: A moment after its answer (or failure); ``None``: now.
-        :param margin: Seconds added on both sides of the window (clock skew).
-        :param concurrency: Detail requests at once, at most.
-        :param max_pages: Listing pages at most; ``None``: :data:`DEFAULT_MAX_PAGES`
-            (a cut sweep is not ``complete``).
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
-        :returns: The matching executions, the ``undecided`` ones, and whether
-            the sweep was complete.
-        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
-        :raises APIStatusError: The service answered an error
-            (:class:`NotFoundError`, ...), after the retries.
-        :raises TransportError: No complete answer (connection, timeout), after
-            the retries.
-        """
-        item = SettleItem(graph_name, bucket, object_key, since, until)
+        """``find_executions`` of one item (the client's method documents it)."""
         _check_items([item])
         sweep, details = await SweepEngine(self._lister, self._now).graph(
-            graph_name, [item], self._now(), margin, concurrency, max_pages, options
+            item.graph_name, [item], self._now(), margin, concurrency, max_pages, options
         )
         window = service_window(item, self._now(), sweep.offset, margin)
         proofs, _ = judge(item, window, sweep.candidates)
@@ -194,49 +153,15 @@ class SettleMethods:
 
     async def settle(
         self,
-        items: Iterable[SettleItem],
-        *,
-        settle_delay: float = DEFAULT_SETTLE_DELAY,
-        margin: float = DEFAULT_MARGIN,
-        concurrency: int = 16,
-        max_pages: int | None = None,
-        wait: bool = True,
-        **options: Unpack[RequestOptions],
+        listed: list[SettleItem],
+        settle_delay: float,
+        margin: float,
+        concurrency: int,
+        max_pages: int | None,
+        wait: bool,
+        options: RequestOptions,
     ) -> SettleReport:
-        """Settle many ambiguous starts: ``started``, ``not_started`` or ``unknown``
-        each (see :class:`~obs_workflow_async._batch.settle.SettleResult`).
-
-        One listing sweep per graph, shared by all its items; details fetched once per
-        execution in any item's window, at most ``concurrency`` requests at once.
-        ``not_started`` needs the sweep to begin ``settle_delay`` seconds after the
-        item's ``until`` (listings may lag behind starts): with ``wait`` (default)
-        the pass first sleeps until then (until ``settle_delay`` seconds past the
-        latest ``until``, and never more than ``settle_delay`` seconds: an ``until``
-        ahead of now is a clock stepped since the run, see ``SettleItem.offsets``;
-        items without ``until`` count from now). ``max_pages`` bounds each sweep
-        (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep cannot clear stay
-        ``unknown``).
-
-        :param items: The ambiguous starts (:class:`~.SettleItem`: graph, bucket, key,
-            inputs, and the time window the start was sent in).
-        :param settle_delay: Seconds after an item's ``until`` before a listing may say
-            ``not_started`` (listings lag behind starts).
-        :param margin: Seconds added on both sides of each item's window (clock skew).
-        :param concurrency: Requests at once, at most.
-        :param max_pages: Listing pages per graph, at most; ``None``:
-            :data:`DEFAULT_MAX_PAGES` (10,000).
-        :param wait: Sleep until ``settle_delay`` has passed (default; never more than
-            ``settle_delay`` seconds); ``False``: settle now (recent items may stay
-            ``unknown``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
-            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``; omitted ones keep the client's.
-        :returns: One :class:`~.SettleResult` per item, and what the pass cost.
-        :raises InvalidRequestError: An item or an argument breaks a rule (nothing sent).
-        :raises APIStatusError: A listing or a detail was answered with an error.
-        :raises TransportError: A listing or a detail got no complete answer.
-        """
-        listed = list(items)
+        """``settle`` of these items (the client's method documents it)."""
         _check_items(listed)
         _seconds("settle_delay", settle_delay)
         _seconds("margin", margin)
@@ -296,70 +221,21 @@ class SettleMethods:
             )
         return report
 
-    async def settle_outcomes(
-        self,
-        outcomes: Iterable[StartOutcome],
-        *,
-        since: datetime,
-        until: datetime | None = None,
-        settle_delay: float = DEFAULT_SETTLE_DELAY,
-        margin: float = DEFAULT_MARGIN,
-        concurrency: int = 16,
-        max_pages: int | None = None,
-        wait: bool = True,
-        **options: Unpack[RequestOptions],
-    ) -> SettleReport:
-        """Settle the ambiguous outcomes of a :meth:`start_many` run.
 
-        ``since``: a moment before the run sent anything (take
-        ``datetime.now(timezone.utc)`` before starting it); ``until``: a moment after
-        its last outcome (default: now). Outcomes that are not
-        :attr:`~obs_workflow_async.StartOutcome.ambiguous` are left out; each result's
-        ``item.key`` is its :class:`StartOutcome`.
-
-        :param outcomes: The run's outcomes (:class:`StartOutcome`); only the
-            ambiguous ones are settled.
-        :param since: A moment before the run sent anything (an aware
-            ``datetime``).
-        :param until: A moment after its last outcome; ``None``: now.
-        :param settle_delay: Seconds after ``until`` before a listing may say
-            ``not_started``.
-        :param margin: Seconds added on both sides of the window (clock skew).
-        :param concurrency: Requests at once, at most.
-        :param max_pages: Listing pages per graph, at most; ``None``:
-            :data:`DEFAULT_MAX_PAGES` (10,000).
-        :param wait: Sleep until ``settle_delay`` has passed (default);
-            ``False``: settle now.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
-        :returns: One :class:`~.SettleResult` per ambiguous outcome (its
-            ``item.key`` is the outcome).
-        :raises InvalidRequestError: An argument breaks a rule (nothing sent).
-        :raises APIStatusError: The service answered an error
-            (:class:`NotFoundError`, ...), after the retries.
-        :raises TransportError: No complete answer (connection, timeout), after
-            the retries.
-        """
-        items = [
-            SettleItem(
-                outcome.request.graph_name,
-                outcome.request.bucket,
-                outcome.request.object_key,
-                since,
-                until,
-                key=outcome,
-            )
-            for outcome in outcomes
-            if outcome.ambiguous and outcome.request is not None
-        ]
-        return await self.settle(
-            items,
-            settle_delay=settle_delay,
-            margin=margin,
-            concurrency=concurrency,
-            max_pages=max_pages,
-            wait=wait,
-            **options,
+def outcome_items(
+    outcomes: Iterable[StartOutcome], since: datetime, until: datetime | None
+) -> list[SettleItem]:
+    """The items of a run's ambiguous outcomes (``settle_outcomes``), each keyed by its
+    outcome."""
+    return [
+        SettleItem(
+            outcome.request.graph_name,
+            outcome.request.bucket,
+            outcome.request.object_key,
+            since,
+            until,
+            key=outcome,
         )
+        for outcome in outcomes
+        if outcome.ambiguous and outcome.request is not None
+    ]

@@ -42,12 +42,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
-    from .._core.settle import SettleMethods, SettleReport
+    from .._core.settle import SettleReport
+    from .._core.shared import SharedMethods
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
@@ -307,7 +308,7 @@ def resume_action(
 
 
 async def settle_results_file(
-    client: SettleMethods,
+    client: SharedMethods[Any],
     path: Path,
     graph_name: str,
     *,

@@ -24,12 +24,10 @@ from .._config import (
     VerifyLike,
     parse_endpoint,
 )
-from .._core.batch import BatchMethods
 from .._core.client import CoreClient
-from .._core.lifecycle import Lifecycle
 from .._core.options import ClientOptions
-from .._core.polling import WaitMethods
-from .._core.settle import SettleMethods
+from .._core.settle import SettleEngine
+from .._core.shared import SharedMethods
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import DiscoveryError, ErrorDetail, InvalidRequestError
 from ..hooks import Hook
@@ -64,14 +62,11 @@ class _Shared:
 
 
 class AsyncDwrClient(
-    Lifecycle,
     ExecutionsMethods,
-    WaitMethods[DwrExecutionDetail],
-    BatchMethods,
-    SettleMethods,
     WorkflowsMethods,
     TemplatesMethods,
     AuthorizationMethods,
+    SharedMethods[DwrExecutionDetail],
 ):
     """Async client for the DWR v3 workflow API (``huaweicloudsdkdwr``'s 23 calls).
 
@@ -249,7 +244,7 @@ class AsyncDwrClient(
         starts = DwrStarts(self._dwr)
         self._starter = starts
         self._poller = starts
-        self._lister = DwrLister(self._dwr)
+        self._settle = SettleEngine(DwrLister(self._dwr), options.runtime)
 
     def __repr__(self) -> str:
         return (

@@ -25,12 +25,10 @@ from .._config import (
     check_signature_mode,
     parse_endpoint,
 )
-from .._core.batch import BatchMethods
 from .._core.client import CoreClient
-from .._core.lifecycle import Lifecycle
 from .._core.options import ClientOptions
-from .._core.polling import WaitMethods
-from .._core.settle import SettleMethods
+from .._core.settle import SettleEngine
+from .._core.shared import SharedMethods
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import ErrorDetail, InvalidRequestError
 from ..hooks import Hook
@@ -49,14 +47,11 @@ _REGION_FROM_HOST = re.compile(r"^obs\.([a-z0-9-]+)\.myhuaweicloud\.com$")
 
 
 class AsyncWorkflowClient(
-    Lifecycle,
     ExecutionsMethods,
-    WaitMethods[ExecutionDetail],
-    BatchMethods,
-    SettleMethods,
     WorkflowsMethods,
     TemplatesMethods,
     TriggerPoliciesMethods,
+    SharedMethods[ExecutionDetail],
 ):
     """Async client for Huawei Cloud OBS workflows (Data+).
 
@@ -194,7 +189,7 @@ class AsyncWorkflowClient(
         starts = V2Starts(self._core)
         self._starter = starts
         self._poller = starts
-        self._lister = V2Lister(self._core)
+        self._settle = SettleEngine(V2Lister(self._core), options.runtime)
 
     def __repr__(self) -> str:
         return (
