@@ -7,35 +7,29 @@ shapes of an execution detail both read into :class:`DwrExecutionDetail`.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
 from .._error_body import scalar_text as _scalar_text
-from .._plain_json import is_plain_json
 from ..models._base import (
-    BucketName,
     NullableList,
-    ObjectKey,
     OptionalAwareDatetime,
     RequestModel,
     ResponseModel,
     ResultModel,
-    WorkflowInputs,
-    validate_request,
 )
+from ..models._base import json_body as _json_body
 from ..models._executions import (
     ExecutionDetail,
     ExecutionState,
     ExecutionSummary,
     RestoreExecutionResult,
+    StartWorkflowRequest,
 )
-from ..validation import check_bucket_name, check_inputs, check_object_key
+from ..models._starts import start_body
 
 __all__ = [
     "DwrAction",
@@ -109,16 +103,13 @@ def format_v3_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-_JSON_AS_SDK = json.JSONEncoder(ensure_ascii=True)
-
-
 def json_body(payload: Mapping[str, object]) -> bytes:
     """A body as ``huaweicloudsdkcore`` serialises it (``", "``/``": "``, non-ASCII as
     ``\\uXXXX``), so the bytes and the payload hash equal the SDK's.
 
     :param payload: The body's fields.
     """
-    return _JSON_AS_SDK.encode(payload).encode("ascii")
+    return _json_body(payload, ascii_only=True)
 
 
 # -- requests --------------------------------------------------------------------------
@@ -274,62 +265,23 @@ class DwrMyTemplateDefinition(_Open):
         return json_body(self.model_dump(mode="json", exclude_none=True))
 
 
-class DwrStartRequest(RequestModel):
+class DwrStartRequest(StartWorkflowRequest):
+    """v2's start request (the same body) under the v3 graph-name rule, serialised
+    as ``huaweicloudsdkcore`` does."""
+
+    ascii_body: ClassVar[bool] = True
+
     graph_name: DwrGraphName
-    bucket: BucketName
-    object_key: ObjectKey
-    inputs: WorkflowInputs | None = None
-
-    def body(self) -> bytes:
-        """``{bucket, object[, inputs]}``; ``inputs`` is sent as the map the docs show."""
-        payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
-        if self.inputs is not None:
-            payload["inputs"] = self.inputs
-        return json_body(payload)
-
-
-_GRAPH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-""":data:`DwrGraphName`'s pattern (``fullmatch``: its ``^...$`` in the Rust engine)."""
-
-
-@lru_cache(maxsize=256)
-def _names_valid(graph_name: str, bucket: str) -> bool:
-    """Both names pass their rules (pure checks; a batch repeats the same pair)."""
-    return _GRAPH_NAME.fullmatch(graph_name) is not None and check_bucket_name(bucket) is None
 
 
 def start_parts(
     graph_name: object, bucket: object, object_key: object, inputs: object
 ) -> tuple[str, bytes]:
-    """The graph name and body of a start, validated (nothing is sent if an argument
-    breaks a rule: :class:`~obs_workflow_async.errors.InvalidRequestError`).
-
-    Plain arguments (``str`` names, ``inputs`` ``None`` or a plain JSON ``dict``: the
-    common start) are checked with the same rules without building the pydantic
-    model; anything else, and anything that breaks a rule, goes through
-    :class:`DwrStartRequest`, which names every broken rule. Both give the same body
-    bytes (``tests/dwr/test_start_fast_path.py``).
-    """
-    if (
-        type(graph_name) is str
-        and type(bucket) is str
-        and type(object_key) is str
-        and _names_valid(graph_name, bucket)
-        and check_object_key(object_key) is None
-        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
-    ):
-        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
-        if inputs is not None:
-            payload["inputs"] = inputs
-        return graph_name, json_body(payload)
-    request = validate_request(
-        DwrStartRequest,
-        graph_name=graph_name,
-        bucket=bucket,
-        object_key=object_key,
-        inputs=None if inputs is None else dict(inputs),  # type: ignore[call-overload]
-    )
-    return request.graph_name, request.body()
+    """The graph name and body of a start, validated with :class:`DwrStartRequest`
+    (:func:`~obs_workflow_async.models._starts.start_body`, as v2's)."""
+    if inputs is not None and type(inputs) is not dict:
+        inputs = dict(inputs)  # type: ignore[call-overload]  # pairs, as the SDK takes them
+    return start_body(graph_name, bucket, object_key, inputs, DwrStartRequest)
 
 
 class DwrListExecutionsRequest(RequestModel):

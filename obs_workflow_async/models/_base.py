@@ -177,10 +177,15 @@ def validate_request(model: type[_R], **values: object) -> _R:
 
 # json.dumps(ensure_ascii=False), as the SDK calls it, without building an encoder per call.
 _JSON_AS_SDK = json.JSONEncoder(ensure_ascii=False)
+_ASCII_JSON = json.JSONEncoder(ensure_ascii=True)
 
 
-def json_body(payload: Mapping[str, object]) -> bytes:
-    """A request body serialised exactly as the official SDK serialises it."""
+def json_body(payload: Mapping[str, object], *, ascii_only: bool = False) -> bytes:
+    """A request body serialised exactly as the official SDKs serialise it: ``", "``
+    and ``": "``, non-ASCII as UTF-8 (``esdk-obs-python``) or, with ``ascii_only``, as
+    ``\\uXXXX`` (``huaweicloudsdkcore``, DWR v3)."""
+    if ascii_only:
+        return _ASCII_JSON.encode(payload).encode("ascii")
     return _JSON_AS_SDK.encode(payload).encode("utf-8")
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 from pydantic import (
     BeforeValidator,
@@ -134,13 +134,15 @@ class StartWorkflowRequest(RequestModel):
     bucket: BucketName
     object_key: ObjectKey
     inputs: WorkflowInputs | None = None
+    ascii_body: ClassVar[bool] = False
+    """Non-ASCII text as ``\\uXXXX`` in the body (the API's SDK's serialisation)."""
 
     def body(self) -> bytes:
         """The JSON body, formatted as the official SDK formats it; no ``"inputs": null``."""
         payload: dict[str, JsonValue] = {"bucket": self.bucket, "object": self.object_key}
         if self.inputs is not None:
             payload["inputs"] = self.inputs
-        return json_body(payload)
+        return json_body(payload, ascii_only=self.ascii_body)
 
 
 class ListExecutionsRequest(RequestModel):

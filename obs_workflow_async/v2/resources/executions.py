@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
@@ -15,7 +14,6 @@ from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._core.protocols import Starter
 from ..._pipeline import CallOptions, RequestSpec
-from ..._plain_json import is_plain_json
 from ...errors import ErrorDetail, InvalidRequestError
 from ...models import (
     ExecutionDetail,
@@ -31,8 +29,7 @@ from ...models import (
     validate_request,
 )
 from ...models._answers import read_started
-from ...models._base import json_body
-from ...validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
+from ...models._starts import start_body
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -52,52 +49,15 @@ __all__ = [
 EXECUTIONS = "v2/workflowexecutions"
 
 
-@lru_cache(maxsize=256)
-def _names_valid(graph_name: str, bucket: str) -> bool:
-    """Both names pass their rules (pure checks; a batch repeats the same pair)."""
-    return check_graph_name(graph_name) is None and check_bucket_name(bucket) is None
-
-
 def start_spec(
     graph_name: object, bucket: object, object_key: object, inputs: object
 ) -> RequestSpec:
-    """Validate the start arguments (nothing is sent if they break a rule) and build the
-    request; only the spec outlives this call, not the validated model.
-
-    Plain arguments (``str`` names, ``inputs`` ``None`` or a plain JSON ``dict``: the
-    common start) are checked with the same rules without building the pydantic
-    model; anything else, and anything that breaks a rule, goes through
-    :class:`StartWorkflowRequest`, which names every broken rule (the same body bytes
-    either way: ``tests/unit/test_start_fast_path.py``).
-    """
-    if (
-        type(graph_name) is str
-        and type(bucket) is str
-        and type(object_key) is str
-        and _names_valid(graph_name, bucket)
-        and check_object_key(object_key) is None
-        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
-    ):
-        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
-        if inputs is not None:
-            payload["inputs"] = inputs
-        body = json_body(payload)
-        return RequestSpec(
-            "POST",
-            f"v2/workflows/{graph_name}",
-            (),
-            body,
-            operation="start_workflow",
-            graph_name=graph_name,
-        )
-    request = validate_request(
-        StartWorkflowRequest,
-        graph_name=graph_name,
-        bucket=bucket,
-        object_key=object_key,
-        inputs=inputs,
+    """Validate the start arguments (nothing is sent if they break a rule:
+    :func:`~obs_workflow_async.models._starts.start_body`) and build the request."""
+    graph, body = start_body(graph_name, bucket, object_key, inputs, StartWorkflowRequest)
+    return RequestSpec(
+        "POST", f"v2/workflows/{graph}", (), body, operation="start_workflow", graph_name=graph
     )
-    return start_request_spec(request)
 
 
 def start_request_spec(request: StartWorkflowRequest) -> RequestSpec:
