@@ -8,8 +8,9 @@ Per-call overrides are :class:`RequestOptions`. Nothing here names an API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import TypedDict
 
 import aiohttp
@@ -188,6 +189,13 @@ class ClientOptions:
             runtime=runtime or Runtime(),
         )
 
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, object]) -> ClientOptions:
+        """:meth:`build` of the constructor keywords among ``arguments`` (a public
+        constructor's ``locals()``: the keywords are written once, in its signature)."""
+        build: Callable[..., ClientOptions] = cls.build
+        return build(**{name: arguments[name] for name in _keywords() if name in arguments})
+
     def make_transport(
         self, endpoint: Endpoint, *, max_connections: int | None = None
     ) -> Transport:
@@ -244,3 +252,11 @@ class ClientOptions:
             owns_credentials=False,
             session=None,
         )
+
+
+@cache
+def _keywords() -> tuple[str, ...]:
+    """The keywords :meth:`ClientOptions.build` takes."""
+    code = ClientOptions.__dict__["build"].__func__.__code__
+    names: tuple[str, ...] = code.co_varnames
+    return names[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]

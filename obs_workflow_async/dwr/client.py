@@ -182,30 +182,7 @@ class AsyncDwrClient(
         project_id = project_id or env.get(ENV_PROJECT_ID) or None
         if project_id is not None and not project_id.isalnum():
             raise InvalidRequestError([ErrorDetail("project_id", "must be letters and digits")])
-        options = _options or ClientOptions.build(
-            access_key_id=access_key_id,
-            secret_access_key=secret_access_key,
-            security_token=security_token,
-            credentials=credentials,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            retry_non_idempotent=retry_non_idempotent,
-            retry_after_cap=retry_after_cap,
-            max_retry_wait=max_retry_wait,
-            max_connections=max_connections,
-            keepalive_timeout=keepalive_timeout,
-            reuse_connections_for_starts=reuse_connections_for_starts,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            hooks=hooks,
-            user_agent=user_agent,
-            session=session,
-            environ=environ,
-            transport=transport,
-            runtime=runtime,
-        )
+        options = _options or ClientOptions.from_arguments(locals())
         if _shared is None:
             dialect = DwrDialect(
                 parsed, user_agent=options.user_agent, project_id=project_id, host=sdk_host(server)

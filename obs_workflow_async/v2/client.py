@@ -159,30 +159,7 @@ class AsyncWorkflowClient(
                     [ErrorDetail("region", "is required for signature='v4' with this server")]
                 )
             region = match.group(1)
-        options = _options or ClientOptions.build(
-            access_key_id=access_key_id,
-            secret_access_key=secret_access_key,
-            security_token=security_token,
-            credentials=credentials,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            retry_non_idempotent=retry_non_idempotent,
-            retry_after_cap=retry_after_cap,
-            max_retry_wait=max_retry_wait,
-            max_connections=max_connections,
-            keepalive_timeout=keepalive_timeout,
-            reuse_connections_for_starts=reuse_connections_for_starts,
-            verify=verify,
-            proxy=proxy,
-            trust_env=trust_env,
-            hooks=hooks,
-            user_agent=user_agent,
-            session=session,
-            environ=environ,
-            transport=transport,
-            runtime=runtime,
-        )
+        options = _options or ClientOptions.from_arguments(locals())
         self._signature = mode
         self._arguments = {"server": endpoint.origin, "signature": mode, "region": region}
         self._core = CoreClient(endpoint, ObsDialect(endpoint, mode, region or "region"), options)
