@@ -18,7 +18,7 @@ from obs_workflow_async._core.answers import parse_error
 from obs_workflow_async._pipeline import RawResponse
 from obs_workflow_async.models import StartWorkflowResult
 from obs_workflow_async.models._answers import STARTED_NOTE, parse_answer
-from obs_workflow_async.models._base import _TIME, _from_common_iso, _from_match
+from obs_workflow_async.models._timestamps import _TIME, _from_common_iso, _from_match
 
 
 def full(raw: RawResponse) -> object:
