@@ -77,7 +77,7 @@ from .parser import build_parser
 from .pipe import quiet_broken_pipe
 
 if TYPE_CHECKING:
-    from .._config import Runtime
+    from .. import Runtime
     from .results import Write
 
 # Only the parser and its option files are imported up front: ``--version``,

@@ -19,12 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from .. import AsyncWorkflowClient, Runtime
 from .._batch.settle import CLOCK_STEP_TOLERANCE, SettleItem, clock_step
-from .._config import Runtime
-from ..v2.client import AsyncWorkflowClient
 
 if TYPE_CHECKING:
-    from .._core.settle import SettleReport
+    from .. import SettleReport
     from ..dwr import AsyncDwrClient
 from ..credentials import (
     CredentialsCache,

@@ -6,10 +6,10 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from .. import AsyncWorkflowClient
 from ..errors import ObsWorkflowError
 from ..models import StartWorkflowResult
 from ..testing import FakeWorkflowServer, Fault
-from ..v2.client import AsyncWorkflowClient
 
 
 @dataclass(frozen=True, slots=True)

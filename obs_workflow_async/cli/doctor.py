@@ -35,6 +35,7 @@ from typing import Literal
 
 import aiohttp
 
+from .. import AsyncWorkflowClient
 from ..credentials import (
     Credentials,
     CredentialsCache,
@@ -52,7 +53,6 @@ from ..errors import (
     NotFoundError,
     ObsWorkflowError,
 )
-from ..v2.client import AsyncWorkflowClient
 from .commands import EXIT_FAILED, EXIT_OK, AnyClient
 from .output import json_text
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import IO
 
-from .._batch.models import BatchStats
+from .. import BatchStats
 
 __all__ = ["ProgressPrinter", "format_duration"]
 

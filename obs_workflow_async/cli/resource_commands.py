@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from pydantic import BaseModel, JsonValue
 
+from .. import AsyncWorkflowClient
 from ..models import ExecutionDetail, ExecutionState
-from ..v2.client import AsyncWorkflowClient
 from .commands import EXIT_EXECUTION_FAILED, EXIT_OK, AnyClient, UsageError
 from .output import emit, emit_item, emit_items
 

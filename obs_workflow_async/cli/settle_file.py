@@ -42,13 +42,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
-    from .._core.settle import SettleReport
-    from .._core.shared import SharedMethods
+    from .. import AsyncWorkflowClient, SettleReport
+    from ..dwr import AsyncDwrClient
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
@@ -308,7 +308,7 @@ def resume_action(
 
 
 async def settle_results_file(
-    client: SharedMethods[Any],
+    client: AsyncWorkflowClient | AsyncDwrClient,
     path: Path,
     graph_name: str,
     *,
