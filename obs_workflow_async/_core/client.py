@@ -30,8 +30,10 @@ class CoreClient:
     __slots__ = ("_closers", "options", "pipeline")
 
     def __init__(self, endpoint: Endpoint, dialect: Dialect, options: ClientOptions) -> None:
-        self.options = options
-        self.pipeline = self.side_pipeline(endpoint, dialect, options.make_transport(endpoint))
+        self.options: ClientOptions = options
+        self.pipeline: Pipeline = self.side_pipeline(
+            endpoint, dialect, options.make_transport(endpoint)
+        )
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def close_with(self, close: Callable[[], Awaitable[None]]) -> None:

@@ -57,8 +57,8 @@ class _Shared:
     __slots__ = ("dialect", "project")
 
     def __init__(self, dialect: DwrDialect, project: ProjectIds) -> None:
-        self.dialect = dialect
-        self.project = project
+        self.dialect: DwrDialect = dialect
+        self.project: ProjectIds = project
 
 
 class AsyncDwrClient(
@@ -189,7 +189,7 @@ class AsyncDwrClient(
             )
         else:
             dialect = _shared.dialect
-        self.region = region
+        self.region: str | None = region
         self._core = core = CoreClient(parsed, dialect, options)
         if _shared is not None:
             project = _shared.project

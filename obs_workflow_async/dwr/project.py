@@ -51,8 +51,8 @@ class ProjectIds:
         region: str | None,
         discover: Callable[[CallOptions], Awaitable[str]] | None,
     ) -> None:
-        self.value = value
-        self.region = region
+        self.value: str | None = value
+        self.region: str | None = region
         self._discover = discover
         self._task: asyncio.Future[str] | None = None
 
@@ -152,9 +152,9 @@ class DwrCalls:
     __slots__ = ("_core", "_dialect", "_project")
 
     def __init__(self, core: CoreClient, dialect: DwrDialect, project: ProjectIds) -> None:
-        self._core = core
-        self._dialect = dialect
-        self._project = project
+        self._core: CoreClient = core
+        self._dialect: DwrDialect = dialect
+        self._project: ProjectIds = project
 
     async def project_for(self, options: CallOptions) -> str:
         """The project id, discovered if need be within ``options``' deadline; any failure
