@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import TypeVar
 
 from ..errors import ErrorDetail, InvalidRequestError, ResponseParseError
@@ -51,14 +51,16 @@ async def follow_pages(
     fetch: Callable[[C | None], Awaitable[tuple[list[T], bool, C | None]]],
     max_items: int | None,
     cursor_name: str,
-) -> AsyncIterator[T]:
+    identity: Callable[[T], object] | None = None,
+) -> AsyncGenerator[T, None]:
     """Yield items page after page, passing each page's cursor (``next_start`` or
     ``next_marker``) back, until a page is not truncated or ``max_items`` were yielded.
 
     A truncated page without a cursor, with one already used (a cycle, or a
     service that ignores the cursor), or holding the very items of the page before
     it means the service would send us round in circles: that raises
-    :class:`~obs_workflow_async.errors.ResponseParseError` instead of looping.
+    :class:`~obs_workflow_async.errors.ResponseParseError` instead of looping
+    (``identity``: what of an item tells two pages apart; default: the item itself).
     """
     check_max_items(max_items)
     if max_items == 0:
@@ -66,12 +68,13 @@ async def follow_pages(
     cursor: C | None = None
     used: set[C] = set()
     yielded = 0
-    previous: list[T] = []
+    previous: list[object] = []
     while True:
         items, truncated, next_cursor = await fetch(cursor)
-        if items and items == previous:
+        seen: list[object] = list(items) if identity is None else [identity(item) for item in items]
+        if seen and seen == previous:
             raise _stuck(cursor_name, "sent the same page again for its")
-        previous = items
+        previous = seen
         for item in items:
             yield item
             yielded += 1

@@ -12,10 +12,10 @@ from ..._batch.models import StartRequest
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
-from ..._core.paging import check_max_items, page_size_or_max
+from ..._core.paging import check_max_items, follow_pages, page_size_or_max
 from ..._core.protocols import Starter
 from ..._pipeline import CallOptions
-from ...errors import ErrorDetail, InvalidRequestError, ResponseParseError
+from ...errors import ErrorDetail, InvalidRequestError
 from ...models import RestoreExecutionResult, StartWorkflowResult
 from ...models._answers import read_started
 from ...models._base import validate_request
@@ -23,6 +23,7 @@ from ...models._executions import ExecutionSummary
 from ..models import (
     DwrExecutionDetail,
     DwrExecutionPage,
+    DwrExecutionSummary,
     DwrListExecutionsRequest,
     DwrRestoreResult,
     start_parts,
@@ -280,10 +281,10 @@ class ExecutionsMethods:
         while True:
             end = min(start + window, until)
             edge: set[str] = set()
-            offset: int | None = None
-            used: set[int] = set()
-            last: list[str] = []
-            while True:
+
+            async def page(
+                offset: int | None, start: datetime = start, end: datetime = end
+            ) -> tuple[list[DwrExecutionSummary], bool, int | None]:
                 got = await self.list_executions(
                     graph_name,
                     state=state,
@@ -293,19 +294,18 @@ class ExecutionsMethods:
                     limit=size,
                     **options,
                 )
-                names = [item.execution_name for item in got.executions]
-                if names and names == last:  # the offset was ignored: it would never end
-                    raise _repeated_page(got.request_id)
-                last = names
-                for item in got.executions:
+                return got.executions, *_window_cursor(got)
+
+            pages = follow_pages(page, None, "next_offset", _name)
+            try:
+                async for item in pages:
                     if item.execution_name in seen_at_edge:
                         continue
                     if _started_at_edge(item, end):
                         edge.add(item.execution_name)
                     yield item
-                offset = _next_offset(got, used)
-                if offset is None:
-                    break
+            finally:
+                await pages.aclose()
             if end >= until:
                 return
             seen_at_edge = edge
@@ -385,33 +385,19 @@ def _started_at_edge(item: ExecutionSummary, end: datetime) -> bool:
     return item.started_at.replace(microsecond=0) >= end.replace(microsecond=0)
 
 
-def _next_offset(page: DwrExecutionPage, used: set[int]) -> int | None:
-    """The offset of the page after ``page`` in its window (``None``: it was the last);
-    raises for a truncated page with no usable offset, or one already followed.
+def _name(item: ExecutionSummary) -> str:
+    return item.execution_name
+
+
+def _window_cursor(page: DwrExecutionPage) -> tuple[bool, int | None]:
+    """Whether a window's listing goes on after ``page``, and at which offset (the
+    pager raises for a truncated page without a usable one, or one already followed).
 
     A ``next_offset`` is followed whatever ``is_truncated`` says, unless the page is
     empty and does not say it is truncated."""
     cursor = page.next_offset if page.next_offset is not None else page.next_marker
     if cursor is None and not page.is_truncated:
-        return None
+        return False, None
     if cursor is not None and not page.is_truncated and not page.executions:
-        return None
-    nxt = None if cursor is None else cursor_int(cursor)
-    if nxt is None or nxt in used:
-        raise ResponseParseError(
-            "the service said the list is truncated but gave no usable next_offset",
-            status=200,
-            request_id=page.request_id,
-            body="",
-        )
-    used.add(nxt)
-    return nxt
-
-
-def _repeated_page(request_id: str | None) -> ResponseParseError:
-    return ResponseParseError(
-        "the service sent the same page again for the next offset (it would never end)",
-        status=200,
-        request_id=request_id,
-        body="",
-    )
+        return False, None
+    return True, cursor_int(cursor)
