@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import aiohttp
 
@@ -28,6 +29,7 @@ from .._core.client import CoreClient
 from .._core.options import ClientOptions
 from .._core.settle import SettleEngine
 from .._core.shared import SharedMethods
+from .._core.starts import Starts
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import DiscoveryError, ErrorDetail, InvalidRequestError
 from ..hooks import Hook
@@ -36,7 +38,7 @@ from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_regio
 from .models import DwrExecutionDetail
 from .project import DwrCalls, ProjectIdError, ProjectIds, iam_discovery
 from .resources.authorization import AuthorizationMethods
-from .resources.executions import DwrStarts, ExecutionsMethods
+from .resources.executions import ExecutionsMethods, execution_call, start_spec
 from .resources.settle import DwrLister
 from .resources.templates import TemplatesMethods
 from .resources.workflows import WorkflowsMethods
@@ -218,7 +220,9 @@ class AsyncDwrClient(
             "_shared": _Shared(dialect, project),
         }
         self._dwr = DwrCalls(core, dialect, project)
-        starts = DwrStarts(self._dwr)
+        starts = Starts(
+            self._dwr.request, start_spec(self._dwr), partial(execution_call, self._dwr)
+        )
         self._starter = starts
         self._poller = starts
         self._settle = SettleEngine(DwrLister(self._dwr), options.runtime)

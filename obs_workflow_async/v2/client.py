@@ -29,13 +29,14 @@ from .._core.client import CoreClient
 from .._core.options import ClientOptions
 from .._core.settle import SettleEngine
 from .._core.shared import SharedMethods
+from .._core.starts import Starts
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import ErrorDetail, InvalidRequestError
 from ..hooks import Hook
 from ..models import ExecutionDetail
 from ..transport import Transport
 from .dialect import ObsDialect, server_from
-from .resources.executions import ExecutionsMethods, V2Starts
+from .resources.executions import ExecutionsMethods, get_execution_call, start_spec
 from .resources.policies import TriggerPoliciesMethods
 from .resources.settle import V2Lister
 from .resources.templates import TemplatesMethods
@@ -163,7 +164,7 @@ class AsyncWorkflowClient(
         self._signature = mode
         self._arguments = {"server": endpoint.origin, "signature": mode, "region": region}
         self._core = CoreClient(endpoint, ObsDialect(endpoint, mode, region or "region"), options)
-        starts = V2Starts(self._core)
+        starts = Starts(self._core.request, start_spec, get_execution_call)
         self._starter = starts
         self._poller = starts
         self._settle = SettleEngine(V2Lister(self._core), options.runtime)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from ..._batch.models import StartRequest
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import check_max_items, follow_pages, page_size_or_max
 from ..._core.protocols import Starter
-from ..._pipeline import CallOptions
+from ..._pipeline import RawResponse, RequestSpec
 from ...errors import ErrorDetail, InvalidRequestError
 from ...models import RestoreExecutionResult, StartWorkflowResult
-from ...models._answers import read_started
 from ...models._base import validate_request
 from ...models._executions import ExecutionSummary
 from ..models import (
@@ -40,61 +38,47 @@ EXECUTION_WINDOW = timedelta(days=3)
 MAX_EXECUTIONS_PAGE = 200
 
 
-class DwrStarts:
-    """The v3 :class:`~obs_workflow_async._core.protocols.Starter` and
-    :class:`~obs_workflow_async._core.protocols.ExecutionPoller`: the ``execute`` call
-    and ``show_workflow_instance``."""
+def start_spec(dwr: DwrCalls) -> Callable[[object, object, object, object], RequestSpec]:
+    """The v3 ``execute`` spec of raw start arguments, validated (nothing sent if one
+    breaks a rule), for the shared :class:`~obs_workflow_async._core.starts.Starts`."""
 
-    __slots__ = ("_dwr",)
-
-    def __init__(self, dwr: DwrCalls) -> None:
-        self._dwr = dwr
-
-    async def start(
-        self,
-        graph_name: str,
-        bucket: str,
-        object_key: str,
-        inputs: Mapping[str, JsonValue] | None,
-        options: RequestOptions,
-    ) -> StartWorkflowResult:
+    def spec(graph_name: object, bucket: object, object_key: object, inputs: object) -> RequestSpec:
         graph, body = start_parts(graph_name, bucket, object_key, inputs)
-        return await self._execute(graph, body, options)
-
-    async def start_item(self, request: StartRequest, options: CallOptions) -> StartWorkflowResult:
-        graph, body = start_parts(
-            request.graph_name, request.bucket, request.object_key, request.inputs
-        )
-        return await self._execute(graph, body, options)
-
-    async def _execute(
-        self, graph: str, body: bytes, options: RequestOptions | CallOptions
-    ) -> StartWorkflowResult:
-        spec = self._dwr.spec(
+        return dwr.spec(
             "POST", f"workflows/{graph}/execute", "start_workflow", body=body, graph_name=graph
         )
-        return await self._dwr.request(spec, read_started, options)
 
-    def poller(
-        self, graph_name: str, execution_name: str
-    ) -> Callable[[RequestOptions], Awaitable[DwrExecutionDetail]]:
-        g = checked("graph_name", graph_name)
-        e = execution(execution_name)
-        return lambda options: read_execution(self._dwr, g, e, options)
+    return spec
 
 
-async def read_execution(
-    dwr: DwrCalls, graph: str, name: str, options: RequestOptions
-) -> DwrExecutionDetail:
-    """``show_workflow_instance`` of arguments already checked; a detail without
-    ``execution_name`` takes the name asked for (the SDK keeps it)."""
+def execution_call(
+    dwr: DwrCalls, graph_name: str, execution_name: str
+) -> tuple[RequestSpec, Callable[[RawResponse], DwrExecutionDetail]]:
+    """``show_workflow_instance``'s spec and reader (the names checked: nothing sent if
+    one breaks a rule); a detail without ``execution_name`` takes the name asked for
+    (the SDK keeps it)."""
+    graph = checked("graph_name", graph_name)
+    name = execution(execution_name)
     spec = dwr.spec(
         "GET", f"workflows/{graph}/workflowexecution/{name}", "get_execution", graph_name=graph
     )
-    detail = await dwr.request(spec, read_model(DwrExecutionDetail), options)
-    if not detail.execution_name:
-        detail = detail.model_copy(update={"execution_name": name})
-    return detail
+    read = read_model(DwrExecutionDetail)
+
+    def read_named(raw: RawResponse) -> DwrExecutionDetail:
+        detail = read(raw)
+        if not detail.execution_name:
+            detail = detail.model_copy(update={"execution_name": name})
+        return detail
+
+    return spec, read_named
+
+
+async def read_execution(
+    dwr: DwrCalls, graph_name: str, execution_name: str, options: RequestOptions
+) -> DwrExecutionDetail:
+    """``show_workflow_instance`` (:func:`execution_call`)."""
+    spec, read = execution_call(dwr, graph_name, execution_name)
+    return await dwr.request(spec, read, options)
 
 
 async def list_page(
@@ -330,8 +314,7 @@ class ExecutionsMethods:
         :raises TransportError: No complete answer (connection, timeout:
             :class:`RequestTimeoutError`), after the retries.
         """
-        g = checked("graph_name", graph_name)
-        return await read_execution(self._dwr, g, execution(execution_name), options)
+        return await read_execution(self._dwr, graph_name, execution_name, options)
 
     async def restore_execution(
         self, graph_name: str, execution_name: str, **options: Unpack[RequestOptions]

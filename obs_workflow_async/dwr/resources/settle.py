@@ -12,7 +12,7 @@ from ..models import (
     DwrExecutionDetail,
 )
 from ..project import DwrCalls
-from ..rules import checked, cursor_int, execution
+from ..rules import cursor_int
 from .executions import EXECUTION_WINDOW, MAX_EXECUTIONS_PAGE, list_page, read_execution
 
 if TYPE_CHECKING:
@@ -72,6 +72,4 @@ class DwrLister:
     async def detail(
         self, graph: str, execution_name: str, options: RequestOptions
     ) -> DwrExecutionDetail:
-        return await read_execution(
-            self._dwr, checked("graph_name", graph), execution(execution_name), options
-        )
+        return await read_execution(self._dwr, graph, execution_name, options)

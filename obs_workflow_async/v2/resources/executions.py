@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
-from ..._batch.models import StartRequest
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._core.protocols import Starter
-from ..._pipeline import CallOptions, RequestSpec
+from ..._pipeline import RawResponse, RequestSpec
 from ...errors import ErrorDetail, InvalidRequestError
 from ...models import (
     ExecutionDetail,
@@ -28,7 +27,6 @@ from ...models import (
     StartWorkflowResult,
     validate_request,
 )
-from ...models._answers import read_started
 from ...models._starts import start_body
 
 if TYPE_CHECKING:
@@ -36,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExecutionsMethods",
-    "V2Starts",
+    "get_execution_call",
     "execution_ref",
     "get_execution_spec",
     "list_executions_spec",
@@ -137,36 +135,13 @@ def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
     )
 
 
-class V2Starts:
-    """The v2 :class:`~obs_workflow_async._core.protocols.Starter` and
-    :class:`~obs_workflow_async._core.protocols.ExecutionPoller` (the engines' view of
-    this resource)."""
-
-    __slots__ = ("_core",)
-
-    def __init__(self, core: CoreClient) -> None:
-        self._core = core
-
-    async def start(
-        self,
-        graph_name: str,
-        bucket: str,
-        object_key: str,
-        inputs: Mapping[str, JsonValue] | None,
-        options: RequestOptions,
-    ) -> StartWorkflowResult:
-        spec = start_spec(graph_name, bucket, object_key, inputs)
-        return await self._core.request(spec, read_started, options)
-
-    async def start_item(self, request: StartRequest, options: CallOptions) -> StartWorkflowResult:
-        return await self._core.request(start_request_spec(request), read_started, options)
-
-    def poller(
-        self, graph_name: str, execution_name: str
-    ) -> Callable[[RequestOptions], Awaitable[ExecutionDetail]]:
-        spec = get_execution_spec(execution_ref(graph_name, execution_name))
-        read = read_model(ExecutionDetail)
-        return lambda options: self._core.request(spec, read, options)
+def get_execution_call(
+    graph_name: str, execution_name: str
+) -> tuple[RequestSpec, Callable[[RawResponse], ExecutionDetail]]:
+    """``get_execution``'s spec and reader (the names validated: nothing sent if one
+    breaks a rule), for the shared :class:`~obs_workflow_async._core.starts.Starts`."""
+    spec = get_execution_spec(execution_ref(graph_name, execution_name))
+    return spec, read_model(ExecutionDetail)
 
 
 class ExecutionsMethods:
