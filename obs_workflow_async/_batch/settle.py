@@ -1,6 +1,6 @@
 """Settling ambiguous starts: the pure part (windows, matching inputs, verdicts).
 
-No I/O here: :mod:`obs_workflow_async._api.settle` lists and fetches, then asks these
+No I/O here: :mod:`obs_workflow_async._core.settle` lists and fetches, then asks these
 functions what the answers prove. See ``docs/settling.md``.
 
 Times: an item's ``since``/``until`` are this machine's clock (when the start was
