@@ -323,8 +323,9 @@ class SharedMethods(Generic[_D]):
         between ``since`` and ``until`` (this machine's clock, aware datetimes;
         ``until=None``: now).
 
-        Sweeps the graph's whole ``APICALL`` listing in pages of 1000 (the service
-        orders it by marker, not by time), keeps the executions whose ``started_at``
+        Sweeps the graph's whole listing (v2: the ``APICALL`` listing in pages of 1000,
+        by marker, not by time; v3: window by window, pages of 200), keeps the
+        executions whose ``started_at``
         falls in the window (shifted by the offset the service's ``Date`` answers
         show, widened by ``margin`` seconds), fetches their details (at most
         ``concurrency`` at once) and matches ``execution_info.input`` on bucket and
