@@ -515,7 +515,7 @@ class WorkflowClient:
     would not; anything else is a ``TypeError``. Use ``async with``, or ``await
     client.close()`` (or ``aclose()``) when done. For options the SDK does not have
     (hooks, deadlines, ...), build an ``AsyncWorkflowClient`` and wrap it with
-    :meth:`from_client`. Per-call overrides (:class:`~.base_client.RequestOptions`)
+    :meth:`from_client`. Per-call overrides (:class:`~obs_workflow_async.RequestOptions`)
     are the wrapped client's: ``client.async_client.start_workflow(..., timeout=5)``.
 
     Each keyword below says whether it is supported (mapped onto

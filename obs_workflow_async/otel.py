@@ -49,7 +49,7 @@ def rpc_names(event: RequestEvent) -> tuple[str, str]:
     """``(rpc.service, rpc.method)`` of a call: ``("ObsWorkflow", "StartWorkflow")`` for
     the v2 API, ``("Dwr", "StartWorkflow")`` for DWR v3 (its paths start ``/v3/``).
 
-    :param event: The call's :class:`~obs_workflow_async.RequestEvent` (its operation
+    :param event: The call's :class:`~obs_workflow_async.hooks.RequestEvent` (its operation
         and URL name the service and method).
     :returns: ``(rpc.service, rpc.method)``.
     """

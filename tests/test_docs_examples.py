@@ -2,9 +2,10 @@
 
 - a script (it calls ``asyncio.run``/``uvloop.run``) runs as a script (``runpy``, as
   ``__main__``, in this process; in a fresh interpreter when it forks or changes
-  what a process has only once, see ``FRESH_INTERPRETER``); ``OBS_SERVER`` and the key
-  variables point at a fake server, for the scripts written for a real account (its
-  executions finish, as real ones do);
+  what a process has only once, see ``FRESH_INTERPRETER``); for the scripts written
+  for a real account, ``OBS_SERVER`` and the ``OBS_*`` keys point at a v2 fake and
+  ``DWR_ENDPOINT``, ``HUAWEICLOUD_SDK_PROJECT_ID`` and the ``HUAWEICLOUD_SDK_*`` keys
+  at a DWR v3 fake (their executions finish, as real ones do);
 - a pytest file (it defines ``test_`` functions) runs under pytest with
   pytest-asyncio in strict mode (its default), with the package's plugin;
 - a sketch (its first line says ``(sketch: ...)``: it needs a broker or a worker we
@@ -21,10 +22,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from obs_workflow_async.testing import FakeWorkflowServer
+from obs_workflow_async.testing import FakeDwrServer, FakeWorkflowServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -57,22 +59,38 @@ BLOCKS = blocks()
 KINDS = {name: kind(code) for name, code in BLOCKS}
 
 
+class Account(NamedTuple):
+    """The fakes behind the variables a real account's scripts read."""
+
+    v2: FakeWorkflowServer
+    v3: FakeDwrServer
+
+
 @pytest.fixture
-def account() -> Iterator[FakeWorkflowServer]:
-    """The fake behind ``OBS_SERVER``: like a real account, its executions finish."""
-    with FakeWorkflowServer(execution_duration=0.05).run_in_thread() as server:
-        yield server
+def account() -> Iterator[Account]:
+    """The fakes behind ``OBS_SERVER`` and ``DWR_ENDPOINT``: like a real account,
+    their executions finish."""
+    with (
+        FakeWorkflowServer(execution_duration=0.05).run_in_thread() as v2,
+        FakeDwrServer(execution_duration=0.05).run_in_thread() as v3,
+    ):
+        yield Account(v2, v3)
 
 
-def env_for(server: FakeWorkflowServer) -> dict[str, str]:
+def env_for(account: Account) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(
-        OBS_SERVER=server.url,
-        OBS_ACCESS_KEY_ID=server.access_key_id,
-        OBS_SECRET_ACCESS_KEY=server.secret_access_key,
+        OBS_SERVER=account.v2.url,
+        OBS_ACCESS_KEY_ID=account.v2.access_key_id,
+        OBS_SECRET_ACCESS_KEY=account.v2.secret_access_key,
+        DWR_ENDPOINT=account.v3.url,
+        HUAWEICLOUD_SDK_PROJECT_ID=account.v3.PROJECT_ID,
+        HUAWEICLOUD_SDK_AK=account.v3.access_key_id,
+        HUAWEICLOUD_SDK_SK=account.v3.secret_access_key,
     )
-    env.pop("OBS_SECURITY_TOKEN", None)
+    for variable in ("OBS_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"):
+        env.pop(variable, None)
     return env
 
 
@@ -80,6 +98,17 @@ def test_there_are_examples_for_every_api_group() -> None:
     pages = {name.split("#")[0] for name, k in KINDS.items() if k == "script"}
     assert {"workflows.md", "executions.md", "trigger-policies.md", "testing.md"} <= pages
     assert {"README.md", "index.md", "getting-started.md"} <= pages  # the first ones read
+
+
+FIRST_PAGES = ("README.md", "index.md", "getting-started.md")
+
+
+@pytest.mark.parametrize("page", FIRST_PAGES)
+def test_the_first_pages_show_both_apis(page: str) -> None:
+    """The pages read first show v2 and DWR v3 side by side, each in scripts that run."""
+    scripts = [c for n, c in BLOCKS if n.split("#")[0] == page and KINDS[n] == "script"]
+    assert any("AsyncWorkflowClient(" in c for c in scripts), page
+    assert any("AsyncDwrClient(" in c for c in scripts), page
 
 
 def test_every_block_is_runnable() -> None:
@@ -109,7 +138,7 @@ def test_script_runs(
     name: str,
     code: str,
     tmp_path: Path,
-    account: FakeWorkflowServer,
+    account: Account,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -120,6 +149,7 @@ def test_script_runs(
     for variable, value in env_for(account).items():
         monkeypatch.setenv(variable, value)
     monkeypatch.delenv("OBS_SECURITY_TOKEN", raising=False)
+    monkeypatch.delenv("HUAWEICLOUD_SDK_SECURITY_TOKEN", raising=False)
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exit_:
@@ -136,7 +166,7 @@ def test_script_runs(
     ],
 )
 def test_script_runs_in_a_fresh_interpreter(
-    name: str, code: str, tmp_path: Path, account: FakeWorkflowServer
+    name: str, code: str, tmp_path: Path, account: Account
 ) -> None:
     script = tmp_path / "example.py"
     script.write_text(code, encoding="utf-8")
@@ -159,7 +189,7 @@ def test_script_runs_in_a_fresh_interpreter(
 )
 @pytest.mark.slow
 def test_pytest_file_passes_in_strict_mode(
-    name: str, code: str, tmp_path: Path, account: FakeWorkflowServer
+    name: str, code: str, tmp_path: Path, account: Account
 ) -> None:
     (tmp_path / "test_from_docs.py").write_text(code, encoding="utf-8")
     ini = "[pytest]\nfilterwarnings = error\nasyncio_default_fixture_loop_scope = function\n"

@@ -1,8 +1,8 @@
 """Shared pieces of the models: validated name types, request and response bases.
 
-Request models run the rules of :mod:`..validation` so that a bad name fails
+Request models run the rules of :mod:`~obs_workflow_async.validation` so that a bad name fails
 *before* anything is sent; :func:`validate_request` turns pydantic's
-``ValidationError`` into :class:`~..errors.InvalidRequestError` naming the field
+``ValidationError`` into :class:`~obs_workflow_async.errors.InvalidRequestError` naming the field
 and the rule. Response models keep unknown fields the service adds
 (``extra="allow"``) instead of failing on them.
 """

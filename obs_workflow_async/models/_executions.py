@@ -196,7 +196,7 @@ class StartWorkflowResult(ResultModel):
 
     A 2xx answer is a start: it is a result as soon as it names the execution by
     ``execution_name`` or ``execution_urn`` (either may then be ``None``).
-    ``started_at`` reads any form of :func:`~.base.parse_timestamp`; when the body's
+    ``started_at`` reads any form of :func:`~._base.parse_timestamp`; when the body's
     is missing, empty, ``null`` or unreadable, it is the answer's ``Date`` header,
     and ``None`` only if that is missing or unreadable too. An answer naming no
     execution raises :class:`~obs_workflow_async.errors.ResponseParseError`, which

@@ -10,13 +10,13 @@ requests, lifecycle and thread runner) and changes what differs in v3:
 - the project id, in every path (``/v3/{project_id}/...``) and, when sent, in
   ``X-Project-Id``: another one is 403 ``DWR.0403``;
 - errors as ``{"error_code", "error_msg", "request_id"}`` with ``X-Request-Id``; a
-  429 fault (see :meth:`throttle`) answers ``APIG.0308``;
+  429 fault (see :meth:`FakeDwrServer.throttle`) answers ``APIG.0308``;
 - v3 states (``running``, ``success``, ``fail``, ...), ``offset``/``next_offset``
   pages, executions at most 200 per page within a time window (default: the last
   3 days), the FunctionGraph-style execution detail, ``retry`` on failed executions,
   authorization, agreements and action templates.
 
-Operation names (for :meth:`add_fault` and ``calls``) are the client's method names;
+Operation names (for :meth:`FakeDwrServer.add_fault` and ``calls``) are the client's method names;
 a start is ``"start"`` as in v2.
 """
 
