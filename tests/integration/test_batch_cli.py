@@ -78,9 +78,7 @@ def _wait_for_started(
     while True:
         text = results.read_text() if results.exists() else ""
         complete = text[: text.rfind("\n") + 1]  # the writer may be mid-line
-        started = sum(
-            json.loads(line).get("status") == "started" for line in complete.splitlines()
-        )
+        started = sum(json.loads(line).get("status") == "started" for line in complete.splitlines())
         if started >= at_least:
             return
         assert process.poll() is None, f"the run ended before {at_least} starts ({started})"
