@@ -4,6 +4,7 @@
 
     .venv/bin/python benchmarks/bench_cli.py                       # 100k rows, 5 rounds
     .venv/bin/python benchmarks/bench_cli.py --rows 50000 --rounds 7
+    .venv/bin/python benchmarks/bench_cli.py --baseline ../main-worktree  # before/after
     .venv/bin/python benchmarks/bench_cli.py --resume-sizes 100000,1000000 --rounds 0
 
 Speed: each round starts a fresh fake server (its own process), writes one manifest
@@ -105,6 +106,11 @@ def _manifest(path: Path, rows: int, prefix: str) -> None:
         out.writelines(f"media,{prefix}/{i:09d}.mp4\n" for i in range(rows))
 
 
+def run_baseline(manifest: Path, env: dict[str, str]) -> dict[str, float]:
+    """The CLI of another source tree (``--baseline``: ``PYTHONPATH`` goes first)."""
+    return run_cli(manifest, {**env, "PYTHONPATH": env["BENCH_BASELINE"]})
+
+
 def run_cli(manifest: Path, env: dict[str, str]) -> dict[str, float]:
     results = manifest.with_suffix(".results.jsonl")
     argv = [sys.executable, "-m", "obs_workflow_async", "start-many", GRAPH]
@@ -136,78 +142,92 @@ def _spread(values: list[float], unit: str = "s") -> str:
     )
 
 
-def speed(rows: int, rounds: int, folder: Path) -> None:
+RUNNERS = {"library": run_library, "cli": run_cli, "baseline": run_baseline}
+
+
+def speed(rows: int, rounds: int, folder: Path, baseline: str | None) -> None:
     print(f"start-many vs start_many: {rows:,} rows, {rounds} rounds, concurrency {CONCURRENCY}")
+    if baseline:
+        print(f"baseline: the CLI of {baseline}, interleaved in the same rounds")
     print(f"load average before: {_load()}")
-    runs: dict[str, list[dict[str, float]]] = {"library": [], "cli": []}
+    sides = ["library", "cli"] + (["baseline"] if baseline else [])
+    runs: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
     for round_number in range(rounds):
         server = ServerProcess()
         try:
-            env = _env(server)
-            order = ("library", "cli") if round_number % 2 == 0 else ("cli", "library")
-            for side in order:
+            env = {**_env(server), "BENCH_BASELINE": baseline or ""}
+            shift = round_number % len(sides)  # each side runs first in turn
+            for side in sides[shift:] + sides[:shift]:
                 manifest = folder / f"{side}-{round_number}.csv"
                 _manifest(manifest, rows, f"r{round_number}-{side}")
-                runner = run_cli if side == "cli" else run_library
-                runs[side].append(runner(manifest, env))
+                runs[side].append(RUNNERS[side](manifest, env))
                 manifest.unlink()
         finally:
             server.stop()
-        lib, cli = runs["library"][-1], runs["cli"][-1]
-        print(
-            f"  round {round_number + 1}: library {lib['wall']:.2f}s wall {lib['cpu']:.2f}s cpu"
-            f" | cli {cli['wall']:.2f}s wall {cli['cpu']:.2f}s cpu"
-            f" | ratio wall {cli['wall'] / lib['wall']:.2f} cpu {cli['cpu'] / lib['cpu']:.2f}"
-            f" | load {_load()}",
-            flush=True,
+        lib = runs["library"][-1]
+        cells = " | ".join(
+            f"{side} {runs[side][-1]['wall']:.2f}s wall {runs[side][-1]['cpu']:.2f}s cpu "
+            f"(x{runs[side][-1]['cpu'] / lib['cpu']:.2f} cpu)"
+            for side in sides
         )
-    for side in ("library", "cli"):
+        print(f"  round {round_number + 1}: {cells} | load {_load()}", flush=True)
+    for side in sides:
         cells = runs[side]
         print(f"{side:8} wall: {_spread([c['wall'] for c in cells])}")
         print(f"{side:8} cpu:  {_spread([c['cpu'] for c in cells])}")
-    for what in ("wall", "cpu"):
-        ratios = [c[what] / lib[what] for c, lib in zip(runs["cli"], runs["library"], strict=True)]
-        medians = statistics.median(c[what] for c in runs["cli"]) / statistics.median(
-            lib[what] for lib in runs["library"]
-        )
+    for side in sides[1:]:
+        for what in ("wall", "cpu"):
+            pairs = zip(runs[side], runs["library"], strict=True)
+            ratios = [c[what] / lib[what] for c, lib in pairs]
+            medians = statistics.median(c[what] for c in runs[side]) / statistics.median(
+                lib[what] for lib in runs["library"]
+            )
+            print(
+                f"{side}/library {what}: {medians:.2f}x (ratio of medians); per round "
+                f"{_spread(ratios, 'x')}"
+            )
+        cells = runs[side]
         print(
-            f"cli/library {what}: {medians:.2f}x (ratio of medians); per round "
-            f"{_spread(ratios, 'x')}"
+            f"{side} results file: "
+            f"{statistics.median(c['bytes_per_item'] for c in cells):.0f} B and "
+            f"{statistics.median(c['lines_per_item'] for c in cells):.2f} lines per item"
         )
-    cli = runs["cli"]
-    print(
-        f"results file: {statistics.median(c['bytes_per_item'] for c in cli):.0f} B and "
-        f"{statistics.median(c['lines_per_item'] for c in cli):.2f} lines per item"
-    )
     print(f"load average after: {_load()}")
 
 
 def _results_file(path: Path, items: int, old: bool) -> None:
-    """A complete results file: every item started (``old``: two lines per item, as
-    files written before the format was versioned)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from obs_workflow_async.cli import results as results_module
-
-    writer = getattr(results_module, "synthetic_results", None)
+    """A complete results file: every item started. ``old``: format 1 (a ``sending``
+    line and an outcome line per item, as files before format lines); else format 2
+    (a format line, a ``sending`` line per 64 items, an outcome line per item)."""
+    at = "2026-01-01T00:00:00.100000+00:00"
+    urn = f"urn:fgs:cn-north-4:0123456789abcdef0123456789abcdef:execution:{GRAPH}"
     with path.open("w") as out:
-        if writer is not None and not old:
-            writer(out, items, GRAPH)
-            return
-        for i in range(items):
-            listed = f'"bucket": "media", "object": "bench/{i:09d}.mp4"'
+        if not old:
             out.write(
-                f'{{"index": {i}, "status": "sending", {listed}, "graph": "{GRAPH}", '
-                f'"sent_at": "2026-01-01T00:00:00.000000+00:00"}}\n'
-                f'{{"index": {i}, {listed}, "status": "started", "execution_name": '
-                f'"{i:08x}-0000-4000-8000-000000000000", "execution_urn": '
-                f'"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:graph:{GRAPH}", '
-                f'"request_id": "0000000000000000{i:016x}", "attempts": 1, '
-                f'"at": "2026-01-01T00:00:00.100000+00:00", "offset": 0.0, '
-                f'"graph": "{GRAPH}"}}\n'
+                f'{{"format":"obs-workflow-results","version":2,"graph":"{GRAPH}","at":"{at}"}}\n'
             )
+        for first in range(0, items, 64):
+            batch = range(first, min(first + 64, items))
+            if not old:
+                named = ",".join(f'[{i},"media","bench/{i:09d}.mp4"]' for i in batch)
+                out.write(f'{{"status":"sending","sent_at":"{at}","items":[{named}]}}\n')
+            for i in batch:
+                name = f"{i:024x}00000001"
+                listed = f'"index":{i},"bucket":"media","object":"bench/{i:09d}.mp4"'
+                if old:
+                    out.write(
+                        f'{{{listed},"status":"sending","graph":"{GRAPH}","sent_at":"{at}"}}\n'
+                    )
+                out.write(
+                    f'{{{listed},"status":"started","execution_name":"{name}",'
+                    f'"execution_urn":"{urn}:{name}:fedcba9876543210fedcba9876543210",'
+                    f'"request_id":"{i:032x}","attempts":1,"at":"{at}","offset":0.0'
+                    + (f',"graph":"{GRAPH}"' if old else "")
+                    + "}\n"
+                )
 
 
-def resume_memory(sizes: list[int], folder: Path) -> None:
+def resume_memory(sizes: list[int], folder: Path, formats: list[int]) -> None:
     print(f"resume of a complete results file (nothing left to send); load {_load()}")
     server = ServerProcess()
     try:
@@ -216,14 +236,14 @@ def resume_memory(sizes: list[int], folder: Path) -> None:
             manifest = folder / f"resume-{items}.csv"
             with manifest.open("w") as out:
                 out.writelines(f"media,bench/{i:09d}.mp4\n" for i in range(items))
-            for old in (False, True):
+            for old in (version == 1 for version in formats):
                 results = folder / f"resume-{items}.results.jsonl"
                 _results_file(results, items, old)
                 size = results.stat().st_size
                 argv = [sys.executable, "-m", "obs_workflow_async", "start-many", GRAPH]
                 argv += ["--manifest", str(manifest), "--resume", str(results), "--no-progress"]
                 measured = _run(argv, env)
-                label = "older format" if old else "current format"
+                label = "format 1" if old else "format 2"
                 print(
                     f"  {items:>9,} items ({label}, {size / items:.0f} B per item): peak RSS "
                     f"{measured['rss_mb']:.0f} MB, wall {measured['wall']:.2f}s, "
@@ -247,14 +267,26 @@ def main() -> None:
         help="results-file sizes whose resume memory is measured ('' for none; "
         "add 1000000 for the million)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="SOURCE_TREE",
+        help="also run the CLI of this source tree (e.g. a worktree of main), interleaved",
+    )
+    parser.add_argument(
+        "--formats",
+        default="2,1",
+        help="results file formats whose resume is measured (1: before format lines; "
+        "a version without format 2 reads only 1)",
+    )
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
         if args.rounds > 0:
-            speed(args.rows, args.rounds, Path(folder))
+            speed(args.rows, args.rounds, Path(folder), args.baseline)
         sizes = [int(s) for s in args.resume_sizes.split(",") if s.strip()]
         if sizes:
-            resume_memory(sizes, Path(folder))
+            formats = [int(f) for f in args.formats.split(",") if f.strip()]
+            resume_memory(sizes, Path(folder), formats)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,17 @@
-"""The results file of ``start-many``: one JSON line per event, the lock a run holds
-on it, and what a resume reads back from it.
+"""The results file of ``start-many``: its lines, the lock a run holds on it, and what
+a resume reads back from it.
 
-Results: JSON lines, each written whole with ``os.write`` (no buffer) so that a
-killed run keeps what it learnt. Before an item is handed to the client a
-``"sending"`` line is written (with ``sent_at``, and the ``graph``); its outcome line
-follows (``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``, and the
-clock ``offset`` its answer's ``Date`` shows), and
-``obs-workflow settle`` may append ``"settled"`` lines (see :mod:`.settle_file`).
+Results: JSON lines written with ``os.write`` (no buffer of Python's) so that a
+killed run keeps what it learnt. Format 2 (see docs/cli.md): a run writes a format
+line first (version, ``graph``); then, before the items of a batch are handed to the
+client, one ``"sending"`` line naming them all (with ``sent_at``); then one outcome
+line per item (``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``, and
+the clock ``offset`` its answer's ``Date`` shows), the lines of one turn of the event
+loop written together; a stopped run marks the items it never handed over
+``not_sent``. ``obs-workflow settle`` may append ``"settled"`` lines (see
+:mod:`.settle_file`). Format 1 files (a ``sending`` line then an outcome line per
+item) are read the same way: a batch line counts as a ``sending`` line per item.
+
 On ``--resume`` the last line per item decides, by
 :func:`~.settle_file.resume_action`: ``started`` items (and items settled
 ``started``) are skipped; ``ambiguous`` ones, ``sending`` ones with no outcome (the

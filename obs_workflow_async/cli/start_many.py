@@ -4,7 +4,8 @@ A run first plans (:func:`plan_batch`: check the manifest, lock the results file
 the one it resumes from, before anything is sent), then reads the resume file
 (:func:`load_resume`), then feeds the manifest to ``client.start_many`` one item at a
 time, deciding each item against the resume state (:func:`decide_item`) and writing
-a ``sending`` line before it goes and its outcome line after (:class:`_Feed`).
+a ``sending`` line for each batch of items before any of them goes, and one outcome
+line per item after (:class:`_Feed`).
 ``--dry-run`` (:func:`dry_run`) makes the same checks and decisions and sends
 nothing. The files are described in :mod:`.manifest` and :mod:`.results`.
 """
