@@ -52,6 +52,7 @@ __all__ = [
     "read_results",
     "repair_torn",
     "results_line",
+    "started_line",
 ]
 
 
@@ -70,6 +71,35 @@ def outcome_record(
     if answered is not None:
         record["offset"] = round((answered - moment).total_seconds(), 3)
     return record
+
+
+_ascii = json.encoder.encode_basestring_ascii
+
+
+def _json(value: object) -> str:
+    if isinstance(value, str):
+        return _ascii(value)
+    return json.dumps(value, ensure_ascii=True)
+
+
+def started_line(outcome: StartOutcome, item: ManifestItem, at: datetime) -> str:
+    """``results_line(outcome_record(outcome, item, at))`` for a started item, the same
+    text built without the dict (the line written for most items)."""
+    result = outcome.result
+    assert result is not None
+    key = f',"key":{_json(item.key)}' if item.key is not None else ""
+    answered = outcome.answer_date
+    offset = (
+        f',"offset":{round((answered - at).total_seconds(), 3)!r}' if answered is not None else ""
+    )
+    return (
+        f'{{"index":{item.index},"bucket":{_json(item.bucket)},'
+        f'"object":{_json(item.object_key)}{key},"status":"started",'
+        f'"execution_name":{_json(result.execution_name)},'
+        f'"execution_urn":{_json(result.execution_urn)},'
+        f'"request_id":{_json(result.request_id)},"attempts":{outcome.attempts!r},'
+        f'"at":{_json(timestamp(at))}{offset}}}\n'
+    )
 
 
 def _outcome_fields(outcome: StartOutcome, item: ManifestItem, at: str) -> dict[str, object]:
@@ -508,6 +538,10 @@ class ResultsLog:
     def add(self, record: dict[str, object]) -> None:
         """Hold one line for the next :meth:`flush`."""
         self._held.append(results_line(record))
+
+    def add_line(self, line: str) -> None:
+        """Hold one line of text (ASCII JSON ending in a newline) for :meth:`flush`."""
+        self._held.append(line)
 
     @property
     def holding(self) -> bool:

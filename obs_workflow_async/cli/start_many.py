@@ -54,6 +54,7 @@ from .results import (
     outcome_record,
     read_results,
     repair_torn,
+    started_line,
 )
 from .settle_file import format_line, resume_action, timestamp
 from .signals import InterruptOnSignal, StopSignals
@@ -365,20 +366,21 @@ class _Feed:
         if self.log.broken is not None:
             raise self.log.broken
         item = self.pending.pop(int(_outcome_key(outcome)))
-        record = outcome_record(outcome, item, self.now())
-        self.log.add(record)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
-        if outcome.ambiguous:
-            self.ambiguous_log.write(record)
         if outcome.result is not None:
+            self.log.add_line(started_line(outcome, item, self.now()))
             if self.verbose:
                 self._say(item, f"started {outcome.result.execution_name}")
-        else:
-            status = str(record.get("status"))
-            message = record.get("message") or record.get("code") or type(outcome.error).__name__
-            self._say(item, f"{status}: {message}", always=status == "invalid")
+            return
+        record = outcome_record(outcome, item, self.now())
+        self.log.add(record)
+        if outcome.ambiguous:
+            self.ambiguous_log.write(record)
+        status = str(record.get("status"))
+        message = record.get("message") or record.get("code") or type(outcome.error).__name__
+        self._say(item, f"{status}: {message}", always=status == "invalid")
 
     def _flush(self) -> None:
         self._flush_scheduled = False

@@ -276,3 +276,31 @@ def test_the_batch_lines_of_a_run_are_settled_with_their_send_time(tmp_path: Pat
     assert (item.index, item.bucket, item.object_key) == (1, "b", "o1")
     assert item.since == datetime.fromisoformat(sent) and item.until is None
     assert [r["status"] for r in item_lines(results)] == ["sending", "sending", "started"]
+
+
+@pytest.mark.parametrize(
+    ("bucket", "obj", "key", "headers"),
+    [
+        ("media", "v/1.mp4", None, {}),
+        ("media", 'vidéo/é "quoted"\n.mp4', "k-1", {"Date": "Wed, 01 May 2024 12:01:00 GMT"}),
+        ("media", "lone\udc80surrogate", None, {"Date": "Wed, 01 May 2024 11:59:59 GMT"}),
+    ],
+)
+def test_a_started_line_is_the_outcome_record_as_json(
+    bucket: str, obj: str, key: str | None, headers: dict[str, str]
+) -> None:
+    """The line built without a dict for started items is exactly what the general
+    path writes (so every reader reads it the same)."""
+    from obs_workflow_async._batch.models import StartOutcome
+    from obs_workflow_async.cli.manifest import ManifestItem
+    from obs_workflow_async.cli.results import outcome_record, results_line, started_line
+    from obs_workflow_async.models import StartWorkflowResult
+
+    item = ManifestItem(index=12, bucket=bucket, object_key=obj, key=key)
+    result = StartWorkflowResult.model_validate(
+        {"execution_name": "e\u00e9", "execution_urn": "urn:x", "headers": headers}
+    )
+    outcome = StartOutcome(12, None, result=result, attempts=2)
+    at = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    assert started_line(outcome, item, at) == results_line(outcome_record(outcome, item, at))
+    assert json.loads(started_line(outcome, item, at))["object"] == obj
