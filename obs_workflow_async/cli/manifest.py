@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["ManifestError", "ManifestItem", "count_items", "read_manifest"]
@@ -21,7 +21,7 @@ class ManifestError(ValueError):
     """The manifest (or the results file) cannot be used as it is."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ManifestItem:
     """One line of the manifest: ``index`` numbered from 0 (header and blank lines not
     counted: the results file's key), ``line`` its line in the file from 1 (header and
@@ -107,12 +107,23 @@ def read_manifest(path: Path) -> Iterator[ManifestItem]:
     else:
         items = _read_csv(first, lines, _delimiter(path, first))
     for item in items:
-        yield _check_text(replace(item, line=where.number))
+        item.line = where.number
+        yield _check_text(item)
 
 
 def _unencodable(value: object) -> bool:
     """Whether some string in ``value`` cannot be sent as UTF-8 (a lone surrogate, as
     ``os.fsdecode`` makes of a file name that is not UTF-8)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
@@ -185,7 +196,7 @@ def _read_csv(first: str, rest: Iterator[str], delimiter: str = ",") -> Iterator
     for number, row in enumerate(_csv_rows(_chain(first, rest), delimiter)):
         if isinstance(row, str):
             yield ManifestItem(index, "", "", problem=row)
-        elif number == 0 and row and row[0].strip().lower() == "bucket":
+        elif number == 0 and row and _is_header(row):
             continue  # header
         elif len(row) < 2:
             yield ManifestItem(index, "", "", problem="a row needs bucket,object[,inputs-json]")
@@ -202,5 +213,20 @@ def _read_csv(first: str, rest: Iterator[str], delimiter: str = ",") -> Iterator
 
 
 def count_items(path: Path) -> int:
-    """How many items the manifest holds (one pass over the file)."""
-    return sum(1 for _ in read_manifest(path))
+    """How many items the manifest holds (one pass over the file, which checks that it
+    is UTF-8 all through; the items themselves are checked as the run reads them)."""
+    lines = _lines(path)
+    first = next(lines, None)
+    if first is None:
+        return 0
+    if _is_jsonl(path, first):
+        return 1 + sum(1 for _ in lines)
+    count = 0
+    for number, row in enumerate(_csv_rows(_chain(first, lines), _delimiter(path, first))):
+        if not (number == 0 and isinstance(row, list) and row and _is_header(row)):
+            count += 1
+    return count
+
+
+def _is_header(row: list[str]) -> bool:
+    return row[0].strip().lower() == "bucket"

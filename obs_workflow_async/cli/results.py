@@ -1,12 +1,17 @@
-"""The results file of ``start-many``: one JSON line per event, the lock a run holds
-on it, and what a resume reads back from it.
+"""The results file of ``start-many``: its lines, the lock a run holds on it, and what
+a resume reads back from it.
 
-Results: JSON lines, each written whole with ``os.write`` (no buffer) so that a
-killed run keeps what it learnt. Before an item is handed to the client a
-``"sending"`` line is written (with ``sent_at``, and the ``graph``); its outcome line
-follows (``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``, and the
-clock ``offset`` its answer's ``Date`` shows), and
-``obs-workflow settle`` may append ``"settled"`` lines (see :mod:`.settle_file`).
+Results: JSON lines written with ``os.write`` (no buffer of Python's) so that a
+killed run keeps what it learnt. Format 2 (see docs/cli.md): a run writes a format
+line first (version, ``graph``); then, before the items of a batch are handed to the
+client, one ``"sending"`` line naming them all (with ``sent_at``); then one outcome
+line per item (``started``, ``failed``, ``ambiguous`` or ``invalid``, with ``at``, and
+the clock ``offset`` its answer's ``Date`` shows), the lines of one turn of the event
+loop written together; a stopped run marks the items it never handed over
+``not_sent``. ``obs-workflow settle`` may append ``"settled"`` lines (see
+:mod:`.settle_file`). Format 1 files (a ``sending`` line then an outcome line per
+item) are read the same way: a batch line counts as a ``sending`` line per item.
+
 On ``--resume`` the last line per item decides, by
 :func:`~.settle_file.resume_action`: ``started`` items (and items settled
 ``started``) are skipped; ``ambiguous`` ones, ``sending`` ones with no outcome (the
@@ -23,6 +28,7 @@ import json
 import os
 import re
 import sys
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,7 +37,7 @@ from pathlib import Path
 from .._batch.models import StartOutcome
 from ..errors import APIStatusError, ObsWorkflowError, TransportError
 from .manifest import ManifestError, ManifestItem, read_manifest
-from .settle_file import resume_action, timestamp
+from .settle_file import NewerFormatError, item_records, line_graph, resume_action, timestamp
 
 __all__ = [
     "ResultsFileError",
@@ -46,6 +52,7 @@ __all__ = [
     "read_results",
     "repair_torn",
     "results_line",
+    "started_line",
 ]
 
 
@@ -64,6 +71,35 @@ def outcome_record(
     if answered is not None:
         record["offset"] = round((answered - moment).total_seconds(), 3)
     return record
+
+
+_ascii = json.encoder.encode_basestring_ascii
+
+
+def _json(value: object) -> str:
+    if isinstance(value, str):
+        return _ascii(value)
+    return json.dumps(value, ensure_ascii=True)
+
+
+def started_line(outcome: StartOutcome, item: ManifestItem, at: datetime) -> str:
+    """``results_line(outcome_record(outcome, item, at))`` for a started item, the same
+    text built without the dict (the line written for most items)."""
+    result = outcome.result
+    assert result is not None
+    key = f',"key":{_json(item.key)}' if item.key is not None else ""
+    answered = outcome.answer_date
+    offset = (
+        f',"offset":{round((answered - at).total_seconds(), 3)!r}' if answered is not None else ""
+    )
+    return (
+        f'{{"index":{item.index},"bucket":{_json(item.bucket)},'
+        f'"object":{_json(item.object_key)}{key},"status":"started",'
+        f'"execution_name":{_json(result.execution_name)},'
+        f'"execution_urn":{_json(result.execution_urn)},'
+        f'"request_id":{_json(result.request_id)},"attempts":{outcome.attempts!r},'
+        f'"at":{_json(timestamp(at))}{offset}}}\n'
+    )
 
 
 def _outcome_fields(outcome: StartOutcome, item: ManifestItem, at: str) -> dict[str, object]:
@@ -105,75 +141,199 @@ def _outcome_fields(outcome: StartOutcome, item: ManifestItem, at: str) -> dict[
     return record
 
 
+_STARTED, _AMBIGUOUS, _SEND = 1, 2, 3
+"""An item's state in :class:`_ItemTable` (0: no line)."""
+_DENSE_LIMIT = 1 << 26
+"""Indexes below this live in arrays (one byte and eight bytes each); above, in dicts."""
+
+
+class _ItemTable:
+    """Per item index, its state (one byte) and a 64-bit hash of its bucket and object
+    (eight bytes; 0 when no line named them): what a resume needs of every item, about
+    nine bytes each, so that a million finished items take about 9 MB, not their records.
+    Indexes beyond ``2**26`` (not from a real manifest) go to dicts."""
+
+    __slots__ = ("names", "sparse_names", "sparse_states", "states")
+
+    def __init__(self) -> None:
+        self.states = bytearray()
+        self.names = array("q")
+        self.sparse_states: dict[int, int] = {}
+        self.sparse_names: dict[int, int] = {}
+
+    def _grow(self, index: int) -> None:
+        more = max(index + 1 - len(self.states), len(self.states), 1024)
+        self.states.extend(bytes(more))
+        self.names.frombytes(bytes(8 * more))
+
+    def set_state(self, index: int, state: int) -> None:
+        if index >= _DENSE_LIMIT:
+            self.sparse_states[index] = state
+            return
+        if index >= len(self.states):
+            self._grow(index)
+        self.states[index] = state
+
+    def state(self, index: int) -> int:
+        if index >= _DENSE_LIMIT:
+            return self.sparse_states.get(index, 0)
+        return self.states[index] if index < len(self.states) else 0
+
+    def set_name(self, index: int, bucket: str, obj: str) -> None:
+        name = _name_hash(bucket, obj)
+        if index >= _DENSE_LIMIT:
+            self.sparse_names[index] = name
+            return
+        if index >= len(self.states):
+            self._grow(index)
+        self.names[index] = name
+
+    def name(self, index: int) -> int:
+        if index >= _DENSE_LIMIT:
+            return self.sparse_names.get(index, 0)
+        return self.names[index] if index < len(self.names) else 0
+
+    def count(self, state: int) -> int:
+        return self.states.count(state) + sum(s == state for s in self.sparse_states.values())
+
+
+def _name_hash(bucket: str, obj: str) -> int:
+    """A 64-bit hash of an item's bucket and object (never 0, which means none)."""
+    return hash((bucket, obj)) or 1
+
+
 @dataclass
 class ResumeState:
     """What an earlier run's results file says about each item.
 
-    ``records`` holds the last line per item (what a run carries over into a new
-    results file). ``started`` are the items it proves started (``started`` or
-    settled ``started``); ``ambiguous`` the items that may have started and are not
-    proven started (``ambiguous``, ``sending``, settled ``not_started`` or
-    ``unknown``): decide each with :func:`~.settle_file.resume_action`.
+    Memory grows with the ambiguous items, not with every record: per item a state
+    and a hash of its bucket and object (:class:`_ItemTable`); full records only for
+    ``ambiguous``, the items that may have started and are not proven started
+    (``ambiguous``, ``sending``, settled ``not_started`` or ``unknown``): decide each
+    with :func:`~.settle_file.resume_action`. :meth:`is_started` tells the items it
+    proves started (``started`` or settled ``started``). ``graphs``: the workflows
+    its lines record.
 
     When the file ended in a torn line (a run killed mid-write), ``complete_size``
-    is the byte length up to the last complete line and ``repaired`` the
-    ``sending`` records that stand for the torn lines whose item
-    could be read: they make those items ambiguous.
+    is the byte length up to the last complete line and ``repaired`` the lines that
+    stand for it (the torn item as ``sending``; a complete line glued after it):
+    they make the torn item ambiguous.
     """
 
-    started: set[int] = field(default_factory=set)
     ambiguous: dict[int, dict[str, object]] = field(default_factory=dict)
-    identity: dict[int, tuple[str, str]] = field(default_factory=dict)
-    records: dict[int, dict[str, object]] = field(default_factory=dict)
+    graphs: set[str] = field(default_factory=set)
     torn: bool = False
     complete_size: int = 0
     repaired: list[dict[str, object]] = field(default_factory=list)
+    source: Path | None = None
+    """The results file read (to name an item's recorded object in a message)."""
+    _items: _ItemTable = field(default_factory=_ItemTable, repr=False)
+
+    def is_started(self, index: int) -> bool:
+        return self._items.state(index) == _STARTED
+
+    @property
+    def started_count(self) -> int:
+        """How many items the file proves started."""
+        return self._items.count(_STARTED)
+
+    def take(self, index: int, record: dict[str, object]) -> None:
+        """``record`` is now the last line of item ``index``."""
+        action = resume_action(record, retry_ambiguous=False, retry_unknown=False)
+        if action == "skip_unsettled":
+            self._items.set_state(index, _AMBIGUOUS)
+            self.ambiguous[index] = record
+        else:
+            self._items.set_state(index, _STARTED if action == "skip_started" else _SEND)
+            self.ambiguous.pop(index, None)
+        bucket, obj = record.get("bucket"), record.get("object")
+        if isinstance(bucket, str) and isinstance(obj, str):
+            self._items.set_name(index, bucket, obj)
+
+    def name(self, index: int, bucket: str, obj: str) -> None:
+        """Item ``index`` is ``bucket``/``obj`` (taken from the manifest)."""
+        self._items.set_name(index, bucket, obj)
 
     def check(self, item: ManifestItem) -> None:
-        seen = self.identity.get(item.index)
-        if seen is not None and seen != (item.bucket, item.object_key):
-            raise ManifestError(
-                f"item {item.index} is {item.bucket}/{item.object_key} in the manifest but "
-                f"{seen[0]}/{seen[1]} in the results file: the manifest changed"
-            )
+        seen = self._items.name(item.index)
+        if seen == 0 or seen == _name_hash(item.bucket, item.object_key):
+            return
+        recorded = self._recorded_name(item.index)
+        raise ManifestError(
+            f"item {item.index} is {item.bucket}/{item.object_key} in the manifest but "
+            f"{recorded} in the results file: the manifest changed"
+        )
+
+    def _recorded_name(self, index: int) -> str:
+        """``bucket/object`` as the file's last line naming item ``index`` says (only
+        for the message of a changed manifest)."""
+        record = self.earlier_record(index)
+        if record is None:
+            return "another object"
+        return f"{record['bucket']}/{record['object']}"
+
+    def earlier_record(self, index: int) -> dict[str, object] | None:
+        """The last complete line that names item ``index``'s bucket and object: the
+        ambiguous record kept, else read again from the file (rare: a torn line, a
+        changed manifest)."""
+        kept = self.ambiguous.get(index)
+        if kept is not None and "bucket" in kept and "object" in kept:
+            return kept
+        found: dict[str, object] | None = None
+        if self.source is None or not self.source.exists():
+            return None
+        with self.source.open("rb") as handle:
+            for line in handle:
+                parsed = _parse_line(line) if line.endswith(b"\n") else None
+                for number, record in parsed[1] if parsed is not None else ():
+                    bucket, obj = record.get("bucket"), record.get("object")
+                    if number == index and isinstance(bucket, str) and isinstance(obj, str):
+                        found = record
+        return found
 
 
 _INDEX_AT_START = re.compile(rb'\s*\{\s*"index"\s*:\s*(\d+)\s*[,}]')
 _RECORD_START = b'{"index"'
+_LINE_STARTS = (_RECORD_START, b'{"format"', b'{"status"')
+
+Parsed = tuple[dict[str, object], list[tuple[int, dict[str, object]]]]
+"""A results line and the per-item records it stands for (see
+:func:`~.settle_file.item_records`)."""
 
 
-def _record(text: bytes) -> tuple[int, dict[str, object]] | None:
+def _parse_line(text: bytes) -> Parsed | None:
+    """A results line, parsed; ``None`` when it is not one (torn, or not JSON).
+    :class:`ManifestError` for a file of a newer format."""
     try:
         record = json.loads(text)
     except ValueError:  # UnicodeDecodeError included
         return None
-    if not isinstance(record, dict):
-        return None
-    index = record.get("index")
-    if isinstance(index, str) and index.isdigit() and index.isascii():
-        index = int(index)
-    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-        return None
-    return index, record
+    try:
+        found = item_records(record)
+    except NewerFormatError as error:
+        raise ManifestError(str(error)) from None
+    return None if found is None else (record, found)
 
 
 _SENDING = re.compile(rb'\s*\{\s*"index"\s*:\s*\d+\s*,\s*"status"\s*:\s*"sending"')
-"""The start of a ``sending`` line as a run writes it before the item goes (status
-right after the index; a repaired or carried line puts it later)."""
+"""The start of a ``sending`` line as a format-1 run wrote it before the item went
+(status right after the index; a repaired or carried line puts it later)."""
 
 
-def _torn(line: bytes, last: dict[int, dict[str, object]]) -> dict[str, object] | None:
+def _torn(line: bytes, state: ResumeState) -> dict[str, object] | None:
     """The ``sending`` record standing for a torn line, if its index can be read.
 
     A torn line that still begins ``{"index": N, "status": "sending"`` stands for
     nothing: a run writes an item's ``sending`` line whole before the item goes, so
-    that item was not sent (by that run)."""
+    that item was not sent (by that run). Nor does a torn batch or format line (they
+    do not begin with an index): a batch of ``sending`` items is written whole before
+    any of them goes."""
     match = _INDEX_AT_START.match(line)
     if match is None or _SENDING.match(line):
         return None
     index = int(match.group(1))
     record: dict[str, object] = {"index": index}
-    earlier = last.get(index, {})
+    earlier = state.earlier_record(index) or {}
     for name in ("bucket", "object", "key", "graph"):
         if name in earlier:
             record[name] = earlier[name]
@@ -184,55 +344,55 @@ def _torn(line: bytes, last: dict[int, dict[str, object]]) -> dict[str, object] 
 def read_results(path: Path) -> ResumeState:
     """The last status per item of a results file (a missing file means a fresh run).
 
+    Reads both formats: format 1 (one line per event, two per item) and format 2
+    (a format line per run, one ``sending`` batch line for several items, one outcome
+    line per item). Keeps per item only what a resume needs (see
+    :class:`ResumeState`).
+
     A line that does not parse (a run killed in the middle of writing it) counts as
     ``sending`` for its item when its index can be read, so the item is ambiguous;
     otherwise it is dropped and the item keeps its earlier state. A complete line
     glued to a torn one (an older version appended after it) is still read.
     Anything else that is not a results line raises :class:`ManifestError`.
     """
-    state = ResumeState()
+    state = ResumeState(source=path)
     if not path.exists():
         return state
-    last: dict[int, dict[str, object]] = {}
     size = 0
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
-            if line.strip() and not _read_line(path, number, line, state, last):
+            if line.strip() and not _read_line(path, number, line, state):
                 break  # the last line, torn: rewritten by the next run
             size += len(line)
     state.complete_size = size
-    state.records = dict(sorted(last.items()))
-    for index, record in state.records.items():
-        action = resume_action(record, retry_ambiguous=False, retry_unknown=False)
-        if action == "skip_started":
-            state.started.add(index)
-        elif action == "skip_unsettled":
-            state.ambiguous[index] = record
     return state
 
 
-def _read_line(
-    path: Path,
-    number: int,
-    line: bytes,
-    state: ResumeState,
-    last: dict[int, dict[str, object]],
-) -> bool:
+def _take_line(state: ResumeState, parsed: Parsed) -> None:
+    line, found = parsed
+    graph = line_graph(line)
+    if graph is not None:
+        state.graphs.add(graph)
+    for index, record in found:
+        state.take(index, record)
+
+
+def _read_line(path: Path, number: int, line: bytes, state: ResumeState) -> bool:
     """Take one non-blank line into ``state``; ``False`` for a torn last line (what
     it still says is in ``state.repaired``)."""
     complete = line.endswith(b"\n")
-    parsed = _record(line)
+    parsed = _parse_line(line)
     if parsed is not None and complete:
-        _remember(state, last, parsed[1])
+        _take_line(state, parsed)
         return True
-    found = [parsed[1]] if parsed is not None else _repair(line, last)
+    found = [parsed] if parsed is not None else _repair(line, state)
     if not found and (complete or not _looks_like_a_record(line, number)):
         raise ManifestError(f"{path}:{number}: not a results line") from None
-    for record in found:
-        _remember(state, last, record)
+    for one in found:
+        _take_line(state, one)
     if not complete:
         state.torn = True
-        state.repaired = found
+        state.repaired = [one[0] for one in found]
         return False
     return True
 
@@ -241,39 +401,30 @@ def _looks_like_a_record(line: bytes, number: int) -> bool:
     """A torn first line must still look like the start of a results line (so that a
     manifest passed to ``--resume`` by mistake is refused, not truncated)."""
     head = line.lstrip()
-    return number > 1 or head.startswith(_RECORD_START) or _RECORD_START.startswith(head)
+    return number > 1 or any(
+        head.startswith(start) or start.startswith(head) for start in _LINE_STARTS
+    )
 
 
-def _repair(line: bytes, last: dict[int, dict[str, object]]) -> list[dict[str, object]]:
+def _repair(line: bytes, state: ResumeState) -> list[Parsed]:
     """What a damaged line still says: the torn record's item as ``sending``, then a
     complete record glued after it (if any)."""
-    found: list[dict[str, object]] = []
-    torn = _torn(line, last)
+    found: list[Parsed] = []
+    torn = _torn(line, state)
     if torn is not None:
-        found.append(torn)
+        found.append((torn, [(int(str(torn["index"])), torn)]))
     glued = line.rfind(_RECORD_START, 1)
     if glued > 0:
-        parsed = _record(line[glued:])
+        parsed = _parse_line(line[glued:])
         if parsed is not None:
-            found.append(parsed[1])
+            found.append(parsed)
     return found
 
 
-def _remember(
-    state: ResumeState, last: dict[int, dict[str, object]], record: dict[str, object]
-) -> None:
-    index = record["index"]
-    assert isinstance(index, int)
-    last[index] = record
-    bucket, obj = record.get("bucket"), record.get("object")
-    if isinstance(bucket, str) and isinstance(obj, str):
-        state.identity[index] = (bucket, obj)
-
-
 def results_line(record: dict[str, object]) -> str:
-    """One results line: ASCII JSON, so that any Python string (lone surrogates
-    included) is written and read back unchanged."""
-    return json.dumps(record, ensure_ascii=True) + "\n"
+    """One results line: compact ASCII JSON, so that any Python string (lone
+    surrogates included) is written and read back unchanged."""
+    return json.dumps(record, ensure_ascii=True, separators=(",", ":")) + "\n"
 
 
 class ResultsLockedError(ManifestError):
@@ -361,15 +512,18 @@ class ResultsFileError(ManifestError):
 
 
 class ResultsLog:
-    """Appends one JSON line per event, each written whole with ``os.write`` (no
-    buffer: a line is on its way to the disk before the next item goes). A write
-    that fails raises :class:`ResultsFileError`, and so does every later one."""
+    """Appends JSON lines with ``os.write`` (no buffer of Python's: what is written is
+    on its way to the disk). :meth:`write` writes one line at once; :meth:`add` holds
+    lines until :meth:`flush` (or the next :meth:`write`) writes them all in one
+    call. A write that fails raises :class:`ResultsFileError`, and so does every later
+    one (:attr:`broken`)."""
 
     def __init__(self, path: Path, fd: int, write: Write = os.write) -> None:
         self.path = path
         self._fd = fd
         self._write = write
-        self._broken: ResultsFileError | None = None
+        self.broken: ResultsFileError | None = None
+        self._held: list[str] = []
 
     @classmethod
     def open(cls, path: Path, *, mode: str = "a", write: Write | None = None) -> ResultsLog:
@@ -381,19 +535,53 @@ class ResultsLog:
             raise ResultsFileError(f"cannot open {path}: {_reason(error)}") from None
         return cls(path, fd, write or os.write)
 
+    def add(self, record: dict[str, object]) -> None:
+        """Hold one line for the next :meth:`flush`."""
+        self._held.append(results_line(record))
+
+    def add_line(self, line: str) -> None:
+        """Hold one line of text (ASCII JSON ending in a newline) for :meth:`flush`."""
+        self._held.append(line)
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._held)
+
     def write(self, record: dict[str, object]) -> None:
-        if self._broken is not None:
-            raise self._broken
-        data = memoryview(results_line(record).encode("ascii"))
+        """Write the lines held and this one, now."""
+        self.add(record)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the lines held (one ``os.write`` unless the kernel takes less)."""
+        if self.broken is not None:
+            raise self.broken
+        if not self._held:
+            return
+        text = "".join(self._held)
+        self._held.clear()
+        self.write_bytes(text.encode("ascii"))
+
+    def write_bytes(self, data: bytes) -> None:
+        """Write complete lines as they are."""
+        if self.broken is not None:
+            raise self.broken
+        view = memoryview(data)
         try:
-            while data:
-                data = data[self._write(self._fd, data.tobytes()) :]
+            while view:
+                view = view[self._write(self._fd, view.tobytes()) :]
         except OSError as error:
-            self._broken = ResultsFileError(f"cannot write {self.path}: {_reason(error)}")
-            raise self._broken from None
+            self.broken = ResultsFileError(f"cannot write {self.path}: {_reason(error)}")
+            raise self.broken from None
 
     def close(self) -> None:
-        if self._fd >= 0:
+        """Write what is held (when the file can still be written), then close."""
+        if self._fd < 0:
+            return
+        try:
+            if self.broken is None and self._held:
+                self.flush()
+        finally:
             os.close(self._fd)
             self._fd = -1
 
@@ -405,11 +593,11 @@ def name_repaired_items(manifest: Path, resume: ResumeState) -> list[dict[str, o
     *complete* line lost them (a torn line repaired earlier by a command that had no
     manifest, e.g. ``settle``): the caller appends them so that settling can settle
     those items."""
-    torn = {int(str(r["index"])): r for r in resume.repaired if "object" not in r}
+    torn = {int(str(r["index"])): r for r in resume.repaired if "index" in r and "object" not in r}
     unnamed = {
         index: record
-        for index, record in resume.records.items()
-        if index in resume.ambiguous and not (record.get("object") and record.get("bucket"))
+        for index, record in resume.ambiguous.items()
+        if not (record.get("object") and record.get("bucket"))
     }
     if not torn and not unnamed:
         return []
@@ -418,13 +606,13 @@ def name_repaired_items(manifest: Path, resume: ResumeState) -> list[dict[str, o
         record = torn.get(item.index)
         if record is not None:
             record.update(bucket=item.bucket, object=item.object_key)
-            resume.identity[item.index] = (item.bucket, item.object_key)
+            resume.name(item.index, item.bucket, item.object_key)
         elif item.index in unnamed:
             line = {**unnamed[item.index], "bucket": item.bucket, "object": item.object_key}
             line.update(status="sending", repaired="named from the manifest")
             line.pop("verdict", None)
             named.append(line)
-            resume.identity[item.index] = (item.bucket, item.object_key)
+            resume.name(item.index, item.bucket, item.object_key)
     return named
 
 
@@ -448,29 +636,36 @@ def carry_over(
     """Every complete line of the resumed file goes into the new results file first (a
     torn last line as its repair), so that resuming or settling from the new file does
     what it would from the old one: each item's send time, outcome time and clock
-    offset are kept, not only its last line."""
+    offset are kept, not only its last line. Lines are copied as they are, in chunks."""
     log = ResultsLog.open(results_path, write=write)
     try:
+        chunk: list[bytes] = []
+        held = 0
         with resume_path.open("rb") as source:
             left = resume.complete_size
             for line in source:
                 if left <= 0:
                     break
                 left -= len(line)
-                if line.strip():
-                    _carry_line(log, line)
+                if not line.strip():
+                    continue
+                if _parse_line(line) is not None:
+                    chunk.append(line if line.endswith(b"\n") else line + b"\n")
+                    held += len(line)
+                else:  # a line glued to a torn one: written as what it still says
+                    log.write_bytes(b"".join(chunk))
+                    chunk, held = [], 0
+                    for parsed in _repair(line, ResumeState()):
+                        log.write(parsed[0])
+                if held >= _CHUNK:
+                    log.write_bytes(b"".join(chunk))
+                    chunk, held = [], 0
+        log.write_bytes(b"".join(chunk))
         for record in resume.repaired:
             log.write(record)
     finally:
         log.close()
 
 
-def _carry_line(log: ResultsLog, line: bytes) -> None:
-    """One complete line of a resumed file, written again as it reads (a line glued
-    to a torn one is written as what it still says)."""
-    parsed = _record(line)
-    if parsed is not None:
-        log.write(parsed[1])
-        return
-    for record in _repair(line, {}):
-        log.write(record)
+_CHUNK = 1 << 20
+"""Bytes copied per write by :func:`carry_over`."""

@@ -1,8 +1,9 @@
 """Settling the ambiguous items of a ``start-many`` results file, and how a resume
 reads the settle lines.
 
-A results file (see :mod:`.manifest`) ends some items with ``"ambiguous"`` or with a
-bare ``"sending"`` (the run died with them in flight). ``obs-workflow settle``
+A results file (see :mod:`.results`) ends some items with ``"ambiguous"`` or with a
+bare ``"sending"`` (the run died with them in flight; in format 2 one ``sending``
+line names a batch of items: :func:`item_records` reads it as one per item). ``obs-workflow settle``
 settles them from the service and appends one line per item::
 
     {"index": 7, "bucket": "b", "object": "k", "status": "settled",
@@ -52,10 +53,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMBIGUOUS_STATUSES",
+    "BATCH_STATUSES",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "NewerFormatError",
     "PendingFile",
     "PendingItem",
     "ResumeAction",
     "SettleFileError",
+    "format_line",
+    "item_records",
+    "line_graph",
     "pending_items",
     "read_pending",
     "read_last_records",
@@ -66,6 +74,11 @@ __all__ = [
 ]
 
 AMBIGUOUS_STATUSES = frozenset({"ambiguous", "sending"})
+BATCH_STATUSES = frozenset({"sending", "not_sent"})
+"""The statuses of format-2 batch lines (one line for several items)."""
+FORMAT_NAME = "obs-workflow-results"
+FORMAT_VERSION = 2
+"""The results file format a run writes (1: the files before format lines)."""
 ResumeAction = Literal["skip_started", "skip_unsettled", "send"]
 
 
@@ -149,16 +162,99 @@ def _time(record: dict[str, object], *names: str) -> datetime | None:
     return None
 
 
-def _parse(line: str) -> tuple[int, dict[str, object]] | None:
+class NewerFormatError(SettleFileError):
+    """A results file written by a newer version of the command (a format line whose
+    ``version`` this one does not know)."""
+
+
+def format_line(graph: str, at: str) -> dict[str, object]:
+    """The line a run writes first: the file's format version and the run's workflow
+    (the lines after it do not repeat the workflow)."""
+    return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "graph": graph, "at": at}
+
+
+def _format_version(record: dict[str, object]) -> int | None:
+    """The version a format line declares (``None``: not a format line)."""
+    if "index" in record or record.get("format") != FORMAT_NAME:
+        return None
+    version = record.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        return None
+    if version > FORMAT_VERSION:
+        raise NewerFormatError(
+            f"results file format version {version} is newer than this obs-workflow reads "
+            f"({FORMAT_VERSION}): use the version that wrote it"
+        )
+    return version
+
+
+def _batch_item(entry: object) -> tuple[int, str, str] | None:
+    if not isinstance(entry, list) or len(entry) != 3:
+        return None
+    index, bucket, obj = entry
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        return None
+    if not isinstance(bucket, str) or not isinstance(obj, str):
+        return None
+    return index, bucket, obj
+
+
+def item_records(record: object) -> list[tuple[int, dict[str, object]]] | None:
+    """The per-item records one results line stands for; ``None`` when it is not a
+    results line.
+
+    A line with an ``index`` stands for its item. A batch line (format 2: ``status``
+    ``sending`` or ``not_sent`` and ``items``, each ``[index, bucket, object]``) stands
+    for one record per item, carrying the batch's ``sent_at``. A format line stands for
+    no item (see :func:`line_graph` for the workflow it names).
+    :class:`NewerFormatError` for a format line of a newer version.
+    """
+    if not isinstance(record, dict):
+        return None
+    if "index" in record:
+        index = record["index"]
+        if isinstance(index, str) and index.isdigit() and index.isascii():
+            index = int(index)
+        if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            return None
+        return [(index, record)]
+    if _format_version(record) is not None:
+        return []
+    status, items = record.get("status"), record.get("items")
+    if status not in BATCH_STATUSES or not isinstance(items, list):
+        return None
+    found: list[tuple[int, dict[str, object]]] = []
+    for entry in items:
+        item = _batch_item(entry)
+        if item is None:
+            return None
+        one: dict[str, object] = {"index": item[0], "bucket": item[1], "object": item[2]}
+        one["status"] = status
+        if status == "sending":
+            one["sent_at"] = record.get("sent_at")
+        found.append((item[0], one))
+    return found
+
+
+def line_graph(record: dict[str, object]) -> str | None:
+    """The workflow a results line records (a format line's, or an item line's ``graph``)."""
+    graph = record.get("graph")
+    return graph if isinstance(graph, str) and graph else None
+
+
+def _parse(line: str) -> tuple[dict[str, object], list[tuple[int, dict[str, object]]]] | None:
     try:
         record = json.loads(line)
-        index = int(record["index"])
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
         return None
-    return (index, record) if isinstance(record, dict) else None
+    found = item_records(record)
+    return None if found is None else (record, found)
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+def _records(
+    path: Path,
+) -> Iterator[tuple[dict[str, object], list[tuple[int, dict[str, object]]]]]:
+    """Each results line with the per-item records it stands for."""
     with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -205,26 +301,31 @@ def read_last_records(path: Path) -> dict[int, dict[str, object]]:
 
 def _read(path: Path) -> _Read:
     read = _Read()
-    for index, record in _records(path):
-        read.last[index] = record
-        graph = record.get("graph")
-        if isinstance(graph, str) and graph:
+    for line, found in _records(path):
+        graph = line_graph(line)
+        if graph is not None:
             read.graphs.add(graph)
-        offset = _offset(record)
-        if offset is not None:
-            read.offsets.setdefault(index, set()).add(offset)
-        status = record.get("status")
-        if status == "sending":
-            moment = _time(record, "sent_at", "at")
-            if moment is not None and (index not in read.sent or moment < read.sent[index]):
-                read.sent[index] = moment
-        elif status == "ambiguous":
-            moment = _time(record, "at")
-            if moment is None:
-                read.ended.pop(index, None)
-            else:
-                read.ended[index] = moment
+        for index, record in found:
+            _take(read, index, record)
     return read
+
+
+def _take(read: _Read, index: int, record: dict[str, object]) -> None:
+    read.last[index] = record
+    offset = _offset(record)
+    if offset is not None:
+        read.offsets.setdefault(index, set()).add(offset)
+    status = record.get("status")
+    if status == "sending":
+        moment = _time(record, "sent_at", "at")
+        if moment is not None and (index not in read.sent or moment < read.sent[index]):
+            read.sent[index] = moment
+    elif status == "ambiguous":
+        moment = _time(record, "at")
+        if moment is None:
+            read.ended.pop(index, None)
+        else:
+            read.ended[index] = moment
 
 
 def pending_items(path: Path) -> list[PendingItem]:

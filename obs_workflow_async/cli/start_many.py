@@ -4,7 +4,8 @@ A run first plans (:func:`plan_batch`: check the manifest, lock the results file
 the one it resumes from, before anything is sent), then reads the resume file
 (:func:`load_resume`), then feeds the manifest to ``client.start_many`` one item at a
 time, deciding each item against the resume state (:func:`decide_item`) and writing
-a ``sending`` line before it goes and its outcome line after (:class:`_Feed`).
+a ``sending`` line for each batch of items before any of them goes, and one outcome
+line per item after (:class:`_Feed`).
 ``--dry-run`` (:func:`dry_run`) makes the same checks and decisions and sends
 nothing. The files are described in :mod:`.manifest` and :mod:`.results`.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shlex
 import shutil
 import sys
@@ -52,8 +54,9 @@ from .results import (
     outcome_record,
     read_results,
     repair_torn,
+    started_line,
 )
-from .settle_file import resume_action, timestamp
+from .settle_file import format_line, resume_action, timestamp
 from .signals import InterruptOnSignal, StopSignals
 
 __all__ = [
@@ -88,7 +91,7 @@ def decide_item(item: ManifestItem, resume: ResumeState, retry: RetryFlags) -> I
     (unless ``retry`` says otherwise), refuse an invalid line, send the rest.
     :class:`ManifestError` if the item is another object than the resume file says."""
     resume.check(item)
-    if item.index in resume.started:
+    if resume.is_started(item.index):
         return "skip_started"
     unsettled = resume.ambiguous.get(item.index)
     if unsettled is not None and resume_action(unsettled, **retry) != "send":
@@ -220,11 +223,10 @@ def _lock_files(paths: _Paths, overwrite: bool) -> list[ResultsLock]:
 
 def _check_graph(path: Path | None, resume: ResumeState, graph: str) -> None:
     """Refuse a resume of another workflow's results."""
-    for index, record in resume.records.items():
-        recorded = record.get("graph")
-        if recorded is not None and recorded != graph:
+    for recorded in sorted(resume.graphs):
+        if recorded != graph:
             raise UsageError(
-                f"{path} records item {index} as started through workflow "
+                f"{path} records items started through workflow "
                 f"{recorded!r}, not {graph!r}: resume it with the same GRAPH"
             )
 
@@ -260,9 +262,15 @@ def load_resume(plan: BatchPlan, graph: str, write: Write | None = None) -> None
 
 @dataclass
 class _Feed:
-    """The items a run sends, from the manifest, with the lines written for each:
-    ``sending`` before an item goes, its outcome after; the items it holds back go to
-    the ambiguous list."""
+    """The items a run sends, from the manifest, with the lines written for each.
+
+    Items to send go in batches of up to ``batch`` (read ahead from the manifest): one
+    ``sending`` line naming the whole batch is written (one ``os.write``, after the
+    outcome lines held) before the first of them is handed to the client, so every
+    item that may be sent is on file before it can be; then one outcome line per
+    item. Outcome lines are held and written together once per turn of the event
+    loop (:meth:`record`). Items a stopped run never handed over get a ``not_sent``
+    line (:meth:`finish`). The items it holds back go to the ambiguous list."""
 
     graph: str
     resume: ResumeState
@@ -280,44 +288,70 @@ class _Feed:
     """The manifest as messages name it."""
     verbose: bool = False
     """``-v``: one line per item on stderr (``MANIFEST:LINE: outcome``)."""
+    batch: int = 64
+    """Items per ``sending`` line (at most: a batch is what the manifest has left)."""
+    unsent: list[ManifestItem] = field(default_factory=list)
+    """The items of the current batch not yet handed to the client."""
+    _flush_scheduled: bool = False
 
     def _say(self, item: ManifestItem, what: str, *, always: bool = False) -> None:
         if self.verbose or always:
             print(f"obs-workflow: {_where(self.label, item)}: {what}", file=sys.stderr)
 
+    def begin(self) -> None:
+        """The run's format line (the file's format version, the workflow)."""
+        self.log.write(format_line(self.graph, timestamp(self.now())))
+
     def requests(self, manifest: Path) -> Iterator[dict[str, object]]:
+        batch: list[ManifestItem] = []
         for item in read_manifest(manifest):
             if self._admit(item):
-                yield {
-                    "graph_name": self.graph,
-                    "bucket": item.bucket,
-                    "object_key": item.object_key,
-                    "inputs": item.inputs,
-                    "key": str(item.index),
-                }
+                batch.append(item)
+                if len(batch) >= self.batch:
+                    yield from self._send(batch)
+                    batch = []
+        if batch:
+            yield from self._send(batch)
+
+    def _send(self, batch: list[ManifestItem]) -> Iterator[dict[str, object]]:
+        """Write the batch's ``sending`` line, then hand its items over one by one."""
+        self.log.add(
+            {
+                "status": "sending",
+                "sent_at": timestamp(self.now()),
+                "items": [[item.index, item.bucket, item.object_key] for item in batch],
+            }
+        )
+        self.log.flush()  # on file before any item of the batch can go
+        self.unsent = batch[::-1]
+        while self.unsent:
+            item = self.unsent.pop()
+            self.pending[item.index] = item
+            yield {
+                "graph_name": self.graph,
+                "bucket": item.bucket,
+                "object_key": item.object_key,
+                "inputs": item.inputs,
+                "key": str(item.index),
+            }
 
     def _admit(self, item: ManifestItem) -> bool:
-        """Write what the run does with ``item``; whether it is to be sent."""
+        """Decide ``item`` (writing what the run does with an item it does not send);
+        whether it is to be sent."""
         decision = decide_item(item, self.resume, self.retry)
+        if decision == "send":
+            return True
+        self.counts[decision] += 1
         listed: dict[str, object] = {
             "index": item.index,
             "bucket": item.bucket,
             "object": item.object_key,
         }
-        if decision == "send":
-            self.pending[item.index] = item
-            # "status" early: a line torn by a crash or a full disk still tells that
-            # it was a "sending" line, i.e. that the item never went
-            sending: dict[str, object] = {"index": item.index, "status": "sending"}
-            sending.update(listed, graph=self.graph, sent_at=timestamp(self.now()))
-            self.log.write(sending)
-            return True
-        self.counts[decision] += 1
         if decision == "skip_ambiguous":
             self.ambiguous_log.write({**listed, **self.resume.ambiguous[item.index]})
             self._say(item, "skipped: may have started (see settle)")
         elif decision == "invalid":
-            self.log.write(
+            self.log.add(
                 {**listed, "status": "invalid", "line": item.line, "message": item.problem}
             )
             self._say(item, f"invalid: {item.problem}", always=True)
@@ -326,19 +360,45 @@ class _Feed:
         return False
 
     def record(self, outcome: StartOutcome) -> None:
-        """Write the outcome line of an item sent."""
+        """Hold the outcome line of an item sent: written with the others that come
+        in the same turn of the event loop (a run killed before then leaves the item
+        ``sending``: ambiguous, never lost)."""
+        if self.log.broken is not None:
+            raise self.log.broken
         item = self.pending.pop(int(_outcome_key(outcome)))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+        if outcome.result is not None:
+            self.log.add_line(started_line(outcome, item, self.now()))
+            if self.verbose:
+                self._say(item, f"started {outcome.result.execution_name}")
+            return
         record = outcome_record(outcome, item, self.now())
-        record["graph"] = self.graph
-        self.log.write(record)
+        self.log.add(record)
         if outcome.ambiguous:
             self.ambiguous_log.write(record)
         status = str(record.get("status"))
-        if outcome.result is not None:
-            self._say(item, f"started {outcome.result.execution_name}")
-        else:
-            message = record.get("message") or record.get("code") or type(outcome.error).__name__
-            self._say(item, f"{status}: {message}", always=status == "invalid")
+        message = record.get("message") or record.get("code") or type(outcome.error).__name__
+        self._say(item, f"{status}: {message}", always=status == "invalid")
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        with contextlib.suppress(ResultsFileError):  # the next record or batch raises it
+            self.log.flush()
+
+    def finish(self) -> None:
+        """The run ended: a ``not_sent`` line for the items of the batch never handed
+        over (a stopped run), then everything held is written."""
+        if self.unsent:
+            self.log.add(
+                {
+                    "status": "not_sent",
+                    "items": [[i.index, i.bucket, i.object_key] for i in self.unsent[::-1]],
+                }
+            )
+            self.unsent = []
+        self.log.flush()
 
 
 def _outcome_key(outcome: StartOutcome) -> str:
@@ -416,6 +476,7 @@ async def _drive(
             interrupt.watch(run)
             async for outcome in run:
                 feed.record(outcome)
+            feed.finish()
             return run.stats
     except ResultsFileError:
         raise
@@ -423,15 +484,27 @@ async def _drive(
         raise UsageError(str(error)) from None
     finally:
         interrupt.remove()
+        if feed.unsent and feed.log.broken is None:  # a second signal: never handed over
+            with contextlib.suppress(ResultsFileError):
+                feed.finish()
         feed.log.close()
         feed.ambiguous_log.close()
+
+
+def _batch_size(args: argparse.Namespace) -> int:
+    """Items per ``sending`` line: the concurrency (at most 256), and no more than a
+    second's worth under ``--rate`` (a batch's ``sent_at`` starts each item's window)."""
+    size = min(max(int(args.concurrency), 1), 256)
+    if args.rate is not None:
+        size = min(size, max(int(args.rate), 1))
+    return size
 
 
 def _todo(plan: BatchPlan, retry: RetryFlags) -> int:
     """The items the run expects to send (for the progress display)."""
     resume = plan.resume
     held_back = sum(resume_action(r, **retry) != "send" for r in resume.ambiguous.values())
-    return max(plan.total - len(resume.started) - held_back, 0)
+    return max(plan.total - resume.started_count - held_back, 0)
 
 
 def _summary(
@@ -495,6 +568,8 @@ async def start_many_command(client: AnyClient, args: argparse.Namespace) -> int
             args.graph, plan.resume, retry, log, ambiguous_log, runtime_of(args).wall_clock
         )
         feed.label, feed.verbose = _label(args), args.verbose > 0
+        feed.batch = _batch_size(args)
+        feed.begin()
         printer = None
         if args.progress and not getattr(args, "quiet", False):
             todo = _todo(plan, retry)  # progress over the whole manifest: done before + now

@@ -18,6 +18,7 @@ from obs_workflow_async.cli.manifest import ManifestError, read_manifest
 from obs_workflow_async.cli.results import read_results
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.support.cli import run_cli, server_env
+from tests.support.results_file import last_statuses
 
 
 def _env(server: FakeWorkflowServer) -> dict[str, str]:
@@ -30,11 +31,7 @@ def _env(server: FakeWorkflowServer) -> dict[str, str]:
 
 
 def _statuses(path: Path) -> dict[int, str]:
-    last: dict[int, str] = {}
-    for line in path.read_text().splitlines():
-        record = json.loads(line)
-        last[record["index"]] = record["status"]
-    return last
+    return last_statuses(path)
 
 
 def test_manifest_formats(tmp_path: Path) -> None:
@@ -81,7 +78,7 @@ def _wait_for_started(
     while True:
         text = results.read_text() if results.exists() else ""
         complete = text[: text.rfind("\n") + 1]  # the writer may be mid-line
-        started = sum(json.loads(line)["status"] == "started" for line in complete.splitlines())
+        started = sum(json.loads(line).get("status") == "started" for line in complete.splitlines())
         if started >= at_least:
             return
         assert process.poll() is None, f"the run ended before {at_least} starts ({started})"

@@ -24,9 +24,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from obs_workflow_async.cli.results import read_results
+from obs_workflow_async.cli.settle_file import read_last_records
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from tests.support.cli import CliResult, run_cli
+from tests.support.results_file import item_lines
 
 NOT_STARTED = {"failed", "invalid", "ambiguous", "sending"}
 
@@ -86,8 +87,8 @@ def _assert_exactly_once(server: FakeWorkflowServer, objects: list[str], results
     recorded so that no resume sends it again."""
     started = Counter(e.object_key for e in server.executions)
     assert [o for o, n in started.items() if n > 1] == []
-    state = read_results(results)
-    status = {str(r.get("object")): str(r.get("status")) for r in state.records.values()}
+    last = read_last_records(results) if results.exists() else {}
+    status = {str(r.get("object")): str(r.get("status")) for r in last.values()}
     for obj in objects:
         assert obj in started or status.get(obj) in NOT_STARTED, obj
     for obj in started:
@@ -172,7 +173,7 @@ def test_overwrite_replaces_a_results_file(
     assert _run(server, manifest, "--results", str(results)).returncode == 2
     done = _run(server, manifest, "--results", str(results), "--overwrite")
     assert done.returncode == 0, done.stderr
-    assert set(json.loads(line)["status"] for line in results.read_text().splitlines()) == {
+    assert {str(r["status"]) for r in item_lines(results)} == {
         "sending",
         "started",
     }
@@ -246,11 +247,12 @@ def test_kill_9_then_a_torn_last_line_then_two_resumes(
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=30)
     server.clear_faults()
-    # The kill left the last line whole; tear it as a crash in mid-write would.
+    # The kill left the last line whole; a crash in mid-write of a line about the last
+    # item recorded leaves its first 20 bytes ('{"index":N,"bucket"'): append them.
     data = results.read_bytes()
-    last_start = data.rstrip(b"\n").rfind(b"\n") + 1
-    torn_index = json.loads(data[last_start:])["index"]
-    results.write_bytes(data[: last_start + 20])  # '{"index": N, "bucket'
+    item_line = data[data.rstrip(b"\n").rfind(b'\n{"index"') + 1 :].split(b"\n")[0]
+    torn_index = json.loads(item_line)["index"]
+    results.write_bytes(data + item_line[:20])
     assert not results.read_bytes().endswith(b"\n")
 
     first = _run(server, manifest, "--resume", str(results))
@@ -298,8 +300,8 @@ def test_a_lone_surrogate_in_a_manifest_row_is_an_invalid_item(
         done = _run(server, manifest, *args)
         assert done.returncode == 1, done.stderr
         assert _summary(done)["invalid"] == 1 and "Traceback" not in done.stderr
-    state = read_results(results)
-    assert state.records[4]["object"] == objects[4] and state.records[4]["status"] == "invalid"
+    last = read_last_records(results)
+    assert last[4]["object"] == objects[4] and last[4]["status"] == "invalid"
     assert len(server.executions) == 9
     _assert_exactly_once(server, objects, results)
 
@@ -315,7 +317,7 @@ def test_a_lone_surrogate_in_a_service_message_is_recorded(
     first = _run(server, manifest, "--results", str(results), "--concurrency", "1")
     assert first.returncode == 1 and "Traceback" not in first.stderr, first.stderr
     assert (_summary(first)["started"], _summary(first)["failed"]) == (7, 3)
-    failed = [r for r in read_results(results).records.values() if r["status"] == "failed"]
+    failed = [r for r in read_last_records(results).values() if r["status"] == "failed"]
     # the service text is kept, a lone surrogate replaced (error fields are always writable)
     assert [r["message"] for r in failed] == ["bad \ufffd"] * 3
     second = _run(server, manifest, "--resume", str(results))
@@ -342,7 +344,7 @@ def test_a_service_message_that_is_not_utf8_is_recorded(tmp_path: Path) -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     summary = _summary(done)
     assert summary["failed"] == 5 and summary["started"] == 0
-    records = read_results(results).records
+    records = read_last_records(results)
     assert sorted(records) == [0, 1, 2, 3, 4]
     assert {r["status"] for r in records.values()} == {"failed"}
     assert all(str(r["message"]).startswith("bad ") for r in records.values())
