@@ -10,7 +10,7 @@ from pydantic import JsonValue
 
 from .._base_client import BaseClient, RequestOptions
 from .._pipeline import RequestSpec
-from .._plain_json import is_plain_json
+from .._plain_json import plain_start_body
 from ..errors import (
     ErrorDetail,
     ExecutionFailedError,
@@ -32,8 +32,7 @@ from ..models import (
     StartWorkflowResult,
     validate_request,
 )
-from ..models._base import json_body
-from ..validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
+from ..validation import check_bucket_name, check_graph_name, check_object_key
 from .paging import follow_pages, page_size_or_max
 
 if TYPE_CHECKING:
@@ -81,20 +80,17 @@ def start_spec(
         and type(object_key) is str
         and _names_valid(graph_name, bucket)
         and check_object_key(object_key) is None
-        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
     ):
-        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
-        if inputs is not None:
-            payload["inputs"] = inputs
-        body = json_body(payload)
-        return RequestSpec(
-            "POST",
-            f"v2/workflows/{graph_name}",
-            (),
-            body,
-            operation="start_workflow",
-            graph_name=graph_name,
-        )
+        body = plain_start_body(bucket, object_key, inputs)
+        if body is not None:
+            return RequestSpec(
+                "POST",
+                f"v2/workflows/{graph_name}",
+                (),
+                body,
+                operation="start_workflow",
+                graph_name=graph_name,
+            )
     request = validate_request(
         StartWorkflowRequest,
         graph_name=graph_name,

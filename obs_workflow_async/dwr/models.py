@@ -17,7 +17,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
 from .._error_body import scalar_text as _scalar_text
-from .._plain_json import is_plain_json
+from .._plain_json import plain_start_body
 from ..models._base import (
     BucketName,
     NullableList,
@@ -35,7 +35,7 @@ from ..models._executions import (
     ExecutionSummary,
     RestoreExecutionResult,
 )
-from ..validation import check_bucket_name, check_inputs, check_object_key
+from ..validation import check_bucket_name, check_object_key
 
 __all__ = [
     "DwrAction",
@@ -316,12 +316,10 @@ def start_parts(
         and type(object_key) is str
         and _names_valid(graph_name, bucket)
         and check_object_key(object_key) is None
-        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
     ):
-        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
-        if inputs is not None:
-            payload["inputs"] = inputs
-        return graph_name, json_body(payload)
+        body = plain_start_body(bucket, object_key, inputs, ascii_only=True)
+        if body is not None:
+            return graph_name, body
     request = validate_request(
         DwrStartRequest,
         graph_name=graph_name,
