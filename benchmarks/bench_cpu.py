@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_cpu.py                      # v2, 7 rounds of 3,000
     .venv/bin/python benchmarks/bench_cpu.py --api v3             # AsyncDwrClient
     .venv/bin/python benchmarks/bench_cpu.py --api v2 --inputs    # starts with inputs=
+    .venv/bin/python benchmarks/bench_cpu.py --pair pooled         # one comparison only
     .venv/bin/python benchmarks/bench_cpu.py --rounds 11 --count 5000
 
 Why one process: the CPU ratio of separate processes drifts with whatever else the
@@ -11,17 +12,22 @@ machine is doing, and a process that has imported pydantic pays more for each fu
 garbage collection than one that has not. Here the fake server runs in its own
 process (v2: ``python -m obs_workflow_async.testing``; v3: ``FakeDwrServer``; both
 check every signature) and the clients below run in this process, interleaved
-(A, B, C, A, B, C, ...), so drift and the garbage collector's costs hit them alike:
+(A, B, C, D, A, B, C, D, ...), so drift and the garbage collector's costs hit them alike:
 
-- ``baseline``: a hand-written aiohttp client sending the same signed request (v2:
-  OBS signature; v3: ``SDK-HMAC-SHA256`` over the same headers), ``json.dumps`` body,
+- ``hand-written``: an aiohttp client sending the same signed request (v2: OBS
+  signature; v3: ``SDK-HMAC-SHA256`` over the same headers), ``json.dumps`` body,
   ``json.loads`` answer; no validation, retries or typed results;
   ``asyncio.gather`` + semaphore 64.
-- ``baseline+options`` (v2): the same with the request options this client gives
-  aiohttp (per-request ``ClientTimeout``, ``allow_redirects=False``, ``ssl=False``,
-  ``proxy=None``, a session ``User-Agent``, ``limit_per_host``): what aiohttp charges
-  for them.
 - ``obs-workflow-async``: ``start_workflow`` (``max_connections=64``) + semaphore 64.
+
+Each is compared with the other sending the SAME requests on the same kind of
+connection (``--pair``, both by default):
+
+- ``close``: this client's default, every start on a connection of its own closed
+  after its answer (``Connection: close``), against the hand-written client with
+  ``TCPConnector(force_close=True)`` and the same ``Connection: close`` header;
+- ``pooled``: ``reuse_connections_for_starts=True`` against the hand-written client
+  on kept-alive connections.
 
 ``--inputs``: every start sends three workflow inputs (both sides).
 
@@ -29,8 +35,9 @@ Each configuration is warmed up first; each round then runs every configuration 
 (``--count`` starts, 64 in flight). The figure is process CPU time
 (``resource.getrusage``: user + system) per start. Printed per client: the median,
 minimum and maximum over the rounds, and the median and spread (min-max) of each
-round's ratio to that round's baseline; with the machine's load average
-(``os.getloadavg``) at the start and the end. Quote the median with its spread.
+round's ratio to that round's hand-written client of the same pair; with the
+machine's load average (``os.getloadavg``) at the start and the end. Quote the median
+with its spread.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -48,7 +56,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine
 from email.utils import formatdate
-from typing import Any
+from typing import Any, NamedTuple
 
 from harness import ServerProcess, print_table
 
@@ -78,36 +86,22 @@ def _key(i: int) -> str:
 # -- v2 --------------------------------------------------------------------------------------
 
 
-async def v2_baseline(
-    target: Target, count: int, inputs: bool, client_options: bool = False
-) -> int:
+def _session(close: bool) -> Any:
+    """The hand-written client's session: pooled, or (``close``) one connection per
+    request, closed after its answer, as this client sends starts by default."""
     import aiohttp
 
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=CONCURRENCY, force_close=close)
+    )
+
+
+async def v2_baseline(target: Target, count: int, inputs: bool, close: bool) -> int:
     host = target.url.split("://", 1)[1]
     path = f"/v2/workflows/{GRAPH}"
     key = target.sk.encode()
     ok = 0
-    options: dict[str, Any] = {}
-    session_options: dict[str, Any] = {}
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    if client_options:
-        connector = aiohttp.TCPConnector(
-            limit=CONCURRENCY, limit_per_host=CONCURRENCY, keepalive_timeout=1.5, ssl=False
-        )
-        session_options = {
-            "timeout": aiohttp.ClientTimeout(total=None),
-            "headers": {"User-Agent": "obs-workflow-async/bench"},
-        }
-        options = {
-            "timeout": aiohttp.ClientTimeout(
-                total=60.0, connect=10.0, sock_connect=10.0, ceil_threshold=float("inf")
-            ),
-            "allow_redirects": False,
-            "ssl": False,
-            "proxy": None,
-            "proxy_headers": None,
-        }
-    async with aiohttp.ClientSession(connector=connector, **session_options) as session:
+    async with _session(close) as session:
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(i: int) -> None:
@@ -126,9 +120,9 @@ async def v2_baseline(
                     "Host": host,
                     "Authorization": f"OBS {target.ak}:{sig.decode()}",
                 }
-                async with session.post(
-                    target.url + path, data=body, headers=headers, **options
-                ) as response:
+                if close:
+                    headers["Connection"] = "close"
+                async with session.post(target.url + path, data=body, headers=headers) as response:
                     data = await response.json(content_type=None)
                     if response.status == 200 and "execution_name" in data:
                         ok += 1
@@ -137,11 +131,7 @@ async def v2_baseline(
     return ok
 
 
-async def v2_baseline_options(target: Target, count: int, inputs: bool) -> int:
-    return await v2_baseline(target, count, inputs, client_options=True)
-
-
-async def v2_ours(target: Target, count: int, inputs: bool) -> int:
+async def v2_ours(target: Target, count: int, inputs: bool, reuse: bool) -> int:
     from obs_workflow_async import AsyncWorkflowClient
 
     ok = 0
@@ -151,6 +141,7 @@ async def v2_ours(target: Target, count: int, inputs: bool) -> int:
         access_key_id=target.ak,
         secret_access_key=target.sk,
         max_connections=CONCURRENCY,
+        reuse_connections_for_starts=reuse,
     ) as client:
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -168,15 +159,13 @@ async def v2_ours(target: Target, count: int, inputs: bool) -> int:
 # -- v3 --------------------------------------------------------------------------------------
 
 
-async def v3_baseline(target: Target, count: int, inputs: bool) -> int:
-    import aiohttp
-
+async def v3_baseline(target: Target, count: int, inputs: bool, close: bool) -> int:
     host = target.url.split("://", 1)[1]
     path = f"/v3/{target.pid}/workflows/{GRAPH}/execute"
     key = target.sk.encode()
     user_agent = "bench"
     ok = 0
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+    async with _session(close) as session:
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(i: int) -> None:
@@ -205,6 +194,8 @@ async def v3_baseline(target: Target, count: int, inputs: bool) -> int:
                     "Authorization": f"SDK-HMAC-SHA256 Access={target.ak}, "
                     f"SignedHeaders={V3_SIGNED}, Signature={sig}",
                 }
+                if close:
+                    headers["Connection"] = "close"
                 async with session.post(target.url + path, data=body, headers=headers) as response:
                     data = await response.json(content_type=None)
                     if response.status == 200 and "execution_name" in data:
@@ -214,7 +205,7 @@ async def v3_baseline(target: Target, count: int, inputs: bool) -> int:
     return ok
 
 
-async def v3_ours(target: Target, count: int, inputs: bool) -> int:
+async def v3_ours(target: Target, count: int, inputs: bool, reuse: bool) -> int:
     from obs_workflow_async.dwr import AsyncDwrClient
 
     ok = 0
@@ -225,6 +216,7 @@ async def v3_ours(target: Target, count: int, inputs: bool) -> int:
         access_key_id=target.ak,
         secret_access_key=target.sk,
         max_connections=CONCURRENCY,
+        reuse_connections_for_starts=reuse,
     ) as client:
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -239,14 +231,30 @@ async def v3_ours(target: Target, count: int, inputs: bool) -> int:
     return ok
 
 
-CONFIGS: dict[str, dict[str, Runner]] = {
-    "v2": {
-        "baseline": v2_baseline,
-        "baseline+options": v2_baseline_options,
-        "obs-workflow-async": v2_ours,
-    },
-    "v3": {"baseline": v3_baseline, "obs-workflow-async": v3_ours},
-}
+class Pair(NamedTuple):
+    """A row of the comparison: this client and the hand-written client sending the
+    same requests on the same kind of connection."""
+
+    label: str
+    baseline: Runner
+    ours: Runner
+
+
+def pairs(api: str, which: str) -> list[Pair]:
+    baseline, ours = (v2_baseline, v2_ours) if api == "v2" else (v3_baseline, v3_ours)
+    every = {
+        "close": Pair(
+            "close",
+            functools.partial(baseline, close=True),
+            functools.partial(ours, reuse=False),
+        ),
+        "pooled": Pair(
+            "pooled",
+            functools.partial(baseline, close=False),
+            functools.partial(ours, reuse=True),
+        ),
+    }
+    return list(every.values()) if which == "both" else [every[which]]
 
 
 # -- measurement -------------------------------------------------------------------------------
@@ -289,12 +297,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api", choices=("v2", "v3"), default="v2")
     parser.add_argument("--inputs", action="store_true", help="every start sends inputs=")
+    parser.add_argument(
+        "--pair",
+        choices=("both", "close", "pooled"),
+        default="both",
+        help="close: the default (a connection per start) against a hand-written client "
+        "that closes each connection too; pooled: reuse_connections_for_starts=True "
+        "against a pooled hand-written client",
+    )
     parser.add_argument("--count", type=int, default=3000, help="starts per configuration")
     parser.add_argument("--warmup", type=int, default=300, help="starts before measuring")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    configs = CONFIGS[args.api]
+    chosen = pairs(args.api, args.pair)
+    configs: dict[str, Runner] = {}
+    for pair in chosen:
+        configs[f"hand-written, {pair.label}"] = pair.baseline
+        configs[f"obs-workflow-async, {pair.label}"] = pair.ours
     load_before = load_text()
     server = _Server(args.api)
     cpu: dict[str, list[float]] = {name: [] for name in configs}
@@ -311,29 +331,34 @@ def main() -> None:
         server.stop()
     load_after = load_text()
 
-    base = cpu["baseline"]
     print(
         f"\n{args.api}{' with inputs=' if args.inputs else ''}: {args.count} starts per round, "
         f"{args.rounds} rounds interleaved in one process, concurrency {CONCURRENCY}; fake "
         f"server in its own process; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}\n"
         f"load average (1/5/15 min) {load_before} at start, {load_after} at end\n"
+        "close: a new connection per start, closed after its answer (this client's default;"
+        " the hand-written client\n  with force_close and Connection: close); pooled:"
+        " kept-alive connections (reuse_connections_for_starts=True)\n"
     )
     rows = []
-    for name, values in cpu.items():
-        ratios = [value / b for value, b in zip(values, base, strict=True)]
-        rows.append(
-            {
-                "client": name,
-                "cpu": statistics.median(values),
-                "range": f"{min(values):.1f}-{max(values):.1f}",
-                "ratio": f"{statistics.median(ratios):.2f}x",
-                "ratios": f"{min(ratios):.2f}-{max(ratios):.2f}x",
-                "ok": ok[name],
-            }
-        )
+    for pair in chosen:
+        base = cpu[f"hand-written, {pair.label}"]
+        for name in (f"hand-written, {pair.label}", f"obs-workflow-async, {pair.label}"):
+            values = cpu[name]
+            ratios = [value / b for value, b in zip(values, base, strict=True)]
+            rows.append(
+                {
+                    "client": name,
+                    "cpu": statistics.median(values),
+                    "range": f"{min(values):.1f}-{max(values):.1f}",
+                    "ratio": f"{statistics.median(ratios):.2f}x",
+                    "ratios": f"{min(ratios):.2f}-{max(ratios):.2f}x",
+                    "ok": ok[name],
+                }
+            )
     print_table(
         [
-            ("client", "client", 20),
+            ("client", "client", 28),
             ("cpu", "CPU us/start", 14),
             ("range", "min-max", 15),
             ("ratio", "ratio median", 14),

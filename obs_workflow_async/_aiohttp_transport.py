@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import aiohttp
+from yarl import URL
 
 from ._body import (
     ACCEPT_ENCODING,
@@ -302,7 +303,9 @@ class AiohttpTransport:
             # Let the transports' connection_lost callbacks run (aiohttp's advice).
             await asyncio.sleep(0)
 
-    def _client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
+    def client_timeout(self, timeout: Timeout, budget: float | None) -> aiohttp.ClientTimeout:
+        """aiohttp's timeouts for an attempt of ``timeout`` (cached per object) with
+        ``budget`` seconds left before the deadline (``None``: no deadline)."""
         if budget is None:
             last_timeout, last = self._last_timeout
             if timeout is last_timeout:  # the usual case: the client's default object
@@ -330,14 +333,11 @@ class AiohttpTransport:
         :raises SendError: No (complete) answer, and whether the request was sent.
         :raises SlotWaitExpired: The deadline passed before a connection slot was free.
         """
-        session = self._session
-        if session is None or self._loop is not asyncio.get_running_loop():
+        session = self.ready_session(request.method)
+        if session is None:
             await self.open()
-            session = self._session
+            session = self.ready_session(request.method)
             assert session is not None
-        one_shot = self._one_shot if request.method not in _IDEMPOTENT else None
-        if one_shot is not None:
-            session = one_shot
         slots = self.slots
         if not slots.try_acquire() and not await slots.acquire(
             None if deadline_at is None else deadline_at - self._clock()
@@ -347,46 +347,77 @@ class AiohttpTransport:
             budget = None if deadline_at is None else deadline_at - self._clock()
             if budget is not None and budget <= 0:
                 raise SlotWaitExpired
-            headers = request.sign()
-            headers["Accept-Encoding"] = ACCEPT_ENCODING
-            if one_shot is not None:  # the server may close too (newer aiohttp says so)
-                headers["Connection"] = "close"
-            if self._proxy_request_headers is not None:
-                headers.update(self._proxy_request_headers)
-            mark = ConnectionMark()
-            watching = watch_connection(mark)
-            try:
-                async with session.request(
-                    request.method,
-                    request.url,
-                    data=request.body,
-                    headers=headers,
-                    timeout=self._client_timeout(timeout, budget),
-                    allow_redirects=False,
-                    ssl=self._ssl,
-                    proxy=self._proxy_url,
-                    proxy_headers=self._proxy_headers,
-                    auto_decompress=False,
-                ) as response:
-                    # The connection's protocol (aiohttp's ClientResponse._protocol, 3.10 to
-                    # 3.14): the connection itself is released as soon as the body is in.
-                    protocol = getattr(response, "_protocol", None)
-                    body = await read_body(response)
-                    if not exchange_was_clean(protocol):
-                        raise _AnswerMixedUp(
-                            "the connection carried a second answer while this one was "
-                            "read: the answer may belong to another request"
-                        )
-                    return Answer(response.status, response.reason, response.headers, body)
-            except Exception as exc:  # every failure maps to a SendError
-                # Not connected is known only on our own connectors (not a borrowed session's).
-                connected = mark.obtained or not isinstance(session.connector, GuardedConnector)
-                failure = send_error(exc, (*request.secrets, *self._secrets), connected=connected)
-            finally:
-                unwatch_connection(watching)
-            raise failure
+            return await self.exchange(
+                session,
+                request.method,
+                request.url,
+                request.body,
+                request.sign(),
+                self.client_timeout(timeout, budget),
+                request.secrets,
+            )
         finally:
             slots.release()
+
+    def ready_session(self, method: str) -> aiohttp.ClientSession | None:
+        """The session a ``method`` request goes on, if the transport is open in the
+        running loop (else ``None``: :meth:`send` opens it, or says why not)."""
+        if self._session is None or self._loop is not asyncio.get_running_loop():
+            return None
+        if method not in _IDEMPOTENT and self._one_shot is not None:
+            return self._one_shot
+        return self._session
+
+    async def exchange(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: URL,
+        body: bytes | None,
+        headers: dict[str, str],
+        timeout: aiohttp.ClientTimeout,
+        secrets: tuple[str | None, ...],
+    ) -> Answer:
+        """One request and its answer on ``session`` (from :meth:`ready_session`), the
+        caller holding a slot; ``headers``: the signed ones (completed here). Raises
+        :class:`SendError` (``secrets`` redacted from its message)."""
+        headers["Accept-Encoding"] = ACCEPT_ENCODING
+        if session is self._one_shot:  # the server may close too (newer aiohttp says so)
+            headers["Connection"] = "close"
+        if self._proxy_request_headers is not None:
+            headers.update(self._proxy_request_headers)
+        mark = ConnectionMark()
+        watching = watch_connection(mark)
+        try:
+            async with session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                ssl=self._ssl,
+                proxy=self._proxy_url,
+                proxy_headers=self._proxy_headers,
+                auto_decompress=False,
+            ) as response:
+                # The connection's protocol (aiohttp's ClientResponse._protocol, 3.10 to
+                # 3.14): the connection itself is released as soon as the body is in.
+                protocol = getattr(response, "_protocol", None)
+                answer_body = await read_body(response)
+                if not exchange_was_clean(protocol):
+                    raise _AnswerMixedUp(
+                        "the connection carried a second answer while this one was "
+                        "read: the answer may belong to another request"
+                    )
+                return Answer(response.status, response.reason, response.headers, answer_body)
+        except Exception as exc:  # every failure maps to a SendError
+            # Not connected is known only on our own connectors (not a borrowed session's).
+            connected = mark.obtained or not isinstance(session.connector, GuardedConnector)
+            failure = send_error(exc, (*secrets, *self._secrets), connected=connected)
+        finally:
+            unwatch_connection(watching)
+        raise failure
 
     def __repr__(self) -> str:
         return f"AiohttpTransport({self.endpoint.origin!r}, proxy={self.proxy!r})"

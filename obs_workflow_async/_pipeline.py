@@ -21,7 +21,7 @@ from typing import NamedTuple, Protocol
 from yarl import URL
 
 from . import _signing as signing
-from ._aiohttp_transport import MAX_RESPONSE_BYTES
+from ._aiohttp_transport import MAX_RESPONSE_BYTES, AiohttpTransport
 from ._config import Endpoint, Proxy, RetryConfig, Runtime, Timeout
 from ._retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
 from .credentials import Credentials, CredentialsCache
@@ -128,6 +128,11 @@ class _Failed(NamedTuple):
     failure: Failure
     retry_after: float | None
     cause: BaseException | None
+
+
+_Outcome = RawResponse | tuple[_Failed, float | None]
+"""What one attempt came to: the 2xx answer, or how it failed and the delay before the
+next attempt (``None``: no next attempt)."""
 
 
 def _log_fields(spec: RequestSpec, retries: int, **fields: object) -> dict[str, object]:
@@ -296,6 +301,11 @@ class Pipeline:
         self._wall_clock = runtime.wall_clock
         self._sleep = runtime.sleep
         self._random = runtime.random
+        self._fast: Callable[[RequestSpec, CallOptions], Awaitable[RawResponse]] | None = None
+        if not self._hooks and type(transport) is AiohttpTransport:
+            from ._fast_path import FastPath  # the common call, flat (imports this module)
+
+            self._fast = FastPath(self, transport).request
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -421,6 +431,8 @@ class Pipeline:
         ``max_connections`` never counts against the per-attempt timeout (it does
         count against the call's ``deadline``).
         """
+        if self._fast is not None:  # no hooks, the default transport
+            return self._fast(spec, options)
         if not self._hooks:  # nobody to tell when the call starts and ends
             return self._retry_loop(spec, options, _NO_OBSERVER)
         url = self.url_for(spec)
@@ -470,13 +482,24 @@ class Pipeline:
         return raw
 
     async def _retry_loop(
-        self, spec: RequestSpec, options: CallOptions, observer: _Observer
+        self,
+        spec: RequestSpec,
+        options: CallOptions,
+        observer: _Observer,
+        first: tuple[_CallState, _Outcome] | None = None,
     ) -> RawResponse:
-        clock = self._clock
-        call = _CallState(None if options.deadline is None else clock() + options.deadline)
+        """The attempts of one call; ``first``: the call's state after a first attempt
+        made elsewhere (:mod:`._fast_path`), and that attempt's judged outcome."""
         url = self.url_for(spec)
+        if first is None:
+            clock = self._clock
+            call = _CallState(None if options.deadline is None else clock() + options.deadline)
+            outcome: _Outcome | None = None
+        else:
+            call, outcome = first
         while True:
-            outcome = await self._attempt(spec, options, observer, url, call)
+            if outcome is None:
+                outcome = await self._attempt(spec, options, observer, url, call)
             if isinstance(outcome, RawResponse):
                 return outcome
             failed, delay = outcome
@@ -502,6 +525,7 @@ class Pipeline:
                     extra=_log_fields(spec, call.retries, delay=delay, error=type(error).__name__),
                 )
             await self._sleep(delay)
+            outcome = None
 
     async def _attempt(
         self,
@@ -510,7 +534,7 @@ class Pipeline:
         observer: _Observer,
         url: URL,
         call: _CallState,
-    ) -> RawResponse | tuple[_Failed, float | None]:
+    ) -> _Outcome:
         """One attempt: its credentials, the send, and what its answer or failure means
         (the 2xx answer, or the failure with the delay before the next attempt)."""
         creds = self._credentials.fresh()

@@ -256,7 +256,10 @@ def read_start_answer(
     raw_urn = data.get("execution_urn")
     raw_name = data.get("execution_name")
     raw_time = data.get("started_at")
-    if _has_surrogate(raw_urn) or _has_surrogate(raw_name) or _has_surrogate(raw_time):
+    # UTF-8 decodes to no lone surrogate: only a \u escape can write one.
+    if "\\u" in text and (
+        _has_surrogate(raw_urn) or _has_surrogate(raw_name) or _has_surrogate(raw_time)
+    ):
         return None
     urn = _scalar_text(raw_urn)
     name = _scalar_text(raw_name)

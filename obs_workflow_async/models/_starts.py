@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TypeVar
 
-from .._plain_json import is_plain_json
-from ..validation import check_bucket_name, check_graph_name, check_inputs, check_object_key
-from ._base import json_body, validate_request
+from .._plain_json import plain_start_body
+from ..validation import check_bucket_name, check_graph_name, check_object_key
+from ._base import validate_request
 from ._executions import StartWorkflowRequest
 
 __all__ = ["start_body"]
@@ -41,12 +41,12 @@ def start_body(
         and type(object_key) is str
         and _names_valid(graph_name, bucket)
         and check_object_key(object_key) is None
-        and (inputs is None or (is_plain_json(inputs) and check_inputs(inputs) is None))
     ):
-        payload: dict[str, object] = {"bucket": bucket, "object": object_key}
-        if inputs is not None:
-            payload["inputs"] = inputs
-        return graph_name, json_body(payload, ascii_only=model.ascii_body)
+        # The inputs serialised once: the strict serialisation that checks them is the
+        # body's (None when they are not plain JSON or break a rule: validated below).
+        body = plain_start_body(bucket, object_key, inputs, ascii_only=model.ascii_body)
+        if body is not None:
+            return graph_name, body
     request = validate_request(
         model,
         graph_name=graph_name,
