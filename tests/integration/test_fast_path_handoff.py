@@ -55,7 +55,7 @@ def _answers(*statuses: str) -> tuple[list[str], object]:
 
 
 def _uses_fast_path(client: AsyncWorkflowClient | AsyncDwrClient) -> bool:
-    fast = client._pipeline._fast
+    fast = client._core.pipeline._fast  # private: which path a call takes
     return fast is not None and isinstance(getattr(fast, "__self__", None), FastPath)
 
 
