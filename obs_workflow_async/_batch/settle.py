@@ -182,6 +182,42 @@ class ListingSweep:
     """Whether the pages happened to come in ``started_at`` order (the service does
     not document it; the sweep never relies on it and always reads to the end)."""
     candidates: list[Candidate] = field(default_factory=list)
+    _index: _CandidateIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    def candidates_for(self, item: SettleItem) -> list[Candidate]:
+        """The candidates that may concern ``item`` (in listing order): those whose
+        input may name its key in some spelling, and those that name no object.
+        :func:`judge` skips every other one whenever it started."""
+        index = self._index
+        if (
+            index is None
+            or index.source is not self.candidates
+            or index.size != len(self.candidates)
+        ):
+            index = self._index = _CandidateIndex(self.candidates)
+        return index.lookup(loose_key(item.object_key))
+
+
+class _CandidateIndex:
+    """Candidates by the loose keys they could be taken for (see :func:`loose_index`)."""
+
+    __slots__ = ("by_key", "nameless", "size", "source")
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        self.source = candidates
+        self.size = len(candidates)
+        self.by_key: dict[str, list[int]] = {}
+        self.nameless: list[int] = []
+        for position, candidate in enumerate(candidates):
+            if not candidate.index:
+                self.nameless.append(position)
+            for key in candidate.index:
+                self.by_key.setdefault(key, []).append(position)
+
+    def lookup(self, loose: str) -> list[Candidate]:
+        named = self.by_key.get(loose, [])
+        positions = sorted({*named, *self.nameless}) if self.nameless else named
+        return [self.source[p] for p in positions]
 
 
 def clock_offset(date_header: str | None, sent: datetime, received: datetime) -> timedelta | None:
@@ -337,7 +373,7 @@ def verdict_for(
     """The verdict on ``item`` from its graph's sweep (see :class:`SettleResult`);
     ``others``: the ``(bucket, object)`` of every item settled with it (see
     :func:`judge`)."""
-    matched, doubts = judge(item, window, sweep.candidates, others)
+    matched, doubts = judge(item, window, sweep.candidates_for(item), others)
     if matched:
         names = tuple(c.execution_name for c in matched)
         reason = "duplicate start" if len(names) > 1 else ""

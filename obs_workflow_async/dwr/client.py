@@ -28,6 +28,7 @@ from .._api.paging import check_max_items, page_size_or_max
 from .._api.settle import SettleCore, SettlePage
 from .._base_client import BaseClient, RequestOptions
 from .._batch.models import StartRequest
+from .._batch.settle_filter import read_page
 from .._config import (
     DEFAULT_MAX_RETRY_WAIT,
     DEFAULT_RETRY_AFTER_CAP,
@@ -63,6 +64,7 @@ from .models import (
     DwrCreateWorkflowResult,
     DwrExecutionDetail,
     DwrExecutionPage,
+    DwrExecutionSummary,
     DwrGraphName,
     DwrListExecutionsRequest,
     DwrListRequest,
@@ -713,15 +715,9 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
         start, offset = cursor if isinstance(cursor, tuple) else (low, None)
         end = min(start + EXECUTION_WINDOW, high)
-        page = await self.list_executions(
-            graph,
-            start_time=start,
-            end_time=end,
-            offset=offset,
-            limit=MAX_EXECUTIONS_PAGE,
-            **options,
-        )
-        items = page.executions
+        spec = await self._executions_spec(graph, None, start, end, offset, MAX_EXECUTIONS_PAGE)
+        answer = await self._request(spec, RawResponse, options)
+        page, items = read_page(answer, DwrExecutionPage, DwrExecutionSummary)
         flag = page.is_truncated
         raw = page.next_offset if page.next_offset is not None else page.next_marker
         if raw is not None and not (flag is False and not items):
@@ -808,6 +804,19 @@ class AsyncDwrClient(SettleCore, BatchAPI):
         :raises TransportError: No complete answer (connection, timeout:
             :class:`RequestTimeoutError`), after the retries.
         """
+        spec = await self._executions_spec(graph_name, state, start_time, end_time, offset, limit)
+        return await self._request(spec, DwrExecutionPage, options)
+
+    async def _executions_spec(
+        self,
+        graph_name: str,
+        state: str | None,
+        start_time: datetime | None,
+        end_time: datetime | None,
+        offset: int | None,
+        limit: int | None,
+    ) -> RequestSpec:
+        """:meth:`list_executions`' request, its arguments checked."""
         wire_status = None
         if state is not None:
             try:
@@ -823,14 +832,13 @@ class AsyncDwrClient(SettleCore, BatchAPI):
             end_time=end_time,
             status=wire_status,
         )
-        spec = await self._spec(
+        return await self._spec(
             "GET",
             "workflowexecutions",
             "list_executions",
             query=req.query(),
             graph_name=req.graph_name,
         )
-        return await self._request(spec, DwrExecutionPage, options)
 
     async def iter_executions(
         self,

@@ -311,18 +311,24 @@ _new_start_result = object.__new__
 _NO_TIME: object = object()
 
 
-def _raw_started_at(data: object) -> object:
+def raw_started_at(data: object) -> object:
     """The ``started_at`` as the service wrote it (top level, then inside
-    ``execution_info``, then v3's ``begin_time``), as the models read it."""
+    ``execution_info``, then v3's ``begin_time``), as the models read it; ``_NO_TIME``
+    for data that is not a mapping. Each place is read only when the one before it
+    holds nothing."""
     if not isinstance(data, Mapping):
         return _NO_TIME
-    for value in (
-        data.get("started_at"),
-        _info_field(data.get("execution_info"), "started_at"),
-        data.get("begin_time"),
-    ):
+    value = data.get("started_at")
+    if value is not None and value != "":
+        return value
+    info = data.get("execution_info")
+    if info is not None:
+        value = _info_field(info, "started_at")
         if value is not None and value != "":
             return value
+    value = data.get("begin_time")
+    if value is not None and value != "":
+        return value
     return None
 
 
@@ -350,7 +356,7 @@ class ExecutionSummary(ResponseModel):
     @classmethod
     def _keep_started_at_span(cls, data: object, handler: ModelWrapValidatorHandler[Self]) -> Self:
         model = handler(data)
-        raw = _raw_started_at(data)
+        raw = raw_started_at(data)
         if raw is _NO_TIME:
             raw = model.started_at
         model._started_at_span = timestamp_span(raw)

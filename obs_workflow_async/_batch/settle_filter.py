@@ -1,0 +1,232 @@
+"""Settling: a listing page read for a sweep, without a typed summary per execution.
+
+A sweep reads every page of a graph's listing, but only the executions that may lie in
+an item's window (or whose time, type or graph it cannot place) become candidates.
+:func:`read_listing` reads a page with ``json.loads`` and keeps, for each execution,
+what the sweep's pre-filter needs (:class:`Quick`: its name, the span its start time
+may denote, its type and graph as written); the typed :class:`ExecutionSummary` is
+built only when asked for (:class:`ListedExecutions`), for the candidates.
+
+The reading is exact: each value it keeps is the one the summary model gives (the
+same functions read them), and any page or item it is not sure of (a JSON reading
+pydantic's may differ on, a value the model would convert or refuse) is left to the
+model: an item is validated there and then; a page the model refuses is read by the
+full validation, which raises its usual error. No I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple, TypeVar, overload
+
+from pydantic import BaseModel, ValidationError
+
+from .._base_client import parse_answer
+from .._transport import RawResponse
+from ..models import ExecutionSummary
+from ..models._base import _from_common_iso, parse_timestamp, timestamp_span
+from ..models._executions import raw_started_at
+
+__all__ = ["ListedExecutions", "Quick", "page_names", "quick_span", "read_listing", "read_page"]
+
+_P = TypeVar("_P", bound=BaseModel)
+
+_ZONELESS = (timedelta(hours=-14), timedelta(hours=12))
+"""As :func:`~..models._base.timestamp_span` widens a time written without a zone."""
+
+
+def quick_span(value: object) -> tuple[datetime, datetime] | None:
+    """:func:`~..models._base.timestamp_span` of ``value``, with the service's common
+    form (``2026-12-03T10:00:00[.fff][Z]``) read without the regular expressions:
+    with ``Z`` exactly that moment, without a zone the span of every zone."""
+    if type(value) is str:
+        moment = _from_common_iso(value)
+        if moment is not None:
+            if value[-1] == "Z":
+                return moment, moment
+            return moment + _ZONELESS[0], moment + _ZONELESS[1]
+    return timestamp_span(value)
+
+
+class Quick(NamedTuple):
+    """What the sweep's pre-filter reads of one listed execution."""
+
+    name: str
+    """``execution_name`` as the summary reads it."""
+    span: tuple[datetime, datetime] | None
+    """``ExecutionSummary.started_at_span``."""
+    execution_type: object
+    """The type as written (``None`` or ``""``: none); :func:`~.settle_match.kind_of`
+    reads it as it reads the summary's."""
+    graph_urn: str | None
+    """``graph_urn`` as written (``None`` or ``""``: none)."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(name)  # NaN, Infinity: pydantic's JSON reading refuses them
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_TEXT = (str, type(None))
+
+
+def _plain(item: dict[str, object]) -> bool:
+    """Whether the summary model takes ``item``'s typed fields as they are (text or
+    ``None``; a name that is text): then :class:`Quick` reads them from the item."""
+    return (
+        type(item.get("execution_name")) is str
+        and type(item.get("execution_type")) in _TEXT
+        and type(item.get("graph_urn")) in _TEXT
+        and type(item.get("execution_state")) in _TEXT
+        and type(item.get("execution_urn")) in _TEXT
+    )
+
+
+class ListedExecutions(Sequence[ExecutionSummary]):
+    """A page's executions: :attr:`quick` for each, the typed summary on demand
+    (built once, by the summary model, from the item as the page gave it)."""
+
+    __slots__ = ("_built", "_items", "_model", "quick")
+
+    def __init__(
+        self,
+        items: list[dict[str, object]],
+        model: type[ExecutionSummary],
+        quick: list[Quick],
+        built: dict[int, ExecutionSummary],
+    ) -> None:
+        self._items = items
+        self._model = model
+        self._built = built
+        self.quick = quick
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> ExecutionSummary: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ExecutionSummary]: ...
+
+    def __getitem__(self, index: int | slice) -> ExecutionSummary | list[ExecutionSummary]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._items)))]
+        if index < 0:
+            index += len(self._items)
+        summary = self._built.get(index)
+        if summary is None:
+            summary = self._model.model_validate(self._items[index])
+            self._built[index] = summary
+        return summary
+
+    def __iter__(self) -> Iterator[ExecutionSummary]:
+        return (self[i] for i in range(len(self._items)))
+
+    def started_at(self, index: int) -> datetime | None:
+        """``started_at`` of the execution at ``index``, as its summary reads it."""
+        summary = self._built.get(index)
+        if summary is not None:
+            return summary.started_at
+        return parse_timestamp(self._items[index].get("started_at"))
+
+    @property
+    def names(self) -> list[str]:
+        """Every execution's name, in page order (without building a summary)."""
+        return [q.name for q in self.quick]
+
+
+def page_names(executions: Sequence[ExecutionSummary]) -> list[str]:
+    """The names of a page's executions, read from :attr:`ListedExecutions.quick` when
+    it has them."""
+    if isinstance(executions, ListedExecutions):
+        return executions.names
+    return [e.execution_name for e in executions]
+
+
+def _decode(body: bytes) -> dict[str, object] | None:
+    """The body as a JSON object, read with ``json``; ``None`` where pydantic's JSON
+    reading may differ (a lone surrogate escape, ``NaN``) or for anything else."""
+    try:
+        text = body.decode("utf-8")
+        if "\\ud" in text or "\\uD" in text:
+            return None  # a lone surrogate escape: pydantic's reading may refuse it
+        data, end = _DECODER.raw_decode(text)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
+        return None
+    if end != len(text) and text[end:].strip(" \t\n\r"):
+        return None
+    return data if type(data) is dict else None
+
+
+def _quick(item: object, model: type[ExecutionSummary]) -> tuple[Quick, ExecutionSummary | None]:
+    """What the pre-filter reads of one item, and its summary when the item had to be
+    validated to read it (it is not :func:`_plain`); raises ``ValidationError``."""
+    if type(item) is dict and _plain(item):
+        quick = Quick(
+            item["execution_name"],
+            quick_span(raw_started_at(item)),
+            item.get("execution_type"),
+            item.get("graph_urn"),
+        )
+        return quick, None
+    summary = model.model_validate(item)
+    quick = Quick(
+        summary.execution_name, summary.started_at_span, summary.execution_type, summary.graph_urn
+    )
+    return quick, summary
+
+
+def read_listing(
+    body: bytes,
+    page_model: type[_P],
+    summary_model: type[ExecutionSummary],
+    context: dict[str, object],
+) -> tuple[_P, ListedExecutions] | None:
+    """A listing page's fields (``page_model`` validated without its executions, with
+    the response metadata in ``context``) and its executions; ``None`` when the page
+    is not one this reading is sure of: the caller then validates the whole body with
+    ``page_model`` (and gets its result, or its error)."""
+    data = _decode(body)
+    if data is None:
+        return None
+    raw_items = data.get("executions")
+    if raw_items is None:
+        raw_items = []
+    elif type(raw_items) is not list:
+        return None
+    try:
+        page = page_model.model_validate({**data, "executions": []}, context=context)
+        items: list[dict[str, object]] = []
+        quick: list[Quick] = []
+        built: dict[int, ExecutionSummary] = {}
+        for item in raw_items:
+            if item is None:
+                continue  # a null item is dropped, as the page model drops it
+            read, summary = _quick(item, summary_model)
+            if summary is not None:
+                built[len(items)] = summary
+            quick.append(read)
+            items.append(item)
+    except ValidationError:
+        return None
+    return page, ListedExecutions(items, summary_model, quick, built)
+
+
+def read_page(
+    raw: RawResponse, page_model: type[_P], summary_model: type[ExecutionSummary]
+) -> tuple[_P, Sequence[ExecutionSummary]]:
+    """A 2xx listing answer as a sweep reads it: the page's fields and its executions
+    (:func:`read_listing`; else the page model's full validation, its result or its
+    :class:`~obs_workflow_async.errors.ResponseParseError`)."""
+    context: dict[str, object] = {"headers": raw.headers, "retries_taken": raw.retries_taken}
+    if raw.request_id is not None:
+        context["request_id"] = raw.request_id
+    read = read_listing(raw.body, page_model, summary_model, context)
+    if read is not None:
+        return read
+    page = parse_answer(page_model, raw)
+    executions: Sequence[ExecutionSummary] = page.executions  # type: ignore[attr-defined]
+    return page, executions
