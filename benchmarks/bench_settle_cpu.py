@@ -105,7 +105,9 @@ def serve(api: str, case: str, executions: int, items: int) -> None:
                 server.seed_executions(GRAPH, size, started_at=at)
             sinces = [base + timedelta(seconds=rng.uniform(0, spread - 1)) for _ in range(items)]
         else:
-            server.seed_executions(GRAPH, executions - started, started_at=now - timedelta(minutes=10))
+            server.seed_executions(
+                GRAPH, executions - started, started_at=now - timedelta(minutes=10)
+            )
             sinces = [now - timedelta(seconds=1)] * items
         listed = []
         for i in range(items):
@@ -163,7 +165,9 @@ class Server:
         args = [sys.executable, __file__, "--serve", api, case, str(executions), str(items)]
         if lib:
             args += ["--lib", lib]
-        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         assert self.process.stdout is not None
         self.target: dict[str, Any] = json.loads(self.process.stdout.readline())
 
@@ -285,7 +289,10 @@ class Sweep:
     def set_offset(self, offset: float) -> None:
         spans = []
         for item in self.items:
-            span = (item.since.timestamp() + offset - MARGIN, item.until.timestamp() + offset + MARGIN)
+            span = (
+                item.since.timestamp() + offset - MARGIN,
+                item.until.timestamp() + offset + MARGIN,
+            )
             self.item_spans[item.key] = span
             spans.append(span)
         self.windows = Windows(spans)
@@ -318,9 +325,7 @@ class Sweep:
         return sum((i.key in self.proof) != i.started for i in self.items)
 
 
-async def _details(
-    sweep: Sweep, fetch: Callable[[str], Awaitable[dict[str, Any]]]
-) -> None:
+async def _details(sweep: Sweep, fetch: Callable[[str], Awaitable[dict[str, Any]]]) -> None:
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(name: str) -> None:
@@ -493,7 +498,9 @@ V3_MOST = 1000
 1000 (the DWR reference), pages hold 200; beyond it the sweep stops incomplete."""
 
 
-def run_case(api: str, case: str, executions: int, items: int, rounds: int, lib: str | None) -> None:
+def run_case(
+    api: str, case: str, executions: int, items: int, rounds: int, lib: str | None
+) -> None:
     if api == "v3" and executions > V3_MOST:
         executions = V3_MOST
     load_before = load_text()
@@ -540,7 +547,9 @@ def run_case(api: str, case: str, executions: int, items: int, rounds: int, lib:
         cpu_ratio = [r["cpu"] / b["cpu"] for r, b in zip(done, base, strict=True)]
         wall_ratio = [r["wall"] / b["wall"] for r, b in zip(done, base, strict=True)]
         calls = done[-1]["calls"]
-        requests = f"{calls.get('list_executions', 0)} list + {calls.get('get_execution', 0)} detail"
+        requests = (
+            f"{calls.get('list_executions', 0)} list + {calls.get('get_execution', 0)} detail"
+        )
         print(
             f"{name:<20}{_spread(cpu):>26}{_spread(wall):>26}{_spread(cpu_ratio, 'x'):>20}"
             f"{_spread(wall_ratio, 'x'):>20}{requests:>22}{max(r['wrong'] for r in done):>7}"

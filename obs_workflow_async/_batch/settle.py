@@ -12,6 +12,7 @@ gap between the clock that writes ``Date`` and the one that writes ``started_at`
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -287,19 +288,26 @@ class WindowSet:
             else:
                 merged.append([low, high])
         self._spans = [(low, high) for low, high in merged]
+        self._lows = [low for low, _ in merged]
+        self._highs = [high for _, high in merged]
 
     def __contains__(self, moment: object) -> bool:
         if not isinstance(moment, datetime):
             return False
-        return any(low <= moment <= high for low, high in self._spans)
+        return self.overlaps((moment, moment))
 
     @property
     def empty(self) -> bool:
         return not self._spans
 
     def overlaps(self, span: tuple[datetime, datetime]) -> bool:
-        """Whether any window meets ``span`` (a start time that may be anywhere in it)."""
-        return any(low <= span[1] and span[0] <= high for low, high in self._spans)
+        """Whether any window meets ``span`` (a start time that may be anywhere in it).
+
+        The windows are merged, sorted and disjoint: the only one that can meet
+        ``span`` without ending before it is the last one starting no later than its
+        end."""
+        at = bisect_right(self._lows, span[1]) - 1
+        return at >= 0 and span[0] <= self._highs[at]
 
 
 def input_target(value: object) -> tuple[str, str] | None:
