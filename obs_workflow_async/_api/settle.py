@@ -592,14 +592,15 @@ class _InWindows:
         """:meth:`take` on what the page reading kept of each execution (the same
         rules, the window first), without a typed summary."""
         overlaps = self.windows.overlaps
+        sweep.listed += len(executions.quick)
+        previous = self.previous
         for position, (name, span, execution_type, graph_urn) in enumerate(executions.quick):
-            sweep.listed += 1
             if span is not None:
-                if self.previous is not None and span[0] < self.previous:
+                if previous is not None and span[0] < previous:
                     sweep.time_ordered = False
-                self.previous = span[0]
-            if span is not None and not overlaps(span):
-                continue
+                previous = self.previous = span[0]
+                if not overlaps(span):
+                    continue
             if name in self.seen:
                 continue
             if _kind(graph_urn, execution_type, self.graph, self.typed) is None:

@@ -72,18 +72,6 @@ _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 _TEXT = (str, type(None))
 
 
-def _plain(item: dict[str, object]) -> bool:
-    """Whether the summary model takes ``item``'s typed fields as they are (text or
-    ``None``; a name that is text): then :class:`Quick` reads them from the item."""
-    return (
-        type(item.get("execution_name")) is str
-        and type(item.get("execution_type")) in _TEXT
-        and type(item.get("graph_urn")) in _TEXT
-        and type(item.get("execution_state")) in _TEXT
-        and type(item.get("execution_urn")) in _TEXT
-    )
-
-
 class ListedExecutions(Sequence[ExecutionSummary]):
     """A page's executions: :attr:`quick` for each, the typed summary on demand
     (built once, by the summary model, from the item as the page gave it)."""
@@ -161,22 +149,64 @@ def _decode(body: bytes) -> dict[str, object] | None:
     return data if type(data) is dict else None
 
 
-def _quick(item: object, model: type[ExecutionSummary]) -> tuple[Quick, ExecutionSummary | None]:
+def _quick(
+    item: dict[str, object], model: type[ExecutionSummary]
+) -> tuple[Quick, ExecutionSummary | None]:
     """What the pre-filter reads of one item, and its summary when the item had to be
-    validated to read it (it is not :func:`_plain`); raises ``ValidationError``."""
-    if type(item) is dict and _plain(item):
-        quick = Quick(
-            item["execution_name"],
-            quick_span(raw_started_at(item)),
-            item.get("execution_type"),
-            item.get("graph_urn"),
-        )
-        return quick, None
+    validated to read it; raises ``ValidationError`` when the model refuses it."""
     summary = model.model_validate(item)
     quick = Quick(
         summary.execution_name, summary.started_at_span, summary.execution_type, summary.graph_urn
     )
     return quick, summary
+
+
+def _read_items(
+    raw_items: list[object], model: type[ExecutionSummary]
+) -> tuple[list[dict[str, object]], list[Quick], dict[int, ExecutionSummary]]:
+    """Each item's :class:`Quick`, read straight from the item when the summary model
+    takes its typed fields as they are (text or ``None``, a name that is text), else
+    from the summary validated there and then (raises ``ValidationError``)."""
+    items: list[dict[str, object]] = []
+    quick: list[Quick] = []
+    built: dict[int, ExecutionSummary] = {}
+    text = _TEXT
+    for item in raw_items:
+        if item is None:
+            continue  # a null item is dropped, as the page model drops it
+        if type(item) is dict:
+            name = item.get("execution_name")
+            kind = item.get("execution_type")
+            urn = item.get("graph_urn")
+            if (
+                type(name) is str
+                and type(kind) in text
+                and type(urn) in text
+                and type(item.get("execution_state")) in text
+                and type(item.get("execution_urn")) in text
+            ):
+                started = item.get("started_at")
+                if started is None or started == "":
+                    started = raw_started_at(item)
+                span = None
+                if type(started) is str:
+                    moment = _from_common_iso(started)
+                    if moment is not None:
+                        span = (
+                            (moment, moment)
+                            if started[-1] == "Z"
+                            else (moment + _ZONELESS[0], moment + _ZONELESS[1])
+                        )
+                if span is None:
+                    span = timestamp_span(started)
+                quick.append(Quick(name, span, kind, urn))
+                items.append(item)
+                continue
+        read, summary = _quick(item, model)  # type: ignore[arg-type]
+        built[len(items)] = summary  # type: ignore[assignment]
+        quick.append(read)
+        items.append(item)  # type: ignore[arg-type]
+    return items, quick, built
 
 
 def read_listing(
@@ -199,17 +229,7 @@ def read_listing(
         return None
     try:
         page = page_model.model_validate({**data, "executions": []}, context=context)
-        items: list[dict[str, object]] = []
-        quick: list[Quick] = []
-        built: dict[int, ExecutionSummary] = {}
-        for item in raw_items:
-            if item is None:
-                continue  # a null item is dropped, as the page model drops it
-            read, summary = _quick(item, summary_model)
-            if summary is not None:
-                built[len(items)] = summary
-            quick.append(read)
-            items.append(item)
+        items, quick, built = _read_items(raw_items, summary_model)
     except ValidationError:
         return None
     return page, ListedExecutions(items, summary_model, quick, built)
