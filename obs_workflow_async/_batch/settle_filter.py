@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
@@ -27,27 +27,11 @@ from .._base_client import parse_answer
 from .._transport import RawResponse
 from ..models import ExecutionSummary
 from ..models._base import _from_common_iso, parse_timestamp, timestamp_span
-from ..models._executions import raw_started_at
+from ..models._executions import _ZONELESS, quick_span, raw_started_at
 
 __all__ = ["ListedExecutions", "Quick", "page_names", "quick_span", "read_listing", "read_page"]
 
 _P = TypeVar("_P", bound=BaseModel)
-
-_ZONELESS = (timedelta(hours=-14), timedelta(hours=12))
-"""As :func:`~..models._base.timestamp_span` widens a time written without a zone."""
-
-
-def quick_span(value: object) -> tuple[datetime, datetime] | None:
-    """:func:`~..models._base.timestamp_span` of ``value``, with the service's common
-    form (``2026-12-03T10:00:00[.fff][Z]``) read without the regular expressions:
-    with ``Z`` exactly that moment, without a zone the span of every zone."""
-    if type(value) is str:
-        moment = _from_common_iso(value)
-        if moment is not None:
-            if value[-1] == "Z":
-                return moment, moment
-            return moment + _ZONELESS[0], moment + _ZONELESS[1]
-    return timestamp_span(value)
 
 
 class Quick(NamedTuple):
