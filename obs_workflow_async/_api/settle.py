@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -591,15 +592,17 @@ class _InWindows:
     def _take_quick(self, sweep: ListingSweep, executions: ListedExecutions) -> None:
         """:meth:`take` on what the page reading kept of each execution (the same
         rules, the window first), without a typed summary."""
-        overlaps = self.windows.overlaps
+        lows, highs = self.windows.bounds  # WindowSet.overlaps, inline
         sweep.listed += len(executions.quick)
         previous = self.previous
         for position, (name, span, execution_type, graph_urn) in enumerate(executions.quick):
             if span is not None:
-                if previous is not None and span[0] < previous:
+                first, last = span
+                if previous is not None and first < previous:
                     sweep.time_ordered = False
-                previous = self.previous = span[0]
-                if not overlaps(span):
+                previous = self.previous = first
+                at = bisect_right(lows, last) - 1
+                if at < 0 or first > highs[at]:
                     continue
             if name in self.seen:
                 continue

@@ -300,6 +300,12 @@ class WindowSet:
     def empty(self) -> bool:
         return not self._spans
 
+    @property
+    def bounds(self) -> tuple[list[datetime], list[datetime]]:
+        """The merged windows' starts and ends, both ascending (for a caller's own
+        bisection, as :meth:`overlaps` does it)."""
+        return self._lows, self._highs
+
     def overlaps(self, span: tuple[datetime, datetime]) -> bool:
         """Whether any window meets ``span`` (a start time that may be anywhere in it).
 

@@ -3,7 +3,7 @@
 A sweep reads every page of a graph's listing, but only the executions that may lie in
 an item's window (or whose time, type or graph it cannot place) become candidates.
 :func:`read_listing` reads a page with ``json.loads`` and keeps, for each execution,
-what the sweep's pre-filter needs (:class:`Quick`: its name, the span its start time
+what the sweep's pre-filter needs (:data:`Quick`: its name, the span its start time
 may denote, its type and graph as written); the typed :class:`ExecutionSummary` is
 built only when asked for (:class:`ListedExecutions`), for the candidates.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple, TypeVar, overload
+from typing import TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -34,18 +34,12 @@ __all__ = ["ListedExecutions", "Quick", "page_names", "quick_span", "read_listin
 _P = TypeVar("_P", bound=BaseModel)
 
 
-class Quick(NamedTuple):
-    """What the sweep's pre-filter reads of one listed execution."""
-
-    name: str
-    """``execution_name`` as the summary reads it."""
-    span: tuple[datetime, datetime] | None
-    """``ExecutionSummary.started_at_span``."""
-    execution_type: object
-    """The type as written (``None`` or ``""``: none); :func:`~.settle_match.kind_of`
-    reads it as it reads the summary's."""
-    graph_urn: str | None
-    """``graph_urn`` as written (``None`` or ``""``: none)."""
+Quick = tuple[str, "tuple[datetime, datetime] | None", object, "str | None"]
+"""What the sweep's pre-filter reads of one listed execution (a plain tuple: one is
+built per listed execution): its ``execution_name`` as the summary reads it, its
+``ExecutionSummary.started_at_span``, its type as written (``None`` or ``""``: none;
+:func:`~.settle_match.kind_of` reads it as it reads the summary's) and its
+``graph_urn`` as written (``None`` or ``""``: none)."""
 
 
 def _refuse_constant(name: str) -> object:
@@ -107,7 +101,7 @@ class ListedExecutions(Sequence[ExecutionSummary]):
     @property
     def names(self) -> list[str]:
         """Every execution's name, in page order (without building a summary)."""
-        return [q.name for q in self.quick]
+        return [q[0] for q in self.quick]
 
 
 def page_names(executions: Sequence[ExecutionSummary]) -> list[str]:
@@ -139,8 +133,11 @@ def _quick(
     """What the pre-filter reads of one item, and its summary when the item had to be
     validated to read it; raises ``ValidationError`` when the model refuses it."""
     summary = model.model_validate(item)
-    quick = Quick(
-        summary.execution_name, summary.started_at_span, summary.execution_type, summary.graph_urn
+    quick = (
+        summary.execution_name,
+        summary.started_at_span,
+        summary.execution_type,
+        summary.graph_urn,
     )
     return quick, summary
 
@@ -148,7 +145,7 @@ def _quick(
 def _read_items(
     raw_items: list[object], model: type[ExecutionSummary]
 ) -> tuple[list[dict[str, object]], list[Quick], dict[int, ExecutionSummary]]:
-    """Each item's :class:`Quick`, read straight from the item when the summary model
+    """Each item's :data:`Quick`, read straight from the item when the summary model
     takes its typed fields as they are (text or ``None``, a name that is text), else
     from the summary validated there and then (raises ``ValidationError``)."""
     items: list[dict[str, object]] = []
@@ -183,7 +180,7 @@ def _read_items(
                         )
                 if span is None:
                     span = timestamp_span(started)
-                quick.append(Quick(name, span, kind, urn))
+                quick.append((name, span, kind, urn))
                 items.append(item)
                 continue
         read, summary = _quick(item, model)  # type: ignore[arg-type]
