@@ -30,7 +30,7 @@ from .._batch.settle import (
 )
 from .._batch.settle_filter import ListedExecutions, page_names, read_page
 from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
-from .._transport import RawResponse
+from .._pipeline import RawResponse
 from ..errors import ErrorDetail, InvalidRequestError, ObsWorkflowError
 from ..models import (
     ExecutionDetail,

@@ -24,7 +24,7 @@ from typing import TypeVar, overload
 from pydantic import BaseModel, ValidationError
 
 from .._base_client import parse_answer
-from .._transport import RawResponse
+from .._pipeline import RawResponse
 from ..models import ExecutionSummary
 from ..models._base import _from_common_iso, parse_timestamp, timestamp_span
 from ..models._executions import _ZONELESS, quick_span, raw_started_at
