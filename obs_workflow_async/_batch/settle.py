@@ -12,6 +12,7 @@ gap between the clock that writes ``Date`` and the one that writes ``started_at`
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -182,6 +183,42 @@ class ListingSweep:
     """Whether the pages happened to come in ``started_at`` order (the service does
     not document it; the sweep never relies on it and always reads to the end)."""
     candidates: list[Candidate] = field(default_factory=list)
+    _index: _CandidateIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    def candidates_for(self, item: SettleItem) -> list[Candidate]:
+        """The candidates that may concern ``item`` (in listing order): those whose
+        input may name its key in some spelling, and those that name no object.
+        :func:`judge` skips every other one whenever it started."""
+        index = self._index
+        if (
+            index is None
+            or index.source is not self.candidates
+            or index.size != len(self.candidates)
+        ):
+            index = self._index = _CandidateIndex(self.candidates)
+        return index.lookup(loose_key(item.object_key))
+
+
+class _CandidateIndex:
+    """Candidates by the loose keys they could be taken for (see :func:`loose_index`)."""
+
+    __slots__ = ("by_key", "nameless", "size", "source")
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        self.source = candidates
+        self.size = len(candidates)
+        self.by_key: dict[str, list[int]] = {}
+        self.nameless: list[int] = []
+        for position, candidate in enumerate(candidates):
+            if not candidate.index:
+                self.nameless.append(position)
+            for key in candidate.index:
+                self.by_key.setdefault(key, []).append(position)
+
+    def lookup(self, loose: str) -> list[Candidate]:
+        named = self.by_key.get(loose, [])
+        positions = sorted({*named, *self.nameless}) if self.nameless else named
+        return [self.source[p] for p in positions]
 
 
 def clock_offset(date_header: str | None, sent: datetime, received: datetime) -> timedelta | None:
@@ -251,19 +288,32 @@ class WindowSet:
             else:
                 merged.append([low, high])
         self._spans = [(low, high) for low, high in merged]
+        self._lows = [low for low, _ in merged]
+        self._highs = [high for _, high in merged]
 
     def __contains__(self, moment: object) -> bool:
         if not isinstance(moment, datetime):
             return False
-        return any(low <= moment <= high for low, high in self._spans)
+        return self.overlaps((moment, moment))
 
     @property
     def empty(self) -> bool:
         return not self._spans
 
+    @property
+    def bounds(self) -> tuple[list[datetime], list[datetime]]:
+        """The merged windows' starts and ends, both ascending (for a caller's own
+        bisection, as :meth:`overlaps` does it)."""
+        return self._lows, self._highs
+
     def overlaps(self, span: tuple[datetime, datetime]) -> bool:
-        """Whether any window meets ``span`` (a start time that may be anywhere in it)."""
-        return any(low <= span[1] and span[0] <= high for low, high in self._spans)
+        """Whether any window meets ``span`` (a start time that may be anywhere in it).
+
+        The windows are merged, sorted and disjoint: the only one that can meet
+        ``span`` without ending before it is the last one starting no later than its
+        end."""
+        at = bisect_right(self._lows, span[1]) - 1
+        return at >= 0 and span[0] <= self._highs[at]
 
 
 def input_target(value: object) -> tuple[str, str] | None:
@@ -337,7 +387,7 @@ def verdict_for(
     """The verdict on ``item`` from its graph's sweep (see :class:`SettleResult`);
     ``others``: the ``(bucket, object)`` of every item settled with it (see
     :func:`judge`)."""
-    matched, doubts = judge(item, window, sweep.candidates, others)
+    matched, doubts = judge(item, window, sweep.candidates_for(item), others)
     if matched:
         names = tuple(c.execution_name for c in matched)
         reason = "duplicate start" if len(names) > 1 else ""

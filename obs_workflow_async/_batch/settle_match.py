@@ -90,9 +90,16 @@ class InputTarget:
 # -- reading the input ------------------------------------------------------------------
 
 
+_JSON_STARTS = frozenset('{["-0123456789tfnNI')
+"""The characters a JSON text (as ``json.loads`` reads it) may begin with after its
+leading whitespace: any other text is not JSON, and is not tried."""
+
+
 def _decode(value: object) -> object:
     for _ in range(2):  # JSON text, or JSON text of JSON text
         if not isinstance(value, str):
+            return value
+        if value.lstrip(" \t\n\r")[:1] not in _JSON_STARTS:
             return value
         try:
             value = json.loads(value)

@@ -6,6 +6,7 @@ their details fetched once each. The verdict rules are in
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from .._batch.settle import (
     clock_offset,
     service_window,
 )
+from .._batch.settle_filter import ListedExecutions, page_names
 from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
 from ..errors import ObsWorkflowError
 from ..models import ExecutionDetail, ExecutionSummary
@@ -157,14 +159,22 @@ class _Listed(NamedTuple):
     name: str
     started_at: datetime | None
     span: tuple[datetime, datetime] | None
-    summary: ExecutionSummary
+    execution_type: object
+    """As the listing wrote it (see :func:`kind_of`)."""
+    graph_urn: object
+    """As the listing wrote it (see :func:`graph_relation`)."""
 
 
 def _listed_kind(summary: ExecutionSummary, graph: str, typed: bool) -> Kind | None:
     """What the listing says started ``summary`` (``None``: not a start of ``graph``
     by the API: a trigger, or another graph)."""
-    relation = graph_relation(graph, summary.graph_urn)
-    kind = kind_of(summary.execution_type, typed_listing=typed)
+    return _kind(summary.graph_urn, summary.execution_type, graph, typed)
+
+
+def _kind(graph_urn: object, execution_type: object, graph: str, typed: bool) -> Kind | None:
+    """:func:`_listed_kind` of a listed execution's ``graph_urn`` and type."""
+    relation = graph_relation(graph, graph_urn)
+    kind = kind_of(execution_type, typed_listing=typed)
     if relation == "other" or kind == "trigger":
         return None
     return "unknown" if relation == "unclear" else kind
@@ -184,8 +194,11 @@ class _InWindows:
     previous: datetime | None = None
     """The last ``started_at`` listed (to tell whether the pages come in time order)."""
 
-    def take(self, sweep: ListingSweep, executions: Iterable[ExecutionSummary]) -> None:
+    def take(self, sweep: ListingSweep, executions: Sequence[ExecutionSummary]) -> None:
         """Count one page's executions into ``sweep`` and keep those in the windows."""
+        if isinstance(executions, ListedExecutions):
+            self._take_quick(sweep, executions)
+            return
         for summary in executions:
             sweep.listed += 1
             started = summary.started_at
@@ -199,7 +212,32 @@ class _InWindows:
                 continue
             if span is None or self.windows.overlaps(span):
                 self.seen.add(name)  # a listing in overlapping windows may repeat one
-                self.found.append(_Listed(name, started, span, summary))
+                self.found.append(
+                    _Listed(name, started, span, summary.execution_type, summary.graph_urn)
+                )
+
+    def _take_quick(self, sweep: ListingSweep, executions: ListedExecutions) -> None:
+        """:meth:`take` on what the page reading kept of each execution (the same
+        rules, the window first), without a typed summary."""
+        lows, highs = self.windows.bounds  # WindowSet.overlaps, inline
+        sweep.listed += len(executions.quick)
+        previous = self.previous
+        for position, (name, span, execution_type, graph_urn) in enumerate(executions.quick):
+            if span is not None:
+                first, last = span
+                if previous is not None and first < previous:
+                    sweep.time_ordered = False
+                previous = self.previous = first
+                at = bisect_right(lows, last) - 1
+                if at < 0 or first > highs[at]:
+                    continue
+            if name in self.seen:
+                continue
+            if _kind(graph_urn, execution_type, self.graph, self.typed) is None:
+                continue
+            self.seen.add(name)
+            started = executions.started_at(position)
+            self.found.append(_Listed(name, started, span, execution_type, graph_urn))
 
 
 @dataclass(slots=True)
@@ -212,7 +250,7 @@ class _Paging:
     def more(self, sweep: ListingSweep, page: SettlePage) -> bool:
         """Whether the sweep reads on after ``page``; if not, ``sweep`` says why
         (``complete``, or an ``error``)."""
-        names = [e.execution_name for e in page.executions]
+        names = page_names(page.executions)
         repeated = bool(names) and names == self.last_page
         self.last_page = [] if page.fresh else names
         cursor = page.next_cursor
@@ -247,7 +285,6 @@ def _candidates(
     candidates: list[Candidate] = []
     for listed in found:
         detail = details.get(listed.name)
-        summary = listed.summary
         started, span = listed.started_at, listed.span
         kind: Kind = "api"
         named = None
@@ -256,18 +293,18 @@ def _candidates(
             if started is None or span is None:
                 started, span = detail.started_at, detail.started_at_span
             kind = kind_of(
-                summary.execution_type,
+                listed.execution_type,
                 detail.execution_type,
                 getattr(detail, "created_by", None),
                 typed_listing=typed,
             )
-            relation = graph_relation(graph, summary.graph_urn, detail.graph_urn)
+            relation = graph_relation(graph, listed.graph_urn, detail.graph_urn)
             if relation == "other" or kind == "trigger":
                 continue
             if relation == "unclear":
                 kind = "unknown"
         else:
-            kind = _listed_kind(summary, graph, typed) or "unknown"
+            kind = _kind(listed.graph_urn, listed.execution_type, graph, typed) or "unknown"
         target = None if named is None else (named.bucket, named.key)
         if span is None:
             started = None  # unreadable: not a moment to place in a window

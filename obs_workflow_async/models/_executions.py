@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
@@ -42,6 +42,7 @@ from ._base import (
     parse_timestamp,
     timestamp_span,
 )
+from ._timestamps import _from_common_iso
 
 if TYPE_CHECKING:
     from pydantic import ModelWrapValidatorHandler
@@ -314,20 +315,41 @@ _new_start_result = object.__new__
 
 
 _NO_TIME: object = object()
+_ZONELESS = (timedelta(hours=-14), timedelta(hours=12))
+"""As :func:`~._base.timestamp_span` widens a time written without a zone."""
 
 
-def _raw_started_at(data: object) -> object:
+def quick_span(value: object) -> tuple[datetime, datetime] | None:
+    """:func:`~._base.timestamp_span` of ``value``, with the service's common form
+    (``2026-12-03T10:00:00[.fff][Z]``) read without the regular expressions: with
+    ``Z`` exactly that moment, without a zone the span of every zone."""
+    if type(value) is str:
+        moment = _from_common_iso(value)
+        if moment is not None:
+            if value[-1] == "Z":
+                return moment, moment
+            return moment + _ZONELESS[0], moment + _ZONELESS[1]
+    return timestamp_span(value)
+
+
+def raw_started_at(data: object) -> object:
     """The ``started_at`` as the service wrote it (top level, then inside
-    ``execution_info``, then v3's ``begin_time``), as the models read it."""
+    ``execution_info``, then v3's ``begin_time``), as the models read it; ``_NO_TIME``
+    for data that is not a mapping. Each place is read only when the one before it
+    holds nothing."""
     if not isinstance(data, Mapping):
         return _NO_TIME
-    for value in (
-        data.get("started_at"),
-        _info_field(data.get("execution_info"), "started_at"),
-        data.get("begin_time"),
-    ):
+    value = data.get("started_at")
+    if value is not None and value != "":
+        return value
+    info = data.get("execution_info")
+    if info is not None:
+        value = _info_field(info, "started_at")
         if value is not None and value != "":
             return value
+    value = data.get("begin_time")
+    if value is not None and value != "":
+        return value
     return None
 
 
@@ -355,10 +377,10 @@ class ExecutionSummary(ResponseModel):
     @classmethod
     def _keep_started_at_span(cls, data: object, handler: ModelWrapValidatorHandler[Self]) -> Self:
         model = handler(data)
-        raw = _raw_started_at(data)
+        raw = raw_started_at(data)
         if raw is _NO_TIME:
             raw = model.started_at
-        model._started_at_span = timestamp_span(raw)
+        model._started_at_span = quick_span(raw)
         return model
 
     @property

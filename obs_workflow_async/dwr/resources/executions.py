@@ -92,6 +92,20 @@ async def list_page(
     options: RequestOptions,
 ) -> DwrExecutionPage:
     """``list_workflow_instance``: one page of one time window, arguments checked."""
+    spec = list_spec(dwr, graph_name, state, start_time, end_time, offset, limit)
+    return await dwr.request(spec, read_model(DwrExecutionPage), options)
+
+
+def list_spec(
+    dwr: DwrCalls,
+    graph_name: str,
+    state: str | None,
+    start_time: datetime | None,
+    end_time: datetime | None,
+    offset: int | None,
+    limit: int | None,
+) -> RequestSpec:
+    """:func:`list_page`'s request, its arguments checked."""
     wire_status = None
     if state is not None:
         try:
@@ -107,14 +121,13 @@ async def list_page(
         end_time=end_time,
         status=wire_status,
     )
-    spec = dwr.spec(
+    return dwr.spec(
         "GET",
         "workflowexecutions",
         "list_executions",
         query=req.query(),
         graph_name=req.graph_name,
     )
-    return await dwr.request(spec, read_model(DwrExecutionPage), options)
 
 
 class ExecutionsMethods:

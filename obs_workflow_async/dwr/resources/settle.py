@@ -3,17 +3,19 @@ execution."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ..._batch.settle_filter import read_page
 from ..._core.options import RequestOptions
 from ..._core.protocols import SettlePage
-from ..models import (
-    DwrExecutionDetail,
-)
+from ..._pipeline import RawResponse
+from ...models import ExecutionSummary
+from ..models import DwrExecutionDetail, DwrExecutionPage, DwrExecutionSummary
 from ..project import DwrCalls
 from ..rules import cursor_int
-from .executions import EXECUTION_WINDOW, MAX_EXECUTIONS_PAGE, list_page, read_execution
+from .executions import EXECUTION_WINDOW, MAX_EXECUTIONS_PAGE, list_spec, read_execution
 
 if TYPE_CHECKING:
     pass
@@ -21,6 +23,12 @@ if TYPE_CHECKING:
 SETTLE_SKEW = timedelta(minutes=15)
 """How far a settle sweep reads beyond the items' windows: the clock skew the gateway
 tolerates (``APIGW.0303`` beyond it), since the offset is known only after one answer."""
+
+
+def _read_listing(raw: RawResponse) -> tuple[DwrExecutionPage, Sequence[ExecutionSummary]]:
+    """A listing page as a sweep reads it: typed summaries only where needed
+    (:func:`~obs_workflow_async._batch.settle_filter.read_page`)."""
+    return read_page(raw, DwrExecutionPage, DwrExecutionSummary)
 
 
 class DwrLister:
@@ -53,10 +61,8 @@ class DwrLister:
         low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
         start, offset = cursor if isinstance(cursor, tuple) else (low, None)
         end = min(start + EXECUTION_WINDOW, high)
-        page = await list_page(
-            self._dwr, graph, None, start, end, offset, MAX_EXECUTIONS_PAGE, options
-        )
-        items = page.executions
+        spec = list_spec(self._dwr, graph, None, start, end, offset, MAX_EXECUTIONS_PAGE)
+        page, items = await self._dwr.request(spec, _read_listing, options)
         flag = page.is_truncated
         raw = page.next_offset if page.next_offset is not None else page.next_marker
         if raw is not None and not (flag is False and not items):

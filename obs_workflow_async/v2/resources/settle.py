@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from ..._batch.settle_filter import read_page
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import MAX_PAGE_SIZE
 from ..._core.protocols import SettlePage
+from ..._pipeline import RawResponse
 from ...models import (
     ExecutionDetail,
     ExecutionPage,
+    ExecutionSummary,
     ExecutionType,
     ListExecutionsRequest,
     validate_request,
@@ -19,6 +23,12 @@ from ...models import (
 from .executions import execution_ref, get_execution_spec, list_executions_spec
 
 __all__ = ["V2Lister"]
+
+
+def _read_listing(raw: RawResponse) -> tuple[ExecutionPage, Sequence[ExecutionSummary]]:
+    """A listing page as a sweep reads it: typed summaries only where needed
+    (:func:`~obs_workflow_async._batch.settle_filter.read_page`)."""
+    return read_page(raw, ExecutionPage, ExecutionSummary)
 
 
 class V2Lister:
@@ -47,12 +57,10 @@ class V2Lister:
             next_marker=marker,
             limit=MAX_PAGE_SIZE,
         )
-        page = await self._core.request(
-            list_executions_spec(request), read_model(ExecutionPage), options
+        page, executions = await self._core.request(
+            list_executions_spec(request), _read_listing, options
         )
-        return SettlePage(
-            page.executions, page.headers, page.is_truncated, page.next_marker or None
-        )
+        return SettlePage(executions, page.headers, page.is_truncated, page.next_marker or None)
 
     async def detail(
         self, graph: str, execution_name: str, options: RequestOptions
