@@ -14,9 +14,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from obs_workflow_async._core.sweep import _InWindows
 from obs_workflow_async._batch.settle import ListingSweep, WindowSet
 from obs_workflow_async._batch.settle_filter import ListedExecutions, quick_span, read_listing
+from obs_workflow_async._core.sweep import _InWindows
 from obs_workflow_async.dwr.models import DwrExecutionPage, DwrExecutionSummary
 from obs_workflow_async.models import ExecutionPage, ExecutionSummary
 from obs_workflow_async.models._base import timestamp_span
