@@ -14,6 +14,9 @@ from obs_workflow_async.testing.faults import Fault
 
 HOSTILE = "denied\r\n2026-01-01 INFO forged\x1b[2J\x7f\x9b\u2028\u202e"
 RAW = ("\r", "\x1b", "\x7f", "\x9b", "\u2028", "\u202e")
+# XML 1.0 cannot carry ESC (such a body is unreadable, as the official SDK reads it) and
+# turns a literal CR into LF: the XML shape sends CR as a character reference, no ESC.
+HOSTILE_XML = "denied\r\n2026-01-01 INFO forged\x7f\x9b\u2028\u202e"
 
 
 @pytest.mark.parametrize("shape", ["v2 json", "v3 json", "xml"])
@@ -24,7 +27,8 @@ def test_error_line_on_stderr_escapes_service_text(
     shape: str,
 ) -> None:
     if shape == "xml":
-        body = f"<Error><Code>Bad</Code><Message>{HOSTILE}</Message></Error>"
+        text = HOSTILE_XML.replace("\r", "&#13;")
+        body = f"<Error><Code>Bad</Code><Message>{text}</Message></Error>"
         content_type = "application/xml"
     else:
         fields = ("code", "message") if shape == "v2 json" else ("error_code", "error_msg")
@@ -44,5 +48,6 @@ def test_error_line_on_stderr_escapes_service_text(
     for char in RAW:
         assert char not in err, (char, err)  # ...with its control characters escaped
     assert err.count("\n") == 1  # one error line
-    assert json.loads(err)["message"] == HOSTILE  # the JSON still decodes to the data
+    expected = HOSTILE_XML if shape == "xml" else HOSTILE
+    assert json.loads(err)["message"] == expected  # the JSON still decodes to the data
     assert obs_fake_server.attempts["g"] == 1
