@@ -1,4 +1,4 @@
-"""Reading a 2xx answer into a typed result: the readers :meth:`CoreClient.request` takes.
+"""Reading a 2xx answer into a typed result: the readers :meth:`~.client.CoreClient.request` takes.
 
 A reader is a function of the :class:`~obs_workflow_async._pipeline.RawResponse`;
 :func:`read_model` gives the one of any pydantic model. An API's resources may pass

@@ -1,6 +1,6 @@
 """Waiting for an execution to end: the one poll loop both APIs share, and the
-``wait_for_execution``/``start_and_wait`` methods over an API's :class:`Starter` and
-:class:`ExecutionPoller`."""
+``wait_for_execution``/``start_and_wait`` methods over an API's :class:`~.protocols.Starter` and
+:class:`~.protocols.ExecutionPoller`."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Settling ambiguous starts from the service: ``find_executions``, ``settle``,
-``settle_outcomes``. The verdict rules are in :mod:`..batch.settle`; see
+``settle_outcomes``. The verdict rules are in :mod:`obs_workflow_async._batch.settle`; see
 ``docs/settling.md`` for what they can and cannot prove."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The methods every client shares, over the engines composed into it at construction:
-the lifecycle (``async with``, :meth:`aclose`, copies with :meth:`with_options`), batch
+the lifecycle (``async with``, ``aclose()``, copies with ``with_options()``), batch
 starts (:class:`~obs_workflow_async._batch.runner.BatchRun` over the API's
 :class:`~.protocols.Starter`), waits (:func:`~.polling.poll_until_finished` over its
 :class:`~.protocols.ExecutionPoller`) and settling (:class:`~.settle.SettleEngine` over
@@ -61,7 +61,7 @@ class SharedMethods(Generic[_D]):
     async def aclose(self) -> None:
         """Close the pooled session (unless it was passed in). Safe to call twice.
 
-        A copy made with :meth:`with_options` shares its parent's pool and does not
+        A copy made with ``with_options()`` shares its parent's pool and does not
         close it.
         """
         await self._core.aclose()
@@ -82,9 +82,9 @@ class SharedMethods(Generic[_D]):
         transport with its credentials; closing the copy closes neither, closing the
         parent does.
 
-        :param options: The copy's defaults (:class:`RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``, ``retry_non_idempotent``;
-            omitted ones keep this client's.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An option is invalid.
         """
         arguments: dict[str, Any] = dict(self._arguments)
@@ -134,7 +134,7 @@ class SharedMethods(Generic[_D]):
         :param stop_on_error: Take no new item after the first failure.
         :param adaptive: Halve concurrency and rate on 429/503, add them back on success.
         :param on_progress: Called with the :class:`BatchStats` after each outcome.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :returns: The run: iterate it for one :class:`StartOutcome` per item (a failed
@@ -176,7 +176,7 @@ class SharedMethods(Generic[_D]):
         :param stop_on_error: Take no new item after the first failure.
         :param adaptive: Halve concurrency and rate on 429/503, add them back on success.
         :param on_progress: Called with the :class:`BatchStats` after each outcome.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :returns: One :class:`StartOutcome` per item, in input order (errors included,
@@ -208,7 +208,7 @@ class SharedMethods(Generic[_D]):
         raise_on_failure: bool = False,
         request_options: RequestOptions | None = None,
     ) -> _D:
-        """Poll :meth:`get_execution` until the execution reaches a terminal state.
+        """Poll ``get_execution`` until the execution reaches a terminal state.
 
         Polls start every ``poll_interval`` seconds and back off by a factor of 1.5 up to
         ``max_poll_interval``. Returns the final :class:`ExecutionDetail` (v3: a
@@ -270,7 +270,7 @@ class SharedMethods(Generic[_D]):
         raise_on_failure: bool = False,
         request_options: RequestOptions | None = None,
     ) -> _D:
-        """:meth:`start_workflow`, then :meth:`wait_for_execution` on the new execution.
+        """``start_workflow``, then :meth:`wait_for_execution` on the new execution.
 
         ``timeout`` bounds the wait; ``request_options`` apply to the start and each poll.
 
@@ -340,12 +340,11 @@ class SharedMethods(Generic[_D]):
         :param until: A moment after its answer (or failure); ``None``: now.
         :param margin: Seconds added on both sides of the window (clock skew).
         :param concurrency: Detail requests at once, at most.
-        :param max_pages: Listing pages at most; ``None``: :data:`DEFAULT_MAX_PAGES`
+        :param max_pages: Listing pages at most; ``None``: ``DEFAULT_MAX_PAGES``
             (a cut sweep is not ``complete``).
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :returns: The matching executions, the ``undecided`` ones, and whether
             the sweep was complete.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -379,7 +378,7 @@ class SharedMethods(Generic[_D]):
         latest ``until``, and never more than ``settle_delay`` seconds: an ``until``
         ahead of now is a clock stepped since the run, see ``SettleItem.offsets``;
         items without ``until`` count from now). ``max_pages`` bounds each sweep
-        (default :data:`DEFAULT_MAX_PAGES`; items a cut sweep cannot clear stay
+        (default ``DEFAULT_MAX_PAGES``; items a cut sweep cannot clear stay
         ``unknown``).
 
         :param items: The ambiguous starts (:class:`~.SettleItem`: graph, bucket, key,
@@ -389,11 +388,11 @@ class SharedMethods(Generic[_D]):
         :param margin: Seconds added on both sides of each item's window (clock skew).
         :param concurrency: Requests at once, at most.
         :param max_pages: Listing pages per graph, at most; ``None``:
-            :data:`DEFAULT_MAX_PAGES` (10,000).
+            ``DEFAULT_MAX_PAGES`` (10,000).
         :param wait: Sleep until ``settle_delay`` has passed (default; never more than
             ``settle_delay`` seconds); ``False``: settle now (recent items may stay
             ``unknown``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :returns: One :class:`~.SettleResult` per item, and what the pass cost.
@@ -436,13 +435,12 @@ class SharedMethods(Generic[_D]):
         :param margin: Seconds added on both sides of the window (clock skew).
         :param concurrency: Requests at once, at most.
         :param max_pages: Listing pages per graph, at most; ``None``:
-            :data:`DEFAULT_MAX_PAGES` (10,000).
+            ``DEFAULT_MAX_PAGES`` (10,000).
         :param wait: Sleep until ``settle_delay`` has passed (default);
             ``False``: settle now.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :returns: One :class:`~.SettleResult` per ambiguous outcome (its
             ``item.key`` is the outcome).
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).

@@ -223,7 +223,8 @@ class FakeDwrServer(FakeWorkflowServer):
 
     def _route(self, incoming: Incoming) -> RouteMatch:
         """The v3 gateway's routes (the v2 table is not served here): IAM's project list
-        (any method), else ``/v3/{project_id}/<resource>/...`` from :data:`_V3_RESOURCES`."""
+        (any method), else ``/v3/{project_id}/<resource>/...`` from
+        :data:`~.dwr_routes._V3_RESOURCES`."""
         if incoming.parts == ("v3", "projects"):
             args = incoming.args
             return RouteMatch(

@@ -1,6 +1,6 @@
 """``AsyncWorkflowClient``: the OBS workflow (v2) API on the neutral core.
 
-Reading order for a newcomer: this module (options → :class:`~.._core.client.CoreClient`
+Reading order for a newcomer: this module (options → ``CoreClient``
 with the v2 :class:`~.dialect.ObsDialect`, and the engines' protocols implemented by
 :mod:`.resources`), then :mod:`.resources.executions` (``start_workflow`` builds a
 :class:`~obs_workflow_async._pipeline.RequestSpec` and calls ``self._core.request``),
@@ -65,7 +65,7 @@ class AsyncWorkflowClient(
     One pooled ``aiohttp`` session per client, created lazily inside the running
     loop. Credentials fall back to ``OBS_ACCESS_KEY_ID``/``OBS_SECRET_ACCESS_KEY``/
     ``OBS_SECURITY_TOKEN`` when not passed (read in the constructor). Every method
-    takes the per-call overrides of :class:`~.base_client.RequestOptions`
+    takes the per-call overrides of :class:`~obs_workflow_async.RequestOptions`
     (``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
     ``retry_non_idempotent``). See ``docs/configuration.md`` for every option.
 

@@ -453,12 +453,7 @@ def test_the_resolver(target: str, expected: bool) -> None:
 # Files another change is rewriting right now (issue 19: the neutral core, the
 # resources): their references are reported, as expected failures, until it lands.
 # Strict: once a file passes, its entry must go. Paths relative to the repository.
-IN_FLIGHT = {
-    "obs_workflow_async/_api/settle.py": "the _api resources are being restructured (issue 19)",
-    "obs_workflow_async/dwr/client.py": "the v3 client is being restructured (issue 19)",
-    "obs_workflow_async/_base_client.py": "the core is being made neutral (issue 19)",
-    "obs_workflow_async/_client.py": "the core is being made neutral (issue 19)",
-}
+IN_FLIGHT: dict[str, str] = {}
 
 
 def _files() -> list[object]:
@@ -485,7 +480,6 @@ def test_every_docstring_reference_resolves(file: str) -> None:
     )
 
 
-@pytest.mark.xfail(reason=IN_FLIGHT["obs_workflow_async/_api/settle.py"], strict=True)
 def test_the_options_paragraph_references_resolve() -> None:
     """The ``:param options:`` paragraph of the request methods: reported on its own,
     with the wording that should replace every copy of it."""

@@ -27,7 +27,7 @@ class AuthorizationMethods:
     async def create_authorization(self, **options: Unpack[RequestOptions]) -> OperationResult:
         """``create_workflow_authentication`` (idempotent on the service).
 
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises DiscoveryError: The project id had to be discovered through IAM and the
@@ -43,7 +43,7 @@ class AuthorizationMethods:
     async def get_authorization(self, **options: Unpack[RequestOptions]) -> DwrAuthorization:
         """``check_workflow_authentication`` (404 :class:`NotFoundError` when none).
 
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises NotFoundError: No workflow authorization is in place.
@@ -65,7 +65,7 @@ class AuthorizationMethods:
 
         :param agreement_type: ``use_public_action_privacy_statement`` or
             ``register_public_action_statement`` (the query's ``type``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: Another ``agreement_type`` (nothing sent).
@@ -91,7 +91,7 @@ class AuthorizationMethods:
 
         :param agreement_type: ``use_public_action_privacy_statement`` or
             ``register_public_action_statement`` (the query's ``type``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: Another ``agreement_type`` (nothing sent).

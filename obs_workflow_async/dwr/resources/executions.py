@@ -154,7 +154,9 @@ class ExecutionsMethods:
         :param bucket: The bucket of the object the execution works on.
         :param object_key: The object's key in ``bucket``.
         :param inputs: Workflow parameters by name (JSON values); ``None``: none.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`).
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises ProjectIdError: No project id and none could be discovered.
         :raises DiscoveryError: The IAM discovery of the project id failed (nothing was
@@ -189,7 +191,7 @@ class ExecutionsMethods:
         :param offset: Where the page starts, as the previous page's ``next_offset``
             gave it; ``None``: the first page.
         :param limit: Items per page, 1-200 (default: the service's).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -232,7 +234,7 @@ class ExecutionsMethods:
         :param page_size: Items per request, 1-200.
         :param max_items: Stop after this many items (``0``: none, nothing sent);
             ``None``: all.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule, ``since`` is after
@@ -315,7 +317,7 @@ class ExecutionsMethods:
 
         :param graph_name: The workflow's name.
         :param execution_name: The execution's name (as the start returned it).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -337,7 +339,7 @@ class ExecutionsMethods:
 
         :param graph_name: The workflow's name.
         :param execution_name: The failed execution to resume.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).

@@ -59,7 +59,7 @@ class TemplatesMethods:
         :param offset: Where the page starts, as the previous page's ``next_offset``
             gave it; ``None``: the first page.
         :param limit: Items per page (default: the service's).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -96,7 +96,7 @@ class TemplatesMethods:
         :param offset: Where the page starts, as the previous page's ``next_offset``
             gave it; ``None``: the first page.
         :param limit: Items per page (default: the service's).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -135,7 +135,7 @@ class TemplatesMethods:
         :param offset: Where the page starts, as the previous page's ``next_offset``
             gave it; ``None``: the first page.
         :param limit: Items per page (default: the service's).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -169,7 +169,7 @@ class TemplatesMethods:
     ) -> AsyncIterator[DwrActionTemplate]:
         """Every template of ``kind`` (``system``, ``public`` or ``mine``), following
         the page's ``offset`` (where the next page starts); ``page_size`` and
-        ``max_items`` as for :meth:`iter_workflows`.
+        ``max_items`` as for :meth:`~obs_workflow_async.dwr.AsyncDwrClient.iter_workflows`.
 
         :param kind: ``system`` (:meth:`list_system_templates`), ``public`` or ``mine``
             (your own templates).
@@ -179,7 +179,7 @@ class TemplatesMethods:
             ``max_items`` if fewer).
         :param max_items: Stop after this many items (``0``: none, nothing sent);
             ``None``: all.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: Another ``kind``, or an argument breaks a rule (nothing sent).
@@ -214,7 +214,7 @@ class TemplatesMethods:
         """``show_system_template_detail``: ``GET /actiontemplate/{name}``.
 
         :param template_name: The action template's name (1-128 characters, no ``/``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -237,7 +237,7 @@ class TemplatesMethods:
         """``show_public_template_info``: ``GET /publicactiontemplate/{name}``.
 
         :param template_name: The action template's name (1-128 characters, no ``/``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -260,7 +260,7 @@ class TemplatesMethods:
         """``show_third_template_info``: ``GET /myactiontemplate/{name}``.
 
         :param template_name: The action template's name (1-128 characters, no ``/``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -288,7 +288,7 @@ class TemplatesMethods:
         :param template_name: The new template's name (1-128 characters, no ``/``).
         :param definition: The template: a :class:`~.dwr.models.DwrMyTemplateDefinition`
             or a plain mapping of its fields (checked before sending).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -316,7 +316,7 @@ class TemplatesMethods:
         :param template_name: The action template's name (1-128 characters, no ``/``).
         :param definition: The template: a :class:`~.dwr.models.DwrMyTemplateDefinition`
             or a plain mapping of its fields (checked before sending).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -340,7 +340,7 @@ class TemplatesMethods:
         """``delete_my_action_template``.
 
         :param template_name: The action template's name (1-128 characters, no ``/``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -363,7 +363,7 @@ class TemplatesMethods:
         """``update_my_action_template_to_deprecated``: ``POST .../{name}/forbid``.
 
         :param template_name: The action template's name (1-128 characters, no ``/``).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).

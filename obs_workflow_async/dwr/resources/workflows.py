@@ -48,7 +48,7 @@ class WorkflowsMethods:
         :param graph_name: The new workflow's name.
         :param definition: The workflow: a :class:`~.dwr.models.DwrWorkflowDefinition`
             or a plain mapping of its fields (checked before sending).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -70,7 +70,7 @@ class WorkflowsMethods:
         """``show_workflow_info``.
 
         :param graph_name: The workflow's name.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -97,7 +97,7 @@ class WorkflowsMethods:
 
         :param graph_name: The workflow's name.
         :param parameters: The workflow parameters' new values, by name.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -126,7 +126,7 @@ class WorkflowsMethods:
         """``delete_workflow`` (a "mark delete"; 204).
 
         :param graph_name: The workflow's name.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -156,7 +156,7 @@ class WorkflowsMethods:
         :param offset: Where the page starts, as the previous page's ``next_offset``
             gave it; ``None``: the first page.
         :param limit: Items per page, 1-1000 (default: the service's).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -187,7 +187,7 @@ class WorkflowsMethods:
         :param page_size: Items per request, 1-1000.
         :param max_items: Stop after this many items (``0``: none, nothing sent);
             ``None``: all.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).

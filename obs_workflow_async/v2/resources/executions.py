@@ -169,7 +169,7 @@ class ExecutionsMethods:
         :param bucket: The bucket of the object the execution works on.
         :param object_key: The object's key in ``bucket``.
         :param inputs: Workflow parameters by name (JSON values); ``None``: none.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :returns: The new execution's URN and name, its start time and the request id.
@@ -209,7 +209,7 @@ class ExecutionsMethods:
         :param execution_type: ``APICALL`` or ``TRIGGERCAL``: how they were started.
         :param next_marker: Where the page starts: the previous page's ``next_marker``.
         :param limit: Items per page, 1-1000 (default: the service's).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -258,7 +258,7 @@ class ExecutionsMethods:
         :param page_size: Items per request, 1-1000.
         :param max_items: Stop after this many items (``0``: none, nothing sent);
             ``None``: all.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
@@ -294,7 +294,7 @@ class ExecutionsMethods:
 
         :param graph_name: The workflow the execution belongs to.
         :param execution_name: The execution's name (as ``start_workflow`` returned it).
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises NotFoundError: No such workflow or execution.
@@ -317,7 +317,7 @@ class ExecutionsMethods:
 
         :param graph_name: The workflow the execution belongs to.
         :param execution_name: The FAILED execution to resume.
-        :param options: Per-call overrides (:class:`~.base_client.RequestOptions`):
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
             ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
             ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).

@@ -71,10 +71,9 @@ class TriggerPoliciesMethods:
         :param bucket: The bucket whose policy is replaced.
         :param rules: The trigger rules (:class:`TriggerRule` models or plain
             dicts).
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -90,10 +89,9 @@ class TriggerPoliciesMethods:
         """``bucket``'s trigger policy (its rules).
 
         :param bucket: The bucket.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -110,10 +108,9 @@ class TriggerPoliciesMethods:
         """Remove ``bucket``'s trigger policy.
 
         :param bucket: The bucket.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.

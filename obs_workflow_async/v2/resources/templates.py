@@ -103,10 +103,9 @@ class TemplatesMethods:
         :param inputs: The template's input parameters
             (:class:`InputParameter`).
         :param tags: Tags (:class:`Tag`).
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -131,10 +130,9 @@ class TemplatesMethods:
         """Template ``template_name``, as the service describes it.
 
         :param template_name: The template.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -151,10 +149,9 @@ class TemplatesMethods:
         """Delete template ``template_name``.
 
         :param template_name: The template to delete.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -181,10 +178,9 @@ class TemplatesMethods:
         :param start: Offset of the first item, as the previous page's
             ``next_start`` gave it.
         :param limit: Items per page, 1-1000.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -213,10 +209,9 @@ class TemplatesMethods:
         :param page_size: Items per request, 1-1000.
         :param max_items: Stop after this many (``0``: none, nothing sent); ``None``:
             all.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.

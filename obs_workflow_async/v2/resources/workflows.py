@@ -123,10 +123,9 @@ class WorkflowsMethods:
         :param description: Free text, 0-256 characters.
         :param parameters: Values for the template's input parameters
             (:class:`InputParameter`).
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -149,10 +148,9 @@ class WorkflowsMethods:
         """Workflow ``graph_name``, as the service describes it.
 
         :param graph_name: The workflow.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -177,10 +175,9 @@ class WorkflowsMethods:
         :param parameters: New input parameters (:class:`InputParameter` items
             or a name-to-value mapping).
         :param description: A new description, 0-256 characters.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -203,10 +200,9 @@ class WorkflowsMethods:
         """Delete workflow ``graph_name``.
 
         :param graph_name: The workflow to delete.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -231,10 +227,9 @@ class WorkflowsMethods:
         :param start: Offset of the first item, as the previous page's
             ``next_start`` gave it.
         :param limit: Items per page, 1-1000.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
@@ -263,10 +258,9 @@ class WorkflowsMethods:
         :param page_size: Items per request, 1-1000.
         :param max_items: Stop after this many (``0``: none, nothing sent); ``None``:
             all.
-        :param options: Per-call overrides
-            (:class:`~.base_client.RequestOptions`): ``timeout``,
-            ``max_retries``, ``deadline``, ``max_retry_wait``,
-            ``retry_non_idempotent``.
+        :param options: Per-call overrides (:class:`~obs_workflow_async.RequestOptions`):
+            ``timeout``, ``max_retries``, ``deadline``, ``max_retry_wait``,
+            ``retry_non_idempotent``; omitted ones keep the client's.
         :raises InvalidRequestError: An argument breaks a rule (nothing sent).
         :raises APIStatusError: The service answered an error
             (:class:`NotFoundError`, ...), after the retries.
