@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .._batch.models import StartOutcome
+from .. import StartOutcome
 from ..errors import APIStatusError, ObsWorkflowError, TransportError
 from .manifest import ManifestError, ManifestItem, read_manifest
 from .settle_file import NewerFormatError, item_records, line_graph, resume_action, timestamp

@@ -25,8 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from .._batch.models import BatchStats, StartOutcome, StartRequest
-from .._batch.runner import BatchRun
+from .. import BatchRun, BatchStats, StartOutcome, StartRequest
 from ..errors import InvalidRequestError
 from ..models import validate_request
 from .commands import (

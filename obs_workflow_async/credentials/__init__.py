@@ -20,6 +20,7 @@ from ._base import (
     resolve_credentials,
 )
 from ._remote import (
+    ECS_ENDPOINT,
     MAX_ANSWER_BYTES,
     MAX_TOKEN_FILE_BYTES,
     EcsMetadataProvider,
@@ -28,6 +29,7 @@ from ._remote import (
 )
 
 __all__ = [
+    "ECS_ENDPOINT",
     "MAX_ANSWER_BYTES",
     "MAX_TOKEN_FILE_BYTES",
     "ChainProvider",
