@@ -44,14 +44,8 @@ from ..errors import (
 )
 from .manifest import ManifestError
 from .output import emit_summary
-from .results import (
-    ResultsLock,
-    ResultsLog,
-    Write,
-    name_repaired_items,
-    read_results,
-    repair_torn,
-)
+from .results import name_repaired_items, read_results, repair_torn
+from .results_log import ResultsLock, ResultsLog, Write
 from .settle_file import PendingItem, SettleFileError, read_pending, settle_record
 from .signals import InterruptOnSignal
 

@@ -1,7 +1,7 @@
 """Settling the ambiguous items of a ``start-many`` results file, and how a resume
 reads the settle lines.
 
-A results file (see :mod:`.results`) ends some items with ``"ambiguous"`` or with a
+A results file (see :mod:`.results_log`) ends some items with ``"ambiguous"`` or with a
 bare ``"sending"`` (the run died with them in flight; in format 2 one ``sending``
 line names a batch of items: :func:`item_records` reads it as one per item). ``obs-workflow settle``
 settles them from the service and appends one line per item::

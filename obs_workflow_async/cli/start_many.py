@@ -7,7 +7,8 @@ time, deciding each item against the resume state (:func:`decide_item`) and writ
 a ``sending`` line for each batch of items before any of them goes, and one outcome
 line per item after (:class:`_Feed`).
 ``--dry-run`` (:func:`dry_run`) makes the same checks and decisions and sends
-nothing. The files are described in :mod:`.manifest` and :mod:`.results`.
+nothing. The files are described in :mod:`.manifest`, :mod:`.results_log` and
+:mod:`.results`.
 """
 
 from __future__ import annotations
@@ -42,17 +43,13 @@ from .commands import (
 from .manifest import ManifestError, ManifestItem, count_items, read_manifest
 from .output import emit_summary
 from .progress import ProgressPrinter
-from .results import (
+from .results import ResumeState, carry_over, name_repaired_items, read_results, repair_torn
+from .results_log import (
     ResultsFileError,
     ResultsLock,
     ResultsLog,
-    ResumeState,
     Write,
-    carry_over,
-    name_repaired_items,
     outcome_record,
-    read_results,
-    repair_torn,
     started_line,
 )
 from .settle_file import format_line, resume_action, timestamp
