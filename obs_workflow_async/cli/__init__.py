@@ -172,8 +172,9 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
     import asyncio
     import shutil
 
+    from .batch_plan import dry_run, plan_batch
     from .commands import EXIT_FAILED, EXIT_OK, lock_for_settle, run_command
-    from .start_many import dry_run, plan_batch, spool_stdin
+    from .start_many import spool_stdin
 
     if args.command == "demo":
         from .demo import format_summary, run_demo  # the fake server: only for the demo
