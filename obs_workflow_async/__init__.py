@@ -16,7 +16,13 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._aiohttp_transport import AiohttpTransport
     from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
-    from ._batch.settle import SettleItem, SettleResult
+    from ._batch.settle import (
+        CLOCK_STEP_TOLERANCE,
+        DEFAULT_MARGIN,
+        DEFAULT_SETTLE_DELAY,
+        SettleItem,
+        SettleResult,
+    )
     from ._config import RetryConfig, Runtime, Timeout
     from ._core.client import RequestOptions
     from ._core.settle import ExecutionLookup, SettleReport
@@ -92,6 +98,7 @@ _EXPORTS: dict[str, str] = {
     "BadRequestError": ".errors",
     "BatchRun": "._batch",
     "BatchStats": "._batch",
+    "CLOCK_STEP_TOLERANCE": "._batch.settle",
     "ChainProvider": ".credentials",
     "ClientClosedError": ".errors",
     "ConflictError": ".errors",
@@ -100,6 +107,8 @@ _EXPORTS: dict[str, str] = {
     "Credentials": ".credentials",
     "CredentialsError": ".errors",
     "CredentialsProvider": ".credentials",
+    "DEFAULT_MARGIN": "._batch.settle",
+    "DEFAULT_SETTLE_DELAY": "._batch.settle",
     "EcsMetadataProvider": ".credentials",
     "EnvironmentProvider": ".credentials",
     "ErrorDetail": ".errors",
@@ -182,6 +191,7 @@ __all__ = [
     "BadRequestError",
     "BatchRun",
     "BatchStats",
+    "CLOCK_STEP_TOLERANCE",
     "ChainProvider",
     "ClientClosedError",
     "ConflictError",
@@ -190,6 +200,8 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "CredentialsProvider",
+    "DEFAULT_MARGIN",
+    "DEFAULT_SETTLE_DELAY",
     "EcsMetadataProvider",
     "EnvironmentProvider",
     "ErrorDetail",

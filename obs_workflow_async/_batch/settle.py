@@ -97,6 +97,14 @@ class SettleItem:
     key: object = None
     offsets: tuple[timedelta, ...] = ()
 
+    def clock_step(self, offset: timedelta) -> timedelta:
+        """How far ``offset`` (the service's clock minus this machine's, measured now)
+        lies outside the recorded :attr:`offsets`: a step of this machine's clock since
+        the item ran. Zero when none is recorded, or ``offset`` lies among them; a
+        step larger than :data:`~obs_workflow_async.CLOCK_STEP_TOLERANCE` is one
+        ``Date``'s resolution cannot explain."""
+        return clock_step(self, offset)
+
 
 @dataclass(frozen=True, slots=True)
 class SettleResult:

@@ -3,7 +3,7 @@
 The package: :mod:`.parser` (argparse), :mod:`.commands` (running a command, how errors
 print, settle), :mod:`.resource_commands` (start, get, list, wait, restore), :mod:`.output`,
 :mod:`.doctor`, :mod:`.start_many` (the resumable batch run),
-:mod:`.manifest`, :mod:`.results` and :mod:`.settle_file` (its files),
+:mod:`.manifest`, :mod:`.results_log`, :mod:`.results` and :mod:`.settle_file` (its files),
 :mod:`.progress`, :mod:`.signals`, :mod:`.demo`.
 
 ``demo`` runs against the embedded fake server. The other commands talk to a real
@@ -78,7 +78,7 @@ from .pipe import quiet_broken_pipe
 
 if TYPE_CHECKING:
     from .. import Runtime
-    from .results import Write
+    from .results_log import Write
 
 # Only the parser and its option files are imported up front: ``--version``,
 # ``--help`` and ``completion`` answer without importing the client, aiohttp or
@@ -172,8 +172,9 @@ def _dispatch(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
     import asyncio
     import shutil
 
+    from .batch_plan import dry_run, plan_batch
     from .commands import EXIT_FAILED, EXIT_OK, lock_for_settle, run_command
-    from .start_many import dry_run, plan_batch, spool_stdin
+    from .start_many import spool_stdin
 
     if args.command == "demo":
         from .demo import format_summary, run_demo  # the fake server: only for the demo

@@ -19,20 +19,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-from .. import AsyncWorkflowClient, Runtime
-from .._batch.settle import CLOCK_STEP_TOLERANCE, SettleItem, clock_step
+from .. import CLOCK_STEP_TOLERANCE, AsyncWorkflowClient, Runtime, SettleItem
 
 if TYPE_CHECKING:
     from .. import SettleReport
     from ..dwr import AsyncDwrClient
 from ..credentials import (
+    ECS_ENDPOINT,
     CredentialsCache,
     CredentialsProvider,
     EcsMetadataProvider,
     OidcProvider,
     default_chain,
 )
-from ..credentials._remote import ECS_ENDPOINT
 from ..errors import (
     APIStatusError,
     CredentialsError,
@@ -45,14 +44,8 @@ from ..errors import (
 )
 from .manifest import ManifestError
 from .output import emit_summary
-from .results import (
-    ResultsLock,
-    ResultsLog,
-    Write,
-    name_repaired_items,
-    read_results,
-    repair_torn,
-)
+from .results import name_repaired_items, read_results, repair_torn
+from .results_log import ResultsLock, ResultsLog, Write
 from .settle_file import PendingItem, SettleFileError, read_pending, settle_record
 from .signals import InterruptOnSignal
 
@@ -241,7 +234,7 @@ def _warn_clock_step(items: Sequence[SettleItem], report: SettleReport) -> None:
     """Say so when this machine's clock has been stepped since the run (the offsets the
     file records and the one measured now differ by more than ``CLOCK_STEP_TOLERANCE``)."""
     steps = [
-        clock_step(item, report.sweeps[item.graph_name].offset)
+        item.clock_step(report.sweeps[item.graph_name].offset)
         for item in items
         if item.graph_name in report.sweeps and report.sweeps[item.graph_name].offset_measured
     ]

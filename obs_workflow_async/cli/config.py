@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._endpoints import ECS_ENDPOINT
+from ..credentials import ECS_ENDPOINT
 
 __all__ = [
     "CONNECTION_OPTIONS",

@@ -37,6 +37,7 @@ import aiohttp
 
 from .. import AsyncWorkflowClient
 from ..credentials import (
+    ECS_ENDPOINT,
     Credentials,
     CredentialsCache,
     CredentialsProvider,
@@ -45,7 +46,6 @@ from ..credentials import (
     OidcProvider,
     StaticProvider,
 )
-from ..credentials._remote import ECS_ENDPOINT
 from ..errors import (
     APIStatusError,
     CredentialsError,

@@ -16,8 +16,7 @@ import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
-from .. import __version__
-from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
+from .. import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, __version__
 from .completion import add_completion
 from .config import CONNECTION_OPTIONS, PROFILE_HELP
 from .help_text import CONNECTION_TITLE, HelpFormatter, finish_help

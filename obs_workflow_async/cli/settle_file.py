@@ -1,7 +1,7 @@
 """Settling the ambiguous items of a ``start-many`` results file, and how a resume
 reads the settle lines.
 
-A results file (see :mod:`.results`) ends some items with ``"ambiguous"`` or with a
+A results file (see :mod:`.results_log`) ends some items with ``"ambiguous"`` or with a
 bare ``"sending"`` (the run died with them in flight; in format 2 one ``sending``
 line names a batch of items: :func:`item_records` reads it as one per item). ``obs-workflow settle``
 settles them from the service and appends one line per item::
@@ -32,7 +32,7 @@ Clocks: those times are this machine's clock *during the run*. Outcome lines rec
 Each item is settled with its own offset and the lowest and highest the file records
 (an item whose answer never came has none of its own), so a clock stepped between
 the run and the settle (or during the run) widens its window instead of moving it
-off its start (see :class:`~obs_workflow_async._batch.settle.SettleItem`).
+off its start (see :class:`~obs_workflow_async.SettleItem`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
+from .. import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem, SettleResult
 
 if TYPE_CHECKING:
     from .. import AsyncWorkflowClient, SettleReport

@@ -8,26 +8,54 @@ last only when ``HUAWEI_CLOUD_IDP_ID`` is set). Pass it, or any provider, as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ._base import (
-    ChainProvider,
-    Credentials,
-    CredentialsCache,
-    CredentialsProvider,
-    EnvironmentProvider,
-    StaticProvider,
-    resolve_credentials,
-)
-from ._remote import (
-    MAX_ANSWER_BYTES,
-    MAX_TOKEN_FILE_BYTES,
-    EcsMetadataProvider,
-    OidcProvider,
-    parse_security_key,
-)
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .._endpoints import ECS_ENDPOINT
+    from ._base import (
+        ChainProvider,
+        Credentials,
+        CredentialsCache,
+        CredentialsProvider,
+        EnvironmentProvider,
+        StaticProvider,
+        resolve_credentials,
+    )
+    from ._chain import default_chain
+    from ._remote import (
+        MAX_ANSWER_BYTES,
+        MAX_TOKEN_FILE_BYTES,
+        EcsMetadataProvider,
+        OidcProvider,
+        parse_security_key,
+    )
+
+# Imported on first use (PEP 562): ``ECS_ENDPOINT`` (the command line's ``--help``
+# shows it) without aiohttp, which the remote providers import.
+_EXPORTS: dict[str, str] = {
+    "ChainProvider": "._base",
+    "Credentials": "._base",
+    "CredentialsCache": "._base",
+    "CredentialsProvider": "._base",
+    "ECS_ENDPOINT": ".._endpoints",
+    "EcsMetadataProvider": "._remote",
+    "EnvironmentProvider": "._base",
+    "MAX_ANSWER_BYTES": "._remote",
+    "MAX_TOKEN_FILE_BYTES": "._remote",
+    "OidcProvider": "._remote",
+    "StaticProvider": "._base",
+    "default_chain": "._chain",
+    "parse_security_key": "._remote",
+    "resolve_credentials": "._base",
+}
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
+    "ECS_ENDPOINT",
     "MAX_ANSWER_BYTES",
     "MAX_TOKEN_FILE_BYTES",
     "ChainProvider",
@@ -42,22 +70,3 @@ __all__ = [
     "parse_security_key",
     "resolve_credentials",
 ]
-
-
-def default_chain(
-    *, environ: Mapping[str, str] | None = None, ecs_endpoint: str | None = None
-) -> ChainProvider:
-    """Environment, then ECS/CCE metadata, then OIDC when ``HUAWEI_CLOUD_IDP_ID`` is set.
-
-    :param environ: The mapping environment variables are read from (default
-        ``os.environ``).
-    :param ecs_endpoint: The metadata service's URL; ``None``: the default one.
-    :returns: The chain of providers, tried in that order.
-    """
-    providers: list[CredentialsProvider] = [EnvironmentProvider(environ)]
-    providers.append(
-        EcsMetadataProvider(endpoint=ecs_endpoint) if ecs_endpoint else EcsMetadataProvider()
-    )
-    if OidcProvider.configured(environ):
-        providers.append(OidcProvider(environ=environ))
-    return ChainProvider(providers)

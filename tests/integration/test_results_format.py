@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from obs_workflow_async import cli
+from obs_workflow_async.cli.batch_feed import BatchFeed as _Feed
 from obs_workflow_async.cli.manifest import ManifestError, read_manifest
 from obs_workflow_async.cli.results import ResultsLog, read_results
 from obs_workflow_async.cli.settle_file import FORMAT_VERSION, item_records, read_pending
-from obs_workflow_async.cli.start_many import _Feed
 from obs_workflow_async.testing import FakeWorkflowServer
 from tests.support.results_file import item_lines, last_statuses
 
