@@ -28,6 +28,7 @@ OPTIONAL_PARTS = (
 LAZY_PACKAGES = (
     "obs_workflow_async",
     "obs_workflow_async._batch",
+    "obs_workflow_async.models",
     "obs_workflow_async.dwr",
     "obs_workflow_async.testing",
 )
