@@ -17,6 +17,8 @@ ratios:
   dependencies (``import aiohttp, pydantic``); the target is at most 1.15;
 - ``client / deps``: the same for ``from obs_workflow_async import AsyncWorkflowClient``
   (what a program that uses the client pays);
+- ``dwr client / deps``: the same for ``from obs_workflow_async.dwr import AsyncDwrClient``
+  (v3);
 - ``--version`` and ``--help``: the console script's cost over a bare interpreter;
   the target is at most 150 ms.
 
@@ -60,6 +62,7 @@ def cases(python: str, script: str | None) -> dict[str, list[str]]:
         "deps": [python, "-c", "import aiohttp, pydantic"],
         "package": [python, "-c", "import obs_workflow_async"],
         "client": [python, "-c", "from obs_workflow_async import AsyncWorkflowClient"],
+        "dwr client": [python, "-c", "from obs_workflow_async.dwr import AsyncDwrClient"],
         "--version": cli("--version"),
         "--help": cli("--help"),
     }
@@ -151,7 +154,7 @@ def main() -> None:
     for title, figures in (("wall", wall), ("cpu", cpu)):
         bare = figures["bare"]
         deps = [d - b for d, b in zip(figures["deps"], bare, strict=True)]
-        for name in ("package", "client"):
+        for name in ("package", "client", "dwr client"):
             ratios = [
                 (t - b) / d if d > 0 else float("nan")
                 for t, b, d in zip(figures[name], bare, deps, strict=True)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
+from .settle_defaults import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .settle_match import (
     InputTarget,
     Kind,
@@ -51,15 +52,10 @@ __all__ = [
 
 Verdict = Literal["started", "not_started", "unknown"]
 
-DEFAULT_MARGIN = 5.0
-"""Seconds added on both sides of every window, in the service's clock."""
 CLOCK_STEP_TOLERANCE = timedelta(seconds=2)
 """How far the offset measured at settle time may lie outside an item's recorded
 offsets before it counts as a step of this machine's clock (``Date`` has a one-second
 resolution and each measure is off by part of a round trip)."""
-DEFAULT_SETTLE_DELAY = 30.0
-"""Seconds a listing may lag behind the starts it should show: a listing proves
-"not started" only if it began at least this long after the item's ``until``."""
 
 DEFAULT_MAX_PAGES = 10_000
 """Pages one listing sweep reads at most unless ``max_pages`` says otherwise (10

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
-from pydantic import JsonValue
+if TYPE_CHECKING:
+    from pydantic import JsonValue
 
-from .._batch.models import StartRequest
-from .._pipeline import CallOptions
-from ..models import ExecutionDetail, ExecutionSummary, StartWorkflowResult
-from .options import RequestOptions
+    from .._batch.models import StartRequest
+    from .._pipeline import CallOptions
+    from ..models import ExecutionDetail, ExecutionSummary, StartWorkflowResult
+    from .options import RequestOptions
 
 __all__ = ["ExecutionPoller", "Lister", "SettlePage", "Starter"]
 
-_D_co = TypeVar("_D_co", bound=ExecutionDetail, covariant=True)
+_D_co = TypeVar("_D_co", bound="ExecutionDetail", covariant=True)
 
 
 class Starter(Protocol):

@@ -13,25 +13,26 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import JsonValue
-
-from .._batch.models import StartOutcome
-from .._batch.runner import BatchRun, ProgressCallback, StartItems
-from .._batch.settle import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY, SettleItem
+from .._batch.settle_defaults import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .._config import Runtime
-from ..models import ExecutionDetail
 from .client import CoreClient
 from .options import RequestOptions
 from .polling import check_wait_intervals, execution_name_to_wait_for, poll_until_finished
-from .protocols import ExecutionPoller, Starter
-from .settle import ExecutionLookup, SettleEngine, SettleReport, outcome_items
+from .protocols import ExecutionPoller, Lister, Starter
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from typing_extensions import Self, Unpack
+
+    from .._batch.models import StartOutcome
+    from .._batch.runner import BatchRun, ProgressCallback, StartItems
+    from .._batch.settle import SettleItem
+    from ..models import ExecutionDetail
+    from .settle import ExecutionLookup, SettleEngine, SettleReport
 
 __all__ = ["SharedMethods"]
 
-_D = TypeVar("_D", bound=ExecutionDetail)
+_D = TypeVar("_D", bound="ExecutionDetail")
 
 
 class SharedMethods(Generic[_D]):
@@ -42,7 +43,23 @@ class SharedMethods(Generic[_D]):
     """The API's own constructor arguments, as a copy is built with them."""
     _starter: Starter
     _poller: ExecutionPoller[_D]
-    _settle: SettleEngine
+    _settle_engine: SettleEngine | None = None
+
+    def _settle_lister(self) -> Lister:
+        """The API's listing and detail calls for settling (built on first settle)."""
+        raise NotImplementedError
+
+    @property
+    def _settle(self) -> SettleEngine:
+        """The settle engine, built on first use: a client that never settles never
+        imports it (issue 20: start-up cost)."""
+        engine = self._settle_engine
+        if engine is None:
+            from .settle import SettleEngine
+
+            engine = SettleEngine(self._settle_lister(), self._core.runtime)
+            self._settle_engine = engine
+        return engine
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -140,6 +157,8 @@ class SharedMethods(Generic[_D]):
         :returns: The run: iterate it for one :class:`StartOutcome` per item (a failed
             or invalid item is an outcome with its error, never raised).
         """
+        from .._batch.runner import BatchRun
+
         return BatchRun(
             self._starter.start_item,
             requests,
@@ -353,6 +372,8 @@ class SharedMethods(Generic[_D]):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from .._batch.settle import SettleItem
+
         item = SettleItem(graph_name, bucket, object_key, since, until)
         return await self._settle.find(item, margin, concurrency, max_pages, options)
 
@@ -449,6 +470,8 @@ class SharedMethods(Generic[_D]):
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from .settle import outcome_items
+
         return await self._settle.settle(
             outcome_items(outcomes, since, until),
             settle_delay,

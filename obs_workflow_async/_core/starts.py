@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from pydantic import JsonValue
 
-from .._batch.models import StartRequest
 from .._pipeline import CallOptions, RawResponse, RequestSpec
 from ..models import ExecutionDetail, StartWorkflowResult
 from ..models._answers import read_started
 from .options import RequestOptions
+
+if TYPE_CHECKING:
+    from .._batch.models import StartRequest
 
 __all__ = ["Send", "Starts"]
 

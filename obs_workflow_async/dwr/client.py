@@ -27,7 +27,7 @@ from .._config import (
 )
 from .._core.client import CoreClient
 from .._core.options import ClientOptions
-from .._core.settle import SettleEngine
+from .._core.protocols import Lister
 from .._core.shared import SharedMethods
 from .._core.starts import Starts
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
@@ -39,7 +39,6 @@ from .models import DwrExecutionDetail
 from .project import DwrCalls, ProjectIdError, ProjectIds, iam_discovery
 from .resources.authorization import AuthorizationMethods
 from .resources.executions import ExecutionsMethods, execution_call, start_spec
-from .resources.settle import DwrLister
 from .resources.templates import TemplatesMethods
 from .resources.workflows import WorkflowsMethods
 
@@ -225,7 +224,11 @@ class AsyncDwrClient(
         )
         self._starter = starts
         self._poller = starts
-        self._settle = SettleEngine(DwrLister(self._dwr), options.runtime)
+
+    def _settle_lister(self) -> Lister:
+        from .resources.settle import DwrLister
+
+        return DwrLister(self._dwr)
 
     def __repr__(self) -> str:
         return (

@@ -1,60 +1,123 @@
 """Pydantic v2 models: validated requests going out, typed results coming back."""
 
-from ._base import (
-    AwareDatetime,
-    BucketName,
-    Description,
-    ExecutionName,
-    GraphName,
-    ObjectKey,
-    OperationResult,
-    RequestModel,
-    ResponseModel,
-    ResultModel,
-    TemplateName,
-    WorkflowInputs,
-    validate_request,
-)
-from ._executions import (
-    ExecutionDetail,
-    ExecutionPage,
-    ExecutionRef,
-    ExecutionState,
-    ExecutionSummary,
-    ExecutionType,
-    ListExecutionsRequest,
-    RestoreExecutionResult,
-    StartWorkflowRequest,
-    StartWorkflowResult,
-    StateRun,
-)
-from ._policies import (
-    PutTriggerPolicyRequest,
-    TriggerEvent,
-    TriggerPolicy,
-    TriggerRule,
-    TriggerRuleInfo,
-)
-from ._workflows import (
-    Action,
-    ActionResult,
-    CreateTemplateRequest,
-    CreateTemplateResult,
-    CreateWorkflowRequest,
-    CreateWorkflowResult,
-    InputParameter,
-    ListRequest,
-    State,
-    Tag,
-    TemplatePage,
-    TemplateSummary,
-    UpdateWorkflowRequest,
-    UpdateWorkflowResult,
-    Workflow,
-    WorkflowPage,
-    WorkflowSummary,
-    WorkflowTemplate,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from ._base import (
+        AwareDatetime,
+        BucketName,
+        Description,
+        ExecutionName,
+        GraphName,
+        ObjectKey,
+        OperationResult,
+        RequestModel,
+        ResponseModel,
+        ResultModel,
+        TemplateName,
+        WorkflowInputs,
+        validate_request,
+    )
+    from ._executions import (
+        ExecutionDetail,
+        ExecutionPage,
+        ExecutionRef,
+        ExecutionState,
+        ExecutionSummary,
+        ExecutionType,
+        ListExecutionsRequest,
+        RestoreExecutionResult,
+        StartWorkflowRequest,
+        StartWorkflowResult,
+        StateRun,
+    )
+    from ._policies import (
+        PutTriggerPolicyRequest,
+        TriggerEvent,
+        TriggerPolicy,
+        TriggerRule,
+        TriggerRuleInfo,
+    )
+    from ._workflows import (
+        Action,
+        ActionResult,
+        CreateTemplateRequest,
+        CreateTemplateResult,
+        CreateWorkflowRequest,
+        CreateWorkflowResult,
+        InputParameter,
+        ListRequest,
+        State,
+        Tag,
+        TemplatePage,
+        TemplateSummary,
+        UpdateWorkflowRequest,
+        UpdateWorkflowResult,
+        Workflow,
+        WorkflowPage,
+        WorkflowSummary,
+        WorkflowTemplate,
+    )
+
+# Every name and the module defining it: imported on first use (PEP 562), so a client
+# imports only the models it uses (issue 20); tests/unit/test_lazy_imports.py checks
+# this table against the imports above.
+_EXPORTS: dict[str, str] = {
+    "Action": "._workflows",
+    "ActionResult": "._workflows",
+    "AwareDatetime": "._base",
+    "BucketName": "._base",
+    "CreateTemplateRequest": "._workflows",
+    "CreateTemplateResult": "._workflows",
+    "CreateWorkflowRequest": "._workflows",
+    "CreateWorkflowResult": "._workflows",
+    "Description": "._base",
+    "ExecutionDetail": "._executions",
+    "ExecutionName": "._base",
+    "ExecutionPage": "._executions",
+    "ExecutionRef": "._executions",
+    "ExecutionState": "._executions",
+    "ExecutionSummary": "._executions",
+    "ExecutionType": "._executions",
+    "GraphName": "._base",
+    "InputParameter": "._workflows",
+    "ListExecutionsRequest": "._executions",
+    "ListRequest": "._workflows",
+    "ObjectKey": "._base",
+    "OperationResult": "._base",
+    "PutTriggerPolicyRequest": "._policies",
+    "RequestModel": "._base",
+    "ResponseModel": "._base",
+    "RestoreExecutionResult": "._executions",
+    "ResultModel": "._base",
+    "StartWorkflowRequest": "._executions",
+    "StartWorkflowResult": "._executions",
+    "State": "._workflows",
+    "StateRun": "._executions",
+    "Tag": "._workflows",
+    "TemplateName": "._base",
+    "TemplatePage": "._workflows",
+    "TemplateSummary": "._workflows",
+    "TriggerEvent": "._policies",
+    "TriggerPolicy": "._policies",
+    "TriggerRule": "._policies",
+    "TriggerRuleInfo": "._policies",
+    "UpdateWorkflowRequest": "._workflows",
+    "UpdateWorkflowResult": "._workflows",
+    "Workflow": "._workflows",
+    "WorkflowInputs": "._base",
+    "WorkflowPage": "._workflows",
+    "WorkflowSummary": "._workflows",
+    "WorkflowTemplate": "._workflows",
+    "validate_request": "._base",
+}
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
     "Action",

@@ -27,7 +27,7 @@ from .._config import (
 )
 from .._core.client import CoreClient
 from .._core.options import ClientOptions
-from .._core.settle import SettleEngine
+from .._core.protocols import Lister
 from .._core.shared import SharedMethods
 from .._core.starts import Starts
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
@@ -38,7 +38,6 @@ from ..transport import Transport
 from .dialect import ObsDialect, server_from
 from .resources.executions import ExecutionsMethods, get_execution_call, start_spec
 from .resources.policies import TriggerPoliciesMethods
-from .resources.settle import V2Lister
 from .resources.templates import TemplatesMethods
 from .resources.workflows import WorkflowsMethods
 
@@ -167,7 +166,11 @@ class AsyncWorkflowClient(
         starts = Starts(self._core.request, start_spec, get_execution_call)
         self._starter = starts
         self._poller = starts
-        self._settle = SettleEngine(V2Lister(self._core), options.runtime)
+
+    def _settle_lister(self) -> Lister:
+        from .resources.settle import V2Lister
+
+        return V2Lister(self._core)
 
     def __repr__(self) -> str:
         return (

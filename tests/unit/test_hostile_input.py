@@ -53,8 +53,10 @@ bodies = st.one_of(
     json_values.map(lambda v: json.dumps(v).encode()),
     st.tuples(st.sampled_from(VALID_BODIES), st.integers(0, 200)).map(lambda t: t[0][: t[1]]),
 )
-RESULT_MODELS = [
-    m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.ResultModel)
+RESULT_MODELS = [  # the package's exports are lazy: read them by name
+    m
+    for m in (getattr(models, name) for name in models.__all__)
+    if isinstance(m, type) and issubclass(m, models.ResultModel)
 ]
 SDK_BODIES = [
     m

@@ -29,6 +29,7 @@ LAZY_PACKAGES = (
     "obs_workflow_async",
     "obs_workflow_async._batch",
     "obs_workflow_async.credentials",
+    "obs_workflow_async.models",
     "obs_workflow_async.dwr",
     "obs_workflow_async.testing",
 )

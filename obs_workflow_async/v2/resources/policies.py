@@ -9,18 +9,18 @@ from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._pipeline import RequestSpec
-from ...models import (
-    OperationResult,
-    PutTriggerPolicyRequest,
-    TriggerPolicy,
-    TriggerRule,
-    validate_request,
-)
 from ...models._answers import read_operation
-from ...models._base import BucketName, RequestModel
+from ...models._base import BucketName, RequestModel, validate_request
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ...models import (
+        OperationResult,
+        PutTriggerPolicyRequest,
+        TriggerPolicy,
+        TriggerRule,
+    )
 
 __all__ = [
     "TriggerPoliciesMethods",
@@ -80,6 +80,8 @@ class TriggerPoliciesMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._policies import PutTriggerPolicyRequest
+
         request = validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
         return await self._core.request(put_trigger_policy_spec(request), read_operation, options)
 
@@ -98,6 +100,8 @@ class TriggerPoliciesMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._policies import TriggerPolicy
+
         return await self._core.request(
             get_trigger_policy_spec(bucket_ref(bucket)), read_model(TriggerPolicy), options
         )

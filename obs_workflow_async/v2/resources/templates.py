@@ -10,24 +10,24 @@ from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._pipeline import RequestSpec
-from ...models import (
-    CreateTemplateRequest,
-    CreateTemplateResult,
-    InputParameter,
-    ListRequest,
-    OperationResult,
-    State,
-    Tag,
-    TemplatePage,
-    TemplateSummary,
-    WorkflowTemplate,
-    validate_request,
-)
 from ...models._answers import read_operation
-from ...models._base import RequestModel, TemplateName
+from ...models._base import RequestModel, TemplateName, validate_request
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ...models import (
+        CreateTemplateRequest,
+        CreateTemplateResult,
+        InputParameter,
+        ListRequest,
+        OperationResult,
+        State,
+        Tag,
+        TemplatePage,
+        TemplateSummary,
+        WorkflowTemplate,
+    )
 
 __all__ = [
     "TemplatesMethods",
@@ -112,6 +112,8 @@ class TemplatesMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import CreateTemplateRequest, CreateTemplateResult
+
         request = validate_request(
             CreateTemplateRequest,
             template_name=template_name,
@@ -139,6 +141,8 @@ class TemplatesMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import WorkflowTemplate
+
         return await self._core.request(
             get_template_spec(template_ref(template_name)), read_model(WorkflowTemplate), options
         )
@@ -187,6 +191,8 @@ class TemplatesMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import ListRequest, TemplatePage
+
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
         return await self._core.request(
             list_templates_spec(request), read_model(TemplatePage), options

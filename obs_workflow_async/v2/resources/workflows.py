@@ -12,24 +12,24 @@ from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._pipeline import RequestSpec
-from ...models import (
-    CreateWorkflowRequest,
-    CreateWorkflowResult,
-    InputParameter,
-    ListRequest,
-    OperationResult,
-    UpdateWorkflowRequest,
-    UpdateWorkflowResult,
-    Workflow,
-    WorkflowPage,
-    WorkflowSummary,
-    validate_request,
-)
 from ...models._answers import read_operation
-from ...models._base import GraphName, RequestModel
+from ...models._base import GraphName, RequestModel, validate_request
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ...models import (
+        CreateWorkflowRequest,
+        CreateWorkflowResult,
+        InputParameter,
+        ListRequest,
+        OperationResult,
+        UpdateWorkflowRequest,
+        UpdateWorkflowResult,
+        Workflow,
+        WorkflowPage,
+        WorkflowSummary,
+    )
 
 __all__ = [
     "WorkflowsMethods",
@@ -132,6 +132,8 @@ class WorkflowsMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import CreateWorkflowRequest, CreateWorkflowResult
+
         request = validate_request(
             CreateWorkflowRequest,
             graph_name=graph_name,
@@ -157,6 +159,8 @@ class WorkflowsMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import Workflow
+
         return await self._core.request(
             get_workflow_spec(graph_ref(graph_name)), read_model(Workflow), options
         )
@@ -184,6 +188,8 @@ class WorkflowsMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import UpdateWorkflowRequest, UpdateWorkflowResult
+
         request = validate_request(
             UpdateWorkflowRequest,
             graph_name=graph_name,
@@ -236,6 +242,8 @@ class WorkflowsMethods:
         :raises TransportError: No complete answer (connection, timeout), after
             the retries.
         """
+        from ...models._workflows import ListRequest, WorkflowPage
+
         request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
         return await self._core.request(
             list_workflows_spec(request), read_model(WorkflowPage), options

@@ -1,0 +1,81 @@
+"""Start-up structure of the clients (issue 20): importing a client imports the engines
+and models its constructor and its common calls need, not those of the calls a
+program may never make (settling, batch starts, workflows, templates, policies).
+Checked in a fresh interpreter through ``sys.modules``, not with a timing threshold."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ON_FIRST_USE = (
+    "obs_workflow_async._batch.models",
+    "obs_workflow_async._batch.runner",
+    "obs_workflow_async._batch.reader",
+    "obs_workflow_async._batch.settle",
+    "obs_workflow_async._batch.settle_filter",
+    "obs_workflow_async._batch.settle_match",
+    "obs_workflow_async._core.settle",
+    "obs_workflow_async._core.sweep",
+    "obs_workflow_async.models._workflows",
+    "obs_workflow_async.models._policies",
+    "obs_workflow_async.v2.resources.settle",
+    "obs_workflow_async.dwr.resources.settle",
+)
+"""Modules a client imports when a method needing them is first called."""
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"import json, sys\n{code}\nprint('MODULES=' + json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MODULES="))
+    return set(json.loads(line.removeprefix("MODULES=")))
+
+
+@pytest.mark.parametrize(
+    ("code", "client_module"),
+    [
+        (
+            "from obs_workflow_async import AsyncWorkflowClient\n"
+            "AsyncWorkflowClient(server='http://127.0.0.1:9', access_key_id='ak',"
+            " secret_access_key='sk')",
+            "obs_workflow_async.v2.client",
+        ),
+        (
+            "from obs_workflow_async.dwr import AsyncDwrClient\n"
+            "AsyncDwrClient(region='cn-south-1', access_key_id='ak', secret_access_key='sk',"
+            " project_id='0123456789abcdef0123456789abcdef')",
+            "obs_workflow_async.dwr.client",
+        ),
+    ],
+    ids=["v2", "v3"],
+)
+def test_importing_and_building_a_client_leaves_the_engines_and_other_models(
+    code: str, client_module: str
+) -> None:
+    modules = _modules_after(code)
+    assert client_module in modules
+    assert sorted(modules.intersection(ON_FIRST_USE)) == []
+
+
+def test_the_engines_and_models_are_imported_on_first_use() -> None:
+    modules = _modules_after(
+        "from obs_workflow_async import AsyncWorkflowClient\n"
+        "c = AsyncWorkflowClient(server='http://127.0.0.1:9', access_key_id='ak',"
+        " secret_access_key='sk')\n"
+        "c._settle\n"
+        "c.start_many([])\n"
+        "from obs_workflow_async.models import Workflow, TriggerPolicy"
+    )
+    assert {
+        "obs_workflow_async._core.settle",
+        "obs_workflow_async._batch.runner",
+        "obs_workflow_async.v2.resources.settle",
+        "obs_workflow_async.models._workflows",
+        "obs_workflow_async.models._policies",
+    } <= modules
