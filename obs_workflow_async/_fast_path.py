@@ -18,15 +18,9 @@ from __future__ import annotations
 import logging
 
 from ._aiohttp_transport import AiohttpTransport
-from ._pipeline import (
-    _NO_OBSERVER,
-    CallOptions,
-    Pipeline,
-    RawResponse,
-    RequestSpec,
-    _CallState,
-    _request_id,
-)
+from ._call import CallOptions, CallState, RawResponse, RequestSpec, answer_request_id
+from ._observer import NO_OBSERVER
+from ._pipeline import Pipeline
 from ._pipeline import logger as _pipeline_logger
 from .transport import SendError
 
@@ -61,7 +55,7 @@ class FastPath:
             or options.deadline is not None
             or not slots.try_acquire()
         ):
-            return await pipeline._retry_loop(spec, options, _NO_OBSERVER)
+            return await pipeline._retry_loop(spec, options, NO_OBSERVER)
         url = pipeline.url_for(spec)
         started = self._clock()
         try:
@@ -76,21 +70,21 @@ class FastPath:
             )
         except SendError as failure:
             failure.__traceback__ = None  # its frames hold the signed headers
-            call = _CallState(None)
+            call = CallState(None)
             elapsed = self._clock() - started
             failed = pipeline._judge_failure(
-                failure, spec, options, _NO_OBSERVER, url, call, elapsed
+                failure, spec, options, NO_OBSERVER, url, call, elapsed
             )
-            return await pipeline._retry_loop(spec, options, _NO_OBSERVER, (call, failed))
+            return await pipeline._retry_loop(spec, options, NO_OBSERVER, (call, failed))
         finally:
             slots.release()
         if answer.status < 300 and not _pipeline_logger.isEnabledFor(_DEBUG):
             headers = answer.headers
             return RawResponse(
-                answer.status, answer.reason, headers, answer.body, _request_id(headers)
+                answer.status, answer.reason, headers, answer.body, answer_request_id(headers)
             )
-        call = _CallState(None)
-        outcome = pipeline._judge_answer(answer, spec, options, _NO_OBSERVER, url, call, started)
+        call = CallState(None)
+        outcome = pipeline._judge_answer(answer, spec, options, NO_OBSERVER, url, call, started)
         if isinstance(outcome, RawResponse):
             return outcome
-        return await pipeline._retry_loop(spec, options, _NO_OBSERVER, (call, outcome))
+        return await pipeline._retry_loop(spec, options, NO_OBSERVER, (call, outcome))

@@ -6,36 +6,40 @@ request that is signed when a connection slot is free, and hands it to its
 :class:`~.transport.Transport` (one attempt on the wire). It builds each error once,
 decides with :mod:`.retry` whether to try again, and reports every step to the
 hooks through an observer (a no-op one when there are no hooks).
+
+Its parts: the call's values in :mod:`._call` (:class:`RequestSpec`,
+:class:`CallOptions` and :class:`RawResponse`, re-exported here), the observer in
+:mod:`._observer`, the errors of an attempt in :mod:`._attempt_errors`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from yarl import URL
 
-from . import _signing as signing
 from ._aiohttp_transport import MAX_RESPONSE_BYTES, AiohttpTransport
-from ._config import Endpoint, Proxy, RetryConfig, Runtime, Timeout
-from ._retry import Failure, backoff_delay, classify_status, parse_retry_after, should_retry
-from .credentials import Credentials, CredentialsCache
-from .errors import (
-    APIStatusError,
-    ObsWorkflowError,
-    ParsedErrorBody,
-    RequestTimeoutError,
-    TransportError,
-    error_for_status,
-    may_have_started,
-    parse_error_body,
+from ._attempt_errors import deadline_error, status_failure, transport_error
+from ._call import (
+    CallOptions,
+    CallState,
+    Failed,
+    Outcome,
+    RawResponse,
+    RequestSpec,
+    answer_request_id,
+    log_fields,
 )
-from .hooks import Hook, RequestEvent
+from ._config import Endpoint, Proxy, RetryConfig, Runtime
+from ._observer import NO_OBSERVER, HookObserver, Observer
+from ._retry import Failure, backoff_delay, should_retry
+from .credentials import Credentials, CredentialsCache
+from .errors import may_have_started
+from .hooks import Hook
 from .transport import Answer, PreparedRequest, SendError, SlotWaitExpired, Transport
 
 __all__ = [
@@ -48,214 +52,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-_URL_CACHE_SIZE = 1024
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-
-_CALL_IDS = itertools.count(1)
-"""Call ids, unique across every client of the process (hooks shared by clients)."""
-
-
-class RequestSpec(NamedTuple):
-    """One logical call, before signing: what to send where."""
-
-    method: str
-    key: str
-    """Unencoded resource path without the leading slash, e.g. ``v2/workflows/g``."""
-    query: tuple[tuple[str, str | None], ...] = ()
-    body: bytes | None = None
-    target: str | None = None
-    """What the call is addressed to within the endpoint, placed by the API's dialect
-    (the OBS dialect: a bucket, as a virtual host or the path's first segment); ``None``
-    for a call to the endpoint itself."""
-    operation: str = ""
-    """The API operation (``start_workflow``, ...): a low-cardinality label for hooks."""
-    graph_name: str | None = None
-    """The workflow the call concerns, if any (a label for hooks)."""
-
-    @property
-    def idempotent(self) -> bool:
-        return self.method in IDEMPOTENT_METHODS
-
-    @property
-    def path(self) -> str:
-        """Path and query as sent to the endpoint (or a ``target`` placed in the host)."""
-        return "/" + signing.encode_object_key(self.key) + signing.encode_query(self.query)
-
-
-class CallOptions(NamedTuple):
-    """The effective timeout, deadline and retry settings of one call."""
-
-    timeout: Timeout
-    retry: RetryConfig
-    deadline: float | None = None
-    """Seconds across all attempts and backoff sleeps of the call, or ``None``."""
-    on_failed_attempt: Callable[[APIStatusError | TransportError], None] | None = None
-    """Called with the error of every failed attempt, retried or not (batch throttling)."""
-
-
-class RawResponse(NamedTuple):
-    """A successful (2xx) answer."""
-
-    status: int
-    reason: str | None
-    headers: Mapping[str, str]
-    """Case-insensitive (aiohttp's ``CIMultiDictProxy``); not copied."""
-    body: bytes
-    request_id: str | None
-    retries_taken: int = 0
-
-
-class _CallState:
-    """What one call carries from attempt to attempt."""
-
-    __slots__ = ("any_sent", "deadline_at", "retries", "waited")
-
-    def __init__(self, deadline_at: float | None) -> None:
-        self.deadline_at = deadline_at
-        self.retries = 0
-        self.waited = 0.0
-        """Seconds slept between attempts so far (against ``RetryConfig.max_retry_wait``)."""
-        self.any_sent = False
-        """Whether any attempt so far may have reached the service."""
-
-
-class _Failed(NamedTuple):
-    """How one attempt failed: the public error, its retry class, and the cause."""
-
-    error: APIStatusError | TransportError
-    failure: Failure
-    retry_after: float | None
-    cause: BaseException | None
-
-
-_Outcome = RawResponse | tuple[_Failed, float | None]
-"""What one attempt came to: the 2xx answer, or how it failed and the delay before the
-next attempt (``None``: no next attempt)."""
-
-
-def _log_fields(spec: RequestSpec, retries: int, **fields: object) -> dict[str, object]:
-    """Structured fields of a log record (``record.operation``, ``record.attempt``, ...)."""
-    return {
-        "operation": spec.operation or spec.method,
-        "graph_name": spec.graph_name,
-        "method": spec.method,
-        "attempt": retries + 1,
-        **fields,
-    }
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    return headers.get("x-request-id") or headers.get("x-obs-request-id")
-
-
-class _Observer:
-    """Reports the steps of one call to nobody (the no-hooks case)."""
-
-    __slots__ = ()
-
-    def call_started(self) -> None:
-        pass
-
-    def attempt_started(self, attempt: int) -> None:
-        pass
-
-    def attempt_finished(
-        self, attempt: int, elapsed: float, answer: Answer | None, error: ObsWorkflowError | None
-    ) -> None:
-        pass
-
-    def retry_scheduled(self, attempt: int, delay: float, error: ObsWorkflowError) -> None:
-        pass
-
-    def call_finished(self, raw: RawResponse | None, exc: BaseException | None) -> None:
-        pass
-
-
-_NO_OBSERVER = _Observer()
-
-
-class _HookObserver(_Observer):
-    """Turns the steps of one call into :class:`RequestEvent` s for the hooks."""
-
-    __slots__ = ("_began", "_clock", "_event", "_hooks")
-
-    def __init__(
-        self,
-        hooks: tuple[Hook, ...],
-        spec: RequestSpec,
-        url: URL,
-        clock: Callable[[], float],
-    ) -> None:
-        self._hooks = hooks
-        self._clock = clock
-        self._began = clock()
-        self._event = RequestEvent(
-            "call_started",
-            next(_CALL_IDS),
-            spec.method,
-            str(url.with_query(None)),
-            url.raw_path_qs,
-            operation=spec.operation or spec.method,
-            graph_name=spec.graph_name,
-        )
-
-    def _emit(self, event: RequestEvent) -> None:
-        for hook in self._hooks:
-            try:
-                hook(event)
-            except Exception:
-                logger.warning("hook %r failed on %s", hook, event.kind, exc_info=True)
-
-    def call_started(self) -> None:
-        self._emit(self._event)
-
-    def attempt_started(self, attempt: int) -> None:
-        self._emit(replace(self._event, kind="attempt_started", attempt=attempt))
-
-    def attempt_finished(
-        self, attempt: int, elapsed: float, answer: Answer | None, error: ObsWorkflowError | None
-    ) -> None:
-        status = answer.status if answer is not None else None
-        request_id = _request_id(answer.headers) if answer is not None else None
-        self._emit(
-            replace(
-                self._event,
-                kind="attempt_finished",
-                attempt=attempt,
-                status=status,
-                request_id=request_id,
-                elapsed=elapsed,
-                error=error,
-            )
-        )
-
-    def retry_scheduled(self, attempt: int, delay: float, error: ObsWorkflowError) -> None:
-        self._emit(
-            replace(self._event, kind="retry_scheduled", attempt=attempt, delay=delay, error=error)
-        )
-
-    def call_finished(self, raw: RawResponse | None, exc: BaseException | None) -> None:
-        elapsed = self._clock() - self._began
-        if raw is not None:
-            event = replace(
-                self._event,
-                kind="call_finished",
-                outcome="ok",
-                status=raw.status,
-                request_id=raw.request_id,
-                attempt=raw.retries_taken + 1,
-                elapsed=elapsed,
-            )
-        elif isinstance(exc, asyncio.CancelledError):
-            event = replace(self._event, kind="call_finished", outcome="cancelled", elapsed=elapsed)
-        else:
-            error = exc if isinstance(exc, ObsWorkflowError) else None
-            event = replace(
-                self._event, kind="call_finished", outcome="error", error=error, elapsed=elapsed
-            )
-        self._emit(event)
 
 
 def _retrieve(task: asyncio.Future[Credentials]) -> None:
@@ -342,85 +138,6 @@ class Pipeline:
 
         return PreparedRequest(spec.method, url, spec.body, sign, (creds.security_token,))
 
-    # -- errors, built once --------------------------------------------------------------
-
-    def _transport_error(
-        self,
-        failure: SendError,
-        spec: RequestSpec,
-        url: URL,
-        retries: int,
-        any_sent: bool,
-        suffix: str,
-    ) -> _Failed:
-        cls = RequestTimeoutError if failure.timed_out else TransportError
-        error = cls(
-            failure.message + suffix,
-            method=spec.method,
-            url=str(url.with_query(None)),
-            request_sent=any_sent or failure.request_sent,
-            retries_taken=retries,
-        )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %s retry=%d",
-                spec.method,
-                url.raw_path_qs,
-                failure.message,
-                retries,
-                extra=_log_fields(
-                    spec, retries, error=type(error).__name__, request_sent=error.request_sent
-                ),
-            )
-        return _Failed(error, failure.failure, None, failure.cause)
-
-    def _status_failure(
-        self, answer: Answer, request_id: str | None, retries: int, spec: RequestSpec, url: URL
-    ) -> _Failed:
-        """Map an HTTP error answer to our error and its retry class."""
-        text = answer.body.decode("utf-8", errors="replace")
-        retry_after = parse_retry_after(answer.headers)
-        # A dialect may read its API's error bodies its own way (DWR v3: as its SDK).
-        reader: Callable[[str, int], ParsedErrorBody] | None = getattr(
-            self._dialect, "read_error_body", None
-        )
-        parsed = reader(text, answer.status) if reader is not None else parse_error_body(text)
-        error = error_for_status(
-            status=answer.status,
-            reason=answer.reason,
-            headers=answer.headers,
-            body=text,
-            request_id=request_id or parsed.request_id,
-            retries_taken=retries,
-            retry_after=retry_after,
-            method=spec.method,
-            url=str(url.with_query(None)),
-            parsed=parsed,
-        )
-        return _Failed(error, classify_status(answer.status), retry_after, None)
-
-    @staticmethod
-    def _deadline_error(
-        options: CallOptions,
-        spec: RequestSpec,
-        url: URL,
-        any_sent: bool,
-        retries: int,
-        what: str = "",
-    ) -> RequestTimeoutError:
-        limit = (
-            f"deadline of {options.deadline}s"
-            if options.deadline is not None
-            else "attempt timeout"
-        )
-        return RequestTimeoutError(
-            f"{limit} exceeded{what}",
-            method=spec.method,
-            url=str(url.with_query(None)),
-            request_sent=any_sent,
-            retries_taken=retries,
-        )
-
     # -- the retry loop -------------------------------------------------------------------
 
     def request(self, spec: RequestSpec, options: CallOptions) -> Awaitable[RawResponse]:
@@ -434,9 +151,11 @@ class Pipeline:
         if self._fast is not None:  # no hooks, the default transport
             return self._fast(spec, options)
         if not self._hooks:  # nobody to tell when the call starts and ends
-            return self._retry_loop(spec, options, _NO_OBSERVER)
+            return self._retry_loop(spec, options, NO_OBSERVER)
         url = self.url_for(spec)
-        return self._attempts(spec, options, _HookObserver(self._hooks, spec, url, self._clock))
+        return self._attempts(
+            spec, options, HookObserver(self._hooks, spec, url, self._clock, logger)
+        )
 
     async def _credentials_for(
         self,
@@ -465,12 +184,12 @@ class Pipeline:
             return fetch.result()
         fetch.cancel()
         fetch.add_done_callback(_retrieve)
-        raise self._deadline_error(
+        raise deadline_error(
             options, spec, url, any_sent, retries, " while waiting for credentials"
         )
 
     async def _attempts(
-        self, spec: RequestSpec, options: CallOptions, observer: _Observer
+        self, spec: RequestSpec, options: CallOptions, observer: Observer
     ) -> RawResponse:
         observer.call_started()
         try:
@@ -485,16 +204,16 @@ class Pipeline:
         self,
         spec: RequestSpec,
         options: CallOptions,
-        observer: _Observer,
-        first: tuple[_CallState, _Outcome] | None = None,
+        observer: Observer,
+        first: tuple[CallState, Outcome] | None = None,
     ) -> RawResponse:
         """The attempts of one call; ``first``: the call's state after a first attempt
         made elsewhere (:mod:`._fast_path`), and that attempt's judged outcome."""
         url = self.url_for(spec)
         if first is None:
             clock = self._clock
-            call = _CallState(None if options.deadline is None else clock() + options.deadline)
-            outcome: _Outcome | None = None
+            call = CallState(None if options.deadline is None else clock() + options.deadline)
+            outcome: Outcome | None = None
         else:
             call, outcome = first
         while True:
@@ -522,7 +241,7 @@ class Pipeline:
                     call.retries,
                     delay,
                     type(error).__name__,
-                    extra=_log_fields(spec, call.retries, delay=delay, error=type(error).__name__),
+                    extra=log_fields(spec, call.retries, delay=delay, error=type(error).__name__),
                 )
             await self._sleep(delay)
             outcome = None
@@ -531,10 +250,10 @@ class Pipeline:
         self,
         spec: RequestSpec,
         options: CallOptions,
-        observer: _Observer,
+        observer: Observer,
         url: URL,
-        call: _CallState,
-    ) -> _Outcome:
+        call: CallState,
+    ) -> Outcome:
         """One attempt: its credentials, the send, and what its answer or failure means
         (the 2xx answer, or the failure with the delay before the next attempt)."""
         creds = self._credentials.fresh()
@@ -555,7 +274,7 @@ class Pipeline:
             elapsed = self._clock() - started
             return self._judge_failure(failure, spec, options, observer, url, call, elapsed)
         if answer is None:
-            raise self._deadline_error(
+            raise deadline_error(
                 options,
                 spec,
                 url,
@@ -570,13 +289,13 @@ class Pipeline:
         answer: Answer,
         spec: RequestSpec,
         options: CallOptions,
-        observer: _Observer,
+        observer: Observer,
         url: URL,
-        call: _CallState,
+        call: CallState,
         started: float,
-    ) -> RawResponse | tuple[_Failed, float | None]:
+    ) -> RawResponse | tuple[Failed, float | None]:
         elapsed = self._clock() - started
-        request_id = _request_id(answer.headers)
+        request_id = answer_request_id(answer.headers)
         retries = call.retries
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -587,7 +306,7 @@ class Pipeline:
                 request_id,
                 elapsed * 1000,
                 retries,
-                extra=_log_fields(
+                extra=log_fields(
                     spec, retries, status=answer.status, request_id=request_id, elapsed=elapsed
                 ),
             )
@@ -596,7 +315,7 @@ class Pipeline:
             return RawResponse(
                 answer.status, answer.reason, answer.headers, answer.body, request_id, retries
             )
-        failed = self._status_failure(answer, request_id, retries, spec, url)
+        failed = status_failure(answer, request_id, retries, spec, url, self._dialect)
         call.any_sent = call.any_sent or may_have_started(failed.error)
         delay = self._retry_delay(failed.failure, failed.retry_after, spec, options.retry, call)
         return failed, delay
@@ -606,11 +325,11 @@ class Pipeline:
         sent: SendError,
         spec: RequestSpec,
         options: CallOptions,
-        observer: _Observer,
+        observer: Observer,
         url: URL,
-        call: _CallState,
+        call: CallState,
         elapsed: float,
-    ) -> tuple[_Failed, float | None]:
+    ) -> tuple[Failed, float | None]:
         deadline_at = call.deadline_at
         delay = self._retry_delay(sent.failure, None, spec, options.retry, call)
         out_of_time = (
@@ -620,7 +339,21 @@ class Pipeline:
             and self._clock() >= deadline_at
         )
         suffix = f" (deadline of {options.deadline}s exceeded)" if out_of_time else ""
-        failed = self._transport_error(sent, spec, url, call.retries, call.any_sent, suffix)
+        failed = transport_error(sent, spec, url, call.retries, call.any_sent, suffix)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %s retry=%d",
+                spec.method,
+                url.raw_path_qs,
+                sent.message,
+                call.retries,
+                extra=log_fields(
+                    spec,
+                    call.retries,
+                    error=type(failed.error).__name__,
+                    request_sent=call.any_sent or sent.request_sent,
+                ),
+            )
         call.any_sent = call.any_sent or sent.request_sent
         observer.attempt_finished(call.retries + 1, elapsed, None, failed.error)
         return failed, delay
@@ -631,7 +364,7 @@ class Pipeline:
         retry_after: float | None,
         spec: RequestSpec,
         retry: RetryConfig,
-        call: _CallState,
+        call: CallState,
     ) -> float | None:
         """Seconds to wait before the next attempt, or ``None`` to give up: out of
         retries, not retryable, a ``Retry-After`` over ``retry_after_cap``, a sleep that

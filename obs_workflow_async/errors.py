@@ -31,18 +31,25 @@ is replaced by a :class:`RedactedCause` (no request headers, no frames).
 ``asyncio.CancelledError`` is never caught, wrapped or swallowed. ``str()`` of every
 error shows the service's text with control characters escaped (:func:`visible`);
 the attributes (``message``, ``code``, ...) keep it as it came. Of the package this
-module imports only the error-body reader (``_error_body``, which imports nothing).
+module imports only the error text (``_error_text``: reading and escaping it) and the
+error-body reader (``_error_body``, which imports nothing); the rules choosing a class
+(:func:`error_for_status`, :data:`ERROR_CODE_CLASSES`) and :func:`may_have_started`
+are in ``_error_rules``, imported on first use.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ._error_body import ErrorBodyRules, read_error_body, writable
 from ._error_body import ParsedErrorBody as ParsedErrorBody
+from ._error_text import ERROR_BODY_PREFIX as ERROR_BODY_PREFIX
+from ._error_text import ERROR_BODY_RULES as ERROR_BODY_RULES
+from ._error_text import parse_error_body, visible
+
+if TYPE_CHECKING:
+    from ._error_rules import ERROR_CODE_CLASSES, error_for_status, may_have_started
 
 __all__ = [
     "APIStatusError",
@@ -74,39 +81,6 @@ __all__ = [
     "parse_error_body",
     "visible",
 ]
-
-_INVISIBLE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
-"""Control characters (C0, DEL, C1), line and paragraph separators, and the bidi
-controls that can reorder what a terminal shows."""
-_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    short = _SHORT_ESCAPES.get(char)
-    if short is not None:
-        return short
-    point = ord(char)
-    return f"\\x{point:02x}" if point <= 0xFF else f"\\u{point:04x}"
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def visible(text: str, *, json_text: bool = False) -> str:
-    """``text`` with every control character escaped (``\\r``, ``\\n``, ``\\x1b``,
-    ``\\u2028``, ...), so that text from a service cannot forge a log line or drive a
-    terminal. Everything else (any script, emoji) is kept as it is. With
-    ``json_text``, ``text`` is one line of JSON and the escapes are JSON's (``\\u007f``),
-    for what :func:`json.dumps` leaves raw (DEL, C1 controls, U+2028, bidi controls).
-
-    :param text: The text to show.
-    :param json_text: ``text`` is one line of JSON: escape as JSON does.
-    """
-    return _INVISIBLE.sub(_json_escape if json_text else _escape, text)
 
 
 class ObsWorkflowError(Exception):
@@ -447,178 +421,20 @@ class ResponseParseError(ObsWorkflowError):
         )
 
 
-_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    429: RateLimitError,
-    503: ServiceUnavailableError,
-}
+# The rules picking a class for an answer, and may_have_started, use the classes above:
+# they live in ._error_rules (which imports this module) and are imported on first use.
+_RULES = frozenset({"ERROR_CODE_CLASSES", "error_for_status", "may_have_started"})
 
-ERROR_CODE_CLASSES: dict[str, type[APIStatusError]] = {
-    # Huawei Cloud API gateway (DWR v3): throttling and signature/clock codes, with any
-    # 4xx status. A more specific status class (403) is kept; a 5xx stays a ServerError.
-    "APIG.0308": RateLimitError,
-    "APIGW.0308": RateLimitError,
-    "APIG.0301": AuthenticationError,
-    "APIGW.0301": AuthenticationError,
-    "APIG.0303": AuthenticationError,
-    "APIGW.0303": AuthenticationError,
-}
-"""Error codes that refine the class of a 4xx answer; extend it to map another API's
-codes (the status class applies when it is a subclass of the code's). The status
-decides the family: a code never makes a 5xx (or 1xx-3xx)
-answer a :class:`RateLimitError`, nor a 4xx a :class:`ServerError`."""
+if not TYPE_CHECKING:  # type checkers see the imports above
 
-ERROR_BODY_PREFIX = 64 * 1024
-"""Characters of an error body that :func:`parse_error_body` reads; the rest is ignored."""
+    def __getattr__(name: str) -> object:
+        if name not in _RULES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from . import _error_rules
 
-ERROR_BODY_RULES = ErrorBodyRules(
-    pairs=(("code", "message"), ("error_code", "error_msg"), ("errorCode", "errorMsg")),
-    xml_fields=(
-        ("code", "Code"),
-        ("message", "Message"),
-        ("request_id", "RequestId"),
-        ("host_id", "HostId"),
-        ("resource", "Resource"),
-    ),
-    xml_unwrap='xmlns="http.*?"',
-    limit=ERROR_BODY_PREFIX,
-)
-"""How :func:`parse_error_body` reads a body (the v2 API's, as esdk-obs-python reads
-it): JSON ``code``/``message``/``request_id`` (each field the first of its keys
-present: ``code``, ``error_code``, ``errorCode``), or the XML ``<Error>`` form read
-as ElementTree reads it, its first ``xmlns="http..."`` declaration removed first, as
-the SDK does."""
+        value = getattr(_error_rules, name)
+        globals()[name] = value
+        return value
 
-
-def parse_error_body(body: str) -> ParsedErrorBody:
-    """Read ``code``/``message``/``request_id`` from a JSON or XML error body.
-
-    Accepts the v2 form ``{code, message, request_id}``, ``{error_code, error_msg}``
-    and ``<Error><Code/>...</Error>`` (:data:`ERROR_BODY_RULES`, read by the one
-    error-body reader, ``obs_workflow_async._error_body``: XML as ElementTree reads
-    it, no DTD, a body cut short read up to the cut); anything else gives an empty
-    result. Never raises, and reads at most :data:`ERROR_BODY_PREFIX` characters (a
-    longer JSON body is not parsed). The fields never hold a lone surrogate (replaced
-    by U+FFFD). :class:`~obs_workflow_async.compat.WorkflowClient` reads error bodies
-    with the same function, so both views of an answer agree.
-    """
-    return read_error_body(body, ERROR_BODY_RULES)
-
-
-def _excerpt(body: str) -> str | None:
-    """A short single-line excerpt of a non-JSON, non-XML body (a proxy's HTML page)."""
-    words = body[:8192].split()
-    return writable(" ".join(words)[:200]) if words else None
-
-
-def _error_class(status: int, code: str | None) -> type[APIStatusError]:
-    """The class of an error answer: the status decides the family, the code refines it.
-
-    A 5xx is a :class:`ServerError` (503 :class:`ServiceUnavailableError`), a 1xx, 2xx
-    or 3xx an :class:`APIStatusError`, whatever the code: a class users catch to send
-    again (:class:`RateLimitError`, :class:`ServiceUnavailableError`) is never raised
-    for an answer that may have started something. Only a 4xx answer takes the class
-    of its code in :data:`ERROR_CODE_CLASSES` (``400`` + ``APIG.0308`` is a
-    :class:`RateLimitError`), unless its status class is already as specific, and
-    never a :class:`ServerError`. The code stays on the error (``.code``) either way.
-    """
-    cls = _STATUS_CLASSES.get(status)
-    if cls is None:
-        cls = ServerError if status >= 500 else APIStatusError
-    if not 400 <= status < 500 or not code:
-        return cls
-    by_code = ERROR_CODE_CLASSES.get(code)
-    if by_code is None or issubclass(cls, by_code) or issubclass(by_code, ServerError):
-        return cls
-    return by_code
-
-
-def error_for_status(
-    *,
-    status: int,
-    reason: str | None,
-    headers: Mapping[str, str],
-    body: str,
-    request_id: str | None,
-    retries_taken: int,
-    retry_after: float | None,
-    method: str | None = None,
-    url: str | None = None,
-    parsed: ParsedErrorBody | None = None,
-) -> APIStatusError:
-    """Build the typed exception for an HTTP error answer (``parsed``: the body as the
-    API's own reader read it, else :func:`parse_error_body`).
-
-    :param status: The HTTP status code.
-    :param reason: The HTTP reason phrase; ``None`` if the answer had none.
-    :param headers: The answer's HTTP headers by name.
-    :param body: The answer's body, decoded.
-    :param request_id: The service's request id (``X-Request-ID``).
-    :param retries_taken: Retries made before this answer.
-    :param retry_after: Seconds the service asked to wait (``Retry-After``).
-    :param method: The request's HTTP method, kept as the error's ``method``.
-    :param url: The request's URL, kept as the error's ``url``.
-    :param parsed: The body as the API's own reader read it; ``None``: parsed here.
-    :returns: The exception (a subclass of ``APIStatusError`` by status and code).
-    """
-    if parsed is None:
-        parsed = parse_error_body(body)
-    cls = _error_class(status, parsed.code)
-    message = parsed.message
-    if message is None and parsed.code is None:
-        # A proxy's HTML page or plain text: keep a short, single-line excerpt.
-        message = _excerpt(body)
-    return cls(
-        status=status,
-        code=parsed.code,
-        message=message,
-        request_id=request_id or parsed.request_id,
-        headers=headers,
-        body=body,
-        reason=reason,
-        retries_taken=retries_taken,
-        retry_after=retry_after,
-        host_id=parsed.host_id,
-        resource=parsed.resource,
-        method=method,
-        url=url,
-    )
-
-
-def may_have_started(error: BaseException) -> bool:
-    """The one rule: may the failed start have started a workflow on the service?
-
-    ``False`` (definite: nothing started, safe to send again) only when
-
-    - the arguments failed validation (:class:`InvalidRequestError`), the client was
-      closed or had no credentials (nothing was built or sent);
-    - the connection was never made, or nothing of the request was written
-      (:class:`TransportError` with ``request_sent=False``), or what the call needed
-      could not be discovered (:class:`DiscoveryError`: the call was never sent);
-    - the service answered 4xx (429 included: it refused before acting), or 503
-      (it documents that it did not act) once the retries were used up.
-
-    Everything else *may have started*: any other 5xx, a 1xx or 3xx answer, any 2xx
-    (whatever its body: :class:`ResponseParseError`), a timeout or a lost
-    connection after sending, and anything unexpected (an unknown case defaults to
-    "may have started").
-
-    :param error: What the start raised (any exception).
-    """
-    if isinstance(
-        error, InvalidRequestError | ClientClosedError | LoopMismatchError | CredentialsError
-    ):
-        return False
-    if isinstance(error, WaitTimeoutError):
-        return True  # not a start failure at all: the start succeeded before the wait
-    if isinstance(error, DiscoveryError):
-        return False  # the call was never sent: what it needed could not be found
-    if isinstance(error, TransportError | StartCancelledError):
-        return error.request_sent
-    if isinstance(error, APIStatusError):
-        return not (400 <= error.status < 500 or error.status == 503)
-    return True
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_RULES})
