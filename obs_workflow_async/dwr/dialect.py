@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 from .._config import Endpoint
+from .._dates import PerSecond
 from .._pipeline import RequestSpec
 from .._signing import MacKey
 from ..credentials import Credentials
@@ -90,7 +91,8 @@ class DwrDialect:
         self.project_id = project_id
         self._content_type = content_type
         self._urls: dict[tuple[str, tuple[tuple[str, str | None], ...]], tuple[URL, str, str]] = {}
-        self._last_date: tuple[tuple[object, ...], str] = ((), "")
+        self._sdk_date = PerSecond(signing.format_sdk_date)
+        """The date text of ``now``, formatted once per second."""
         self._fixed: tuple[str | None, str, str] | None = None
         self._key: MacKey | None = None
 
@@ -125,16 +127,6 @@ class DwrDialect:
         :param spec: The request (method, path, query).
         """
         return self._url_and_path(spec)[0]
-
-    def _sdk_date(self, now: datetime) -> str:
-        """``X-Sdk-Date`` text; the formatting is reused within the same second."""
-        second = (now.second, now.minute, now.hour, now.day, now.month, now.year, now.tzinfo)
-        cached = self._last_date
-        if cached[0] == second:
-            return cached[1]
-        text = signing.format_sdk_date(now)
-        self._last_date = (second, text)
-        return text
 
     def _fixed_lines(self) -> tuple[str | None, str, str]:
         """The canonical lines of the headers signed before ``x-sdk-date`` (sorted:

@@ -12,6 +12,7 @@ from yarl import URL
 
 from .. import _signing as signing
 from .._config import Endpoint
+from .._dates import PerSecond
 from .._pipeline import RequestSpec
 from ..credentials import Credentials
 from ..errors import ErrorDetail, InvalidRequestError
@@ -55,7 +56,8 @@ class ObsDialect:
         self._shapes: dict[
             tuple[str, str | None, str, tuple[tuple[str, str | None], ...]], tuple[str, str, str]
         ] = {}
-        self._last_date: tuple[tuple[object, ...], str] = ((), "")
+        self._http_date = PerSecond(signing.format_http_date)
+        """The date text of ``now``, formatted once per second."""
         self._token_header = signing.security_token_header(signature)
         self._key: signing.MacKey | None = None
 
@@ -131,16 +133,6 @@ class ObsDialect:
             region=self._region,
         )
         return headers
-
-    def _http_date(self, now: datetime) -> str:
-        """``Date`` header text; the formatting is reused within the same second."""
-        second = (now.second, now.minute, now.hour, now.day, now.month, now.year, now.tzinfo)
-        cached = self._last_date
-        if cached[0] == second:
-            return cached[1]
-        text = signing.format_http_date(now)
-        self._last_date = (second, text)
-        return text
 
     def url_for(self, spec: RequestSpec) -> URL:
         """The request URL (cached: the same few paths recur)."""
