@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, cast, overload
 
 from pydantic import (
     AfterValidator,
@@ -292,6 +292,12 @@ _SHARED_VALUES = frozenset(
 )
 
 
+_MAPPING_TYPES: set[type] = set()
+"""Types of header mappings seen (not :class:`Headers`, returned as they are): a
+``Mapping`` check per answer without the ABC machinery (bounded)."""
+_MAPPING_TYPES_MAX = 16
+
+
 def copy_headers(headers: object) -> Headers:
     """A :class:`Headers` copy of any mapping of header names to values.
 
@@ -299,14 +305,18 @@ def copy_headers(headers: object) -> Headers:
     one string, and the few values that repeat across answers (``content-type``,
     ``server``) are shared: a kept result costs little more than its own ids.
     """
-    if isinstance(headers, Headers):
-        return headers
-    if not isinstance(headers, Mapping):
-        raise PydanticCustomError("dict_type", "headers must be a mapping")
+    kind = type(headers)
+    if kind not in _MAPPING_TYPES:
+        if isinstance(headers, Headers):
+            return headers
+        if not isinstance(headers, Mapping):
+            raise PydanticCustomError("dict_type", "headers must be a mapping")
+        if len(_MAPPING_TYPES) < _MAPPING_TYPES_MAX:
+            _MAPPING_TYPES.add(kind)  # isinstance of an ABC costs a thousand instructions
     copied = Headers()
     seen: dict[str, str] = {}
     names = _NAMES
-    for name, value in headers.items():
+    for name, value in cast("Mapping[Any, object]", headers).items():
         lowered = names.get(name)  # the usual case: a name seen before
         if lowered is None:
             if not isinstance(name, str):
