@@ -17,7 +17,7 @@ full validation, which raises its usual error. No I/O here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TypeVar, overload
 
@@ -30,7 +30,15 @@ from ..models._base import parse_timestamp, timestamp_span
 from ..models._executions import _ZONELESS, quick_span, raw_started_at
 from ..models._timestamps import _from_common_iso
 
-__all__ = ["ListedExecutions", "Quick", "page_names", "quick_span", "read_listing", "read_page"]
+__all__ = [
+    "ListedExecutions",
+    "Quick",
+    "page_names",
+    "page_reader",
+    "quick_span",
+    "read_listing",
+    "read_page",
+]
 
 _P = TypeVar("_P", bound=BaseModel)
 
@@ -232,3 +240,15 @@ def read_page(
     page = parse_model(page_model, raw)
     executions: Sequence[ExecutionSummary] = page.executions  # type: ignore[attr-defined]
     return page, executions
+
+
+def page_reader(
+    page_model: type[_P], summary_model: type[ExecutionSummary]
+) -> Callable[[RawResponse], tuple[_P, Sequence[ExecutionSummary]]]:
+    """The reader a lister hands the core for one API's listing pages
+    (:func:`read_page` with that API's page and summary models)."""
+
+    def read(raw: RawResponse) -> tuple[_P, Sequence[ExecutionSummary]]:
+        return read_page(raw, page_model, summary_model)
+
+    return read

@@ -3,15 +3,12 @@ execution."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..._batch.settle_filter import read_page
+from ..._batch.settle_filter import page_reader
 from ..._core.options import RequestOptions
 from ..._core.protocols import SettlePage
-from ..._pipeline import RawResponse
-from ...models import ExecutionSummary
 from ..models import DwrExecutionDetail, DwrExecutionPage, DwrExecutionSummary
 from ..project import DwrCalls
 from ..rules import cursor_int
@@ -25,10 +22,8 @@ SETTLE_SKEW = timedelta(minutes=15)
 tolerates (``APIGW.0303`` beyond it), since the offset is known only after one answer."""
 
 
-def _read_listing(raw: RawResponse) -> tuple[DwrExecutionPage, Sequence[ExecutionSummary]]:
-    """A listing page as a sweep reads it: typed summaries only where needed
-    (:func:`~obs_workflow_async._batch.settle_filter.read_page`)."""
-    return read_page(raw, DwrExecutionPage, DwrExecutionSummary)
+_read_listing = page_reader(DwrExecutionPage, DwrExecutionSummary)
+"""A listing page as a sweep reads it: typed summaries only where needed."""
 
 
 class DwrLister:

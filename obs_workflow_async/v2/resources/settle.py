@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
-from ..._batch.settle_filter import read_page
+from ..._batch.settle_filter import page_reader
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import MAX_PAGE_SIZE
 from ..._core.protocols import SettlePage
-from ..._pipeline import RawResponse
 from ...models import (
     ExecutionDetail,
     ExecutionPage,
@@ -25,10 +23,8 @@ from .executions import execution_ref, get_execution_spec, list_executions_spec
 __all__ = ["V2Lister"]
 
 
-def _read_listing(raw: RawResponse) -> tuple[ExecutionPage, Sequence[ExecutionSummary]]:
-    """A listing page as a sweep reads it: typed summaries only where needed
-    (:func:`~obs_workflow_async._batch.settle_filter.read_page`)."""
-    return read_page(raw, ExecutionPage, ExecutionSummary)
+_read_listing = page_reader(ExecutionPage, ExecutionSummary)
+"""A listing page as a sweep reads it: typed summaries only where needed."""
 
 
 class V2Lister:
