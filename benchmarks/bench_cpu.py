@@ -54,13 +54,17 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from email.utils import formatdate
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from harness import ServerProcess, print_table
 
 import obs_workflow_async.models  # noqa: F401 - every configuration runs with pydantic loaded
+
+if TYPE_CHECKING:
+    from obs_workflow_async import AsyncWorkflowClient
+    from obs_workflow_async.dwr import AsyncDwrClient
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -131,10 +135,28 @@ async def v2_baseline(target: Target, count: int, inputs: bool, close: bool) -> 
     return ok
 
 
+async def _start_all(
+    client: AsyncWorkflowClient | AsyncDwrClient, count: int, given: Mapping[str, Any] | None
+) -> int:
+    """``count`` starts through ``client``, at most CONCURRENCY in flight; how many
+    succeeded."""
+    ok = 0
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(i: int) -> None:
+        nonlocal ok
+        async with gate:
+            result = await client.start_workflow(GRAPH, BUCKET, _key(i), given)
+        if result.execution_name:
+            ok += 1
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return ok
+
+
 async def v2_ours(target: Target, count: int, inputs: bool, reuse: bool) -> int:
     from obs_workflow_async import AsyncWorkflowClient
 
-    ok = 0
     given = INPUTS if inputs else None
     async with AsyncWorkflowClient(
         server=target.url,
@@ -143,17 +165,7 @@ async def v2_ours(target: Target, count: int, inputs: bool, reuse: bool) -> int:
         max_connections=CONCURRENCY,
         reuse_connections_for_starts=reuse,
     ) as client:
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(i: int) -> None:
-            nonlocal ok
-            async with gate:
-                result = await client.start_workflow(GRAPH, BUCKET, _key(i), given)
-            if result.execution_name:
-                ok += 1
-
-        await asyncio.gather(*(one(i) for i in range(count)))
-    return ok
+        return await _start_all(client, count, given)
 
 
 # -- v3 --------------------------------------------------------------------------------------
@@ -208,7 +220,6 @@ async def v3_baseline(target: Target, count: int, inputs: bool, close: bool) -> 
 async def v3_ours(target: Target, count: int, inputs: bool, reuse: bool) -> int:
     from obs_workflow_async.dwr import AsyncDwrClient
 
-    ok = 0
     given = INPUTS if inputs else None
     async with AsyncDwrClient(
         endpoint=target.url,
@@ -218,17 +229,7 @@ async def v3_ours(target: Target, count: int, inputs: bool, reuse: bool) -> int:
         max_connections=CONCURRENCY,
         reuse_connections_for_starts=reuse,
     ) as client:
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(i: int) -> None:
-            nonlocal ok
-            async with gate:
-                result = await client.start_workflow(GRAPH, BUCKET, _key(i), given)
-            if result.execution_name:
-                ok += 1
-
-        await asyncio.gather(*(one(i) for i in range(count)))
-    return ok
+        return await _start_all(client, count, given)
 
 
 class Pair(NamedTuple):
