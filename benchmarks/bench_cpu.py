@@ -12,7 +12,8 @@ machine is doing, and a process that has imported pydantic pays more for each fu
 garbage collection than one that has not. Here the fake server runs in its own
 process (v2: ``python -m obs_workflow_async.testing``; v3: ``FakeDwrServer``; both
 check every signature) and the clients below run in this process, interleaved
-(A, B, C, D, A, B, C, D, ...), so drift and the garbage collector's costs hit them alike:
+(A, B, C, D, then D, C, B, A, ...; each run starts from a collected heap), so drift
+and the garbage collector's costs hit them alike:
 
 - ``hand-written``: an aiohttp client sending the same signed request (v2: OBS
   signature; v3: ``SDK-HMAC-SHA256`` over the same headers), ``json.dumps`` body,
@@ -46,6 +47,7 @@ import argparse
 import asyncio
 import base64
 import functools
+import gc
 import hashlib
 import hmac
 import json
@@ -267,7 +269,9 @@ def cpu_seconds() -> float:
 
 
 def measure(runner: Runner, target: Target, count: int, inputs: bool) -> tuple[float, int]:
-    """CPU microseconds per start, and how many starts the server accepted."""
+    """CPU microseconds per start, and how many starts the server accepted (each
+    measurement starts from a collected heap, outside the timed span)."""
+    gc.collect()
     began = cpu_seconds()
     ok = asyncio.run(runner(target, count, inputs))
     return (cpu_seconds() - began) / count * 1e6, ok
@@ -323,8 +327,11 @@ def main() -> None:
     try:
         for runner in configs.values():
             measure(runner, server.target, args.warmup, args.inputs)
-        for _ in range(args.rounds):
-            for name, runner in configs.items():
+        order = list(configs.items())
+        for round_number in range(args.rounds):
+            # Alternate the order round by round (A B C D, D C B A, ...) so neither side
+            # always runs right after the other's garbage.
+            for name, runner in order if round_number % 2 == 0 else order[::-1]:
                 per_start, accepted = measure(runner, server.target, args.count, args.inputs)
                 cpu[name].append(per_start)
                 ok[name] = min(ok[name], accepted)
