@@ -9,8 +9,12 @@ and checks every signature. Each client configuration runs in a fresh process so
 that its CPU time and peak RSS are its own; every configuration is measured in
 the same run against the same server. Reported per configuration: starts per
 second, client CPU microseconds per start (user + system time of the client
-process divided by the number of starts) and the client's peak RSS. Quote the
-ratios, not the absolute numbers: machines are noisy.
+process divided by the number of starts) and the client's peak RSS, each as the
+median (min-max) over the rounds (``--repeat``, configurations interleaved round by
+round in alternating order); ratios are taken round by round. The machine's load
+average at the start and the end, its CPU count and the Python version are printed
+with the table. Quote the ratios with their spread, not the absolute numbers:
+machines are noisy.
 
 Configurations:
 
@@ -33,16 +37,22 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import resource
 import statistics
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from email.utils import formatdate
 from typing import Any
 
-from harness import ServerProcess, print_table, run_worker
+from harness import (
+    Conditions,
+    ServerProcess,
+    print_table,
+    ratios,
+    round_order,
+    run_worker,
+    spread,
+)
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -147,7 +157,7 @@ def run_sdk(url: str, ak: str, sk: str, count: int, long_conn: bool) -> int:
 
     def one(i: int) -> bool:
         result = client.asyncAPIStartWorkflow(GRAPH, BUCKET, f"objects/{i:07d}.mp4")
-        return result.status == 200
+        return bool(result.status == 200)
 
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         ok = sum(pool.map(one, range(count)))
@@ -213,7 +223,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=3000, help="starts per configuration")
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per config; median kept")
+    parser.add_argument(
+        "--repeat",
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds, configurations interleaved in each; median (min-max) printed",
+    )
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -225,58 +241,66 @@ def main() -> None:
         return
 
     configs = [c for c in args.configs.split(",") if c]
+    conditions = Conditions()
     server = ServerProcess()
     try:
         runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
-        for _ in range(args.repeat):  # interleave configurations so drift hits all alike
-            for config in configs:
+        for round_number in range(args.repeat):  # interleaved, so drift hits all alike
+            for config in round_order(configs, round_number):
                 runs[config].append(measure(config, server, args.count, args.warmup))
     finally:
         server.stop()
-
-    rows = {
-        c: {
-            "per_second": statistics.median(r["per_second"] for r in rs),
-            "cpu_us": statistics.median(r["cpu_us"] for r in rs),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
-            "ok": min(r["ok"] for r in rs),
-        }
-        for c, rs in runs.items()
-    }
-    base = rows.get("baseline")
-    sdk_best = max(
-        (rows[c]["per_second"] for c in ("sdk-long-conn", "sdk-default") if c in rows),
-        default=None,
-    )
+    conditions.end()
     print(
-        f"\n{args.count} starts per run, concurrency {CONCURRENCY}, median of {args.repeat} runs; "
-        f"fake server in its own process; {os.cpu_count()} CPUs; Python "
-        f"{sys.version.split()[0]}\n"
+        f"\n{args.count} starts per run, concurrency {CONCURRENCY}, median (min-max) of "
+        f"{args.repeat} rounds, configurations interleaved (order alternating); fake server "
+        f"in its own process\n{conditions.text()}\n"
     )
-    table = [
-        {
-            "client": config,
-            "starts/s": round(row["per_second"]),
-            "cpu": round(row["cpu_us"]),
-            "rss": row["peak_rss_mb"],
-            "cpu_ratio": f"{row['cpu_us'] / base['cpu_us']:.2f}x" if base else "-",
-            "thr_ratio": f"{row['per_second'] / sdk_best:.2f}x" if sdk_best else "-",
-            "ok": row["ok"],
-        }
-        for config, row in rows.items()
-    ]
     print_table(
         [
             ("client", "client", 22),
-            ("starts/s", "starts/s", 10),
-            ("cpu", "CPU us/start", 14),
-            ("rss", "peak RSS MB", 13),
-            ("cpu_ratio", "CPU vs base", 13),
-            ("thr_ratio", "thr vs SDK best", 17),
+            ("starts/s", "starts/s", 24),
+            ("cpu", "CPU us/start", 16),
+            ("rss", "peak RSS MB", 20),
+            ("cpu_ratio", "CPU vs base", 20),
+            ("thr_ratio", "thr vs SDK best", 20),
             ("ok", "ok", 8),
         ],
-        table,
+        table_rows(runs),
     )
+
+
+def table_rows(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per configuration: every figure as median (min-max) over the rounds;
+    ratios are taken round by round (each round's runs against each other)."""
+
+    def series(config: str, key: str) -> list[float]:
+        return [float(run[key]) for run in runs[config]]
+
+    base = series("baseline", "cpu_us") if "baseline" in runs else None
+    sdks: list[str] = [c for c in ("sdk-long-conn", "sdk-default") if c in runs]
+    sdk_best: list[float] | None = None
+    if sdks:  # the SDK's best configuration: the one with the higher median throughput
+        best = max(sdks, key=lambda c: statistics.median(series(c, "per_second")))
+        sdk_best = series(best, "per_second")
+    return [
+        {
+            "client": config,
+            "starts/s": spread(series(config, "per_second"), ",.0f"),
+            "cpu": spread(series(config, "cpu_us"), ",.0f"),
+            "rss": spread(series(config, "peak_rss_mb")),
+            "cpu_ratio": (
+                spread(ratios(series(config, "cpu_us"), base), ".2f", "x") if base else "-"
+            ),
+            "thr_ratio": (
+                spread(ratios(series(config, "per_second"), sdk_best), ".2f", "x")
+                if sdk_best
+                else "-"
+            ),
+            "ok": min(run["ok"] for run in runs[config]),
+        }
+        for config in runs
+    ]
 
 
 if __name__ == "__main__":

@@ -1,13 +1,69 @@
 """Shared benchmark plumbing: the fake server in its own process, one fresh process
-per measured configuration, and a table printer."""
+per measured configuration, a table printer, and the honest-measurement pieces: the
+machine's load and a ``median (min-max)`` formatter for figures measured over rounds."""
 
 from __future__ import annotations
 
 import json
+import os
+import statistics
 import subprocess
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def load_text() -> str:
+    """The machine's 1, 5 and 15-minute load averages, e.g. ``"0.52 0.61 0.70"``."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def machine_text() -> str:
+    """CPU count and Python version, e.g. ``"2 CPUs; Python 3.12.3"``."""
+    return f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}"
+
+
+def spread(values: Iterable[float], fmt: str = ",.1f", unit: str = "") -> str:
+    """``"median (min-max)"`` of figures measured over rounds, e.g. ``"1.30x (1.07-1.61x)"``
+    with ``fmt=".2f", unit="x"``: the median with its spread, never the best round."""
+    figures = list(values)
+    if not figures:
+        return "-"
+    low, middle, high = min(figures), statistics.median(figures), max(figures)
+    dash = "-" if low >= 0 else " to "
+    return f"{middle:{fmt}}{unit} ({low:{fmt}}{dash}{high:{fmt}}{unit})"
+
+
+def ratios(values: Sequence[float], bases: Sequence[float]) -> list[float]:
+    """Per-round ratios of two configurations measured in the same rounds."""
+    return [value / base for value, base in zip(values, bases, strict=True)]
+
+
+def round_order(items: Sequence[T], round_number: int) -> list[T]:
+    """The configurations in the order of this round: forward in even rounds, reversed
+    in odd ones, so that neither side always runs right after the other."""
+    return list(items) if round_number % 2 == 0 else list(items)[::-1]
+
+
+class Conditions:
+    """The conditions of one run: the load average when it is created and when
+    :meth:`end` is called, the CPU count and the Python version."""
+
+    def __init__(self) -> None:
+        self.load_start = load_text()
+        self.load_end: str | None = None
+
+    def end(self) -> None:
+        self.load_end = load_text()
+
+    def text(self) -> str:
+        end = self.load_end if self.load_end is not None else load_text()
+        return (
+            f"load average (1/5/15 min) {self.load_start} at start, {end} at end; {machine_text()}"
+        )
 
 
 class ServerProcess:
