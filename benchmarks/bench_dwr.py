@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """DWR v3 start benchmark: AsyncDwrClient vs huaweicloudsdkdwr's DwrAsyncClient and DwrClient.
 
-    .venv/bin/python benchmarks/bench_dwr.py                  # 3000 starts, median of 3
-    .venv/bin/python benchmarks/bench_dwr.py --count 1000 --repeat 1
+    .venv/bin/python benchmarks/bench_dwr.py                  # 3000 starts, 3 rounds
+    .venv/bin/python benchmarks/bench_dwr.py --count 1000 --repeat 3
 
 The v3 fake (``FakeDwrServer``, every signature checked like the gateway) runs in its
 own process; each configuration runs in a fresh process so that its CPU time and
 peak RSS are its own, all in the same run against the same server. Reported:
 starts per second, client CPU microseconds per start (user + system time of the
-client process / starts), peak RSS.
+client process / starts), peak RSS, each as the median (min-max) over the rounds
+(``--repeat``, configurations interleaved round by round in alternating order);
+ratios are taken round by round. The machine's load average at the start and the
+end, its CPU count and the Python version are printed with the table.
 
 Configurations:
 
@@ -30,7 +33,6 @@ import asyncio
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,7 +40,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from harness import print_table, run_worker
+from harness import Conditions, print_table, ratios, round_order, run_worker, spread
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -195,7 +197,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=3000, help="starts per configuration")
     parser.add_argument("--warmup", type=int, default=200)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per config; median kept")
+    parser.add_argument(
+        "--repeat",
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds, configurations interleaved in each; median (min-max) printed",
+    )
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -213,73 +221,84 @@ def main() -> None:
         return
 
     configs = [c for c in args.configs.split(",") if c]
+    conditions = Conditions()
     server = DwrServerProcess()
     try:
         runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
-        for _ in range(args.repeat):  # interleaved, so drift hits every configuration alike
-            for config in configs:
-                runs[config].append(
-                    run_worker(
-                        __file__,
-                        [
-                            "--worker",
-                            config,
-                            "--url",
-                            server.url,
-                            "--ak",
-                            server.ak,
-                            "--sk",
-                            server.sk,
-                            "--pid",
-                            server.pid,
-                            "--count",
-                            str(args.count),
-                            "--warmup",
-                            str(args.warmup),
-                        ],
-                    )
-                )
+        for round_number in range(args.repeat):  # interleaved, so drift hits all alike
+            for config in round_order(configs, round_number):
+                runs[config].append(measure(config, server, args.count, args.warmup))
     finally:
         summary = server.stop()
-    rows = {
-        c: {
-            "per_second": statistics.median(r["per_second"] for r in rs),
-            "cpu_us": statistics.median(r["cpu_us"] for r in rs),
-            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
-            "ok": min(r["ok"] for r in rs),
-        }
-        for c, rs in runs.items()
-    }
-    ours = rows.get("obs-workflow-async-v3")
+    conditions.end()
     print(
-        f"\n{args.count} starts per run, median of {args.repeat} runs; FakeDwrServer in its own "
-        f"process ({summary.get('calls', {}).get('rejected_by_gateway', 0)} rejected by its "
-        f"gateway check); {os.cpu_count()} CPUs; Python {sys.version.split()[0]}\n"
+        f"\n{args.count} starts per run, median (min-max) of {args.repeat} rounds, "
+        "configurations interleaved (order alternating); FakeDwrServer in its own process "
+        f"({summary.get('calls', {}).get('rejected_by_gateway', 0)} rejected by its gateway "
+        f"check)\n{conditions.text()}\n"
     )
-    table = [
-        {
-            "client": c,
-            "starts/s": round(r["per_second"]),
-            "cpu": round(r["cpu_us"]),
-            "rss": r["peak_rss_mb"],
-            "thr": f"{ours['per_second'] / r['per_second']:.2f}x" if ours else "-",
-            "cpu_ratio": f"{r['cpu_us'] / ours['cpu_us']:.2f}x" if ours else "-",
-            "ok": r["ok"],
-        }
-        for c, r in rows.items()
-    ]
     print_table(
         [
             ("client", "client", 24),
-            ("starts/s", "starts/s", 10),
-            ("cpu", "CPU us/start", 14),
-            ("rss", "peak RSS MB", 13),
-            ("thr", "ours is x faster", 18),
-            ("cpu_ratio", "CPU vs ours", 13),
+            ("starts/s", "starts/s", 24),
+            ("cpu", "CPU us/start", 22),
+            ("rss", "peak RSS MB", 20),
+            ("thr", "ours is x faster", 22),
+            ("cpu_ratio", "CPU vs ours", 20),
             ("ok", "ok", 8),
         ],
-        table,
+        table_rows(runs),
     )
+
+
+def measure(config: str, server: DwrServerProcess, count: int, warmup: int) -> dict[str, Any]:
+    return run_worker(
+        __file__,
+        [
+            "--worker",
+            config,
+            "--url",
+            server.url,
+            "--ak",
+            server.ak,
+            "--sk",
+            server.sk,
+            "--pid",
+            server.pid,
+            "--count",
+            str(count),
+            "--warmup",
+            str(warmup),
+        ],
+    )
+
+
+def table_rows(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One row per configuration: every figure as median (min-max) over the rounds;
+    ratios against this client are taken round by round."""
+
+    def series(config: str, key: str) -> list[float]:
+        return [float(run[key]) for run in runs[config]]
+
+    ours = "obs-workflow-async-v3" if "obs-workflow-async-v3" in runs else None
+    rows = []
+    for config in runs:
+        row: dict[str, Any] = {
+            "client": config,
+            "starts/s": spread(series(config, "per_second"), ",.0f"),
+            "cpu": spread(series(config, "cpu_us"), ",.0f"),
+            "rss": spread(series(config, "peak_rss_mb")),
+            "thr": "-",
+            "cpu_ratio": "-",
+            "ok": min(run["ok"] for run in runs[config]),
+        }
+        if ours is not None:
+            faster = ratios(series(ours, "per_second"), series(config, "per_second"))
+            row["thr"] = spread(faster, ".2f", "x")
+            cpu = ratios(series(config, "cpu_us"), series(ours, "cpu_us"))
+            row["cpu_ratio"] = spread(cpu, ".2f", "x")
+        rows.append(row)
+    return rows
 
 
 if __name__ == "__main__":

@@ -260,7 +260,7 @@ def main() -> None:
         [
             ("client", "client", 22),
             ("starts/s", "starts/s", 24),
-            ("cpu", "CPU us/start", 16),
+            ("cpu", "CPU us/start", 22),
             ("rss", "peak RSS MB", 20),
             ("cpu_ratio", "CPU vs base", 20),
             ("thr_ratio", "thr vs SDK best", 20),

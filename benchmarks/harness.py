@@ -115,5 +115,7 @@ def print_table(columns: Sequence[tuple[str, str, int]], rows: Sequence[dict[str
                 if isinstance(value, float)
                 else (f"{value:,}" if isinstance(value, int) else str(value))
             )
+            if i and len(text) >= width:  # never glue an overflowing cell to its neighbour
+                text = " " + text
             cells.append(f"{text:>{width}}" if i else f"{text:<{width}}")
         print("".join(cells))
