@@ -6,13 +6,17 @@
 
 Each configuration runs in a fresh process against the same fake server (its own
 process) in one run. Reported: starts per second, client CPU microseconds per start,
-and the client's peak RSS growth over the idle client (RSS after the warm-up). All
-clients draw the same requests from a generator; the gather baseline must turn
-them into coroutines up front, which is what ``start_many`` avoids.
+and the client's peak RSS growth over the idle client (RSS after the warm-up), each
+as the median (min-max) over the rounds (``--repeat``, configurations interleaved
+round by round in alternating order), with the machine's load average at the start
+and the end, its CPU count and the Python version. All clients draw the same
+requests from a generator; the gather baseline must turn them into coroutines up
+front, which is what ``start_many`` avoids.
 
 ``--faults`` adds a run with 10% of calls answered 503 and 1% of connections
 dropped after the workflow started, and checks on the server that no object was
-started twice and that every dropped call was reported as ambiguous.
+started twice and that every dropped call was reported as ambiguous (``--repeat``
+rounds of ``--fault-count`` starts).
 """
 
 from __future__ import annotations
@@ -21,14 +25,12 @@ import argparse
 import asyncio
 import json
 import resource
-import statistics
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from harness import ServerProcess, print_table, run_worker
+from harness import Conditions, ServerProcess, print_table, round_order, run_worker, spread
 
 CONCURRENCY = 64
 CONFIGS = ("start_many", "gather+semaphore", "sdk-threadpool")
@@ -142,7 +144,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--faults", action="store_true", help="also the 503/reset fault run")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per cell; median kept")
+    parser.add_argument("--fault-count", type=int, default=10_000, help="starts per fault run")
+    parser.add_argument(
+        "--repeat",
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds per size, configurations interleaved in each; median (min-max) printed",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--ak", help=argparse.SUPPRESS)
@@ -154,69 +163,48 @@ def main() -> None:
         result = worker(args.worker, args.url, args.ak, args.sk, args.n, args.offset)
         print(json.dumps(result))
         return
+    configs = [c for c in args.configs.split(",") if c]
     runs: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    conditions = Conditions()
     server = ServerProcess()
     offset = 0
     try:
         for size in (int(s) for s in args.sizes.split(",")):
-            for _ in range(args.repeat):  # interleaved, so drift hits every client alike
-                for config in args.configs.split(","):
+            for round_number in range(args.repeat):  # interleaved: drift hits every client
+                for config in round_order(configs, round_number):
                     offset += 10**7
                     runs.setdefault((size, config), []).append(
-                        run_worker(
-                            __file__,
-                            [
-                                "--worker",
-                                config,
-                                "--url",
-                                server.url,
-                                "--ak",
-                                server.ak,
-                                "--sk",
-                                server.sk,
-                                "--n",
-                                str(size),
-                                "--offset",
-                                str(offset),
-                            ],
-                        )
+                        measure(config, server, size, offset)
                     )
     finally:
         summary = server.stop()
-    rows = [
-        {
-            **cell[0],
-            "starts/s": round(statistics.median(r["starts/s"] for r in cell)),
-            "cpu": round(statistics.median(r["cpu"] for r in cell)),
-            "rss_growth": max(r["rss_growth"] for r in cell),
-        }
-        for cell in runs.values()
-    ]
+    conditions.end()
     print(
-        f"\nconcurrency {CONCURRENCY}; fake server in its own process; Python "
-        f"{sys.version.split()[0]}; server saw {summary.get('executions')} executions, "
-        f"{summary.get('duplicated_objects')} objects started twice\n"
+        f"\nconcurrency {CONCURRENCY}; median (min-max) of {args.repeat} rounds per size, "
+        "configurations interleaved (order alternating); fake server in its own process; "
+        f"server saw {summary.get('executions')} executions, "
+        f"{summary.get('duplicated_objects')} objects started twice\n{conditions.text()}\n"
     )
     columns = [
         ("config", "client", 20),
         ("items", "items", 9),
-        ("starts/s", "starts/s", 10),
-        ("cpu", "CPU us/start", 14),
-        ("rss_growth", "peak RSS growth MB", 20),
+        ("starts/s", "starts/s", 24),
+        ("cpu", "CPU us/start", 22),
+        ("rss_growth", "peak RSS growth MB", 22),
         ("ok", "ok", 9),
         ("failed", "failed", 8),
     ]
-    print_table(columns, rows)
+    print_table(columns, [summary_row(cell) for cell in runs.values()])
     if args.faults:
-        fault_run(columns)
+        fault_run(columns, args.fault_count, args.repeat)
 
 
-def fault_run(columns: list[tuple[str, str, int]]) -> None:
-    server = ServerProcess("--fault-503", "0.10", "--fault-reset", "0.01")
-    try:
-        args = [
+def measure(config: str, server: ServerProcess, n: int, offset: int) -> dict[str, Any]:
+    return run_worker(
+        __file__,
+        [
             "--worker",
-            "start_many",
+            config,
             "--url",
             server.url,
             "--ak",
@@ -224,13 +212,41 @@ def fault_run(columns: list[tuple[str, str, int]]) -> None:
             "--sk",
             server.sk,
             "--n",
-            "10000",
-        ]
-        row = run_worker(__file__, args)
+            str(n),
+            "--offset",
+            str(offset),
+        ],
+    )
+
+
+def summary_row(cell: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one (size, client) cell: every measured figure as median (min-max);
+    the counts as their worst round (fewest ok, most failed or ambiguous)."""
+    return {
+        **cell[0],
+        "starts/s": spread((r["starts/s"] for r in cell), ",.0f"),
+        "cpu": spread((r["cpu"] for r in cell), ",.0f"),
+        "rss_growth": spread(r["rss_growth"] for r in cell),
+        "ok": min(r["ok"] for r in cell),
+        "failed": max(r["failed"] for r in cell),
+        "ambiguous": max(r["ambiguous"] for r in cell),
+    }
+
+
+def fault_run(columns: list[tuple[str, str, int]], count: int, rounds: int) -> None:
+    conditions = Conditions()
+    server = ServerProcess("--fault-503", "0.10", "--fault-reset", "0.01")
+    try:
+        cell = [measure("start_many", server, count, (r + 1) * 10**7) for r in range(rounds)]
     finally:
         summary = server.stop()
-    print("\nfault run: 10,000 starts, 10% answered 503, 1% of connections dropped after start")
-    print_table([*columns, ("ambiguous", "ambiguous", 11)], [row])
+    conditions.end()
+    print(
+        f"\nfault run: {count:,} starts per round, 10% answered 503, 1% of connections "
+        f"dropped after start; median (min-max) of {rounds} rounds; counts: the worst round"
+        f"\n{conditions.text()}"
+    )
+    print_table([*columns, ("ambiguous", "ambiguous", 11)], [summary_row(cell)])
     print(
         f"server: {summary['executions']} executions, "
         f"{summary['duplicated_objects']} objects started more than once, "
