@@ -244,7 +244,7 @@ def fault_run(columns: list[tuple[str, str, int]], count: int, rounds: int) -> N
     print(
         f"\nfault run: {count:,} starts per round, 10% answered 503, 1% of connections "
         f"dropped after start; median (min-max) of {rounds} rounds; counts: the worst round"
-        f"\n{conditions.text()}"
+        f"\n{conditions.text()}\n"
     )
     print_table([*columns, ("ambiguous", "ambiguous", 11)], [summary_row(cell)])
     print(
