@@ -8,9 +8,12 @@ Each client gathers ``--count`` starts against the fake server (its own process)
 and *keeps every result* (``asyncio.gather`` returns them all). Measured with
 ``tracemalloc`` in a fresh process per client: the bytes still allocated once the
 gather has returned, the session is closed and a full collection has run, divided
-by the number of results. The baseline keeps what a hand-written client would
-keep: the parsed JSON body (a ``dict``) of each answer. A result that pinned its
-aiohttp response headers (or any other aiohttp object) would show here.
+by the number of results, as the median (min-max) over the rounds (``--rounds``,
+clients interleaved round by round in alternating order; the ratio taken round by
+round), with the machine's load average at the start and the end, its CPU count and
+the Python version. The baseline keeps what a hand-written client would keep: the
+parsed JSON body (a ``dict``) of each answer. A result that pinned its aiohttp
+response headers (or any other aiohttp object) would show here.
 """
 
 from __future__ import annotations
@@ -22,12 +25,11 @@ import gc
 import hashlib
 import hmac
 import json
-import sys
 import tracemalloc
 from email.utils import formatdate
 from typing import Any
 
-from harness import ServerProcess, print_table, run_worker
+from harness import Conditions, ServerProcess, print_table, ratios, round_order, run_worker, spread
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -102,6 +104,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20_000, help="retained results per client")
     parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument(
+        "--rounds",
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds, clients interleaved in each; median (min-max) printed",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--ak", help=argparse.SUPPRESS)
@@ -110,47 +119,69 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args.worker, args.url, args.ak, args.sk, args.count)))
         return
+    configs = [c for c in args.configs.split(",") if c]
+    runs: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+    conditions = Conditions()
     server = ServerProcess()
     try:
-        rows = [
-            run_worker(
-                __file__,
-                [
-                    "--worker",
-                    config,
-                    "--url",
-                    server.url,
-                    "--ak",
-                    server.ak,
-                    "--sk",
-                    server.sk,
-                    "--count",
-                    str(args.count),
-                ],
-            )
-            for config in args.configs.split(",")
-            if config
-        ]
+        for round_number in range(args.rounds):  # interleaved, so drift hits both alike
+            for config in round_order(configs, round_number):
+                runs[config].append(measure(config, server, args.count))
     finally:
         server.stop()
-    base = next((r for r in rows if r["name"] == "baseline"), None)
-    for row in rows:
-        row["bytes"] = round(row["per_result"])
-        row["ratio"] = f"{row['per_result'] / base['per_result']:.2f}x" if base else "-"
+    conditions.end()
     print(
-        f"\n{args.count} results kept per client (tracemalloc, after gc); "
-        f"Python {sys.version.split()[0]}\n"
+        f"\n{args.count} results kept per client (tracemalloc, after gc); median (min-max) "
+        f"of {args.rounds} rounds, clients interleaved (order alternating)\n"
+        f"{conditions.text()}\n"
     )
     print_table(
         [
             ("name", "client", 22),
-            ("bytes", "bytes/result", 14),
-            ("ratio", "vs baseline", 13),
-            ("peak_mb", "peak MB", 10),
+            ("bytes", "bytes/result", 22),
+            ("ratio", "vs baseline", 22),
+            ("peak_mb", "peak MB", 22),
             ("kept", "kept", 22),
         ],
-        rows,
+        table_rows(runs),
     )
+
+
+def measure(config: str, server: ServerProcess, count: int) -> dict[str, Any]:
+    return run_worker(
+        __file__,
+        [
+            "--worker",
+            config,
+            "--url",
+            server.url,
+            "--ak",
+            server.ak,
+            "--sk",
+            server.sk,
+            "--count",
+            str(count),
+        ],
+    )
+
+
+def table_rows(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Per client: bytes per result and peak as median (min-max) over the rounds, the
+    ratio to the baseline taken round by round."""
+    base = [float(r["per_result"]) for r in runs["baseline"]] if "baseline" in runs else None
+    rows = []
+    for config, cell in runs.items():
+        per_result = [float(r["per_result"]) for r in cell]
+        rows.append(
+            {
+                "name": config,
+                "bytes": spread(per_result, ",.0f"),
+                "ratio": spread(ratios(per_result, base), ".2f", "x") if base else "-",
+                "peak_mb": spread(r["peak_mb"] for r in cell),
+                "kept": ",".join(sorted({kind for r in cell for kind in r["kept"].split(",")})),
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":
