@@ -18,7 +18,10 @@ half did not. Two scenarios:
 Also: 5,000 executions listed with ``iter_executions`` at the old default page
 size (10) and at the new one (1000).
 
-Prints requests made (server-side counts) and seconds taken.
+Prints requests made (server-side counts) and seconds taken, as the median (min-max)
+over the rounds (``--rounds``, scenarios interleaved round by round in alternating
+order, each against a fresh server), with the machine's load average at the start and
+the end, its CPU count and the Python version.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from harness import Conditions, round_order, spread
 
 from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async._batch.settle import SettleItem
@@ -49,14 +55,16 @@ def _seed(server: FakeWorkflowServer, count: int, start: datetime, spread: float
         server.seed_executions(GRAPH, size, started_at=at)
 
 
-async def _settle(server: FakeWorkflowServer, executions: int, items: int, spread: float) -> None:
+async def _settle(
+    server: FakeWorkflowServer, executions: int, items: int, spread_s: float
+) -> dict[str, Any]:
     now = datetime.now(timezone.utc)
     rng = random.Random(7)
     started = items // 2
-    if spread > 0:
-        base = now - timedelta(seconds=spread)
-        _seed(server, executions - started, base, spread)
-        windows = [base + timedelta(seconds=rng.uniform(0, spread - 1)) for _ in range(items)]
+    if spread_s > 0:
+        base = now - timedelta(seconds=spread_s)
+        _seed(server, executions - started, base, spread_s)
+        windows = [base + timedelta(seconds=rng.uniform(0, spread_s - 1)) for _ in range(items)]
     else:
         _seed(server, executions - started, now - timedelta(hours=1), 0)
         windows = [now - timedelta(seconds=1)] * items
@@ -75,33 +83,86 @@ async def _settle(server: FakeWorkflowServer, executions: int, items: int, sprea
         t0 = time.perf_counter()
         report = await client.settle(settle_items, settle_delay=0, concurrency=32)
         seconds = time.perf_counter() - t0
-    counts = report.counts()
     wrong = [
         r
         for r in report.results
         if r.verdict
         != ("started" if int(r.item.object_key.split("/")[1]) < started else "not_started")
     ]
-    scenario = "history" if spread <= 0 else f"one batch over {spread:g}s"
-    print(
-        f"settle [{scenario}]: {items} items among {executions} executions: "
-        f"{server.calls['list_executions']} list + {server.calls['get_execution']} detail "
-        f"requests, {seconds:.2f} s; verdicts {counts}; wrong {len(wrong)}"
-    )
+    return {
+        "list": server.calls["list_executions"],
+        "detail": server.calls["get_execution"],
+        "seconds": seconds,
+        "verdicts": str(report.counts()),
+        "wrong": len(wrong),
+    }
 
 
-async def _page_sizes(server: FakeWorkflowServer) -> None:
+PAGE_SIZES = (("page_size=10 (old default)", 10), ("default (1000)", None))
+
+
+async def _page_sizes(server: FakeWorkflowServer) -> dict[str, dict[str, Any]]:
     server.seed_executions("paged", 5000)
+    measured: dict[str, dict[str, Any]] = {}
     async with AsyncWorkflowClient(**server.client_kwargs()) as client:
-        for label, size in (("page_size=10 (old default)", 10), ("default (1000)", None)):
+        for label, size in PAGE_SIZES:
             server.calls.clear()
             t0 = time.perf_counter()
             n = len([e async for e in client.iter_executions("paged", page_size=size)])
             seconds = time.perf_counter() - t0
-            print(
-                f"list 5,000 executions, {label}: {n} items, "
-                f"{server.calls['list_executions']} requests, {seconds:.2f} s"
-            )
+            measured[label] = {
+                "items": n,
+                "requests": server.calls["list_executions"],
+                "seconds": seconds,
+            }
+    return measured
+
+
+def _scenario(spread_s: float) -> str:
+    return "history" if spread_s <= 0 else f"one batch over {spread_s:g}s"
+
+
+def _run_round(
+    round_number: int, spreads: list[float], executions: int, items: int
+) -> tuple[dict[float, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """One round: every settle scenario and the page-size listing, each against a fresh
+    server, in forward order in even rounds and reversed in odd ones."""
+    settled: dict[float, dict[str, Any]] = {}
+    listed: dict[str, dict[str, Any]] = {}
+    for job in round_order([*spreads, None], round_number):
+        with FakeWorkflowServer(record_requests=False).run_in_thread() as server:
+            if job is None:
+                listed = asyncio.run(_page_sizes(server))
+            else:
+                settled[job] = asyncio.run(_settle(server, executions, items, job))
+    for job, row in settled.items():
+        print(f"  round {round_number + 1} settle [{_scenario(job)}]: {row['seconds']:.2f} s")
+    for label, row in listed.items():
+        print(f"  round {round_number + 1} list, {label}: {row['seconds']:.2f} s", flush=True)
+    return settled, listed
+
+
+def _report(
+    settled: dict[float, list[dict[str, Any]]],
+    listed: dict[str, list[dict[str, Any]]],
+    executions: int,
+    items: int,
+) -> None:
+    for job, rows in settled.items():
+        verdicts = " / ".join(dict.fromkeys(r["verdicts"] for r in rows))
+        print(
+            f"settle [{_scenario(job)}]: {items} items among {executions} executions: "
+            f"{spread((r['list'] for r in rows), ',.0f')} list + "
+            f"{spread((r['detail'] for r in rows), ',.0f')} detail requests, "
+            f"{spread((r['seconds'] for r in rows), '.2f')} s; verdicts {verdicts}; "
+            f"wrong {max(r['wrong'] for r in rows)} (worst round)"
+        )
+    for label, rows in listed.items():
+        print(
+            f"list 5,000 executions, {label}: {spread((r['items'] for r in rows), ',.0f')} "
+            f"items, {spread((r['requests'] for r in rows), ',.0f')} requests, "
+            f"{spread((r['seconds'] for r in rows), '.2f')} s"
+        )
 
 
 def main() -> None:
@@ -114,12 +175,30 @@ def main() -> None:
         action="append",
         help="seconds the executions span (0: old history); repeatable (default: 0 and 100)",
     )
+    parser.add_argument(
+        "--rounds",
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds, scenarios interleaved in each; median (min-max) printed",
+    )
     args = parser.parse_args()
-    for spread in args.spread or [0.0, 100.0]:
-        with FakeWorkflowServer(record_requests=False).run_in_thread() as server:
-            asyncio.run(_settle(server, args.executions, args.items, spread))
-    with FakeWorkflowServer(record_requests=False).run_in_thread() as server:
-        asyncio.run(_page_sizes(server))
+    spreads: list[float] = args.spread or [0.0, 100.0]
+    settled: dict[float, list[dict[str, Any]]] = {s: [] for s in spreads}
+    listed: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in PAGE_SIZES}
+    conditions = Conditions()
+    for round_number in range(args.rounds):
+        round_settled, round_listed = _run_round(round_number, spreads, args.executions, args.items)
+        for job, row in round_settled.items():
+            settled[job].append(row)
+        for label, row in round_listed.items():
+            listed[label].append(row)
+    conditions.end()
+    print(
+        f"\nmedian (min-max) of {args.rounds} rounds, scenarios interleaved (order "
+        f"alternating), each against a fresh fake server in a thread\n{conditions.text()}\n"
+    )
+    _report(settled, listed, args.executions, args.items)
 
 
 if __name__ == "__main__":
