@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """The promise, measured: no start that may have happened is reported as safe to resend,
-and nothing waits forever. Prints one row per hostile case with server-side counts.
+and nothing waits forever. Prints one row per hostile case with server-side counts: the
+bad outcomes and the seconds taken as the median (min-max) over the rounds
+(``--rounds``, cases interleaved round by round in alternating order), the bad count of
+every round and the detail of the worst, with the machine's load average at the start
+and the end, its CPU count and the Python version.
 
     .venv/bin/python benchmarks/bench_promise.py            # every case
     .venv/bin/python benchmarks/bench_promise.py --quick    # smaller counts
@@ -33,13 +37,16 @@ import asyncio
 import contextlib
 import socket
 import sys
+import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
+from harness import Conditions, print_table, round_order, spread
 
 from obs_workflow_async import AsyncWorkflowClient, StartRequest, TransportError
 from tests.support.hostile_server import CASES, HostileServer
@@ -176,26 +183,67 @@ async def idle(lanes: int, rounds: int) -> dict[str, Any]:
     }
 
 
+async def timed(job: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+    began = time.perf_counter()
+    row = await job()
+    return {**row, "seconds": time.perf_counter() - began}
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One case over the rounds: bad counts and seconds as median (min-max), and the
+    detail of the worst round (the most bad starts)."""
+    worst = max(rows, key=lambda row: row["bad"])
+    return {
+        "case": worst["case"],
+        "sent": worst["sent"],  # the same every round
+        "bad": spread((row["bad"] for row in rows), ",.0f"),
+        "per_round": " ".join(str(row["bad"]) for row in rows),
+        "seconds": spread((row["seconds"] for row in rows), ".2f"),
+        "detail": worst["detail"],
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=["answers", "cancel", "connect", "idle"])
+    parser.add_argument(
+        "--rounds",
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds, cases interleaved in each; median (min-max) printed",
+    )
     args = parser.parse_args()
     scale = 1 if args.quick else 3
-    jobs = {
+    jobs: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
         "answers": lambda: answers(10 * scale),
         "cancel": lambda: cancel(1000 * scale),
         "connect": lambda: connect(50),
         "idle": lambda: idle(40, 3 * scale),
     }
-    rows = []
-    for name, job in jobs.items():
-        if args.only and name != args.only:
-            continue
-        rows.append(await job())
-    print(f"{'case':<8}{'starts':>8}{'bad':>6}  detail")
-    for row in rows:
-        print(f"{row['case']:<8}{row['sent']:>8,}{row['bad']:>6}  {row['detail']}")
+    chosen = [name for name in jobs if not args.only or name == args.only]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
+    conditions = Conditions()
+    for round_number in range(args.rounds):
+        for name in round_order(chosen, round_number):
+            runs[name].append(await timed(jobs[name]))
+    conditions.end()
+    print(
+        f"median (min-max) of {args.rounds} rounds, cases interleaved (order alternating); "
+        f"detail: the worst round\n{conditions.text()}\n"
+    )
+    print_table(
+        [
+            ("case", "case", 8),
+            ("sent", "starts", 8),
+            ("bad", "bad", 14),
+            ("per_round", "bad per round", 16),
+            ("seconds", "seconds", 20),
+            ("detail", " detail", 0),
+        ],
+        [summary(rows) for rows in runs.values()],
+    )
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def run_worker(script: str, args: Sequence[str]) -> dict[str, Any]:
 def print_table(columns: Sequence[tuple[str, str, int]], rows: Sequence[dict[str, Any]]) -> None:
     """``columns``: (key, title, width); values formatted with thousands separators."""
     header = "".join(
-        f"{title:>{width}}" if i else f"{title:<{width}}"
+        (f"{title:>{width}}" if len(title) < width else f" {title}") if i else f"{title:<{width}}"
         for i, (_, title, width) in enumerate(columns)
     )
     print(header)
