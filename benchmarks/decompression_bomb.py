@@ -4,7 +4,8 @@
 
 A raw server on 127.0.0.1 answers every start 200 with ``Content-Encoding: gzip``
 and the gzip of ``--gib`` GiB of zeros (about 1 MB on the wire per GiB). Prints what
-``start_workflow`` concluded, the wall time, and the process's peak RSS.
+``start_workflow`` concluded, the wall time, the process's peak RSS, and the machine's
+load average at the start and the end (one run: the wall time is indicative only).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import resource
 import time
 import zlib
 
+from benchmarks.harness import Conditions
 from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError, may_have_started
 from obs_workflow_async.dwr import AsyncDwrClient
 from tests.support.scripted_server import Request, ScriptedServer, answer
@@ -33,6 +35,7 @@ async def main() -> None:
     parser.add_argument("--api", choices=["v2", "v3"], default="v2")
     args = parser.parse_args()
     body = bomb(args.gib)
+    conditions = Conditions()
 
     async def script(request: Request) -> None:
         request.writer.write(answer("200 OK", body, "Content-Encoding: gzip\r\n"))
@@ -55,9 +58,11 @@ async def main() -> None:
             except ObsWorkflowError as exc:
                 outcome = f"{type(exc).__name__} may_have_started={may_have_started(exc)}: {exc}"
         elapsed = time.perf_counter() - began
+    conditions.end()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.api}: {len(body)} bytes on the wire -> {outcome}")
     print(f"{args.api}: {elapsed:.2f} s, peak RSS {rss:.0f} MB, received {dict(server.received)}")
+    print(f"{args.api}: {conditions.text()}")
 
 
 if __name__ == "__main__":
