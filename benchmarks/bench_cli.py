@@ -17,6 +17,13 @@ concurrency, counting outcomes. Reported per side: wall time and process CPU (us
 + system, from ``wait4``), min/median/max over the rounds, and the CLI/library
 ratio of the medians and per round.
 
+``--baseline DIR``: the CLI of another source tree runs as a third side in the same
+rounds. Every child runs from the temporary folder (never the current directory,
+which ``-m`` and ``-c`` would put first on ``sys.path``) with ``PYTHONPATH`` set to
+its own tree (this benchmark's tree for the library and the CLI, DIR for the
+baseline); before the rounds each side's ``obs_workflow_async.__file__`` is checked
+to lie in the tree it should (printed), so a baseline is never the current tree.
+
 Resume memory: a synthetic complete results file of N items (every item
 ``started``) is resumed by ``start-many --resume`` (nothing left to send) in a fresh
 process; reported is its peak RSS (``ru_maxrss``), with the file's size. Both
@@ -37,7 +44,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import ServerProcess
+from harness import ServerProcess, spread
+
+TREE = Path(__file__).resolve().parents[1]
+"""The source tree this benchmark belongs to (the library and the CLI measured)."""
 
 GRAPH = "bench"
 CONCURRENCY = 64
@@ -69,10 +79,35 @@ def _load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def _run(argv: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Run ``argv``; its wall time, CPU (user + system) and peak RSS (MB)."""
+def _tree_env(env: dict[str, str], tree: Path) -> dict[str, str]:
+    """``env`` with ``tree`` first on ``PYTHONPATH`` (children run from a temp dir)."""
+    return {**env, "PYTHONPATH": str(tree)}
+
+
+def imported_from(tree: Path, folder: Path) -> Path:
+    """Where a child started as the sides are (``PYTHONPATH=tree``, from ``folder``)
+    imports ``obs_workflow_async`` from; refuses one outside ``tree``."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import obs_workflow_async as m; print(m.__file__)"],
+        env=_tree_env(dict(os.environ), tree),
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    path = Path(found).resolve()
+    if not path.is_relative_to(tree.resolve()):
+        raise SystemExit(f"PYTHONPATH={tree} imports obs_workflow_async from {path}, not from it")
+    return path
+
+
+def _run(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, float]:
+    """Run ``argv`` (from ``cwd``, by default the temporary folder of its first file
+    argument); its wall time, CPU (user + system) and peak RSS (MB)."""
     began = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - began
     out = process.stdout.read() if process.stdout else b""
@@ -107,16 +142,21 @@ def _manifest(path: Path, rows: int, prefix: str) -> None:
 
 
 def run_baseline(manifest: Path, env: dict[str, str]) -> dict[str, float]:
-    """The CLI of another source tree (``--baseline``: ``PYTHONPATH`` goes first)."""
-    return run_cli(manifest, {**env, "PYTHONPATH": env["BENCH_BASELINE"]})
+    """The CLI of another source tree (``--baseline``)."""
+    return _run_cli(manifest, _tree_env(env, Path(env["BENCH_BASELINE"])))
 
 
 def run_cli(manifest: Path, env: dict[str, str]) -> dict[str, float]:
+    """The CLI of this tree."""
+    return _run_cli(manifest, _tree_env(env, TREE))
+
+
+def _run_cli(manifest: Path, env: dict[str, str]) -> dict[str, float]:
     results = manifest.with_suffix(".results.jsonl")
     argv = [sys.executable, "-m", "obs_workflow_async", "start-many", GRAPH]
     argv += ["--manifest", str(manifest), "--results", str(results)]
     argv += ["--concurrency", str(CONCURRENCY), "--no-progress", "--overwrite"]
-    measured = _run(argv, env)
+    measured = _run(argv, env, cwd=manifest.parent)
     measured["bytes_per_item"] = results.stat().st_size / _count_lines(manifest)
     with results.open("rb") as handle:
         measured["lines_per_item"] = sum(1 for _ in handle) / _count_lines(manifest)
@@ -127,7 +167,7 @@ def run_cli(manifest: Path, env: dict[str, str]) -> dict[str, float]:
 
 def run_library(manifest: Path, env: dict[str, str]) -> dict[str, float]:
     argv = [sys.executable, "-c", LIBRARY_SCRIPT, str(manifest), GRAPH, str(CONCURRENCY)]
-    return _run(argv, env)
+    return _run(argv, _tree_env(env, TREE), cwd=manifest.parent)
 
 
 def _count_lines(path: Path) -> int:
@@ -136,10 +176,8 @@ def _count_lines(path: Path) -> int:
 
 
 def _spread(values: list[float], unit: str = "s") -> str:
-    return (
-        f"min {min(values):.2f}{unit}  median {statistics.median(values):.2f}{unit}  "
-        f"max {max(values):.2f}{unit}"
-    )
+    """``median (min-max)`` over the rounds."""
+    return spread(values, ".2f", unit)
 
 
 RUNNERS = {"library": run_library, "cli": run_cli, "baseline": run_baseline}
@@ -147,8 +185,9 @@ RUNNERS = {"library": run_library, "cli": run_cli, "baseline": run_baseline}
 
 def speed(rows: int, rounds: int, folder: Path, baseline: str | None) -> None:
     print(f"start-many vs start_many: {rows:,} rows, {rounds} rounds, concurrency {CONCURRENCY}")
+    print(f"library and cli: {imported_from(TREE, folder)}")
     if baseline:
-        print(f"baseline: the CLI of {baseline}, interleaved in the same rounds")
+        print(f"baseline: the CLI of {imported_from(Path(baseline), folder)}, same rounds")
     print(f"load average before: {_load()}")
     sides = ["library", "cli"] + (["baseline"] if baseline else [])
     runs: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
@@ -171,21 +210,19 @@ def speed(rows: int, rounds: int, folder: Path, baseline: str | None) -> None:
             for side in sides
         )
         print(f"  round {round_number + 1}: {cells} | load {_load()}", flush=True)
+    print("median (min-max) over the rounds:")
     for side in sides:
         cells = runs[side]
         print(f"{side:8} wall: {_spread([c['wall'] for c in cells])}")
         print(f"{side:8} cpu:  {_spread([c['cpu'] for c in cells])}")
+    pairs = [(side, "library") for side in sides[1:]]
+    if baseline:
+        pairs.append(("cli", "baseline"))
+    for side, base in pairs:
+        for what in ("cpu", "wall"):
+            per_round = [c[what] / b[what] for c, b in zip(runs[side], runs[base], strict=True)]
+            print(f"{side}/{base} {what} per round: {_spread(per_round, 'x')}")
     for side in sides[1:]:
-        for what in ("wall", "cpu"):
-            pairs = zip(runs[side], runs["library"], strict=True)
-            ratios = [c[what] / lib[what] for c, lib in pairs]
-            medians = statistics.median(c[what] for c in runs[side]) / statistics.median(
-                lib[what] for lib in runs["library"]
-            )
-            print(
-                f"{side}/library {what}: {medians:.2f}x (ratio of medians); per round "
-                f"{_spread(ratios, 'x')}"
-            )
         cells = runs[side]
         print(
             f"{side} results file: "
@@ -242,7 +279,7 @@ def resume_memory(sizes: list[int], folder: Path, formats: list[int]) -> None:
                 size = results.stat().st_size
                 argv = [sys.executable, "-m", "obs_workflow_async", "start-many", GRAPH]
                 argv += ["--manifest", str(manifest), "--resume", str(results), "--no-progress"]
-                measured = _run(argv, env)
+                measured = _run(argv, _tree_env(env, TREE), cwd=folder)
                 label = "format 1" if old else "format 2"
                 print(
                     f"  {items:>9,} items ({label}, {size / items:.0f} B per item): peak RSS "

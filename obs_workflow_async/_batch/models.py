@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -68,11 +69,20 @@ class StartOutcome:
         text = headers.get("date") if headers is not None else None
         if not isinstance(text, str) or not text:
             return None
-        try:
-            stamped = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        return stamped if stamped.tzinfo is not None else stamped.replace(tzinfo=timezone.utc)
+        return _http_date(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _http_date(text: str) -> datetime | None:
+    """A ``Date`` header's time (UTC when it names no zone), ``None`` when unreadable.
+    Cached: answers that arrive in the same second carry the same text, and parsing it
+    is most of the cost of :attr:`StartOutcome.answer_date` (a ``datetime`` is
+    immutable, so sharing one is safe)."""
+    try:
+        stamped = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return stamped if stamped.tzinfo is not None else stamped.replace(tzinfo=timezone.utc)
 
 
 @dataclass(slots=True)

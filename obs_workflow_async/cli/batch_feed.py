@@ -51,7 +51,10 @@ class BatchFeed:
         default_factory=lambda: {"skip_started": 0, "skip_ambiguous": 0, "invalid": 0}
     )
     pending: dict[int, ManifestItem] = field(default_factory=dict)
-    """Only the items in flight: bounded."""
+    """Only the items in flight (bounded), by their position among the items handed
+    to ``client.start_many``: the :attr:`StartOutcome.index` of their outcome."""
+    handed: int = 0
+    """How many items have been handed to the client (the next one's position)."""
     label: str = ""
     """The manifest as messages name it."""
     verbose: bool = False
@@ -72,8 +75,9 @@ class BatchFeed:
 
     def requests(self, manifest: Path) -> Iterator[dict[str, object]]:
         batch: list[ManifestItem] = []
+        fresh = self.resume.empty  # nothing to skip: a valid item is sent (decide_item)
         for item in read_manifest(manifest):
-            if self._admit(item):
+            if (fresh and item.problem is None) or self._admit(item):
                 batch.append(item)
                 if len(batch) >= self.batch:
                     yield from self._send(batch)
@@ -94,13 +98,13 @@ class BatchFeed:
         self.unsent = batch[::-1]
         while self.unsent:
             item = self.unsent.pop()
-            self.pending[item.index] = item
+            self.pending[self.handed] = item  # the position start_many numbers it by
+            self.handed += 1
             yield {
                 "graph_name": self.graph,
                 "bucket": item.bucket,
                 "object_key": item.object_key,
                 "inputs": item.inputs,
-                "key": str(item.index),
             }
 
     def _admit(self, item: ManifestItem) -> bool:
@@ -133,7 +137,7 @@ class BatchFeed:
         ``sending``: ambiguous, never lost)."""
         if self.log.broken is not None:
             raise self.log.broken
-        item = self.pending.pop(int(_outcome_key(outcome)))
+        item = self.pending.pop(outcome.index)
         if not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -167,12 +171,3 @@ class BatchFeed:
             )
             self.unsent = []
         self.log.flush()
-
-
-def _outcome_key(outcome: StartOutcome) -> str:
-    if outcome.request is not None and outcome.request.key is not None:
-        return outcome.request.key
-    raw = outcome.raw_item
-    if isinstance(raw, dict):
-        return str(raw["key"])
-    raise RuntimeError("an outcome without its manifest index")  # pragma: no cover

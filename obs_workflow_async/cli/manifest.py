@@ -9,6 +9,7 @@ resuming from it, are in :mod:`.results`.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -136,6 +137,8 @@ def _unencodable(value: object) -> bool:
 def _check_text(item: ManifestItem) -> ManifestItem:
     if item.problem is not None:
         return item
+    if item.inputs is None and item.key is None and (item.bucket + item.object_key).isascii():
+        return item  # the common row: ASCII text is always UTF-8
     for name, value in (
         ("bucket", item.bucket),
         ("object", item.object_key),
@@ -175,8 +178,7 @@ def _read_jsonl(first: str, rest: Iterator[str]) -> Iterator[ManifestItem]:
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+    return itertools.chain((first,), rest)
 
 
 def _csv_rows(lines: Iterator[str], delimiter: str) -> Iterator[list[str] | str]:

@@ -105,6 +105,10 @@ class _ItemTable:
             return self.sparse_names.get(index, 0)
         return self.names[index] if index < len(self.names) else 0
 
+    @property
+    def empty(self) -> bool:
+        return not (self.states or self.sparse_states or self.sparse_names)
+
     def count(self, state: int) -> int:
         return self.states.count(state) + sum(s == state for s in self.sparse_states.values())
 
@@ -143,6 +147,11 @@ class ResumeState:
 
     def is_started(self, index: int) -> bool:
         return self._items.state(index) == _STARTED
+
+    @property
+    def empty(self) -> bool:
+        """No item recorded (a fresh run): every item is decided ``send`` unless invalid."""
+        return self._items.empty and not self.ambiguous
 
     @property
     def started_count(self) -> int:

@@ -75,13 +75,15 @@ def started_line(outcome: StartOutcome, item: ManifestItem, at: datetime) -> str
     offset = (
         f',"offset":{round((answered - at).total_seconds(), 3)!r}' if answered is not None else ""
     )
+    # bucket and object are str (the manifest's): escaped by the json module's own C
+    # function, as json.dumps(ensure_ascii=True) escapes them; an ISO time needs none
     return (
-        f'{{"index":{item.index},"bucket":{_json(item.bucket)},'
-        f'"object":{_json(item.object_key)}{key},"status":"started",'
+        f'{{"index":{item.index},"bucket":{_ascii(item.bucket)},'
+        f'"object":{_ascii(item.object_key)}{key},"status":"started",'
         f'"execution_name":{_json(result.execution_name)},'
         f'"execution_urn":{_json(result.execution_urn)},'
         f'"request_id":{_json(result.request_id)},"attempts":{outcome.attempts!r},'
-        f'"at":{_json(timestamp(at))}{offset}}}\n'
+        f'"at":"{timestamp(at)}"{offset}}}\n'
     )
 
 
@@ -269,10 +271,9 @@ class ResultsLog:
         """Write complete lines as they are."""
         if self.broken is not None:
             raise self.broken
-        view = memoryview(data)
         try:
-            while view:
-                view = view[self._write(self._fd, view.tobytes()) :]
+            while data:
+                data = data[self._write(self._fd, data) :]  # the whole of it, mostly
         except OSError as error:
             self.broken = ResultsFileError(f"cannot write {self.path}: {_reason(error)}")
             raise self.broken from None

@@ -182,11 +182,12 @@ def _feed(tmp_path: Path, batch: int) -> _Feed:
 
 def test_a_stopped_run_marks_what_it_never_handed_over_not_sent(tmp_path: Path) -> None:
     manifest = tmp_path / "m.csv"
-    _manifest(manifest, 10)
+    objects = _manifest(manifest, 10)
     feed = _feed(tmp_path, batch=4)
     requests = feed.requests(manifest)
     handed = [next(requests) for _ in range(5)]  # the first batch and one of the second
-    assert [r["key"] for r in handed] == ["0", "1", "2", "3", "4"]
+    assert [r["object_key"] for r in handed] == objects[:5]
+    assert [(n, i.index) for n, i in feed.pending.items()] == [(n, n) for n in range(5)]
     statuses = last_statuses(tmp_path / "r.jsonl")
     assert statuses == dict.fromkeys(range(8), "sending")  # on file before any went
     feed.finish()  # the run stopped here
