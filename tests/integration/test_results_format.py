@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from obs_workflow_async import cli
 from obs_workflow_async.cli.batch_feed import BatchFeed as _Feed
@@ -305,3 +307,53 @@ def test_a_started_line_is_the_outcome_record_as_json(
     at = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
     assert started_line(outcome, item, at) == results_line(outcome_record(outcome, item, at))
     assert json.loads(started_line(outcome, item, at))["object"] == obj
+
+
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=12)
+"""Any Python string: control characters, quotes, non-ASCII, lone surrogates."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    bucket=_ANY_TEXT,
+    obj=_ANY_TEXT,
+    key=st.none() | _ANY_TEXT,
+    name=st.none() | _ANY_TEXT,
+    urn=st.none() | _ANY_TEXT,
+    request_id=st.none() | _ANY_TEXT,
+    date=st.none()
+    | st.sampled_from(
+        ["Wed, 01 May 2024 12:01:00 GMT", "Wed, 01 May 2024 11:59:59 GMT", "not a date", ""]
+    ),
+    micros=st.integers(0, 999_999),
+)
+def test_a_started_line_equals_the_general_path_for_any_text(
+    bucket: str,
+    obj: str,
+    key: str | None,
+    name: str | None,
+    urn: str | None,
+    request_id: str | None,
+    date: str | None,
+    micros: int,
+) -> None:
+    """The fast line (the json module's escaping called directly, the time quoted as
+    it is) is byte for byte what ``json.dumps`` makes of the record, whatever the text."""
+    from obs_workflow_async._batch.models import StartOutcome
+    from obs_workflow_async.cli.manifest import ManifestItem
+    from obs_workflow_async.cli.results import outcome_record, results_line, started_line
+    from obs_workflow_async.models import StartWorkflowResult
+
+    assume(name is not None or urn is not None)  # an answer names its execution
+    item = ManifestItem(index=3, bucket=bucket, object_key=obj, key=key)
+    result = StartWorkflowResult.model_construct(
+        execution_name=name,
+        execution_urn=urn,
+        request_id=request_id,
+        headers={} if date is None else {"date": date},
+    )
+    outcome = StartOutcome(3, None, result=result, attempts=1)
+    at = datetime(2024, 5, 1, 12, 0, 0, micros, tzinfo=timezone.utc)
+    line = started_line(outcome, item, at)
+    assert line == results_line(outcome_record(outcome, item, at))
+    assert json.loads(line)["object"] == obj
