@@ -14,8 +14,8 @@ alike). Each side is a fresh process: the CLI (``python -m obs_workflow_async.cl
 start-many``, writing its results file) and a script that reads the same CSV with
 the ``csv`` module and hands ``StartRequest`` objects to ``start_many`` at the same
 concurrency, counting outcomes. Reported per side: wall time and process CPU (user
-+ system, from ``wait4``), min/median/max over the rounds, and the CLI/library
-ratio of the medians and per round.
++ system, from ``wait4``) as median (min-max) over the rounds, and the per-round
+ratios CLI/library (and baseline/library, CLI/baseline) as median (min-max).
 
 ``--baseline DIR``: the CLI of another source tree runs as a third side in the same
 rounds. Every child runs from the temporary folder (never the current directory,
