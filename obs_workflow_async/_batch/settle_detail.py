@@ -150,11 +150,15 @@ _V3_RULES: dict[str, Rule] = {
 
 
 class DetailShape(NamedTuple):
-    """How one API's detail model reads a body: its field rules, the fields it
-    requires, how it reshapes the body first, and how it reads ``graph_urn`` and
-    ``created_by``."""
+    """How one API's detail model reads a body: the checks of its typed fields, the
+    fields it requires, how it reshapes the body first, and how it reads
+    ``graph_urn`` and ``created_by``."""
 
-    rules: Mapping[str, Rule]
+    checks: Mapping[str, Rule]
+    """The rule of every field the model does not take whatever its value."""
+    checks_given_id: Mapping[str, Rule]
+    """:attr:`checks` when the answer's metadata gives the ``request_id`` (the
+    body's is then replaced, whatever it holds)."""
     required: frozenset[str]
     reshape: Callable[[object], object]
     text: Callable[[object], object]
@@ -175,6 +179,8 @@ def shape_of(model: type[ExecutionDetail]) -> DetailShape:
     v3 = issubclass(model, DwrExecutionDetail)
     table = _V3_RULES if v3 else _V2_RULES
     rules = {name: table.get(name, _never) for name in model.model_fields}
+    checks = {name: rule for name, rule in rules.items() if rule is not _anything}
+    given_id = {name: rule for name, rule in checks.items() if name != "request_id"}
     required = frozenset(name for name, field in model.model_fields.items() if field.is_required())
     step = Callable[[object], object]
     unwrap = cast(step, model._unwrap_execution_info)  # the model's own "before" validators
@@ -186,46 +192,56 @@ def shape_of(model: type[ExecutionDetail]) -> DetailShape:
             # execution_info), then execution_info unwrapped
             return unwrap(regroup(data))
 
-        return DetailShape(rules, required, reshape, scalar_text)
-    return DetailShape(rules, required, unwrap, _as_is)
+        return DetailShape(checks, given_id, required, reshape, scalar_text)
+    return DetailShape(checks, given_id, required, unwrap, _as_is)
 
 
 def _never(value: object) -> bool:
     return False
 
 
+_MISSING = object()
+
+
 def quick_facts(
     body: bytes, shape: DetailShape, context: Mapping[str, object]
 ) -> DetailFacts | None:
     """The facts of a details answer read with ``json.loads``, equal to what the model
-    (validated with the answer's metadata ``context``) gives; ``None`` when this
-    reading is not sure the model takes the body as it is."""
+    (validated with the answer's metadata ``context``: ``headers``, ``retries_taken``
+    and maybe ``request_id``) gives; ``None`` when this reading is not sure the model
+    takes the body as it is."""
     decoded = decode_object(body)
     if decoded is None:
         return None
     data, text = decoded
     if not shallow(text):
         return None
-    fields = shape.reshape(data)
-    if type(fields) is not dict or "execution_info" in fields:
-        return None  # an execution_info the model does not unwrap: its reading
-    rules = shape.rules
-    for name, value in fields.items():
-        rule = rules.get(name)
-        if rule is not None and name not in context and not rule(value):
+    info = data.get("execution_info")
+    if type(info) is dict and len(data) == 1:
+        fields: dict[str, object] = info  # what unwrapping it gives (a copy): common v2
+    else:
+        reshaped = shape.reshape(data)
+        if type(reshaped) is not dict or "execution_info" in reshaped:
+            return None  # an execution_info the model does not unwrap: its reading
+        fields = reshaped
+    get = fields.get
+    checks = shape.checks_given_id if "request_id" in context else shape.checks
+    for name, rule in checks.items():
+        value = get(name, _MISSING)
+        if value is not _MISSING and not rule(value):
             return None
     for name in shape.required:
         if name not in fields and name not in context:
             return None
-    kind = fields.get("execution_type")
+    kind = get("execution_type")
     typed = shape.text
     return DetailFacts(
-        fields.get("input"),
-        parse_timestamp(fields.get("started_at")),
+        get("input"),
+        parse_timestamp(get("started_at")),
         quick_span(raw_started_at(data)),
-        None if kind is None or kind == "" else kind,
-        typed(fields.get("created_by")),
-        typed(fields.get("graph_urn")),  # type: ignore[arg-type]
+        None if kind is None or kind == "" else kind,  # type: ignore[arg-type]  # checked: text
+        typed(get("created_by")),
+        typed(get("graph_urn")),  # type: ignore[arg-type]  # checked: text
     )
 
 

@@ -183,6 +183,9 @@ def input_targets(value: object) -> InputTarget | None:
     counts too. No pair, or two different pairs, gives ``None``: the input does not
     tell.
     """
+    decoded = _decode(value)
+    if not isinstance(decoded, str):
+        value = decoded  # decoded once for both walks (each would decode it the same)
     found: set[tuple[str, str, bool]] = set()
     _targets(value, 0, found)
     if len(found) != 1:
@@ -319,14 +322,19 @@ def kind_of(*spellings: object, typed_listing: bool = False) -> Kind:
     for spelling in spellings:
         if spelling is None or spelling == "":
             continue
-        text = str(getattr(spelling, "value", spelling))
-        word = "".join(c for c in text.casefold() if c.isalnum())
-        if word in _API_TYPES:
-            return "api"
-        if word in _TRIGGER_TYPES:
-            return "trigger"
-        return "unknown"
+        return _kind_of_text(str(getattr(spelling, "value", spelling)))
     return "api" if typed_listing else "unknown"
+
+
+@lru_cache(maxsize=256)
+def _kind_of_text(text: str) -> Kind:
+    """:func:`kind_of` one type spelling (the same few recur: read once each)."""
+    word = "".join(c for c in text.casefold() if c.isalnum())
+    if word in _API_TYPES:
+        return "api"
+    if word in _TRIGGER_TYPES:
+        return "trigger"
+    return "unknown"
 
 
 def _graph_in_urn(urn: str) -> str | None:
