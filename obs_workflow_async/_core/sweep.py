@@ -1,8 +1,9 @@
 """One settle sweep: a graph's listing read page by page through an API's
 :class:`~.protocols.Lister`, the executions that may be in an item's window kept,
-their details fetched once each (as :class:`~.._batch.settle_detail.DetailFacts` for
-a settle, as typed details for ``find_executions``, which returns them). The verdict
-rules are in :mod:`obs_workflow_async._batch.settle` (pure)."""
+their details fetched once each (read as
+:class:`~obs_workflow_async._batch.settle_detail.DetailFacts` for a settle, as typed
+details for ``find_executions``, which returns them). The verdict rules are in
+:mod:`obs_workflow_async._batch.settle` (pure)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class SweepEngine:
     ) -> tuple[ListingSweep, dict[str, DetailFacts | None]]:
         """One sweep of ``graph``'s API listing, then what the details of every
         execution in any item's window say (each fetched once, read as
-        :class:`~.._batch.settle_detail.DetailFacts`: no typed detail)."""
+        :class:`~obs_workflow_async._batch.settle_detail.DetailFacts`: no typed detail)."""
         lister = self._lister
         args = (graph, items, default_until, margin, concurrency, max_pages, options, limit)
         return await self._graph(lister.detail_facts, _plain_facts, *args)
