@@ -217,7 +217,7 @@ def quick_facts(
     if not shallow(text):
         return None
     info = data.get("execution_info")
-    if type(info) is dict and len(data) == 1:
+    if type(info) is dict and len(data) == 1 and "execution_info" not in info:
         fields: dict[str, object] = info  # what unwrapping it gives (a copy): common v2
     else:
         reshaped = shape.reshape(data)
