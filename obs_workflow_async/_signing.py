@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -162,9 +163,21 @@ def format_http_date(now: datetime) -> str:
     )
 
 
+UNRESERVED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
+"""Text ``quote`` returns as it is whenever ``/`` is safe: ASCII letters and digits,
+``_.-~`` (always safe) and ``/``."""
+UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Text ``quote`` returns as it is, whatever ``safe`` says."""
+
+
+def _quote_path(text: str) -> str:
+    """``quote(text, safe="/")`` (the common text, unreserved, taken as it is)."""
+    return text if UNRESERVED_PATH.fullmatch(text) else quote(text, safe="/")
+
+
 def encode_object_key(key: str) -> str:
     """Percent-encode a resource path the way the SDK does (``quote(safe='/~')``)."""
-    return quote(key, safe="/~")
+    return key if UNRESERVED_PATH.fullmatch(key) else quote(key, safe="/~")
 
 
 def encode_query(query: QueryItems) -> str:
@@ -174,8 +187,8 @@ def encode_query(query: QueryItems) -> str:
     keys are encoded with ``safe='/'``, values with ``safe='/'``. Returns ``""`` for no
     arguments, otherwise a string starting with ``?``.
     """
-    bare = [quote(k, safe="/") for k, v in query if v is None]
-    pairs = [f"{quote(k, safe='/')}={quote(v, safe='/')}" for k, v in query if v is not None]
+    bare = [_quote_path(k) for k, v in query if v is None]
+    pairs = [f"{_quote_path(k)}={_quote_path(v)}" for k, v in query if v is not None]
     if not bare and not pairs:
         return ""
     return "?" + "&".join(bare + pairs)
@@ -212,7 +225,7 @@ def _canonical_resource(
         for name, value in sorted(query, key=lambda kv: kv[0]):
             lowered = name.lower()
             if lowered in ALLOWED_RESOURCE_PARAMETER_NAMES or lowered.startswith(prefix):
-                encoded = quote(name, safe="/")
+                encoded = _quote_path(name)
                 parts.append(encoded if value is None else f"{encoded}={value}")
         # The SDK appends "?" and drops the last character, so an all-filtered
         # query leaves nothing behind.

@@ -9,14 +9,13 @@ built only when asked for (:class:`ListedExecutions`), for the candidates.
 
 The reading is exact: each value it keeps is the one the summary model gives (the
 same functions read them), and any page or item it is not sure of (a JSON reading
-pydantic's may differ on, a value the model would convert or refuse) is left to the
-model: an item is validated there and then; a page the model refuses is read by the
-full validation, which raises its usual error. No I/O here.
+pydantic's may differ on, :mod:`.settle_json`; a value the model would convert or
+refuse) is left to the model: an item is validated there and then; a page the model
+refuses is read by the full validation, which raises its usual error. No I/O here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TypeVar, overload
@@ -29,6 +28,7 @@ from ..models import ExecutionSummary
 from ..models._base import parse_timestamp, timestamp_span
 from ..models._executions import _ZONELESS, quick_span, raw_started_at
 from ..models._timestamps import _from_common_iso
+from .settle_json import decode_object, shallow
 
 __all__ = [
     "ListedExecutions",
@@ -51,11 +51,6 @@ built per listed execution): its ``execution_name`` as the summary reads it, its
 ``graph_urn`` as written (``None`` or ``""``: none)."""
 
 
-def _refuse_constant(name: str) -> object:
-    raise ValueError(name)  # NaN, Infinity: pydantic's JSON reading refuses them
-
-
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 _TEXT = (str, type(None))
 
 
@@ -119,21 +114,6 @@ def page_names(executions: Sequence[ExecutionSummary]) -> list[str]:
     if isinstance(executions, ListedExecutions):
         return executions.names
     return [e.execution_name for e in executions]
-
-
-def _decode(body: bytes) -> dict[str, object] | None:
-    """The body as a JSON object, read with ``json``; ``None`` where pydantic's JSON
-    reading may differ (a lone surrogate escape, ``NaN``) or for anything else."""
-    try:
-        text = body.decode("utf-8")
-        if "\\ud" in text or "\\uD" in text:
-            return None  # a lone surrogate escape: pydantic's reading may refuse it
-        data, end = _DECODER.raw_decode(text)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
-        return None
-    if end != len(text) and text[end:].strip(" \t\n\r"):
-        return None
-    return data if type(data) is dict else None
 
 
 def _quick(
@@ -209,14 +189,17 @@ def read_listing(
     the response metadata in ``context``) and its executions; ``None`` when the page
     is not one this reading is sure of: the caller then validates the whole body with
     ``page_model`` (and gets its result, or its error)."""
-    data = _decode(body)
-    if data is None:
+    decoded = decode_object(body)
+    if decoded is None:
         return None
+    data, text = decoded
     raw_items = data.get("executions")
     if raw_items is None:
         raw_items = []
     elif type(raw_items) is not list:
         return None
+    if not shallow(text, sum(1 for item in raw_items if type(item) is dict) - 1):
+        return None  # nested deeper than pydantic's reading takes: the model says so
     try:
         page = page_model.model_validate({**data, "executions": []}, context=context)
         items, quick, built = _read_items(raw_items, summary_model)

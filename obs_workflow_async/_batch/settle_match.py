@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeGuard
 from urllib.parse import unquote, unquote_plus
 
 __all__ = [
@@ -112,6 +112,27 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+_NOT_MAPPINGS = frozenset({str, int, float, bool, type(None), list, tuple, bytes})
+_NOT_SEQUENCES = frozenset({str, int, float, bool, type(None), dict, bytes})
+
+
+def _is_mapping(value: object) -> TypeGuard[Mapping[object, object]]:
+    """``isinstance(value, Mapping)``, the JSON types told without the ABC check."""
+    kind = type(value)
+    return kind is dict or (kind not in _NOT_MAPPINGS and isinstance(value, Mapping))
+
+
+def _is_list(value: object) -> TypeGuard[Sequence[object]]:
+    """``isinstance(value, Sequence)`` but not text or bytes, the JSON types told
+    without the ABC check."""
+    kind = type(value)
+    return kind is list or (
+        kind not in _NOT_SEQUENCES
+        and isinstance(value, Sequence)
+        and not isinstance(value, str | bytes)
+    )
+
+
 def _from_url(text: str) -> tuple[str, str] | None:
     """``obs://bucket/key`` as ``(bucket, key)``."""
     if text[: len(_OBS_SCHEME)].lower() != _OBS_SCHEME:
@@ -120,13 +141,28 @@ def _from_url(text: str) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
+def _first(value: Mapping[object, object], keys: tuple[str, ...]) -> object:
+    """The first of ``keys`` ``value`` holds something other than ``None`` under."""
+    for key in keys:
+        found = value.get(key)
+        if found is not None:
+            return found
+    return None
+
+
 def _pair_in(value: Mapping[object, object]) -> tuple[str, str, bool] | Literal[False] | None:
     """The pair ``value`` names at its own level (``False``: two that disagree)."""
-    bucket_raw = next((value[k] for k in _BUCKET_KEYS if value.get(k) is not None), None)
-    object_raw = next((value[k] for k in _OBJECT_KEYS if value.get(k) is not None), None)
-    event = isinstance(bucket_raw, Mapping) or isinstance(object_raw, Mapping)
-    bucket = _text(bucket_raw.get("name")) if isinstance(bucket_raw, Mapping) else _text(bucket_raw)
-    obj = _text(object_raw.get("key")) if isinstance(object_raw, Mapping) else _text(object_raw)
+    bucket_raw = _first(value, _BUCKET_KEYS)
+    object_raw = _first(value, _OBJECT_KEYS)
+    event = False
+    if _is_mapping(bucket_raw):
+        bucket, event = _text(bucket_raw.get("name")), True
+    else:
+        bucket = _text(bucket_raw)
+    if _is_mapping(object_raw):
+        obj, event = _text(object_raw.get("key")), True
+    else:
+        obj = _text(object_raw)
     if obj is not None and (url := _from_url(obj)) is not None:
         if bucket is not None and bucket != url[0]:
             return False
@@ -140,7 +176,7 @@ def _targets(value: object, depth: int, found: set[tuple[str, str, bool]]) -> No
     value = _decode(value)
     if depth > _MAX_DEPTH:
         return
-    if isinstance(value, Mapping):
+    if _is_mapping(value):
         pair = _pair_in(value)
         if pair is False:  # bucket and obs:// URL disagree: the input does not tell
             found.update({("", "", False), ("", "", True)})
@@ -151,7 +187,7 @@ def _targets(value: object, depth: int, found: set[tuple[str, str, bool]]) -> No
         for key in _NESTED_KEYS:
             if key in value:
                 _targets(value[key], depth + 1, found)
-    elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
+    elif _is_list(value):
         for entry in value[:8]:
             _targets(entry, depth + 1, found)
 
@@ -164,10 +200,10 @@ def _mentions(value: object, depth: int, out: set[str]) -> None:
     value = _decode(value)
     if isinstance(value, str):
         out.add(value)
-    elif isinstance(value, Mapping):
+    elif _is_mapping(value):
         for entry in list(value.values())[:_MAX_MENTIONS]:
             _mentions(entry, depth + 1, out)
-    elif isinstance(value, Sequence) and not isinstance(value, bytes):
+    elif _is_list(value):
         for entry in value[:_MAX_MENTIONS]:
             _mentions(entry, depth + 1, out)
 
@@ -183,6 +219,9 @@ def input_targets(value: object) -> InputTarget | None:
     counts too. No pair, or two different pairs, gives ``None``: the input does not
     tell.
     """
+    decoded = _decode(value)
+    if not isinstance(decoded, str):
+        value = decoded  # decoded once for both walks (each would decode it the same)
     found: set[tuple[str, str, bool]] = set()
     _targets(value, 0, found)
     if len(found) != 1:
@@ -319,14 +358,19 @@ def kind_of(*spellings: object, typed_listing: bool = False) -> Kind:
     for spelling in spellings:
         if spelling is None or spelling == "":
             continue
-        text = str(getattr(spelling, "value", spelling))
-        word = "".join(c for c in text.casefold() if c.isalnum())
-        if word in _API_TYPES:
-            return "api"
-        if word in _TRIGGER_TYPES:
-            return "trigger"
-        return "unknown"
+        return _kind_of_text(str(getattr(spelling, "value", spelling)))
     return "api" if typed_listing else "unknown"
+
+
+@lru_cache(maxsize=256)
+def _kind_of_text(text: str) -> Kind:
+    """:func:`kind_of` one type spelling (the same few recur: read once each)."""
+    word = "".join(c for c in text.casefold() if c.isalnum())
+    if word in _API_TYPES:
+        return "api"
+    if word in _TRIGGER_TYPES:
+        return "trigger"
+    return "unknown"
 
 
 def _graph_in_urn(urn: str) -> str | None:

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pydantic import JsonValue
 
     from .._batch.models import StartRequest
+    from .._batch.settle_detail import DetailFacts
     from .._pipeline import CallOptions
     from ..models import ExecutionDetail, ExecutionSummary, StartWorkflowResult
     from .options import RequestOptions
@@ -91,4 +92,12 @@ class Lister(Protocol):
         self, graph: str, execution_name: str, options: RequestOptions
     ) -> ExecutionDetail:
         """One execution's details (its input names the bucket and object)."""
+        ...
+
+    async def detail_facts(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> DetailFacts:
+        """What a settle sweep reads of one execution's details (:meth:`detail`'s
+        facts, read without the typed model where the answer is the common one: see
+        :mod:`~obs_workflow_async._batch.settle_detail`)."""
         ...

@@ -130,7 +130,7 @@ class SettleEngine:
     ) -> ExecutionLookup:
         """``find_executions`` of one item (the client's method documents it)."""
         _check_items([item])
-        sweep, details = await SweepEngine(self._lister, self._now).graph(
+        sweep, details = await SweepEngine(self._lister, self._now).graph_details(
             item.graph_name, [item], self._now(), margin, concurrency, max_pages, options
         )
         window = service_window(item, self._now(), sweep.offset, margin)

@@ -1,16 +1,18 @@
 """One settle sweep: a graph's listing read page by page through an API's
 :class:`~.protocols.Lister`, the executions that may be in an item's window kept,
-their details fetched once each. The verdict rules are in
+their details fetched once each (read as
+:class:`~obs_workflow_async._batch.settle_detail.DetailFacts` for a settle, as typed
+details for ``find_executions``, which returns them). The verdict rules are in
 :mod:`obs_workflow_async._batch.settle` (pure)."""
 
 from __future__ import annotations
 
 import asyncio
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from .._batch.settle import (
     DEFAULT_MAX_PAGES,
@@ -21,6 +23,7 @@ from .._batch.settle import (
     clock_offset,
     service_window,
 )
+from .._batch.settle_detail import DetailFacts, facts_of
 from .._batch.settle_filter import ListedExecutions, page_names
 from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
 from ..errors import ObsWorkflowError
@@ -29,6 +32,8 @@ from .options import RequestOptions
 from .protocols import Lister, SettlePage
 
 __all__ = ["SweepEngine"]
+
+_D = TypeVar("_D")
 
 
 class SweepEngine:
@@ -48,16 +53,50 @@ class SweepEngine:
         max_pages: int | None,
         options: RequestOptions,
         limit: asyncio.Semaphore | None = None,
+    ) -> tuple[ListingSweep, dict[str, DetailFacts | None]]:
+        """One sweep of ``graph``'s API listing, then what the details of every
+        execution in any item's window say (each fetched once, read as
+        :class:`~obs_workflow_async._batch.settle_detail.DetailFacts`: no typed detail)."""
+        lister = self._lister
+        args = (graph, items, default_until, margin, concurrency, max_pages, options, limit)
+        return await self._graph(lister.detail_facts, _plain_facts, *args)
+
+    async def graph_details(
+        self,
+        graph: str,
+        items: Sequence[SettleItem],
+        default_until: datetime,
+        margin: float,
+        concurrency: int,
+        max_pages: int | None,
+        options: RequestOptions,
     ) -> tuple[ListingSweep, dict[str, ExecutionDetail | None]]:
-        """One sweep of ``graph``'s API listing, then the details of every execution in
-        any item's window (each fetched once)."""
+        """:meth:`graph` with each execution's typed details (``find_executions``
+        returns those of the executions that prove a start)."""
+        args = (graph, items, default_until, margin, concurrency, max_pages, options, None)
+        return await self._graph(self._lister.detail, facts_of, *args)
+
+    async def _graph(
+        self,
+        fetch: Callable[[str, str, RequestOptions], Awaitable[_D]],
+        facts: Callable[[_D], DetailFacts],
+        graph: str,
+        items: Sequence[SettleItem],
+        default_until: datetime,
+        margin: float,
+        concurrency: int,
+        max_pages: int | None,
+        options: RequestOptions,
+        limit: asyncio.Semaphore | None,
+    ) -> tuple[ListingSweep, dict[str, _D | None]]:
         gate = limit or asyncio.Semaphore(concurrency)
         sweep = ListingSweep(graph, self._now())
         found = await self._sweep_listing(
             sweep, items, default_until, margin, max_pages, gate, options
         )
-        details = await self._settle_details(graph, [f.name for f in found], gate, options)
-        sweep.candidates.extend(_candidates(graph, found, details, self._lister.typed_listing))
+        details = await _fetch_details(fetch, graph, [f.name for f in found], gate, options)
+        read = {name: None if d is None else facts(d) for name, d in details.items()}
+        sweep.candidates.extend(_candidates(graph, found, read, self._lister.typed_listing))
         return sweep, details
 
     async def _sweep_listing(
@@ -105,21 +144,30 @@ class SweepEngine:
             cursor = page.next_cursor
         return [] if kept is None else kept.found
 
-    async def _settle_details(
-        self, graph: str, names: Iterable[str], gate: asyncio.Semaphore, options: RequestOptions
-    ) -> dict[str, ExecutionDetail | None]:
-        """Each named execution's details, fetched once (``None``: the call failed)."""
-        details: dict[str, ExecutionDetail | None] = {}
 
-        async def fetch(name: str) -> None:
-            async with gate:
-                try:
-                    details[name] = await self._lister.detail(graph, name, options)
-                except ObsWorkflowError:
-                    details[name] = None  # unread input: "unknown" for its windows
+def _plain_facts(facts: DetailFacts) -> DetailFacts:
+    return facts
 
-        await asyncio.gather(*(fetch(name) for name in dict.fromkeys(names)))
-        return details
+
+async def _fetch_details(
+    fetch: Callable[[str, str, RequestOptions], Awaitable[_D]],
+    graph: str,
+    names: Iterable[str],
+    gate: asyncio.Semaphore,
+    options: RequestOptions,
+) -> dict[str, _D | None]:
+    """Each named execution's details, fetched once (``None``: the call failed)."""
+    details: dict[str, _D | None] = {}
+
+    async def one(name: str) -> None:
+        async with gate:
+            try:
+                details[name] = await fetch(graph, name, options)
+            except ObsWorkflowError:
+                details[name] = None  # unread input: "unknown" for its windows
+
+    await asyncio.gather(*(one(name) for name in dict.fromkeys(names)))
+    return details
 
 
 def _listing_span(
@@ -276,7 +324,7 @@ class _Paging:
 def _candidates(
     graph: str,
     found: Iterable[_Listed],
-    details: Mapping[str, ExecutionDetail | None],
+    details: Mapping[str, DetailFacts | None],
     typed: bool,
 ) -> list[Candidate]:
     """The kept executions with the object their input names (``None``: unread or
@@ -295,7 +343,7 @@ def _candidates(
             kind = kind_of(
                 listed.execution_type,
                 detail.execution_type,
-                getattr(detail, "created_by", None),
+                detail.created_by,
                 typed_listing=typed,
             )
             relation = graph_relation(graph, listed.graph_urn, detail.graph_urn)

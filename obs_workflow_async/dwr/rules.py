@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -16,7 +17,15 @@ __all__ = ["agreement", "checked", "cursor_int", "as_definition", "execution", "
 _M = TypeVar("_M", bound=BaseModel)
 
 
+_GRAPH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+""":data:`~.models.DwrGraphName`'s pattern (ASCII classes, the whole text)."""
+
+
 def checked(name: str, value: str) -> str:
+    """``value`` if it is a :data:`~.models.DwrGraphName`, else
+    :class:`InvalidRequestError` naming the argument ``name``."""
+    if type(value) is str and _GRAPH_NAME.fullmatch(value) is not None:
+        return value  # what the model would validate it into, without building it
     try:
         return validate_request(_Name, value=value).value
     except InvalidRequestError as exc:

@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 from typing import NamedTuple
 from urllib.parse import quote, unquote
 
+from .._signing import UNRESERVED
+
 __all__ = [
     "ALGORITHM",
     "EMPTY_BODY_HASH",
@@ -69,7 +71,7 @@ def format_sdk_date(now: datetime) -> str:
 
 
 def _url_encode(text: str) -> str:
-    return quote(text, safe="~")
+    return text if UNRESERVED.fullmatch(text) else quote(text, safe="~")
 
 
 def quote_path_param(value: object) -> str:
@@ -77,7 +79,8 @@ def quote_path_param(value: object) -> str:
 
     :param value: The parameter (a name, an id), before encoding.
     """
-    return quote(str(value), safe="")
+    text = str(value)
+    return text if UNRESERVED.fullmatch(text) else quote(text, safe="")
 
 
 def canonical_uri(path: str) -> str:

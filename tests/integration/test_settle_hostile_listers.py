@@ -14,6 +14,7 @@ from obs_workflow_async._core import sweep as settle_api
 from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.errors import ResponseParseError
 from tests.support.hostile_listers import (
+    DETAIL_SHAPES,
     LISTING_SHAPES,
     SPELLINGS,
     Api,
@@ -136,6 +137,30 @@ async def test_similar_or_unread_spellings_give_unknown(
     tally = await run_scenario(api, "plain", spelling)
     _safe(tally)
     assert tally.verdicts == expected
+
+
+DETAIL_CASES = [
+    ("detail_extra_fields", {"started": 10, "not_started": 10}),  # read quickly
+    ("detail_text_info", {"started": 10, "not_started": 10}),  # unwrapped as the model does
+    ("detail_null_time", {"started": 10, "not_started": 10}),  # the listing's time
+    # every detail unreadable (the model refuses it): every window open
+    ("detail_wrong_types", {"unknown": 20}),
+    ("detail_deep", {"unknown": 20}),
+    ("detail_null_input", {"unknown": 20}),  # no object named: every window open
+]
+
+
+@pytest.mark.parametrize(("shape", "expected"), DETAIL_CASES)
+async def test_odd_details_are_read_as_the_model_reads_them(
+    api: Api, shape: str, expected: dict[str, int]
+) -> None:
+    tally = await run_scenario(api, shape)
+    _safe(tally)
+    assert tally.verdicts == expected
+
+
+def test_every_detail_shape_is_covered() -> None:
+    assert {shape for shape, _ in DETAIL_CASES} == set(DETAIL_SHAPES)
 
 
 def test_every_spelling_is_covered() -> None:

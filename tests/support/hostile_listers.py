@@ -65,6 +65,16 @@ LISTING_SHAPES = (
     "no_time",
     "graph_case",
 )
+DETAIL_SHAPES = (
+    "detail_extra_fields",
+    "detail_text_info",
+    "detail_null_time",
+    "detail_wrong_types",
+    "detail_deep",
+    "detail_null_input",
+)
+"""Details answers reshaped (the listing is plain): what the quick detail reading
+reads, and what it must leave to the model."""
 SPELLINGS = (
     "plain",
     "url_encoded",
@@ -212,6 +222,7 @@ class HostileV2(_Hostile, FakeWorkflowServer):
                 name = request.path.rstrip("/").rsplit("/", 1)[-1]
                 body = self.store.get_execution(self._graph_of(request.path), name)
                 self._respell(body)
+                body = reshape_detail(body, self.shape, "v2")
         return json_reply(200, body, request_id)
 
     def _graph_of(self, path: str) -> str:
@@ -296,6 +307,7 @@ class HostileV3(_Hostile, FakeDwrServer):
                 )
                 body = self._detail(graph, name)
                 self._respell(body)
+                body = reshape_detail(body, self.shape, "v3")
         return json_reply(200, body, request_id)
 
     def _page(self, query: Mapping[str, str]) -> JSON:
@@ -341,6 +353,37 @@ class HostileV3(_Hostile, FakeDwrServer):
             e for e in self.store.executions if e.execution_name == body.get("execution_id")
         )
         body["input"] = spelt(self.spelling, execution.bucket, execution.object_key)
+
+
+def reshape_detail(body: JSON, shape: str, api: Api) -> JSON:
+    """A details answer in one of :data:`DETAIL_SHAPES` (``body`` as the fake gave it)."""
+    fields: JSON = body["execution_info"] if api == "v2" else body
+    if shape == "detail_extra_fields":
+        fields.update({"ünïcode": "値\u00e9", "nested": {"a": [1, {"b": None}]}, "n": 1.5})
+    elif shape == "detail_null_time":  # the listing's time is used
+        for name in ("started_at", "begin_time"):
+            if name in fields:
+                fields[name] = None
+    elif shape == "detail_wrong_types":  # a field the model refuses: no facts
+        if api == "v2":
+            fields["execution_type"] = 7
+        else:
+            fields["node_execution_details"] = [5]
+    elif shape == "detail_deep":  # deeper than pydantic's JSON reading takes
+        fields["deep"] = json.loads("[" * 300 + "]" * 300)
+    elif shape == "detail_null_input":
+        fields["input"] = None
+    elif shape == "detail_text_info":
+        if api == "v2":
+            return {"execution_info": json.dumps(fields)}
+        info = {
+            "execution_name": fields["execution_id"],
+            "started_at": fields["begin_time"],
+            "execution_type": "APICALL",
+            "input": fields["input"],
+        }
+        return {"execution_info": json.dumps(info)}
+    return body
 
 
 def _fresh() -> str:

@@ -57,11 +57,8 @@ def execution_call(
     """``show_workflow_instance``'s spec and reader (the names checked: nothing sent if
     one breaks a rule); a detail without ``execution_name`` takes the name asked for
     (the SDK keeps it)."""
-    graph = checked("graph_name", graph_name)
-    name = execution(execution_name)
-    spec = dwr.spec(
-        "GET", f"workflows/{graph}/workflowexecution/{name}", "get_execution", graph_name=graph
-    )
+    spec = execution_spec(dwr, graph_name, execution_name)  # checks the name
+    name = execution_name
     read = read_model(DwrExecutionDetail)
 
     def read_named(raw: RawResponse) -> DwrExecutionDetail:
@@ -71,6 +68,16 @@ def execution_call(
         return detail
 
     return spec, read_named
+
+
+def execution_spec(dwr: DwrCalls, graph_name: str, execution_name: str) -> RequestSpec:
+    """``show_workflow_instance``'s spec (the names checked: nothing sent if one breaks
+    a rule)."""
+    graph = checked("graph_name", graph_name)
+    name = execution(execution_name)
+    return dwr.spec(
+        "GET", f"workflows/{graph}/workflowexecution/{name}", "get_execution", graph_name=graph
+    )
 
 
 async def read_execution(

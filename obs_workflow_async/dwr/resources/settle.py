@@ -6,13 +6,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ..._batch.settle_detail import DetailFacts, detail_reader
 from ..._batch.settle_filter import page_reader
 from ..._core.options import RequestOptions
 from ..._core.protocols import SettlePage
 from ..models import DwrExecutionDetail, DwrExecutionPage, DwrExecutionSummary
 from ..project import DwrCalls
 from ..rules import cursor_int
-from .executions import EXECUTION_WINDOW, MAX_EXECUTIONS_PAGE, list_spec, read_execution
+from .executions import (
+    EXECUTION_WINDOW,
+    MAX_EXECUTIONS_PAGE,
+    execution_spec,
+    list_spec,
+    read_execution,
+)
 
 if TYPE_CHECKING:
     pass
@@ -24,6 +31,8 @@ tolerates (``APIGW.0303`` beyond it), since the offset is known only after one a
 
 _read_listing = page_reader(DwrExecutionPage, DwrExecutionSummary)
 """A listing page as a sweep reads it: typed summaries only where needed."""
+_read_facts = detail_reader(DwrExecutionDetail)
+"""An execution's details as a settle sweep reads them: the typed model only where needed."""
 
 
 class DwrLister:
@@ -74,3 +83,9 @@ class DwrLister:
         self, graph: str, execution_name: str, options: RequestOptions
     ) -> DwrExecutionDetail:
         return await read_execution(self._dwr, graph, execution_name, options)
+
+    async def detail_facts(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> DetailFacts:
+        spec = execution_spec(self._dwr, graph, execution_name)
+        return await self._dwr.request(spec, _read_facts, options)

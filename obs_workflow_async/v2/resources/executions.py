@@ -28,6 +28,7 @@ from ...models import (
     validate_request,
 )
 from ...models._starts import start_body
+from ...validation import check_execution_name, check_graph_name
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -36,6 +37,7 @@ __all__ = [
     "ExecutionsMethods",
     "get_execution_call",
     "execution_ref",
+    "execution_spec",
     "get_execution_spec",
     "list_executions_spec",
     "restore_execution_spec",
@@ -85,14 +87,33 @@ def execution_ref(graph_name: object, execution_name: object) -> ExecutionRef:
     return validate_request(ExecutionRef, graph_name=graph_name, execution_name=execution_name)
 
 
-def get_execution_spec(ref: ExecutionRef) -> RequestSpec:
+def execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
+    """:func:`get_execution_spec` of a (graph, execution) pair: two plain strings that
+    keep the naming rules are taken as they are (what :func:`execution_ref` would
+    validate them into, without building the model); anything else is validated by
+    :func:`execution_ref` (``InvalidRequestError``, nothing sent)."""
+    if (
+        type(graph_name) is str
+        and type(execution_name) is str
+        and check_graph_name(graph_name) is None
+        and check_execution_name(execution_name) is None
+    ):
+        return _get_execution_spec(graph_name, execution_name)
+    return get_execution_spec(execution_ref(graph_name, execution_name))
+
+
+def _get_execution_spec(graph_name: str, execution_name: str) -> RequestSpec:
     return RequestSpec(
         "GET",
-        f"{EXECUTIONS}/{ref.execution_name}",
-        (("x-workflow-graph-name", ref.graph_name),),
+        f"{EXECUTIONS}/{execution_name}",
+        (("x-workflow-graph-name", graph_name),),
         operation="get_execution",
-        graph_name=ref.graph_name,
+        graph_name=graph_name,
     )
+
+
+def get_execution_spec(ref: ExecutionRef) -> RequestSpec:
+    return _get_execution_spec(ref.graph_name, ref.execution_name)
 
 
 def restore_execution_spec(ref: ExecutionRef) -> RequestSpec:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..._batch.settle_detail import DetailFacts, detail_reader
 from ..._batch.settle_filter import page_reader
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
@@ -18,13 +19,15 @@ from ...models import (
     ListExecutionsRequest,
     validate_request,
 )
-from .executions import execution_ref, get_execution_spec, list_executions_spec
+from .executions import execution_spec, list_executions_spec
 
 __all__ = ["V2Lister"]
 
 
 _read_listing = page_reader(ExecutionPage, ExecutionSummary)
 """A listing page as a sweep reads it: typed summaries only where needed."""
+_read_facts = detail_reader(ExecutionDetail)
+"""An execution's details as a settle sweep reads them: the typed model only where needed."""
 
 
 class V2Lister:
@@ -61,5 +64,11 @@ class V2Lister:
     async def detail(
         self, graph: str, execution_name: str, options: RequestOptions
     ) -> ExecutionDetail:
-        spec = get_execution_spec(execution_ref(graph, execution_name))
+        spec = execution_spec(graph, execution_name)
         return await self._core.request(spec, read_model(ExecutionDetail), options)
+
+    async def detail_facts(
+        self, graph: str, execution_name: str, options: RequestOptions
+    ) -> DetailFacts:
+        spec = execution_spec(graph, execution_name)
+        return await self._core.request(spec, _read_facts, options)
