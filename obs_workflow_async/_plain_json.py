@@ -4,7 +4,8 @@ the start calls' fast paths, which skip the pydantic model for the common argume
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from typing import TypeGuard
 
 __all__ = ["MAX_DEPTH", "MAX_ITEMS", "is_plain_json", "plain_start_body"]
@@ -15,15 +16,79 @@ MAX_ITEMS = 10_000
 """Values with more containers and items than this are left to the full validation."""
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
 
-_AS_SDK = json.JSONEncoder(ensure_ascii=False)
+_SAMPLES: tuple[object, ...] = (
+    {"bucket": "bucket-a", "object": 'objects/\u043a\U0001f600\x7f\x00"\\\u2028.mp4'},
+    {
+        "quality": "high",
+        "n": [0, -1, 2**70, 1.5, -0.0, 1e300, 1e-7, True, False, None],
+        "nested": {"x": [[], {}, {"y": "\t\n\r\x08\x0c/"}]},
+        "\u00e9\U0001f600": "\ud800 \udfff",
+    },
+)
+"""What the C encoders are checked on against ``json.JSONEncoder``'s own output."""
+
+
+def _c_encoder(*, ascii_only: bool, allow_nan: bool) -> Callable[[object], str] | None:
+    """``json.JSONEncoder(ensure_ascii=ascii_only, allow_nan=allow_nan).encode``,
+    without building the C encoder again for every call (``JSONEncoder.encode`` does),
+    for **acyclic** values only (no circular-reference check: the callers' values pass
+    :func:`is_plain_json`, which a cycle never passes); ``None`` where ``json`` has no
+    C accelerator, or when its output differs from ``json.JSONEncoder``'s on
+    :data:`_SAMPLES` (the callers then use ``json.JSONEncoder``)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    string = getattr(
+        json.encoder, "c_encode_basestring_ascii" if ascii_only else "c_encode_basestring", None
+    )
+    if make is None or string is None:
+        return None
+    reference = json.JSONEncoder(ensure_ascii=ascii_only, allow_nan=allow_nan)
+    try:
+        chunks = make(None, reference.default, string, None, ": ", ", ", False, False, allow_nan)
+
+        def encode(value: object) -> str:
+            return "".join(chunks(value, 0))
+
+        same = all(encode(sample) == reference.encode(sample) for sample in _SAMPLES)
+        nan = encode(math.nan) if allow_nan else None
+    except (TypeError, ValueError):  # another signature; allow_nan not applied
+        return None
+    if not same or nan != (reference.encode(math.nan) if allow_nan else None):
+        return None
+    return encode
+
+
+def _string_encoder(*, ascii_only: bool) -> Callable[[str], str]:
+    """A ``str`` as a JSON string, exactly as ``json.JSONEncoder`` writes it (quotes
+    included)."""
+    quote: Callable[[str], str] | None = getattr(
+        json.encoder, "c_encode_basestring_ascii" if ascii_only else "c_encode_basestring", None
+    )
+    reference = json.JSONEncoder(ensure_ascii=ascii_only)
+    sample = str(_SAMPLES[0])
+    if quote is None or quote(sample) != reference.encode(sample):
+        return reference.encode
+    return quote
+
+
+_AS_SDK = (
+    _c_encoder(ascii_only=False, allow_nan=True) or json.JSONEncoder(ensure_ascii=False).encode
+)
 """``json.dumps(ensure_ascii=False)``: the v2 bodies, as the OBS SDK writes them
 (:func:`~.models._base.json_body`)."""
-_AS_SDK_ASCII = json.JSONEncoder(ensure_ascii=True)
+_AS_SDK_ASCII = (
+    _c_encoder(ascii_only=True, allow_nan=True) or json.JSONEncoder(ensure_ascii=True).encode
+)
 """Non-ASCII as ``\\uXXXX``: the v3 bodies, as ``huaweicloudsdkcore`` writes them
 (:func:`~.dwr.models.json_body`)."""
-_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_STRICT = (
+    _c_encoder(ascii_only=False, allow_nan=False)
+    or json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+)
 """Refuses NaN and Infinity (:func:`~.validation.check_inputs`' rule)."""
+_QUOTE = _string_encoder(ascii_only=False)
+_QUOTE_ASCII = _string_encoder(ascii_only=True)
 
 
 def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
@@ -44,7 +109,7 @@ def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
         if depth >= MAX_DEPTH:
             return False
         if type(item) is dict:
-            if any(type(key) is not str for key in item):
+            if not _STR.issuperset(map(type, item)):
                 return False
             children: Iterable[object] = item.values()
         elif type(item) is list:
@@ -54,7 +119,8 @@ def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
         budget -= len(item) + 1
         if budget < 0:
             return False
-        stack.extend((child, depth + 1) for child in children if type(child) not in _SCALARS)
+        if not _SCALARS.issuperset(map(type, children)):
+            stack.extend((child, depth + 1) for child in children if type(child) not in _SCALARS)
     return True
 
 
@@ -72,18 +138,17 @@ def plain_start_body(
     encoders write the same text for values they all accept, and in ASCII mode for
     text without non-ASCII characters or DEL).
     """
-    encoder = _AS_SDK_ASCII if ascii_only else _AS_SDK
-    head = encoder.encode({"bucket": bucket, "object": object_key})
+    quote = _QUOTE_ASCII if ascii_only else _QUOTE
+    head = f'{{"bucket": {quote(bucket)}, "object": {quote(object_key)}'
     if inputs is None:
-        return head.encode()
+        return f"{head}}}".encode()
     if not is_plain_json(inputs) or "" in inputs:
         return None
     try:
-        text = _STRICT.encode(inputs)
+        text = _STRICT(inputs)
         if ascii_only and (not text.isascii() or "\x7f" in text):
             text.encode()  # a lone surrogate is refused before it could be escaped
-            text = _AS_SDK_ASCII.encode(inputs)
-        # '{"bucket": .., "object": ..}' with ', "inputs": ..' before its brace
-        return f'{head[:-1]}, "inputs": {text}}}'.encode()
+            text = _AS_SDK_ASCII(inputs)
+        return f'{head}, "inputs": {text}}}'.encode()
     except ValueError:  # NaN or Infinity; a lone surrogate (UnicodeEncodeError)
         return None
