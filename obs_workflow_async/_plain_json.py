@@ -100,28 +100,33 @@ def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
     :func:`~.validation.check_inputs` do); ``False`` only means "not sure": the caller
     then validates fully.
     """
-    if type(value) is not dict:
-        return False
-    budget = MAX_ITEMS
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth >= MAX_DEPTH:
-            return False
-        if type(item) is dict:
-            if not _STR.issuperset(map(type, item)):
-                return False
-            children: Iterable[object] = item.values()
-        elif type(item) is list:
-            children = item
-        else:
-            return False
-        budget -= len(item) + 1
+    return type(value) is dict and _plain_budget(value, 0, MAX_ITEMS) >= 0
+
+
+def _plain_budget(item: dict[object, object] | list[object], depth: int, budget: int) -> int:
+    """What is left of ``budget`` once ``item`` (a ``dict`` or ``list`` at ``depth``)
+    and everything in it are counted, or ``-1`` when it is not plain JSON (a type, a
+    key, the depth or the budget); recursive, at most :data:`MAX_DEPTH` deep."""
+    budget -= len(item) + 1
+    if budget < 0 or depth >= MAX_DEPTH:
+        return -1
+    if type(item) is dict:
+        if not _STR.issuperset(map(type, item)):
+            return -1
+        children: Iterable[object] = item.values()
+    else:
+        children = item
+    scalars = _SCALARS
+    for child in children:
+        kind = type(child)
+        if kind in scalars:
+            continue
+        if kind is not dict and kind is not list:
+            return -1
+        budget = _plain_budget(child, depth + 1, budget)  # type: ignore[arg-type]
         if budget < 0:
-            return False
-        if not _SCALARS.issuperset(map(type, children)):
-            stack.extend((child, depth + 1) for child in children if type(child) not in _SCALARS)
-    return True
+            return -1
+    return budget
 
 
 def plain_start_body(
