@@ -35,7 +35,7 @@ def _c_encoder(*, ascii_only: bool, allow_nan: bool) -> Callable[[object], str] 
     without building the C encoder again for every call (``JSONEncoder.encode`` does),
     for **acyclic** values only (no circular-reference check: the callers' values pass
     :func:`is_plain_json`, which a cycle never passes); ``None`` where ``json`` has no
-    C accelerator, or when its output differs from ``json.JSONEncoder``'s on
+    C accelerator, or when its output differs from ``json``'s pure-Python writer on
     :data:`_SAMPLES` (the callers then use ``json.JSONEncoder``)."""
     make = getattr(json.encoder, "c_make_encoder", None)
     string = getattr(
@@ -50,25 +50,39 @@ def _c_encoder(*, ascii_only: bool, allow_nan: bool) -> Callable[[object], str] 
         def encode(value: object) -> str:
             return "".join(chunks(value, 0))
 
-        same = all(encode(sample) == reference.encode(sample) for sample in _SAMPLES)
+        # iterencode without _one_shot: json's pure-Python writer, the reference
+        same = all(encode(sample) == _python_text(reference, sample) for sample in _SAMPLES)
         nan = encode(math.nan) if allow_nan else None
     except (TypeError, ValueError):  # another signature; allow_nan not applied
         return None
-    if not same or nan != (reference.encode(math.nan) if allow_nan else None):
+    if not same or nan != (_python_text(reference, math.nan) if allow_nan else None):
+        return None
+    if not allow_nan:
+        try:
+            encode([math.inf])
+        except ValueError:
+            return encode
         return None
     return encode
 
 
+def _python_text(encoder: json.JSONEncoder, value: object) -> str:
+    return "".join(encoder.iterencode(value, _one_shot=False))
+
+
 def _string_encoder(*, ascii_only: bool) -> Callable[[str], str]:
     """A ``str`` as a JSON string, exactly as ``json.JSONEncoder`` writes it (quotes
-    included)."""
+    included): json's C function, unless it writes anything else than its pure-Python
+    one on a sample."""
     quote: Callable[[str], str] | None = getattr(
         json.encoder, "c_encode_basestring_ascii" if ascii_only else "c_encode_basestring", None
     )
-    reference = json.JSONEncoder(ensure_ascii=ascii_only)
+    python = (
+        json.encoder.py_encode_basestring_ascii if ascii_only else json.encoder.py_encode_basestring
+    )
     sample = str(_SAMPLES[0])
-    if quote is None or quote(sample) != reference.encode(sample):
-        return reference.encode
+    if quote is None or quote(sample) != python(sample):
+        return python
     return quote
 
 
