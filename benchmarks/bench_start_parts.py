@@ -23,7 +23,8 @@ Parts, for ``v2`` (``AsyncWorkflowClient``) and ``v3`` (``AsyncDwrClient``):
 
 - ``sign``: the signed headers of a start (the dialect's ``headers``), against the
   hand-written date + string-to-sign + HMAC + header dict.
-- ``body``: validation + request body of a start (``start_spec``), against ``json.dumps``;
+- ``body``: validation + request body + request spec of a start (each API's
+  ``start_spec``, the step its client runs per start), against ``json.dumps``;
   ``body+inputs`` with three workflow inputs.
 - ``parse``: a 200 start answer into a ``StartWorkflowResult`` (``parse_answer``; the
   same function for both APIs), against ``json.loads``.
@@ -55,10 +56,8 @@ from obs_workflow_async import AsyncWorkflowClient
 from obs_workflow_async._pipeline import RawResponse, RequestSpec
 from obs_workflow_async.credentials import Credentials
 from obs_workflow_async.dwr import AsyncDwrClient
-from obs_workflow_async.dwr import client as dwr_client
-from obs_workflow_async.dwr.models import DwrStartRequest
+from obs_workflow_async.dwr.resources import executions as v3_executions
 from obs_workflow_async.models import StartWorkflowResult
-from obs_workflow_async.models._base import validate_request
 from obs_workflow_async.transport import Answer
 from obs_workflow_async.v2.resources import executions
 
@@ -179,19 +178,11 @@ def v3_client() -> AsyncDwrClient:
     )
 
 
-def v3_body(inputs: object) -> Callable[[], object]:
-    """Validation + body of a v3 start: the client's own step when it has one."""
-    step = getattr(dwr_client, "start_parts", None)
-    if step is not None:
-        return lambda: step(GRAPH, BUCKET, KEY, inputs)
-
-    def full() -> object:
-        req = validate_request(
-            DwrStartRequest, graph_name=GRAPH, bucket=BUCKET, object_key=KEY, inputs=inputs
-        )
-        return req.graph_name, req.body()
-
-    return full
+def v3_body(client: AsyncDwrClient, inputs: object) -> Callable[[], object]:
+    """Validation + body + request spec of a v3 start: what the client runs per start
+    (``start_spec`` of the client's ``DwrCalls``), like ``v2.body``'s ``start_spec``."""
+    step = v3_executions.start_spec(client._dwr)
+    return lambda: step(GRAPH, BUCKET, KEY, inputs)
 
 
 def parser(client: AsyncWorkflowClient) -> Callable[[Any, RawResponse], object]:
@@ -245,8 +236,8 @@ def parts() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
         "v2.parse": (lambda: parse(StartWorkflowResult, raw), hand_parse),
         "v2.start": (v2_start, hand_start_v2),
         "v3.sign": (lambda: v3_dialect.headers(v3_spec, now(utc), CREDS), hand_v3_sign),
-        "v3.body": (v3_body(None), hand_body),
-        "v3.body+inputs": (v3_body(INPUTS), hand_body_inputs),
+        "v3.body": (v3_body(v3, None), hand_body),
+        "v3.body+inputs": (v3_body(v3, INPUTS), hand_body_inputs),
         "v3.parse": (lambda: parse(StartWorkflowResult, raw), hand_parse),
         "v3.start": (v3_start, hand_start_v3),
     }

@@ -4,7 +4,8 @@ the start calls' fast paths, which skip the pydantic model for the common argume
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from typing import TypeGuard
 
 __all__ = ["MAX_DEPTH", "MAX_ITEMS", "is_plain_json", "plain_start_body"]
@@ -15,15 +16,93 @@ MAX_ITEMS = 10_000
 """Values with more containers and items than this are left to the full validation."""
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
 
-_AS_SDK = json.JSONEncoder(ensure_ascii=False)
+_SAMPLES: tuple[object, ...] = (
+    {"bucket": "bucket-a", "object": 'objects/\u043a\U0001f600\x7f\x00"\\\u2028.mp4'},
+    {
+        "quality": "high",
+        "n": [0, -1, 2**70, 1.5, -0.0, 1e300, 1e-7, True, False, None],
+        "nested": {"x": [[], {}, {"y": "\t\n\r\x08\x0c/"}]},
+        "\u00e9\U0001f600": "\ud800 \udfff",
+    },
+)
+"""What the C encoders are checked on against ``json.JSONEncoder``'s own output."""
+
+
+def _c_encoder(*, ascii_only: bool, allow_nan: bool) -> Callable[[object], str] | None:
+    """``json.JSONEncoder(ensure_ascii=ascii_only, allow_nan=allow_nan).encode``,
+    without building the C encoder again for every call (``JSONEncoder.encode`` does),
+    for **acyclic** values only (no circular-reference check: the callers' values pass
+    :func:`is_plain_json`, which a cycle never passes); ``None`` where ``json`` has no
+    C accelerator, or when its output differs from ``json``'s pure-Python writer on
+    :data:`_SAMPLES` (the callers then use ``json.JSONEncoder``)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    string = getattr(
+        json.encoder, "c_encode_basestring_ascii" if ascii_only else "c_encode_basestring", None
+    )
+    if make is None or string is None:
+        return None
+    reference = json.JSONEncoder(ensure_ascii=ascii_only, allow_nan=allow_nan)
+    try:
+        chunks = make(None, reference.default, string, None, ": ", ", ", False, False, allow_nan)
+
+        def encode(value: object) -> str:
+            return "".join(chunks(value, 0))
+
+        # iterencode without _one_shot: json's pure-Python writer, the reference
+        same = all(encode(sample) == _python_text(reference, sample) for sample in _SAMPLES)
+        nan = encode(math.nan) if allow_nan else None
+    except (TypeError, ValueError):  # another signature; allow_nan not applied
+        return None
+    if not same or nan != (_python_text(reference, math.nan) if allow_nan else None):
+        return None
+    if not allow_nan:
+        try:
+            encode([math.inf])
+        except ValueError:
+            return encode
+        return None
+    return encode
+
+
+def _python_text(encoder: json.JSONEncoder, value: object) -> str:
+    return "".join(encoder.iterencode(value, _one_shot=False))
+
+
+def _string_encoder(*, ascii_only: bool) -> Callable[[str], str]:
+    """A ``str`` as a JSON string, exactly as ``json.JSONEncoder`` writes it (quotes
+    included): json's C function, unless it writes anything else than its pure-Python
+    one on a sample."""
+    quote: Callable[[str], str] | None = getattr(
+        json.encoder, "c_encode_basestring_ascii" if ascii_only else "c_encode_basestring", None
+    )
+    python = (
+        json.encoder.py_encode_basestring_ascii if ascii_only else json.encoder.py_encode_basestring
+    )
+    sample = str(_SAMPLES[0])
+    if quote is None or quote(sample) != python(sample):
+        return python
+    return quote
+
+
+_AS_SDK = (
+    _c_encoder(ascii_only=False, allow_nan=True) or json.JSONEncoder(ensure_ascii=False).encode
+)
 """``json.dumps(ensure_ascii=False)``: the v2 bodies, as the OBS SDK writes them
 (:func:`~.models._base.json_body`)."""
-_AS_SDK_ASCII = json.JSONEncoder(ensure_ascii=True)
+_AS_SDK_ASCII = (
+    _c_encoder(ascii_only=True, allow_nan=True) or json.JSONEncoder(ensure_ascii=True).encode
+)
 """Non-ASCII as ``\\uXXXX``: the v3 bodies, as ``huaweicloudsdkcore`` writes them
 (:func:`~.dwr.models.json_body`)."""
-_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_STRICT = (
+    _c_encoder(ascii_only=False, allow_nan=False)
+    or json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+)
 """Refuses NaN and Infinity (:func:`~.validation.check_inputs`' rule)."""
+_QUOTE = _string_encoder(ascii_only=False)
+_QUOTE_ASCII = _string_encoder(ascii_only=True)
 
 
 def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
@@ -35,27 +114,33 @@ def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
     :func:`~.validation.check_inputs` do); ``False`` only means "not sure": the caller
     then validates fully.
     """
-    if type(value) is not dict:
-        return False
-    budget = MAX_ITEMS
-    stack: list[tuple[object, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth >= MAX_DEPTH:
-            return False
-        if type(item) is dict:
-            if any(type(key) is not str for key in item):
-                return False
-            children: Iterable[object] = item.values()
-        elif type(item) is list:
-            children = item
-        else:
-            return False
-        budget -= len(item) + 1
+    return type(value) is dict and _plain_budget(value, 0, MAX_ITEMS) >= 0
+
+
+def _plain_budget(item: dict[object, object] | list[object], depth: int, budget: int) -> int:
+    """What is left of ``budget`` once ``item`` (a ``dict`` or ``list`` at ``depth``)
+    and everything in it are counted, or ``-1`` when it is not plain JSON (a type, a
+    key, the depth or the budget); recursive, at most :data:`MAX_DEPTH` deep."""
+    budget -= len(item) + 1
+    if budget < 0 or depth >= MAX_DEPTH:
+        return -1
+    if type(item) is dict:
+        if not _STR.issuperset(map(type, item)):
+            return -1
+        children: Iterable[object] = item.values()
+    else:
+        children = item
+    scalars = _SCALARS
+    for child in children:
+        kind = type(child)
+        if kind in scalars:
+            continue
+        if kind is not dict and kind is not list:
+            return -1
+        budget = _plain_budget(child, depth + 1, budget)  # type: ignore[arg-type]
         if budget < 0:
-            return False
-        stack.extend((child, depth + 1) for child in children if type(child) not in _SCALARS)
-    return True
+            return -1
+    return budget
 
 
 def plain_start_body(
@@ -72,18 +157,17 @@ def plain_start_body(
     encoders write the same text for values they all accept, and in ASCII mode for
     text without non-ASCII characters or DEL).
     """
-    encoder = _AS_SDK_ASCII if ascii_only else _AS_SDK
-    head = encoder.encode({"bucket": bucket, "object": object_key})
+    quote = _QUOTE_ASCII if ascii_only else _QUOTE
+    head = f'{{"bucket": {quote(bucket)}, "object": {quote(object_key)}'
     if inputs is None:
-        return head.encode()
+        return f"{head}}}".encode()
     if not is_plain_json(inputs) or "" in inputs:
         return None
     try:
-        text = _STRICT.encode(inputs)
+        text = _STRICT(inputs)
         if ascii_only and (not text.isascii() or "\x7f" in text):
             text.encode()  # a lone surrogate is refused before it could be escaped
-            text = _AS_SDK_ASCII.encode(inputs)
-        # '{"bucket": .., "object": ..}' with ', "inputs": ..' before its brace
-        return f'{head[:-1]}, "inputs": {text}}}'.encode()
+            text = _AS_SDK_ASCII(inputs)
+        return f'{head}, "inputs": {text}}}'.encode()
     except ValueError:  # NaN or Infinity; a lone surrogate (UnicodeEncodeError)
         return None

@@ -21,6 +21,7 @@ See ``docs/signing.md`` for the exact strings and the spec section they follow.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -375,7 +376,11 @@ def obs_authorization(
     (:func:`obs_string_to_sign`), signed with a SHA-1 :class:`MacKey` of the secret."""
     digest = key.digest(string_to_sign.encode("utf-8"))
     prefix = "OBS" if mode == "obs" else "AWS"
-    return f"{prefix} {access_key_id}:{base64.b64encode(digest).decode('ascii')}"
+    # base64.b64encode(digest) without its Python frame: the same bytes
+    return f"{prefix} {access_key_id}:{_b64(digest, newline=False).decode('ascii')}"
+
+
+_b64 = binascii.b2a_base64
 
 
 def security_token_header(mode: SignatureMode) -> str:

@@ -37,6 +37,8 @@ DWR_REGION_HOSTS: dict[str, str] = {
 """``huaweicloudsdkdwr.v3.region.DwrRegion`` (3.1.219): region id -> endpoint."""
 
 _URL_CACHE_SIZE = 1024
+_sha256 = hashlib.sha256
+_EMPTY = signing.EMPTY_BODY_HASH
 
 
 def dwr_endpoint_for_region(region: str) -> str | None:
@@ -91,9 +93,10 @@ class DwrDialect:
         self.project_id = project_id
         self._content_type = content_type
         self._urls: dict[tuple[str, tuple[tuple[str, str | None], ...]], tuple[URL, str, str]] = {}
-        self._sdk_date = PerSecond(signing.format_sdk_date)
+        self._sdk_date = PerSecond(signing.format_sdk_date).text
         """The date text of ``now``, formatted once per second."""
-        self._fixed: tuple[str | None, str, str] | None = None
+        self._fixed: tuple[str | None, str, str, dict[str, str]] | None = None
+        self._heads: dict[tuple[str, str, tuple[tuple[str, str | None], ...]], str] = {}
         self._key: MacKey | None = None
 
     @staticmethod
@@ -128,24 +131,40 @@ class DwrDialect:
         """
         return self._url_and_path(spec)[0]
 
-    def _fixed_lines(self) -> tuple[str | None, str, str]:
+    def _fixed_lines(self) -> tuple[str | None, str, str, dict[str, str]]:
         """The canonical lines of the headers signed before ``x-sdk-date`` (sorted:
-        ``content-type``, ``host``, ``user-agent``, ``x-project-id``) and their names,
-        for the current project id (it is set once discovered)."""
+        ``content-type``, ``host``, ``user-agent``, ``x-project-id``), their names and
+        the headers themselves, for the current project id (it is set once discovered)."""
         fixed = self._fixed
         if fixed is None or fixed[0] != self.project_id:
             lines = ""
             names = ""
+            headers: dict[str, str] = {}
             if self._content_type:
                 lines += "content-type:application/json\n"
                 names += "content-type;"
+                headers["Content-Type"] = "application/json"
             lines += f"host:{self._host.strip()}\nuser-agent:{self._user_agent.strip()}\n"
             names += "host;user-agent;"
+            headers["Host"] = self._host
+            headers["User-Agent"] = self._user_agent
             if self.project_id is not None:
                 lines += f"x-project-id:{self.project_id.strip()}\n"
                 names += "x-project-id;"
-            fixed = self._fixed = (self.project_id, lines, names + "x-sdk-date")
+                headers["X-Project-Id"] = self.project_id
+            fixed = self._fixed = (self.project_id, lines, names + "x-sdk-date", headers)
         return fixed
+
+    def _canonical_head(self, spec: RequestSpec) -> str:
+        """The canonical request's ``METHOD\nURI\nQUERY\n`` of one request shape
+        (cached: the same few paths recur)."""
+        cache_key = (spec.method, spec.key, spec.query)
+        head = self._heads.get(cache_key)
+        if head is None:
+            if len(self._heads) >= _URL_CACHE_SIZE:
+                self._heads.clear()
+            head = self._heads[cache_key] = f"{spec.method.upper()}\n{self._url_and_path(spec)[2]}"
+        return head
 
     def headers(self, spec: RequestSpec, now: datetime, credentials: Credentials) -> dict[str, str]:
         """The ``SDK-HMAC-SHA256`` signed headers of one attempt at ``now``.
@@ -158,26 +177,22 @@ class DwrDialect:
         :param now: The moment of the attempt (``X-Sdk-Date``).
         :param credentials: The keys to sign with.
         """
-        headers: dict[str, str] = {}
-        if self._content_type:
-            headers["Content-Type"] = "application/json"
-        headers["Host"] = self._host
-        headers["User-Agent"] = self._user_agent
-        if self.project_id is not None:
-            headers["X-Project-Id"] = self.project_id
+        fixed = self._fixed
+        if fixed is None or fixed[0] != self.project_id:
+            fixed = self._fixed_lines()
+        _, lines, names, fixed_headers = fixed
+        headers = fixed_headers.copy()  # in the order sent: the fixed ones first
         date = headers["X-Sdk-Date"] = self._sdk_date(now)
-        _, lines, names = self._fixed_lines()
         lines += f"x-sdk-date:{date}\n"
         token = credentials.security_token
         if token:
             headers["X-Security-Token"] = token
             lines += f"x-security-token:{token.strip()}\n"
             names += ";x-security-token"
-        head = self._url_and_path(spec)[2]
-        canonical = (
-            f"{spec.method.upper()}\n{head}{lines}\n{names}\n{signing.payload_hash(spec.body)}"
-        )
-        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        head = self._heads.get((spec.method, spec.key, spec.query)) or self._canonical_head(spec)
+        body = spec.body
+        canonical = f"{head}{lines}\n{names}\n{_sha256(body).hexdigest() if body else _EMPTY}"
+        digest = _sha256(canonical.encode()).hexdigest()
         key = self._key
         if key is None or key.secret != credentials.secret_access_key:
             key = self._key = MacKey(credentials.secret_access_key, "sha256")

@@ -27,6 +27,9 @@ __all__ = ["DwrCalls", "ProjectIdError", "ProjectIds", "iam_discovery"]
 _T = TypeVar("_T")
 
 _PENDING_PROJECT = "v3/{project_id}/"
+
+_new_spec = tuple.__new__
+"""A :class:`RequestSpec` of its fields in order (no keyword-argument ``__new__``)."""
 """The start of a request's key while the project id is still to be discovered: the
 call's own options (timeout, deadline) then bound the discovery (:meth:`DwrCalls.request`)."""
 
@@ -203,8 +206,10 @@ class DwrCalls:
         :data:`_PENDING_PROJECT` and :meth:`request` discovers it with the call's options."""
         pid = self._project.value
         prefix = _PENDING_PROJECT if pid is None else f"v3/{pid}/"
-        pairs = tuple(signing.query_pairs(query))
-        return RequestSpec(method, prefix + path, pairs, body, None, operation, graph_name)
+        pairs = tuple(signing.query_pairs(query)) if query else ()
+        return _new_spec(
+            RequestSpec, (method, prefix + path, pairs, body, None, operation, graph_name)
+        )
 
     async def request(
         self,

@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, overload
 
 from pydantic import (
     AfterValidator,
@@ -316,7 +316,8 @@ def copy_headers(headers: object) -> Headers:
     copied = Headers()
     seen: dict[str, str] = {}
     names = _NAMES
-    for name, value in cast("Mapping[Any, object]", headers).items():
+    pairs: Mapping[Any, object] = headers  # type: ignore[assignment]  # checked above
+    for name, value in pairs.items():
         lowered = names.get(name)  # the usual case: a name seen before
         if lowered is None:
             if not isinstance(name, str):

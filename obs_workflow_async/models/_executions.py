@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, ClassVar
@@ -241,19 +241,23 @@ def read_start_answer(
     body: bytes, headers: Mapping[str, str], request_id: str | None, retries_taken: int
 ) -> StartWorkflowResult | None:
     """The common start answer (a JSON object of at most ``execution_urn``,
-    ``execution_name`` and ``started_at``) read with ``json.loads`` and the same rules
-    as :class:`StartWorkflowResult`'s validation, into an equal result; ``None`` for
-    any other body (more fields, no execution named, not JSON, ...), which the full
+    ``execution_name`` and ``started_at``) read with ``json``'s scanner and the same
+    rules as :class:`StartWorkflowResult`'s validation, into an equal result; ``None``
+    for any other body (more fields, no execution named, not JSON, ...), which the full
     validation then reads or refuses with its own error."""
     try:
         text = body.decode("utf-8")
-        data, end = _DECODER.raw_decode(text)  # no leading whitespace: the full reading
-    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        # json.loads without its frames; at 0: no leading whitespace (the full reading)
+        data, end = _SCAN(text, 0)
+    except (ValueError, StopIteration):  # UnicodeDecodeError, JSONDecodeError; no value
         return None
     if end != len(text) and text[end:].strip(" \t\n\r"):
         return None  # something after the value
-    if type(data) is not dict or not data.keys() <= _START_FIELDS:
+    if type(data) is not dict:
         return None
+    shape = ("execution_urn" in data, "execution_name" in data, "started_at" in data)
+    if len(data) != shape[0] + shape[1] + shape[2]:
+        return None  # another field
     raw_urn = data.get("execution_urn")
     raw_name = data.get("execution_name")
     raw_time = data.get("started_at")
@@ -262,12 +266,13 @@ def read_start_answer(
         _has_surrogate(raw_urn) or _has_surrogate(raw_name) or _has_surrogate(raw_time)
     ):
         return None
-    urn = _scalar_text(raw_urn)
-    name = _scalar_text(raw_name)
+    # _scalar_text, its common case inline: text ("" reads as None)
+    urn = (raw_urn or None) if type(raw_urn) is str else _scalar_text(raw_urn)
+    name = (raw_name or None) if type(raw_name) is str else _scalar_text(raw_name)
     if urn is None and name is None:
         return None
     copied = copy_headers(headers)
-    started = parse_timestamp(raw_time)
+    started = (type(raw_time) is str and _from_common_iso(raw_time)) or parse_timestamp(raw_time)
     if started is None:
         started = parse_timestamp(copied.get("date"))
     values = {
@@ -278,40 +283,59 @@ def read_start_answer(
         "execution_name": name,
         "started_at": started,
     }
-    return _start_result((*data, request_id is not None), values)
+    return _start_result((*shape, request_id is not None), values)
 
 
-def _start_result(shape: tuple[object, ...], values: dict[str, object]) -> StartWorkflowResult:
+def _start_result(shape: tuple[bool, ...], values: dict[str, object]) -> StartWorkflowResult:
     """What ``StartWorkflowResult.model_construct(given, **values)`` builds, without its
     loop over the fields and their defaults (``values`` in the fields' order;
     tests/unit/test_start_answer_fast.py holds the two equal: fields, order, fields set,
-    extra, repr). ``shape``: the body's keys and whether a request id came."""
+    extra, repr). ``shape``: whether the body has ``execution_urn``, ``execution_name``,
+    ``started_at``, and whether a request id came."""
+    result = _new_start_result(StartWorkflowResult)
+    _set_dict(result, values)
+    _set_private(result, None)
+    _set_extra(result, {})
     given = _GIVEN.get(shape)
     if given is None:
-        given = {key for key, value in values.items() if key in shape}
+        given = {name for name, present in zip(_SHAPE_FIELDS, shape, strict=True) if present}
         given |= _METADATA_FIELDS
-        if shape[-1]:
-            given.add("request_id")
-    result = _new_start_result(StartWorkflowResult)
-    _set = object.__setattr__
-    _set(result, "__dict__", values)
-    _set(result, "__pydantic_fields_set__", given)
-    _set(result, "__pydantic_extra__", {})
-    _set(result, "__pydantic_private__", None)
-    if shape not in _GIVEN:
+        _set_fields(result, given)
         result.model_post_init(None)  # shares the set of given fields per shape
         if len(_GIVEN) < _GIVEN_MAX:
             _GIVEN[shape] = result.__pydantic_fields_set__
+    else:
+        _set_fields(result, given)
     return result
 
 
-_GIVEN: dict[tuple[object, ...], set[str]] = {}
-"""The set of given fields of each answer shape (body keys, request id or not), shared
+_SHAPE_FIELDS = ("execution_urn", "execution_name", "started_at", "request_id")
+_GIVEN: dict[tuple[bool, ...], set[str]] = {}
+"""The set of given fields of each answer shape (body fields, request id or not), shared
 as :meth:`ResultModel.model_post_init` shares it (results are frozen)."""
 _GIVEN_MAX = 64
+_SCAN: Callable[[str, int], tuple[object, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+"""``_DECODER.raw_decode`` without its frame (what it calls)."""
 
 
 _new_start_result = object.__new__
+
+
+def _slot_setter(name: str) -> Callable[[object, object], None]:
+    """The setter of one of the model's slots (``object.__setattr__`` of it, as pydantic's
+    ``model_construct`` sets it, without looking the name up each time)."""
+    for klass in StartWorkflowResult.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            setter: Callable[[object, object], None] = found.__set__
+            return setter
+    raise AttributeError(name)  # pragma: no cover - pydantic's BaseModel has them
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
 
 
 _NO_TIME: object = object()

@@ -48,29 +48,25 @@ def _from_match(match: re.Match[str]) -> datetime:
 
 _FROMISOFORMAT_READS_IT = sys.version_info >= (3, 11)
 """``datetime.fromisoformat`` reads ``Z`` and any number of fraction digits from 3.11 on."""
-_ISO_MIN = len("2020-04-23T13:37:43")
-_ISO_MAX = len("2020-04-23T13:37:43.123456789Z")
+_COMMON_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z?", re.ASCII).fullmatch
+"""The service's common form, ASCII digits only (one C call: cheaper than testing the
+separators and the fraction one by one)."""
 
 
 def _from_common_iso(text: str) -> datetime | None:
     """``YYYY-MM-DDTHH:MM:SS[.fraction][Z]`` in ASCII digits (what the service writes)
-    read without the regex, with exactly the result :data:`_TIME` gives it (the
+    read without the general pattern, with exactly the result :data:`_TIME` gives it (the
     fraction cut to microseconds, no zone or ``Z`` meaning UTC); ``None`` for any other
     text, which the general reading then handles."""
-    size = len(text)
-    if size < _ISO_MIN or size > _ISO_MAX or text[10] != "T" or not text.isascii():
+    if _COMMON_ISO(text) is None:
         return None
-    end = size - 1 if text[-1] == "Z" else size
-    if end > 19 and (text[19] != "." or not 20 < end <= 29 or not text[20:end].isdigit()):
-        return None
-    if end < 19 or text[4] != "-" or text[7] != "-" or text[13] != ":" or text[16] != ":":
-        return None
-    if _FROMISOFORMAT_READS_IT:  # C speed; it reads only digits where they stand
+    if _FROMISOFORMAT_READS_IT:  # C speed; the pattern leaves it only the common form
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             return None  # out of range, as the general reading finds it
         return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    end = len(text) - 1 if text[-1] == "Z" else len(text)
     digits = text[0:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
     if not digits.isdigit():
         return None

@@ -56,7 +56,7 @@ class ObsDialect:
         self._shapes: dict[
             tuple[str, str | None, str, tuple[tuple[str, str | None], ...]], tuple[str, str, str]
         ] = {}
-        self._http_date = PerSecond(signing.format_http_date)
+        self._http_date = PerSecond(signing.format_http_date).text
         """The date text of ``now``, formatted once per second."""
         self._token_header = signing.security_token_header(signature)
         self._key: signing.MacKey | None = None
@@ -68,7 +68,8 @@ class ObsDialect:
         # and the optional security token, so the StringToSign is
         # METHOD\n\napplication/json\nDATE\n[x-obs-security-token:T\n]RESOURCE, exactly
         # what signing.obs_string_to_sign builds for them (tests/unit/test_dialect_fast.py).
-        host, head, resource = self._shape(spec)
+        shape = self._shapes.get((spec.method, spec.target, spec.key, spec.query))
+        host, head, resource = shape or self._shape(spec)
         date = self._http_date(now)
         headers: dict[str, str] = {"Content-Type": "application/json"}
         if spec.body is not None:

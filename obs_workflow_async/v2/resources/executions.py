@@ -55,9 +55,13 @@ def start_spec(
     """Validate the start arguments (nothing is sent if they break a rule:
     :func:`~obs_workflow_async.models._starts.start_body`) and build the request."""
     graph, body = start_body(graph_name, bucket, object_key, inputs, StartWorkflowRequest)
-    return RequestSpec(
-        "POST", f"v2/workflows/{graph}", (), body, operation="start_workflow", graph_name=graph
+    # RequestSpec's fields in order, without the NamedTuple's keyword-argument __new__
+    return _new_spec(
+        RequestSpec, ("POST", f"v2/workflows/{graph}", (), body, None, "start_workflow", graph)
     )
+
+
+_new_spec = tuple.__new__
 
 
 def start_request_spec(request: StartWorkflowRequest) -> RequestSpec:
