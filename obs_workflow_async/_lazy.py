@@ -62,7 +62,8 @@ def lazy_names(
 
     :param package: the references module's ``__package__`` (the modules in ``names``
         are relative to it).
-    :param names: name -> the module defining it (``"..models._executions"``).
+    :param names: name -> the module defining it (``"..models._executions"``), or
+        ``"module:attribute"`` where the defining module names it otherwise.
     :param namespace: the references module's ``globals()``, where a name is kept once
         imported (later reads are plain attribute reads).
 
@@ -70,10 +71,11 @@ def lazy_names(
     """
 
     def module_getattr(name: str) -> object:
-        module = names.get(name)
-        if module is None:
+        where = names.get(name)
+        if where is None:
             raise AttributeError(f"module {namespace.get('__name__')!r} has no attribute {name!r}")
-        value: object = getattr(importlib.import_module(module, package), name)
+        module, _, attribute = where.partition(":")
+        value: object = getattr(importlib.import_module(module, package), attribute or name)
         namespace[name] = value
         return value
 

@@ -48,6 +48,7 @@ if not TYPE_CHECKING:  # type checkers see the imports above, and would accept a
 
 
 def load_models() -> None:
-    """Import (build) every model above and the shared ones of :mod:`obs_workflow_async._core._refs`."""
+    """Import (build) every model above and the shared ones of
+    :mod:`obs_workflow_async._core._refs`."""
     _core_refs.load_models()
     _load()
