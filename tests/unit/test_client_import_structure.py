@@ -163,3 +163,6 @@ def test_version_and_help_import_no_client_and_no_model(flag: str) -> None:
     clients = ("obs_workflow_async.v2", "obs_workflow_async.dwr", "obs_workflow_async._core")
     assert [m for m in _ours(modules) if m.startswith(clients)] == []
     assert [m for m in _ours(modules) if m.startswith("obs_workflow_async.models")] == []
+    # the settle defaults the help shows come from their own module, not the engine
+    assert "obs_workflow_async._batch.settle_defaults" in modules
+    assert sorted(modules.intersection(ON_FIRST_USE)) == []
