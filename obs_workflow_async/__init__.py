@@ -16,13 +16,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._aiohttp_transport import AiohttpTransport
     from ._batch import BatchRun, BatchStats, StartOutcome, StartRequest
-    from ._batch.settle import (
-        CLOCK_STEP_TOLERANCE,
-        DEFAULT_MARGIN,
-        DEFAULT_SETTLE_DELAY,
-        SettleItem,
-        SettleResult,
-    )
+    from ._batch.settle import CLOCK_STEP_TOLERANCE, SettleItem, SettleResult
+    from ._batch.settle_defaults import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
     from ._config import RetryConfig, Runtime, Timeout
     from ._core.client import RequestOptions
     from ._core.settle import ExecutionLookup, SettleReport
@@ -107,8 +102,8 @@ _EXPORTS: dict[str, str] = {
     "Credentials": ".credentials",
     "CredentialsError": ".errors",
     "CredentialsProvider": ".credentials",
-    "DEFAULT_MARGIN": "._batch.settle",
-    "DEFAULT_SETTLE_DELAY": "._batch.settle",
+    "DEFAULT_MARGIN": "._batch.settle_defaults",
+    "DEFAULT_SETTLE_DELAY": "._batch.settle_defaults",
     "EcsMetadataProvider": ".credentials",
     "EnvironmentProvider": ".credentials",
     "ErrorDetail": ".errors",

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic_core import ValidationError
 
 from .._pipeline import RawResponse
 from ..errors import ResponseParseError
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 __all__ = ["Reader", "parse_error", "parse_model", "read_model", "read_raw"]
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound="BaseModel")
 _T = TypeVar("_T")
 
 Reader = Callable[[RawResponse], _T]

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import (
     ErrorDetail,
@@ -15,8 +15,10 @@ from ..errors import (
     ResponseParseError,
     WaitTimeoutError,
 )
-from ..models import ExecutionDetail, StartWorkflowResult
 from .options import RequestOptions
+
+if TYPE_CHECKING:
+    from ..models import ExecutionDetail, StartWorkflowResult
 
 __all__ = [
     "check_wait_intervals",
@@ -46,7 +48,7 @@ def poll_options(
     return {**options, "deadline": max(deadline - clock(), 0.001)}
 
 
-_D = TypeVar("_D", bound=ExecutionDetail)
+_D = TypeVar("_D", bound="ExecutionDetail")
 
 
 async def poll_until_finished(

@@ -6,20 +6,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from pydantic import JsonValue
-
 from .._pipeline import CallOptions, RawResponse, RequestSpec
-from ..models import ExecutionDetail, StartWorkflowResult
-from ..models._answers import read_started
+from . import _refs
 from .options import RequestOptions
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
+
     from .._batch.models import StartRequest
+    from ..models import ExecutionDetail, StartWorkflowResult
 
 __all__ = ["Send", "Starts"]
 
 _T = TypeVar("_T")
-_D = TypeVar("_D", bound=ExecutionDetail)
+_D = TypeVar("_D", bound="ExecutionDetail")
 
 
 class Send(Protocol):
@@ -60,13 +60,13 @@ class Starts(Generic[_D]):
         options: RequestOptions,
     ) -> StartWorkflowResult:
         spec = self._start_spec(graph_name, bucket, object_key, inputs)
-        return await self._send(spec, read_started, options)
+        return await self._send(spec, _refs.read_started, options)
 
     async def start_item(self, request: StartRequest, options: CallOptions) -> StartWorkflowResult:
         spec = self._start_spec(
             request.graph_name, request.bucket, request.object_key, request.inputs
         )
-        return await self._send(spec, read_started, options)
+        return await self._send(spec, _refs.read_started, options)
 
     def poller(
         self, graph_name: str, execution_name: str

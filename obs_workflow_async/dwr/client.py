@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -34,13 +35,16 @@ from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import DiscoveryError, ErrorDetail, InvalidRequestError
 from ..hooks import Hook
 from ..transport import Transport
+from ._refs import load_models
 from .dialect import DwrDialect, dwr_endpoint_for_region, iam_endpoint_for_region, sdk_host
-from .models import DwrExecutionDetail
 from .project import DwrCalls, ProjectIdError, ProjectIds, iam_discovery
 from .resources.authorization import AuthorizationMethods
 from .resources.executions import ExecutionsMethods, execution_call, start_spec
 from .resources.templates import TemplatesMethods
 from .resources.workflows import WorkflowsMethods
+
+if TYPE_CHECKING:
+    from .models import DwrExecutionDetail  # noqa: F401 (the base class below names it)
 
 __all__ = ["AsyncDwrClient", "DiscoveryError", "ProjectIdError"]
 
@@ -67,7 +71,7 @@ class AsyncDwrClient(
     WorkflowsMethods,
     TemplatesMethods,
     AuthorizationMethods,
-    SharedMethods[DwrExecutionDetail],
+    SharedMethods["DwrExecutionDetail"],
 ):
     """Async client for the DWR v3 workflow API (``huaweicloudsdkdwr``'s 23 calls).
 
@@ -224,6 +228,7 @@ class AsyncDwrClient(
         )
         self._starter = starts
         self._poller = starts
+        load_models()  # the models this client's calls use: built now, not at import
 
     def _settle_lister(self) -> Lister:
         from .resources.settle import DwrLister

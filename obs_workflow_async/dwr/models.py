@@ -77,6 +77,14 @@ __all__ = [
 ]
 
 DwrGraphName = Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+
+
+class _GraphNameRef(BaseModel):
+    """A bare workflow (graph) name, validated before anything is sent."""
+
+    value: DwrGraphName
+
+
 """``graph_name``: ``[A-Za-z0-9_-]``, a letter or digit first, at most 64."""
 DwrTemplateName = Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 """An action template name (no ``/``)."""

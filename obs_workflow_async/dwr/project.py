@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, TypeVar
 
 from .._core.client import CoreClient
 from .._core.options import RequestOptions
@@ -19,8 +17,11 @@ from ..errors import (
     ObsWorkflowError,
     RequestTimeoutError,
 )
-from . import signing
+from . import _refs, signing
 from .dialect import DwrDialect
+
+if TYPE_CHECKING:
+    from .iam_answer import IamProjects
 
 __all__ = ["DwrCalls", "ProjectIdError", "ProjectIds", "iam_discovery"]
 
@@ -99,7 +100,7 @@ def iam_discovery(iam: Pipeline, region: str) -> Callable[[CallOptions], Awaitab
         )
         raw = await iam.request(spec, options._replace(on_failed_attempt=None))
         try:
-            data = _ProjectsAnswer.model_validate_json(raw.body)
+            data = _refs.IamProjects.model_validate_json(raw.body)
         except ValueError:
             raise ProjectIdError(
                 [ErrorDetail("project_id", "IAM's answer is not a project list: pass project_id=")]
@@ -109,16 +110,7 @@ def iam_discovery(iam: Pipeline, region: str) -> Callable[[CallOptions], Awaitab
     return discover
 
 
-class _Project(BaseModel):
-    id: str | None = None
-    name: str | None = None
-
-
-class _ProjectsAnswer(BaseModel):
-    projects: list[_Project] = []
-
-
-def _project_of_region(answer: _ProjectsAnswer, region: str) -> str:
+def _project_of_region(answer: IamProjects, region: str) -> str:
     """The id of the one project named ``region`` in IAM's answer; a project named for
     another region (or none, or several) is refused: the caller must pass one."""
     named = [p for p in answer.projects if p.name == region]

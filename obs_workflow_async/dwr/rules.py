@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TypeVar
-
-from pydantic import BaseModel, JsonValue
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import ErrorDetail, InvalidRequestError
-from ..models._base import validate_request
-from .models import DwrGraphName
+from . import _refs
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, JsonValue
 
 __all__ = ["agreement", "checked", "cursor_int", "as_definition", "execution", "template"]
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound="BaseModel")
 
 
 _GRAPH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -27,13 +27,9 @@ def checked(name: str, value: str) -> str:
     if type(value) is str and _GRAPH_NAME.fullmatch(value) is not None:
         return value  # what the model would validate it into, without building it
     try:
-        return validate_request(_Name, value=value).value
+        return _refs.validate_request(_refs.GraphNameRef, value=value).value
     except InvalidRequestError as exc:
         raise InvalidRequestError([ErrorDetail(name, e.rule) for e in exc.errors]) from None
-
-
-class _Name(BaseModel):
-    value: DwrGraphName
 
 
 def template(name: str) -> str:
@@ -70,7 +66,7 @@ def agreement(value: str) -> str:
 def as_definition(model: type[_M], value: _M | Mapping[str, JsonValue]) -> _M:
     if isinstance(value, model):
         return value
-    return validate_request(model, **dict(value))
+    return _refs.validate_request(model, **dict(value))
 
 
 def cursor_int(cursor: object) -> int | None:

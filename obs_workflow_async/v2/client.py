@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -33,13 +34,16 @@ from .._core.starts import Starts
 from ..credentials import Credentials, CredentialsCache, CredentialsProvider
 from ..errors import ErrorDetail, InvalidRequestError
 from ..hooks import Hook
-from ..models import ExecutionDetail
 from ..transport import Transport
 from .dialect import ObsDialect, server_from
+from .resources._refs import load_models
 from .resources.executions import ExecutionsMethods, get_execution_call, start_spec
 from .resources.policies import TriggerPoliciesMethods
 from .resources.templates import TemplatesMethods
 from .resources.workflows import WorkflowsMethods
+
+if TYPE_CHECKING:
+    from ..models import ExecutionDetail  # noqa: F401 (the base class below names it)
 
 __all__ = ["AsyncWorkflowClient"]
 
@@ -51,7 +55,7 @@ class AsyncWorkflowClient(
     WorkflowsMethods,
     TemplatesMethods,
     TriggerPoliciesMethods,
-    SharedMethods[ExecutionDetail],
+    SharedMethods["ExecutionDetail"],
 ):
     """Async client for Huawei Cloud OBS workflows (Data+).
 
@@ -166,6 +170,7 @@ class AsyncWorkflowClient(
         starts = Starts(self._core.request, start_spec, get_execution_call)
         self._starter = starts
         self._poller = starts
+        load_models()  # the models this client's calls use: built now, not at import
 
     def _settle_lister(self) -> Lister:
         from .resources.settle import V2Lister

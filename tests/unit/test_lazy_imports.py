@@ -106,6 +106,7 @@ import obs_workflow_async.models as v2
 import obs_workflow_async.dwr.models as v3
 import obs_workflow_async.v2.resources.workflows, obs_workflow_async.v2.resources.templates
 import obs_workflow_async.v2.resources.policies, obs_workflow_async._batch.models
+import obs_workflow_async.v2.resources._names, obs_workflow_async.dwr.iam_answer
 
 def models():
     seen = set()

@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING
 
 from ..._core.answers import read_model
 from ..._core.options import RequestOptions
-from ...models import OperationResult
-from ...models._answers import read_operation
-from ..models import (
-    DwrAgreement,
-    DwrAuthorization,
-)
+from .. import _refs
 from ..project import DwrCalls
 from ..rules import agreement
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ...models import OperationResult
+    from ..models import (
+        DwrAgreement,
+        DwrAuthorization,
+    )
 
 
 class AuthorizationMethods:
@@ -38,7 +39,7 @@ class AuthorizationMethods:
             :class:`RequestTimeoutError`), after the retries.
         """
         spec = self._dwr.spec("POST", "workflow-authorization", "create_authorization")
-        return await self._dwr.request(spec, read_operation, options)
+        return await self._dwr.request(spec, _refs.read_operation, options)
 
     async def get_authorization(self, **options: Unpack[RequestOptions]) -> DwrAuthorization:
         """``check_workflow_authentication`` (404 :class:`NotFoundError` when none).
@@ -55,7 +56,7 @@ class AuthorizationMethods:
             :class:`RequestTimeoutError`), after the retries.
         """
         spec = self._dwr.spec("GET", "workflow-authorization", "get_authorization")
-        return await self._dwr.request(spec, read_model(DwrAuthorization), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrAuthorization), options)
 
     async def accept_agreement(
         self, agreement_type: str, **options: Unpack[RequestOptions]
@@ -82,7 +83,7 @@ class AuthorizationMethods:
             "accept_agreement",
             query=[("type", agreement(agreement_type))],
         )
-        return await self._dwr.request(spec, read_operation, options)
+        return await self._dwr.request(spec, _refs.read_operation, options)
 
     async def get_agreement(
         self, agreement_type: str, **options: Unpack[RequestOptions]
@@ -108,4 +109,4 @@ class AuthorizationMethods:
             "get_agreement",
             query=[("type", agreement(agreement_type))],
         )
-        return await self._dwr.request(spec, read_model(DwrAgreement), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrAgreement), options)

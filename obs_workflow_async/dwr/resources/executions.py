@@ -6,8 +6,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pydantic import JsonValue
-
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
@@ -15,23 +13,21 @@ from ..._core.paging import check_max_items, follow_pages, page_size_or_max
 from ..._core.protocols import Starter
 from ..._pipeline import RawResponse, RequestSpec
 from ...errors import ErrorDetail, InvalidRequestError
-from ...models import RestoreExecutionResult, StartWorkflowResult
-from ...models._base import validate_request
-from ...models._executions import ExecutionSummary
-from ..models import (
-    DwrExecutionDetail,
-    DwrExecutionPage,
-    DwrExecutionSummary,
-    DwrListExecutionsRequest,
-    DwrRestoreResult,
-    start_parts,
-    v3_state,
-)
+from .. import _refs
 from ..project import DwrCalls
 from ..rules import checked, cursor_int, execution
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from typing_extensions import Unpack
+
+    from ...models import RestoreExecutionResult, StartWorkflowResult
+    from ...models._executions import ExecutionSummary
+    from ..models import (
+        DwrExecutionDetail,
+        DwrExecutionPage,
+        DwrExecutionSummary,
+    )
 
 EXECUTION_WINDOW = timedelta(days=3)
 """The widest execution time window the service answers for (its default span)."""
@@ -43,7 +39,7 @@ def start_spec(dwr: DwrCalls) -> Callable[[object, object, object, object], Requ
     breaks a rule), for the shared :class:`~obs_workflow_async._core.starts.Starts`."""
 
     def spec(graph_name: object, bucket: object, object_key: object, inputs: object) -> RequestSpec:
-        graph, body = start_parts(graph_name, bucket, object_key, inputs)
+        graph, body = _refs.start_parts(graph_name, bucket, object_key, inputs)
         return dwr.spec(
             "POST", f"workflows/{graph}/execute", "start_workflow", body=body, graph_name=graph
         )
@@ -59,7 +55,7 @@ def execution_call(
     (the SDK keeps it)."""
     spec = execution_spec(dwr, graph_name, execution_name)  # checks the name
     name = execution_name
-    read = read_model(DwrExecutionDetail)
+    read = read_model(_refs.DwrExecutionDetail)
 
     def read_named(raw: RawResponse) -> DwrExecutionDetail:
         detail = read(raw)
@@ -100,7 +96,7 @@ async def list_page(
 ) -> DwrExecutionPage:
     """``list_workflow_instance``: one page of one time window, arguments checked."""
     spec = list_spec(dwr, graph_name, state, start_time, end_time, offset, limit)
-    return await dwr.request(spec, read_model(DwrExecutionPage), options)
+    return await dwr.request(spec, read_model(_refs.DwrExecutionPage), options)
 
 
 def list_spec(
@@ -116,11 +112,11 @@ def list_spec(
     wire_status = None
     if state is not None:
         try:
-            wire_status = v3_state(state)
+            wire_status = _refs.v3_state(state)
         except ValueError as exc:
             raise InvalidRequestError([ErrorDetail("state", str(exc))]) from None
-    req = validate_request(
-        DwrListExecutionsRequest,
+    req = _refs.validate_request(
+        _refs.DwrListExecutionsRequest,
         graph_name=graph_name,
         limit=limit,
         offset=offset,
@@ -363,7 +359,7 @@ class ExecutionsMethods:
         spec = self._dwr.spec(
             "POST", f"workflows/{g}/workflowexecution/{e}/retry", "restore_execution", graph_name=g
         )
-        restored = await self._dwr.request(spec, read_model(DwrRestoreResult), options)
+        restored = await self._dwr.request(spec, read_model(_refs.DwrRestoreResult), options)
         if not restored.execution_name:
             restored = restored.model_copy(update={"execution_name": e})
         return restored

@@ -5,30 +5,28 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
 
-from pydantic import JsonValue
-
 from ..._core.answers import read_model
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ...errors import ErrorDetail, InvalidRequestError
-from ...models import OperationResult
-from ...models._answers import read_operation
-from ...models._base import validate_request
-from ..models import (
-    DwrActionTemplate,
-    DwrCreateMyTemplateResult,
-    DwrListRequest,
-    DwrMyTemplateDefinition,
-    DwrTemplateDetail,
-    DwrTemplatePage,
-    DwrUpdateMyTemplateResult,
-)
+from .. import _refs
 from ..project import DwrCalls
 from ..rules import as_definition, template
 from .workflows import _page
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from typing_extensions import Unpack
+
+    from ...models import OperationResult
+    from ..models import (
+        DwrActionTemplate,
+        DwrCreateMyTemplateResult,
+        DwrMyTemplateDefinition,
+        DwrTemplateDetail,
+        DwrTemplatePage,
+        DwrUpdateMyTemplateResult,
+    )
 
 
 class TemplatesMethods:
@@ -39,9 +37,9 @@ class TemplatesMethods:
     async def _template_page(
         self, path: str, operation: str, options: RequestOptions, **query: object
     ) -> DwrTemplatePage:
-        req = validate_request(DwrListRequest, **query)
+        req = _refs.validate_request(_refs.DwrListRequest, **query)
         spec = self._dwr.spec("GET", path, operation, query=req.query())
-        return await self._dwr.request(spec, read_model(DwrTemplatePage), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrTemplatePage), options)
 
     async def list_system_templates(
         self,
@@ -229,7 +227,7 @@ class TemplatesMethods:
         spec = self._dwr.spec(
             "GET", f"actiontemplate/{template(template_name)}", "get_system_template"
         )
-        return await self._dwr.request(spec, read_model(DwrTemplateDetail), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrTemplateDetail), options)
 
     async def get_public_template(
         self, template_name: str, **options: Unpack[RequestOptions]
@@ -252,7 +250,7 @@ class TemplatesMethods:
         spec = self._dwr.spec(
             "GET", f"publicactiontemplate/{template(template_name)}", "get_public_template"
         )
-        return await self._dwr.request(spec, read_model(DwrTemplateDetail), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrTemplateDetail), options)
 
     async def get_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
@@ -275,7 +273,7 @@ class TemplatesMethods:
         spec = self._dwr.spec(
             "GET", f"myactiontemplate/{template(template_name)}", "get_my_template"
         )
-        return await self._dwr.request(spec, read_model(DwrTemplateDetail), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrTemplateDetail), options)
 
     async def create_my_template(
         self,
@@ -299,11 +297,11 @@ class TemplatesMethods:
         :raises TransportError: No complete answer (connection, timeout:
             :class:`RequestTimeoutError`), after the retries.
         """
-        body = as_definition(DwrMyTemplateDefinition, definition).body()
+        body = as_definition(_refs.DwrMyTemplateDefinition, definition).body()
         spec = self._dwr.spec(
             "POST", f"myactiontemplates/{template(template_name)}", "create_my_template", body=body
         )
-        return await self._dwr.request(spec, read_model(DwrCreateMyTemplateResult), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrCreateMyTemplateResult), options)
 
     async def update_my_template(
         self,
@@ -328,11 +326,11 @@ class TemplatesMethods:
         :raises TransportError: No complete answer (connection, timeout:
             :class:`RequestTimeoutError`), after the retries.
         """
-        body = as_definition(DwrMyTemplateDefinition, definition).body()
+        body = as_definition(_refs.DwrMyTemplateDefinition, definition).body()
         spec = self._dwr.spec(
             "PUT", f"myactiontemplates/{template(template_name)}", "update_my_template", body=body
         )
-        return await self._dwr.request(spec, read_model(DwrUpdateMyTemplateResult), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrUpdateMyTemplateResult), options)
 
     async def delete_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
@@ -355,7 +353,7 @@ class TemplatesMethods:
         spec = self._dwr.spec(
             "DELETE", f"myactiontemplates/{template(template_name)}", "delete_my_template"
         )
-        return await self._dwr.request(spec, read_operation, options)
+        return await self._dwr.request(spec, _refs.read_operation, options)
 
     async def deprecate_my_template(
         self, template_name: str, **options: Unpack[RequestOptions]
@@ -378,4 +376,4 @@ class TemplatesMethods:
         spec = self._dwr.spec(
             "POST", f"myactiontemplates/{template(template_name)}/forbid", "deprecate_my_template"
         )
-        return await self._dwr.request(spec, read_operation, options)
+        return await self._dwr.request(spec, _refs.read_operation, options)

@@ -5,29 +5,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import JsonValue
-
 from ..._core.answers import read_model
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
-from ...models import OperationResult
-from ...models._answers import read_operation
-from ...models._base import validate_request
-from ..models import (
-    DwrCreateWorkflowResult,
-    DwrListRequest,
-    DwrUpdateWorkflowRequest,
-    DwrUpdateWorkflowResult,
-    DwrWorkflow,
-    DwrWorkflowDefinition,
-    DwrWorkflowPage,
-    DwrWorkflowSummary,
-)
+from .. import _refs
 from ..project import DwrCalls
 from ..rules import as_definition, checked, cursor_int
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from typing_extensions import Unpack
+
+    from ...models import OperationResult
+    from ..models import (
+        DwrCreateWorkflowResult,
+        DwrUpdateWorkflowResult,
+        DwrWorkflow,
+        DwrWorkflowDefinition,
+        DwrWorkflowPage,
+        DwrWorkflowSummary,
+    )
 
 _I = TypeVar("_I")
 
@@ -60,11 +57,11 @@ class WorkflowsMethods:
             :class:`RequestTimeoutError`), after the retries.
         """
         g = checked("graph_name", graph_name)
-        model = as_definition(DwrWorkflowDefinition, definition)
+        model = as_definition(_refs.DwrWorkflowDefinition, definition)
         spec = self._dwr.spec(
             "POST", f"workflows/{g}", "create_workflow", body=model.body(), graph_name=g
         )
-        return await self._dwr.request(spec, read_model(DwrCreateWorkflowResult), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrCreateWorkflowResult), options)
 
     async def get_workflow(self, graph_name: str, **options: Unpack[RequestOptions]) -> DwrWorkflow:
         """``show_workflow_info``.
@@ -84,7 +81,7 @@ class WorkflowsMethods:
         """
         g = checked("graph_name", graph_name)
         spec = self._dwr.spec("GET", f"workflows/{g}", "get_workflow", graph_name=g)
-        return await self._dwr.request(spec, read_model(DwrWorkflow), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrWorkflow), options)
 
     async def update_workflow(
         self,
@@ -108,8 +105,8 @@ class WorkflowsMethods:
         :raises TransportError: No complete answer (connection, timeout:
             :class:`RequestTimeoutError`), after the retries.
         """
-        req = validate_request(
-            DwrUpdateWorkflowRequest, graph_name=graph_name, parameters=dict(parameters)
+        req = _refs.validate_request(
+            _refs.DwrUpdateWorkflowRequest, graph_name=graph_name, parameters=dict(parameters)
         )
         spec = self._dwr.spec(
             "PUT",
@@ -118,7 +115,7 @@ class WorkflowsMethods:
             body=req.body(),
             graph_name=req.graph_name,
         )
-        return await self._dwr.request(spec, read_model(DwrUpdateWorkflowResult), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrUpdateWorkflowResult), options)
 
     async def delete_workflow(
         self, graph_name: str, **options: Unpack[RequestOptions]
@@ -140,7 +137,7 @@ class WorkflowsMethods:
         """
         g = checked("graph_name", graph_name)
         spec = self._dwr.spec("DELETE", f"workflows/{g}", "delete_workflow", graph_name=g)
-        return await self._dwr.request(spec, read_operation, options)
+        return await self._dwr.request(spec, _refs.read_operation, options)
 
     async def list_workflows(
         self,
@@ -167,9 +164,11 @@ class WorkflowsMethods:
         :raises TransportError: No complete answer (connection, timeout:
             :class:`RequestTimeoutError`), after the retries.
         """
-        req = validate_request(DwrListRequest, prefix=prefix, offset=offset, limit=limit)
+        req = _refs.validate_request(
+            _refs.DwrListRequest, prefix=prefix, offset=offset, limit=limit
+        )
         spec = self._dwr.spec("GET", "workflows", "list_workflows", query=req.query())
-        return await self._dwr.request(spec, read_model(DwrWorkflowPage), options)
+        return await self._dwr.request(spec, read_model(_refs.DwrWorkflowPage), options)
 
     async def iter_workflows(
         self,

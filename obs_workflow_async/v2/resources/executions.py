@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from functools import cache
 from typing import TYPE_CHECKING
-
-from pydantic import JsonValue
 
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
@@ -14,24 +13,25 @@ from ..._core.paging import follow_pages, page_size_or_max
 from ..._core.protocols import Starter
 from ..._pipeline import RawResponse, RequestSpec
 from ...errors import ErrorDetail, InvalidRequestError
-from ...models import (
-    ExecutionDetail,
-    ExecutionPage,
-    ExecutionRef,
-    ExecutionState,
-    ExecutionSummary,
-    ExecutionType,
-    ListExecutionsRequest,
-    RestoreExecutionResult,
-    StartWorkflowRequest,
-    StartWorkflowResult,
-    validate_request,
-)
-from ...models._starts import start_body
 from ...validation import check_execution_name, check_graph_name
+from . import _refs
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from typing_extensions import Unpack
+
+    from ...models import (
+        ExecutionDetail,
+        ExecutionPage,
+        ExecutionRef,
+        ExecutionState,
+        ExecutionSummary,
+        ExecutionType,
+        ListExecutionsRequest,
+        RestoreExecutionResult,
+        StartWorkflowRequest,
+        StartWorkflowResult,
+    )
 
 __all__ = [
     "ExecutionsMethods",
@@ -54,7 +54,9 @@ def start_spec(
 ) -> RequestSpec:
     """Validate the start arguments (nothing is sent if they break a rule:
     :func:`~obs_workflow_async.models._starts.start_body`) and build the request."""
-    graph, body = start_body(graph_name, bucket, object_key, inputs, StartWorkflowRequest)
+    graph, body = _refs.start_body(
+        graph_name, bucket, object_key, inputs, _refs.StartWorkflowRequest
+    )
     # RequestSpec's fields in order, without the NamedTuple's keyword-argument __new__
     return _new_spec(
         RequestSpec, ("POST", f"v2/workflows/{graph}", (), body, None, "start_workflow", graph)
@@ -88,7 +90,9 @@ def list_executions_spec(request: ListExecutionsRequest) -> RequestSpec:
 
 def execution_ref(graph_name: object, execution_name: object) -> ExecutionRef:
     """Validate a (graph, execution) pair (``InvalidRequestError``, nothing sent)."""
-    return validate_request(ExecutionRef, graph_name=graph_name, execution_name=execution_name)
+    return _refs.validate_request(
+        _refs.ExecutionRef, graph_name=graph_name, execution_name=execution_name
+    )
 
 
 def execution_spec(graph_name: object, execution_name: object) -> RequestSpec:
@@ -130,7 +134,12 @@ def restore_execution_spec(ref: ExecutionRef) -> RequestSpec:
     )
 
 
-_KNOWN_STATES = {m.value.upper(): m for m in ExecutionState if m is not ExecutionState.UNKNOWN}
+@cache
+def _known_states() -> dict[str, ExecutionState]:
+    """The documented states by their upper-case value (made on first use: the enum
+    lives with the models)."""
+    states = _refs.ExecutionState
+    return {m.value.upper(): m for m in states if m is not states.UNKNOWN}
 
 
 def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
@@ -142,13 +151,13 @@ def state_filter(state: ExecutionState | str | None) -> ExecutionState | None:
     an :class:`ExecutionState`, e.g. ``state=ExecutionState("TIMEOUT")``: an
     ``ExecutionState`` value is taken as it is.
     """
-    if state is None or isinstance(state, ExecutionState):
+    if state is None or isinstance(state, _refs.ExecutionState):
         return state
     if isinstance(state, str):
-        known = _KNOWN_STATES.get(state.strip().upper())
+        known = _known_states().get(state.strip().upper())
         if known is not None:
             return known
-    choices = ", ".join(sorted(_KNOWN_STATES))
+    choices = ", ".join(sorted(_known_states()))
     raise InvalidRequestError(
         [
             ErrorDetail(
@@ -166,7 +175,7 @@ def get_execution_call(
     """``get_execution``'s spec and reader (the names validated: nothing sent if one
     breaks a rule), for the shared :class:`~obs_workflow_async._core.starts.Starts`."""
     spec = get_execution_spec(execution_ref(graph_name, execution_name))
-    return spec, read_model(ExecutionDetail)
+    return spec, read_model(_refs.ExecutionDetail)
 
 
 class ExecutionsMethods:
@@ -244,8 +253,8 @@ class ExecutionsMethods:
             :class:`RequestTimeoutError`); ``request_sent`` says whether it may have
             reached the service.
         """
-        request = validate_request(
-            ListExecutionsRequest,
+        request = _refs.validate_request(
+            _refs.ListExecutionsRequest,
             graph_name=graph_name,
             execution_type=execution_type,
             next_marker=next_marker,
@@ -253,7 +262,7 @@ class ExecutionsMethods:
             state=state_filter(state),
         )
         page = await self._core.request(
-            list_executions_spec(request), read_model(ExecutionPage), options
+            list_executions_spec(request), read_model(_refs.ExecutionPage), options
         )
         if request.state is None:
             return page
@@ -331,7 +340,7 @@ class ExecutionsMethods:
         """
         return await self._core.request(
             get_execution_spec(execution_ref(graph_name, execution_name)),
-            read_model(ExecutionDetail),
+            read_model(_refs.ExecutionDetail),
             options,
         )
 
@@ -354,6 +363,6 @@ class ExecutionsMethods:
         """
         return await self._core.request(
             restore_execution_spec(execution_ref(graph_name, execution_name)),
-            read_model(RestoreExecutionResult),
+            read_model(_refs.RestoreExecutionResult),
             options,
         )

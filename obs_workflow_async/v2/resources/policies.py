@@ -9,8 +9,7 @@ from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._pipeline import RequestSpec
-from ...models._answers import read_operation
-from ...models._base import BucketName, RequestModel, validate_request
+from . import _refs
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
         TriggerPolicy,
         TriggerRule,
     )
+    from ._names import BucketRef
+
 
 __all__ = [
     "TriggerPoliciesMethods",
@@ -33,10 +34,6 @@ __all__ = [
 SUBRESOURCE = (("obsworkflowtriggerpolicy", None),)
 
 
-class BucketRef(RequestModel):
-    bucket: BucketName
-
-
 def put_trigger_policy_spec(request: PutTriggerPolicyRequest) -> RequestSpec:
     return RequestSpec(
         "PUT", "", SUBRESOURCE, request.body(), request.bucket, operation="put_trigger_policy"
@@ -45,7 +42,7 @@ def put_trigger_policy_spec(request: PutTriggerPolicyRequest) -> RequestSpec:
 
 def bucket_ref(bucket: object) -> BucketRef:
     """Validate a bucket name (``InvalidRequestError``, nothing sent)."""
-    return validate_request(BucketRef, bucket=bucket)
+    return _refs.validate_request(_refs.BucketRef, bucket=bucket)
 
 
 def get_trigger_policy_spec(ref: BucketRef) -> RequestSpec:
@@ -82,8 +79,10 @@ class TriggerPoliciesMethods:
         """
         from ...models._policies import PutTriggerPolicyRequest
 
-        request = validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
-        return await self._core.request(put_trigger_policy_spec(request), read_operation, options)
+        request = _refs.validate_request(PutTriggerPolicyRequest, bucket=bucket, rules=rules)
+        return await self._core.request(
+            put_trigger_policy_spec(request), _refs.read_operation, options
+        )
 
     async def get_trigger_policy(
         self, bucket: str, **options: Unpack[RequestOptions]
@@ -122,5 +121,5 @@ class TriggerPoliciesMethods:
             the retries.
         """
         return await self._core.request(
-            delete_trigger_policy_spec(bucket_ref(bucket)), read_operation, options
+            delete_trigger_policy_spec(bucket_ref(bucket)), _refs.read_operation, options
         )

@@ -10,8 +10,7 @@ from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._pipeline import RequestSpec
-from ...models._answers import read_operation
-from ...models._base import RequestModel, TemplateName, validate_request
+from . import _refs
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
         TemplateSummary,
         WorkflowTemplate,
     )
+    from ._names import TemplateRef
+
 
 __all__ = [
     "TemplatesMethods",
@@ -39,10 +40,6 @@ __all__ = [
 ]
 
 TEMPLATES = "v2/workflowtemplates"
-
-
-class TemplateRef(RequestModel):
-    template_name: TemplateName
 
 
 def create_template_spec(request: CreateTemplateRequest) -> RequestSpec:
@@ -57,7 +54,7 @@ def create_template_spec(request: CreateTemplateRequest) -> RequestSpec:
 
 def template_ref(template_name: object) -> TemplateRef:
     """Validate a template name (``InvalidRequestError``, nothing sent)."""
-    return validate_request(TemplateRef, template_name=template_name)
+    return _refs.validate_request(_refs.TemplateRef, template_name=template_name)
 
 
 def get_template_spec(ref: TemplateRef) -> RequestSpec:
@@ -114,7 +111,7 @@ class TemplatesMethods:
         """
         from ...models._workflows import CreateTemplateRequest, CreateTemplateResult
 
-        request = validate_request(
+        request = _refs.validate_request(
             CreateTemplateRequest,
             template_name=template_name,
             description=description,
@@ -163,7 +160,7 @@ class TemplatesMethods:
             the retries.
         """
         return await self._core.request(
-            delete_template_spec(template_ref(template_name)), read_operation, options
+            delete_template_spec(template_ref(template_name)), _refs.read_operation, options
         )
 
     async def list_workflow_templates(
@@ -193,7 +190,7 @@ class TemplatesMethods:
         """
         from ...models._workflows import ListRequest, TemplatePage
 
-        request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
+        request = _refs.validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
         return await self._core.request(
             list_templates_spec(request), read_model(TemplatePage), options
         )

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from pydantic import JsonValue
-
 from ..._core.answers import read_model
 from ..._core.client import CoreClient
 from ..._core.options import RequestOptions
 from ..._core.paging import follow_pages, page_size_or_max
 from ..._pipeline import RequestSpec
-from ...models._answers import read_operation
-from ...models._base import GraphName, RequestModel, validate_request
+from . import _refs
 
 if TYPE_CHECKING:
+    from pydantic import JsonValue
     from typing_extensions import Unpack
 
     from ...models import (
@@ -30,6 +28,8 @@ if TYPE_CHECKING:
         WorkflowPage,
         WorkflowSummary,
     )
+    from ._names import GraphRef
+
 
 __all__ = [
     "WorkflowsMethods",
@@ -42,10 +42,6 @@ __all__ = [
 ]
 
 WORKFLOWS = "v2/workflows"
-
-
-class GraphRef(RequestModel):
-    graph_name: GraphName
 
 
 def create_workflow_spec(request: CreateWorkflowRequest) -> RequestSpec:
@@ -61,7 +57,7 @@ def create_workflow_spec(request: CreateWorkflowRequest) -> RequestSpec:
 
 def graph_ref(graph_name: object) -> GraphRef:
     """Validate a workflow (graph) name (``InvalidRequestError``, nothing sent)."""
-    return validate_request(GraphRef, graph_name=graph_name)
+    return _refs.validate_request(_refs.GraphRef, graph_name=graph_name)
 
 
 def get_workflow_spec(ref: GraphRef) -> RequestSpec:
@@ -134,7 +130,7 @@ class WorkflowsMethods:
         """
         from ...models._workflows import CreateWorkflowRequest, CreateWorkflowResult
 
-        request = validate_request(
+        request = _refs.validate_request(
             CreateWorkflowRequest,
             graph_name=graph_name,
             template_name=template_name,
@@ -190,7 +186,7 @@ class WorkflowsMethods:
         """
         from ...models._workflows import UpdateWorkflowRequest, UpdateWorkflowResult
 
-        request = validate_request(
+        request = _refs.validate_request(
             UpdateWorkflowRequest,
             graph_name=graph_name,
             parameters=parameters,
@@ -216,7 +212,7 @@ class WorkflowsMethods:
             the retries.
         """
         return await self._core.request(
-            delete_workflow_spec(graph_ref(graph_name)), read_operation, options
+            delete_workflow_spec(graph_ref(graph_name)), _refs.read_operation, options
         )
 
     async def list_workflows(
@@ -244,7 +240,7 @@ class WorkflowsMethods:
         """
         from ...models._workflows import ListRequest, WorkflowPage
 
-        request = validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
+        request = _refs.validate_request(ListRequest, prefix=prefix, start=start, limit=limit)
         return await self._core.request(
             list_workflows_spec(request), read_model(WorkflowPage), options
         )
