@@ -50,6 +50,10 @@ INPUTS = {"quality": "high", "width": 1920, "tags": ["a", "b"]}
 V3_SIGNED = "content-type;host;user-agent;x-project-id;x-sdk-date"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIDES = ("ours", "hand")
+KEEPALIVE = 15.0
+"""aiohttp's default idle time of a pooled connection, for both clients (this client's
+own default, 1.5 s, would close connections between starts slowed down by callgrind:
+every start would then pay for a new connection)."""
 
 
 def _key(i: int) -> str:
@@ -151,7 +155,18 @@ async def run(one: Callable[[int], Awaitable[bool]], count: int) -> int:
 
 
 async def measure(args: argparse.Namespace, server: Any) -> dict[str, Any]:
+    import aiohttp
+
     import obs_workflow_async
+
+    connections = [0]  # new connections made (both clients: TCPConnector's)
+    create = aiohttp.TCPConnector._create_connection
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        connections[0] += 1
+        return await create(self, *args, **kwargs)
+
+    aiohttp.TCPConnector._create_connection = counted  # type: ignore[method-assign]
 
     pooled = args.pooled
     if args.api == "v2":
@@ -163,6 +178,7 @@ async def measure(args: argparse.Namespace, server: Any) -> dict[str, Any]:
             secret_access_key=server.sk,
             max_connections=CONCURRENCY,
             reuse_connections_for_starts=pooled,
+            keepalive_timeout=KEEPALIVE,
         )
         session = _hand_session(pooled)
         hand = v2_hand(session, server.url, server.ak, server.sk, args.inputs, pooled)
@@ -176,6 +192,7 @@ async def measure(args: argparse.Namespace, server: Any) -> dict[str, Any]:
             secret_access_key=server.sk,
             max_connections=CONCURRENCY,
             reuse_connections_for_starts=pooled,
+            keepalive_timeout=KEEPALIVE,
         )
         session = _hand_session(pooled)
         hand = v3_hand(session, server.url, server.ak, server.sk, server.pid, args.inputs, pooled)
@@ -190,11 +207,13 @@ async def measure(args: argparse.Namespace, server: Any) -> dict[str, Any]:
             one = sides[name]
             for count in (args.small, args.count):
                 young = gc.get_stats()[0]["collections"]
+                made = connections[0]
                 os.getppid()  # callgrind: dump (--dump-before=getppid)
                 ok = await run(one, count)
                 os.getppid()
                 assert ok == count, (name, ok, count)
                 result[f"{name}.young.{count}"] = gc.get_stats()[0]["collections"] - young
+                result[f"{name}.connections.{count}"] = connections[0] - made
     gc.unfreeze()
     return result
 
@@ -233,6 +252,8 @@ def report(
         out[name] = (big_i - small_i) / (count - small)
         young = meta.get(f"{name}.young.{count}", 0) - meta.get(f"{name}.young.{small}", 0)
         out[f"{name}.young_per_1000"] = young * 1000 / (count - small)
+        made = meta.get(f"{name}.connections.{count}", 0)
+        out[f"{name}.connections"] = f"{made}/{count}"
     return out
 
 
@@ -275,7 +296,9 @@ def main() -> None:
         print(
             f"{label:<16} ours {figures['ours'] / 1000:8.1f}k  hand {figures['hand'] / 1000:8.1f}k"
             f"  ratio {ratio:.3f}  young GCs/1000 starts: ours {figures['ours.young_per_1000']:.0f}"
-            f" hand {figures['hand.young_per_1000']:.0f}  tree {info['tree']}"
+            f" hand {figures['hand.young_per_1000']:.0f}  connections: ours"
+            f" {figures['ours.connections']} hand {figures['hand.connections']}"
+            f"  tree {info['tree']}"
         )
         return
 
