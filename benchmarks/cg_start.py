@@ -134,6 +134,16 @@ def v3_hand(session: Any, url: str, ak: str, sk: str, pid: str, inputs: bool, po
     return one
 
 
+def _timeout() -> Any:
+    """aiohttp's default limits (total 300 s, connect 30 s), as the hand-written client
+    has: the client's own (60 s, connect 10 s) can expire in a process slowed down by
+    callgrind on a busy machine, and a start retried after a connect timeout would
+    count twice."""
+    from obs_workflow_async import Timeout
+
+    return Timeout(total=300.0, connect=30.0)
+
+
 def ours(client: Any, inputs: bool) -> Callable[[int], Awaitable[bool]]:
     given = INPUTS if inputs else None
 
@@ -179,6 +189,7 @@ async def measure(args: argparse.Namespace, server: Any) -> dict[str, Any]:
             max_connections=CONCURRENCY,
             reuse_connections_for_starts=pooled,
             keepalive_timeout=KEEPALIVE,
+            timeout=_timeout(),
         )
         session = _hand_session(pooled)
         hand = v2_hand(session, server.url, server.ak, server.sk, args.inputs, pooled)
@@ -193,6 +204,7 @@ async def measure(args: argparse.Namespace, server: Any) -> dict[str, Any]:
             max_connections=CONCURRENCY,
             reuse_connections_for_starts=pooled,
             keepalive_timeout=KEEPALIVE,
+            timeout=_timeout(),
         )
         session = _hand_session(pooled)
         hand = v3_hand(session, server.url, server.ak, server.sk, server.pid, args.inputs, pooled)
