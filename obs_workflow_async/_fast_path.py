@@ -103,6 +103,7 @@ class FastPath:
         except Exception as exc:  # every failure maps to a SendError
             failure = transport.failure(exc, session, (creds.security_token,))
         finally:
+            del headers  # signed (a security token): not among this frame's locals
             slots.release()  # before any retry: the retry loop takes a slot of its own
             if response is not None:
                 response.release()
