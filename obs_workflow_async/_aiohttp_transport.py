@@ -29,18 +29,18 @@ from ._body import (
     read_body,
 )
 from ._config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
-from ._connections import (
-    ConnectionMark,
-    GuardedConnector,
-    exchange_was_clean,
-    unwatch_connection,
-    watch_connection,
-)
+from ._connections import GuardedConnector, exchange_was_clean, failed_connecting
 from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
 from .transport import Answer, Failure, PreparedRequest, SendError, SlotWaitExpired
 
-__all__ = ["MAX_RESPONSE_BYTES", "AiohttpTransport", "send_error"]
+__all__ = [
+    "ANSWER_MIXED_UP",
+    "MAX_RESPONSE_BYTES",
+    "AiohttpTransport",
+    "AnswerMixedUp",
+    "send_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -152,9 +152,15 @@ def send_error(
     return SendError(message, failure, request_sent=sent, timed_out=timed_out, cause=cause)
 
 
-class _AnswerMixedUp(aiohttp.ClientPayloadError):
+class AnswerMixedUp(aiohttp.ClientPayloadError):
     """The connection carried more than one answer while this one was read: the
     answer may be another request's (see :mod:`._connections`)."""
+
+
+ANSWER_MIXED_UP = (
+    "the connection carried a second answer while this one was read: the answer may "
+    "belong to another request"
+)
 
 
 class AiohttpTransport:
@@ -202,6 +208,9 @@ class AiohttpTransport:
             proxy.authorization if proxy is not None else None,
         )
         self._trust_env = trust_env
+        self._request_options: dict[str, object] = {}
+        """What every request on a borrowed session is sent with (an own session has
+        these as its defaults: :meth:`request_options`)."""
         self._clock = clock
         self._ssl: ssl.SSLContext | Literal[False] | None = None
         self._timeouts: dict[Timeout, aiohttp.ClientTimeout] = {}
@@ -245,6 +254,7 @@ class AiohttpTransport:
                 self._ssl = await self._tls()
             if self._session is None:
                 self._session = self._new_session(force_close=False)
+            self._request_options = self._options_for_requests()
             if self._one_shot is None and self._one_shot_wanted:
                 self._one_shot = self._new_session(force_close=True)
             self._loop = loop
@@ -263,14 +273,56 @@ class AiohttpTransport:
                 ssl=ssl_option,
             )
         )
+        # What every request carries, set once on the session rather than per request:
+        # the encodings read_body decodes, the proxy's credentials for plain-HTTP
+        # requests through it, and (one-shot) that the connection closes after the
+        # answer (the server may close it too; newer aiohttp says so).
+        headers = {"User-Agent": self._user_agent, "Accept-Encoding": ACCEPT_ENCODING}
+        if self._proxy_request_headers is not None:
+            headers.update(self._proxy_request_headers)
+        if force_close:
+            headers["Connection"] = "close"
         return aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None),
-            headers={"User-Agent": self._user_agent},
+            headers=headers,
             trust_env=self._trust_env,
             # Decoded by read_body, within the body cap.
             auto_decompress=False,
         )
+
+    def _options_for_requests(self) -> dict[str, object]:
+        """The keyword arguments of every request on our own sessions (TLS, decoding
+        and the headers are the sessions' own), and on a borrowed one."""
+        options: dict[str, object] = {"allow_redirects": False}
+        if self._proxy_url is not None:
+            options["proxy"] = self._proxy_url
+            options["proxy_headers"] = self._proxy_headers
+        if not self._owns_session:  # a borrowed session: none of our defaults
+            options["ssl"] = self._ssl
+            options["auto_decompress"] = False
+        return options
+
+    def request_options(
+        self, session: aiohttp.ClientSession, headers: dict[str, str]
+    ) -> dict[str, object]:
+        """The keyword arguments of a request on ``session`` (from :meth:`ready_session`)
+        but its method, URL, body, headers and timeout; completes ``headers`` (the
+        signed ones) with what a borrowed session does not add itself."""
+        if not self._owns_session:
+            headers["Accept-Encoding"] = ACCEPT_ENCODING
+            if self._proxy_request_headers is not None:
+                headers.update(self._proxy_request_headers)
+        return self._request_options
+
+    def failure(
+        self, exc: BaseException, session: aiohttp.ClientSession, secrets: tuple[str | None, ...]
+    ) -> SendError:
+        """The :class:`SendError` of an exception raised by a request on ``session``
+        (``secrets`` and the proxy's credentials redacted from its message)."""
+        # Not connected is known only on our own connectors (not a borrowed session's).
+        connected = not (isinstance(session.connector, GuardedConnector) and failed_connecting(exc))
+        return send_error(exc, (*secrets, *self._secrets), connected=connected)
 
     async def _tls(self) -> ssl.SSLContext | Literal[False]:
         endpoint = self.endpoint
@@ -381,42 +433,24 @@ class AiohttpTransport:
         """One request and its answer on ``session`` (from :meth:`ready_session`), the
         caller holding a slot; ``headers``: the signed ones (completed here). Raises
         :class:`SendError` (``secrets`` redacted from its message)."""
-        headers["Accept-Encoding"] = ACCEPT_ENCODING
-        if session is self._one_shot:  # the server may close too (newer aiohttp says so)
-            headers["Connection"] = "close"
-        if self._proxy_request_headers is not None:
-            headers.update(self._proxy_request_headers)
-        mark = ConnectionMark()
-        watching = watch_connection(mark)
+        options = self.request_options(session, headers)
+        response: aiohttp.ClientResponse | None = None
         try:
-            async with session.request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                timeout=timeout,
-                allow_redirects=False,
-                ssl=self._ssl,
-                proxy=self._proxy_url,
-                proxy_headers=self._proxy_headers,
-                auto_decompress=False,
-            ) as response:
-                # The connection's protocol (aiohttp's ClientResponse._protocol, 3.10 to
-                # 3.14): the connection itself is released as soon as the body is in.
-                protocol = getattr(response, "_protocol", None)
-                answer_body = await read_body(response)
-                if not exchange_was_clean(protocol):
-                    raise _AnswerMixedUp(
-                        "the connection carried a second answer while this one was "
-                        "read: the answer may belong to another request"
-                    )
-                return Answer(response.status, response.reason, response.headers, answer_body)
+            response = await session.request(
+                method, url, data=body, headers=headers, timeout=timeout, **options
+            )
+            # The connection's protocol (aiohttp's ClientResponse._protocol, 3.10 to
+            # 3.14): the connection itself is released as soon as the body is in.
+            protocol = getattr(response, "_protocol", None)
+            answer_body = await read_body(response)
+            if not exchange_was_clean(protocol):
+                raise AnswerMixedUp(ANSWER_MIXED_UP)
+            return Answer(response.status, response.reason, response.headers, answer_body)
         except Exception as exc:  # every failure maps to a SendError
-            # Not connected is known only on our own connectors (not a borrowed session's).
-            connected = mark.obtained or not isinstance(session.connector, GuardedConnector)
-            failure = send_error(exc, (*secrets, *self._secrets), connected=connected)
+            failure = self.failure(exc, session, secrets)
         finally:
-            unwatch_connection(watching)
+            if response is not None:
+                response.release()
         raise failure
 
     def __repr__(self) -> str:

@@ -15,6 +15,9 @@ own answer. :class:`GuardedResponseHandler` keeps the books aiohttp does not:
   (``BaseConnector._get`` checks ``is_connected()`` before every reuse) discards
   it. Stray bytes are never parsed: they cannot become anybody's answer.
 
+:func:`failed_connecting` tells, from an attempt's exception alone, whether it was
+raised before the request had a connection (nothing of it can have been written).
+
 :func:`exchange_was_clean` lets the transport refuse an answer whose connection
 turned out to carry more than one answer before the answer was read (the answer
 may be the other request's: ambiguous, never a success or a definite failure).
@@ -31,22 +34,18 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from contextvars import ContextVar, Token
+from collections.abc import Callable
+from types import CodeType
 from typing import Any, cast
 
 import aiohttp
 from aiohttp.client_proto import ResponseHandler
-from aiohttp.client_reqrep import ClientRequest
-from aiohttp.connector import Connection
-from aiohttp.tracing import Trace
 
 __all__ = [
-    "ConnectionMark",
     "GuardedConnector",
     "GuardedResponseHandler",
     "exchange_was_clean",
-    "unwatch_connection",
-    "watch_connection",
+    "failed_connecting",
 ]
 
 logger = logging.getLogger(__name__)
@@ -54,12 +53,21 @@ logger = logging.getLogger(__name__)
 _NEW, _EXPECTING, _IDLE = 0, 1, 2
 _warned = False
 
+# aiohttp's own methods, called directly (no super() lookup on every request)
+_set_response_params = ResponseHandler.set_response_params
+_feed_data = ResponseHandler.feed_data
+_data_received = ResponseHandler.data_received
+_is_connected = ResponseHandler.is_connected
+_should_close = cast(
+    "Callable[[ResponseHandler], bool]", vars(ResponseHandler)["should_close"].fget
+)
+
 
 class GuardedResponseHandler(ResponseHandler):
     """aiohttp's protocol, plus the one-answer-per-request books (module docstring)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(loop)
+        ResponseHandler.__init__(self, loop)
         self._state = _NEW
         self._answered = False
         self.stray = False
@@ -71,7 +79,7 @@ class GuardedResponseHandler(ResponseHandler):
         """A request is handed this connection (called before it is written)."""
         self._state = _EXPECTING
         self._answered = False
-        super().set_response_params(**kwargs)
+        _set_response_params(self, **kwargs)
 
     def feed_data(self, data: Any, size: int = 0) -> None:
         """One parsed response head with its payload (aiohttp's ``DataQueue``)."""
@@ -83,7 +91,7 @@ class GuardedResponseHandler(ResponseHandler):
             else:
                 self._answered = True
                 payload.on_eof(self._answer_complete)
-        super().feed_data(data, size)
+        _feed_data(self, data, size)
 
     def _answer_complete(self) -> None:
         if self._state == _EXPECTING:
@@ -93,7 +101,7 @@ class GuardedResponseHandler(ResponseHandler):
         if data and self._state == _IDLE:
             self._stray(f"{len(data)} bytes while idle")
             return  # never parsed: they cannot become the next request's answer
-        super().data_received(data)
+        _data_received(self, data)
 
     def _stray(self, what: str) -> None:
         global _warned
@@ -115,11 +123,11 @@ class GuardedResponseHandler(ResponseHandler):
     # -- what the pool asks ----------------------------------------------------------
 
     def is_connected(self) -> bool:
-        return not self.stray and super().is_connected()
+        return not self.stray and _is_connected(self)
 
     @property
     def should_close(self) -> bool:
-        return self.stray or super().should_close
+        return self.stray or _should_close(self)
 
 
 def exchange_was_clean(protocol: object) -> bool:
@@ -128,35 +136,32 @@ def exchange_was_clean(protocol: object) -> bool:
     return not (isinstance(protocol, GuardedResponseHandler) and protocol.stray)
 
 
-class ConnectionMark:
-    """Whether the attempt it was made for has been handed a connection yet.
+_CONNECT_CODE: frozenset[CodeType] = frozenset({aiohttp.BaseConnector.connect.__code__})
+"""The code of aiohttp's ``BaseConnector.connect`` (3.10 to 3.14: every connection a
+request gets, new, pooled or tunnelled, comes from it, before anything is written)."""
 
-    Until it has, nothing of that request can have been written to any socket, so
-    a failure (the attempt's total timeout expiring mid-connect included) proves
-    the request was not sent. Connections come from :meth:`GuardedConnector.connect`
-    (new, pooled, tunnelled alike).
+
+def failed_connecting(exc: BaseException) -> bool:
+    """Whether ``exc`` (raised by one request) came out of the connector's ``connect``:
+    the request had no connection yet, so nothing of it was written to any socket.
+
+    Judged from the tracebacks of ``exc`` and of the exceptions it was raised from or
+    while handling (aiohttp turns its total timeout firing mid-connect into a bare
+    ``TimeoutError`` raised from the ``CancelledError`` that left ``connect``). Should
+    a future aiohttp connect elsewhere, nothing is found: the attempt counts as
+    possibly sent (the safe side).
     """
-
-    __slots__ = ("obtained",)
-
-    def __init__(self) -> None:
-        self.obtained = False
-
-
-_current_mark: ContextVar[ConnectionMark | None] = ContextVar(
-    "obs_workflow_async_connection_mark", default=None
-)
-
-
-def watch_connection(mark: ConnectionMark) -> Token[ConnectionMark | None]:
-    """Mark ``mark`` when the current task's next request gets a connection; returns
-    the token for :func:`unwatch_connection`."""
-    return _current_mark.set(mark)
-
-
-def unwatch_connection(token: Token[ConnectionMark | None]) -> None:
-    """Undo :func:`watch_connection`."""
-    _current_mark.reset(token)
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 8:
+        tb = current.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code in _CONNECT_CODE:
+                return True
+            tb = tb.tb_next
+        seen += 1
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class GuardedConnector(aiohttp.TCPConnector):
@@ -182,14 +187,3 @@ class GuardedConnector(aiohttp.TCPConnector):
             )
             self._force_close = True
             self.guarded = False
-
-    async def connect(
-        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
-    ) -> Connection:
-        """aiohttp's ``connect`` (the same signature 3.10 to 3.14), then mark the
-        watching attempt's :class:`ConnectionMark` (no await in between)."""
-        connection = await super().connect(req, traces, timeout)
-        mark = _current_mark.get()
-        if mark is not None:
-            mark.obtained = True
-        return connection

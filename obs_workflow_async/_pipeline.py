@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from yarl import URL
 
@@ -42,6 +42,9 @@ from .errors import may_have_started
 from .hooks import Hook
 from .transport import Answer, PreparedRequest, SendError, SlotWaitExpired, Transport
 
+if TYPE_CHECKING:
+    from ._fast_path import FastPath
+
 __all__ = [
     "MAX_RESPONSE_BYTES",
     "CallOptions",
@@ -52,6 +55,12 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+def _raw(raw: RawResponse) -> RawResponse:
+    return raw
 
 
 def _retrieve(task: asyncio.Future[Credentials]) -> None:
@@ -97,11 +106,11 @@ class Pipeline:
         self._wall_clock = runtime.wall_clock
         self._sleep = runtime.sleep
         self._random = runtime.random
-        self._fast: Callable[[RequestSpec, CallOptions], Awaitable[RawResponse]] | None = None
+        self._fast: FastPath | None = None
         if not self._hooks and type(transport) is AiohttpTransport:
             from ._fast_path import FastPath  # the common call, flat (imports this module)
 
-            self._fast = FastPath(self, transport).request
+            self._fast = FastPath(self, transport)
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -140,6 +149,19 @@ class Pipeline:
 
     # -- the retry loop -------------------------------------------------------------------
 
+    def call(
+        self, spec: RequestSpec, read: Callable[[RawResponse], _T], options: CallOptions
+    ) -> Awaitable[_T]:
+        """:meth:`request`, then ``read`` of its 2xx answer: one coroutine for the
+        common call (:mod:`._fast_path`)."""
+        if self._fast is not None:  # no hooks, the default transport
+            return self._fast.call(spec, read, options)
+        return self._read(self.request(spec, options), read)
+
+    @staticmethod
+    async def _read(answer: Awaitable[RawResponse], read: Callable[[RawResponse], _T]) -> _T:
+        return read(await answer)
+
     def request(self, spec: RequestSpec, options: CallOptions) -> Awaitable[RawResponse]:
         """Send ``spec`` with retries; return the 2xx answer or raise a typed error.
 
@@ -149,7 +171,7 @@ class Pipeline:
         count against the call's ``deadline``).
         """
         if self._fast is not None:  # no hooks, the default transport
-            return self._fast(spec, options)
+            return self._fast.call(spec, _raw, options)
         if not self._hooks:  # nobody to tell when the call starts and ends
             return self._retry_loop(spec, options, NO_OBSERVER)
         url = self.url_for(spec)

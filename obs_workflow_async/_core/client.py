@@ -113,14 +113,15 @@ class CoreClient:
             return overrides
         return self.options.call_options(overrides)
 
-    async def request(
+    def request(
         self,
         spec: RequestSpec,
         read: Callable[[RawResponse], _T],
         options: RequestOptions | CallOptions,
-    ) -> _T:
+    ) -> Awaitable[_T]:
         """The one call path of every API method: send ``spec`` through the pipeline
         (with the client's settings and these overrides, or ready ``CallOptions``) and
-        read the 2xx answer with ``read`` (:mod:`.answers`)."""
+        read the 2xx answer with ``read`` (:mod:`.answers`). Not a coroutine of its
+        own: the pipeline's call is the one awaited (unknown overrides raise here)."""
         call = options if isinstance(options, CallOptions) else self.options.call_options(options)
-        return read(await self.pipeline.request(spec, call))
+        return self.pipeline.call(spec, read, call)

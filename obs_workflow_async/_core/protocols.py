@@ -25,18 +25,21 @@ _D_co = TypeVar("_D_co", bound="ExecutionDetail", covariant=True)
 class Starter(Protocol):
     """Starts one execution (``start_workflow``, ``start_and_wait``, a batch item)."""
 
-    async def start(
+    def start(
         self,
         graph_name: str,
         bucket: str,
         object_key: str,
         inputs: Mapping[str, JsonValue] | None,
         options: RequestOptions,
-    ) -> StartWorkflowResult:
-        """Validate the arguments (nothing sent if one breaks a rule), then start."""
+    ) -> Awaitable[StartWorkflowResult]:
+        """Validate the arguments (nothing sent if one breaks a rule: raised here,
+        or when awaited), then start."""
         ...
 
-    async def start_item(self, request: StartRequest, options: CallOptions) -> StartWorkflowResult:
+    def start_item(
+        self, request: StartRequest, options: CallOptions
+    ) -> Awaitable[StartWorkflowResult]:
         """Start a batch item (arguments already validated)."""
         ...
 

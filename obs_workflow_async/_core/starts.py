@@ -51,22 +51,27 @@ class Starts(Generic[_D]):
         self._start_spec = start_spec
         self._get = get
 
-    async def start(
+    # Not coroutines of their own: the send is the one awaited (an invalid argument
+    # raises here, before anything is sent).
+
+    def start(
         self,
         graph_name: str,
         bucket: str,
         object_key: str,
         inputs: Mapping[str, JsonValue] | None,
         options: RequestOptions,
-    ) -> StartWorkflowResult:
+    ) -> Awaitable[StartWorkflowResult]:
         spec = self._start_spec(graph_name, bucket, object_key, inputs)
-        return await self._send(spec, _refs.read_started, options)
+        return self._send(spec, _refs.read_started, options)
 
-    async def start_item(self, request: StartRequest, options: CallOptions) -> StartWorkflowResult:
+    def start_item(
+        self, request: StartRequest, options: CallOptions
+    ) -> Awaitable[StartWorkflowResult]:
         spec = self._start_spec(
             request.graph_name, request.bucket, request.object_key, request.inputs
         )
-        return await self._send(spec, _refs.read_started, options)
+        return self._send(spec, _refs.read_started, options)
 
     def poller(
         self, graph_name: str, execution_name: str

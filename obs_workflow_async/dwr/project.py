@@ -203,31 +203,40 @@ class DwrCalls:
             RequestSpec, (method, prefix + path, pairs, body, None, operation, graph_name)
         )
 
-    async def request(
+    def request(
+        self,
+        spec: RequestSpec,
+        read: Callable[[RawResponse], _T],
+        options: RequestOptions | CallOptions,
+    ) -> Awaitable[_T]:
+        """:meth:`CoreClient.request`, after the project id is discovered (if it is still
+        unknown) within the call's own timeout and deadline; the time the discovery took
+        counts against that deadline. Nothing is sent to DWR unless the discovery succeeds.
+        Not a coroutine of its own once the id is known (the core's call is awaited)."""
+        if spec.key.startswith(_PENDING_PROJECT):
+            return self._discover_then(spec, read, options)
+        return self._core.request(spec, read, options)
+
+    async def _discover_then(
         self,
         spec: RequestSpec,
         read: Callable[[RawResponse], _T],
         options: RequestOptions | CallOptions,
     ) -> _T:
-        """:meth:`CoreClient.request`, after the project id is discovered (if it is still
-        unknown) within the call's own timeout and deadline; the time the discovery took
-        counts against that deadline. Nothing is sent to DWR unless the discovery succeeds."""
-        if spec.key.startswith(_PENDING_PROJECT):
-            call = self._core.call_options(options)
-            clock = self._core.runtime.clock
-            began = clock()
-            pid = await self.project_for(call)
-            spec = spec._replace(key=f"v3/{pid}/{spec.key[len(_PENDING_PROJECT) :]}")
-            if call.deadline is not None:
-                left = call.deadline - (clock() - began)
-                if left <= 0:
-                    raise RequestTimeoutError(
-                        f"the deadline of {call.deadline}s ran out while discovering the "
-                        "project id (deadline exceeded)",
-                        method=spec.method,
-                        url=f"{self._core.server}/{spec.key}",
-                        request_sent=False,
-                    )
-                call = call._replace(deadline=left)
-            options = call
-        return await self._core.request(spec, read, options)
+        call = self._core.call_options(options)
+        clock = self._core.runtime.clock
+        began = clock()
+        pid = await self.project_for(call)
+        spec = spec._replace(key=f"v3/{pid}/{spec.key[len(_PENDING_PROJECT) :]}")
+        if call.deadline is not None:
+            left = call.deadline - (clock() - began)
+            if left <= 0:
+                raise RequestTimeoutError(
+                    f"the deadline of {call.deadline}s ran out while discovering the "
+                    "project id (deadline exceeded)",
+                    method=spec.method,
+                    url=f"{self._core.server}/{spec.key}",
+                    request_sent=False,
+                )
+            call = call._replace(deadline=left)
+        return await self._core.request(spec, read, call)
