@@ -16,7 +16,10 @@ end, its CPU count and the Python version are printed with the table.
 Configurations:
 
 - ``obs-workflow-async-v3``: ``AsyncDwrClient.start_workflow``, ``asyncio.gather`` +
-  semaphore 64 (``max_connections=64``).
+  semaphore 64 (``max_connections=64``): the default, a connection of its own for
+  every start (``Connection: close``).
+- ``obs-workflow-async-v3-reuse``: the same with ``reuse_connections_for_starts=True``
+  (starts on kept-alive connections, as the SDK sends them).
 - ``sdk-async-8threads``: ``DwrAsyncClient.async_invoke_api_start_workflow_async``
   (its fixed 8-thread pool), every call submitted, then every future awaited.
 - ``sdk-sync-64threads``: ``DwrClient.async_invoke_api_start_workflow`` in a
@@ -45,7 +48,12 @@ from harness import Conditions, print_table, ratios, round_order, run_worker, sp
 CONCURRENCY = 64
 GRAPH = "bench-graph"
 BUCKET = "bench-bucket"
-CONFIGS = ("obs-workflow-async-v3", "sdk-async-8threads", "sdk-sync-64threads")
+CONFIGS = (
+    "obs-workflow-async-v3",
+    "obs-workflow-async-v3-reuse",
+    "sdk-async-8threads",
+    "sdk-sync-64threads",
+)
 
 
 # -- the server ---------------------------------------------------------------------------
@@ -97,7 +105,7 @@ class DwrServerProcess:
 # -- the clients --------------------------------------------------------------------------
 
 
-async def run_ours(url: str, ak: str, sk: str, pid: str, count: int) -> int:
+async def run_ours(url: str, ak: str, sk: str, pid: str, count: int, reuse: bool = False) -> int:
     from obs_workflow_async.dwr import AsyncDwrClient
 
     ok = 0
@@ -107,6 +115,7 @@ async def run_ours(url: str, ak: str, sk: str, pid: str, count: int) -> int:
         access_key_id=ak,
         secret_access_key=sk,
         max_connections=CONCURRENCY,
+        reuse_connections_for_starts=reuse,
     ) as client:
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -161,8 +170,8 @@ def run_sdk_sync(url: str, ak: str, sk: str, pid: str, count: int) -> int:
 
 
 def run_config(name: str, url: str, ak: str, sk: str, pid: str, count: int) -> int:
-    if name == "obs-workflow-async-v3":
-        return asyncio.run(run_ours(url, ak, sk, pid, count))
+    if name.startswith("obs-workflow-async-v3"):
+        return asyncio.run(run_ours(url, ak, sk, pid, count, reuse=name.endswith("-reuse")))
     if name == "sdk-async-8threads":
         return run_sdk_async(url, ak, sk, pid, count)
     return run_sdk_sync(url, ak, sk, pid, count)
