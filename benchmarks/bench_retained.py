@@ -10,10 +10,12 @@ and *keeps every result* (``asyncio.gather`` returns them all). Measured with
 gather has returned, the session is closed and a full collection has run, divided
 by the number of results, as the median (min-max) over the rounds (``--rounds``,
 clients interleaved round by round in alternating order; the ratio taken round by
-round), with the machine's load average at the start and the end, its CPU count and
-the Python version. The baseline keeps what a hand-written client would keep: the
-parsed JSON body (a ``dict``) of each answer. A result that pinned its aiohttp
-response headers (or any other aiohttp object) would show here.
+round), and the traced peak during the gather per call (every call in flight at
+once: ``gather`` creates them all up front), with the machine's load average at the
+start and the end, its CPU count and the Python version. The baseline keeps what a
+hand-written client would keep: the parsed JSON body (a ``dict``) of each answer. A
+result that pinned its aiohttp response headers (or any other aiohttp object) would
+show here.
 """
 
 from __future__ import annotations
@@ -141,6 +143,8 @@ def main() -> None:
             ("bytes", "bytes/result", 22),
             ("ratio", "vs baseline", 22),
             ("peak_mb", "peak MB", 22),
+            ("peak_per", "peak bytes/call", 22),
+            ("peak_ratio", "vs baseline", 22),
             ("kept", "kept", 22),
         ],
         table_rows(runs),
@@ -166,18 +170,26 @@ def measure(config: str, server: ServerProcess, count: int) -> dict[str, Any]:
 
 
 def table_rows(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Per client: bytes per result and peak as median (min-max) over the rounds, the
-    ratio to the baseline taken round by round."""
+    """Per client: bytes per result, the peak and the peak per call as median (min-max)
+    over the rounds, the ratios to the baseline taken round by round."""
+
+    def peak_per_call(cell: list[dict[str, Any]]) -> list[float]:
+        return [float(r["peak_mb"]) * 2**20 / int(r["count"]) for r in cell]
+
     base = [float(r["per_result"]) for r in runs["baseline"]] if "baseline" in runs else None
+    base_peak = peak_per_call(runs["baseline"]) if "baseline" in runs else None
     rows = []
     for config, cell in runs.items():
         per_result = [float(r["per_result"]) for r in cell]
+        peak = peak_per_call(cell)
         rows.append(
             {
                 "name": config,
                 "bytes": spread(per_result, ",.0f"),
                 "ratio": spread(ratios(per_result, base), ".2f", "x") if base else "-",
                 "peak_mb": spread(r["peak_mb"] for r in cell),
+                "peak_per": spread(peak, ",.0f"),
+                "peak_ratio": spread(ratios(peak, base_peak), ".2f", "x") if base_peak else "-",
                 "kept": ",".join(sorted({kind for r in cell for kind in r["kept"].split(",")})),
             }
         )

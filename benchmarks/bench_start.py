@@ -23,7 +23,13 @@ Configurations:
 - ``baseline+pydantic``: the same, in a process that has imported this package
   (pydantic's objects on the heap make every full garbage collection dearer).
 - ``obs-workflow-async``: ``AsyncWorkflowClient.start_workflow`` with
-  ``asyncio.gather`` + semaphore 64 (``max_connections=64``).
+  ``asyncio.gather`` + semaphore 64 (``max_connections=64``): the default, a
+  connection of its own for every start (``Connection: close``).
+- ``obs-workflow-async-reuse``: the same with ``reuse_connections_for_starts=True``
+  (starts on kept-alive connections, as the baseline and ``sdk-long-conn`` send them).
+- ``obs-workflow-async-uvloop`` (not in the default set; needs ``uvloop`` installed):
+  ``obs-workflow-async`` on a uvloop event loop (``--configs
+  obs-workflow-async,obs-workflow-async-uvloop``).
 - ``sdk-long-conn``: ``obs.WorkflowClient(long_conn_mode=True)`` in a 64-thread pool.
 - ``sdk-default``: ``obs.WorkflowClient`` with its defaults (a new connection per
   call) in a 64-thread pool.
@@ -61,6 +67,7 @@ CONFIGS = (
     "baseline",
     "baseline+pydantic",
     "obs-workflow-async",
+    "obs-workflow-async-reuse",
     "sdk-long-conn",
     "sdk-default",
 )
@@ -128,12 +135,16 @@ async def run_baseline(url: str, ak: str, sk: str, count: int, client_options: b
     return ok
 
 
-async def run_ours(url: str, ak: str, sk: str, count: int) -> int:
+async def run_ours(url: str, ak: str, sk: str, count: int, reuse: bool = False) -> int:
     from obs_workflow_async import AsyncWorkflowClient
 
     ok = 0
     async with AsyncWorkflowClient(
-        server=url, access_key_id=ak, secret_access_key=sk, max_connections=CONCURRENCY
+        server=url,
+        access_key_id=ak,
+        secret_access_key=sk,
+        max_connections=CONCURRENCY,
+        reuse_connections_for_starts=reuse,
     ) as client:
         gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -168,8 +179,12 @@ def run_sdk(url: str, ak: str, sk: str, count: int, long_conn: bool) -> int:
 def run_config(name: str, url: str, ak: str, sk: str, count: int) -> int:
     if name.startswith("baseline"):
         return asyncio.run(run_baseline(url, ak, sk, count))
-    if name == "obs-workflow-async":
-        return asyncio.run(run_ours(url, ak, sk, count))
+    if name == "obs-workflow-async-uvloop":
+        import uvloop  # optional: not a dependency of the package
+
+        return uvloop.run(run_ours(url, ak, sk, count))
+    if name.startswith("obs-workflow-async"):
+        return asyncio.run(run_ours(url, ak, sk, count, reuse=name.endswith("-reuse")))
     return run_sdk(url, ak, sk, count, long_conn=name == "sdk-long-conn")
 
 
@@ -264,6 +279,7 @@ def main() -> None:
             ("rss", "peak RSS MB", 20),
             ("cpu_ratio", "CPU vs base", 20),
             ("thr_ratio", "thr vs SDK best", 20),
+            ("cpu_sdk", "CPU vs SDK best", 20),
             ("ok", "ok", 8),
         ],
         table_rows(runs),
@@ -280,9 +296,11 @@ def table_rows(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     base = series("baseline", "cpu_us") if "baseline" in runs else None
     sdks: list[str] = [c for c in ("sdk-long-conn", "sdk-default") if c in runs]
     sdk_best: list[float] | None = None
+    sdk_best_cpu: list[float] | None = None
     if sdks:  # the SDK's best configuration: the one with the higher median throughput
         best = max(sdks, key=lambda c: statistics.median(series(c, "per_second")))
         sdk_best = series(best, "per_second")
+        sdk_best_cpu = series(best, "cpu_us")
     return [
         {
             "client": config,
@@ -295,6 +313,11 @@ def table_rows(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
             "thr_ratio": (
                 spread(ratios(series(config, "per_second"), sdk_best), ".2f", "x")
                 if sdk_best
+                else "-"
+            ),
+            "cpu_sdk": (
+                spread(ratios(series(config, "cpu_us"), sdk_best_cpu), ".2f", "x")
+                if sdk_best_cpu
                 else "-"
             ),
             "ok": min(run["ok"] for run in runs[config]),

@@ -7,15 +7,18 @@ of ``--objects`` objects at concurrency 4 and 40 sequential ``start_workflow`` c
 against ``tests/support/stale_server.py``. Per row: objects started twice (the server
 read the start more than once), false successes (ok, but the answer names another
 execution, or the server never read the start), silent starts (a definite failure,
-i.e. safe to resend, for a start the server read), ambiguous outcomes.
+i.e. safe to resend, for a start the server read), ambiguous outcomes: every run's
+counts, then each count as the median (min-max) over the ``--runs``, and the
+machine's load average at the start and the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from benchmarks.harness import Conditions, spread
 from obs_workflow_async import (
     AsyncWorkflowClient,
     ObsWorkflowError,
@@ -99,12 +102,30 @@ async def main() -> None:
     parser.add_argument("--objects", type=int, default=200)
     parser.add_argument("--sequential", action="store_true", help="server: extra answer first")
     args = parser.parse_args()
+    conditions = Conditions()
+    summaries: list[str] = []
     for api in ("v2", "v3"):
         for stale in ("200", "503", "400"):
+            runs: list[tuple[Tally, Tally]] = []
             for run in range(args.runs):
                 many = await run_many(api, stale, args.objects, args.sequential)
                 single = await run_single(api, stale, 40, args.sequential)
+                runs.append((many, single))
                 print(f"{api} stale {stale} run {run}: start_many[{many}]  single[{single}]")
+            summaries.append(f"{api} stale {stale}: " + summary(runs))
+    conditions.end()
+    print(f"\nmedian (min-max) over {args.runs} runs; {conditions.text()}")
+    print("\n".join(summaries))
+
+
+def summary(runs: list[tuple[Tally, Tally]]) -> str:
+    """Every count of the runs as median (min-max), for start_many and single."""
+    parts = []
+    for side, label in ((0, "start_many"), (1, "single")):
+        counts = [asdict(pair[side]) for pair in runs]
+        fields = " ".join(f"{k}={spread((c[k] for c in counts), ',.0f')}" for k in counts[0])
+        parts.append(f"{label}[{fields}]")
+    return "  ".join(parts)
 
 
 if __name__ == "__main__":
