@@ -281,13 +281,13 @@ def _check(api: str, body: bytes, request_id: str | None) -> None:
         assert _same(tuple(reader(raw)), tuple(full))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(_texts(_v2_bodies()), st.sampled_from([None, "rid"]))
 def test_v2_quick_facts_are_the_models(body: bytes, request_id: str | None) -> None:
     _check("v2", body, request_id)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(_texts(_v3_bodies()), st.sampled_from([None, "rid"]))
 def test_v3_quick_facts_are_the_models(body: bytes, request_id: str | None) -> None:
     _check("v3", body, request_id)

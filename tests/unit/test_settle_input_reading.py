@@ -134,7 +134,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(values)
 def test_the_input_reading_is_the_reference_one(value: object) -> None:
     assert input_targets(value) == reference(value)
