@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
-import json
 import socket
 
 import aiohttp
@@ -21,29 +20,7 @@ from obs_workflow_async import (
 )
 from obs_workflow_async._connections import failed_connecting
 from obs_workflow_async._fast_path import FastPath
-from obs_workflow_async.dwr import AsyncDwrClient
-from tests.support.scripted_server import Request, ScriptedServer
-
-STARTED = json.dumps(
-    {"execution_urn": "urn:x", "execution_name": "e1", "started_at": "2026-01-01T00:00:00Z"}
-).encode()
-
-
-def _client(api: str, url: str, **kwargs: object) -> AsyncWorkflowClient | AsyncDwrClient:
-    if api == "v2":
-        return AsyncWorkflowClient(
-            server=url,
-            access_key_id="AK",
-            secret_access_key="SK",
-            **kwargs,  # type: ignore[arg-type]
-        )
-    return AsyncDwrClient(
-        endpoint=url,
-        project_id="p1",
-        access_key_id="AK",
-        secret_access_key="SK",
-        **kwargs,  # type: ignore[arg-type]
-    )
+from tests.support.scripted_server import STARTED, Request, ScriptedServer, api_client
 
 
 def _chunked(body: bytes) -> bytes:
@@ -85,10 +62,10 @@ def _script(kind: str) -> object:
 @pytest.mark.parametrize("kind", sorted(BODIES))
 async def test_every_body_reads_as_on_the_full_path(api: str, kind: str) -> None:
     async with ScriptedServer(_script(kind)) as server:  # type: ignore[arg-type]
-        async with _client(api, server.url) as fast:
+        async with api_client(api, server.url) as fast:
             assert isinstance(fast._core.pipeline._fast, FastPath)
             quick = await fast.start_workflow("graph", "bucket", "a.mp4")
-        async with _client(api, server.url, hooks=[lambda event: None]) as full:
+        async with api_client(api, server.url, hooks=[lambda event: None]) as full:
             assert full._core.pipeline._fast is None
             slow = await full.start_workflow("graph", "bucket", "a.mp4")
     assert quick == slow
@@ -101,7 +78,7 @@ async def test_session_headers_are_sent_on_every_start(api: str, reuse: bool) ->
     script = _script("sized")
     async with (
         ScriptedServer(script) as server,  # type: ignore[arg-type]
-        _client(api, server.url, reuse_connections_for_starts=reuse) as client,
+        api_client(api, server.url, reuse_connections_for_starts=reuse) as client,
     ):
         await client.start_workflow("graph", "bucket", "a.mp4")
         await client.start_workflow("graph", "bucket", "b.mp4")
@@ -144,7 +121,7 @@ async def test_a_retry_after_a_failed_first_attempt_gets_the_only_slot(api: str)
     """The first attempt (fast path) fails before sending; the retry loop needs the one
     connection slot: the fast path must have given it back (else: wait for ever)."""
     url = f"http://127.0.0.1:{_refusing_port()}"
-    async with _client(api, url, max_connections=1, max_retries=2) as client:
+    async with api_client(api, url, max_connections=1, max_retries=2) as client:
         with pytest.raises(TransportError) as caught:
             await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 60)
     assert caught.value.retries_taken == 2
@@ -167,7 +144,7 @@ async def test_a_connect_that_never_completes_is_not_sent() -> None:
                 filler.connect(listener.getsockname())
             fillers.append(filler)
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        async with _client("v2", url, timeout=0.5, max_retries=0) as client:
+        async with api_client("v2", url, timeout=0.5, max_retries=0) as client:
             try:
                 await client.start_workflow("graph", "bucket", "a.mp4")
             except RequestTimeoutError as exc:

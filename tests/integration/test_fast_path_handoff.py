@@ -3,7 +3,6 @@ with the same results and errors: counted on a scripted loopback server."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest
@@ -17,28 +16,7 @@ from obs_workflow_async import (
 )
 from obs_workflow_async._fast_path import FastPath
 from obs_workflow_async.dwr import AsyncDwrClient
-from tests.support.scripted_server import Request, ScriptedServer, answer
-
-STARTED = json.dumps(
-    {"execution_urn": "urn:x", "execution_name": "e1", "started_at": "2026-01-01T00:00:00Z"}
-).encode()
-
-
-def _client(api: str, url: str, **kwargs: object) -> AsyncWorkflowClient | AsyncDwrClient:
-    if api == "v2":
-        return AsyncWorkflowClient(
-            server=url,
-            access_key_id="AK",
-            secret_access_key="SK",
-            **kwargs,  # type: ignore[arg-type]
-        )
-    return AsyncDwrClient(
-        endpoint=url,
-        project_id="p1",
-        access_key_id="AK",
-        secret_access_key="SK",
-        **kwargs,  # type: ignore[arg-type]
-    )
+from tests.support.scripted_server import STARTED, Request, ScriptedServer, answer, api_client
 
 
 def _answers(*statuses: str) -> tuple[list[str], object]:
@@ -62,7 +40,7 @@ def _uses_fast_path(client: AsyncWorkflowClient | AsyncDwrClient) -> bool:
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_a_first_attempt_refused_is_retried_by_the_loop(api: str) -> None:
     _, script = _answers("503 Service Unavailable", "200 OK")
-    async with ScriptedServer(script) as server, _client(api, server.url) as client:
+    async with ScriptedServer(script) as server, api_client(api, server.url) as client:
         assert _uses_fast_path(client)
         result = await client.start_workflow("graph", "bucket", "a.mp4")
     assert result.execution_name == "e1"
@@ -73,7 +51,7 @@ async def test_a_first_attempt_refused_is_retried_by_the_loop(api: str) -> None:
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_an_ambiguous_first_attempt_is_not_resent(api: str) -> None:
     _, script = _answers("500 Internal Server Error")
-    async with ScriptedServer(script) as server, _client(api, server.url) as client:
+    async with ScriptedServer(script) as server, api_client(api, server.url) as client:
         with pytest.raises(ServerError) as caught:
             await client.start_workflow("graph", "bucket", "a.mp4")
     assert may_have_started(caught.value)
@@ -84,7 +62,7 @@ async def test_an_ambiguous_first_attempt_is_not_resent(api: str) -> None:
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_a_definite_failure_is_raised_at_once(api: str) -> None:
     _, script = _answers("404 Not Found")
-    async with ScriptedServer(script) as server, _client(api, server.url) as client:
+    async with ScriptedServer(script) as server, api_client(api, server.url) as client:
         with pytest.raises(NotFoundError):
             await client.start_workflow("graph", "bucket", "a.mp4")
     assert len(server.requests) == 1
@@ -94,7 +72,7 @@ async def test_a_connection_lost_after_sending_is_ambiguous() -> None:
     async def script(request: Request) -> None:
         request.writer.transport.abort()  # read the start, answer nothing
 
-    async with ScriptedServer(script) as server, _client("v2", server.url) as client:
+    async with ScriptedServer(script) as server, api_client("v2", server.url) as client:
         with pytest.raises(TransportError) as caught:
             await client.start_workflow("graph", "bucket", "a.mp4")
     assert caught.value.request_sent
@@ -104,7 +82,7 @@ async def test_a_connection_lost_after_sending_is_ambiguous() -> None:
 
 async def test_debug_logging_gives_the_same_result(caplog: pytest.LogCaptureFixture) -> None:
     _, script = _answers("200 OK")
-    async with ScriptedServer(script) as server, _client("v2", server.url) as client:
+    async with ScriptedServer(script) as server, api_client("v2", server.url) as client:
         quiet = await client.start_workflow("graph", "bucket", "a.mp4")
         with caplog.at_level(logging.DEBUG, logger="obs_workflow_async._pipeline"):
             logged = await client.start_workflow("graph", "bucket", "a.mp4")
@@ -117,10 +95,10 @@ async def test_hooks_and_deadlines_take_the_full_loop() -> None:
     events: list[str] = []
     _, script = _answers("200 OK")
     async with ScriptedServer(script) as server:
-        async with _client("v2", server.url, hooks=[lambda e: events.append(e.kind)]) as hooked:
+        async with api_client("v2", server.url, hooks=[lambda e: events.append(e.kind)]) as hooked:
             assert not _uses_fast_path(hooked)
             await hooked.start_workflow("graph", "bucket", "a.mp4")
-        async with _client("v2", server.url, deadline=30.0) as bounded:
+        async with api_client("v2", server.url, deadline=30.0) as bounded:
             result = await bounded.start_workflow("graph", "bucket", "a.mp4")
     assert events == ["call_started", "attempt_started", "attempt_finished", "call_finished"]
     assert result.execution_name == "e1"

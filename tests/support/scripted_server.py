@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from obs_workflow_async import AsyncWorkflowClient
+from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.testing._listening import stop_accepting
 
 __all__ = ["Request", "ScriptedServer", "answer"]
@@ -103,3 +105,27 @@ class ScriptedServer:
             writer.transport.abort()
         finally:
             self._writers.discard(writer)
+
+
+STARTED = json.dumps(
+    {"execution_urn": "urn:x", "execution_name": "e1", "started_at": "2026-01-01T00:00:00Z"}
+).encode()
+"""A start answer's body, the same for both APIs."""
+
+
+def api_client(api: str, url: str, **kwargs: object) -> AsyncWorkflowClient | AsyncDwrClient:
+    """A client of ``api`` (``"v2"`` or ``"v3"``) for the server at ``url``."""
+    if api == "v2":
+        return AsyncWorkflowClient(
+            server=url,
+            access_key_id="AK",
+            secret_access_key="SK",
+            **kwargs,  # type: ignore[arg-type]
+        )
+    return AsyncDwrClient(
+        endpoint=url,
+        project_id="p1",
+        access_key_id="AK",
+        secret_access_key="SK",
+        **kwargs,  # type: ignore[arg-type]
+    )
