@@ -45,21 +45,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import functools
 import gc
-import hashlib
-import hmac
 import json
 import os
 import resource
 import statistics
 import sys
-import time
 from collections.abc import Callable, Coroutine, Mapping
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hand_signing import obs_headers, v3_headers
 from harness import ServerProcess, print_table
 
 import obs_workflow_async.models  # noqa: F401 - every configuration runs with pydantic loaded
@@ -72,7 +68,6 @@ CONCURRENCY = 64
 GRAPH = "bench-graph"
 BUCKET = "bench-bucket"
 INPUTS = {"quality": "high", "width": 1920, "tags": ["a", "b"]}
-V3_SIGNED = "content-type;host;user-agent;x-project-id;x-sdk-date"
 
 
 class Target:
@@ -117,15 +112,7 @@ async def v2_baseline(target: Target, count: int, inputs: bool, close: bool) -> 
                 payload["inputs"] = INPUTS
             body = json.dumps(payload).encode()
             async with gate:
-                date = formatdate(usegmt=True)
-                to_sign = f"POST\n\napplication/json\n{date}\n{path}"
-                sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
-                headers = {
-                    "Content-Type": "application/json",
-                    "Date": date,
-                    "Host": host,
-                    "Authorization": f"OBS {target.ak}:{sig.decode()}",
-                }
+                headers = obs_headers(target.ak, key, "POST", path, host)
                 if close:
                     headers["Connection"] = "close"
                 async with session.post(target.url + path, data=body, headers=headers) as response:
@@ -189,25 +176,9 @@ async def v3_baseline(target: Target, count: int, inputs: bool, close: bool) -> 
                 payload["inputs"] = INPUTS
             body = json.dumps(payload).encode()
             async with gate:
-                date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-                canonical = (
-                    f"POST\n{path}/\n\ncontent-type:application/json\nhost:{host}\n"
-                    f"user-agent:{user_agent}\nx-project-id:{target.pid}\nx-sdk-date:{date}\n\n"
-                    f"{V3_SIGNED}\n{hashlib.sha256(body).hexdigest()}"
+                headers = v3_headers(
+                    target.ak, key, "POST", path, host, target.pid, body, user_agent=user_agent
                 )
-                digest = hashlib.sha256(canonical.encode()).hexdigest()
-                sig = hmac.new(
-                    key, f"SDK-HMAC-SHA256\n{date}\n{digest}".encode(), hashlib.sha256
-                ).hexdigest()
-                headers = {
-                    "Content-Type": "application/json",
-                    "Host": host,
-                    "User-Agent": user_agent,
-                    "X-Project-Id": target.pid,
-                    "X-Sdk-Date": date,
-                    "Authorization": f"SDK-HMAC-SHA256 Access={target.ak}, "
-                    f"SignedHeaders={V3_SIGNED}, Signature={sig}",
-                }
                 if close:
                     headers["Connection"] = "close"
                 async with session.post(target.url + path, data=body, headers=headers) as response:

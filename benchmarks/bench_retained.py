@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import gc
-import hashlib
-import hmac
 import json
 import tracemalloc
-from email.utils import formatdate
 from typing import Any
 
+from hand_signing import obs_headers
 from harness import Conditions, ServerProcess, print_table, ratios, round_order, run_worker, spread
 
 CONCURRENCY = 64
@@ -52,15 +49,7 @@ async def gather_baseline(url: str, ak: str, sk: str, count: int) -> list[Any]:
         async def one(i: int) -> Any:
             body = json.dumps({"bucket": BUCKET, "object": f"objects/{i:07d}.mp4"}).encode()
             async with gate:
-                date = formatdate(usegmt=True)
-                to_sign = f"POST\n\napplication/json\n{date}\n{path}"
-                sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
-                headers = {
-                    "Content-Type": "application/json",
-                    "Date": date,
-                    "Host": host,
-                    "Authorization": f"OBS {ak}:{sig.decode()}",
-                }
+                headers = obs_headers(ak, key, "POST", path, host)
                 async with session.post(url + path, data=body, headers=headers) as response:
                     return await response.json(content_type=None)
 

@@ -44,10 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import bisect
-import hashlib
-import hmac
 import json
 import os
 import random
@@ -58,10 +55,12 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from hand_signing import obs_headers, v3_headers
 
 GRAPH = "bench"
 BUCKET = "media"
@@ -347,11 +346,8 @@ async def hand_v2(target: dict[str, Any], items: list[Item]) -> int:
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def get(path: str, query: list[tuple[str, str]]) -> tuple[Any, str | None]:
-            date = formatdate(usegmt=True)
             signed = "&".join(f"{k}={v}" for k, v in sorted(query))
-            to_sign = f"GET\n\n\n{date}\n{path}?{signed}"
-            sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
-            headers = {"Date": date, "Host": host, "Authorization": f"OBS {ak}:{sig.decode()}"}
+            headers = obs_headers(ak, key, "GET", f"{path}?{signed}", host, content_type=False)
             text = "&".join(f"{k}={quote(v, safe='')}" for k, v in query)
             async with session.get(f"{url}{path}?{text}", headers=headers) as response:
                 body = await response.read()
@@ -397,29 +393,13 @@ async def hand_v3(target: dict[str, Any], items: list[Item]) -> int:
     url, ak, pid = target["url"], target["ak"], target["pid"]
     key = target["sk"].encode()
     host = url.split("://", 1)[1]
-    signed_names = "host;x-project-id;x-sdk-date"
     sweep = Sweep(items)
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def get(path: str, query: list[tuple[str, str]]) -> tuple[Any, str | None]:
-            date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             text = "&".join(f"{quote(k, safe='~')}={quote(v, safe='~')}" for k, v in sorted(query))
-            canonical = (
-                f"GET\n{path}/\n{text}\nhost:{host}\nx-project-id:{pid}\nx-sdk-date:{date}\n\n"
-                f"{signed_names}\n{hashlib.sha256(b'').hexdigest()}"
-            )
-            digest = hashlib.sha256(canonical.encode()).hexdigest()
-            sig = hmac.new(
-                key, f"SDK-HMAC-SHA256\n{date}\n{digest}".encode(), hashlib.sha256
-            ).hexdigest()
-            headers = {
-                "Host": host,
-                "X-Project-Id": pid,
-                "X-Sdk-Date": date,
-                "Authorization": f"SDK-HMAC-SHA256 Access={ak}, "
-                f"SignedHeaders={signed_names}, Signature={sig}",
-            }
+            headers = v3_headers(ak, key, "GET", path, host, pid, query=text, user_agent=None)
             async with session.get(f"{url}{path}?{text}", headers=headers) as response:
                 body = await response.read()
                 if response.status != 200:

@@ -39,17 +39,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import resource
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
-from email.utils import formatdate
 from typing import Any
 
+from hand_signing import obs_headers
 from harness import (
     Conditions,
     ServerProcess,
@@ -115,15 +112,7 @@ async def run_baseline(url: str, ak: str, sk: str, count: int, client_options: b
             nonlocal ok
             body = json.dumps({"bucket": BUCKET, "object": f"objects/{i:07d}.mp4"}).encode()
             async with gate:
-                date = formatdate(usegmt=True)
-                to_sign = f"POST\n\napplication/json\n{date}\n{path}"
-                sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
-                headers = {
-                    "Content-Type": "application/json",
-                    "Date": date,
-                    "Host": host,
-                    "Authorization": f"OBS {ak}:{sig.decode()}",
-                }
+                headers = obs_headers(ak, key, "POST", path, host)
                 async with session.post(
                     url + path, data=body, headers=headers, **options
                 ) as response:

@@ -36,20 +36,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import os
 import statistics
 import sys
-import time
 import timeit
 from collections.abc import Callable
 from datetime import datetime, timezone
-from email.utils import formatdate
 from typing import Any
 
+from hand_signing import obs_headers, v3_headers
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from obs_workflow_async import AsyncWorkflowClient
@@ -94,38 +90,19 @@ def load() -> str:
 
 
 def hand_v2_sign() -> dict[str, str]:
-    date = formatdate(usegmt=True)
-    to_sign = f"POST\n\napplication/json\n{date}\n/v2/workflows/{GRAPH}"
-    digest = hmac.new(SK.encode(), to_sign.encode(), hashlib.sha1).digest()
-    return {
-        "Content-Type": "application/json",
-        "Date": date,
-        "Host": "obs.example.com",
-        "Authorization": f"OBS {AK}:{base64.b64encode(digest).decode()}",
-    }
-
-
-V3_SIGNED = "content-type;host;user-agent;x-project-id;x-sdk-date"
+    return obs_headers(AK, SK.encode(), "POST", f"/v2/workflows/{GRAPH}", "obs.example.com")
 
 
 def hand_v3_sign(body: bytes = b'{"bucket": "bench-bucket", "object": "k"}') -> dict[str, str]:
-    date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    canonical = (
-        f"POST\n/v3/{PID}/workflows/{GRAPH}/execute/\n\n"
-        f"content-type:application/json\nhost:dwr.example.com\nuser-agent:bench\n"
-        f"x-project-id:{PID}\nx-sdk-date:{date}\n\n{V3_SIGNED}\n"
-        f"{hashlib.sha256(body).hexdigest()}"
+    return v3_headers(
+        AK,
+        SK.encode(),
+        "POST",
+        f"/v3/{PID}/workflows/{GRAPH}/execute",
+        "dwr.example.com",
+        PID,
+        body,
     )
-    to_sign = f"SDK-HMAC-SHA256\n{date}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
-    sig = hmac.new(SK.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-    return {
-        "Content-Type": "application/json",
-        "Host": "dwr.example.com",
-        "User-Agent": "bench",
-        "X-Project-Id": PID,
-        "X-Sdk-Date": date,
-        "Authorization": f"SDK-HMAC-SHA256 Access={AK}, SignedHeaders={V3_SIGNED}, Signature={sig}",
-    }
 
 
 def hand_body() -> bytes:

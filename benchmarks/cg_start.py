@@ -27,27 +27,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import gc
 import glob
-import hashlib
-import hmac
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
-from email.utils import formatdate
 from typing import Any
+
+from hand_signing import obs_headers, v3_headers
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
 BUCKET = "bench-bucket"
 INPUTS = {"quality": "high", "width": 1920, "tags": ["a", "b"]}
-V3_SIGNED = "content-type;host;user-agent;x-project-id;x-sdk-date"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIDES = ("ours", "hand")
 KEEPALIVE = 15.0
@@ -82,15 +78,7 @@ def v2_hand(session: Any, url: str, ak: str, sk: str, inputs: bool, pooled: bool
 
     async def one(i: int) -> bool:
         body = _payload(i, inputs)
-        date = formatdate(usegmt=True)
-        to_sign = f"POST\n\napplication/json\n{date}\n{path}"
-        sig = base64.b64encode(hmac.new(key, to_sign.encode(), hashlib.sha1).digest())
-        headers = {
-            "Content-Type": "application/json",
-            "Date": date,
-            "Host": host,
-            "Authorization": f"OBS {ak}:{sig.decode()}",
-        }
+        headers = obs_headers(ak, key, "POST", path, host)
         if not pooled:
             headers["Connection"] = "close"
         async with session.post(url + path, data=body, headers=headers) as response:
@@ -108,23 +96,7 @@ def v3_hand(session: Any, url: str, ak: str, sk: str, pid: str, inputs: bool, po
 
     async def one(i: int) -> bool:
         body = _payload(i, inputs)
-        date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        canonical = (
-            f"POST\n{path}/\n\ncontent-type:application/json\nhost:{host}\n"
-            f"user-agent:{user_agent}\nx-project-id:{pid}\nx-sdk-date:{date}\n\n"
-            f"{V3_SIGNED}\n{hashlib.sha256(body).hexdigest()}"
-        )
-        digest = hashlib.sha256(canonical.encode()).hexdigest()
-        sig = hmac.new(key, f"SDK-HMAC-SHA256\n{date}\n{digest}".encode(), hashlib.sha256)
-        headers = {
-            "Content-Type": "application/json",
-            "Host": host,
-            "User-Agent": user_agent,
-            "X-Project-Id": pid,
-            "X-Sdk-Date": date,
-            "Authorization": f"SDK-HMAC-SHA256 Access={ak}, "
-            f"SignedHeaders={V3_SIGNED}, Signature={sig.hexdigest()}",
-        }
+        headers = v3_headers(ak, key, "POST", path, host, pid, body, user_agent=user_agent)
         if not pooled:
             headers["Connection"] = "close"
         async with session.post(url + path, data=body, headers=headers) as response:
