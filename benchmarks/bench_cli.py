@@ -26,8 +26,9 @@ to lie in the tree it should (printed), so a baseline is never the current tree.
 
 Resume memory: a synthetic complete results file of N items (every item
 ``started``) is resumed by ``start-many --resume`` (nothing left to send) in a fresh
-process; reported is its peak RSS (``ru_maxrss``), with the file's size. Both
-the current format and the older two-lines-per-item one are measured.
+process, ``--resume-rounds`` times (3); reported are its peak RSS (``ru_maxrss``),
+wall and CPU as median (min-max) over those runs, with the file's size. Both the
+current format and the older two-lines-per-item one are measured.
 
 The load average is printed before and after: on a shared machine, compare ratios,
 not absolute times.
@@ -264,8 +265,11 @@ def _results_file(path: Path, items: int, old: bool) -> None:
                 )
 
 
-def resume_memory(sizes: list[int], folder: Path, formats: list[int]) -> None:
-    print(f"resume of a complete results file (nothing left to send); load {_load()}")
+def resume_memory(sizes: list[int], folder: Path, formats: list[int], rounds: int) -> None:
+    print(
+        f"resume of a complete results file (nothing left to send), median (min-max) of "
+        f"{rounds} runs; load average before: {_load()}"
+    )
     server = ServerProcess()
     try:
         env = _env(server)
@@ -275,23 +279,28 @@ def resume_memory(sizes: list[int], folder: Path, formats: list[int]) -> None:
                 out.writelines(f"media,bench/{i:09d}.mp4\n" for i in range(items))
             for old in (version == 1 for version in formats):
                 results = folder / f"resume-{items}.results.jsonl"
-                _results_file(results, items, old)
-                size = results.stat().st_size
-                argv = [sys.executable, "-m", "obs_workflow_async", "start-many", GRAPH]
-                argv += ["--manifest", str(manifest), "--resume", str(results), "--no-progress"]
-                measured = _run(argv, _tree_env(env, TREE), cwd=folder)
                 label = "format 1" if old else "format 2"
+                runs = []
+                for _ in range(rounds):
+                    _results_file(results, items, old)
+                    size = results.stat().st_size
+                    argv = [sys.executable, "-m", "obs_workflow_async", "start-many", GRAPH]
+                    argv += ["--manifest", str(manifest), "--resume", str(results)]
+                    argv += ["--no-progress"]
+                    runs.append(_run(argv, _tree_env(env, TREE), cwd=folder))
+                    results.unlink()
+                    Path(f"{results}.ambiguous").unlink(missing_ok=True)
                 print(
                     f"  {items:>9,} items ({label}, {size / items:.0f} B per item): peak RSS "
-                    f"{measured['rss_mb']:.0f} MB, wall {measured['wall']:.2f}s, "
-                    f"cpu {measured['cpu']:.2f}s",
+                    f"{spread([r['rss_mb'] for r in runs], '.0f', ' MB')}, "
+                    f"wall {_spread([r['wall'] for r in runs])}, "
+                    f"cpu {_spread([r['cpu'] for r in runs])}",
                     flush=True,
                 )
-                results.unlink()
-                Path(f"{results}.ambiguous").unlink(missing_ok=True)
             manifest.unlink()
     finally:
         server.stop()
+    print(f"load average after: {_load()}")
 
 
 def main() -> None:
@@ -304,6 +313,7 @@ def main() -> None:
         help="results-file sizes whose resume memory is measured ('' for none; "
         "add 1000000 for the million)",
     )
+    parser.add_argument("--resume-rounds", type=int, default=3, help="runs of each resume measured")
     parser.add_argument(
         "--baseline",
         metavar="SOURCE_TREE",
@@ -323,7 +333,7 @@ def main() -> None:
         sizes = [int(s) for s in args.resume_sizes.split(",") if s.strip()]
         if sizes:
             formats = [int(f) for f in args.formats.split(",") if f.strip()]
-            resume_memory(sizes, Path(folder), formats)
+            resume_memory(sizes, Path(folder), formats, args.resume_rounds)
 
 
 if __name__ == "__main__":

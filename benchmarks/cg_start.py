@@ -6,6 +6,7 @@
     .venv/bin/python benchmarks/cg_start.py --report /tmp/cg.<pid>     # read the dumps
 
     .venv/bin/python benchmarks/cg_start.py --run --api v3 --inputs  # all of it, one line
+    .venv/bin/python benchmarks/cg_start.py --run --api v3 --rounds 3  # and the median (min-max)
 
 Instruction counts do not move with the machine's load, so they compare two trees
 (``PYTHONPATH=/path/to/other/tree``, run from a temporary directory) where CPU
@@ -39,6 +40,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hand_signing import obs_headers, v3_headers
+from harness import Conditions, ratios, spread
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -241,6 +243,44 @@ def report(
     return out
 
 
+def callgrind_round(args: argparse.Namespace) -> dict[str, Any]:
+    """One run of this script under callgrind: instructions per start of each side."""
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, "cg")
+        meta = os.path.join(tmp, "meta.json")
+        argv = sys.argv[1:]
+        own = [a for i, a in enumerate(argv) if a != "--run" and not _is_rounds(argv, i)]
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--dump-before=getppid",
+            "--dump-instr=no",
+            f"--callgrind-out-file={prefix}",
+            sys.executable,
+            os.path.abspath(__file__),
+            *own,
+            "--meta",
+            meta,
+        ]
+        subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+        with open(meta) as f:
+            info = json.load(f)
+        figures = report(prefix, info, args.small, args.count, args.order.split(","))
+    figures["tree"] = info["tree"]
+    return figures
+
+
+def _is_rounds(argv: list[str], index: int) -> bool:
+    """Whether ``argv[index]`` is ``--rounds``, its value or ``--rounds=N``: the
+    traced run is one round."""
+    here = argv[index]
+    return (
+        here == "--rounds"
+        or here.startswith("--rounds=")
+        or (index > 0 and argv[index - 1] == "--rounds")
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api", choices=("v2", "v3"), default="v2")
@@ -252,38 +292,38 @@ def main() -> None:
     parser.add_argument("--order", default="ours,hand")
     parser.add_argument("--meta", help="write the phases' GC counts here (JSON)")
     parser.add_argument("--run", action="store_true", help="run under callgrind and report")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --run: callgrind runs; more than one prints the median (min-max)",
+    )
     args = parser.parse_args()
 
     if args.run:
-        with tempfile.TemporaryDirectory() as tmp:
-            prefix = os.path.join(tmp, "cg")
-            meta = os.path.join(tmp, "meta.json")
-            command = [
-                "valgrind",
-                "--tool=callgrind",
-                "--dump-before=getppid",
-                "--dump-instr=no",
-                f"--callgrind-out-file={prefix}",
-                sys.executable,
-                os.path.abspath(__file__),
-                *(a for a in sys.argv[1:] if a != "--run"),
-                "--meta",
-                meta,
-            ]
-            subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
-            with open(meta) as f:
-                info = json.load(f)
-            figures = report(prefix, info, args.small, args.count, args.order.split(","))
+        conditions = Conditions()
         kind = "pooled" if args.pooled else "close"
         label = f"{args.api}{' inputs' if args.inputs else ''} {kind}"
-        ratio = figures["ours"] / figures["hand"]
-        print(
-            f"{label:<16} ours {figures['ours'] / 1000:8.1f}k  hand {figures['hand'] / 1000:8.1f}k"
-            f"  ratio {ratio:.3f}  young GCs/1000 starts: ours {figures['ours.young_per_1000']:.0f}"
-            f" hand {figures['hand.young_per_1000']:.0f}  connections: ours"
-            f" {figures['ours.connections']} hand {figures['hand.connections']}"
-            f"  tree {info['tree']}"
-        )
+        rounds = [callgrind_round(args) for _ in range(args.rounds)]
+        conditions.end()
+        for figures in rounds:
+            print(
+                f"{label:<16} ours {figures['ours'] / 1000:8.1f}k  hand"
+                f" {figures['hand'] / 1000:8.1f}k  ratio {figures['ours'] / figures['hand']:.3f}"
+                f"  young GCs/1000 starts: ours {figures['ours.young_per_1000']:.0f}"
+                f" hand {figures['hand.young_per_1000']:.0f}  connections: ours"
+                f" {figures['ours.connections']} hand {figures['hand.connections']}"
+                f"  tree {figures['tree']}"
+            )
+        if len(rounds) > 1:
+            ours = [r["ours"] / 1000 for r in rounds]
+            hand = [r["hand"] / 1000 for r in rounds]
+            print(
+                f"{label:<16} median (min-max) of {len(rounds)} runs: ours"
+                f" {spread(ours, ',.1f', 'k')}  hand {spread(hand, ',.1f', 'k')}"
+                f"  ratio {spread(ratios(ours, hand), '.3f', 'x')}"
+            )
+        print(f"{label:<16} {conditions.text()} (instruction counts do not depend on it)")
         return
 
     server = _server(args.api)
