@@ -116,7 +116,7 @@ def test_v2_start_headers_equal_the_clients(server: str, start: tuple[Any, ...])
             server=server,
             access_key_id=AK,
             secret_access_key=SK,
-            transport=recorder,  # type: ignore[arg-type]
+            transport=recorder,
         ) as client:
             await client.start_workflow(*start)
 
@@ -147,7 +147,7 @@ def test_v3_start_headers_equal_the_clients(
             access_key_id=AK,
             secret_access_key=SK,
             user_agent=user_agent,
-            transport=recorder,  # type: ignore[arg-type]
+            transport=recorder,
         ) as client:
             await client.start_workflow(*start)
 
