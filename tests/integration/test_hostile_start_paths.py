@@ -4,12 +4,19 @@ written is never judged "not sent", and nothing waits for ever."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import gzip
 import socket
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
 
+from obs_workflow_async import ObsWorkflowError, Timeout, may_have_started
+from obs_workflow_async._body import MAX_RESPONSE_BYTES
 from obs_workflow_async._connections import GuardedConnector, failed_connecting
+from tests.support.scripted_server import STARTED, api_client
 
 
 def _refusing_port() -> int:
@@ -62,3 +69,264 @@ async def test_failed_connecting_ignores_an_unrelated_handled_connect_failure() 
     exc = await _after_writing_while_handling_a_connect_failure()
     assert exc.__context__ is not None  # the trap is armed
     assert not failed_connecting(exc)
+
+
+# -- the fast path and the full path judge every hostile answer alike --------------------
+
+Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _read_request(reader: asyncio.StreamReader) -> None:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+
+
+def _ok(body: bytes = STARTED, extra: bytes = b"") -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + extra
+        + b"Content-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
+
+
+async def _abort_on_accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.transport.abort()
+
+
+async def _reset_after_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.transport.abort()
+
+
+async def _close_after_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.close()
+
+
+async def _half_head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Le")
+    await writer.drain()
+    writer.close()
+
+
+async def _half_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(_ok()[:-5])
+    await writer.drain()
+    writer.close()
+
+
+async def _answer_then_hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(_ok()[:-5])
+    await writer.drain()
+    await asyncio.sleep(30)
+
+
+async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    await asyncio.sleep(30)
+
+
+async def _slow_loris(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+        writer.write(bytes([byte]))
+        await writer.drain()
+        await asyncio.sleep(0.02)
+
+
+async def _continue_then_reset(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    await _read_request(reader)
+    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    await writer.drain()
+    writer.transport.abort()
+
+
+async def _continue_then_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n" + _ok())
+    await writer.drain()
+
+
+async def _early_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await reader.readuntil(b"\r\n\r\n")  # answers before reading the body
+    writer.write(_ok(extra=b"Connection: close\r\n"))
+    await writer.drain()
+    writer.close()
+
+
+async def _long_length(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(_ok()[: -len(STARTED)].replace(b"Length: ", b"Length: 9") + STARTED)
+    await writer.drain()
+    writer.close()
+
+
+async def _short_length(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n"
+    writer.write(head + STARTED)
+    await writer.drain()
+
+
+@functools.cache
+def _bomb() -> bytes:
+    return gzip.compress(b"{" + b" " * (MAX_RESPONSE_BYTES + 1024 * 1024), compresslevel=9)
+
+
+async def _gzip_bomb(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(_ok(_bomb(), b"Content-Encoding: gzip\r\n"))
+    await writer.drain()
+
+
+async def _unavailable(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    body = b'{"error_code":"X","error_msg":"busy"}'
+    writer.write(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Type: application/json"
+        + b"\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    await writer.drain()
+
+
+async def _throttled(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    body = b'{"error_code":"X","error_msg":"slow down"}'
+    writer.write(
+        b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Type: application/json"
+        + b"\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    await writer.drain()
+
+
+async def _internal(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n")
+    await writer.drain()
+
+
+async def _twice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    await _read_request(reader)
+    writer.write(_ok() + _ok(STARTED.replace(b"e1", b"e2")))
+    await writer.drain()
+
+
+BEHAVIOURS: dict[str, Behaviour] = {
+    f.__name__.lstrip("_"): f
+    for f in (
+        _abort_on_accept,
+        _reset_after_body,
+        _close_after_body,
+        _half_head,
+        _half_body,
+        _answer_then_hang,
+        _silent,
+        _slow_loris,
+        _continue_then_reset,
+        _continue_then_ok,
+        _early_answer,
+        _long_length,
+        _short_length,
+        _gzip_bomb,
+        _unavailable,
+        _throttled,
+        _internal,
+        _twice,
+    )
+}
+
+
+class _Hostile:
+    """A raw server running ``behaviour`` on every connection; counts whole requests."""
+
+    def __init__(self, behaviour: Behaviour) -> None:
+        self.behaviour = behaviour
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.base_events.Server | None = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.tasks.add(task)
+        self.writers.append(writer)
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await self.behaviour(reader, writer)
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        for writer in self.writers:
+            writer.transport.abort()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.server.wait_closed()
+
+
+async def _verdict(api: str, behaviour: Behaviour, *, hooks: bool, retries: int) -> object:
+    options: dict[str, object] = {
+        "timeout": Timeout(total=0.6, connect=0.3, read=0.3),
+        "max_retries": retries,
+    }
+    if hooks:
+        options["hooks"] = [lambda event: None]
+    async with _Hostile(behaviour) as url, api_client(api, url, **options) as client:
+        assert (client._core.pipeline._fast is None) == hooks
+        try:
+            result = await asyncio.wait_for(
+                client.start_workflow("graph", "bucket", "a.mp4"), 10
+            )
+        except ObsWorkflowError as exc:
+            return (type(exc).__name__, may_have_started(exc), getattr(exc, "request_sent", None))
+        return ("ok", result.execution_name)
+
+
+MAY_HAVE_STARTED = {
+    "reset_after_body",
+    "close_after_body",
+    "half_head",
+    "half_body",
+    "answer_then_hang",
+    "silent",
+    "slow_loris",
+    "continue_then_reset",
+    "gzip_bomb",
+}
+"""The server read the whole start and gave no usable answer: ambiguous, whatever path."""
+
+
+@pytest.mark.parametrize("api", ["v2", "v3"])
+@pytest.mark.parametrize("name", sorted(BEHAVIOURS))
+async def test_fast_and_full_path_judge_a_hostile_server_alike(api: str, name: str) -> None:
+    behaviour = BEHAVIOURS[name]
+    fast = await _verdict(api, behaviour, hooks=False, retries=0)
+    full = await _verdict(api, behaviour, hooks=True, retries=0)
+    assert fast == full
+    if name in MAY_HAVE_STARTED:
+        assert isinstance(fast, tuple) and fast[0] != "ok" and fast[1] is True, fast
+
+
+@pytest.mark.parametrize("name", ["abort_on_accept", "throttled", "unavailable", "internal"])
+async def test_fast_and_full_path_retry_a_hostile_server_alike(name: str) -> None:
+    """With retries (the fast path hands its failed first attempt to the retry loop)."""
+    behaviour = BEHAVIOURS[name]
+    fast = await _verdict("v2", behaviour, hooks=False, retries=1)
+    full = await _verdict("v2", behaviour, hooks=True, retries=1)
+    assert fast == full
