@@ -143,9 +143,7 @@ async def _slow_loris(reader: asyncio.StreamReader, writer: asyncio.StreamWriter
         await asyncio.sleep(0.02)
 
 
-async def _continue_then_reset(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
+async def _continue_then_reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await _read_request(reader)
     writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     await writer.drain()
@@ -290,9 +288,7 @@ async def _verdict(api: str, behaviour: Behaviour, *, hooks: bool, retries: int)
     async with _Hostile(behaviour) as url, api_client(api, url, **options) as client:
         assert (client._core.pipeline._fast is None) == hooks
         try:
-            result = await asyncio.wait_for(
-                client.start_workflow("graph", "bucket", "a.mp4"), 10
-            )
+            result = await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 10)
         except ObsWorkflowError as exc:
             return (type(exc).__name__, may_have_started(exc), getattr(exc, "request_sent", None))
         return ("ok", result.execution_name)
