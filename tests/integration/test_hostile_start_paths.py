@@ -13,9 +13,18 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import pytest
 
-from obs_workflow_async import ObsWorkflowError, Timeout, may_have_started
+from obs_workflow_async import (
+    AsyncWorkflowClient,
+    ClientClosedError,
+    ObsWorkflowError,
+    Runtime,
+    Timeout,
+    TransportError,
+    may_have_started,
+)
 from obs_workflow_async._body import MAX_RESPONSE_BYTES
 from obs_workflow_async._connections import GuardedConnector, failed_connecting
+from obs_workflow_async.dwr import AsyncDwrClient
 from tests.support.scripted_server import STARTED, api_client
 
 
@@ -326,3 +335,38 @@ async def test_fast_and_full_path_retry_a_hostile_server_alike(name: str) -> Non
     fast = await _verdict("v2", behaviour, hooks=False, retries=1)
     full = await _verdict("v2", behaviour, hooks=True, retries=1)
     assert fast == full
+
+
+# -- an error that says "nothing sent" never hides an earlier attempt ----------------------
+
+
+@pytest.mark.parametrize("api", ["v2", "v3"])
+@pytest.mark.parametrize("hooks", [False, True])
+async def test_closing_the_client_while_a_sent_start_waits_to_retry(api: str, hooks: bool) -> None:
+    """The first attempt was read whole by the server (then reset): it may have started
+    the workflow. With ``retry_non_idempotent`` the call waits to retry; the client is
+    closed meanwhile. The call must not end as ``ClientClosedError`` (which says
+    "nothing sent, safe to resend")."""
+    holder: list[AsyncWorkflowClient | AsyncDwrClient] = []
+
+    async def close_instead_of_sleeping(delay: float) -> None:
+        await holder[0].aclose()
+
+    options: dict[str, object] = {
+        "timeout": Timeout(total=2.0),
+        "max_retries": 2,
+        "retry_non_idempotent": True,
+        "runtime": Runtime(sleep=close_instead_of_sleeping),
+    }
+    if hooks:
+        options["hooks"] = [lambda event: None]
+    async with _Hostile(_reset_after_body) as url:
+        client = api_client(api, url, **options)
+        holder.append(client)
+        async with client:
+            with pytest.raises(ObsWorkflowError) as caught:
+                await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 10)
+    assert may_have_started(caught.value), repr(caught.value)
+    assert isinstance(caught.value, TransportError)
+    assert caught.value.request_sent
+    assert isinstance(caught.value.__cause__, ClientClosedError)
