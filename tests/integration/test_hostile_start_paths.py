@@ -413,3 +413,51 @@ async def test_no_credentials_for_the_retry_of_a_sent_start(hooks: bool) -> None
     assert fake.used
     assert may_have_started(caught.value), repr(caught.value)
     assert isinstance(caught.value.__cause__, CredentialsError)
+
+
+# -- a pooled connection for starts: a stray answer never becomes the next start's --------
+
+
+async def _sequence(hooks: bool, stray_after: float) -> list[object]:
+    served = 0
+
+    async def answer_then_stray(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal served
+        while True:
+            await _read_request(reader)
+            served += 1
+            writer.write(_ok(STARTED.replace(b"e1", b"e%d" % served)))
+            await writer.drain()
+            if served == 1:  # then an answer nobody asked for, on the idle connection
+                await asyncio.sleep(stray_after)
+                writer.write(_ok(STARTED.replace(b"e1", b"stale")))
+                await writer.drain()
+
+    options: dict[str, object] = {
+        "timeout": Timeout(total=2.0),
+        "max_retries": 0,
+        "reuse_connections_for_starts": True,
+        "max_connections": 1,
+    }
+    if hooks:
+        options["hooks"] = [lambda event: None]
+    verdicts: list[object] = []
+    async with _Hostile(answer_then_stray) as url, api_client("v2", url, **options) as client:
+        for name in ("a.mp4", "b.mp4"):
+            try:
+                result = await asyncio.wait_for(client.start_workflow("graph", "bucket", name), 10)
+            except ObsWorkflowError as exc:
+                verdicts.append((type(exc).__name__, may_have_started(exc)))
+            else:
+                verdicts.append(result.execution_name)
+            await asyncio.sleep(stray_after + 0.05)  # the stray arrives while idle
+    return verdicts
+
+
+@pytest.mark.parametrize("hooks", [False, True])
+async def test_a_stray_answer_on_a_pooled_start_connection_is_nobodys(hooks: bool) -> None:
+    verdicts = await _sequence(hooks, 0.02)
+    assert verdicts[0] == "e1"
+    assert "stale" not in verdicts, verdicts
+    # the second start went on a new connection and got its own answer
+    assert verdicts[1] == "e2", verdicts
