@@ -7,11 +7,15 @@ import asyncio
 import contextlib
 import functools
 import gzip
+import os
 import socket
+import ssl
+import threading
 from collections.abc import Awaitable, Callable
 
 import aiohttp
 import pytest
+import trustme
 
 from obs_workflow_async import (
     AsyncWorkflowClient,
@@ -461,3 +465,53 @@ async def test_a_stray_answer_on_a_pooled_start_connection_is_nobodys(hooks: boo
     assert "stale" not in verdicts, verdicts
     # the second start went on a new connection and got its own answer
     assert verdicts[1] == "e2", verdicts
+
+
+# -- TLS: an error after the handshake is never a handshake failure ------------------------
+
+
+def _tls_garbage_after_the_request(listener: socket.socket, context: ssl.SSLContext) -> None:
+    """Accept one TLS connection, read the request whole, then write a TLS record
+    that does not decrypt (raw, under the TLS layer)."""
+    conn, _ = listener.accept()
+    with context.wrap_socket(conn, server_side=True) as tls:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += tls.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.lower().split(b"\r\n")
+        length = int(
+            next(line for line in lines if line.startswith(b"content-length")).split(b":")[1]
+        )
+        while len(body) < length:
+            body += tls.recv(65536)
+        os.write(tls.fileno(), b"\x17\x03\x03\x00\x10" + b"x" * 16)
+        with contextlib.suppress(OSError):
+            tls.recv(1)  # until the client hangs up
+
+
+@pytest.mark.parametrize("hooks", [False, True])
+async def test_a_tls_error_after_the_request_was_written_may_have_started(hooks: bool) -> None:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        serving = threading.Thread(
+            target=_tls_garbage_after_the_request, args=(listener, server_context), daemon=True
+        )
+        serving.start()
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}"
+        options: dict[str, object] = {"verify": client_context, "timeout": Timeout(total=5)}
+        if hooks:
+            options["hooks"] = [lambda event: None]
+        async with api_client("v2", url, **options) as client:
+            with pytest.raises(TransportError) as caught:
+                await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 10)
+        await asyncio.to_thread(serving.join, 5)
+    assert caught.value.request_sent
+    assert may_have_started(caught.value)
+    assert caught.value.retries_taken == 0  # an ambiguous start is not retried
