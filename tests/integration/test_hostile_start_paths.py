@@ -29,7 +29,7 @@ from obs_workflow_async import (
 )
 from obs_workflow_async._body import MAX_RESPONSE_BYTES
 from obs_workflow_async._connections import GuardedConnector, failed_connecting
-from obs_workflow_async.credentials import Credentials
+from obs_workflow_async.credentials import Credentials, CredentialsCache, StaticProvider
 from obs_workflow_async.dwr import AsyncDwrClient
 from tests.support.scripted_server import STARTED, api_client
 
@@ -378,10 +378,11 @@ async def test_closing_the_client_while_a_sent_start_waits_to_retry(api: str, ho
     assert isinstance(caught.value.__cause__, ClientClosedError)
 
 
-class _ExpiringAfterFirstUse:
+class _ExpiringAfterFirstUse(CredentialsCache):
     """Credentials for the first attempt only; fetching them for a retry fails."""
 
     def __init__(self) -> None:
+        super().__init__(StaticProvider(Credentials("AK", "SK")))
         self.used = False
 
     def fresh(self) -> Credentials | None:
@@ -398,23 +399,22 @@ class _ExpiringAfterFirstUse:
 async def test_no_credentials_for_the_retry_of_a_sent_start(hooks: bool) -> None:
     """``CredentialsError`` says nothing was sent; raised for the retry of an attempt
     the server read whole, it must not hide that attempt."""
-    options: dict[str, object] = {
-        "timeout": Timeout(total=2.0),
-        "max_retries": 2,
-        "retry_non_idempotent": True,
-        "runtime": Runtime(sleep=lambda delay: asyncio.sleep(0)),
-    }
-    if hooks:
-        options["hooks"] = [lambda event: None]
-    async with _Hostile(_reset_after_body) as url, api_client("v2", url, **options) as client:
-        pipeline = client._core.pipeline
-        fake = _ExpiringAfterFirstUse()
-        pipeline._credentials = fake  # type: ignore[assignment]
-        if pipeline._fast is not None:
-            pipeline._fast._credentials = fake  # type: ignore[assignment]
-        with pytest.raises(ObsWorkflowError) as caught:
-            await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 10)
-    assert fake.used
+    cache = _ExpiringAfterFirstUse()
+    async with _Hostile(_reset_after_body) as url:
+        client = AsyncWorkflowClient(
+            server=url,
+            credentials=cache,
+            timeout=Timeout(total=2.0),
+            max_retries=2,
+            retry_non_idempotent=True,
+            runtime=Runtime(sleep=lambda delay: asyncio.sleep(0)),
+            hooks=[lambda event: None] if hooks else (),
+        )
+        async with client:
+            assert (client._core.pipeline._fast is None) == hooks
+            with pytest.raises(ObsWorkflowError) as caught:
+                await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 10)
+    assert cache.used
     assert may_have_started(caught.value), repr(caught.value)
     assert isinstance(caught.value.__cause__, CredentialsError)
 
