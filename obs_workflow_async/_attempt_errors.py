@@ -89,4 +89,19 @@ def deadline_error(
     )
 
 
+def ended_after_sending(
+    exc: BaseException, spec: RequestSpec, url: URL, retries: int
+) -> TransportError:
+    """The error of a call that an earlier attempt may have reached the service with,
+    ended by ``exc`` before a later attempt (the client closed while it waited to
+    retry, no credentials for the retry): ``exc`` alone would say nothing was sent."""
+    return TransportError(
+        f"{type(exc).__name__} before retrying; an earlier attempt may have been processed",
+        method=spec.method,
+        url=str(url.with_query(None)),
+        request_sent=True,
+        retries_taken=retries,
+    )
+
+
 # -- the retry loop -------------------------------------------------------------------

@@ -145,11 +145,14 @@ def failed_connecting(exc: BaseException) -> bool:
     """Whether ``exc`` (raised by one request) came out of the connector's ``connect``:
     the request had no connection yet, so nothing of it was written to any socket.
 
-    Judged from the tracebacks of ``exc`` and of the exceptions it was raised from or
-    while handling (aiohttp turns its total timeout firing mid-connect into a bare
-    ``TimeoutError`` raised from the ``CancelledError`` that left ``connect``). Should
-    a future aiohttp connect elsewhere, nothing is found: the attempt counts as
-    possibly sent (the safe side).
+    Judged from the tracebacks of ``exc`` and of the exceptions it was explicitly
+    raised from (``__cause__``: aiohttp turns its total timeout firing mid-connect into
+    a bare ``TimeoutError`` raised from the ``CancelledError`` that left ``connect``).
+    Never from ``__context__``: an exception raised after the request was written gets
+    as its context whatever its awaiting frames were handling, such as an earlier
+    request's connect failure the caller is reacting to. Should a future aiohttp
+    connect elsewhere, nothing is found: the attempt counts as possibly sent (the
+    safe side).
     """
     seen = 0
     current: BaseException | None = exc
@@ -160,7 +163,7 @@ def failed_connecting(exc: BaseException) -> bool:
                 return True
             tb = tb.tb_next
         seen += 1
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
     return False
 
 

@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from yarl import URL
 
 from ._aiohttp_transport import MAX_RESPONSE_BYTES, AiohttpTransport
-from ._attempt_errors import deadline_error, status_failure, transport_error
+from ._attempt_errors import (
+    deadline_error,
+    ended_after_sending,
+    status_failure,
+    transport_error,
+)
 from ._call import (
     CallOptions,
     CallState,
@@ -240,7 +245,11 @@ class Pipeline:
             call, outcome = first
         while True:
             if outcome is None:
-                outcome = await self._attempt(spec, options, observer, url, call)
+                outcome = await (
+                    self._retry(spec, options, observer, url, call)
+                    if call.any_sent
+                    else self._attempt(spec, options, observer, url, call)
+                )
             if isinstance(outcome, RawResponse):
                 return outcome
             failed, delay = outcome
@@ -267,6 +276,24 @@ class Pipeline:
                 )
             await self._sleep(delay)
             outcome = None
+
+    async def _retry(
+        self,
+        spec: RequestSpec,
+        options: CallOptions,
+        observer: Observer,
+        url: URL,
+        call: CallState,
+    ) -> Outcome:
+        """:meth:`_attempt` after an earlier attempt may have been processed: an error
+        that says "nothing sent" (the client closed while the call waited to retry, no
+        credentials for the retry) must not hide that earlier attempt."""
+        try:
+            return await self._attempt(spec, options, observer, url, call)
+        except Exception as exc:
+            if not may_have_started(exc):
+                raise ended_after_sending(exc, spec, url, call.retries) from exc
+            raise
 
     async def _attempt(
         self,

@@ -83,6 +83,14 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[BaseException], args: tuple[object, ...]) -> BaseException:
+    """An exception of ``cls`` with ``args``, without calling its ``__init__`` (its
+    attributes are restored from the pickled state afterwards)."""
+    exc = cls.__new__(cls, *args)
+    exc.args = args  # OSError's __new__ (TimeoutError) leaves them to __init__
+    return exc
+
+
 class ObsWorkflowError(Exception):
     """Root of every exception this package raises.
 
@@ -93,6 +101,12 @@ class ObsWorkflowError(Exception):
 
     def __str__(self) -> str:
         return visible(super().__str__())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its class, ``args`` and attributes, rebuilt without calling
+        # ``__init__`` (whose keyword-only arguments ``args`` does not hold): an error
+        # crossing a process boundary keeps ``request_sent`` and every other field.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
     @property
     def may_have_started(self) -> bool:
@@ -266,6 +280,9 @@ class RedactedCause(Exception):  # noqa: N818 - it stands in for another excepti
 
     def __str__(self) -> str:
         return visible(super().__str__())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class _StateRun(Protocol):
