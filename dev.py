@@ -95,9 +95,9 @@ COVERAGE_ARGS = [
 ]
 
 
-def run(*cmd: str | os.PathLike[str], cwd: Path = ROOT) -> None:
+def run(*cmd: str | os.PathLike[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    subprocess.run([str(c) for c in cmd], cwd=cwd, check=True)
+    subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, check=True)
 
 
 def bin_dir(venv: Path) -> Path:
@@ -357,7 +357,11 @@ def task_test(rest: list[str]) -> int | None:
     ``-p no:randomly`` keeps the file order). ``--under-load N`` runs it beside N
     processes that burn CPU, as on a busy machine. The package is byte-compiled first:
     the CLI tests start a Python per run, and with PYTHONDONTWRITEBYTECODE set each
-    would compile the package again."""
+    would compile the package again. For the same reason pytest runs without
+    PYTHONDONTWRITEBYTECODE: it caches its assertion rewrites (of the tests, and of
+    every package that ships a pytest plugin: hypothesis, anyio, xdist, this one)
+    beside the bytecode, and without that cache each worker, and each pytest the
+    tests start, rewrites them all again (about 0.8 s of CPU each)."""
     burners_wanted = 0
     if "--under-load" in rest:
         at = rest.index("--under-load")
@@ -375,7 +379,8 @@ def task_test(rest: list[str]) -> int | None:
     if burners:
         print(f"dev.py: running beside {len(burners)} CPU-burning processes", flush=True)
     try:
-        run(py, "-m", "pytest", *workers, *rest)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        run(py, "-m", "pytest", *workers, *rest, env=env)
     finally:
         for burner in burners:
             burner.kill()

@@ -45,6 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
             signal.signal(sig, handler)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long scenarios (marked ``slow``) first, in their random order, the rest after
+    in theirs: pytest-xdist hands each worker its tests in this order, so a long test
+    never starts last on one worker while the other has nothing left to do (that tail
+    made the wall time). pytest-randomly shuffles before this hook (its wrapper runs
+    first); the stable sort keeps its order within each group."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Fail any test whose output, logs or traceback contains a test secret."""

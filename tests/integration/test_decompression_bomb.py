@@ -9,25 +9,20 @@ answered 2xx). Legitimate gzip / deflate answers still parse.
 from __future__ import annotations
 
 import gzip
-import json
 import zlib
 
 import pytest
 from yarl import URL
 
-from obs_workflow_async import AsyncWorkflowClient, ObsWorkflowError, Timeout, may_have_started
+from obs_workflow_async import ObsWorkflowError, Timeout, may_have_started
 from obs_workflow_async._aiohttp_transport import AiohttpTransport
 from obs_workflow_async._body import MAX_RESPONSE_BYTES, BodyTooLarge, _Inflater
 from obs_workflow_async._config import parse_endpoint
 from obs_workflow_async._retry import Failure
-from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.transport import PreparedRequest, SendError
-from tests.support.scripted_server import Request, ScriptedServer, answer
+from tests.support.scripted_server import STARTED, Request, ScriptedServer, answer, api_client
 
 BOMB = gzip.compress(bytes(64 * 1024 * 1024), compresslevel=9)
-START = json.dumps(
-    {"execution_urn": "urn:x", "execution_name": "exec", "started_at": "2026-11-27T08:00:00Z"}
-).encode()
 
 
 def _raw_deflate(data: bytes) -> bytes:
@@ -36,18 +31,12 @@ def _raw_deflate(data: bytes) -> bytes:
 
 
 ENCODED = {
-    "gzip": ("gzip", gzip.compress(START)),
-    "x-gzip": ("x-gzip", gzip.compress(START)),
-    "deflate-zlib": ("deflate", zlib.compress(START)),
-    "deflate-raw": ("deflate", _raw_deflate(START)),
-    "identity": ("identity", START),
+    "gzip": ("gzip", gzip.compress(STARTED)),
+    "x-gzip": ("x-gzip", gzip.compress(STARTED)),
+    "deflate-zlib": ("deflate", zlib.compress(STARTED)),
+    "deflate-raw": ("deflate", _raw_deflate(STARTED)),
+    "identity": ("identity", STARTED),
 }
-
-
-def _client(api: str, url: str) -> AsyncWorkflowClient | AsyncDwrClient:
-    if api == "v2":
-        return AsyncWorkflowClient(server=url, access_key_id="AK", secret_access_key="SK")
-    return AsyncDwrClient(endpoint=url, project_id="p1", access_key_id="AK", secret_access_key="SK")
 
 
 def _serving(body: bytes, encoding: str, status: str = "200 OK") -> ScriptedServer:
@@ -63,7 +52,7 @@ def test_the_bomb_is_small_on_the_wire() -> None:
 
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_a_compressed_bomb_start_answer_is_refused_and_may_have_started(api: str) -> None:
-    async with _serving(BOMB, "gzip") as server, _client(api, server.url) as client:
+    async with _serving(BOMB, "gzip") as server, api_client(api, server.url) as client:
         with pytest.raises(ObsWorkflowError) as caught:
             await client.start_workflow("g", "media", "k")
     error = caught.value
@@ -110,21 +99,21 @@ def test_inflating_stops_at_the_cap() -> None:
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_a_legitimate_compressed_start_answer_still_parses(api: str, case: str) -> None:
     encoding, body = ENCODED[case]
-    async with _serving(body, encoding) as server, _client(api, server.url) as client:
+    async with _serving(body, encoding) as server, api_client(api, server.url) as client:
         result = await client.start_workflow("g", "media", "k")
-    assert result.execution_name == "exec"
+    assert result.execution_name == "e1"
     assert server.received["k"] == 1
 
 
 @pytest.mark.parametrize(
     ("encoding", "body"),
-    [("gzip", b"not gzip at all"), ("gzip", gzip.compress(START)[:-12]), ("br", b"\x0b\x02\x80")],
+    [("gzip", b"not gzip at all"), ("gzip", gzip.compress(STARTED)[:-12]), ("br", b"\x0b\x02\x80")],
     ids=["corrupt", "truncated", "not-asked-for"],
 )
 async def test_an_unreadable_compressed_start_answer_may_have_started(
     encoding: str, body: bytes
 ) -> None:
-    async with _serving(body, encoding) as server, _client("v2", server.url) as client:
+    async with _serving(body, encoding) as server, api_client("v2", server.url) as client:
         with pytest.raises(ObsWorkflowError) as caught:
             await client.start_workflow("g", "media", "k")
     assert may_have_started(caught.value)
@@ -132,6 +121,6 @@ async def test_an_unreadable_compressed_start_answer_may_have_started(
 
 
 async def test_we_ask_only_for_encodings_we_decode_within_the_cap() -> None:
-    async with _serving(START, "identity") as server, _client("v2", server.url) as client:
+    async with _serving(STARTED, "identity") as server, api_client("v2", server.url) as client:
         await client.start_workflow("g", "media", "k")
     assert server.requests[0].headers["accept-encoding"] == "gzip, deflate"

@@ -18,9 +18,11 @@ from obs_workflow_async import (
     TransportError,
     may_have_started,
 )
+from obs_workflow_async._config import Runtime
 from obs_workflow_async._connections import failed_connecting
 from obs_workflow_async._fast_path import FastPath
 from tests.support.scripted_server import STARTED, Request, ScriptedServer, api_client
+from tests.support.waiting import RecordedPauses
 
 
 def _chunked(body: bytes) -> bytes:
@@ -121,10 +123,13 @@ async def test_a_retry_after_a_failed_first_attempt_gets_the_only_slot(api: str)
     """The first attempt (fast path) fails before sending; the retry loop needs the one
     connection slot: the fast path must have given it back (else: wait for ever)."""
     url = f"http://127.0.0.1:{_refusing_port()}"
-    async with api_client(api, url, max_connections=1, max_retries=2) as client:
+    pauses = RecordedPauses()  # the backoff is not what this is about: no waiting it out
+    runtime = Runtime(sleep=pauses)
+    async with api_client(api, url, max_connections=1, max_retries=2, runtime=runtime) as client:
         with pytest.raises(TransportError) as caught:
             await asyncio.wait_for(client.start_workflow("graph", "bucket", "a.mp4"), 60)
     assert caught.value.retries_taken == 2
+    assert len(pauses.seconds) == 2  # a backoff pause before each retry
     assert not caught.value.request_sent
     assert not may_have_started(caught.value)
 

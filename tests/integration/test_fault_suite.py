@@ -31,7 +31,7 @@ from obs_workflow_async._config import Runtime
 from obs_workflow_async.testing import FakeWorkflowServer
 from obs_workflow_async.testing.faultproxy import FaultPlan, FaultProxy
 from tests.support.open_sockets import open_sockets, sockets_left_open
-from tests.support.waiting import until
+from tests.support.waiting import RecordedPauses, until
 
 PLAN = FaultPlan(
     reset_before=0.004,
@@ -154,6 +154,7 @@ class FailingResolver(AbstractResolver):
 
 async def test_dns_failures_are_typed_not_sent_and_retried() -> None:
     resolver = FailingResolver()
+    pauses = RecordedPauses()  # the backoff is not what this is about: no waiting it out
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=resolver)) as session:
         client = AsyncWorkflowClient(
             server="https://obs.unresolvable.example",
@@ -161,10 +162,11 @@ async def test_dns_failures_are_typed_not_sent_and_retried() -> None:
             secret_access_key="b",
             session=session,
             max_retries=2,
-            runtime=Runtime(random=random.Random(1).random),
+            runtime=Runtime(random=random.Random(1).random, sleep=pauses),
         )
         with pytest.raises(TransportError, match="cannot connect") as caught:
             await client.start_workflow("g", "media", "k")
         await client.aclose()
     assert caught.value.request_sent is False
     assert caught.value.retries_taken == 2 and resolver.lookups == 3
+    assert len(pauses.seconds) == 2  # a backoff pause before each retry

@@ -19,7 +19,6 @@ import pytest
 from yarl import URL
 
 from obs_workflow_async import (
-    AsyncWorkflowClient,
     ObsWorkflowError,
     StartOutcome,
     StartRequest,
@@ -29,20 +28,13 @@ from obs_workflow_async import (
 from obs_workflow_async._aiohttp_transport import AiohttpTransport
 from obs_workflow_async._config import parse_endpoint
 from obs_workflow_async._retry import Failure
-from obs_workflow_async.dwr import AsyncDwrClient
 from obs_workflow_async.transport import PreparedRequest, SendError
-from tests.support.scripted_server import Request, ScriptedServer, answer
+from tests.support.scripted_server import STARTED, Request, ScriptedServer, answer, api_client
 from tests.support.stale_server import StaleServer
 from tests.support.waiting import until
 
 OBJECTS = 100
 SINGLE = 10
-
-
-def _client(api: str, url: str) -> AsyncWorkflowClient | AsyncDwrClient:
-    if api == "v2":
-        return AsyncWorkflowClient(server=url, access_key_id="AK", secret_access_key="SK")
-    return AsyncDwrClient(endpoint=url, project_id="p1", access_key_id="AK", secret_access_key="SK")
 
 
 def _check(server: StaleServer, key: str, name: str | None, error: ObsWorkflowError | None) -> None:
@@ -63,7 +55,7 @@ async def test_start_many_never_reads_a_stale_answer(
         keys = [f"obj-{n}" for n in range(OBJECTS)]
         items = [StartRequest(graph_name="g", bucket="media", object_key=k) for k in keys]
         outcomes: list[StartOutcome]
-        async with _client(api, server.url) as client:
+        async with api_client(api, server.url) as client:
             outcomes = await client.start_all(items, concurrency=4)
     assert len(outcomes) == OBJECTS
     for outcome in outcomes:
@@ -76,7 +68,7 @@ async def test_start_many_never_reads_a_stale_answer(
 @pytest.mark.parametrize("stale", ["200", "503", "400"])
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_sequential_starts_never_read_a_stale_answer(api: str, stale: str) -> None:
-    async with StaleServer(stale, sequential=True) as server, _client(api, server.url) as client:
+    async with StaleServer(stale, sequential=True) as server, api_client(api, server.url) as client:
         for n in range(SINGLE):
             key = f"one-{n}"
             try:
@@ -161,10 +153,9 @@ async def test_a_second_answer_within_one_exchange_makes_it_ambiguous() -> None:
 @pytest.mark.parametrize("api", ["v2", "v3"])
 async def test_a_start_whose_connection_carries_two_answers_may_have_started(api: str) -> None:
     async def script(request: Request) -> None:
-        ok = json.dumps({"execution_name": "exec", "execution_urn": "urn:x"}).encode()
-        request.writer.write(answer("200 OK", ok) + answer("503 Service Unavailable", b"{}"))
+        request.writer.write(answer("200 OK", STARTED) + answer("503 Service Unavailable", b"{}"))
 
-    async with ScriptedServer(script) as server, _client(api, server.url) as client:
+    async with ScriptedServer(script) as server, api_client(api, server.url) as client:
         with pytest.raises(ObsWorkflowError) as caught:
             await client.start_workflow("g", "media", "k")
     assert may_have_started(caught.value)

@@ -14,8 +14,7 @@ from aiohttp import web
 
 from obs_workflow_async import AsyncWorkflowClient, errors
 from obs_workflow_async.dwr import AsyncDwrClient
-
-PROJECT = "0123456789abcdef"
+from tests.support.scripted_server import api_client
 
 
 class CountingGateway:
@@ -58,13 +57,6 @@ class CountingGateway:
         await self._runner.cleanup()
 
 
-def _client(api: str, url: str) -> AsyncWorkflowClient | AsyncDwrClient:
-    keys = {"access_key_id": "ak", "secret_access_key": "sk"}
-    if api == "v2":
-        return AsyncWorkflowClient(server=url, **keys)
-    return AsyncDwrClient(endpoint=url, project_id=PROJECT, environ={}, **keys)
-
-
 @pytest.fixture(params=["v2", "v3"])
 def api(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -81,7 +73,10 @@ async def _start_resending_on_rate_limit(client: AsyncWorkflowClient | AsyncDwrC
 
 
 async def test_500_with_the_throttling_code_is_not_resent(api: str) -> None:
-    async with CountingGateway(500, 500, 500) as gateway, _client(api, gateway.url) as client:
+    async with (
+        CountingGateway(500, 500, 500) as gateway,
+        api_client(api, gateway.url, environ={}) as client,
+    ):
         with pytest.raises(errors.ServerError) as info:
             await _start_resending_on_rate_limit(client)
     error = info.value
@@ -91,7 +86,10 @@ async def test_500_with_the_throttling_code_is_not_resent(api: str) -> None:
 
 
 async def test_429_with_the_throttling_code_is_still_a_rate_limit(api: str) -> None:
-    async with CountingGateway(429, 429) as gateway, _client(api, gateway.url) as client:
+    async with (
+        CountingGateway(429, 429) as gateway,
+        api_client(api, gateway.url, environ={}) as client,
+    ):
         with pytest.raises(errors.RateLimitError) as info:
             await client.start_workflow("g", "bkt", "o", max_retries=1)
         assert not info.value.may_have_started
@@ -100,14 +98,14 @@ async def test_429_with_the_throttling_code_is_still_a_rate_limit(api: str) -> N
 
 
 async def test_503_with_the_throttling_code_is_retried_and_starts_once(api: str) -> None:
-    async with CountingGateway(503) as gateway, _client(api, gateway.url) as client:
+    async with CountingGateway(503) as gateway, api_client(api, gateway.url, environ={}) as client:
         await client.start_workflow("g", "bkt", "o")
     assert gateway.requests == 2 and sum(gateway.started.values()) == 1
 
 
 async def test_batch_500_with_the_throttling_code_is_ambiguous(api: str) -> None:
     item = {"graph_name": "g", "bucket": "bkt", "object_key": "o"}
-    async with CountingGateway(500) as gateway, _client(api, gateway.url) as client:
+    async with CountingGateway(500) as gateway, api_client(api, gateway.url, environ={}) as client:
         (outcome,) = await client.start_all([item])
     assert isinstance(outcome.error, errors.ServerError) and outcome.ambiguous
     assert not isinstance(outcome.error, errors.RateLimitError)

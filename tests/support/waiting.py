@@ -14,3 +14,16 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
         if loop.time() > give_up:
             raise AssertionError("the condition never held")
         await asyncio.sleep(0.001)
+
+
+class RecordedPauses:
+    """A ``Runtime(sleep=...)`` for the retry loop's pauses: each one is recorded and
+    yields to the loop once instead of sleeping, for a test about what is retried (not
+    about how long the backoff is) that would otherwise wait out every pause."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await asyncio.sleep(0)

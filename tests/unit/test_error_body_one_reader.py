@@ -240,27 +240,29 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-@st.composite
-def _content(draw: st.DrawFn, depth: int = 0) -> str:
-    parts = draw(
-        st.lists(
-            st.one_of(
-                _text.map(_escape),
-                _text.filter(lambda t: "]]>" not in t).map(lambda t: f"<![CDATA[{t}]]>"),
-                _text.filter(lambda t: "--" not in t and not t.endswith("-")).map(
-                    lambda t: f"<!--{t}-->"
-                ),
-                st.sampled_from(["&#233;", "&#x42;", "&quot;", "<?pi x?>"]),
-                st.builds(
-                    lambda name, inner: f"<{name}>{inner}</{name}>",
-                    st.sampled_from(_FIELD_NAMES),
-                    _content(depth + 1) if depth < 2 else _text.map(_escape),
-                ),
+def _content_strategy(depth: int = 0) -> st.SearchStrategy[str]:
+    """The content of an element, nested up to three levels. Built once (``_content``),
+    not per draw: a strategy made in each draw (the filters' lambdas included) is
+    analysed again by hypothesis every time, which cost most of these tests' time."""
+    return st.lists(
+        st.one_of(
+            _text.map(_escape),
+            _text.filter(lambda t: "]]>" not in t).map(lambda t: f"<![CDATA[{t}]]>"),
+            _text.filter(lambda t: "--" not in t and not t.endswith("-")).map(
+                lambda t: f"<!--{t}-->"
             ),
-            max_size=4,
-        )
-    )
-    return "".join(parts)
+            st.sampled_from(["&#233;", "&#x42;", "&quot;", "<?pi x?>"]),
+            st.builds(
+                lambda name, inner: f"<{name}>{inner}</{name}>",
+                st.sampled_from(_FIELD_NAMES),
+                _content_strategy(depth + 1) if depth < 2 else _text.map(_escape),
+            ),
+        ),
+        max_size=4,
+    ).map("".join)
+
+
+_content = _content_strategy()
 
 
 @st.composite
@@ -273,7 +275,7 @@ def _xml_body(draw: st.DrawFn) -> str:
             st.builds(
                 lambda name, inner: f"<{name}>{inner}</{name}>",
                 st.sampled_from(_FIELD_NAMES),
-                _content(),
+                _content,
             ),
             max_size=6,
         )
