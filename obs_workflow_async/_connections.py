@@ -70,9 +70,6 @@ class GuardedResponseHandler(ResponseHandler):
         ResponseHandler.__init__(self, loop)
         self._state = _NEW
         self._answered = False
-        self._answer: Any = None
-        """The payload of this exchange's final answer (read whole: the connection is
-        idle), from its head on; ``None`` before (a request is handed it again)."""
         self.stray = False
         """Bytes arrived that no request asked for (the connection is never reused)."""
 
@@ -82,7 +79,6 @@ class GuardedResponseHandler(ResponseHandler):
         """A request is handed this connection (called before it is written)."""
         self._state = _EXPECTING
         self._answered = False
-        self._answer = None
         _set_response_params(self, **kwargs)
 
     def feed_data(self, data: Any, size: int = 0) -> None:
@@ -94,20 +90,15 @@ class GuardedResponseHandler(ResponseHandler):
                 self._stray("a second answer to one request")
             else:
                 self._answered = True
-                # Idle once this payload is whole (its end of stream fed): asked of it
-                # when bytes arrive (_idle), no callback on every answer.
-                self._answer = payload
+                payload.on_eof(self._answer_complete)
         _feed_data(self, data, size)
 
-    def _idle(self) -> bool:
-        """Whether this exchange's final answer has arrived whole (no request since)."""
-        if self._state == _EXPECTING and self._answered and self._answer.is_eof():
+    def _answer_complete(self) -> None:
+        if self._state == _EXPECTING:
             self._state = _IDLE
-            self._answer = None
-        return self._state == _IDLE
 
     def data_received(self, data: bytes) -> None:
-        if data and self._answered and self._idle():
+        if data and self._state == _IDLE:
             self._stray(f"{len(data)} bytes while idle")
             return  # never parsed: they cannot become the next request's answer
         _data_received(self, data)
