@@ -37,6 +37,7 @@ __all__ = ["FastPath"]
 
 _T = TypeVar("_T")
 _DEBUG = logging.DEBUG
+_new_raw = tuple.__new__
 
 
 class FastPath:
@@ -113,7 +114,10 @@ class FastPath:
             status = response.status
             if status < 300 and not _pipeline_logger.isEnabledFor(_DEBUG):
                 request_id = answer_request_id(answer_headers)
-                return read(RawResponse(status, response.reason, answer_headers, body, request_id))
+                # RawResponse(status, reason, headers, body, request_id), without the
+                # named tuple's Python __new__ (retries_taken 0: the first attempt)
+                fields = (status, response.reason, answer_headers, body, request_id, 0)
+                return read(_new_raw(RawResponse, fields))
             answer: Answer | SendError = Answer(status, response.reason, answer_headers, body)
         else:
             failure.__traceback__ = None  # its frames hold the signed headers

@@ -203,6 +203,17 @@ class DwrCalls:
             RequestSpec, (method, prefix + path, pairs, body, None, operation, graph_name)
         )
 
+    def start_spec(self, graph: str, body: bytes) -> RequestSpec:
+        """``spec("POST", f"workflows/{graph}/execute", "start_workflow", body=body,
+        graph_name=graph)`` (an equal spec, tests/dwr/test_start_spec.py), without its
+        keyword arguments and query: the spec of every start."""
+        pid = self._project.value
+        prefix = _PENDING_PROJECT if pid is None else f"v3/{pid}/"
+        return _new_spec(
+            RequestSpec,
+            ("POST", f"{prefix}workflows/{graph}/execute", (), body, None, "start_workflow", graph),
+        )
+
     def request(
         self,
         spec: RequestSpec,

@@ -256,7 +256,18 @@ def _lower_name(name: str) -> str:
         lowered = sys.intern(str(name).lower())
         if len(_NAMES) < _NAMES_MAX:
             _NAMES[name] = lowered
+            # copy_headers' own tables (both within _NAMES' bound)
+            if lowered in _SHARED_VALUES:
+                _SHARED_NAMES[name] = lowered
+            else:
+                _PLAIN_NAMES[name] = lowered
     return lowered
+
+
+_PLAIN_NAMES: dict[str, str] = {}
+"""The names in :data:`_NAMES` whose values are not shared across answers."""
+_SHARED_NAMES: dict[str, str] = {}
+"""The names in :data:`_NAMES` of :data:`_SHARED_VALUES` headers."""
 
 
 class Headers(dict[str, str]):
@@ -314,20 +325,41 @@ def copy_headers(headers: object) -> Headers:
         if len(_MAPPING_TYPES) < _MAPPING_TYPES_MAX:
             _MAPPING_TYPES.add(kind)  # isinstance of an ABC costs a thousand instructions
     copied = Headers()
-    seen: dict[str, str] = {}
-    names = _NAMES
+    seen: dict[str, str] = {}  # equal values: one string
+    plain = _PLAIN_NAMES
+    shared = _SHARED_NAMES
+    values = _VALUES
     pairs: Mapping[Any, object] = headers  # type: ignore[assignment]  # checked above
+    # The common header in a few steps: a name seen before, a text value (what
+    # _copy_one does for it, without its call); anything else goes to _copy_one.
     for name, value in pairs.items():
-        lowered = names.get(name)  # the usual case: a name seen before
-        if lowered is None:
-            if not isinstance(name, str):
+        if type(value) is str:
+            lowered = plain.get(name)
+            if lowered is not None:
+                copied[lowered] = seen.setdefault(value, value)
                 continue
-            lowered = _lower_name(name)
-        text = value if type(value) is str else str(value)
-        if lowered in _SHARED_VALUES and len(text) <= 128:
-            text = _VALUES.setdefault(text, text) if len(_VALUES) < _NAMES_MAX else text
-        copied[lowered] = seen.setdefault(text, text)
+            lowered = shared.get(name)
+            if lowered is not None:
+                text = values.get(value)
+                if text is not None:
+                    copied[lowered] = seen.setdefault(text, text)
+                    continue
+        _copy_one(copied, seen, name, value)
     return copied
+
+
+def _copy_one(copied: Headers, seen: dict[str, str], name: object, value: object) -> None:
+    """One header of :func:`copy_headers`, any name and value (a name that is not text
+    is left out; a value that is not text is copied as its ``str``)."""
+    lowered = _NAMES.get(name)  # type: ignore[call-overload]  # any hashable name
+    if lowered is None:
+        if not isinstance(name, str):
+            return
+        lowered = _lower_name(name)
+    text = value if type(value) is str else str(value)
+    if lowered in _SHARED_VALUES and len(text) <= 128:
+        text = _VALUES.setdefault(text, text) if len(_VALUES) < _NAMES_MAX else text
+    copied[lowered] = seen.setdefault(text, text)
 
 
 def _headers_as_dict(headers: Mapping[str, str]) -> dict[str, str]:

@@ -40,9 +40,7 @@ def start_spec(dwr: DwrCalls) -> Callable[[object, object, object, object], Requ
 
     def spec(graph_name: object, bucket: object, object_key: object, inputs: object) -> RequestSpec:
         graph, body = _refs.start_parts(graph_name, bucket, object_key, inputs)
-        return dwr.spec(
-            "POST", f"workflows/{graph}/execute", "start_workflow", body=body, graph_name=graph
-        )
+        return dwr.start_spec(graph, body)
 
     return spec
 
