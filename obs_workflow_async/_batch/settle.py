@@ -363,7 +363,7 @@ def judge(
         if named is None:
             doubts.append("carries no readable bucket/object")
             continue
-        match = match_object(pair, named, kept)
+        match = match_object(pair, named, kept, candidate.index or None)
         if match == "different":
             continue
         if match == "similar":

@@ -214,7 +214,7 @@ def quick_facts(
     if decoded is None:
         return None
     data, text = decoded
-    if not shallow(text):
+    if not shallow(text, body=body):
         return None
     info = data.get("execution_info")
     if type(info) is dict and len(data) == 1 and "execution_info" not in info:

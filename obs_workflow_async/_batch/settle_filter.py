@@ -16,9 +16,11 @@ refuses is read by the full validation, which raises its usual error. No I/O her
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import TypeVar, overload
+from itertools import repeat
+from typing import NamedTuple, TypeVar, cast, overload
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,12 +29,13 @@ from .._pipeline import RawResponse
 from ..models import ExecutionSummary
 from ..models._base import parse_timestamp, timestamp_span
 from ..models._executions import _ZONELESS, quick_span, raw_started_at
-from ..models._timestamps import _from_common_iso
+from ..models._timestamps import _FROMISOFORMAT_READS_IT, _from_common_iso
 from .settle_json import decode_object, shallow
 
 __all__ = [
     "ListedExecutions",
     "Quick",
+    "Uniform",
     "page_names",
     "page_reader",
     "quick_span",
@@ -54,23 +57,59 @@ built per listed execution): its ``execution_name`` as the summary reads it, its
 _TEXT = (str, type(None))
 
 
-class ListedExecutions(Sequence[ExecutionSummary]):
-    """A page's executions: :attr:`quick` for each, the typed summary on demand
-    (built once, by the summary model, from the item as the page gave it)."""
+class Uniform(NamedTuple):
+    """A page whose every execution the summary model takes as it is and whose every
+    ``started_at`` is the service's common form with ``Z``
+    (``2026-12-03T10:00:00[.fraction]Z``): read for the whole page at once (see
+    :func:`read_uniform`), without a tuple per execution."""
 
-    __slots__ = ("_built", "_items", "_model", "quick")
+    names: list[str]
+    """Every ``execution_name`` (text), in page order."""
+    moments: list[datetime]
+    """Every ``started_at`` as the summary reads it (aware, UTC); its
+    ``started_at_span`` is ``(moment, moment)``."""
+
+
+class ListedExecutions(Sequence[ExecutionSummary]):
+    """A page's executions: :attr:`quick` for each (or :attr:`uniform`, the same read
+    for the whole page), the typed summary on demand (built once, by the summary
+    model, from the item as the page gave it)."""
+
+    __slots__ = ("_built", "_items", "_model", "_quick", "uniform")
 
     def __init__(
         self,
         items: list[dict[str, object]],
         model: type[ExecutionSummary],
-        quick: list[Quick],
+        quick: list[Quick] | None,
         built: dict[int, ExecutionSummary],
+        uniform: Uniform | None = None,
     ) -> None:
         self._items = items
         self._model = model
         self._built = built
-        self.quick = quick
+        self._quick = quick
+        self.uniform = uniform
+        """The page read at once (``None``: read item by item, :attr:`quick`)."""
+
+    @property
+    def quick(self) -> list[Quick]:
+        """What the sweep's pre-filter reads of each execution (:data:`Quick`)."""
+        quick = self._quick
+        if quick is None:  # built from the uniform reading only when asked for
+            uniform = self.uniform
+            assert uniform is not None
+            quick = self._quick = [
+                (name, (moment, moment), item.get("execution_type"), item.get("graph_urn"))  # type: ignore[misc]
+                for name, moment, item in zip(
+                    uniform.names, uniform.moments, self._items, strict=True
+                )
+            ]
+        return quick
+
+    def raw(self, index: int) -> dict[str, object]:
+        """The execution at ``index`` as the page gave it."""
+        return self._items[index]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -97,6 +136,8 @@ class ListedExecutions(Sequence[ExecutionSummary]):
 
     def started_at(self, index: int) -> datetime | None:
         """``started_at`` of the execution at ``index``, as its summary reads it."""
+        if self.uniform is not None:
+            return self.uniform.moments[index]
         summary = self._built.get(index)
         if summary is not None:
             return summary.started_at
@@ -105,6 +146,8 @@ class ListedExecutions(Sequence[ExecutionSummary]):
     @property
     def names(self) -> list[str]:
         """Every execution's name, in page order (without building a summary)."""
+        if self.uniform is not None:
+            return self.uniform.names
         return [q[0] for q in self.quick]
 
 
@@ -129,6 +172,73 @@ def _quick(
         summary.graph_urn,
     )
     return quick, summary
+
+
+_COMMON_Z = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z"
+_COMMON_Z_LINES = re.compile(f"{_COMMON_Z}(?:\n{_COMMON_Z})*", re.ASCII).fullmatch
+"""Lines each in the service's common form with ``Z`` (what
+:func:`~obs_workflow_async.models._timestamps._from_common_iso` reads with ``Z``), ASCII
+digits only: one C call for a whole page's times."""
+_DIGITS_AS_ZERO = str.maketrans("123456789", "000000000")
+_COMMON_Z_SHAPES = {
+    length: "0000-00-00T00:00:00" + ("." + "0" * (length - 21) if length > 20 else "") + "Z"
+    for length in (20, *range(22, 31))
+}
+"""The common form with ``Z`` by its length (no fraction, or 1 to 9 digits of one),
+its ASCII digits written ``0``: a page whose times all have one length is checked
+with one ``str.translate`` and one comparison (:data:`_COMMON_Z_LINES` otherwise)."""
+_TEXT_TYPES = frozenset(_TEXT)
+_STR_ONLY = frozenset({str})
+_DICT_ONLY = frozenset({dict})
+_get = cast(Callable[[object, str], object], dict.get)
+"""``dict.get`` over a page's items with ``map`` (``TypeError`` for an item that is not
+a ``dict``; every item is one when it is called)."""
+
+
+def _all_common_z(starts: list[str]) -> bool:
+    """Whether every text of ``starts`` is in the common form with ``Z``."""
+    joined = "\n".join(starts)
+    lengths = set(map(len, starts))
+    shape = _COMMON_Z_SHAPES.get(lengths.pop()) if len(lengths) == 1 else None
+    if shape is not None:  # every time as long as this shape: each the shape, or not
+        return joined.translate(_DIGITS_AS_ZERO) == "\n".join(repeat(shape, len(starts)))
+    return joined.count("\n") == len(starts) - 1 and _COMMON_Z_LINES(joined) is not None
+
+
+def read_uniform(raw_items: list[object]) -> Uniform | None:
+    """A page's executions read at once, where the page is the common one: every item
+    an object the summary model takes as it is (``execution_name`` text;
+    ``execution_type``, ``graph_urn``, ``execution_state`` and ``execution_urn`` text
+    or ``None``), every ``started_at`` in the service's common form with ``Z``. Each
+    value is then the summary's: the name as written, the start time as
+    ``datetime.fromisoformat`` reads that form (what the summary's reading gives it),
+    its span that moment exactly. ``None`` for any other page (read item by item);
+    a page of no items is not uniform either.
+
+    Each check runs over the whole page at C speed (``map``, a type set, one regular
+    expression over the page's times joined by newlines, which no time in the common
+    form holds)."""
+    count = len(raw_items)
+    if not count or not _FROMISOFORMAT_READS_IT:
+        return None
+    if set(map(type, raw_items)) != _DICT_ONLY:
+        return None  # a null item (dropped by the model), or one that is not an object
+    names = list(map(_get, raw_items, repeat("execution_name")))
+    if set(map(type, names)) != _STR_ONLY:
+        return None
+    for field in ("execution_type", "graph_urn", "execution_state", "execution_urn"):
+        if not set(map(type, map(_get, raw_items, repeat(field)))) <= _TEXT_TYPES:
+            return None
+    starts = cast(list[str], list(map(_get, raw_items, repeat("started_at"))))
+    if set(map(type, starts)) != _STR_ONLY:
+        return None  # no start time, or another type: read where the model reads it
+    if not _all_common_z(starts):
+        return None
+    try:
+        moments = list(map(datetime.fromisoformat, starts))
+    except ValueError:
+        return None  # out of range (the item's reading says so: item by item)
+    return Uniform(cast(list[str], names), moments)
 
 
 def _read_items(
@@ -198,10 +308,15 @@ def read_listing(
         raw_items = []
     elif type(raw_items) is not list:
         return None
-    if not shallow(text, sum(1 for item in raw_items if type(item) is dict) - 1):
+    uniform = read_uniform(raw_items)
+    objects = len(raw_items) if uniform is not None else sum(type(i) is dict for i in raw_items)
+    if not shallow(text, objects - 1, body):
         return None  # nested deeper than pydantic's reading takes: the model says so
     try:
         page = page_model.model_validate({**data, "executions": []}, context=context)
+        if uniform is not None:
+            items: list[dict[str, object]] = raw_items  # every item an object (read_uniform)
+            return page, ListedExecutions(items, summary_model, None, {}, uniform)
         items, quick, built = _read_items(raw_items, summary_model)
     except ValidationError:
         return None

@@ -36,10 +36,12 @@ def decode_object(body: bytes) -> tuple[dict[str, object], str] | None:
     """The body as a JSON object and its text, read with ``json``; ``None`` where
     pydantic's JSON reading may differ (a lone surrogate escape, ``NaN``), for a body
     that is not one JSON object, or one nested deeper than the recursion limit."""
+    if b"\\" in body and (b"\\ud" in body or b"\\uD" in body):
+        # a lone surrogate escape: pydantic's reading may refuse it (looked for in the
+        # bytes, where it is the same ASCII text: one memchr for a body without escapes)
+        return None
     try:
         text = body.decode("utf-8")
-        if "\\ud" in text or "\\uD" in text:
-            return None  # a lone surrogate escape: pydantic's reading may refuse it
         data, end = _DECODER.raw_decode(text)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
         return None
@@ -48,7 +50,11 @@ def decode_object(body: bytes) -> tuple[dict[str, object], str] | None:
     return (data, text) if type(data) is dict else None
 
 
-def shallow(text: str, siblings: int = 0) -> bool:
+_OTHER_BYTES = bytes(b for b in range(256) if b not in b"[{")
+"""Every byte but ``[`` and ``{`` (deleted to count those two in one pass)."""
+
+
+def shallow(text: str, siblings: int = 0, body: bytes | None = None) -> bool:
     """Whether the JSON ``text`` (valid JSON) nests arrays and objects at most
     :data:`MAX_DEPTH` deep.
 
@@ -57,8 +63,13 @@ def shallow(text: str, siblings: int = 0) -> bool:
     when ``siblings`` of them are known not to lie on one chain (the items of a
     listing's one array, each an object: only one of them is on any chain). Only a
     text with more is measured exactly (its strings taken out, then the running depth
-    of its brackets)."""
-    if text.count("{") + text.count("[") <= MAX_DEPTH + siblings:
+    of its brackets). ``body``: the same text as UTF-8 (its brackets are counted there,
+    in one pass)."""
+    if body is not None:
+        opening = len(body.translate(None, _OTHER_BYTES))
+    else:
+        opening = text.count("{") + text.count("[")
+    if opening <= MAX_DEPTH + siblings:
         return True
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     return not brackets or max(accumulate(map(_STEPS.__getitem__, brackets))) <= MAX_DEPTH

@@ -13,7 +13,6 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Literal, TypeGuard
 from urllib.parse import unquote, unquote_plus
 
@@ -71,6 +70,12 @@ _MENTION_DEPTH = 8
 _OBS_SCHEME = "obs://"
 _API_TYPES = frozenset({"apicall", "api", "apicalled", "apistart"})
 _TRIGGER_TYPES = frozenset({"triggercal", "triggercall", "trigger", "triggered"})
+_KNOWN_KINDS: dict[str, Kind] = {
+    **dict.fromkeys(("APICALL", "apicall", "API_CALL", "API"), "api"),
+    **dict.fromkeys(("TRIGGERCAL", "triggercal", "TRIGGER", "trigger"), "trigger"),
+}
+"""The spellings the services write, read without folding them (what
+:func:`_kind_of_text` folds each of them to; a fixed table, not a cache)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +242,6 @@ def input_targets(value: object) -> InputTarget | None:
 # -- comparing objects -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
 def key_forms(key: str, *, event: bool = False) -> frozenset[str]:
     """The spellings ``key`` may stand for: itself, without one leading ``/``,
     percent-decoded once (``+`` as a space too for an event's key), each in NFC."""
@@ -261,7 +265,6 @@ def _decoded(text: str, decode: Callable[..., str]) -> str:
         return text
 
 
-@lru_cache(maxsize=65536)
 def _loose(text: str) -> str:
     """Equal for spellings that may or may not name the same thing (case, spaces,
     slashes at the ends, compatibility characters, any number of decodings). Every
@@ -280,7 +283,6 @@ def loose_key(key: str) -> str:
     return _loose(key)
 
 
-@lru_cache(maxsize=65536)
 def loose_index(target: InputTarget) -> frozenset[str]:
     """The loose forms of every key ``target`` could be taken for (its own, and each
     mention's): an item whose :func:`loose_key` is not among them is surely
@@ -323,17 +325,19 @@ def match_object(
     item: tuple[str, str],
     target: InputTarget,
     others: Collection[tuple[str, str]] = (),
+    index: frozenset[str] | None = None,
 ) -> Match:
     """How ``target`` (read from an execution's input) relates to ``item``'s object.
 
     ``others``: the objects of the other items settled with it. A spelling that is
     only *equivalent* to ``item`` but is exactly another item's object is
-    ``similar`` (that other item is the one it started)."""
+    ``similar`` (that other item is the one it started). ``index``: ``target``'s
+    :func:`loose_index` when the caller holds it (read again otherwise)."""
     bucket, key = item
     if (target.bucket, target.key) == item:
         return "same"
     loose = _loose(key)
-    if loose not in loose_index(target):
+    if loose not in (loose_index(target) if index is None else index):
         return "different"
     forms = key_forms(target.key, event=target.event)
     if target.bucket == bucket and forms & key_forms(key):
@@ -362,9 +366,11 @@ def kind_of(*spellings: object, typed_listing: bool = False) -> Kind:
     return "api" if typed_listing else "unknown"
 
 
-@lru_cache(maxsize=256)
 def _kind_of_text(text: str) -> Kind:
-    """:func:`kind_of` one type spelling (the same few recur: read once each)."""
+    """:func:`kind_of` one type spelling (the services' own spellings from a table)."""
+    known = _KNOWN_KINDS.get(text)
+    if known is not None:
+        return known
     word = "".join(c for c in text.casefold() if c.isalnum())
     if word in _API_TYPES:
         return "api"

@@ -12,6 +12,8 @@ from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
+from operator import lt
 from typing import NamedTuple, TypeVar
 
 from .._batch.settle import (
@@ -24,7 +26,7 @@ from .._batch.settle import (
     service_window,
 )
 from .._batch.settle_detail import DetailFacts, facts_of
-from .._batch.settle_filter import ListedExecutions, page_names
+from .._batch.settle_filter import ListedExecutions, Uniform, page_names
 from .._batch.settle_match import Kind, graph_relation, input_targets, kind_of
 from ..errors import ObsWorkflowError
 from ..models import ExecutionDetail, ExecutionSummary
@@ -267,6 +269,9 @@ class _InWindows:
     def _take_quick(self, sweep: ListingSweep, executions: ListedExecutions) -> None:
         """:meth:`take` on what the page reading kept of each execution (the same
         rules, the window first), without a typed summary."""
+        if executions.uniform is not None:
+            self._take_uniform(sweep, executions, executions.uniform)
+            return
         lows, highs = self.windows.bounds  # WindowSet.overlaps, inline
         sweep.listed += len(executions.quick)
         previous = self.previous
@@ -286,6 +291,46 @@ class _InWindows:
             self.seen.add(name)
             started = executions.started_at(position)
             self.found.append(_Listed(name, started, span, execution_type, graph_urn))
+
+    def _take_uniform(
+        self, sweep: ListingSweep, executions: ListedExecutions, uniform: Uniform
+    ) -> None:
+        """:meth:`_take_quick` on a page read at once (every start time exact: its
+        span is that moment): the order and the windows checked over the whole page
+        first (a page of history outside every window ends there), then each
+        execution the windows' outer bounds leave in doubt, by the same rules."""
+        moments = uniform.moments
+        sweep.listed += len(moments)
+        if not moments:
+            return
+        previous = self.previous
+        if sweep.time_ordered and (
+            (previous is not None and moments[0] < previous)
+            or any(map(lt, islice(moments, 1, None), moments))
+        ):
+            sweep.time_ordered = False  # some start time is before the one listed before it
+        self.previous = moments[-1]
+        lows, highs = self.windows.bounds
+        if not lows:
+            return  # no window: nothing is kept
+        first, last = lows[0], highs[-1]
+        if min(moments) > last or max(moments) < first:
+            return  # the whole page outside every window
+        names = uniform.names
+        for position in [i for i, moment in enumerate(moments) if first <= moment <= last]:
+            moment = moments[position]
+            at = bisect_right(lows, moment) - 1  # WindowSet.overlaps((moment, moment))
+            if at < 0 or moment > highs[at]:
+                continue
+            name = names[position]
+            if name in self.seen:
+                continue
+            item = executions.raw(position)
+            execution_type, graph_urn = item.get("execution_type"), item.get("graph_urn")
+            if _kind(graph_urn, execution_type, self.graph, self.typed) is None:
+                continue
+            self.seen.add(name)
+            self.found.append(_Listed(name, moment, (moment, moment), execution_type, graph_urn))
 
 
 @dataclass(slots=True)

@@ -18,6 +18,7 @@ from .batch_plan import ItemDecision, RetryFlags, decide_item, where
 from .manifest import ManifestItem, read_manifest
 from .results import ResumeState
 from .results_log import (
+    AnswerDates,
     ResultsFileError,
     ResultsLog,
     outcome_record,
@@ -64,6 +65,8 @@ class BatchFeed:
     unsent: list[ManifestItem] = field(default_factory=list)
     """The items of the current batch not yet handed to the client."""
     _flush_scheduled: bool = False
+    dates: AnswerDates = field(default_factory=AnswerDates)
+    """Reads each outcome's ``answer_date`` (this run's own memory of the last ``Date``)."""
 
     def _say(self, item: ManifestItem, what: str, *, always: bool = False) -> None:
         if self.verbose or always:
@@ -142,11 +145,11 @@ class BatchFeed:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
         if outcome.result is not None:
-            self.log.add_line(started_line(outcome, item, self.now()))
+            self.log.add_line(started_line(outcome, item, self.now(), self.dates))
             if self.verbose:
                 self._say(item, f"started {outcome.result.execution_name}")
             return
-        record = outcome_record(outcome, item, self.now())
+        record = outcome_record(outcome, item, self.now(), self.dates)
         self.log.add(record)
         if outcome.ambiguous:
             self.ambiguous_log.write(record)

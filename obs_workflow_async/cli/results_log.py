@@ -28,6 +28,7 @@ from .manifest import ManifestError, ManifestItem
 from .settle_file import timestamp
 
 __all__ = [
+    "AnswerDates",
     "ResultsFileError",
     "ResultsLock",
     "ResultsLockedError",
@@ -39,18 +40,46 @@ __all__ = [
 ]
 
 
+class AnswerDates:
+    """``outcome.answer_date`` for one run's outcomes, the last ``Date`` text read
+    remembered (answers that arrive in the same second carry the same text, and
+    ``answer_date`` depends on that text alone). Owned by the run that writes them:
+    nothing shared between runs."""
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self) -> None:
+        self._text: object = None
+        self._value: datetime | None = None
+
+    def __call__(self, outcome: StartOutcome) -> datetime | None:
+        """``outcome.answer_date``."""
+        source = outcome.result if outcome.result is not None else outcome.error
+        headers = getattr(source, "headers", None)
+        text = headers.get("date") if headers is not None else None
+        if type(text) is str and text and text == self._text:
+            return self._value
+        value = outcome.answer_date
+        self._text, self._value = text, value
+        return value
+
+
 def outcome_record(
-    outcome: StartOutcome, item: ManifestItem, at: datetime | None = None
+    outcome: StartOutcome,
+    item: ManifestItem,
+    at: datetime | None = None,
+    dates: Callable[[StartOutcome], datetime | None] | None = None,
 ) -> dict[str, object]:
     """The results line of one outcome, which arrived at ``at`` (this machine's clock;
     default now). When the answer had a ``Date``, ``offset`` records the service's
     clock minus this machine's, in seconds (``Date`` minus ``at``: a little low, by
     the answer's travel time and ``Date``'s one-second resolution); settling places
     the item on the service's clock with it, even if this machine's clock is stepped
-    before the settle."""
+    before the settle. ``dates``: reads ``outcome.answer_date`` (a run's own
+    :class:`AnswerDates`)."""
     moment = at if at is not None else datetime.now(timezone.utc)
     record = _outcome_fields(outcome, item, timestamp(moment))
-    answered = outcome.answer_date
+    answered = outcome.answer_date if dates is None else dates(outcome)
     if answered is not None:
         record["offset"] = round((answered - moment).total_seconds(), 3)
     return record
@@ -65,13 +94,18 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=True)
 
 
-def started_line(outcome: StartOutcome, item: ManifestItem, at: datetime) -> str:
-    """``results_line(outcome_record(outcome, item, at))`` for a started item, the same
-    text built without the dict (the line written for most items)."""
+def started_line(
+    outcome: StartOutcome,
+    item: ManifestItem,
+    at: datetime,
+    dates: Callable[[StartOutcome], datetime | None] | None = None,
+) -> str:
+    """``results_line(outcome_record(outcome, item, at, dates))`` for a started item,
+    the same text built without the dict (the line written for most items)."""
     result = outcome.result
     assert result is not None
     key = f',"key":{_json(item.key)}' if item.key is not None else ""
-    answered = outcome.answer_date
+    answered = outcome.answer_date if dates is None else dates(outcome)
     offset = (
         f',"offset":{round((answered - at).total_seconds(), 3)!r}' if answered is not None else ""
     )
