@@ -172,6 +172,11 @@ def timestamp_span(value: object) -> tuple[datetime, datetime] | None:
         return None
     if _EPOCH_MS.fullmatch(text):
         return _epoch_span(float(text))
+    return _text_span(text)
+
+
+def _text_span(text: str) -> tuple[datetime, datetime] | None:
+    """:func:`timestamp_span` of a stripped text that is not a number."""
     parsed = parse_timestamp(text)
     if parsed is None:
         return None
