@@ -397,10 +397,13 @@ def _candidates(
 ) -> list[Candidate]:
     """The kept executions with the object their input names (``None``: unread or
     none); an undated listing entry takes its details' ``started_at``. Details that
-    show a trigger or another graph drop the execution."""
+    show a trigger or another graph drop the execution; details that name another
+    execution are not its own (read as none)."""
     candidates: list[Candidate] = []
     for listed in found:
         detail = details.get(listed.name)
+        if detail is not None and detail.execution_name not in (None, listed.name):
+            detail = None  # the answer names another execution: unread
         started, span = listed.started_at, listed.span
         kind: Kind = "api"
         named = None

@@ -34,6 +34,9 @@ class RawLister:
     def __init__(self, api: Api, pages: Pages, started: object, skew: timedelta) -> None:
         self.api, self.pages, self.started, self.skew = api, pages, started, skew
         self.list_calls = 0
+        self.misrouted: str | None = None
+        """Answer every details call with this other execution's details (naming
+        another object), as a proxy that mixes answers up would."""
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.skew
@@ -44,20 +47,23 @@ class RawLister:
         detail = "/workflowexecution/" if self.api == "v3" else "/workflowexecutions/"
         if detail in path:
             name = path.rsplit("/", 1)[-1]
+            key = "k"
+            if self.misrouted is not None:
+                name, key = self.misrouted, "other"
             body: object = (
                 {
                     "execution_info": {
                         "execution_name": name,
                         "execution_type": "APICALL",
                         "started_at": self.started,
-                        "input": json.dumps({"bucket": "b", "object": "k"}),
+                        "input": json.dumps({"bucket": "b", "object": key}),
                     }
                 }
                 if self.api == "v2"
                 else {
                     "execution_id": name,
                     "begin_time": self.started,
-                    "input": {"bucket": "b", "object": "k"},
+                    "input": {"bucket": "b", "object": key},
                 }
             )
             return web.json_response(body, headers=headers)
@@ -90,11 +96,13 @@ async def settle(
     started: object,
     *,
     skew: timedelta = timedelta(0),
+    misrouted: str | None = None,
     **kwargs: Any,
 ) -> tuple[str, str, RawLister]:
     """The verdict (and its reason) on one item whose window is the last minute but 40
     seconds, against ``pages``."""
     lister = RawLister(api, pages, started, skew)
+    lister.misrouted = misrouted
     now = datetime.now(UTC)
     item = SettleItem("g", "b", "k", now - timedelta(seconds=60), now - timedelta(seconds=40))
     async for url in _serve(lister):
@@ -202,3 +210,12 @@ async def test_a_service_clock_hours_off_never_gives_not_started(api: Api, hours
     assert verdict in ("started", "unknown"), reason
     if api == "v2":
         assert verdict == "started"
+
+
+async def test_details_of_another_execution_never_give_not_started(api: Api) -> None:
+    """The details asked for ``e1`` answer for ``e0`` (another object): a mixed-up
+    answer says nothing of ``e1``, whose input may name the item's object."""
+    moment = datetime.now(UTC) - timedelta(seconds=50)
+    written = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    verdict, reason, _ = await settle(api, _one(written), written, misrouted="e0")
+    assert verdict == "unknown", reason
