@@ -215,8 +215,14 @@ Arabia, +03:00): a time written with one may be in any zone."""
 _WORDS = re.compile(r"[A-Za-z]+").findall
 
 
+def names_shared_zone(text: str) -> bool:
+    """Whether ``text`` names its zone by a name several zones share
+    (:data:`_SHARED_ZONE_NAMES`): its moment is then unknown within a day."""
+    return any(word.upper() in _SHARED_ZONE_NAMES for word in _WORDS(text))
+
+
 def _has_zone(text: str) -> bool:
-    if any(word.upper() in _SHARED_ZONE_NAMES for word in _WORDS(text)):
+    if names_shared_zone(text):
         return False
     try:
         if any(c.isalpha() for c in text):

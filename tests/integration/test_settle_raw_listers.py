@@ -34,6 +34,8 @@ class RawLister:
     def __init__(self, api: Api, pages: Pages, started: object, skew: timedelta) -> None:
         self.api, self.pages, self.started, self.skew = api, pages, started, skew
         self.list_calls = 0
+        self.date: Callable[[datetime], str] = lambda now: format_datetime(now, usegmt=True)
+        """The ``Date`` header written for the service's clock ``now``."""
         self.misrouted: str | None = None
         """Answer every details call with this other execution's details (naming
         another object), as a proxy that mixes answers up would."""
@@ -42,7 +44,7 @@ class RawLister:
         return datetime.now(UTC) + self.skew
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        headers = {"Date": format_datetime(self.now(), usegmt=True)}
+        headers = {"Date": self.date(self.now())}
         path = request.path.rstrip("/")
         detail = "/workflowexecution/" if self.api == "v3" else "/workflowexecutions/"
         if detail in path:
@@ -103,6 +105,13 @@ async def settle(
     seconds, against ``pages``."""
     lister = RawLister(api, pages, started, skew)
     lister.misrouted = misrouted
+    verdict, reason = await _settle_with(lister, **kwargs)
+    return verdict, reason, lister
+
+
+async def _settle_with(lister: RawLister, **kwargs: Any) -> tuple[str, str]:
+    """:func:`settle` against ``lister``."""
+    api = lister.api
     now = datetime.now(UTC)
     item = SettleItem("g", "b", "k", now - timedelta(seconds=60), now - timedelta(seconds=40))
     async for url in _serve(lister):
@@ -124,7 +133,7 @@ async def settle(
                 client.settle([item], wait=False, settle_delay=0, **kwargs), 10
             )
         result = report.results[0]
-        return result.verdict, result.reason, lister
+        return result.verdict, result.reason
     raise AssertionError("unreachable")
 
 
@@ -219,3 +228,16 @@ async def test_details_of_another_execution_never_give_not_started(api: Api) -> 
     written = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     verdict, reason, _ = await settle(api, _one(written), written, misrouted="e0")
     assert verdict == "unknown", reason
+
+
+async def test_a_date_header_in_a_shared_zone_name_never_gives_not_started(api: Api) -> None:
+    """``Date`` must be GMT; a server in China writing its local time as ``CST``
+    (+08:00, which ``email.utils`` reads as US Central, -06:00) must not move the
+    windows 14 hours away from the start times (written in UTC)."""
+    moment = datetime.now(UTC) - timedelta(seconds=50)
+    written = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    lister = RawLister(api, _filtered(written), written, timedelta(0))
+    china = timezone(timedelta(hours=8))
+    lister.date = lambda now: now.astimezone(china).strftime("%a, %d %b %Y %H:%M:%S CST")
+    verdict, reason = await _settle_with(lister)
+    assert verdict in ("started", "unknown"), reason
