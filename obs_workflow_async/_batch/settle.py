@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
-from ..models._timestamps import names_shared_zone
+from ..models._timestamps import unclear_zone
 from .settle_defaults import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .settle_match import (
     InputTarget,
@@ -229,7 +229,7 @@ class _CandidateIndex:
 def clock_offset(date_header: str | None, sent: datetime, received: datetime) -> timedelta | None:
     """Service clock minus local clock from one answer's ``Date`` header, taking the
     middle of the request's round trip as the moment the service stamped it."""
-    if not date_header or names_shared_zone(date_header):
+    if not date_header or unclear_zone(date_header):
         return None  # none, or in a zone it does not tell (CST: China or US Central?)
     try:
         stamped = parsedate_to_datetime(date_header)

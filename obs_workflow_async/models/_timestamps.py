@@ -213,16 +213,23 @@ _SHARED_ZONE_NAMES = frozenset(
 offsets, which other zones write too (``CST``: China Standard Time, +08:00; ``AST``:
 Arabia, +03:00): a time written with one may be in any zone."""
 _WORDS = re.compile(r"[A-Za-z]+").findall
+_SHORT_OFFSET = re.compile(r"(?:^|\s)[+-]\d{1,3}(?![\d:])").search
+"""A numeric zone of fewer than four digits (``+08``): ``email.utils`` reads it as
+minutes (``+00:08``), not hours."""
 
 
-def names_shared_zone(text: str) -> bool:
-    """Whether ``text`` names its zone by a name several zones share
-    (:data:`_SHARED_ZONE_NAMES`): its moment is then unknown within a day."""
-    return any(word.upper() in _SHARED_ZONE_NAMES for word in _WORDS(text))
+def unclear_zone(text: str) -> bool:
+    """Whether ``text`` (a time ``email.utils`` may read) names its zone in a way that
+    does not tell it: a name several zones share (:data:`_SHARED_ZONE_NAMES`) or a
+    numeric zone of fewer than four digits. Its moment is then unknown within a day."""
+    return (
+        any(word.upper() in _SHARED_ZONE_NAMES for word in _WORDS(text))
+        or _SHORT_OFFSET(text) is not None
+    )
 
 
 def _has_zone(text: str) -> bool:
-    if names_shared_zone(text):
+    if unclear_zone(text):
         return False
     try:
         if any(c.isalpha() for c in text):

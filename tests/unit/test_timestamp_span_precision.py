@@ -40,6 +40,7 @@ def _covers(text: str, *moments: datetime) -> bool:
         "Fri, 04 Dec 2026 21:24:23 CST",  # China Standard Time (+08:00) or US Central?
         "Fri Dec 04 21:24:23 CST 2026",  # Java's Date.toString() in China
         "Fri, 04 Dec 2026 16:24:23 AST",  # Arabia (+03:00) or Atlantic (-04:00)?
+        "Fri, 04 Dec 2026 21:24:23 +08",  # email.utils: +00:08
     ],
 )
 def test_a_coarse_or_ambiguous_time_covers_the_start(text: str) -> None:
@@ -75,3 +76,14 @@ def test_a_minute_spans_that_minute_only() -> None:
     assert span is not None
     assert span[0] == START.replace(second=0)
     assert START.replace(second=59) <= span[1] < START.replace(second=0) + timedelta(minutes=1)
+
+
+def test_a_date_header_with_an_unclear_zone_gives_no_offset() -> None:
+    from obs_workflow_async._batch.settle import clock_offset
+
+    at = datetime(2026, 12, 4, 13, 24, 23, tzinfo=UTC)
+    for date in ("Fri, 04 Dec 2026 21:24:23 CST", "Fri, 04 Dec 2026 21:24:23 +08"):
+        assert clock_offset(date, at, at) is None
+    assert clock_offset("Fri, 04 Dec 2026 21:24:23 +0800", at, at) == timedelta(0)
+    assert clock_offset("Fri, 04 Dec 2026 13:24:23 GMT", at, at) == timedelta(0)
+    assert clock_offset("Friday, 04-Dec-26 13:24:23 GMT", at, at) == timedelta(0)
