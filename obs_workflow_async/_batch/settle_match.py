@@ -108,7 +108,7 @@ def _decode(value: object) -> object:
             return value
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested beyond the stack
             return value
     return value
 

@@ -36,6 +36,8 @@ class RawLister:
         self.list_calls = 0
         self.date: Callable[[datetime], str] = lambda now: format_datetime(now, usegmt=True)
         """The ``Date`` header written for the service's clock ``now``."""
+        self.input: object = None
+        """The details' input (``None``: the item's bucket and object)."""
         self.misrouted: str | None = None
         """Answer every details call with this other execution's details (naming
         another object), as a proxy that mixes answers up would."""
@@ -52,20 +54,21 @@ class RawLister:
             key = "k"
             if self.misrouted is not None:
                 name, key = self.misrouted, "other"
+            named = {"bucket": "b", "object": key} if self.input is None else self.input
             body: object = (
                 {
                     "execution_info": {
                         "execution_name": name,
                         "execution_type": "APICALL",
                         "started_at": self.started,
-                        "input": json.dumps({"bucket": "b", "object": key}),
+                        "input": json.dumps(named),
                     }
                 }
                 if self.api == "v2"
                 else {
                     "execution_id": name,
                     "begin_time": self.started,
-                    "input": {"bucket": "b", "object": key},
+                    "input": named,
                 }
             )
             return web.json_response(body, headers=headers)
@@ -241,3 +244,19 @@ async def test_a_date_header_in_a_shared_zone_name_never_gives_not_started(api: 
     lister.date = lambda now: now.astimezone(china).strftime("%a, %d %b %Y %H:%M:%S CST")
     verdict, reason = await _settle_with(lister)
     assert verdict in ("started", "unknown"), reason
+
+
+@pytest.mark.parametrize("shape", ["text", "text_in_object"])
+async def test_an_input_of_json_text_nested_beyond_the_stack_gives_a_verdict(
+    api: Api, shape: str
+) -> None:
+    """The details' input is JSON text (settling decodes it) nested deeper than
+    Python's recursion limit: the input does not tell (``unknown``), not a
+    ``RecursionError`` out of ``settle``."""
+    moment = datetime.now(UTC) - timedelta(seconds=50)
+    written = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    lister = RawLister(api, _one(written), written, timedelta(0))
+    deep = "[" * 100_000 + "]" * 100_000
+    lister.input = deep if shape == "text" else {"input": deep}
+    verdict, reason = await _settle_with(lister)
+    assert verdict == "unknown", reason
