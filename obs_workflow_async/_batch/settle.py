@@ -22,12 +22,14 @@ from typing import Literal
 from ..models._timestamps import unclear_zone
 from .settle_defaults import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .settle_match import (
+    UNSETTLED,
     InputTarget,
     Kind,
     input_targets,
     loose_index,
     loose_key,
     match_object,
+    may_name,
     span_relation,
 )
 
@@ -215,12 +217,14 @@ class _CandidateIndex:
         self.by_key: dict[str, list[int]] = {}
         self.nameless: list[int] = []
         for position, candidate in enumerate(candidates):
-            if not candidate.index:
-                self.nameless.append(position)
+            if not candidate.index or UNSETTLED in candidate.index:
+                self.nameless.append(position)  # looked up for every key
             for key in candidate.index:
                 self.by_key.setdefault(key, []).append(position)
 
     def lookup(self, loose: str) -> list[Candidate]:
+        if loose == UNSETTLED:  # a key that may be any: every candidate
+            return list(self.source[: self.size])
         named = self.by_key.get(loose, [])
         positions = sorted({*named, *self.nameless}) if self.nameless else named
         return [self.source[p] for p in positions]
@@ -355,7 +359,7 @@ def judge(
     proofs: list[Candidate] = []
     doubts: list[str] = []
     for candidate in candidates:
-        if candidate.index and loose not in candidate.index:
+        if candidate.index and not may_name(loose, candidate.index):
             continue  # names another object in every spelling: whenever it started
         where = span_relation(candidate.when, window)
         if where == "out":
