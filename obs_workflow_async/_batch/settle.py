@@ -19,14 +19,17 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
+from ..models._timestamps import unclear_zone
 from .settle_defaults import DEFAULT_MARGIN, DEFAULT_SETTLE_DELAY
 from .settle_match import (
+    UNSETTLED,
     InputTarget,
     Kind,
     input_targets,
     loose_index,
     loose_key,
     match_object,
+    may_name,
     span_relation,
 )
 
@@ -214,12 +217,14 @@ class _CandidateIndex:
         self.by_key: dict[str, list[int]] = {}
         self.nameless: list[int] = []
         for position, candidate in enumerate(candidates):
-            if not candidate.index:
-                self.nameless.append(position)
+            if not candidate.index or UNSETTLED in candidate.index:
+                self.nameless.append(position)  # looked up for every key
             for key in candidate.index:
                 self.by_key.setdefault(key, []).append(position)
 
     def lookup(self, loose: str) -> list[Candidate]:
+        if loose == UNSETTLED:  # a key that may be any: every candidate
+            return list(self.source[: self.size])
         named = self.by_key.get(loose, [])
         positions = sorted({*named, *self.nameless}) if self.nameless else named
         return [self.source[p] for p in positions]
@@ -228,8 +233,8 @@ class _CandidateIndex:
 def clock_offset(date_header: str | None, sent: datetime, received: datetime) -> timedelta | None:
     """Service clock minus local clock from one answer's ``Date`` header, taking the
     middle of the request's round trip as the moment the service stamped it."""
-    if not date_header:
-        return None
+    if not date_header or unclear_zone(date_header):
+        return None  # none, or in a zone it does not tell (CST: China or US Central?)
     try:
         stamped = parsedate_to_datetime(date_header)
     except (TypeError, ValueError, IndexError):
@@ -354,7 +359,7 @@ def judge(
     proofs: list[Candidate] = []
     doubts: list[str] = []
     for candidate in candidates:
-        if candidate.index and loose not in candidate.index:
+        if candidate.index and not may_name(loose, candidate.index):
             continue  # names another object in every spelling: whenever it started
         where = span_relation(candidate.when, window)
         if where == "out":

@@ -50,6 +50,9 @@ class DetailFacts(NamedTuple):
     created_by: object
     """``getattr(detail, "created_by", None)`` (v3's field; an extra field on v2)."""
     graph_urn: str | None
+    execution_name: str | None = None
+    """The execution the answer names (``ExecutionDetail.execution_name``; ``None``:
+    none): details naming another execution than the one asked for say nothing of it."""
 
 
 def facts_of(detail: ExecutionDetail) -> DetailFacts:
@@ -62,6 +65,7 @@ def facts_of(detail: ExecutionDetail) -> DetailFacts:
         None if kind is None else kind.value,
         getattr(detail, "created_by", None),
         detail.graph_urn,
+        detail.execution_name or None,
     )
 
 
@@ -242,6 +246,7 @@ def quick_facts(
         None if kind is None or kind == "" else kind,  # type: ignore[arg-type]  # checked: text
         typed(get("created_by")),
         typed(get("graph_urn")),  # type: ignore[arg-type]  # checked: text
+        typed(get("execution_name")) or None,  # type: ignore[arg-type]  # checked: text
     )
 
 

@@ -27,8 +27,10 @@ __all__ = [
     "loose_index",
     "loose_key",
     "match_object",
+    "may_name",
     "same_object",
     "span_relation",
+    "UNSETTLED",
 ]
 
 Match = Literal["same", "equivalent", "similar", "different"]
@@ -108,7 +110,7 @@ def _decode(value: object) -> object:
             return value
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested beyond the stack
             return value
     return value
 
@@ -275,7 +277,23 @@ def _loose(text: str) -> str:
         if again == decoded:
             break
         decoded = again
+    else:
+        if unquote_plus(decoded, errors="replace") != decoded:
+            return UNSETTLED  # still encoded after the bound: may be any key
     return unicodedata.normalize("NFKC", decoded).strip().strip("/").strip().casefold()
+
+
+UNSETTLED = "\x00"
+"""The loose form of a text still percent-encoded after :func:`_loose`'s eight
+decodings (the bound against hostile text): it may stand for any key (a key encoded
+nine times and its spelling decoded once must not part), so it meets every loose
+form (:func:`may_name`)."""
+
+
+def may_name(loose: str, index: Collection[str]) -> bool:
+    """Whether a key of loose form ``loose`` may be among the keys whose loose forms are
+    ``index`` (a :func:`loose_index`)."""
+    return loose in index or loose == UNSETTLED or UNSETTLED in index
 
 
 def loose_key(key: str) -> str:
@@ -337,7 +355,7 @@ def match_object(
     if (target.bucket, target.key) == item:
         return "same"
     loose = _loose(key)
-    if loose not in (loose_index(target) if index is None else index):
+    if not may_name(loose, loose_index(target) if index is None else index):
         return "different"
     forms = key_forms(target.key, event=target.event)
     if target.bucket == bucket and forms & key_forms(key):

@@ -5,7 +5,7 @@ its client at construction."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 if TYPE_CHECKING:
@@ -78,6 +78,13 @@ class Lister(Protocol):
     def typed_listing(self) -> bool:
         """Whether :meth:`page` asks the service for API starts only (then an execution
         listed without a type is one)."""
+        ...
+
+    @property
+    def reach(self) -> timedelta | None:
+        """How far beyond ``span`` (either way) the listing's own time filter reads, in
+        the service's clock (``None``: no time filter, every execution is listed): a
+        window the measured clock offset moves beyond it was not listed."""
         ...
 
     async def page(

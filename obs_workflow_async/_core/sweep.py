@@ -140,11 +140,34 @@ class SweepEngine:
                     sweep, page, (sent, self._now()), items, default_until, margin
                 )
                 kept = _InWindows(windows, sweep.graph_name, self._lister.typed_listing)
+                beyond = _beyond_reach(windows, span, self._lister.reach)
+                if beyond is not None:
+                    kept.take(sweep, page.executions)
+                    sweep.error = beyond
+                    break
             kept.take(sweep, page.executions)
             if not paging.more(sweep, page):
                 break
             cursor = page.next_cursor
         return [] if kept is None else kept.found
+
+
+def _beyond_reach(
+    windows: WindowSet, span: tuple[datetime, datetime], reach: timedelta | None
+) -> str | None:
+    """Why the listing cannot cover ``windows`` (the service's clock), asked for
+    ``span`` (this machine's) with a time filter reading ``reach`` beyond it; ``None``:
+    it covers them (or lists everything). The service's clock measured further off
+    this machine's than ``reach`` moves a window outside what the listing reads."""
+    lows, highs = windows.bounds
+    if reach is None or not lows:
+        return None
+    if lows[0] >= span[0] - reach and highs[-1] <= span[1] + reach:
+        return None
+    return (
+        "the service's clock is further off this machine's than the listing's time "
+        f"filter reaches ({reach}): windows outside it were not listed"
+    )
 
 
 def _plain_facts(facts: DetailFacts) -> DetailFacts:
@@ -374,10 +397,13 @@ def _candidates(
 ) -> list[Candidate]:
     """The kept executions with the object their input names (``None``: unread or
     none); an undated listing entry takes its details' ``started_at``. Details that
-    show a trigger or another graph drop the execution."""
+    show a trigger or another graph drop the execution; details that name another
+    execution are not its own (read as none)."""
     candidates: list[Candidate] = []
     for listed in found:
         detail = details.get(listed.name)
+        if detail is not None and detail.execution_name not in (None, listed.name):
+            detail = None  # the answer names another execution: unread
         started, span = listed.started_at, listed.span
         kind: Kind = "api"
         named = None

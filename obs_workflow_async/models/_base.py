@@ -196,7 +196,7 @@ def decode_json_text(value: object) -> object:
     if isinstance(value, str | bytes):
         try:
             decoded: object = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested beyond the stack
             return value
         return decoded
     return value

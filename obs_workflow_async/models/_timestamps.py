@@ -148,7 +148,9 @@ def timestamp_span(value: object) -> tuple[datetime, datetime] | None:
     """The moments a timestamp as the service wrote it may denote, or ``None`` when
     it is unreadable.
 
-    A time with a zone (or an aware ``datetime``) is exact: ``(t, t)``. A time
+    A time with a zone (or an aware ``datetime``) is exact: ``(t, t)``; written only
+    to the minute, the hour or the day, it spans that minute, hour or day. A zone name
+    other zones share (``CST``: China or US Central) counts as none. A time
     without a zone may be in any zone: the span runs from 14 hours before to 12
     hours after the digits read as UTC. A number (or numeric text) is epoch seconds
     or epoch milliseconds, whichever readings fall between 2000 and 2200; none
@@ -170,21 +172,65 @@ def timestamp_span(value: object) -> tuple[datetime, datetime] | None:
         return None
     if _EPOCH_MS.fullmatch(text):
         return _epoch_span(float(text))
+    return _text_span(text)
+
+
+def _text_span(text: str) -> tuple[datetime, datetime] | None:
+    """:func:`timestamp_span` of a stripped text that is not a number."""
     parsed = parse_timestamp(text)
     if parsed is None:
         return None
     match = _TIME.fullmatch(text)
-    zoned = (
-        match.group(9) is not None or match.group(10) is not None
-        if match is not None
-        else _has_zone(text)
-    )
+    if match is not None:
+        zoned = match.group(9) is not None or match.group(10) is not None
+        if match.group(5) is None:
+            width = _DAY  # a date: any moment of that day
+        elif match.group(7) is None:
+            width = _MINUTE  # no seconds: any moment of that minute
+        else:
+            width = _NO_WIDTH
+    else:
+        width = _NO_WIDTH if _WITH_SECONDS(text) else _DAY  # coarser: an hour, a minute
+        zoned = _has_zone(text)
+        if not zoned and parsed.utcoffset():
+            parsed = parsed.replace(tzinfo=timezone.utc)  # a named zone: its digits as UTC
     if zoned:
-        return parsed, parsed
-    return parsed + _ZONES[0], parsed + _ZONES[1]
+        return parsed, parsed + width
+    return parsed + _ZONES[0], parsed + width + _ZONES[1]
+
+
+_NO_WIDTH = timedelta(0)
+_MINUTE = timedelta(minutes=1, microseconds=-1)
+_DAY = timedelta(days=1, microseconds=-1)
+_WITH_SECONDS = re.compile(r"\d:\d\d:\d\d").search
+"""A time written to the second (``HH:MM:SS``): the other forms
+``datetime.fromisoformat`` and the RFC 1123 reading take may stop at the hour or the
+minute, and then denote any moment of it."""
+_SHARED_ZONE_NAMES = frozenset(
+    {"AST", "ADT", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+)
+"""The zone names :func:`email.utils.parsedate_to_datetime` reads as North American
+offsets, which other zones write too (``CST``: China Standard Time, +08:00; ``AST``:
+Arabia, +03:00): a time written with one may be in any zone."""
+_WORDS = re.compile(r"[A-Za-z]+").findall
+_SHORT_OFFSET = re.compile(r"(?:^|\s)[+-]\d{1,3}(?![\d:])").search
+"""A numeric zone of fewer than four digits (``+08``): ``email.utils`` reads it as
+minutes (``+00:08``), not hours."""
+
+
+def unclear_zone(text: str) -> bool:
+    """Whether ``text`` (a time ``email.utils`` may read) names its zone in a way that
+    does not tell it: a name several zones share (:data:`_SHARED_ZONE_NAMES`) or a
+    numeric zone of fewer than four digits. Its moment is then unknown within a day."""
+    return (
+        any(word.upper() in _SHARED_ZONE_NAMES for word in _WORDS(text))
+        or _SHORT_OFFSET(text) is not None
+    )
 
 
 def _has_zone(text: str) -> bool:
+    if unclear_zone(text):
+        return False
     try:
         if any(c.isalpha() for c in text):
             return parsedate_to_datetime(text).tzinfo is not None

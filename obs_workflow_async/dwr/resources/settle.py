@@ -41,6 +41,7 @@ class DwrLister:
     __slots__ = ("_dwr",)
 
     typed_listing = False
+    reach: timedelta | None = SETTLE_SKEW
 
     def __init__(self, dwr: DwrCalls) -> None:
         self._dwr = dwr

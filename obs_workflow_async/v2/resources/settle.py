@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..._batch.settle_detail import DetailFacts, detail_reader
 from ..._batch.settle_filter import page_reader
@@ -37,6 +37,7 @@ class V2Lister:
     __slots__ = ("_core",)
 
     typed_listing = True
+    reach: timedelta | None = None
 
     def __init__(self, core: CoreClient) -> None:
         self._core = core
