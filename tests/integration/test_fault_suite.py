@@ -63,14 +63,23 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     halfway = asyncio.Event()
     runs: list[BatchRun] = []
 
+    pauses: list[float] = []  # every backoff pause the retry loop takes (then slept)
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        await asyncio.sleep(seconds)
+
     async def restart_halfway() -> None:
         await halfway.wait()
-        retried = runs[0].stats.retried
         await proxy.stop()
         await server.close()
-        # down until the client has had to retry (a refused or timed-out connection),
-        # however long that takes on this machine
-        await until(lambda: runs[0].stats.retried > retried, timeout=120)
+        # Down until the client has had to retry a refused connection, however long
+        # that takes on this machine: each of the 64 calls in flight can take at most
+        # one pause for an attempt made before the stop, so the 65th pause after it
+        # follows an attempt the stopped proxy refused. (Waiting for a retried item
+        # to finish instead kept the service down until a call's 5 s total ran out.)
+        before = len(pauses)
+        await until(lambda: len(pauses) > before + 64, timeout=120)
         await server.start()
         await proxy.start()
         restarted.set()
@@ -82,6 +91,7 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
             secret_access_key=server.secret_access_key,
             timeout=Timeout(total=5.0, connect=1.0, read=2.0),
             max_retries=8,
+            runtime=Runtime(sleep=pause),
         )
         async with client:
             restart = asyncio.create_task(restart_halfway())
