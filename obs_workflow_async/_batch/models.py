@@ -64,16 +64,19 @@ class StartOutcome:
         answer came (a lost connection, a timeout) or it had no readable ``Date``.
         Compared with this machine's clock when the outcome arrived, it gives the
         offset that settling needs (``SettleItem.offsets``)."""
-        text = _date_text(self)
+        text = self.answer_date_text
         return None if text is None else _http_date(text)
 
-
-def _date_text(outcome: StartOutcome) -> str | None:
-    """The ``Date`` header of the answer that ended ``outcome`` (``None``: none)."""
-    source = outcome.result if outcome.result is not None else outcome.error
-    headers = getattr(source, "headers", None)
-    text = headers.get("date") if headers is not None else None
-    return text if isinstance(text, str) and text else None
+    @property
+    def answer_date_text(self) -> str | None:
+        """The ``Date`` header of the answer that ended the item as the service sent
+        it (``None``: no answer, or no ``Date``); :attr:`answer_date` reads it. Answers
+        in the same second carry the same text, so a reader of many outcomes can parse
+        each distinct text once."""
+        source = self.result if self.result is not None else self.error
+        headers = getattr(source, "headers", None)
+        text = headers.get("date") if headers is not None else None
+        return text if isinstance(text, str) and text else None
 
 
 _IMF_FIXDATE = re.compile(

@@ -54,10 +54,8 @@ class AnswerDates:
 
     def __call__(self, outcome: StartOutcome) -> datetime | None:
         """``outcome.answer_date``."""
-        source = outcome.result if outcome.result is not None else outcome.error
-        headers = getattr(source, "headers", None)
-        text = headers.get("date") if headers is not None else None
-        if type(text) is str and text and text == self._text:
+        text = outcome.answer_date_text
+        if text is not None and text == self._text:
             return self._value
         value = outcome.answer_date
         self._text, self._value = text, value

@@ -104,3 +104,18 @@ def test_a_runs_answer_dates_read_as_answer_date() -> None:
     for text in texts:
         outcome = _outcome(text)
         assert dates(outcome) == outcome.answer_date
+
+
+def test_answer_date_text_is_the_sent_text_or_none() -> None:
+    assert _outcome("Thu, 03 Dec 2026 10:00:00 GMT").answer_date_text == (
+        "Thu, 03 Dec 2026 10:00:00 GMT"
+    )
+    assert _outcome("garbage").answer_date_text == "garbage"  # unreadable, but sent
+    assert _outcome("").answer_date_text is None
+    assert _outcome(None).answer_date_text is None
+    assert _outcome(b"Thu, 03 Dec 2026 10:00:00 GMT").answer_date_text is None
+    error: Any = SimpleNamespace(headers={"date": "Thu, 03 Dec 2026 10:00:02 GMT"})
+    failed = StartOutcome(index=0, request=None, error=error)
+    assert failed.answer_date_text == "Thu, 03 Dec 2026 10:00:02 GMT"
+    assert StartOutcome(index=0, request=None, error=error).answer_date is not None
+    assert StartOutcome(index=0, request=None, error=SimpleNamespace()).answer_date_text is None  # type: ignore[arg-type]
