@@ -24,14 +24,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import glob
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from harness import callgrind_phases
 
 HERE = Path(__file__).resolve().parent
 SIDES = ("ours", "hand")
@@ -73,15 +72,9 @@ def measure(args: argparse.Namespace) -> None:
         Path(args.meta).write_text(json.dumps(wrong))
 
 
-def report(prefix: str, small: int, large: int) -> dict[str, float]:
-    totals: list[int] = []
-    for path in sorted(glob.glob(prefix + ".*"), key=lambda p: int(p.rsplit(".", 1)[1])):
-        text = Path(path).read_text()
-        found = re.search(r"^summary:\s+(\d+)", text, re.M) or re.search(
-            r"^totals:\s+(\d+)", text, re.M
-        )
-        totals.append(int(found.group(1)) if found else 0)
-    phases = totals[1::2]  # dump 1: everything before; then (phase, between) pairs
+def report(phases: list[int], small: int, large: int) -> dict[str, float]:
+    """Per-execution instructions of each side from the phases' totals (small, large
+    for each side in turn)."""
     return {
         side: (phases[2 * i + 1] - phases[2 * i]) / (large - small) for i, side in enumerate(SIDES)
     }
@@ -106,21 +99,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         prefix = os.path.join(tmp, "cg")
         meta = os.path.join(tmp, "meta.json")
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--dump-before=getppid",
-            "--dump-instr=no",
-            f"--callgrind-out-file={prefix}",
-            sys.executable,
-            os.path.abspath(__file__),
-            *(a for a in sys.argv[1:] if a != "--run"),
-            "--meta",
-            meta,
-        ]
-        subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+        own = [a for a in sys.argv[1:] if a != "--run"]
+        phases = callgrind_phases(__file__, [*own, "--meta", meta], prefix)
         wrong = json.loads(Path(meta).read_text())
-        figures = report(prefix, args.small, args.large)
+        figures = report(phases, args.small, args.large)
     import obs_workflow_async
 
     tree = Path(obs_workflow_async.__file__).resolve().parents[1]

@@ -29,18 +29,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import glob
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hand_signing import obs_headers, v3_headers
-from harness import Conditions, ratios, spread
+from harness import Conditions, callgrind_phases, ratios, spread
 
 CONCURRENCY = 64
 GRAPH = "bench-graph"
@@ -218,20 +215,10 @@ def _server(api: str) -> Any:
 
 
 def report(
-    prefix: str, meta: dict[str, Any], small: int, count: int, order: list[str]
+    phases: list[int], meta: dict[str, Any], small: int, count: int, order: list[str]
 ) -> dict[str, Any]:
-    """Per-start instructions from the dumps ``prefix.N`` (two per phase: the phase, then
-    what ran between phases)."""
-    totals: list[int] = []
-    for path in sorted(glob.glob(prefix + ".*"), key=lambda p: int(p.rsplit(".", 1)[1])):
-        with open(path) as f:
-            text = f.read()
-        found = re.search(r"^summary:\s+(\d+)", text, re.M) or re.search(
-            r"^totals:\s+(\d+)", text, re.M
-        )
-        totals.append(int(found.group(1)) if found else 0)
-    # dump 1: everything before the first phase; then (phase, between) pairs.
-    phases = totals[1::2]
+    """Per-start instructions from the phases' totals (small, count for each side in
+    ``order``)."""
     out: dict[str, Any] = {}
     for index, name in enumerate(order):
         small_i, big_i = phases[2 * index], phases[2 * index + 1]
@@ -250,22 +237,10 @@ def callgrind_round(args: argparse.Namespace) -> dict[str, Any]:
         meta = os.path.join(tmp, "meta.json")
         argv = sys.argv[1:]
         own = [a for i, a in enumerate(argv) if a != "--run" and not _is_rounds(argv, i)]
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            "--dump-before=getppid",
-            "--dump-instr=no",
-            f"--callgrind-out-file={prefix}",
-            sys.executable,
-            os.path.abspath(__file__),
-            *own,
-            "--meta",
-            meta,
-        ]
-        subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+        phases = callgrind_phases(__file__, [*own, "--meta", meta], prefix)
         with open(meta) as f:
             info = json.load(f)
-        figures = report(prefix, info, args.small, args.count, args.order.split(","))
+        figures = report(phases, info, args.small, args.count, args.order.split(","))
     figures["tree"] = info["tree"]
     return figures
 

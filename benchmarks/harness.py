@@ -4,8 +4,10 @@ machine's load and a ``median (min-max)`` formatter for figures measured over ro
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -87,6 +89,34 @@ class ServerProcess:
         self.process.wait(timeout=30)
         lines = out.strip().splitlines()
         return json.loads(lines[-1]) if lines else {}
+
+
+def callgrind_phases(script: str, args: Sequence[str], prefix: str) -> list[int]:
+    """Run ``script args`` under callgrind, a dump at every ``os.getppid()`` it calls
+    (``--dump-before=getppid``) into ``prefix.N``; the instructions of each phase
+    between two such calls. The script marks a phase by calling ``os.getppid()``
+    before and after it: dump 1 is everything before the first phase, then come
+    (phase, between) pairs, so the result is every other dump from the second."""
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--dump-before=getppid",
+        "--dump-instr=no",
+        f"--callgrind-out-file={prefix}",
+        sys.executable,
+        os.path.abspath(script),
+        *args,
+    ]
+    subprocess.run(command, check=True, stderr=subprocess.DEVNULL)
+    totals: list[int] = []
+    for path in sorted(glob.glob(prefix + ".*"), key=lambda p: int(p.rsplit(".", 1)[1])):
+        with open(path) as f:
+            text = f.read()
+        found = re.search(r"^summary:\s+(\d+)", text, re.M) or re.search(
+            r"^totals:\s+(\d+)", text, re.M
+        )
+        totals.append(int(found.group(1)) if found else 0)
+    return totals[1::2]
 
 
 def run_worker(script: str, args: Sequence[str]) -> dict[str, Any]:
