@@ -396,6 +396,8 @@ class AiohttpTransport:
         ):
             raise SlotWaitExpired
         try:
+            # Closed while this request waited for its slot: nothing of it was sent.
+            self._check_usable()
             budget = None if deadline_at is None else deadline_at - self._clock()
             if budget is not None and budget <= 0:
                 raise SlotWaitExpired
