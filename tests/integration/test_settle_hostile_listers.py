@@ -77,6 +77,15 @@ async def test_a_listing_that_goes_round_ends_incomplete(api: Api, shape: str) -
     assert tally.list_requests <= 3  # stops at the first repeat, not at a cap
 
 
+async def test_a_v3_next_offset_that_skips_ahead_is_not_followed_past_the_page() -> None:
+    """A ``next_offset`` beyond the page's end would leave executions unread (a started
+    one among them judged not started): the sweep reads on from the page's end."""
+    tally = await run_scenario("v3", "skip_ahead")
+    _safe(tally)
+    assert tally.complete
+    assert tally.verdicts == {"started": 10, "not_started": 10}
+
+
 async def test_max_pages_cuts_an_endless_listing(api: Api) -> None:
     tally = await run_scenario(api, "endless", max_pages=7)
     _safe(tally)

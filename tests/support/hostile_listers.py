@@ -321,8 +321,24 @@ class HostileV3(_Hostile, FakeDwrServer):
             offset = 1
         ordered = [e for e in self.listed(graph, False) if start <= _started(e) <= end]
         if self.shape == "endless" and offset > 1:
+            # one trigger execution per page, never the same: a listing that goes on
+            # for ever without repeating itself (only the page cap stops it)
+            endless = {
+                "graph_urn": self.store.graph_urn(GRAPH),
+                "execution_urn": f"urn:endless:{offset}",
+                "started_at": query["start_time"],
+                "stopped_at": "",
+                "execution_type": "TRIGGERCAL",
+                "execution_state": "success",
+                "execution_name": f"endless-{offset}",
+            }
             return self.cursor_fields(
-                {"count": 0, "executions": [], "is_truncated": True, "next_offset": offset + PAGE},
+                {
+                    "count": 1,
+                    "executions": [endless],
+                    "is_truncated": True,
+                    "next_offset": offset + 1,
+                },
                 "next_offset",
             )
         page = ordered[offset - 1 : offset - 1 + PAGE]
@@ -335,7 +351,9 @@ class HostileV3(_Hostile, FakeDwrServer):
         if truncated:
             body["next_offset"] = offset + PAGE
         if self.shape == "endless":
-            body["is_truncated"], body["next_offset"] = True, offset + PAGE
+            body["is_truncated"], body["next_offset"] = True, offset + len(page)
+        if self.shape == "skip_ahead" and truncated:
+            body["next_offset"] = offset + PAGE + 2  # two executions never listed a page
         if self.shape == "cycle" and truncated and offset > 1:
             body["next_offset"] = 1  # 1 -> 6 -> 1
         if self.shape == "ignore_cursor_fresh" and truncated:

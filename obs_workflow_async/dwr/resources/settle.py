@@ -62,7 +62,8 @@ class DwrLister:
         A window ends on a page with no ``next_offset`` that does not say it is
         truncated, or on an empty page that says ``is_truncated: false``; a
         ``next_offset`` is followed whatever ``is_truncated`` says (the sweep stops
-        on a cycle)."""
+        on a cycle), but never past the page's end: executions are counted from
+        offset 1, so a ``next_offset`` beyond ``offset + len(page)`` is cut to it."""
         low, high = span[0] - SETTLE_SKEW, span[1] + SETTLE_SKEW
         start, offset = cursor if isinstance(cursor, tuple) else (low, None)
         end = min(start + EXECUTION_WINDOW, high)
@@ -72,6 +73,12 @@ class DwrLister:
         raw = page.next_offset if page.next_offset is not None else page.next_marker
         if raw is not None and not (flag is False and not items):
             number = cursor_int(raw)
+            if number is not None:
+                # Offsets count listed executions from 1: a next_offset past this
+                # page's end would skip executions never read (one started there
+                # would be judged not started). Read on from the page's end instead;
+                # an empty page then repeats its own offset (a cycle: incomplete).
+                number = min(number, (1 if offset is None else offset) + len(items))
             nxt = None if number is None else (start, number)
             return SettlePage(items, page.headers, True, nxt)
         if flag:
