@@ -104,6 +104,15 @@ async def test_an_endless_listing_stops_at_the_default_page_cap(
     assert tally.verdicts["not_started"] == 0
 
 
+async def test_a_whole_settle_is_bounded_by_the_callers_timeout(api: Api) -> None:
+    """Against a listing that never ends, a settle wrapped in the caller's timeout
+    stops at it (cancelled cleanly: no unclosed connection, no verdict), long before
+    the page cap (docs/settling.md: bounding a whole pass)."""
+    tally = await run_scenario(api, "endless", timeout=0.5)
+    assert not tally.finished
+    assert 0 < tally.list_requests < 10_000
+
+
 @pytest.mark.parametrize("shape", PROVABLE_LISTINGS)
 async def test_other_graphs_triggers_and_type_spellings(api: Api, shape: str) -> None:
     tally = await run_scenario(api, shape)

@@ -480,6 +480,8 @@ async def run_scenario(
                     timeout,
                 )
             except asyncio.TimeoutError:
+                # cut short by the caller: the client is still usable
+                await client.start_workflow(GRAPH, BUCKET, "after-the-timeout")
                 return Tally(Counter(), 0, 0, 0, server.list_calls, finished=False)
             starts = _api_starts(server)
             verdicts = Counter(r.verdict for r in report.results)
