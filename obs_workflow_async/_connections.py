@@ -34,16 +34,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Coroutine
 from types import CodeType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
+import aiohttp.connector
 from aiohttp.client_proto import ResponseHandler
+
+if TYPE_CHECKING:
+    from aiohttp.client_reqrep import ClientRequest
+    from aiohttp.tracing import Trace
 
 __all__ = [
     "GuardedConnector",
     "GuardedResponseHandler",
+    "OneShotConnector",
     "exchange_was_clean",
     "failed_connecting",
 ]
@@ -190,3 +197,117 @@ class GuardedConnector(aiohttp.TCPConnector):
             )
             self._force_close = True
             self.guarded = False
+
+
+_base_connect = aiohttp.BaseConnector.connect
+_is_ip_address: Callable[[str], bool] | None = getattr(aiohttp.connector, "is_ip_address", None)
+_CACHE_MARGIN = 1.0
+"""Seconds a DNS cache entry must stay fresh beyond now to count as a cache hit (the
+lookup follows within microseconds, without yielding to the loop)."""
+
+
+def _connect_timer_in_connector() -> bool:
+    """Whether aiohttp arms the ``connect`` timer in ``BaseConnector.connect`` (3.10.11
+    on; before that, ``ClientSession`` armed it around the call: nothing to drop)."""
+    connect = getattr(aiohttp.TCPConnector, "connect", None)
+    return (
+        connect is _base_connect
+        and "ceil_timeout" in _base_connect.__code__.co_names
+        and _is_ip_address is not None
+    )
+
+
+class OneShotConnector(GuardedConnector):
+    """The connector of the one-connection-per-request session (``force_close``).
+
+    Every request gets a new connection: aiohttp's ``BaseConnector.connect`` arms the
+    ``connect`` timer for it, and inside that the connection itself is opened under
+    the ``sock_connect`` timer (TCP and TLS: ``_wrap_create_connection``, aiohttp
+    3.10 to 3.14). Our timeouts set ``connect == sock_connect`` (``aiohttp_timeout``),
+    so where nothing but that one ``sock_connect`` step can wait, the outer timer
+    bounds nothing the inner one does not: :meth:`connect` then hands aiohttp the
+    timeout without it (one timer fewer per request). That is when all hold:
+
+    * no proxy (a proxy's connection and its ``CONNECT`` are two steps);
+    * no trace hooks (they are awaited in the connect phase);
+    * a free connection slot (no wait for one);
+    * the host is an IP literal, or aiohttp's DNS cache holds it with exactly one
+      address, fresh for :data:`_CACHE_MARGIN` s more (no lookup; with n addresses
+      aiohttp would try each under its own ``sock_connect`` timer).
+
+    Each is checked synchronously right before aiohttp's own ``connect`` runs, and
+    aiohttp reaches the same decisions (pool, slot, cache) without yielding to the
+    loop first: nothing can change in between. Anything else, or any aiohttp internal
+    missing or unexpected, keeps the timeout as it is.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(force_close=True, **kwargs)
+        self._drop_connect_timer = _connect_timer_in_connector()
+        self._last_timeout: tuple[aiohttp.ClientTimeout | None, aiohttp.ClientTimeout] = (
+            None,
+            aiohttp.ClientTimeout(),
+        )
+
+    def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Coroutine[Any, Any, aiohttp.connector.Connection]:
+        """aiohttp's ``connect`` (its coroutine: no frame of ours in between), with
+        ``timeout.connect`` dropped where ``sock_connect`` alone bounds the phase."""
+        if (
+            self._drop_connect_timer
+            and not traces
+            and timeout.connect is not None
+            and req.proxy is None
+            and self._single_step(req, timeout)
+        ):
+            timeout = self._without_connect(timeout)
+        return _base_connect(self, req, traces, timeout)
+
+    def _single_step(self, req: ClientRequest, timeout: aiohttp.ClientTimeout) -> bool:
+        """Whether opening ``req``'s connection is one ``sock_connect`` step, no longer
+        than ``timeout.connect`` (see the class docstring)."""
+        sock_connect = timeout.sock_connect
+        connect = timeout.connect
+        if sock_connect is None or connect is None or not 0 < sock_connect <= connect:
+            return False
+        try:
+            if self._available_connections(req.connection_key) <= 0:
+                return False
+            host = req.url.raw_host
+            port = req.port
+            if host is None or port is None:
+                return False
+            assert _is_ip_address is not None
+            if _is_ip_address(host):
+                return True
+            if not self._use_dns_cache:
+                return False
+            if host.endswith(".."):  # as aiohttp's _create_direct_connection keys it
+                host = host.rstrip(".") + "."
+            table = self._cached_hosts
+            key = (host, port)
+            entry = table._addrs_rr.get(key)
+            if entry is None or entry[1] != 1:
+                return False
+            ttl = table._ttl
+            if ttl is None:
+                return True
+            stamp: float = table._timestamps[key]
+            return stamp + ttl > time.monotonic() + _CACHE_MARGIN
+        except Exception:  # an aiohttp whose internals differ: keep the timer
+            return False
+
+    def _without_connect(self, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+        source, derived = self._last_timeout
+        if source is timeout:  # the usual case: the client's default timeout object
+            return derived
+        derived = aiohttp.ClientTimeout(
+            total=timeout.total,
+            connect=None,
+            sock_read=timeout.sock_read,
+            sock_connect=timeout.sock_connect,
+            ceil_threshold=timeout.ceil_threshold,
+        )
+        self._last_timeout = (timeout, derived)
+        return derived
