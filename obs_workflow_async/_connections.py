@@ -208,10 +208,16 @@ lookup follows within microseconds, without yielding to the loop)."""
 
 def _connect_timer_in_connector() -> bool:
     """Whether aiohttp arms the ``connect`` timer in ``BaseConnector.connect`` (3.10.11
-    on; before that, ``ClientSession`` armed it around the call: nothing to drop)."""
+    on; before that, ``ClientSession`` armed it around the call: nothing to drop), in
+    a version whose internals :class:`OneShotConnector` was checked against (to 3.14)."""
+    try:
+        version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
+    except ValueError:
+        return False
     connect = getattr(aiohttp.TCPConnector, "connect", None)
     return (
-        connect is _base_connect
+        (3, 10) <= version <= (3, 14)
+        and connect is _base_connect
         and "ceil_timeout" in _base_connect.__code__.co_names
         and _is_ip_address is not None
     )
@@ -230,20 +236,23 @@ class OneShotConnector(GuardedConnector):
 
     * no proxy (a proxy's connection and its ``CONNECT`` are two steps);
     * no trace hooks (they are awaited in the connect phase);
-    * a free connection slot (no wait for one);
+    * a free connection slot (no wait for one; no per-host limit);
     * the host is an IP literal, or aiohttp's DNS cache holds it with exactly one
       address, fresh for :data:`_CACHE_MARGIN` s more (no lookup; with n addresses
       aiohttp would try each under its own ``sock_connect`` timer).
 
     Each is checked synchronously right before aiohttp's own ``connect`` runs, and
     aiohttp reaches the same decisions (pool, slot, cache) without yielding to the
-    loop first: nothing can change in between. Anything else, or any aiohttp internal
-    missing or unexpected, keeps the timeout as it is.
+    loop first: nothing can change in between. Anything else, any aiohttp internal
+    missing or unexpected, or an aiohttp not checked (before 3.10.11, after 3.14),
+    keeps the timeout as it is.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(force_close=True, **kwargs)
         self._drop_connect_timer = _connect_timer_in_connector()
+        self._ip_literal = ""
+        """The last host found to be an IP literal (the endpoint's, usually)."""
         self._last_timeout: tuple[aiohttp.ClientTimeout | None, aiohttp.ClientTimeout] = (
             None,
             aiohttp.ClientTimeout(),
@@ -272,31 +281,40 @@ class OneShotConnector(GuardedConnector):
         if sock_connect is None or connect is None or not 0 < sock_connect <= connect:
             return False
         try:
-            if self._available_connections(req.connection_key) <= 0:
+            # _available_connections(key) without building the key (3.10.11 to 3.14):
+            # with no per-host limit, the total limit alone decides.
+            limit = self._limit
+            if self._limit_per_host or (limit and len(self._acquired) >= limit):
                 return False
-            host = req.url.raw_host
-            port = req.port
-            if host is None or port is None:
-                return False
-            assert _is_ip_address is not None
-            if _is_ip_address(host):
-                return True
-            if not self._use_dns_cache:
-                return False
-            if host.endswith(".."):  # as aiohttp's _create_direct_connection keys it
-                host = host.rstrip(".") + "."
-            table = self._cached_hosts
-            key = (host, port)
-            entry = table._addrs_rr.get(key)
-            if entry is None or entry[1] != 1:
-                return False
-            ttl = table._ttl
-            if ttl is None:
-                return True
-            stamp: float = table._timestamps[key]
-            return stamp + ttl > time.monotonic() + _CACHE_MARGIN
+            url = req.url
+            return self._one_address(url.raw_host, url.port)
         except Exception:  # an aiohttp whose internals differ: keep the timer
             return False
+
+    def _one_address(self, host: str | None, port: int | None) -> bool:
+        """Whether aiohttp will try exactly one address for ``host``, without a lookup."""
+        if host is None or port is None:
+            return False
+        if host == self._ip_literal:
+            return True
+        assert _is_ip_address is not None
+        if _is_ip_address(host):  # aiohttp's own test (_resolve_host)
+            self._ip_literal = host
+            return True
+        if not self._use_dns_cache:
+            return False
+        if host.endswith(".."):  # as aiohttp's _create_direct_connection keys it
+            host = host.rstrip(".") + "."
+        table = self._cached_hosts
+        key = (host, port)
+        entry = table._addrs_rr.get(key)
+        if entry is None or entry[1] != 1:
+            return False
+        ttl = table._ttl
+        if ttl is None:
+            return True
+        stamp: float = table._timestamps[key]
+        return stamp + ttl > time.monotonic() + _CACHE_MARGIN
 
     def _without_connect(self, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
         source, derived = self._last_timeout
