@@ -214,11 +214,11 @@ def _connect_timer_in_connector() -> bool:
         version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
     except ValueError:
         return False
-    connect = getattr(aiohttp.TCPConnector, "connect", None)
+    base = aiohttp.BaseConnector.connect
     return (
         (3, 10) <= version <= (3, 14)
-        and connect is _base_connect
-        and "ceil_timeout" in _base_connect.__code__.co_names
+        and getattr(aiohttp.TCPConnector, "connect", None) is base
+        and "ceil_timeout" in base.__code__.co_names
         and _is_ip_address is not None
     )
 
