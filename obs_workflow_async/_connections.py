@@ -18,6 +18,11 @@ own answer. :class:`GuardedResponseHandler` keeps the books aiohttp does not:
 :func:`failed_connecting` tells, from an attempt's exception alone, whether it was
 raised before the request had a connection (nothing of it can have been written).
 
+:class:`OneShotConnector` (the session that opens a connection per request) spares
+aiohttp's ``connect`` timer where its ``sock_connect`` timer alone bounds connecting
+(an IP literal or one cached address, no proxy, a free slot): ``Timeout.connect``
+bounds connecting exactly as before, with one timer fewer per start.
+
 :func:`exchange_was_clean` lets the transport refuse an answer whose connection
 turned out to carry more than one answer before the answer was read (the answer
 may be the other request's: ambiguous, never a success or a definite failure).
