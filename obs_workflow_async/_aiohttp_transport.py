@@ -29,7 +29,12 @@ from ._body import (
     read_body,
 )
 from ._config import Endpoint, Proxy, Timeout, VerifyLike, build_ssl_context
-from ._connections import GuardedConnector, exchange_was_clean, failed_connecting
+from ._connections import (
+    GuardedConnector,
+    OneShotConnector,
+    exchange_was_clean,
+    failed_connecting,
+)
 from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
 from .transport import Answer, Failure, PreparedRequest, SendError, SlotWaitExpired
@@ -265,7 +270,7 @@ class AiohttpTransport:
         # Guarded: a connection that received bytes while idle is never reused.
         ssl_option = self._ssl if self._ssl is not None else True
         connector = (
-            GuardedConnector(limit=self._max_connections, force_close=True, ssl=ssl_option)
+            OneShotConnector(limit=self._max_connections, ssl=ssl_option)
             if force_close
             else GuardedConnector(
                 limit=self._max_connections,

@@ -18,6 +18,11 @@ own answer. :class:`GuardedResponseHandler` keeps the books aiohttp does not:
 :func:`failed_connecting` tells, from an attempt's exception alone, whether it was
 raised before the request had a connection (nothing of it can have been written).
 
+:class:`OneShotConnector` (the session that opens a connection per request) spares
+aiohttp's ``connect`` timer where its ``sock_connect`` timer alone bounds connecting
+(an IP literal or one cached address, no proxy, a free slot): ``Timeout.connect``
+bounds connecting exactly as before, with one timer fewer per start.
+
 :func:`exchange_was_clean` lets the transport refuse an answer whose connection
 turned out to carry more than one answer before the answer was read (the answer
 may be the other request's: ambiguous, never a success or a definite failure).
@@ -34,16 +39,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Coroutine
 from types import CodeType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
+import aiohttp.connector
 from aiohttp.client_proto import ResponseHandler
+
+if TYPE_CHECKING:
+    from aiohttp.client_reqrep import ClientRequest
+    from aiohttp.tracing import Trace
 
 __all__ = [
     "GuardedConnector",
     "GuardedResponseHandler",
+    "OneShotConnector",
     "exchange_was_clean",
     "failed_connecting",
 ]
@@ -190,3 +202,135 @@ class GuardedConnector(aiohttp.TCPConnector):
             )
             self._force_close = True
             self.guarded = False
+
+
+_base_connect = aiohttp.BaseConnector.connect
+_is_ip_address: Callable[[str], bool] | None = getattr(aiohttp.connector, "is_ip_address", None)
+_CACHE_MARGIN = 1.0
+"""Seconds a DNS cache entry must stay fresh beyond now to count as a cache hit (the
+lookup follows within microseconds, without yielding to the loop)."""
+
+
+def _connect_timer_in_connector() -> bool:
+    """Whether aiohttp arms the ``connect`` timer in ``BaseConnector.connect`` (3.10.11
+    on; before that, ``ClientSession`` armed it around the call: nothing to drop), in
+    a version whose internals :class:`OneShotConnector` was checked against (to 3.14)."""
+    try:
+        version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
+    except ValueError:
+        return False
+    base = aiohttp.BaseConnector.connect
+    return (
+        (3, 10) <= version <= (3, 14)
+        and getattr(aiohttp.TCPConnector, "connect", None) is base
+        and "ceil_timeout" in base.__code__.co_names
+        and _is_ip_address is not None
+    )
+
+
+class OneShotConnector(GuardedConnector):
+    """The connector of the one-connection-per-request session (``force_close``).
+
+    Every request gets a new connection: aiohttp's ``BaseConnector.connect`` arms the
+    ``connect`` timer for it, and inside that the connection itself is opened under
+    the ``sock_connect`` timer (TCP and TLS: ``_wrap_create_connection``, aiohttp
+    3.10 to 3.14). Our timeouts set ``connect == sock_connect`` (``aiohttp_timeout``),
+    so where nothing but that one ``sock_connect`` step can wait, the outer timer
+    bounds nothing the inner one does not: :meth:`connect` then hands aiohttp the
+    timeout without it (one timer fewer per request). That is when all hold:
+
+    * no proxy (a proxy's connection and its ``CONNECT`` are two steps);
+    * no trace hooks (they are awaited in the connect phase);
+    * a free connection slot (no wait for one; no per-host limit);
+    * the host is an IP literal, or aiohttp's DNS cache holds it with exactly one
+      address, fresh for :data:`_CACHE_MARGIN` s more (no lookup; with n addresses
+      aiohttp would try each under its own ``sock_connect`` timer).
+
+    Each is checked synchronously right before aiohttp's own ``connect`` runs, and
+    aiohttp reaches the same decisions (pool, slot, cache) without yielding to the
+    loop first: nothing can change in between. Anything else, any aiohttp internal
+    missing or unexpected, or an aiohttp not checked (before 3.10.11, after 3.14),
+    keeps the timeout as it is.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(force_close=True, **kwargs)
+        self._drop_connect_timer = _connect_timer_in_connector()
+        self._ip_literal = ""
+        """The last host found to be an IP literal (the endpoint's, usually)."""
+        self._last_timeout: tuple[aiohttp.ClientTimeout | None, aiohttp.ClientTimeout] = (
+            None,
+            aiohttp.ClientTimeout(),
+        )
+
+    def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Coroutine[Any, Any, aiohttp.connector.Connection]:
+        """aiohttp's ``connect`` (its coroutine: no frame of ours in between), with
+        ``timeout.connect`` dropped where ``sock_connect`` alone bounds the phase."""
+        if (
+            self._drop_connect_timer
+            and not traces
+            and timeout.connect is not None
+            and req.proxy is None
+            and self._single_step(req, timeout)
+        ):
+            timeout = self._without_connect(timeout)
+        return _base_connect(self, req, traces, timeout)
+
+    def _single_step(self, req: ClientRequest, timeout: aiohttp.ClientTimeout) -> bool:
+        """Whether opening ``req``'s connection is one ``sock_connect`` step, no longer
+        than ``timeout.connect`` (see the class docstring)."""
+        sock_connect = timeout.sock_connect
+        connect = timeout.connect
+        if sock_connect is None or connect is None or not 0 < sock_connect <= connect:
+            return False
+        try:
+            # _available_connections(key) without building the key (3.10.11 to 3.14):
+            # with no per-host limit, the total limit alone decides.
+            limit = self._limit
+            if self._limit_per_host or (limit and len(self._acquired) >= limit):
+                return False
+            url = req.url
+            return self._one_address(url.raw_host, url.port)
+        except Exception:  # an aiohttp whose internals differ: keep the timer
+            return False
+
+    def _one_address(self, host: str | None, port: int | None) -> bool:
+        """Whether aiohttp will try exactly one address for ``host``, without a lookup."""
+        if host is None or port is None:
+            return False
+        if host == self._ip_literal:
+            return True
+        assert _is_ip_address is not None
+        if _is_ip_address(host):  # aiohttp's own test (_resolve_host)
+            self._ip_literal = host
+            return True
+        if not self._use_dns_cache:
+            return False
+        if host.endswith(".."):  # as aiohttp's _create_direct_connection keys it
+            host = host.rstrip(".") + "."
+        table = self._cached_hosts
+        key = (host, port)
+        entry = table._addrs_rr.get(key)
+        if entry is None or entry[1] != 1:
+            return False
+        ttl = table._ttl
+        if ttl is None:
+            return True
+        stamp: float = table._timestamps[key]
+        return stamp + ttl > time.monotonic() + _CACHE_MARGIN
+
+    def _without_connect(self, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+        source, derived = self._last_timeout
+        if source is timeout:  # the usual case: the client's default timeout object
+            return derived
+        derived = aiohttp.ClientTimeout(
+            total=timeout.total,
+            connect=None,
+            sock_read=timeout.sock_read,
+            sock_connect=timeout.sock_connect,
+            ceil_threshold=timeout.ceil_threshold,
+        )
+        self._last_timeout = (timeout, derived)
+        return derived
