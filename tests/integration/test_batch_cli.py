@@ -68,7 +68,7 @@ def _write(path: Path, lines: list[str]) -> Path:
 
 _KILL_AFTER = 200
 # The manifest's size: the run is interrupted after _KILL_AFTER starts, with at least
-# (_ITEMS - _KILL_AFTER) * _DELAY / 32 seconds of starts still to go (a second at
+# (_ITEMS - _KILL_AFTER) * _DELAY / 32 seconds of starts still to go (1.25 s at
 # concurrency 32), however fast the machine: the fake's delay, not the item count,
 # keeps the interrupt mid-run (5,000 items at 0.01 s gave about the same margin, at five
 # times the CPU).
