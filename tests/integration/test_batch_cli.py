@@ -67,6 +67,13 @@ def _write(path: Path, lines: list[str]) -> Path:
 
 
 _KILL_AFTER = 200
+# The manifest's size: the run is interrupted after _KILL_AFTER starts, with at least
+# (_ITEMS - _KILL_AFTER) * _DELAY / 32 seconds of starts still to go (1.25 s at
+# concurrency 32), however fast the machine: the fake's delay, not the item count,
+# keeps the interrupt mid-run (5,000 items at 0.01 s gave about the same margin, at five
+# times the CPU).
+_ITEMS = 1000
+_DELAY = 0.05
 
 
 def _wait_for_started(
@@ -92,9 +99,10 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
 ) -> None:
     server = obs_fake_server
     server.record_requests = False
-    server.add_fault(Fault("delay", delay=0.01), times=None)  # long enough to interrupt
+    server.add_fault(Fault("delay", delay=_DELAY), times=None)  # long enough to interrupt
     manifest = _write(
-        tmp_path / "objects.csv", ["bucket,object"] + [f"media,v/{i:05d}.mp4" for i in range(5000)]
+        tmp_path / "objects.csv",
+        ["bucket,object"] + [f"media,v/{i:05d}.mp4" for i in range(_ITEMS)],
     )
     results = tmp_path / "results.jsonl"
     command = [
@@ -126,7 +134,7 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     assert first.returncode == 130, err
     summary = json.loads(out.strip().splitlines()[-1])
     # the kill landed mid-run: some items were started, not all
-    assert summary["interrupted"] and _KILL_AFTER <= summary["started"] < 5000, summary
+    assert summary["interrupted"] and _KILL_AFTER <= summary["started"] < _ITEMS, summary
     assert summary["ambiguous"] == 0  # in-flight items were allowed to finish
     assert len(server.executions) == summary["started"]
 
@@ -134,9 +142,9 @@ def test_killed_and_resumed_run_starts_each_item_exactly_once(
     assert second.returncode == 0, second.stderr
     summary2 = json.loads(second.stdout.strip().splitlines()[-1])
     assert summary2["skipped_already_started"] == summary["started"]
-    assert summary2["started"] == 5000 - summary["started"]
+    assert summary2["started"] == _ITEMS - summary["started"]
     objects = Counter(e.object_key for e in server.executions)
-    assert len(server.executions) == 5000 and len(objects) == 5000  # exactly once each
+    assert len(server.executions) == _ITEMS and len(objects) == _ITEMS  # exactly once each
     assert set(_statuses(results).values()) == {"started"}
 
 

@@ -4,6 +4,15 @@ Latency spikes, connections reset before and after the request is relayed, slow-
 answers, and the endpoint restarting mid-run. Every start must end started exactly
 once or with a typed error that says whether the service may have started it; no
 object may be started twice; the pool must recover; nothing may leak.
+
+The starts go out on both kinds of connection at once, through the same proxy and the
+same restart (when each has had 800 outcomes): 2,000 on a client that sends each
+start on a connection of its own (the default), 8,000 on one that sends them on pooled
+connections (``reuse_connections_for_starts=True``; the proxy's faults are per request,
+so a pooled connection meets them as often). A pooled start costs half the CPU of one
+on a connection of its own (the connection's set-up and teardown on the client, the
+proxy and the fake): the 10,000 starts take about two thirds of the CPU they took all
+on connections of their own.
 """
 
 from __future__ import annotations
@@ -62,6 +71,9 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     restarted = asyncio.Event()
     halfway = asyncio.Event()
     runs: list[BatchRun] = []
+    # starts per client, by reuse_connections_for_starts; 32 in flight on each
+    starts = {False: 2_000, True: 8_000}
+    done: Counter[bool] = Counter()
 
     pauses: list[float] = []  # every backoff pause the retry loop takes (then slept)
 
@@ -73,41 +85,52 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
         await halfway.wait()
         await proxy.stop()
         await server.close()
-        # Down until the client has had to retry a refused connection, however long
-        # that takes on this machine: each of the 64 calls in flight can take at most
-        # one pause for an attempt made before the stop, so the 65th pause after it
-        # follows an attempt the stopped proxy refused. (Waiting for a retried item
-        # to finish instead kept the service down until a call's 5 s total ran out.)
+        # Down until a client has had to retry a refused connection, however long
+        # that takes on this machine: each of the 64 calls in flight (32 per client)
+        # can take at most one pause for an attempt made before the stop, so the 65th
+        # pause after it follows an attempt the stopped proxy refused. (Waiting for a
+        # retried item to finish instead kept the service down until a call's 5 s
+        # total ran out.)
         before = len(pauses)
         await until(lambda: len(pauses) > before + 64, timeout=120)
         await server.start()
         await proxy.start()
         restarted.set()
 
+    async def start_many(client: AsyncWorkflowClient, pooled: bool) -> None:
+        prefix = "load/pooled" if pooled else "load/own"
+        async with client.start_many(_requests(starts[pooled], prefix), concurrency=32) as run:
+            runs.append(run)
+            async for outcome in run:
+                outcomes.append(outcome)
+                done[pooled] += 1
+                if len(done) == 2 and min(done.values()) >= 800:
+                    halfway.set()  # both clients are mid-run: restart
+
     try:
-        client = AsyncWorkflowClient(
-            server=proxy.url,
-            access_key_id=server.access_key_id,
-            secret_access_key=server.secret_access_key,
-            timeout=Timeout(total=5.0, connect=1.0, read=2.0),
-            max_retries=8,
-            runtime=Runtime(sleep=pause),
-        )
-        async with client:
+        clients = [
+            AsyncWorkflowClient(
+                server=proxy.url,
+                access_key_id=server.access_key_id,
+                secret_access_key=server.secret_access_key,
+                timeout=Timeout(total=5.0, connect=1.0, read=2.0),
+                max_retries=8,
+                reuse_connections_for_starts=pooled,
+                runtime=Runtime(sleep=pause),
+            )
+            for pooled in (False, True)
+        ]
+        async with clients[0], clients[1]:
             restart = asyncio.create_task(restart_halfway())
-            async with client.start_many(_requests(10_000, "load"), concurrency=64) as run:
-                runs.append(run)
-                async for outcome in run:
-                    outcomes.append(outcome)
-                    if len(outcomes) == 4000:
-                        halfway.set()
+            await asyncio.gather(*(start_many(c, c is clients[1]) for c in clients))
             await restart
             assert restarted.is_set()
-            # The pool has recovered: a clean batch after the storm all succeeds (with a
-            # timeout a starved machine meets: a broken pool fails at once, not late).
+            # The pools have recovered: a clean batch after the storm all succeeds (with
+            # a timeout a starved machine meets: a broken pool fails at once, not late).
             proxy.plan = FaultPlan()
-            after = await client.start_all(_requests(100, "after"), timeout=60)
-            assert all(o.ok for o in after), [o.error for o in after if not o.ok][:3]
+            for client, name in zip(clients, ("own", "pooled"), strict=True):
+                after = await client.start_all(_requests(50, f"after/{name}"), timeout=60)
+                assert all(o.ok for o in after), [o.error for o in after if not o.ok][:3]
     finally:
         await proxy.stop()
         await server.close()
@@ -136,10 +159,12 @@ async def test_10000_starts_under_faults_and_a_restart() -> None:
     )
     # the fault mix the proxy applied (counted on its side) had every kind of fault
     assert set(proxy.injected) == {"reset_before", "reset_after", "slow", "latency"}
-    print("fault suite:", dict(kinds), dict(proxy.injected), "retried", run.stats.retried)
+    retries = [run.stats.retried for run in runs]
+    retried = sum(retries)
+    print("fault suite:", dict(kinds), dict(proxy.injected), "retried", retries)
     # an answer cut after the start (reset_after) can only be reported as ambiguous
     assert kinds["ambiguous"] > 0, (kinds, proxy.injected)
-    assert run.stats.retried > 0  # the restart's refused connections were retried
+    assert retried > 0  # the restart's refused connections were retried
     # nothing leaks: every socket the test opened is closed (the proxy's stop() waits
     # for it; aiohttp closes the client's as the loop turns), no task is left
     assert await sockets_left_open(sockets_before) == frozenset()

@@ -256,18 +256,28 @@ def _assigned_attributes(cls: type) -> frozenset[str]:
         file = getattr(module, "__file__", None)
         if not file or not Path(file).resolve().is_relative_to(PACKAGE):
             continue
-        tree = _tree(Path(file).resolve())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and node.name == klass.__name__:
-                for inner in ast.walk(node):
-                    if (
-                        isinstance(inner, ast.Attribute)
-                        and isinstance(inner.ctx, ast.Store)
-                        and isinstance(inner.value, ast.Name)
-                        and inner.value.id in ("self", "cls")
-                    ):
-                        found.add(inner.attr)
+        found |= _assigned_by_class(Path(file).resolve()).get(klass.__name__, frozenset())
     return frozenset(found)
+
+
+@cache
+def _assigned_by_class(path: Path) -> dict[str, frozenset[str]]:
+    """For each class name defined in a file (at any depth), the ``self.name = ...``
+    and ``cls.name = ...`` inside every class of that name, its inner classes' too:
+    each file walked once, not once per class and base."""
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.ClassDef):
+            names = found.setdefault(node.name, set())
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Attribute)
+                    and isinstance(inner.ctx, ast.Store)
+                    and isinstance(inner.value, ast.Name)
+                    and inner.value.id in ("self", "cls")
+                ):
+                    names.add(inner.attr)
+    return {name: frozenset(attrs) for name, attrs in found.items()}
 
 
 @cache
@@ -354,6 +364,18 @@ def package_paths() -> frozenset[str]:
 
 
 @cache
+def package_path_ends() -> frozenset[str]:
+    """Every ``.b.c`` that a path of :func:`package_paths` ends with (from one of its
+    dots on): ``p.endswith(target)`` for a target that starts with a dot, for every
+    path at once, as one set lookup."""
+    ends: set[str] = set()
+    for path in package_paths():
+        parts = path.split(".")
+        ends.update("." + ".".join(parts[i:]) for i in range(1, len(parts)))
+    return frozenset(ends)
+
+
+@cache
 def public_names() -> dict[str, str]:
     """Every name a public module of the package exports (its ``__all__``), to its
     path: a bare ``NotFoundError`` is the package's, wherever it is written."""
@@ -384,7 +406,7 @@ def resolves(reference: Reference) -> bool:
         ]
         if any(exists(c) for c in candidates):
             return True
-        return any(p.endswith(target) for p in package_paths())
+        return target in package_path_ends()
     if exists(target):
         return True
     head, _, rest = target.partition(".")
