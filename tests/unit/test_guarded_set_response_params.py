@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from types import SimpleNamespace
 from typing import Any
 
 from aiohttp.client_proto import ResponseHandler
@@ -26,6 +27,19 @@ def test_the_signature_is_aiohttps() -> None:
     assert len(AIOHTTP.parameters) > 1  # self and what aiohttp passes
 
 
+class Payload:
+    def on_eof(self, callback: object) -> None:
+        pass
+
+
+def answered(handler: GuardedResponseHandler) -> GuardedResponseHandler:
+    """``handler`` after one exchange's final answer arrived (its payload not read)."""
+    handler.set_response_params()
+    handler.feed_data((SimpleNamespace(code=200), Payload()), 0)
+    assert handler._answered
+    return handler
+
+
 def test_every_parameter_of_aiohttp_is_passed_through_after_expecting() -> None:
     seen: list[tuple[int, bool, dict[str, Any]]] = []
 
@@ -36,8 +50,7 @@ def test_every_parameter_of_aiohttp_is_passed_through_after_expecting() -> None:
     wrapper = _expecting_then(spy)
     loop = asyncio.new_event_loop()
     try:
-        handler = GuardedResponseHandler(loop)
-        handler._answered = True  # the previous exchange's answer
+        handler = answered(GuardedResponseHandler(loop))  # the previous exchange's answer
         values = {name: object() for name in list(AIOHTTP.parameters)[1:]}
         wrapper(handler, **values)
         assert seen == [(_EXPECTING, False, values)]  # the books first, then aiohttp's
@@ -52,8 +65,7 @@ def test_every_parameter_of_aiohttp_is_passed_through_after_expecting() -> None:
 def test_the_real_handler_sets_aiohttps_params_and_expects() -> None:
     loop = asyncio.new_event_loop()
     try:
-        handler = GuardedResponseHandler(loop)
-        handler._answered = True
+        handler = answered(GuardedResponseHandler(loop))
         handler.set_response_params(read_timeout=7.5, read_bufsize=1234, skip_payload=True)
         assert (handler._state, handler._answered) == (_EXPECTING, False)
         assert (handler._read_timeout, handler._read_bufsize) == (7.5, 1234)
