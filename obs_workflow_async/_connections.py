@@ -75,6 +75,46 @@ _should_close = cast(
 )
 
 
+def _expecting_then(set_params: Callable[..., None]) -> Callable[..., None]:
+    """``set_params`` (aiohttp's ``ResponseHandler.set_response_params``), after which
+    the connection is *expecting*: a function with exactly its keyword-only parameters
+    and defaults (they differ between aiohttp versions: read from the installed one),
+    passing every one through by name. No ``**kwargs`` dict is built and unpacked on
+    every request; should a future aiohttp take anything else than keyword-only
+    parameters with defaults, the ``**kwargs`` form is used."""
+    import inspect
+
+    params = list(inspect.signature(set_params).parameters.values())[1:]  # after self
+    if not all(
+        p.kind is p.KEYWORD_ONLY and p.default is not p.empty and p.name.isidentifier()
+        for p in params
+    ):  # a future aiohttp
+
+        def expecting_then(self: GuardedResponseHandler, **kwargs: Any) -> None:
+            self._state = _EXPECTING
+            self._answered = False
+            set_params(self, **kwargs)
+
+        return expecting_then
+    namespace: dict[str, Any] = {"set_params": set_params, "EXPECTING": _EXPECTING}
+    namespace.update((f"default_{i}", p.default) for i, p in enumerate(params))
+    signature = ", ".join(f"{p.name}=default_{i}" for i, p in enumerate(params))
+    arguments = ", ".join(f"{p.name}={p.name}" for p in params)
+    # built from aiohttp's own parameter names (identifiers): no outside text
+    exec(
+        f"def set_response_params(self, *, {signature}):\n"
+        "    self._state = EXPECTING\n"
+        "    self._answered = False\n"
+        f"    set_params(self, {arguments})\n",
+        namespace,
+    )
+    function: Callable[..., None] = namespace["set_response_params"]
+    function.__module__ = __name__
+    function.__qualname__ = "GuardedResponseHandler.set_response_params"
+    function.__doc__ = "A request is handed this connection (called before it is written)."
+    return function
+
+
 class GuardedResponseHandler(ResponseHandler):
     """aiohttp's protocol, plus the one-answer-per-request books (module docstring)."""
 
@@ -87,11 +127,9 @@ class GuardedResponseHandler(ResponseHandler):
 
     # -- the exchange -----------------------------------------------------------------
 
-    def set_response_params(self, **kwargs: Any) -> None:
-        """A request is handed this connection (called before it is written)."""
-        self._state = _EXPECTING
-        self._answered = False
-        _set_response_params(self, **kwargs)
+    set_response_params = _expecting_then(_set_response_params)
+    """A request is handed this connection (called before it is written): *expecting*
+    from now on (no answer yet), then aiohttp's own, with the same arguments."""
 
     def feed_data(self, data: Any, size: int = 0) -> None:
         """One parsed response head with its payload (aiohttp's ``DataQueue``)."""

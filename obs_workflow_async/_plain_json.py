@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeGuard
 
 __all__ = ["MAX_DEPTH", "MAX_ITEMS", "is_plain_json", "plain_start_body"]
@@ -16,7 +16,6 @@ MAX_ITEMS = 10_000
 """Values with more containers and items than this are left to the full validation."""
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
-_STR = frozenset({str})
 
 _SAMPLES: tuple[object, ...] = (
     {"bucket": "bucket-a", "object": 'objects/\u043a\U0001f600\x7f\x00"\\\u2028.mp4'},
@@ -114,30 +113,52 @@ def is_plain_json(value: object) -> TypeGuard[dict[str, object]]:
     :func:`~.validation.check_inputs` do); ``False`` only means "not sure": the caller
     then validates fully.
     """
-    return type(value) is dict and _plain_budget(value, 0, MAX_ITEMS) >= 0
+    return type(value) is dict and _dict_budget(value, 0, MAX_ITEMS) >= 0
 
 
-def _plain_budget(item: dict[object, object] | list[object], depth: int, budget: int) -> int:
-    """What is left of ``budget`` once ``item`` (a ``dict`` or ``list`` at ``depth``)
-    and everything in it are counted, or ``-1`` when it is not plain JSON (a type, a
-    key, the depth or the budget); recursive, at most :data:`MAX_DEPTH` deep."""
+def _dict_budget(item: dict[object, object], depth: int, budget: int) -> int:
+    """What is left of ``budget`` once ``item`` (a ``dict`` at ``depth``) and everything
+    in it are counted (``len + 1`` for every container), or ``-1`` when it is not plain
+    JSON (a type, a key, the depth or the budget); recursive, at most :data:`MAX_DEPTH`
+    deep. Keys and values are checked in one loop, the containers' own type decides
+    which function walks them (no set of types built per container)."""
     budget -= len(item) + 1
     if budget < 0 or depth >= MAX_DEPTH:
         return -1
-    if type(item) is dict:
-        if not _STR.issuperset(map(type, item)):
-            return -1
-        children: Iterable[object] = item.values()
-    else:
-        children = item
     scalars = _SCALARS
-    for child in children:
+    for key, child in item.items():
+        if type(key) is not str:
+            return -1
         kind = type(child)
         if kind in scalars:
             continue
-        if kind is not dict and kind is not list:
+        if kind is dict:
+            budget = _dict_budget(child, depth + 1, budget)  # type: ignore[arg-type]
+        elif kind is list:
+            budget = _list_budget(child, depth + 1, budget)  # type: ignore[arg-type]
+        else:
             return -1
-        budget = _plain_budget(child, depth + 1, budget)  # type: ignore[arg-type]
+        if budget < 0:
+            return -1
+    return budget
+
+
+def _list_budget(item: list[object], depth: int, budget: int) -> int:
+    """:func:`_dict_budget` for a ``list``."""
+    budget -= len(item) + 1
+    if budget < 0 or depth >= MAX_DEPTH:
+        return -1
+    scalars = _SCALARS
+    for child in item:
+        kind = type(child)
+        if kind in scalars:
+            continue
+        if kind is dict:
+            budget = _dict_budget(child, depth + 1, budget)  # type: ignore[arg-type]
+        elif kind is list:
+            budget = _list_budget(child, depth + 1, budget)  # type: ignore[arg-type]
+        else:
+            return -1
         if budget < 0:
             return -1
     return budget
@@ -161,8 +182,8 @@ def plain_start_body(
     head = f'{{"bucket": {quote(bucket)}, "object": {quote(object_key)}'
     if inputs is None:
         return f"{head}}}".encode()
-    if not is_plain_json(inputs) or "" in inputs:
-        return None
+    if type(inputs) is not dict or "" in inputs or _dict_budget(inputs, 0, MAX_ITEMS) < 0:
+        return None  # not plain JSON (is_plain_json, one call fewer) or an empty key
     try:
         text = _STRICT(inputs)
         if ascii_only and (not text.isascii() or "\x7f" in text):
