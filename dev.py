@@ -352,7 +352,9 @@ BURNER = (
 
 
 def task_test(rest: list[str]) -> int | None:
-    """The whole suite, on two workers (pytest-xdist; ``-n 0`` for one process), in a
+    """The whole suite, on three workers (pytest-xdist; ``-n 0`` for one process: a
+    third of a two-worker run's time waits on sockets, timers and child processes, so
+    three keep two cores busy), in a
     random order (pytest-randomly prints the seed; ``--randomly-seed=N`` repeats one,
     ``-p no:randomly`` keeps the file order). ``--under-load N`` runs it beside N
     processes that burn CPU, as on a busy machine. The package is byte-compiled first:
@@ -374,7 +376,7 @@ def task_test(rest: list[str]) -> int | None:
             sys.exit("--under-load: between 0 and 64 processes")
     py = dev_venv()
     run(py, "-m", "compileall", "-q", "obs_workflow_async")
-    workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
+    workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "3"]
     burners = [subprocess.Popen([sys.executable, "-c", BURNER]) for _ in range(burners_wanted)]
     if burners:
         print(f"dev.py: running beside {len(burners)} CPU-burning processes", flush=True)

@@ -109,7 +109,7 @@ def _headers(case: dict[str, object]) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(requests())
 def test_signature_and_wire_uri_equal_the_sdk(case: dict[str, object]) -> None:
     headers = _headers(case)

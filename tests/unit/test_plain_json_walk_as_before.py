@@ -184,7 +184,7 @@ def both(value: object) -> None:
     assert is_plain_json(value) == old_is_plain_json(value)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(value=inputs)
 def test_the_body_or_none_as_before(value: object) -> None:
     both(value)

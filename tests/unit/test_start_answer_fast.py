@@ -117,7 +117,7 @@ header_sets = st.lists(
 ).map(lambda pairs: CIMultiDictProxy(CIMultiDict(pairs)))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     body=bodies,
     headers=header_sets,
@@ -131,7 +131,7 @@ def test_fast_reading_equals_the_full_validation(
     same(ours(raw), full(raw))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(text=times)
 def test_common_iso_reading_equals_the_regex(text: str) -> None:
     common = _from_common_iso(text)
