@@ -24,6 +24,7 @@ from obs_workflow_async import (
     _aiohttp_transport,
     may_have_started,
 )
+from tests.support.blackhole import blackholed_port
 
 
 @pytest.fixture
@@ -41,21 +42,10 @@ def total_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def hanging_connect() -> Iterator[int]:
     """A port whose accept queue is full: new connections never complete."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port: int = listener.getsockname()[1]
-    fillers = []
-    for _ in range(16):  # more than the queue holds: every later connect hangs
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield port
-    for filler in fillers:
-        filler.close()
-    listener.close()
+    sockets: list[socket.socket] = []
+    yield blackholed_port(sockets)
+    for sock in sockets:
+        sock.close()
 
 
 @pytest.fixture

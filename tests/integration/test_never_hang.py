@@ -8,7 +8,6 @@ CONNECT, and credential providers that hang.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import socket
 from collections import Counter
@@ -31,6 +30,7 @@ from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.hooks import RequestEvent
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
+from tests.support.blackhole import blackholed_port
 from tests.support.inspect import free_slots
 from tests.support.waiting import until
 
@@ -104,21 +104,10 @@ async def test_a_deadline_while_queued_is_a_timeout_and_nothing_is_sent(
 @pytest.fixture
 def full_backlog() -> Iterator[int]:
     """A port whose accept queue is full: new connections never complete."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(16):  # more than the queue holds: every later connect hangs
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    yield port
-    for filler in fillers:
-        filler.close()
-    listener.close()
+    sockets: list[socket.socket] = []
+    yield blackholed_port(sockets)
+    for sock in sockets:
+        sock.close()
 
 
 @pytest.mark.parametrize(

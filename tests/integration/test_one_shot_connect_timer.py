@@ -34,6 +34,7 @@ from obs_workflow_async._connections import (
     failed_connecting,
 )
 from obs_workflow_async.testing import FakeWorkflowServer
+from tests.support.blackhole import blackholed_port
 
 DROPS = _connect_timer_in_connector()
 """Whether this aiohttp arms the connect timer in its connector (3.10.11 on)."""
@@ -61,21 +62,7 @@ def blackholes() -> Iterator[Callable[[], int]]:
     """Ports whose accept queue is full: new connections to them never complete."""
     sockets: list[socket.socket] = []
 
-    def new() -> int:
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port: int = listener.getsockname()[1]
-        sockets.append(listener)
-        for _ in range(16):  # more than the queue holds: every later connect hangs
-            filler = socket.socket()
-            filler.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                filler.connect(("127.0.0.1", port))
-            sockets.append(filler)
-        return port
-
-    yield new
+    yield lambda: blackholed_port(sockets)
     for sock in sockets:
         sock.close()
 
