@@ -16,9 +16,9 @@ from typing import Any, Literal
 import pytest
 from aiohttp import web
 
-from obs_workflow_async import AsyncWorkflowClient, SettleItem
+from obs_workflow_async import SettleItem
 from obs_workflow_async._batch import settle_detail, settle_filter
-from obs_workflow_async.dwr import AsyncDwrClient
+from tests.support.scripted_server import api_client
 
 Api = Literal["v2", "v3"]
 UTC = timezone.utc
@@ -143,19 +143,7 @@ async def _verdicts(listing: Listing) -> list[tuple[object, ...]]:
         for n in range(8)
     ]
     async for url in _serve(listing):
-        client: AsyncWorkflowClient | AsyncDwrClient
-        if listing.api == "v2":
-            client = AsyncWorkflowClient(
-                server=url, access_key_id="ak", secret_access_key="sk", max_retries=0
-            )
-        else:
-            client = AsyncDwrClient(
-                endpoint=url,
-                project_id="p",
-                access_key_id="ak",
-                secret_access_key="sk",
-                max_retries=0,
-            )
+        client = api_client(listing.api, url, max_retries=0)
         async with client:
             report = await asyncio.wait_for(
                 client.settle(items, wait=False, settle_delay=0, margin=2), 10

@@ -16,8 +16,8 @@ from typing import Any, Literal
 import pytest
 from aiohttp import web
 
-from obs_workflow_async import AsyncWorkflowClient, SettleItem
-from obs_workflow_async.dwr import AsyncDwrClient
+from obs_workflow_async import SettleItem
+from tests.support.scripted_server import api_client
 
 Api = Literal["v2", "v3"]
 UTC = timezone.utc
@@ -118,19 +118,7 @@ async def _settle_with(lister: RawLister, **kwargs: Any) -> tuple[str, str]:
     now = datetime.now(UTC)
     item = SettleItem("g", "b", "k", now - timedelta(seconds=60), now - timedelta(seconds=40))
     async for url in _serve(lister):
-        client: AsyncWorkflowClient | AsyncDwrClient
-        if api == "v2":
-            client = AsyncWorkflowClient(
-                server=url, access_key_id="ak", secret_access_key="sk", max_retries=0
-            )
-        else:
-            client = AsyncDwrClient(
-                endpoint=url,
-                project_id="p",
-                access_key_id="ak",
-                secret_access_key="sk",
-                max_retries=0,
-            )
+        client = api_client(api, url, max_retries=0)
         async with client:
             report = await asyncio.wait_for(
                 client.settle([item], wait=False, settle_delay=0, **kwargs), 10
