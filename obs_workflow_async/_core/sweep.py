@@ -135,17 +135,17 @@ class SweepEngine:
                 sweep.error = f"{type(error).__name__}: {error}"
                 break
             sweep.pages += 1
+            beyond: str | None = None
             if kept is None:  # the first page's Date sets the clock offset
                 windows = _service_windows(
                     sweep, page, (sent, self._now()), items, default_until, margin
                 )
                 kept = _InWindows(windows, sweep.graph_name, self._lister.typed_listing)
                 beyond = _beyond_reach(windows, span, self._lister.reach)
-                if beyond is not None:
-                    kept.take(sweep, page.executions)
-                    sweep.error = beyond
-                    break
             kept.take(sweep, page.executions)
+            if beyond is not None:  # the page is kept, the sweep is not complete
+                sweep.error = beyond
+                break
             if not paging.more(sweep, page):
                 break
             cursor = page.next_cursor
