@@ -173,7 +173,9 @@ def test_a_closed_pipe_exits_141_without_a_traceback(
     for argv in (("list", "executions", "g"), ("completion", "bash"), ("--help",)):
         done = _closed_pipe_run(*argv, env=env)
         assert done.stderr == b"", (argv, done.stderr)
-        assert done.returncode == (0 if argv == ("--help",) else 141), argv  # argparse drops it
+        # argparse's --help on 3.11+ drops the broken pipe itself (0); on 3.10 it reaches
+        # the command line's own handler (141)
+        assert done.returncode in ((0, 141) if argv == ("--help",) else (141,)), argv
 
 
 def test_head_minus_one_reads_one_line_and_the_cli_stops_quietly(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 
@@ -32,6 +33,7 @@ from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
 from tests.support.blackhole import blackholed_port
 from tests.support.inspect import free_slots
+from tests.support.scripted_server import api_client
 from tests.support.waiting import until
 
 MakeClient = Callable[..., AsyncWorkflowClient]
@@ -132,6 +134,27 @@ async def test_a_connect_that_never_completes_is_not_sent(
             await client.start_workflow("g", "media", "k")
     assert caught.value.request_sent is False
     assert may_have_started(caught.value) is False
+
+
+@pytest.mark.parametrize("api", ["v2", "v3"])
+@pytest.mark.parametrize("timeout", [0.3, 0.6])
+async def test_a_connect_that_never_completes_is_not_sent_when_the_loop_stalls_past_both_timers(
+    full_backlog: int, timeout: float, api: str
+) -> None:
+    """A loop blocked mid-connect past the connect bound AND the total (a busy machine,
+    a blocking call elsewhere) fires both timers in one iteration: the total's
+    ``TimeoutError`` must still be judged from where it left (connecting: not sent),
+    never as a start that may have happened (aiohttp 3.10.6 and 3.10.7 fail this)."""
+    loop = asyncio.get_running_loop()
+    # time.sleep on the loop: nothing runs until both deadlines are behind
+    loop.call_later(0.05, time.sleep, timeout + 0.1)
+    url = f"http://127.0.0.1:{full_backlog}"
+    async with api_client(api, url, max_retries=0, timeout=timeout) as client:
+        with pytest.raises(RequestTimeoutError) as caught:
+            await client.start_workflow("g", "media", "k")
+    assert caught.value.request_sent is False
+    assert may_have_started(caught.value) is False
+    assert "connecting" in str(caught.value)
 
 
 @pytest.mark.parametrize("status", [407, 502])

@@ -70,7 +70,7 @@ def test_the_real_handler_sets_aiohttps_params_and_expects() -> None:
         assert (handler._state, handler._answered) == (_EXPECTING, False)
         assert handler._read_timeout == 7.5
         assert handler._skip_payload is True
-        # where the installed aiohttp keeps it (3.10.6 hands it to the parser only)
+        # where the installed aiohttp keeps it (3.10.8 hands it to the parser only)
         assert getattr(handler, "_read_bufsize", 1234) == 1234
     finally:
         loop.close()
