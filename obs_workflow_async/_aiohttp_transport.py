@@ -15,7 +15,8 @@ import logging
 import re
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from types import CodeType
 from typing import Literal
 
 import aiohttp
@@ -44,6 +45,8 @@ __all__ = [
     "MAX_RESPONSE_BYTES",
     "AiohttpTransport",
     "AnswerMixedUp",
+    "WRAPPING_REQUEST",
+    "request_of",
     "send_error",
 ]
 
@@ -53,6 +56,46 @@ _INF = float("inf")
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _CLOSING_TRANSPORT = "Cannot write to closing transport"
 _URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def _wrapping_request() -> object:
+    """aiohttp's ``ClientSession.request`` where all it does is wrap the coroutine of
+    ``ClientSession._request`` in a ``_RequestContextManager`` (3.10 to 3.14): awaiting
+    that coroutine is then awaiting ``request``'s result, without the wrapper, its
+    ``**kwargs`` copy and the extra step at every resumption. A fresh ``object()``
+    (never a session class's ``request``) for any other aiohttp, or for a ``request``
+    replaced before this module was imported."""
+    try:
+        version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
+    except ValueError:
+        return object()
+    request = aiohttp.ClientSession.request
+    code: CodeType | None = getattr(request, "__code__", None)
+    if (
+        not (3, 10) <= version <= (3, 14)
+        or code is None
+        or not asyncio.iscoroutinefunction(getattr(aiohttp.ClientSession, "_request", None))
+        or set(code.co_names) != {"_RequestContextManager", "_request"}
+    ):
+        return object()
+    return request
+
+
+WRAPPING_REQUEST = _wrapping_request()
+""":func:`_wrapping_request`: a session whose class's ``request`` is this one is sent
+on with ``session._request`` (:func:`request_of`)."""
+
+
+def request_of(
+    session: aiohttp.ClientSession,
+) -> Callable[..., Awaitable[aiohttp.ClientResponse]]:
+    """What sends a request on ``session``: ``session.request``, or, where that only
+    wraps it and the session's class keeps it (:data:`WRAPPING_REQUEST`),
+    ``session._request``, looked up now: a patched ``_request`` (aioresponses', for
+    one) is the one called, as ``request`` would have called it."""
+    if type(session).request is WRAPPING_REQUEST:
+        return session._request
+    return session.request
 
 
 def aiohttp_timeout(
@@ -443,7 +486,7 @@ class AiohttpTransport:
         options = self.request_options(session, headers)
         response: aiohttp.ClientResponse | None = None
         try:
-            response = await session.request(
+            response = await request_of(session)(
                 method, url, data=body, headers=headers, timeout=timeout, **options
             )
             # The connection's protocol (aiohttp's ClientResponse._protocol, 3.10 to

@@ -24,7 +24,12 @@ from typing import TypeVar
 import aiohttp
 from yarl import URL
 
-from ._aiohttp_transport import ANSWER_MIXED_UP, AiohttpTransport, AnswerMixedUp
+from ._aiohttp_transport import (
+    ANSWER_MIXED_UP,
+    WRAPPING_REQUEST,
+    AiohttpTransport,
+    AnswerMixedUp,
+)
 from ._body import MAX_RESPONSE_BYTES, read_body
 from ._call import CallOptions, CallState, RawResponse, RequestSpec, answer_request_id
 from ._connections import exchange_was_clean
@@ -38,6 +43,7 @@ __all__ = ["FastPath"]
 _T = TypeVar("_T")
 _DEBUG = logging.DEBUG
 _new_raw = tuple.__new__
+_WRAPPING = WRAPPING_REQUEST
 
 
 class FastPath:
@@ -79,7 +85,11 @@ class FastPath:
         failure: SendError | None = None
         body = b""
         try:
-            response = await session.request(
+            # request_of(session), inline: session._request where request only wraps it
+            send: Callable[..., Awaitable[aiohttp.ClientResponse]] = (
+                session._request if type(session).request is _WRAPPING else session.request
+            )
+            response = await send(
                 spec.method,
                 url,
                 data=spec.body,

@@ -18,6 +18,7 @@ from obs_workflow_async import (
     TransportError,
     may_have_started,
 )
+from obs_workflow_async._aiohttp_transport import WRAPPING_REQUEST, request_of
 from obs_workflow_async._config import Runtime
 from obs_workflow_async._connections import failed_connecting
 from obs_workflow_async._fast_path import FastPath
@@ -194,3 +195,41 @@ def test_failed_connecting_outside_connect_is_false() -> None:
         raise OSError("after the request was written")
     except OSError as exc:
         assert not failed_connecting(exc)
+
+
+def test_this_aiohttp_is_sent_on_without_the_request_wrapper() -> None:
+    """aiohttp 3.10 to 3.14: ``ClientSession.request`` only wraps ``_request``, so the
+    client awaits ``_request`` itself (``request_of``)."""
+    assert WRAPPING_REQUEST is aiohttp.ClientSession.request
+    session = aiohttp.ClientSession.__new__(aiohttp.ClientSession)  # never opened
+    assert request_of(session) == session._request
+
+
+@pytest.mark.parametrize("api", ["v2", "v3"])
+@pytest.mark.parametrize("name", ["request", "_request"])
+@pytest.mark.parametrize("borrowed", [False, True])
+async def test_a_replaced_request_is_the_one_called(
+    api: str, name: str, borrowed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ClientSession.request`` (or ``_request``, as aioresponses patches it) replaced
+    after import sees every start, on the client's own sessions and a borrowed one:
+    the client calls ``_request`` itself only where ``request`` is aiohttp's own."""
+    calls: list[str] = []
+    original = getattr(aiohttp.ClientSession, name)
+
+    def replaced(self: aiohttp.ClientSession, method: str, url: object, **kwargs: object) -> object:
+        calls.append(method)
+        return original(self, method, url, **kwargs)
+
+    monkeypatch.setattr(aiohttp.ClientSession, name, replaced)
+    async with ScriptedServer(_script("sized")) as server:  # type: ignore[arg-type]
+        session = aiohttp.ClientSession() if borrowed else None
+        try:
+            async with api_client(api, server.url, session=session) as client:
+                result = await client.start_workflow("graph", "bucket", "a.mp4")
+        finally:
+            if session is not None:
+                await session.close()
+    assert result.execution_name == "e1"
+    assert calls == ["POST"]
+    assert len(server.requests) == 1
