@@ -11,6 +11,7 @@ and gets back an :class:`~obs_workflow_async.transport.Answer` (any HTTP status)
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import re
 import ssl
@@ -35,6 +36,7 @@ from ._connections import (
     OneShotConnector,
     exchange_was_clean,
     failed_connecting,
+    internals_checked,
 )
 from ._slots import SlotGate
 from .errors import ClientClosedError, LoopMismatchError, RedactedCause
@@ -65,16 +67,12 @@ def _wrapping_request() -> object:
     ``**kwargs`` copy and the extra step at every resumption. A fresh ``object()``
     (never a session class's ``request``) for any other aiohttp, or for a ``request``
     replaced before this module was imported."""
-    try:
-        version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
-    except ValueError:
-        return object()
     request = aiohttp.ClientSession.request
     code: CodeType | None = getattr(request, "__code__", None)
     if (
-        not (3, 10) <= version <= (3, 14)
+        not internals_checked()
         or code is None
-        or not asyncio.iscoroutinefunction(getattr(aiohttp.ClientSession, "_request", None))
+        or not inspect.iscoroutinefunction(getattr(aiohttp.ClientSession, "_request", None))
         or set(code.co_names) != {"_RequestContextManager", "_request"}
     ):
         return object()

@@ -58,6 +58,7 @@ __all__ = [
     "OneShotConnector",
     "exchange_was_clean",
     "failed_connecting",
+    "internals_checked",
 ]
 
 logger = logging.getLogger(__name__)
@@ -249,17 +250,23 @@ _CACHE_MARGIN = 1.0
 lookup follows within microseconds, without yielding to the loop)."""
 
 
-def _connect_timer_in_connector() -> bool:
-    """Whether aiohttp arms the ``connect`` timer in ``BaseConnector.connect`` (3.10.11
-    on; before that, ``ClientSession`` armed it around the call: nothing to drop), in
-    a version whose internals :class:`OneShotConnector` was checked against (to 3.14)."""
+def internals_checked() -> bool:
+    """Whether the installed aiohttp is one whose internals this client's shortcuts
+    were checked against (3.10 to 3.14); each shortcut also checks what it relies on."""
     try:
         version = tuple(int(part) for part in aiohttp.__version__.split(".")[:2])
     except ValueError:
         return False
+    return (3, 10) <= version <= (3, 14)
+
+
+def _connect_timer_in_connector() -> bool:
+    """Whether aiohttp arms the ``connect`` timer in ``BaseConnector.connect`` (3.10.11
+    on; before that, ``ClientSession`` armed it around the call: nothing to drop), in
+    a version whose internals :class:`OneShotConnector` was checked against (to 3.14)."""
     base = aiohttp.BaseConnector.connect
     return (
-        (3, 10) <= version <= (3, 14)
+        internals_checked()
         and getattr(aiohttp.TCPConnector, "connect", None) is base
         and "ceil_timeout" in base.__code__.co_names
         and _is_ip_address is not None

@@ -24,12 +24,7 @@ from typing import TypeVar
 import aiohttp
 from yarl import URL
 
-from ._aiohttp_transport import (
-    ANSWER_MIXED_UP,
-    WRAPPING_REQUEST,
-    AiohttpTransport,
-    AnswerMixedUp,
-)
+from ._aiohttp_transport import ANSWER_MIXED_UP, AiohttpTransport, AnswerMixedUp, request_of
 from ._body import MAX_RESPONSE_BYTES, read_body
 from ._call import CallOptions, CallState, RawResponse, RequestSpec, answer_request_id
 from ._connections import exchange_was_clean
@@ -43,7 +38,6 @@ __all__ = ["FastPath"]
 _T = TypeVar("_T")
 _DEBUG = logging.DEBUG
 _new_raw = tuple.__new__
-_WRAPPING = WRAPPING_REQUEST
 
 
 class FastPath:
@@ -85,11 +79,7 @@ class FastPath:
         failure: SendError | None = None
         body = b""
         try:
-            # request_of(session), inline: session._request where request only wraps it
-            send: Callable[..., Awaitable[aiohttp.ClientResponse]] = (
-                session._request if type(session).request is _WRAPPING else session.request
-            )
-            response = await send(
+            response = await request_of(session)(
                 spec.method,
                 url,
                 data=spec.body,
