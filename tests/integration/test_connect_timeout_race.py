@@ -10,9 +10,6 @@ at all, only the total, against a connect that never completes.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -24,7 +21,8 @@ from obs_workflow_async import (
     _aiohttp_transport,
     may_have_started,
 )
-from tests.support.blackhole import blackholed_port
+from tests.support.blackhole import blackholes
+from tests.support.blackhole import silent_server as silent
 
 
 @pytest.fixture
@@ -42,31 +40,15 @@ def total_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def hanging_connect() -> Iterator[int]:
     """A port whose accept queue is full: new connections never complete."""
-    sockets: list[socket.socket] = []
-    yield blackholed_port(sockets)
-    for sock in sockets:
-        sock.close()
+    with blackholes() as blackholed:
+        yield blackholed()
 
 
 @pytest.fixture
 async def silent_server() -> AsyncIterator[tuple[int, list[bytes]]]:
     """Accepts and reads requests, never answers; yields (port, requests received)."""
-    received: list[bytes] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
-            received.append(await reader.readuntil(b"\r\n\r\n"))
-            await reader.read()  # until the client gives up and closes
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1], received
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with silent(heads=True) as listening:
+        yield listening
 
 
 OPTIONS = [{"timeout": 0.2}, {"timeout": 5.0, "deadline": 0.2}]

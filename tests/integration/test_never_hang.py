@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -31,7 +30,7 @@ from obs_workflow_async.errors import StartCancelledError
 from obs_workflow_async.hooks import RequestEvent
 from obs_workflow_async.testing import FakeWorkflowServer, Fault
 from obs_workflow_async.testing.mock import MockRequest, MockResponse, MockTransport
-from tests.support.blackhole import blackholed_port
+from tests.support.blackhole import blackholes
 from tests.support.inspect import free_slots
 from tests.support.scripted_server import api_client
 from tests.support.waiting import until
@@ -106,10 +105,8 @@ async def test_a_deadline_while_queued_is_a_timeout_and_nothing_is_sent(
 @pytest.fixture
 def full_backlog() -> Iterator[int]:
     """A port whose accept queue is full: new connections never complete."""
-    sockets: list[socket.socket] = []
-    yield blackholed_port(sockets)
-    for sock in sockets:
-        sock.close()
+    with blackholes() as blackholed:
+        yield blackholed()
 
 
 @pytest.mark.parametrize(

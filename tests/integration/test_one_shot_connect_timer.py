@@ -11,7 +11,6 @@ sent", and be retried as before.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -34,7 +33,8 @@ from obs_workflow_async._connections import (
     failed_connecting,
 )
 from obs_workflow_async.testing import FakeWorkflowServer
-from tests.support.blackhole import blackholed_port
+from tests.support.blackhole import blackholes as blackholed_ports
+from tests.support.blackhole import silent_server
 
 DROPS = _connect_timer_in_connector()
 """Whether this aiohttp arms the connect timer in its connector (3.10.11 on)."""
@@ -60,30 +60,15 @@ def handed(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
 @pytest.fixture
 def blackholes() -> Iterator[Callable[[], int]]:
     """Ports whose accept queue is full: new connections to them never complete."""
-    sockets: list[socket.socket] = []
-
-    yield lambda: blackholed_port(sockets)
-    for sock in sockets:
-        sock.close()
+    with blackholed_ports() as blackholed:
+        yield blackholed
 
 
 @pytest.fixture
 async def silent() -> AsyncIterator[tuple[int, list[bytes]]]:
     """Accepts connections and reads, never answers; (port, bytes received)."""
-    received: list[bytes] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await reader.read(65536):
-                received.append(data)
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1], received
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with silent_server(heads=False) as listening:
+        yield listening
 
 
 @pytest.fixture
